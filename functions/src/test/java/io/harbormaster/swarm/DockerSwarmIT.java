@@ -1,0 +1,140 @@
+package io.harbormaster.swarm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.DockerSettings;
+import io.harbormaster.testsupport.DockerCli;
+import io.harbormaster.testsupport.LocalServices;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The docker-java adapter against the real local swarm manager, over its unix socket and its mutual-TLS listener. */
+class DockerSwarmIT {
+    private static DockerSwarm connect(String hosts, boolean withTls, String... extra) throws IOException {
+        Map<String, String> settings = new HashMap<>();
+        settings.put(DockerSettings.HOSTS, hosts);
+        if (withTls) {
+            Path tls = LocalServices.dockerTlsDirectory();
+            settings.put(DockerSettings.TLS_CA, Files.readString(tls.resolve("ca.pem")));
+            settings.put(DockerSettings.TLS_CERT, Files.readString(tls.resolve("cert.pem")));
+            settings.put(DockerSettings.TLS_KEY, Files.readString(tls.resolve("key.pem")));
+        }
+        for (int i = 0; i < extra.length; i += 2) {
+            settings.put(extra[i], extra[i + 1]);
+        }
+        return DockerSwarm.connect(DockerSettings.from(new AppSettings(settings)));
+    }
+
+    private static String closedTcpEndpoint() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "tcp://127.0.0.1:" + socket.getLocalPort();
+        }
+    }
+
+    @Test
+    void joinTicketHoldsExactlyTheSwarmsTokensAndManagers() throws IOException {
+        DockerCli docker = DockerCli.forLocalManager();
+        try (DockerSwarm swarm = connect(LocalServices.dockerHost(), false)) {
+            JoinTicket worker = swarm.joinTicket(SwarmRole.WORKER);
+            assertEquals(docker.run("swarm", "join-token", "-q", "worker"), worker.token());
+            JoinTicket manager = swarm.joinTicket(SwarmRole.MANAGER);
+            assertEquals(docker.run("swarm", "join-token", "-q", "manager"), manager.token());
+            List<String> managers = List.of(docker.run("info", "--format",
+                    "{{range .Swarm.RemoteManagers}}{{.Addr}} {{end}}").trim().split(" "));
+            assertEquals(managers, worker.managerAddresses());
+            assertTrue(worker.managerAddresses().get(0).endsWith(":2377"), worker.managerAddresses().toString());
+        }
+    }
+
+    @Test
+    void mutualTlsEndpointServesTheSameTicket() throws IOException {
+        DockerCli docker = DockerCli.forLocalManager();
+        try (DockerSwarm swarm = connect(LocalServices.dockerTlsEndpoint(), true)) {
+            assertEquals(docker.run("swarm", "join-token", "-q", "worker"), swarm.joinTicket(SwarmRole.WORKER).token());
+        }
+    }
+
+    @Test
+    void aManagerCertificateFromAnotherAuthorityIsNotTrusted() throws IOException {
+        Path tls = LocalServices.dockerTlsDirectory();
+        Map<String, String> settings = new HashMap<>();
+        settings.put(DockerSettings.HOSTS, LocalServices.dockerTlsEndpoint());
+        // Our own client certificate as the only trust anchor: the manager's chain does not lead to it.
+        settings.put(DockerSettings.TLS_CA, Files.readString(tls.resolve("cert.pem")));
+        settings.put(DockerSettings.TLS_CERT, Files.readString(tls.resolve("cert.pem")));
+        settings.put(DockerSettings.TLS_KEY, Files.readString(tls.resolve("key.pem")));
+        try (DockerSwarm swarm = DockerSwarm.connect(DockerSettings.from(new AppSettings(settings)))) {
+            SwarmUnavailableException e = assertThrows(SwarmUnavailableException.class, () -> swarm.joinTicket(SwarmRole.WORKER));
+            assertTrue(e.getMessage().contains(LocalServices.dockerTlsEndpoint()), e.getMessage());
+        }
+    }
+
+    @Test
+    void failsOverPastManagersThatDoNotAnswer() throws IOException {
+        String hosts = "unix:///nonexistent/harbormaster.sock," + closedTcpEndpoint() + "," + LocalServices.dockerHost();
+        try (DockerSwarm swarm = connect(hosts, true)) {
+            String token = swarm.joinTicket(SwarmRole.WORKER).token();
+            assertTrue(token.startsWith("SWMTKN-"), "not a swarm token");
+        }
+    }
+
+    @Test
+    void aManagerThatAcceptsButNeverAnswersCostsOneResponseTimeout() throws Exception {
+        List<Socket> held = new ArrayList<>();
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            String hosts = "tcp://127.0.0.1:" + silent.getLocalPort() + "," + LocalServices.dockerHost();
+            try (DockerSwarm swarm = connect(hosts, true,
+                    DockerSettings.CONNECT_TIMEOUT, "500ms", DockerSettings.RESPONSE_TIMEOUT, "800ms")) {
+                long start = System.nanoTime();
+                swarm.joinTicket(SwarmRole.WORKER);
+                long firstMillis = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(firstMillis >= 500 && firstMillis < 5_000, "first call took " + firstMillis + " ms");
+                start = System.nanoTime();
+                swarm.joinTicket(SwarmRole.WORKER);
+                long secondMillis = (System.nanoTime() - start) / 1_000_000;
+                // The manager that answered is asked first from then on.
+                assertTrue(secondMillis < 500, "second call took " + secondMillis + " ms");
+            }
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    @Test
+    void noManagerAnsweringIsUnavailableAndNamesEachEndpoint() throws IOException {
+        String closed = closedTcpEndpoint();
+        try (DockerSwarm swarm = connect("unix:///nonexistent/harbormaster.sock," + closed, true)) {
+            SwarmUnavailableException e = assertThrows(SwarmUnavailableException.class, () -> swarm.joinTicket(SwarmRole.WORKER));
+            assertFalse(e instanceof SwarmNotInitializedException);
+            assertTrue(e.getMessage().contains("unix:///nonexistent/harbormaster.sock"), e.getMessage());
+            assertTrue(e.getMessage().contains(closed), e.getMessage());
+            assertFalse(e.getMessage().contains("SWMTKN"), e.getMessage());
+        }
+    }
+}

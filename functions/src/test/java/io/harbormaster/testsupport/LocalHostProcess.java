@@ -1,0 +1,119 @@
+package io.harbormaster.testsupport;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded local host in a child JVM, started the way scripts/dev.sh starts it, with every line it prints
+ * captured so that tests can check what reaches the logs.
+ */
+public final class LocalHostProcess implements AutoCloseable {
+    private final Process process;
+    private final int port;
+    private final StringBuffer output = new StringBuffer();
+    private final Thread reader;
+
+    private LocalHostProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+        this.reader = new Thread(this::drain, "local-host-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Starts the host with only these HARBORMASTER_* / storage settings (inherited ones are dropped). */
+    public static LocalHostProcess start(Map<String, String> settings) throws IOException {
+        int port = freePort();
+        ProcessBuilder builder = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "io.harbormaster.local.LocalHost"));
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(name -> name.startsWith("HARBORMASTER_") || name.equals("AzureWebJobsStorage"));
+        env.putAll(settings);
+        env.put("HARBORMASTER_LOCAL_PORT", Integer.toString(port));
+        builder.redirectErrorStream(true);
+        return new LocalHostProcess(builder.start(), port);
+    }
+
+    public static Map<String, String> settings(String... pairs) {
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+
+    /** Waits until the host accepts connections; fails with its output if it exits or takes too long. */
+    public LocalHostProcess awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("local host exited with " + process.exitValue() + ":\n" + output());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                return this;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        throw new AssertionError("local host did not listen on port " + port + " within " + timeout + ":\n" + output());
+    }
+
+    /** Waits for the host to exit by itself and returns its exit code. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("local host still running after " + timeout + ":\n" + output());
+        }
+        reader.join(5_000);
+        return process.exitValue();
+    }
+
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + port + pathAndQuery);
+    }
+
+    public String output() {
+        return output.toString();
+    }
+
+    private void drain() {
+        byte[] buffer = new byte[8192];
+        try (InputStream in = process.getInputStream()) {
+            int read;
+            while ((read = in.read(buffer)) >= 0) {
+                output.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
+            }
+        } catch (IOException ended) {
+            // the process is gone
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        reader.join(5_000);
+    }
+}
