@@ -1,0 +1,337 @@
+package io.harbormaster.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.HttpStatus;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Serves HTTP-triggered functions on {@code /<routePrefix>/<route>} with the JDK's HTTP server: checks keys,
+ * binds the request, invokes the function on a fixed pool of threads and writes its response.
+ */
+public final class HttpTriggerServer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(HttpTriggerServer.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_BODY_BYTES = 100 * 1024 * 1024;
+    private static final String KEY_HEADER = "x-functions-key";
+
+    static {
+        // Read once by the JDK when its first HttpServer starts: without it every response waits ~40 ms for
+        // Nagle's algorithm and delayed ACKs (see notes/http-on-loopback.md).
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    private final List<HttpRoute> routes;
+    private final FunctionKeys keys;
+    private final List<String> prefix;
+    private final Object activity = new Object();
+    private int active;
+    private boolean stopping;
+    private HttpServer server;
+    private ExecutorService workers;
+
+    public HttpTriggerServer(List<HttpRoute> routes, FunctionKeys keys, String routePrefix) {
+        this.routes = routes.stream().sorted((a, b) -> a.template().compareTo(b.template())).toList();
+        this.keys = keys;
+        this.prefix = segments(routePrefix);
+    }
+
+    public void start(String bindAddress, int port, int threads) {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        AtomicInteger counter = new AtomicInteger();
+        workers = Executors.newFixedThreadPool(threads, runnable -> {
+            Thread thread = new Thread(runnable, "http-worker-" + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            server = HttpServer.create(new InetSocketAddress(bindAddress, port), 256);
+        } catch (IOException e) {
+            workers.shutdownNow();
+            throw new LocalHostStartupException("Cannot listen on " + bindAddress + ":" + port + " (setting "
+                    + LocalHostSettings.PORT + "): " + e.getMessage(), e);
+        }
+        server.setExecutor(workers);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Lets running requests finish (up to {@code grace}), answering new ones with 503, then stops. */
+    public void close(Duration grace) {
+        if (server == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (activity) {
+            stopping = true;
+            try {
+                while (active > 0 && System.nanoTime() < deadline) {
+                    activity.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        server.stop(0);
+        workers.shutdownNow();
+        server = null;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        synchronized (activity) {
+            if (stopping) {
+                respondEmpty(exchange, 503);
+                return;
+            }
+            active++;
+        }
+        try (exchange) {
+            dispatch(exchange);
+        } catch (RuntimeException | IOException e) {
+            // The client went away or the response could not be written: nothing more to tell it.
+            LOG.log(Level.FINE, "HTTP exchange failed", e);
+        } finally {
+            synchronized (activity) {
+                active--;
+                activity.notifyAll();
+            }
+        }
+    }
+
+    private void dispatch(HttpExchange exchange) throws IOException {
+        URI requestUri = exchange.getRequestURI();
+        Optional<List<String>> path = routePath(requestUri.getRawPath());
+        if (path.isEmpty()) {
+            respondEmpty(exchange, 404);
+            return;
+        }
+        HttpMethod method = method(exchange.getRequestMethod());
+        HttpRoute route = null;
+        RouteTemplate.Match match = null;
+        for (HttpRoute candidate : routes) {
+            Optional<RouteTemplate.Match> found = candidate.template().match(path.get());
+            // The host answers 404, not 405, when the route exists but not for this method.
+            if (found.isPresent() && method != null && candidate.accepts(method)) {
+                route = candidate;
+                match = found.get();
+                break;
+            }
+        }
+        if (route == null) {
+            respondEmpty(exchange, 404);
+            return;
+        }
+        Map<String, String> headers = headers(exchange.getRequestHeaders());
+        Map<String, String> query = query(requestUri.getRawQuery());
+        String key = headers.containsKey(KEY_HEADER) ? headers.get(KEY_HEADER) : query.get("code");
+        if (!keys.authorizes(route.authLevel(), key)) {
+            respondEmpty(exchange, 401);
+            return;
+        }
+        Optional<byte[]> body = readBody(exchange.getRequestBody());
+        if (body.isEmpty()) {
+            respondEmpty(exchange, 413);
+            return;
+        }
+        String host = headers.getOrDefault("host", "localhost:" + port());
+        URI uri = URI.create("http://" + host + requestUri.getRawPath()
+                + (requestUri.getRawQuery() == null ? "" : "?" + requestUri.getRawQuery()));
+        String text = body.get().length == 0 ? null : new String(body.get(), charset(headers.get("content-type")));
+        LocalHttpRequest<String> request = new LocalHttpRequest<>(uri, method, headers, query, text);
+        invoke(exchange, route, match, request);
+    }
+
+    private void invoke(HttpExchange exchange, HttpRoute route, RouteTemplate.Match match,
+            LocalHttpRequest<String> request) throws IOException {
+        LocalExecutionContext context = LocalExecutionContext.newInvocation(route.functionName(),
+                request.headers().get("traceparent"), request.headers().get("tracestate"));
+        Map<String, Object> bindingData = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        bindingData.putAll(request.queryParameters());
+        bindingData.putAll(match.values());
+        long started = System.nanoTime();
+        LocalHttpResponse response;
+        try {
+            Object result = route.invoker().invoke(new FunctionInvoker.Invocation(request, bindingData, context));
+            response = toResponse(result);
+            response.encodedBody(); // fail here, inside the 500 handling, if the body cannot be written
+            LOG.fine(() -> "Executed 'Functions." + route.functionName() + "' (Succeeded, Id="
+                    + context.getInvocationId() + ", Duration=" + millisSince(started) + "ms)");
+        } catch (FunctionInvoker.FunctionFailedException | RuntimeException e) {
+            Throwable cause = e instanceof FunctionInvoker.FunctionFailedException ? e.getCause() : e;
+            LOG.log(Level.SEVERE, "Executed 'Functions." + route.functionName() + "' (Failed, Id="
+                    + context.getInvocationId() + ", Duration=" + millisSince(started) + "ms)", cause);
+            response = LocalHttpResponse.builder(HttpStatus.INTERNAL_SERVER_ERROR)
+                    .header("Content-Type", "application/json; charset=utf-8")
+                    .body(JSON.writeValueAsString(Map.of("error", "internal error",
+                            "invocationId", context.getInvocationId())))
+                    .build();
+        }
+        write(exchange, response);
+    }
+
+    private static LocalHttpResponse toResponse(Object result) {
+        if (result instanceof LocalHttpResponse local) {
+            return local;
+        }
+        if (result instanceof HttpResponseMessage other) {
+            LocalHttpResponse.Builder builder = LocalHttpResponse.builder(other.getStatus()).body(other.getBody());
+            for (String name : List.of("Content-Type", "Location", "Cache-Control", "Retry-After")) {
+                if (other.getHeader(name) != null) {
+                    builder.header(name, other.getHeader(name));
+                }
+            }
+            return builder.build();
+        }
+        if (result == null) {
+            return LocalHttpResponse.builder(HttpStatus.NO_CONTENT).build();
+        }
+        return LocalHttpResponse.builder(HttpStatus.OK).body(result).build();
+    }
+
+    private static void write(HttpExchange exchange, LocalHttpResponse response) throws IOException {
+        LocalHttpResponse.EncodedBody body = response.encodedBody();
+        Headers out = exchange.getResponseHeaders();
+        response.headers().forEach((name, value) -> {
+            if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Transfer-Encoding")) {
+                out.set(name, value);
+            }
+        });
+        if (body.contentType() != null && !out.containsKey("Content-Type")) {
+            out.set("Content-Type", body.contentType());
+        }
+        int status = response.getStatusCode();
+        boolean noBody = exchange.getRequestMethod().equalsIgnoreCase("HEAD") || status == 204 || status == 304
+                || status < 200 || body.bytes().length == 0;
+        exchange.sendResponseHeaders(status, noBody ? -1 : body.bytes().length);
+        if (!noBody) {
+            exchange.getResponseBody().write(body.bytes());
+        }
+    }
+
+    private static void respondEmpty(HttpExchange exchange, int status) throws IOException {
+        exchange.sendResponseHeaders(status, -1);
+        exchange.close();
+    }
+
+    private Optional<List<String>> routePath(String rawPath) {
+        List<String> path;
+        try {
+            path = segments(rawPath).stream().map(HttpTriggerServer::decodeSegment).toList();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        if (path.size() < prefix.size()) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < prefix.size(); i++) {
+            if (!prefix.get(i).equalsIgnoreCase(path.get(i))) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(path.subList(prefix.size(), path.size()));
+    }
+
+    private static List<String> segments(String path) {
+        return path == null ? List.of() : Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static String decodeSegment(String segment) {
+        return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    private static HttpMethod method(String name) {
+        try {
+            return HttpMethod.valueOf(name.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    // Lowercased names, as the Functions host hands headers to Java functions; repeated headers joined by commas.
+    private static Map<String, String> headers(Headers headers) {
+        Map<String, String> lowercased = new HashMap<>();
+        headers.forEach((name, values) -> lowercased.merge(name.toLowerCase(Locale.ROOT), String.join(",", values),
+                (a, b) -> a + "," + b));
+        return lowercased;
+    }
+
+    private static Map<String, String> query(String rawQuery) {
+        Map<String, String> query = new LinkedHashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return query;
+        }
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int equals = pair.indexOf('=');
+            try {
+                String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+                String value = equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
+                query.merge(name, value, (a, b) -> a + "," + b);
+            } catch (IllegalArgumentException e) {
+                // A malformed escape: the parameter is ignored rather than failing the whole request.
+            }
+        }
+        return query;
+    }
+
+    private static Optional<byte[]> readBody(InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+        return bytes.length > MAX_BODY_BYTES ? Optional.empty() : Optional.of(bytes);
+    }
+
+    private static Charset charset(String contentType) {
+        if (contentType != null) {
+            for (String part : contentType.split(";")) {
+                String trimmed = part.trim();
+                if (trimmed.regionMatches(true, 0, "charset=", 0, 8)) {
+                    try {
+                        return Charset.forName(trimmed.substring(8).replace("\"", "").trim());
+                    } catch (IllegalArgumentException e) {
+                        return StandardCharsets.UTF_8;
+                    }
+                }
+            }
+        }
+        return StandardCharsets.UTF_8;
+    }
+
+    private static long millisSince(long startedNanos) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
+    }
+}

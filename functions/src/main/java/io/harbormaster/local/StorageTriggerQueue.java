@@ -1,0 +1,82 @@
+package io.harbormaster.local;
+
+import com.azure.core.util.Context;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import com.azure.storage.queue.QueueClient;
+import com.azure.storage.queue.QueueClientBuilder;
+import com.azure.storage.queue.QueueMessageEncoding;
+import com.azure.storage.queue.models.QueueMessageItem;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A trigger queue in Azure Storage (or Azurite). Text goes through untouched: base64 is decoded by the poller, so
+ * a message that is not valid base64 can still be moved to the poison queue as it was.
+ */
+public final class StorageTriggerQueue implements TriggerQueue {
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    // Few quick retries: the poller has its own back-off and must notice an outage soon.
+    private static final RequestRetryOptions RETRIES = new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 2,
+            Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofSeconds(1), null);
+
+    private final QueueClient client;
+
+    private StorageTriggerQueue(QueueClient client) {
+        this.client = client;
+    }
+
+    /** @throws LocalHostStartupException naming {@code connectionSetting} (never its value) when it is malformed */
+    public static StorageTriggerQueue connect(String connectionString, String connectionSetting, String queueName) {
+        try {
+            return new StorageTriggerQueue(new QueueClientBuilder()
+                    .connectionString(connectionString)
+                    .queueName(queueName)
+                    .messageEncoding(QueueMessageEncoding.NONE)
+                    .retryOptions(RETRIES)
+                    .buildClient());
+        } catch (RuntimeException e) {
+            throw new LocalHostStartupException("Setting " + connectionSetting
+                    + " is not a valid storage connection string (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    @Override
+    public String name() {
+        return client.getQueueName();
+    }
+
+    @Override
+    public void createIfNotExists() {
+        client.createIfNotExists();
+    }
+
+    @Override
+    public List<QueueMessage> receive(int max, Duration visibility) {
+        return client.receiveMessages(max, visibility, CALL_TIMEOUT, Context.NONE).stream()
+                .map(StorageTriggerQueue::toMessage)
+                .toList();
+    }
+
+    @Override
+    public void delete(QueueMessage message) {
+        client.deleteMessage(message.id(), message.popReceipt());
+    }
+
+    @Override
+    public void release(QueueMessage message, Duration visibility) {
+        // No new text: only the visibility changes, the content stays as it is.
+        client.updateMessage(message.id(), message.popReceipt(), null, visibility);
+    }
+
+    @Override
+    public void send(String text) {
+        client.sendMessage(text);
+    }
+
+    private static QueueMessage toMessage(QueueMessageItem item) {
+        return new QueueMessage(item.getMessageId(), item.getPopReceipt(), item.getDequeueCount(),
+                item.getInsertionTime(), item.getTimeNextVisible(), item.getExpirationTime(),
+                item.getBody() == null ? "" : item.getBody().toString());
+    }
+}

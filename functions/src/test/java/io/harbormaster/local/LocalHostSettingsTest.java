@@ -1,0 +1,59 @@
+package io.harbormaster.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.InvalidSettingException;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LocalHostSettingsTest {
+
+    @Test
+    void defaultsNeedOnlyTheFunctionKey() {
+        LocalHostSettings settings = LocalHostSettings.read(new AppSettings(Map.of(
+                LocalHostSettings.FUNCTION_KEY, "k")));
+        assertEquals(7071, settings.port());
+        assertEquals(32, settings.threads());
+        assertEquals("0.0.0.0", settings.bindAddress());
+        assertTrue(settings.keys().enabled());
+        assertEquals(Path.of("host.json"), settings.hostJson());
+        assertFalse(settings.hostJsonRequired());
+    }
+
+    @Test
+    void aMissingFunctionKeyIsOneMessageNamingTheSetting() {
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                () -> LocalHostSettings.read(new AppSettings(Map.of())));
+        assertEquals(LocalHostSettings.FUNCTION_KEY, e.setting());
+        assertTrue(e.getMessage().startsWith("Setting HARBORMASTER_LOCAL_FUNCTION_KEY is missing"), e.getMessage());
+    }
+
+    @Test
+    void authCanBeDisabledExplicitlyButNotMisspelled() {
+        LocalHostSettings disabled = LocalHostSettings.read(new AppSettings(Map.of(
+                LocalHostSettings.AUTH, "disabled")));
+        assertFalse(disabled.keys().enabled());
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                () -> LocalHostSettings.read(new AppSettings(Map.of(LocalHostSettings.AUTH, "off"))));
+        assertEquals(LocalHostSettings.AUTH, e.setting());
+    }
+
+    @Test
+    void portThreadsAndHostJsonComeFromSettings() {
+        LocalHostSettings settings = LocalHostSettings.read(new AppSettings(Map.of(
+                LocalHostSettings.FUNCTION_KEY, "k", LocalHostSettings.PORT, "0", LocalHostSettings.THREADS, "4",
+                LocalHostSettings.HOST_JSON, "/tmp/x/host.json")));
+        assertEquals(0, settings.port());
+        assertEquals(4, settings.threads());
+        assertEquals(Path.of("/tmp/x/host.json"), settings.hostJson());
+        assertTrue(settings.hostJsonRequired());
+        InvalidSettingException port = assertThrows(InvalidSettingException.class, () -> LocalHostSettings.read(
+                new AppSettings(Map.of(LocalHostSettings.FUNCTION_KEY, "k", LocalHostSettings.PORT, "70000"))));
+        assertEquals(LocalHostSettings.PORT, port.setting());
+    }
+}
