@@ -30,7 +30,12 @@ public record FunctionCatalog(List<FunctionDefinition> functions) {
         Map<String, FunctionDefinition> byName = new HashMap<>();
         List<FunctionDefinition> functions = new ArrayList<>();
         for (String packageName : packages) {
-            for (Class<?> type : FunctionClassScanner.classesIn(packageName, loader)) {
+            List<Class<?>> classes = FunctionClassScanner.classesIn(packageName, loader);
+            if (classes.isEmpty()) {
+                throw new LocalHostStartupException("Package " + packageName + " has no classes on the class path: "
+                        + "nothing to serve");
+            }
+            for (Class<?> type : classes) {
                 for (Method method : functionMethods(type)) {
                     FunctionDefinition definition = define(method, instances);
                     FunctionDefinition clash = byName.putIfAbsent(definition.name().toLowerCase(Locale.ROOT), definition);

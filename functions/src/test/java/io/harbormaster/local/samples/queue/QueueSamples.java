@@ -1,0 +1,41 @@
+package io.harbormaster.local.samples.queue;
+
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.annotation.BindingName;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.QueueTrigger;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/** A queue function that records every attempt and fails on messages starting with "fail". */
+public class QueueSamples {
+    /** One invocation as the function saw it. */
+    public record Attempt(String message, long dequeueCount, String id, String popReceipt,
+            OffsetDateTime insertionTime, String expirationTime, String invocationId, long atMillis) {
+    }
+
+    public static final Queue<Attempt> ATTEMPTS = new ConcurrentLinkedQueue<>();
+
+    public static List<Attempt> attemptsFor(String message) {
+        return ATTEMPTS.stream().filter(a -> a.message().equals(message)).toList();
+    }
+
+    @FunctionName("work")
+    public void work(
+            @QueueTrigger(name = "message", queueName = "%HARBORMASTER_TEST_QUEUE%", connection = "AzureWebJobsStorage")
+            String message,
+            @BindingName("DequeueCount") long dequeueCount,
+            @BindingName("Id") String id,
+            @BindingName("PopReceipt") String popReceipt,
+            @BindingName("InsertionTime") OffsetDateTime insertionTime,
+            @BindingName("ExpirationTime") String expirationTime,
+            ExecutionContext context) {
+        ATTEMPTS.add(new Attempt(message, dequeueCount, id, popReceipt, insertionTime, expirationTime,
+                context.getInvocationId(), System.currentTimeMillis()));
+        if (message.startsWith("fail")) {
+            throw new IllegalStateException("failing on purpose: " + message);
+        }
+    }
+}
