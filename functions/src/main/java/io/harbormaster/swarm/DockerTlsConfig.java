@@ -5,7 +5,9 @@ import com.github.dockerjava.core.util.CertificateUtils;
 import io.harbormaster.config.DockerSettings;
 import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.TlsMaterial;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import java.security.KeyStore;
+import java.security.Security;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -23,6 +25,10 @@ final class DockerTlsConfig implements SSLConfig {
 
     /** Parses the material once, at startup, so a bad certificate names its setting instead of failing a call. */
     static DockerTlsConfig from(TlsMaterial material) {
+        // CertificateUtils parses through BouncyCastle by provider name; docker-java registers it only for cert folders.
+        if (Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
+            Security.addProvider(new BouncyCastleProvider());
+        }
         KeyStore trustStore = parse(DockerSettings.TLS_CA, "a PEM CA certificate",
                 () -> CertificateUtils.createTrustStore(material.caPem()));
         parse(DockerSettings.TLS_KEY, "a PEM private key (PKCS#1 or PKCS#8)",

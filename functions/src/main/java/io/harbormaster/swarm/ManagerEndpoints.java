@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.logging.Logger;
+import javax.net.ssl.SSLException;
 
 /** The managers' Docker clients; a call moves on to the next manager when one does not answer as a manager. */
 final class ManagerEndpoints implements AutoCloseable {
@@ -67,10 +68,8 @@ final class ManagerEndpoints implements AutoCloseable {
             // A worker, or a manager that lost quorum: another manager may still serve the request.
             return message.contains("not a swarm manager") ? Outcome.NOT_A_MANAGER : Outcome.UNREACHABLE;
         }
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof IOException) {
-                return Outcome.UNREACHABLE;
-            }
+        if (hasCause(e, IOException.class)) {
+            return Outcome.UNREACHABLE;
         }
         throw e;
     }
@@ -79,10 +78,23 @@ final class ManagerEndpoints implements AutoCloseable {
         return switch (outcome) {
             case NO_SWARM -> "not part of a swarm";
             case NOT_A_MANAGER -> "not a swarm manager";
-            case UNREACHABLE -> e instanceof DockerException docker
-                    ? "answered HTTP " + docker.getHttpStatus()
-                    : "did not answer (" + rootCause(e).getClass().getSimpleName() + ")";
+            case UNREACHABLE -> {
+                if (e instanceof DockerException docker) {
+                    yield "answered HTTP " + docker.getHttpStatus();
+                }
+                String kind = hasCause(e, SSLException.class) ? "TLS handshake failed" : "did not answer";
+                yield kind + " (" + rootCause(e).getClass().getSimpleName() + ")";
+            }
         };
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Throwable rootCause(Throwable e) {

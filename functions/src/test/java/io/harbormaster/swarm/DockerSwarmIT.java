@@ -78,7 +78,7 @@ class DockerSwarmIT {
         settings.put(DockerSettings.TLS_KEY, Files.readString(tls.resolve("key.pem")));
         try (DockerSwarm swarm = DockerSwarm.connect(DockerSettings.from(new AppSettings(settings)))) {
             SwarmUnavailableException e = assertThrows(SwarmUnavailableException.class, () -> swarm.joinTicket(SwarmRole.WORKER));
-            assertTrue(e.getMessage().contains(LocalServices.dockerTlsEndpoint()), e.getMessage());
+            assertTrue(e.getMessage().contains(LocalServices.dockerTlsEndpoint() + ": TLS handshake failed"), e.getMessage());
         }
     }
 
