@@ -95,11 +95,7 @@ public final class TimerTriggerScheduler implements AutoCloseable {
 
     public void start() {
         for (ScheduledTimer timer : timers) {
-            ZonedDateTime now = now();
-            if (timer.function.runOnStartup()) {
-                timer.runIfIdle(now, "startup");
-            }
-            timer.scheduleAfter(now);
+            timer.start(now());
         }
     }
 
@@ -127,19 +123,29 @@ public final class TimerTriggerScheduler implements AutoCloseable {
         return ZonedDateTime.now(clock).withZoneSameInstant(ZoneOffset.UTC);
     }
 
+    /** What the host knows about a timer's runs; passed to the function as the host passes it. */
+    private record ScheduleStatus(ZonedDateTime last, ZonedDateTime next, ZonedDateTime lastUpdated) {
+    }
+
     private final class ScheduledTimer {
         private final TimerFunction function;
         private final AtomicBoolean running = new AtomicBoolean();
-        private volatile ZonedDateTime lastScheduled;
-        private volatile ZonedDateTime nextScheduled;
+        private volatile ScheduleStatus status;
 
         ScheduledTimer(TimerFunction function) {
             this.function = function;
         }
 
-        void scheduleAfter(ZonedDateTime base) {
+        void start(ZonedDateTime now) {
+            status = new ScheduleStatus(null, function.schedule().next(now), now);
+            if (function.runOnStartup()) {
+                runIfIdle(status.next(), false, "startup");
+            }
+            scheduleAfter(now);
+        }
+
+        private void scheduleAfter(ZonedDateTime base) {
             ZonedDateTime next = function.schedule().next(base);
-            nextScheduled = next;
             long delay = Math.max(0, Duration.between(now(), next).toMillis());
             try {
                 ticks.schedule(() -> tick(next), delay, TimeUnit.MILLISECONDS);
@@ -152,17 +158,23 @@ public final class TimerTriggerScheduler implements AutoCloseable {
             ZonedDateTime now = now();
             // The tick may run a hair before its wall-clock time; never schedule the same occurrence twice.
             scheduleAfter(now.isAfter(scheduledAt) ? now : scheduledAt);
-            runIfIdle(scheduledAt, "Timer fired at " + scheduledAt.toInstant());
+            runIfIdle(scheduledAt, true, "Timer fired at " + scheduledAt.toInstant());
         }
 
-        void runIfIdle(ZonedDateTime scheduledAt, String reason) {
+        private void runIfIdle(ZonedDateTime scheduledAt, boolean scheduled, String reason) {
             if (!running.compareAndSet(false, true)) {
                 LOG.info(() -> "Skipped 'Functions." + function.name() + "' at " + scheduledAt.toInstant()
                         + ": the previous run is still going");
                 return;
             }
-            String timerInfo = timerInfo(scheduledAt);
-            lastScheduled = scheduledAt;
+            ZonedDateTime now = now();
+            ScheduleStatus before = status;
+            // As on the real host, Next is the occurrence being run: the status as it was before this run.
+            String timerInfo = timerInfo(before.last(), scheduled ? scheduledAt : before.next(), before.lastUpdated(),
+                    Duration.between(scheduledAt, now).compareTo(Duration.ofSeconds(1)) > 0 && scheduled);
+            if (scheduled) {
+                status = new ScheduleStatus(scheduledAt, function.schedule().next(scheduledAt), now);
+            }
             try {
                 workers.execute(() -> run(reason, timerInfo));
             } catch (RejectedExecutionException e) {
@@ -186,22 +198,19 @@ public final class TimerTriggerScheduler implements AutoCloseable {
                 running.set(false);
             }
         }
+    }
 
-        // The JSON the Functions host passes to a String timer parameter.
-        private String timerInfo(ZonedDateTime scheduledAt) {
-            ZonedDateTime now = now();
-            ObjectNode info = JSON.createObjectNode();
-            info.putObject("Schedule").put("AdjustForDST", true);
-            ObjectNode status = info.putObject("ScheduleStatus");
-            ZonedDateTime last = lastScheduled;
-            status.put("Last", last == null ? NEVER : DOTNET_TIME.format(last));
-            ZonedDateTime next = nextScheduled != null && nextScheduled.isAfter(scheduledAt) ? nextScheduled
-                    : function.schedule().next(scheduledAt);
-            status.put("Next", DOTNET_TIME.format(next));
-            status.put("LastUpdated", DOTNET_TIME.format(now));
-            info.put("IsPastDue", Duration.between(scheduledAt, now).compareTo(Duration.ofSeconds(1)) > 0);
-            return info.toString();
-        }
+    // The JSON the Functions host passes to a String timer parameter.
+    private static String timerInfo(ZonedDateTime last, ZonedDateTime next, ZonedDateTime lastUpdated,
+            boolean pastDue) {
+        ObjectNode info = JSON.createObjectNode();
+        info.putObject("Schedule").put("AdjustForDST", true);
+        ObjectNode status = info.putObject("ScheduleStatus");
+        status.put("Last", last == null ? NEVER : DOTNET_TIME.format(last));
+        status.put("Next", DOTNET_TIME.format(next));
+        status.put("LastUpdated", DOTNET_TIME.format(lastUpdated));
+        info.put("IsPastDue", pastDue);
+        return info.toString();
     }
 
     private static long millisSince(long startedNanos) {
