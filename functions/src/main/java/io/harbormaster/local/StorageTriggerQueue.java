@@ -9,6 +9,8 @@ import com.azure.storage.queue.QueueMessageEncoding;
 import com.azure.storage.queue.models.QueueMessageItem;
 import java.time.Duration;
 import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A trigger queue in Azure Storage (or Azurite). Text goes through untouched: base64 is decoded by the poller, so
@@ -19,6 +21,14 @@ public final class StorageTriggerQueue implements TriggerQueue {
     // Few quick retries: the poller has its own back-off and must notice an outage soon.
     private static final RequestRetryOptions RETRIES = new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 2,
             Duration.ofSeconds(30), Duration.ofMillis(200), Duration.ofSeconds(1), null);
+
+    // The SDK warns on every request that the JDK client sets content-length itself, which is harmless and
+    // would bury the host's own log; the logger is kept here because java.util.logging holds it weakly.
+    private static final Logger JDK_CLIENT_LOG = Logger.getLogger("com.azure.core.http.jdk.httpclient.JdkHttpClient");
+
+    static {
+        JDK_CLIENT_LOG.setLevel(Level.SEVERE);
+    }
 
     private final QueueClient client;
 

@@ -8,8 +8,12 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** A queue function that records every attempt and fails on messages starting with "fail". */
+/**
+ * A queue function that records every attempt, fails on messages starting with "fail" and takes 300 ms over
+ * messages starting with "slow".
+ */
 public class QueueSamples {
     /** One invocation as the function saw it. */
     public record Attempt(String message, long dequeueCount, String id, String popReceipt,
@@ -17,6 +21,8 @@ public class QueueSamples {
     }
 
     public static final Queue<Attempt> ATTEMPTS = new ConcurrentLinkedQueue<>();
+    public static final AtomicInteger SLOW_RUNNING = new AtomicInteger();
+    public static final AtomicInteger SLOW_MAX_RUNNING = new AtomicInteger();
 
     public static List<Attempt> attemptsFor(String message) {
         return ATTEMPTS.stream().filter(a -> a.message().equals(message)).toList();
@@ -31,9 +37,17 @@ public class QueueSamples {
             @BindingName("PopReceipt") String popReceipt,
             @BindingName("InsertionTime") OffsetDateTime insertionTime,
             @BindingName("ExpirationTime") String expirationTime,
-            ExecutionContext context) {
+            ExecutionContext context) throws InterruptedException {
         ATTEMPTS.add(new Attempt(message, dequeueCount, id, popReceipt, insertionTime, expirationTime,
                 context.getInvocationId(), System.currentTimeMillis()));
+        if (message.startsWith("slow")) {
+            SLOW_MAX_RUNNING.accumulateAndGet(SLOW_RUNNING.incrementAndGet(), Math::max);
+            try {
+                Thread.sleep(300);
+            } finally {
+                SLOW_RUNNING.decrementAndGet();
+            }
+        }
         if (message.startsWith("fail")) {
             throw new IllegalStateException("failing on purpose: " + message);
         }
