@@ -1,0 +1,208 @@
+package io.harbormaster.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** infra/cluster.json and infra/functions.json, with their example parameter files. */
+class ArmTemplatesTest {
+    private static final String TEMPLATE_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
+    private static final String PARAMETERS_SCHEMA = "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#";
+
+    /** The settings the app validates today (issue 5); the source scan below catches the ones added later. */
+    private static final List<String> REQUIRED_APP_SETTINGS = List.of(
+            "AzureWebJobsStorage", "FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_WORKER_RUNTIME", "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "HARBORMASTER_DOCKER_HOSTS", "HARBORMASTER_DOCKER_TLS_CA_PEM", "HARBORMASTER_DOCKER_TLS_CERT_PEM",
+            "HARBORMASTER_DOCKER_TLS_KEY_PEM", "HARBORMASTER_DOCKER_CONNECT_TIMEOUT", "HARBORMASTER_DOCKER_RESPONSE_TIMEOUT",
+            "HARBORMASTER_SUBSCRIPTION_ID", "HARBORMASTER_RESOURCE_GROUP", "HARBORMASTER_SCALE_SET_NAME");
+    private static final List<String> DOCKER_TLS_SETTINGS =
+            List.of("HARBORMASTER_DOCKER_TLS_CA_PEM", "HARBORMASTER_DOCKER_TLS_CERT_PEM", "HARBORMASTER_DOCKER_TLS_KEY_PEM");
+
+    private static final ObjectMapper STRICT = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"infra/cluster.json", "infra/functions.json"})
+    void templatesAreValidJsonWithTheDeploymentTemplateSchema(String file) throws IOException {
+        JsonNode template = STRICT.readTree(Files.readString(InfraFiles.path(file)));
+        assertEquals(TEMPLATE_SCHEMA, template.path("$schema").asText(), file);
+        assertEquals("1.0.0.0", template.path("contentVersion").asText(), file);
+        assertTrue(template.path("resources").isArray() && !template.path("resources").isEmpty(), file + " declares resources");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"infra/cluster.parameters.example.json", "infra/functions.parameters.example.json"})
+    void exampleParameterFilesAreValidJson(String file) throws IOException {
+        JsonNode parameters = STRICT.readTree(Files.readString(InfraFiles.path(file)));
+        assertEquals(PARAMETERS_SCHEMA, parameters.path("$schema").asText(), file);
+        assertTrue(parameters.path("parameters").isObject(), file + " has parameters");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"infra/cluster.json", "infra/functions.json"})
+    void everyReferenceResolvesToSomethingDeclared(String file) {
+        assertEquals(List.of(), TemplateChecks.unresolvedReferences(ArmTemplate.load(InfraFiles.path(file))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"infra/cluster.json", "infra/functions.json"})
+    void noPreviewApiVersions(String file) {
+        assertEquals(List.of(), TemplateChecks.apiVersionProblems(ArmTemplate.load(InfraFiles.path(file))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"infra/cluster.json", "infra/functions.json"})
+    void secretsAreOnlyInSecureParameters(String file) {
+        assertEquals(List.of(), TemplateChecks.insecureSecretParameters(ArmTemplate.load(InfraFiles.path(file))));
+    }
+
+    @Test
+    void secretAppSettingsAreNeverPlainStrings() {
+        ArmTemplate functions = InfraFiles.functions();
+        List<String> problems = new ArrayList<>();
+        functions.appSettings().forEach((name, value) -> {
+            if (TemplateChecks.secretSetting(name)) {
+                TemplateChecks.secretSettingProblem(functions, name, value).ifPresent(problems::add);
+            }
+        });
+        assertEquals(List.of(), problems);
+        for (String name : DOCKER_TLS_SETTINGS) {
+            assertTrue(TemplateChecks.keyVaultOrSecureParameter(functions, functions.appSettings().get(name)),
+                    name + " is a Key Vault reference or a securestring parameter");
+        }
+    }
+
+    @Test
+    void appSettingsIncludeEverySettingTheAppValidates() throws IOException {
+        Set<String> settings = InfraFiles.functions().appSettings().keySet();
+        List<String> missing = new ArrayList<>(REQUIRED_APP_SETTINGS);
+        missing.addAll(settingsNamedInMainSources());
+        missing.removeAll(settings);
+        assertEquals(List.of(), missing.stream().distinct().toList(),
+                "settings the app reads but infra/functions.json does not set (add them to the function app's appSettings)");
+    }
+
+    /**
+     * Every "HARBORMASTER_..." string literal in the app's sources names a setting the app reads, except in
+     * io.harbormaster.local: the embedded local Functions host, which never runs in Azure.
+     */
+    private static Set<String> settingsNamedInMainSources() throws IOException {
+        Pattern literal = Pattern.compile("\"(HARBORMASTER_[A-Z0-9_]+)\"");
+        Path sources = InfraFiles.path("functions/src/main/java");
+        Path localHost = sources.resolve("io/harbormaster/local");
+        Set<String> names = new TreeSet<>();
+        try (Stream<Path> files = Files.walk(sources)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java") && !f.startsWith(localHost)).toList()) {
+                Matcher matcher = literal.matcher(Files.readString(file));
+                while (matcher.find()) {
+                    names.add(matcher.group(1));
+                }
+            }
+        }
+        return names;
+    }
+
+    @Test
+    void dockerHostsAreTheManagersStaticAddressesOnTheTlsPort() {
+        ArmTemplate functions = InfraFiles.functions();
+        ArmTemplate cluster = InfraFiles.cluster();
+        JsonNode hostList = functions.root.path("variables").path("copy").get(0);
+        assertEquals("dockerHostList", hostList.path("name").asText());
+        assertEquals("[format('tcp://{0}:2376', cidrHost(parameters('managerSubnetPrefix'), add(3, copyIndex('dockerHostList'))))]",
+                hostList.path("input").asText());
+        JsonNode nic = cluster.resource("Microsoft.Network/networkInterfaces").node();
+        JsonNode ipConfiguration = nic.path("properties").path("ipConfigurations").get(0).path("properties");
+        assertEquals("Static", ipConfiguration.path("privateIPAllocationMethod").asText());
+        assertEquals("[cidrHost(parameters('managerSubnetPrefix'), add(3, copyIndex()))]", ipConfiguration.path("privateIPAddress").asText());
+        assertEquals("[variables('dockerHosts')]", functions.appSettings().get("HARBORMASTER_DOCKER_HOSTS").asText());
+        // Both templates must agree on where the managers are and how many there are.
+        for (String shared : List.of("managerSubnetPrefix", "managerCount", "scaleSetName")) {
+            assertEquals(cluster.parameters().path(shared).path("defaultValue"), functions.parameters().path(shared).path("defaultValue"),
+                    shared + " has the same default in both templates");
+            assertEquals(example("infra/cluster.parameters.example.json").path(shared),
+                    example("infra/functions.parameters.example.json").path(shared), shared + " is the same in both example files");
+        }
+        assertEquals(5, cluster.parameters().path("managerCount").path("maxValue").asInt());
+        assertEquals(5, functions.parameters().path("managerCount").path("maxValue").asInt());
+        assertEquals(5, hostList.path("count").asInt(), "one address for each possible manager");
+    }
+
+    @Test
+    void theAppMayScaleOnlyTheClusterResourceGroupAsVirtualMachineContributor() {
+        ArmTemplate functions = InfraFiles.functions();
+        JsonNode deployment = functions.resource("Microsoft.Resources/deployments").node();
+        assertEquals("[parameters('clusterResourceGroup')]", deployment.path("resourceGroup").asText());
+        JsonNode inner = deployment.path("properties").path("template");
+        assertEquals(1, inner.path("resources").size(), "the nested deployment only assigns the role");
+        JsonNode assignment = inner.path("resources").get(0);
+        assertEquals("Microsoft.Authorization/roleAssignments", assignment.path("type").asText());
+        assertFalse(assignment.has("scope"), "scoped to the deployment's resource group, the cluster's");
+        assertEquals("9980e02c-c2be-4d73-94e8-173b1dc7cf3c", inner.path("variables").path("virtualMachineContributor").asText());
+        assertTrue(assignment.path("properties").path("roleDefinitionId").asText().contains("variables('virtualMachineContributor')"));
+        assertEquals("SystemAssigned", functions.resource("Microsoft.Web/sites").node().path("identity").path("type").asText());
+    }
+
+    @Test
+    void theFunctionAppRunsOnAnElasticPremiumLinuxPlan() {
+        ArmTemplate functions = InfraFiles.functions();
+        JsonNode plan = functions.resource("Microsoft.Web/serverfarms").node();
+        assertEquals("EP1", plan.path("sku").path("name").asText());
+        assertEquals("ElasticPremium", plan.path("sku").path("tier").asText());
+        assertTrue(plan.path("properties").path("reserved").asBoolean(), "a Linux plan");
+        JsonNode networkConfig = InfraFiles.cluster().nested.get(0).resource("Microsoft.Web/sites/networkConfig").node();
+        assertTrue(networkConfig.path("properties").path("swiftSupported").asBoolean(), "regional VNet integration");
+    }
+
+    @Test
+    void theScaleSetIsUniformManualAndWaitsForTerminateApproval() {
+        ArmTemplate cluster = InfraFiles.cluster();
+        JsonNode properties = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node().path("properties");
+        assertEquals("Uniform", properties.path("orchestrationMode").asText());
+        assertFalse(properties.path("overprovision").asBoolean(true));
+        assertEquals("Manual", properties.path("upgradePolicy").path("mode").asText());
+        assertTrue(properties.path("scaleInPolicy").path("rules").isArray());
+        JsonNode terminate = properties.path("virtualMachineProfile").path("scheduledEventsProfile").path("terminateNotificationProfile");
+        assertTrue(terminate.path("enable").asBoolean());
+        assertEquals("[parameters('terminateNotBeforeTimeout')]", terminate.path("notBeforeTimeout").asText());
+        assertEquals("PT10M", cluster.parameters().path("terminateNotBeforeTimeout").path("defaultValue").asText());
+        JsonNode autoscale = cluster.resource("Microsoft.Insights/autoscalesettings").node();
+        assertEquals("[parameters('enableAutoscale')]", autoscale.path("condition").asText());
+        String webhook = autoscale.path("properties").path("notifications").get(0).path("webhooks").get(0).path("serviceUri").asText();
+        assertTrue(webhook.contains("/api/autoscale?code="), webhook);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cluster", "functions"})
+    void exampleParametersExistInTheTemplateAndGiveEveryRequiredOne(String name) {
+        ArmTemplate template = ArmTemplate.load(InfraFiles.path("infra/" + name + ".json"));
+        JsonNode example = example("infra/" + name + ".parameters.example.json");
+        assertEquals(List.of(), ExampleParameters.problems(template, example, InfraFiles.root()));
+    }
+
+    static JsonNode example(String file) {
+        try {
+            return STRICT.readTree(Files.readString(InfraFiles.path(file))).path("parameters");
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + file, e);
+        }
+    }
+}
