@@ -157,7 +157,8 @@ public final class HttpTriggerServer implements AutoCloseable {
         }
         Map<String, String> headers = headers(exchange.getRequestHeaders());
         Map<String, String> query = query(requestUri.getRawQuery());
-        String key = headers.containsKey(KEY_HEADER) ? headers.get(KEY_HEADER) : query.get("code");
+        String headerKey = headers.get(KEY_HEADER);
+        String key = headerKey != null && !headerKey.isEmpty() ? headerKey : query.get("code");
         if (!keys.authorizes(route.authLevel(), key)) {
             respondEmpty(exchange, 401);
             return;
@@ -167,9 +168,7 @@ public final class HttpTriggerServer implements AutoCloseable {
             respondEmpty(exchange, 413);
             return;
         }
-        String host = headers.getOrDefault("host", "localhost:" + port());
-        URI uri = URI.create("http://" + host + requestUri.getRawPath()
-                + (requestUri.getRawQuery() == null ? "" : "?" + requestUri.getRawQuery()));
+        URI uri = requestUri(headers.get("host"), requestUri);
         String text = body.get().length == 0 ? null : new String(body.get(), charset(headers.get("content-type")));
         LocalHttpRequest<String> request = new LocalHttpRequest<>(uri, method, headers, query, text);
         invoke(exchange, route, match, request);
@@ -184,10 +183,12 @@ public final class HttpTriggerServer implements AutoCloseable {
         bindingData.putAll(match.values());
         long started = System.nanoTime();
         LocalHttpResponse response;
+        LocalHttpResponse.EncodedBody body;
         try {
             Object result = route.invoker().invoke(new FunctionInvoker.Invocation(request, bindingData, context));
             response = toResponse(result);
-            response.encodedBody(); // fail here, inside the 500 handling, if the body cannot be written
+            // Encoded here so that a body Jackson cannot write is a 500 like any other failure.
+            body = response.encodedBody();
             LOG.fine(() -> "Executed 'Functions." + route.functionName() + "' (Succeeded, Id="
                     + context.getInvocationId() + ", Duration=" + millisSince(started) + "ms)");
         } catch (FunctionInvoker.FunctionFailedException | RuntimeException e) {
@@ -199,8 +200,18 @@ public final class HttpTriggerServer implements AutoCloseable {
                     .body(JSON.writeValueAsString(Map.of("error", "internal error",
                             "invocationId", context.getInvocationId())))
                     .build();
+            body = response.encodedBody();
         }
-        write(exchange, response);
+        write(exchange, response, body);
+    }
+
+    private URI requestUri(String host, URI requestUri) {
+        String query = requestUri.getRawQuery() == null ? "" : "?" + requestUri.getRawQuery();
+        try {
+            return URI.create("http://" + (host == null ? "localhost:" + port() : host) + requestUri.getRawPath() + query);
+        } catch (IllegalArgumentException e) {
+            return URI.create("http://localhost:" + port() + requestUri.getRawPath() + query);
+        }
     }
 
     private static LocalHttpResponse toResponse(Object result) {
@@ -222,8 +233,8 @@ public final class HttpTriggerServer implements AutoCloseable {
         return LocalHttpResponse.builder(HttpStatus.OK).body(result).build();
     }
 
-    private static void write(HttpExchange exchange, LocalHttpResponse response) throws IOException {
-        LocalHttpResponse.EncodedBody body = response.encodedBody();
+    private static void write(HttpExchange exchange, LocalHttpResponse response, LocalHttpResponse.EncodedBody body)
+            throws IOException {
         Headers out = exchange.getResponseHeaders();
         response.headers().forEach((name, value) -> {
             if (!name.equalsIgnoreCase("Content-Length") && !name.equalsIgnoreCase("Transfer-Encoding")) {

@@ -97,6 +97,8 @@ class LocalHostHttpTest {
         assertEquals(200, get("/api/secure", "x-functions-key", FUNCTION_KEY).statusCode());
         assertEquals(200, get("/api/secure", "X-Functions-Key", FUNCTION_KEY).statusCode());
         assertEquals(200, get("/api/secure?code=" + MASTER_KEY).statusCode());
+        assertEquals(200, get("/api/secure?code=" + FUNCTION_KEY, "x-functions-key", "").statusCode());
+        assertEquals(401, get("/api/secure?code=" + FUNCTION_KEY, "x-functions-key", "wrong").statusCode());
     }
 
     @Test
