@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# First process of a swarm node's own PID, mount and UTS namespaces (started by
+# `unshare --pid --fork --kill-child --mount-proc --mount --uts`); it becomes that node's dockerd.
+#
+# Usage: node-init.sh HOSTNAME ETC_DOCKER_DIR [dockerd arguments...]
+#
+# dockerd must end up as PID 1 of the namespace: when PID 1 dies the kernel kills every other
+# process in it, so stopping the node by that one pid also ends its containerd, the shims and the
+# task containers instead of orphaning them.
+set -euo pipefail
+
+if (( $# < 2 )); then
+    echo "usage: $0 HOSTNAME ETC_DOCKER_DIR [dockerd arguments...]" >&2
+    exit 2
+fi
+node_hostname=$1
+etc_docker=$2
+shift 2
+
+if [[ $$ != 1 ]]; then
+    echo "node-init.sh: must run as PID 1 of a new PID namespace (got pid $$)" >&2
+    exit 2
+fi
+
+# A private /run keeps dockerd's managed containerd, the shim sockets and the netns mounts off the
+# host, keeps this dockerd away from any system containerd, and vanishes with the namespace.
+mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
+
+# dockerd 20.10 keeps its identity (key.json) and daemon.json in /etc/docker, with no flag to move
+# them; every node needs its own, and the host's daemon.json must not leak into a test node.
+mount --bind "$etc_docker" /etc/docker
+
+# Swarm names the node after the hostname, and drain requests address nodes by that name.
+printf '%s\n' "$node_hostname" >/proc/sys/kernel/hostname
+
+# Without it a swarm node tries to pull a tagged image from a registry that cannot be reached,
+# even though the image is present locally.
+export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1
+
+exec dockerd "$@"
