@@ -3,6 +3,7 @@
 # the real local services. Arguments go to LocalHost. Ctrl-C stops the host, then the services that
 # this run started.
 set -euo pipefail
+# shellcheck source=lib/services.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib/services.sh"
 
 hm_install_prereqs
@@ -43,8 +44,10 @@ cat >&2 <<INFO
 INFO
 
 rc=0
+# HARBORMASTER_JAVA_OPTS is split into words on purpose (several -D/-X options).
 # nodelay: the JDK HttpServer otherwise stalls ~40 ms per response on loopback (Nagle meeting
 # delayed ACKs; shared/notes/http-on-loopback.md).
+# shellcheck disable=SC2086
 HARBORMASTER_LOCAL_FUNCTION_KEY=$(cat "$key_file") \
 HARBORMASTER_LOCAL_PORT=$port \
     java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} \

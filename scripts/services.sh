@@ -4,6 +4,7 @@
 #   down    stop this checkout's manager dockerd and Azurite, whoever started them
 #   status  what is running and answering
 set -euo pipefail
+# shellcheck source=lib/services.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib/services.sh"
 
 case ${1:-} in

@@ -3,6 +3,7 @@
 # Extra arguments go to Maven, e.g. scripts/test.sh -Dit.test=JoinFunctionIT.
 # Exits with Maven's exit code; stops only the services this run started.
 set -euo pipefail
+# shellcheck source=lib/services.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib/services.sh"
 
 hm_install_prereqs

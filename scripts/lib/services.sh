@@ -203,7 +203,9 @@ hm__pid_alive() {
 
 hm__cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
 
-hm__read_pid() { [[ -f $1 ]] && tr -dc '0-9' <"$1" || true; }
+hm__read_pid() {
+    if [[ -f $1 ]]; then tr -dc '0-9' <"$1" || true; fi
+}
 
 # A pid from a pidfile only counts if it is still the program we started, not a reused pid.
 hm__pid_is() {
@@ -219,6 +221,7 @@ hm__spawn() {
     local pidfile=$1 log=$2
     shift 2
     rm -f "$pidfile"
+    # shellcheck disable=SC2016 # expanded by the inner bash
     setsid bash -c 'echo $$ >"$0.tmp" && mv -f "$0.tmp" "$0" && exec "$@"' "$pidfile" "$@" \
         </dev/null >>"$log" 2>&1 {HM__START_FD}>&- {HM__USERS_FD}>&- &
     local deadline=$(( $(hm__now_ms) + 5000 ))
@@ -226,6 +229,26 @@ hm__spawn() {
         (( $(hm__now_ms) < deadline )) || hm_die "could not launch: $*"
         sleep 0.02
     done
+}
+
+hm__first_child() {
+    local parent=$1 children='' stat f
+    if [[ -r /proc/$parent/task/$parent/children ]]; then
+        read -r children _ <"/proc/$parent/task/$parent/children" || true
+    else
+        # Kernels without CONFIG_PROC_CHILDREN: find it by parent pid.
+        for f in /proc/[0-9]*/stat; do
+            stat=$(cat "$f" 2>/dev/null) || continue
+            stat=${stat##*) }
+            read -r _ stat _ <<<"$stat"
+            if [[ $stat == "$parent" ]]; then
+                children=${f#/proc/}
+                children=${children%/stat}
+                break
+            fi
+        done
+    fi
+    echo "$children"
 }
 
 hm__listener_pid() {
@@ -437,14 +460,14 @@ hm__start_manager() {
         --tlscert "$HM_TLS_DIR/server-cert.pem" \
         --tlskey "$HM_TLS_DIR/server-key.pem" \
         --bridge=none --iptables=false --ip-forward=false
-    local launcher pid= deadline
+    local launcher pid='' deadline
     launcher=$(hm__read_pid "$launcher_pidfile")
     rm -f "$launcher_pidfile"
 
     # dockerd's own pidfile would say "1"; what can be signalled from the host is unshare's child.
     deadline=$(( $(hm__now_ms) + 5000 ))
     while [[ -z $pid ]]; do
-        pid=$(cat "/proc/$launcher/task/$launcher/children" 2>/dev/null | awk '{print $1}') || true
+        pid=$(hm__first_child "$launcher")
         [[ -n $pid ]] && break
         if ! hm__pid_alive "$launcher" || (( $(hm__now_ms) >= deadline )); then
             hm__log_tail "$HM_MANAGER_LOG"
@@ -592,10 +615,12 @@ hm__azurite_service_up() {
     [[ ! -f $log ]] || mv -f "$log" "$log.1"
     # Azurite refuses --location together with --inMemoryPersistence; running it from a folder
     # under .dev keeps anything it still writes relative to its working directory out of the tree.
+    # Telemetry is on by default and posts to Application Insights: nothing may leave loopback.
     hm__spawn "$pidfile" "$log" \
         env -C "$HM_AZURITE_DATA" "$HM_AZURITE_PREFIX/node_modules/.bin/$name" \
         "--${kind}Host" 127.0.0.1 "--${kind}Port" "$port" \
-        --inMemoryPersistence --skipApiVersionCheck --loose --silent
+        --inMemoryPersistence --skipApiVersionCheck --loose --silent \
+        --disableTelemetry
     pid=$(hm__read_pid "$pidfile")
     HM__STARTED+=("$name $pid $pidfile")
     hm_log "started $name on 127.0.0.1:$port (pid $pid; log: $log)"
