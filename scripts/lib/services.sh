@@ -152,6 +152,9 @@ hm_install_prereqs() {
     fi
     { command -v ip >/dev/null 2>&1 && command -v ss >/dev/null 2>&1; } || pkgs+=(iproute2)
     command -v openssl >/dev/null 2>&1 || pkgs+=(openssl)
+    # The infra tests validate our cloud-config with cloud-init's own schema and read JSON in the agent scripts with python3.
+    command -v cloud-init >/dev/null 2>&1 || pkgs+=(cloud-init)
+    command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
     command -v curl >/dev/null 2>&1 || pkgs+=(curl)
     if ! command -v node >/dev/null 2>&1; then
         pkgs+=(nodejs)
@@ -164,7 +167,7 @@ hm_install_prereqs() {
     hm__apt_install "${pkgs[@]}"
 
     local tool
-    for tool in unshare setsid flock dockerd docker busybox ip ss openssl curl node npm mvn javac; do
+    for tool in unshare setsid flock dockerd docker busybox ip ss openssl curl node npm mvn javac cloud-init python3; do
         command -v "$tool" >/dev/null 2>&1 || hm_die "'$tool' is still missing after installing prerequisites"
     done
 
