@@ -1,5 +1,7 @@
 package io.harbormaster.local;
 
+import io.harbormaster.testsupport.CapturedLogs;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,12 +15,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -158,23 +157,8 @@ class QueueTriggerPollerTest {
 
     @Test
     void aStorageOutageIsLoggedWithoutSecretsAndWaitedOut() throws Exception {
-        List<LogRecord> records = new CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger logger = Logger.getLogger(QueueTriggerPoller.class.getName());
-        logger.addHandler(capture);
+        CapturedLogs logs = CapturedLogs.of(QueueTriggerPoller.class);
+        List<LogRecord> records = logs.records();
         try {
             queue.failWith(new IllegalStateException("Connection refused: AccountName=dev;AccountKey=c2VjcmV0a2V5"));
             String message = unique("ok");
@@ -186,7 +170,7 @@ class QueueTriggerPollerTest {
             await(() -> QueueSamples.attemptsFor(message).size() == 1, Duration.ofSeconds(3),
                     "the message after the outage");
         } finally {
-            logger.removeHandler(capture);
+            logs.close();
         }
         for (LogRecord record : records) {
             assertFalse(record.getMessage().contains("c2VjcmV0a2V5"), record.getMessage());
