@@ -1,0 +1,30 @@
+package io.harbormaster.scaleset;
+
+import java.util.Collection;
+import java.util.List;
+
+/** The agents' VM scale set; the port the core scales through (Azure in production, dockerd nodes locally). */
+public interface ScaleSet {
+    /** Capacity, SKU, orchestration mode and provisioning state, with the ETag a capacity write must match. */
+    ScaleSetModel describe();
+
+    /** Every instance, all pages. */
+    List<ScaleSetInstance> instances();
+
+    /**
+     * Sets the capacity, for scale-out only: scale-in deletes named instances instead.
+     *
+     * @param expectedEtag the ETag read with {@link #describe()}; a write against a changed scale set fails
+     * @throws ScaleSetConflictException when the scale set changed since {@code expectedEtag} was read
+     */
+    void setCapacity(long capacity, String expectedEtag);
+
+    /**
+     * Deletes exactly these instances and waits for the operation to finish. Ids that no longer exist
+     * count as deleted, so a repeated call after a crash has the outcome of one.
+     */
+    void deleteInstances(Collection<String> instanceIds);
+
+    /** Sets or clears protection from scale-in on one instance. */
+    void protectFromScaleIn(String instanceId, boolean protect);
+}
