@@ -1,17 +1,32 @@
 package io.harbormaster.swarm;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.BadRequestException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Reachability;
+import com.github.dockerjava.api.model.ResourceRequirements;
+import com.github.dockerjava.api.model.ResourceSpecs;
 import com.github.dockerjava.api.model.SwarmNode;
+import com.github.dockerjava.api.model.SwarmNodeAvailability;
 import com.github.dockerjava.api.model.SwarmNodeManagerStatus;
+import com.github.dockerjava.api.model.SwarmNodeRole;
+import com.github.dockerjava.api.model.SwarmNodeSpec;
+import com.github.dockerjava.api.model.TaskState;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.harbormaster.config.DockerSettings;
 import java.net.URI;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /** The {@link Swarm} port backed by docker-java, speaking to the managers in {@link DockerSettings}. */
 public final class DockerSwarm implements Swarm, AutoCloseable {
@@ -67,6 +82,132 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
                         .thenComparing(SwarmNodeManagerStatus::getAddr))
                 .map(SwarmNodeManagerStatus::getAddr)
                 .toList();
+    }
+
+    @Override
+    public List<Node> nodes() {
+        return managers.call(docker -> docker.listSwarmNodesCmd().exec().stream().map(DockerSwarm::toNode).toList());
+    }
+
+    @Override
+    public Optional<Node> node(String nodeId) {
+        // A filter, not inspect: inspect also matches by hostname, and we must not act on a namesake.
+        return managers.call(docker -> docker.listSwarmNodesCmd().withIdFilter(List.of(nodeId)).exec().stream()
+                .filter(node -> nodeId.equals(node.getId()))
+                .map(DockerSwarm::toNode)
+                .findFirst());
+    }
+
+    @Override
+    public List<Task> tasksOnNode(String nodeId) {
+        return managers.call(docker -> docker.listTasksCmd().withNodeFilter(nodeId).exec().stream()
+                .filter(task -> nodeId.equals(task.getNodeId()))
+                .map(DockerSwarm::toTask)
+                .toList());
+    }
+
+    @Override
+    public List<Task> desiredRunningTasks(Collection<String> serviceIds) {
+        if (serviceIds.isEmpty()) {
+            return List.of();
+        }
+        return managers.call(docker -> docker.listTasksCmd()
+                .withServiceFilter(serviceIds.toArray(String[]::new))
+                .withStateFilter(TaskState.RUNNING)
+                .exec().stream()
+                .map(DockerSwarm::toTask)
+                .toList());
+    }
+
+    @Override
+    public void updateNode(Node node, Node.Availability availability, Map<String, String> labels) {
+        SwarmNodeSpec spec = new SwarmNodeSpec()
+                .withRole(node.isManager() ? SwarmNodeRole.MANAGER : SwarmNodeRole.WORKER)
+                .withAvailability(SwarmNodeAvailability.valueOf(availability.name()))
+                .withLabels(Map.copyOf(labels));
+        try {
+            managers.call(docker -> docker.updateSwarmNodeCmd()
+                    .withSwarmNodeId(node.id())
+                    .withVersion(node.version())
+                    .withSwarmNodeSpec(spec)
+                    .exec());
+        } catch (NotFoundException e) {
+            throw new NodeNotFoundException(node.id(), e);
+        } catch (DockerException e) {
+            if (String.valueOf(e.getMessage()).contains("update out of sequence")) {
+                throw new NodeVersionConflictException(node.id(), node.version(), e);
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void removeNode(String nodeId) {
+        try {
+            managers.call(docker -> docker.removeSwarmNodeCmd(nodeId).withForce(false).exec());
+        } catch (NotFoundException e) {
+            throw new NodeNotFoundException(nodeId, e);
+        } catch (BadRequestException e) {
+            // FailedPrecondition: "node ... is not down and can't be removed"
+            if (String.valueOf(e.getMessage()).contains("is not down")) {
+                throw new NodeStillUpException(nodeId, e);
+            }
+            throw e;
+        }
+    }
+
+    static Node toNode(SwarmNode node) {
+        SwarmNodeSpec spec = node.getSpec();
+        var description = node.getDescription();
+        var resources = description == null ? null : description.getResources();
+        var status = node.getStatus();
+        return new Node(
+                node.getId(),
+                node.getVersion() == null || node.getVersion().getIndex() == null ? 0 : node.getVersion().getIndex(),
+                description == null || description.getHostname() == null ? "" : description.getHostname(),
+                spec != null && spec.getRole() == SwarmNodeRole.MANAGER ? SwarmRole.MANAGER : SwarmRole.WORKER,
+                spec == null || spec.getAvailability() == null
+                        ? Node.Availability.ACTIVE
+                        : Node.Availability.valueOf(spec.getAvailability().name()),
+                status == null || status.getState() == null
+                        ? Node.State.UNKNOWN
+                        : Node.State.valueOf(status.getState().name()),
+                spec == null || spec.getLabels() == null ? Map.of() : spec.getLabels(),
+                resources == null ? Resources.NONE : new Resources(
+                        Objects.requireNonNullElse(resources.getNanoCPUs(), 0L),
+                        Objects.requireNonNullElse(resources.getMemoryBytes(), 0L)),
+                node.getCreatedAt() == null ? Instant.EPOCH : node.getCreatedAt().toInstant());
+    }
+
+    static Task toTask(com.github.dockerjava.api.model.Task task) {
+        var status = task.getStatus();
+        ResourceRequirements requirements = task.getSpec() == null ? null : task.getSpec().getResources();
+        ResourceSpecs reservations = requirements == null ? null : requirements.getReservations();
+        String message = status == null ? "" : Objects.requireNonNullElse(
+                status.getErr(), Objects.requireNonNullElse(status.getMessage(), ""));
+        return new Task(
+                task.getId(),
+                task.getServiceId(),
+                task.getNodeId(),
+                stateName(task.getDesiredState()),
+                status == null ? "unknown" : stateName(status.getState()),
+                message,
+                reservations == null ? Resources.NONE : new Resources(
+                        Objects.requireNonNullElse(reservations.getNanoCPUs(), 0L),
+                        Objects.requireNonNullElse(reservations.getMemoryBytes(), 0L)),
+                instant(task.getUpdatedAt()));
+    }
+
+    private static String stateName(TaskState state) {
+        return state == null ? "unknown" : state.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static Instant instant(String timestamp) {
+        try {
+            return timestamp == null ? Instant.EPOCH : Instant.parse(timestamp);
+        } catch (DateTimeParseException e) {
+            return Instant.EPOCH;
+        }
     }
 
     @Override

@@ -65,6 +65,10 @@ final class ManagerEndpoints implements AutoCloseable {
             if (message.contains("docker swarm init")) {
                 return Outcome.NO_SWARM;
             }
+            if (message.contains("update out of sequence")) {
+                // A stale version index, not a broken manager: the caller re-reads, another manager would say the same.
+                throw e;
+            }
             // A worker, or a manager that lost quorum: another manager may still serve the request.
             return message.contains("not a swarm manager") ? Outcome.NOT_A_MANAGER : Outcome.UNREACHABLE;
         }

@@ -1,12 +1,44 @@
 package io.harbormaster.swarm;
 
-/** The swarm as its managers' Docker Engine API shows it; the port the control plane's core talks through. */
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The swarm as its managers' Docker Engine API shows it; the port the control plane's core talks through.
+ * Every call may throw {@link SwarmUnavailableException} when no manager answers, and
+ * {@link SwarmNotInitializedException} when the managers answer but no swarm has been initialised.
+ */
 public interface Swarm {
-    /**
-     * The join token for {@code role} and the addresses of the reachable managers.
-     *
-     * @throws SwarmNotInitializedException when the managers answer but no swarm has been initialised
-     * @throws SwarmUnavailableException when no manager answers
-     */
+    /** The join token for {@code role} and the addresses of the reachable managers. */
     JoinTicket joinTicket(SwarmRole role);
+
+    /** Every node, managers included. */
+    List<Node> nodes();
+
+    /** The node with this id, or empty when the swarm has none (any more). */
+    Optional<Node> node(String nodeId);
+
+    /** Every task assigned to the node, in any state, including the recent history swarm keeps. */
+    List<Task> tasksOnNode(String nodeId);
+
+    /** The tasks of these services whose desired state is running, on any node or none. */
+    List<Task> desiredRunningTasks(Collection<String> serviceIds);
+
+    /**
+     * Sets the node's availability and its full label set, keeping its role.
+     *
+     * @throws NodeVersionConflictException when the node changed after {@code node} was read
+     * @throws NodeNotFoundException when the node is gone
+     */
+    void updateNode(Node node, Node.Availability availability, Map<String, String> labels);
+
+    /**
+     * Removes a node that is down or has left. Never forced: a node that is still up may run tasks.
+     *
+     * @throws NodeStillUpException when the node is not down yet
+     * @throws NodeNotFoundException when the node is gone already
+     */
+    void removeNode(String nodeId);
 }

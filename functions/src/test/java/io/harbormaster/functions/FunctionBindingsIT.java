@@ -70,6 +70,21 @@ class FunctionBindingsIT {
         assertTrue(trigger.path("methods").isMissingNode() || trigger.path("methods").isEmpty(), trigger.toString());
     }
 
+    @Test
+    void drainIsAnHttpTriggerWithFunctionKeyAndItsWorkerAndPoisonHandlerAreQueueTriggers() {
+        JsonNode drain = functions.get("drain");
+        assertNotNull(drain, "no drain/function.json in " + functions.keySet());
+        JsonNode http = trigger(drain, "httpTrigger");
+        assertEquals("drain/{node}", http.path("route").asText());
+        assertEquals("FUNCTION", http.path("authLevel").asText());
+
+        JsonNode worker = trigger(functions.get("drainWorker"), "queueTrigger");
+        assertEquals("drain-requests", worker.path("queueName").asText());
+        assertEquals("AzureWebJobsStorage", worker.path("connection").asText());
+        JsonNode poison = trigger(functions.get("drainPoison"), "queueTrigger");
+        assertEquals("drain-requests-poison", poison.path("queueName").asText());
+    }
+
     /** Every annotated method has its function.json, and the generated bindings say what the annotations say. */
     @Test
     void everyAnnotatedFunctionIsGeneratedFaithfully() throws Exception {

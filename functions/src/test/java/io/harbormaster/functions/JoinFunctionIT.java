@@ -35,7 +35,8 @@ class JoinFunctionIT {
         docker = DockerCli.forLocalManager();
         host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY)).awaitReady(Duration.ofSeconds(60));
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
     }
 
     /** Whatever the tests made it do, no join token reached the host's output. */
@@ -125,7 +126,8 @@ class JoinFunctionIT {
     void noReachableManagerIs503WithRetryAfter() throws Exception {
         try (LocalHostProcess deadManagers = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", "unix:///nonexistent/harbormaster.sock",
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY)).awaitReady(Duration.ofSeconds(60))) {
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60))) {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(deadManagers.uri("/api/join/worker"))
                     .header("x-functions-key", KEY).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, response.statusCode(), response.body());
@@ -137,7 +139,8 @@ class JoinFunctionIT {
     @Test
     void aMissingSettingStopsTheHostWithOneMessageNamingIt() throws Exception {
         LocalHostProcess misconfigured = LocalHostProcess.start(LocalHostProcess.settings(
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY));
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString()));
         int exit = misconfigured.awaitExit(Duration.ofSeconds(60));
         assertNotEquals(0, exit);
         String output = misconfigured.output();

@@ -1,0 +1,103 @@
+package io.harbormaster.drain;
+
+import com.azure.core.http.rest.Response;
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.options.BlobParallelUploadOptions;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import com.azure.storage.blob.models.BlockBlobItem;
+import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
+import io.harbormaster.config.StorageSettings;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Drain statuses as one JSON blob per node in the {@code drain-status} container; ETags make writes compare-and-set. */
+public final class BlobDrainStatusStore implements DrainStatusStore {
+    public static final String CONTAINER = "drain-status";
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+    private final BlobContainerClient container;
+
+    BlobDrainStatusStore(BlobContainerClient container) {
+        this.container = container;
+    }
+
+    public static BlobDrainStatusStore connect(StorageSettings settings) {
+        BlobContainerClient container = new BlobServiceClientBuilder()
+                .connectionString(settings.connectionString())
+                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null))
+                .buildClient()
+                .getBlobContainerClient(CONTAINER);
+        return new BlobDrainStatusStore(container);
+    }
+
+    /** Creates the container when missing; called once at startup. */
+    public BlobDrainStatusStore ensureContainer() {
+        container.createIfNotExists();
+        return this;
+    }
+
+    @Override
+    public Optional<Stored> read(String hostname) {
+        BlobClient blob = blob(hostname);
+        try {
+            var response = blob.downloadContentWithResponse(null, null, CALL_TIMEOUT, Context.NONE);
+            String etag = response.getDeserializedHeaders().getETag();
+            return Optional.of(new Stored(DrainCodec.status(response.getValue().toString()), etag));
+        } catch (BlobStorageException e) {
+            if (e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND || e.getStatusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public boolean create(DrainStatus status) {
+        return write(status, new BlobRequestConditions().setIfNoneMatch("*"));
+    }
+
+    @Override
+    public boolean replace(DrainStatus status, String etag) {
+        return write(status, new BlobRequestConditions().setIfMatch(etag));
+    }
+
+    @Override
+    public void delete(String hostname, String etag) {
+        try {
+            blob(hostname).deleteWithResponse(DeleteSnapshotsOptionType.INCLUDE,
+                    new BlobRequestConditions().setIfMatch(etag), CALL_TIMEOUT, Context.NONE);
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() != 404 && e.getStatusCode() != 412) {
+                throw e;
+            }
+        }
+    }
+
+    private boolean write(DrainStatus status, BlobRequestConditions conditions) {
+        BlobParallelUploadOptions options = new BlobParallelUploadOptions(BinaryData.fromString(DrainCodec.status(status)))
+                .setRequestConditions(conditions);
+        try {
+            Response<BlockBlobItem> response = blob(status.request().hostname())
+                    .uploadWithResponse(options, CALL_TIMEOUT, Context.NONE);
+            return response.getStatusCode() / 100 == 2;
+        } catch (BlobStorageException e) {
+            // 412: the ETag moved on; 409: If-None-Match found a blob already there.
+            if (e.getStatusCode() == 412 || e.getStatusCode() == 409) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private BlobClient blob(String hostname) {
+        return container.getBlobClient(DrainStatusStore.key(hostname) + ".json");
+    }
+}

@@ -1,0 +1,78 @@
+package io.harbormaster.drain;
+
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Task;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The drain state machine as a pure function: a status and a snapshot in, the next action out. */
+public final class DrainProgress {
+    /** The node label that marks a drain as ours, naming the request, so a half-done drain can be found. */
+    public static final String REQUEST_LABEL = "io.harbormaster.drain-request";
+
+    private DrainProgress() {
+    }
+
+    public static DrainDecision next(DrainStatus status, DrainSnapshot snapshot, Instant now, Duration leaveTimeout) {
+        DrainRequest request = status.request();
+        if (snapshot.node().isEmpty()) {
+            // Gone already counts as success; what is left is the instance, when that was asked for.
+            if (request.deleteInstance() && !status.instanceDeleted()) {
+                return new DrainDecision(status, new DrainAction.DeleteInstance(request.hostname()));
+            }
+            return new DrainDecision(status.withCounts(0, 0).withState(DrainState.REMOVED, true), new DrainAction.Finish());
+        }
+        Node node = snapshot.node().get();
+        if (node.availability() != Node.Availability.DRAIN
+                || !request.requestId().equals(node.labels().get(REQUEST_LABEL))) {
+            Map<String, String> labels = new HashMap<>(node.labels());
+            labels.put(REQUEST_LABEL, request.requestId());
+            return new DrainDecision(status, new DrainAction.MarkNode(node, labels));
+        }
+
+        int remaining = (int) snapshot.tasksOnNode().stream().filter(task -> task.desiredRunning() || task.live()).count();
+        // Replacements still starting elsewhere: the node's tasks do not "run elsewhere" until these run.
+        int pending = (int) snapshot.servicesDesiredRunning().stream()
+                .filter(task -> !task.running() && !Objects.equals(task.nodeId(), node.id()))
+                .count();
+        DrainStatus counted = status.withCounts(remaining, pending);
+        if (remaining > 0 || pending > 0) {
+            if (now.isBefore(request.deadline())) {
+                return new DrainDecision(counted.withState(DrainState.DRAINING, false), new DrainAction.CheckAgain());
+            }
+            counted = counted.timedOut() ? counted : counted.withTimedOut();
+        }
+
+        DrainStatus drained = counted
+                .withState(counted.timedOut() ? DrainState.TIMED_OUT : DrainState.DRAINED, false)
+                .withDrainedAt(Objects.requireNonNullElse(counted.drainedAt(), now));
+        if (request.deleteInstance() && !drained.instanceDeleted()) {
+            return new DrainDecision(drained, new DrainAction.DeleteInstance(request.hostname()));
+        }
+        if (node.state() == Node.State.DOWN) {
+            return new DrainDecision(drained, new DrainAction.RemoveNode(node.id()));
+        }
+        if (!now.isBefore(drained.drainedAt().plus(leaveTimeout))) {
+            // Still up: never force-remove a live node. The drain itself is done; say so and stop looking.
+            return new DrainDecision(drained.withState(drained.state(), true), new DrainAction.Finish());
+        }
+        return new DrainDecision(drained, new DrainAction.CheckAgain());
+    }
+
+    /** The set of services whose running tasks tell whether the node's tasks run elsewhere. */
+    static Set<String> servicesOf(List<Task> tasksOnNode) {
+        Set<String> services = new TreeSet<>();
+        for (Task task : tasksOnNode) {
+            if (task.serviceId() != null) {
+                services.add(task.serviceId());
+            }
+        }
+        return services;
+    }
+}

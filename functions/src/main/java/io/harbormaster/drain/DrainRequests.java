@@ -1,0 +1,113 @@
+package io.harbormaster.drain;
+
+import io.harbormaster.config.DrainSettings;
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Swarm;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/** Accepts drain requests (validate, record, enqueue) and reports their status. */
+public final class DrainRequests {
+    private static final Logger LOG = Logger.getLogger(DrainRequests.class.getName());
+
+    /** The status of the request that answers a submission; {@code created} is false for a drain already under way. */
+    public record Submission(DrainStatus status, boolean created) {
+    }
+
+    private final Swarm swarm;
+    private final DrainStatusStore statuses;
+    private final DrainQueue queue;
+    private final DrainSettings settings;
+    private final Clock clock;
+
+    public DrainRequests(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, DrainSettings settings, Clock clock) {
+        this.swarm = swarm;
+        this.statuses = statuses;
+        this.queue = queue;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /**
+     * Starts a drain of {@code nodeName} (hostname or node id), or returns the one already under way.
+     *
+     * @throws DrainRejectedException when the node is unknown, a manager or ambiguous; nothing is queued then
+     */
+    public Submission submit(String nodeName, DrainOrder order) {
+        Node node = resolve(DrainOrder.validNodeName(nodeName));
+        if (node.isManager()) {
+            throw new DrainRejectedException(DrainRejectedException.Kind.MANAGER_NODE,
+                    "node " + node.hostname() + " is a manager; managers are never drained or removed by this path");
+        }
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<DrainStatusStore.Stored> existing = statuses.read(node.hostname());
+            if (existing.isPresent() && !existing.get().status().finished()) {
+                return new Submission(existing.get().status(), false);
+            }
+            Instant now = clock.instant();
+            DrainRequest request = new DrainRequest(UUID.randomUUID().toString(), node.hostname(), node.id(),
+                    order.reason(), order.deleteInstance(),
+                    order.deadline().orElse(now.plus(settings.defaultTimeout())), now);
+            DrainStatus status = DrainStatus.requested(request);
+            boolean recorded = existing.isPresent()
+                    ? statuses.replace(status, existing.get().etag())
+                    : statuses.create(status);
+            if (!recorded) {
+                continue; // a concurrent request got there first: answer with that one
+            }
+            enqueue(status);
+            LOG.info("drain " + request.requestId() + " of " + request.hostname() + " (" + request.nodeId() + ") requested: "
+                    + request.reason().wireName() + (request.deleteInstance() ? ", then delete its instance" : ""));
+            return new Submission(status, true);
+        }
+        throw new IllegalStateException("drain status of " + node.hostname() + " kept changing; try again");
+    }
+
+    /** The latest drain of the node, addressed by hostname or by the id of a node the swarm still knows. */
+    public Optional<DrainStatus> status(String nodeName) {
+        String name = DrainOrder.validNodeName(nodeName);
+        Optional<DrainStatusStore.Stored> byName = statuses.read(name);
+        if (byName.isPresent()) {
+            return byName.map(DrainStatusStore.Stored::status);
+        }
+        return swarm.node(name).flatMap(node -> statuses.read(node.hostname())).map(DrainStatusStore.Stored::status);
+    }
+
+    private void enqueue(DrainStatus status) {
+        try {
+            queue.send(DrainMessage.of(status.request().requestId(), status.request().hostname(), status.step()), Duration.ZERO);
+        } catch (RuntimeException e) {
+            // Without its message the recorded request would never move: take it back, then report the failure.
+            statuses.read(status.request().hostname())
+                    .filter(stored -> stored.status().request().requestId().equals(status.request().requestId()))
+                    .ifPresent(stored -> statuses.delete(status.request().hostname(), stored.etag()));
+            throw e;
+        }
+    }
+
+    private Node resolve(String name) {
+        List<Node> nodes = swarm.nodes();
+        Optional<Node> byId = nodes.stream().filter(node -> node.id().equals(name)).findFirst();
+        if (byId.isPresent()) {
+            return byId.get();
+        }
+        List<Node> byHostname = nodes.stream().filter(node -> node.hostname().equalsIgnoreCase(name)).toList();
+        if (byHostname.size() > 1) {
+            // A VM re-created under the same name leaves its old node behind, down: the live one is meant.
+            byHostname = byHostname.stream().filter(node -> node.state() != Node.State.DOWN).toList();
+        }
+        if (byHostname.isEmpty()) {
+            throw new DrainRejectedException(DrainRejectedException.Kind.UNKNOWN_NODE, "the swarm has no node " + name);
+        }
+        if (byHostname.size() > 1) {
+            throw new DrainRejectedException(DrainRejectedException.Kind.AMBIGUOUS_NODE,
+                    byHostname.size() + " live nodes are named " + name + "; address the node by its id");
+        }
+        return byHostname.get(0);
+    }
+}

@@ -1,0 +1,23 @@
+package io.harbormaster.drain;
+
+import java.util.Locale;
+
+/** Where a drain stands, as {@code GET /api/drain/{node}} reports it. */
+public enum DrainState {
+    /** Accepted and queued; the worker has not touched the node yet. */
+    REQUESTED,
+    /** The node is set to drain and tasks are still on it, or their replacements are not running yet. */
+    DRAINING,
+    /** Every task of the node runs elsewhere; the node waits to go down before it is removed. */
+    DRAINED,
+    /** The node is gone from the swarm (and its instance deleted, when asked). */
+    REMOVED,
+    /** The deadline passed with tasks still on the node; removal goes ahead once it is down. */
+    TIMED_OUT,
+    /** Given up; {@code failure} says why. */
+    FAILED;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

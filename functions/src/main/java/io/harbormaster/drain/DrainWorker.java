@@ -1,0 +1,217 @@
+package io.harbormaster.drain;
+
+import io.harbormaster.config.DrainSettings;
+import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.scaleset.ScaleSetException;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.NodeNotFoundException;
+import io.harbormaster.swarm.NodeStillUpException;
+import io.harbormaster.swarm.NodeVersionConflictException;
+import io.harbormaster.swarm.Swarm;
+import io.harbormaster.swarm.SwarmUnavailableException;
+import io.harbormaster.swarm.Task;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * Runs one pass of a drain per queue message and, unless the drain is over, sends the follow-up message
+ * instead of sleeping. Every pass is idempotent: it re-reads the swarm and acts on what it sees.
+ */
+public final class DrainWorker {
+    private static final Logger LOG = Logger.getLogger(DrainWorker.class.getName());
+    // Marking, deleting and removing are quick; a pass may do a few of them before it has to wait.
+    private static final int MAX_ACTIONS_PER_PASS = 8;
+
+    /** What a pass did with its message. */
+    public enum Outcome { CHECK_SCHEDULED, FINISHED, STALE, UNKNOWN_REQUEST }
+
+    private final Swarm swarm;
+    private final DrainStatusStore statuses;
+    private final DrainQueue queue;
+    private final Optional<ScaleSet> scaleSet;
+    private final DrainSettings settings;
+    private final Clock clock;
+
+    public DrainWorker(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, Optional<ScaleSet> scaleSet,
+            DrainSettings settings, Clock clock) {
+        this.swarm = swarm;
+        this.statuses = statuses;
+        this.queue = queue;
+        this.scaleSet = scaleSet;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /**
+     * Handles one delivery of a message. Throws only when the pass could not record its outcome (the status
+     * store failed); the queue then delivers the message again.
+     *
+     * @throws IllegalArgumentException for a message this worker cannot read; it ends in the poison queue
+     */
+    public Outcome handle(String messageText, String messageId) {
+        DrainMessage message = DrainCodec.message(messageText);
+        Optional<DrainStatusStore.Stored> stored = statuses.read(message.hostname());
+        if (stored.isEmpty() || !stored.get().status().request().requestId().equals(message.requestId())) {
+            LOG.info("drain " + message.requestId() + " of " + message.hostname() + ": no such request (superseded); dropped");
+            return Outcome.UNKNOWN_REQUEST;
+        }
+        DrainStatus status = stored.get().status();
+        if (status.finished()) {
+            return Outcome.STALE;
+        }
+        boolean current = message.step() == status.step();
+        // Our own earlier delivery recorded its step but may have died before sending the follow-up.
+        boolean redelivered = message.step() == status.step() - 1 && messageId != null && messageId.equals(status.claimedBy());
+        if (!current && !redelivered) {
+            LOG.fine("drain " + message.requestId() + ": message for step " + message.step() + " is stale (now " + status.step() + ")");
+            return Outcome.STALE;
+        }
+
+        DrainStatus next = pass(status);
+        Instant now = clock.instant();
+        DrainStatus claimed = next.claimed(status.step() + 1, messageId, now);
+        if (!statuses.replace(claimed, stored.get().etag())) {
+            LOG.info("drain " + message.requestId() + ": another delivery advanced it first; dropped");
+            return Outcome.STALE;
+        }
+        log(claimed);
+        if (claimed.finished()) {
+            return Outcome.FINISHED;
+        }
+        queue.send(DrainMessage.of(message.requestId(), message.hostname(), claimed.step()), delayFor(claimed));
+        return Outcome.CHECK_SCHEDULED;
+    }
+
+    /** Marks the drain of a message that exhausted its deliveries as failed. */
+    public void giveUp(String messageText) {
+        DrainMessage message;
+        try {
+            message = DrainCodec.lenientMessage(messageText);
+        } catch (IllegalArgumentException e) {
+            LOG.warning("poison drain message cannot be read (" + e.getMessage() + "); no status to mark failed");
+            return;
+        }
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Optional<DrainStatusStore.Stored> stored = statuses.read(message.hostname());
+            if (stored.isEmpty() || !stored.get().status().request().requestId().equals(message.requestId())
+                    || stored.get().status().finished()) {
+                return;
+            }
+            DrainStatus status = stored.get().status();
+            String why = "gave up: every delivery of its message failed (host.json maxDequeueCount)"
+                    + (status.lastError() == null ? "" : "; last error: " + status.lastError());
+            DrainStatus failed = status.withFailure(why).claimed(status.step() + 1, null, clock.instant());
+            if (statuses.replace(failed, stored.get().etag())) {
+                log(failed);
+                return;
+            }
+        }
+    }
+
+    private DrainStatus pass(DrainStatus status) {
+        Instant now = clock.instant();
+        try {
+            DrainStatus current = status;
+            for (int i = 0; i < MAX_ACTIONS_PER_PASS; i++) {
+                DrainDecision decision = DrainProgress.next(current, snapshot(current), clock.instant(), settings.leaveTimeout());
+                current = decision.status();
+                DrainAction action = decision.action();
+                if (action instanceof DrainAction.MarkNode mark) {
+                    markNode(mark);
+                } else if (action instanceof DrainAction.DeleteInstance delete) {
+                    current = deleteInstance(current, delete.hostname());
+                } else if (action instanceof DrainAction.RemoveNode remove) {
+                    removeNode(remove.nodeId());
+                } else {
+                    // CheckAgain or Finish: this pass is over, and it reached the swarm.
+                    return current.withLastError(null, null);
+                }
+                if (current.finished()) {
+                    return current;
+                }
+            }
+            return current;
+        } catch (SwarmUnavailableException e) {
+            return retryLater(status, "no swarm manager answered: " + e.getMessage(), now);
+        } catch (ScaleSetException e) {
+            if (!e.retryable()) {
+                return status.withFailure("the scale set refused to delete the instance: " + e.getMessage());
+            }
+            return retryLater(status, "scale set: " + e.getMessage(), now);
+        }
+    }
+
+    private DrainSnapshot snapshot(DrainStatus status) {
+        String nodeId = status.request().nodeId();
+        Optional<Node> node = swarm.node(nodeId);
+        if (node.isEmpty()) {
+            return new DrainSnapshot(node, List.of(), List.of());
+        }
+        List<Task> onNode = swarm.tasksOnNode(nodeId);
+        return new DrainSnapshot(node, onNode, swarm.desiredRunningTasks(DrainProgress.servicesOf(onNode)));
+    }
+
+    private void markNode(DrainAction.MarkNode mark) {
+        try {
+            swarm.updateNode(mark.node(), Node.Availability.DRAIN, mark.labels());
+        } catch (NodeVersionConflictException | NodeNotFoundException e) {
+            // The next decision reads the node again: a newer version, or gone.
+            LOG.fine(e.getMessage());
+        }
+    }
+
+    private DrainStatus deleteInstance(DrainStatus status, String hostname) {
+        ScaleSet set = scaleSet.orElseThrow(() -> new ScaleSetException(
+                "deleteInstance was requested but no scale set is configured", false, null));
+        Optional<ScaleSetInstance> instance = set.instances().stream()
+                .filter(candidate -> hostname.equalsIgnoreCase(candidate.computerName()))
+                .findFirst();
+        if (instance.isPresent()) {
+            set.deleteInstances(List.of(instance.get().instanceId()));
+            LOG.info("drain " + status.request().requestId() + ": deleted instance " + instance.get().instanceId()
+                    + " (" + hostname + ")");
+        } else {
+            LOG.info("drain " + status.request().requestId() + ": no instance named " + hostname + "; already deleted");
+        }
+        return status.withInstanceDeleted();
+    }
+
+    private void removeNode(String nodeId) {
+        try {
+            swarm.removeNode(nodeId);
+        } catch (NodeNotFoundException | NodeStillUpException e) {
+            // Gone is what we wanted; back up again is seen by the next decision.
+            LOG.fine(e.getMessage());
+        }
+    }
+
+    private DrainStatus retryLater(DrainStatus status, String error, Instant now) {
+        Instant since = status.unreachableSince() == null ? now : status.unreachableSince();
+        if (!now.isBefore(since.plus(settings.unreachableTimeout()))) {
+            return status.withLastError(error, since)
+                    .withFailure("unreachable for " + settings.unreachableTimeout().toSeconds() + " s: " + error);
+        }
+        return status.withLastError(error, since);
+    }
+
+    private Duration delayFor(DrainStatus status) {
+        if (status.unreachableSince() == null) {
+            return settings.checkInterval();
+        }
+        // Back off while something is unreachable, but keep looking often enough to resume promptly.
+        return settings.checkInterval().multipliedBy(2);
+    }
+
+    private static void log(DrainStatus status) {
+        LOG.info("drain " + status.request().requestId() + " of " + status.request().hostname() + ": " + status.state().wireName()
+                + (status.finished() ? " (finished)" : "")
+                + ", tasks remaining " + status.tasksRemaining() + ", replacements pending " + status.replacementsPending()
+                + (status.lastError() == null ? "" : ", retrying after: " + status.lastError())
+                + (status.failure() == null ? "" : ", failure: " + status.failure()));
+    }
+}

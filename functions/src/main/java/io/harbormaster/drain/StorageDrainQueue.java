@@ -1,0 +1,43 @@
+package io.harbormaster.drain;
+
+import com.azure.core.util.Context;
+import com.azure.storage.common.policy.RequestRetryOptions;
+import com.azure.storage.common.policy.RetryPolicyType;
+import com.azure.storage.queue.QueueClient;
+import com.azure.storage.queue.QueueClientBuilder;
+import com.azure.storage.queue.QueueMessageEncoding;
+import io.harbormaster.config.StorageSettings;
+import java.time.Duration;
+
+/** The drain queue on Azure Storage, in the plain-text encoding host.json tells the trigger to expect. */
+public final class StorageDrainQueue implements DrainQueue {
+    // -1: the message never expires. A drain request that silently aged out would be a drain lost.
+    private static final Duration NEVER = Duration.ofSeconds(-1);
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
+    private final QueueClient client;
+
+    StorageDrainQueue(QueueClient client) {
+        this.client = client;
+    }
+
+    public static StorageDrainQueue connect(StorageSettings settings, String queueName) {
+        return new StorageDrainQueue(new QueueClientBuilder()
+                .connectionString(settings.connectionString())
+                .queueName(queueName)
+                .messageEncoding(QueueMessageEncoding.NONE)
+                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null))
+                .buildClient());
+    }
+
+    /** Creates the queue when missing; called once at startup. */
+    public StorageDrainQueue ensureQueue() {
+        client.createIfNotExists();
+        return this;
+    }
+
+    @Override
+    public void send(DrainMessage message, Duration delay) {
+        client.sendMessageWithResponse(DrainCodec.message(message), delay, NEVER, CALL_TIMEOUT, Context.NONE);
+    }
+}

@@ -1,0 +1,32 @@
+package io.harbormaster.drain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class DrainCodecTest {
+    @Test
+    void statusSurvivesTheRoundTrip() {
+        Instant t = Instant.parse("2026-11-25T10:00:00Z");
+        DrainStatus status = DrainStatus.requested(new DrainRequest("r", "worker-1", "n1", DrainReason.SHUTDOWN, true,
+                        t.plusSeconds(600), t))
+                .withCounts(3, 1).withInstanceDeleted().withDrainedAt(t.plusSeconds(5))
+                .withLastError("manager down", t.plusSeconds(6)).claimed(4, "msg-9", t.plusSeconds(7))
+                .withState(DrainState.TIMED_OUT, false).withTimedOut();
+        assertEquals(status, DrainCodec.status(DrainCodec.status(status)));
+    }
+
+    @Test
+    void messageSurvivesTheRoundTripAndAnUnknownVersionIsRefused() {
+        DrainMessage message = DrainMessage.of("r", "worker-1", 3);
+        assertEquals(message, DrainCodec.message(DrainCodec.message(message)));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DrainCodec.message("{\"version\":99,\"requestId\":\"r\",\"hostname\":\"w\",\"step\":0}"));
+        assertTrue(e.getMessage().contains("version 99"), e.getMessage());
+        assertEquals("r", DrainCodec.lenientMessage("{\"version\":99,\"requestId\":\"r\",\"hostname\":\"w\"}").requestId());
+        assertThrows(IllegalArgumentException.class, () -> DrainCodec.message("not json"));
+    }
+}

@@ -1,0 +1,132 @@
+package io.harbormaster.drain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.SwarmRole;
+import io.harbormaster.swarm.Task;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class DrainProgressTest {
+    private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
+    private static final Duration LEAVE = Duration.ofMinutes(30);
+
+    private static DrainStatus status(boolean deleteInstance) {
+        return DrainStatus.requested(new DrainRequest("req-1", "worker-1", "node-1", DrainReason.SCALE_IN,
+                deleteInstance, T0.plus(Duration.ofMinutes(10)), T0));
+    }
+
+    private static Node node(Node.Availability availability, Node.State state, Map<String, String> labels) {
+        return new Node("node-1", 7, "worker-1", SwarmRole.WORKER, availability, state, labels, Resources.NONE, T0);
+    }
+
+    private static Node marked(Node.State state) {
+        return node(Node.Availability.DRAIN, state, Map.of(DrainProgress.REQUEST_LABEL, "req-1", "zone", "a"));
+    }
+
+    private static Task task(String id, String nodeId, String desired, String state) {
+        return new Task(id, "svc-1", nodeId, desired, state, "", Resources.NONE, T0);
+    }
+
+    @Test
+    void firstMarksTheNodeKeepingItsOtherLabels() {
+        Node active = node(Node.Availability.ACTIVE, Node.State.READY, Map.of("zone", "a"));
+        DrainDecision decision = DrainProgress.next(status(false),
+                new DrainSnapshot(Optional.of(active), List.of(task("t1", "node-1", "running", "running")), List.of()), T0, LEAVE);
+        DrainAction.MarkNode mark = assertInstanceOf(DrainAction.MarkNode.class, decision.action());
+        assertEquals(Map.of("zone", "a", DrainProgress.REQUEST_LABEL, "req-1"), mark.labels());
+    }
+
+    @Test
+    void aNodeDrainedForAnotherRequestIsMarkedForThisOne() {
+        Node other = node(Node.Availability.DRAIN, Node.State.READY, Map.of(DrainProgress.REQUEST_LABEL, "req-0"));
+        DrainDecision decision = DrainProgress.next(status(false), new DrainSnapshot(Optional.of(other), List.of(), List.of()), T0, LEAVE);
+        assertInstanceOf(DrainAction.MarkNode.class, decision.action());
+    }
+
+    @Test
+    void waitsWhileTasksAreOnTheNodeOrTheirReplacementsAreNotRunning() {
+        DrainSnapshot onNode = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
+                List.of(task("t1", "node-1", "shutdown", "running")), List.of(task("t2", "node-2", "running", "running")));
+        DrainDecision stillThere = DrainProgress.next(status(false), onNode, T0, LEAVE);
+        assertInstanceOf(DrainAction.CheckAgain.class, stillThere.action());
+        assertEquals(DrainState.DRAINING, stillThere.status().state());
+        assertEquals(1, stillThere.status().tasksRemaining());
+
+        DrainSnapshot starting = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
+                List.of(task("t1", "node-1", "shutdown", "shutdown")), List.of(task("t2", "node-2", "running", "starting")));
+        DrainDecision pending = DrainProgress.next(status(false), starting, T0, LEAVE);
+        assertInstanceOf(DrainAction.CheckAgain.class, pending.action());
+        assertEquals(0, pending.status().tasksRemaining());
+        assertEquals(1, pending.status().replacementsPending());
+    }
+
+    @Test
+    void drainedNodeThatIsStillUpWaitsToGoDownThenStopsWaitingAtTheLeaveTimeout() {
+        DrainSnapshot empty = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
+                List.of(task("t1", "node-1", "shutdown", "shutdown")), List.of(task("t2", "node-2", "running", "running")));
+        DrainDecision waiting = DrainProgress.next(status(false), empty, T0, LEAVE);
+        assertInstanceOf(DrainAction.CheckAgain.class, waiting.action());
+        assertEquals(DrainState.DRAINED, waiting.status().state());
+        assertEquals(T0, waiting.status().drainedAt());
+
+        DrainDecision later = DrainProgress.next(waiting.status(), empty, T0.plus(LEAVE), LEAVE);
+        assertInstanceOf(DrainAction.Finish.class, later.action());
+        assertTrue(later.status().finished());
+        assertEquals(DrainState.DRAINED, later.status().state());
+    }
+
+    @Test
+    void drainedNodeThatIsDownIsRemoved() {
+        DrainDecision decision = DrainProgress.next(status(false),
+                new DrainSnapshot(Optional.of(marked(Node.State.DOWN)), List.of(), List.of()), T0, LEAVE);
+        assertEquals(new DrainAction.RemoveNode("node-1"), decision.action());
+    }
+
+    @Test
+    void instanceIsDeletedOnlyAfterTheNodeIsDrained() {
+        DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
+                List.of(task("t1", "node-1", "running", "running")), List.of());
+        assertInstanceOf(DrainAction.CheckAgain.class, DrainProgress.next(status(true), busy, T0, LEAVE).action());
+
+        DrainSnapshot empty = new DrainSnapshot(Optional.of(marked(Node.State.READY)), List.of(), List.of());
+        assertEquals(new DrainAction.DeleteInstance("worker-1"), DrainProgress.next(status(true), empty, T0, LEAVE).action());
+
+        DrainStatus deleted = status(true).withInstanceDeleted();
+        DrainDecision afterDelete = DrainProgress.next(deleted, empty, T0, LEAVE);
+        assertInstanceOf(DrainAction.CheckAgain.class, afterDelete.action(), "waits for the node to go down");
+    }
+
+    @Test
+    void pastTheDeadlineTheDrainIsRecordedAsTimedOutAndRemovalGoesAhead() {
+        DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.DOWN)),
+                List.of(task("t1", "node-1", "running", "running")), List.of());
+        DrainDecision decision = DrainProgress.next(status(false), busy, T0.plus(Duration.ofMinutes(10)), LEAVE);
+        assertTrue(decision.status().timedOut());
+        assertEquals(DrainState.TIMED_OUT, decision.status().state());
+        assertEquals(new DrainAction.RemoveNode("node-1"), decision.action());
+    }
+
+    @Test
+    void aNodeAlreadyGoneIsSuccessAfterItsInstanceIsDeleted() {
+        DrainSnapshot gone = new DrainSnapshot(Optional.empty(), List.of(), List.of());
+        DrainDecision plain = DrainProgress.next(status(false), gone, T0, LEAVE);
+        assertInstanceOf(DrainAction.Finish.class, plain.action());
+        assertEquals(DrainState.REMOVED, plain.status().state());
+        assertTrue(plain.status().finished());
+
+        assertEquals(new DrainAction.DeleteInstance("worker-1"), DrainProgress.next(status(true), gone, T0, LEAVE).action());
+        DrainDecision deleted = DrainProgress.next(status(true).withInstanceDeleted(), gone, T0, LEAVE);
+        assertEquals(DrainState.REMOVED, deleted.status().state());
+        assertFalse(deleted.status().failure() != null);
+    }
+}
