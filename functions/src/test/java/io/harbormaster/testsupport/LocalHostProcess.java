@@ -108,6 +108,12 @@ public final class LocalHostProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the host outright (SIGKILL), as a crash would: whatever it was doing stops mid-way. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        reader.join(5_000);
+    }
+
     @Override
     public void close() throws InterruptedException {
         process.destroy();

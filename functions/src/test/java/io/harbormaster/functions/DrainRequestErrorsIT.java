@@ -1,0 +1,144 @@
+package io.harbormaster.functions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.queue.QueueClient;
+import com.azure.storage.queue.QueueClientBuilder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.drain.BlobDrainStatusStore;
+import io.harbormaster.drain.DrainQueue;
+import io.harbormaster.testsupport.DockerCli;
+import io.harbormaster.testsupport.LocalHostProcess;
+import io.harbormaster.testsupport.LocalServices;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every refused drain request gets a JSON error naming the problem, and leaves the queue, the status store and
+ * the swarm exactly as they were.
+ */
+class DrainRequestErrorsIT {
+    private static final String KEY = "drain-errors-key-0123456789";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static LocalHostProcess host;
+    private static DockerCli docker;
+    private static String managerHostname;
+    private static String swarmBefore;
+
+    @BeforeAll
+    static void startHost() throws Exception {
+        docker = DockerCli.forLocalManager();
+        managerHostname = docker.run("node", "inspect", "self", "--format", "{{.Description.Hostname}}").trim();
+        swarmBefore = swarmState();
+        host = LocalHostProcess.start(LocalHostProcess.settings(
+                "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stopHost() throws Exception {
+        if (host != null) {
+            host.close();
+            String logs = host.output();
+            assertFalse(logs.contains(KEY), "the function key reached the logs");
+            assertFalse(logs.contains(" requested: "), "a refused request was recorded:\n" + logs);
+            assertFalse(logs.contains("no such request"), "a refused request reached the queue:\n" + logs);
+        }
+    }
+
+    /** Nodes with their availability and labels: what a drain would change. */
+    private static String swarmState() {
+        return docker.run("node", "ls", "-q").lines().sorted()
+                .map(id -> docker.run("node", "inspect", id, "--format", "{{.ID}} {{.Spec.Availability}} {{json .Spec.Labels}}"))
+                .reduce("", String::concat);
+    }
+
+    private static HttpResponse<String> call(String method, String path, String body, boolean withKey) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(host.uri(path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (withKey) {
+            request.header("x-functions-key", KEY);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertRefused(HttpResponse<String> response, int status, String code) throws Exception {
+        assertEquals(status, response.statusCode(), response.body());
+        JsonNode body = JSON.readTree(response.body());
+        assertEquals(code, body.path("error").asText(), response.body());
+        assertTrue(body.path("message").asText().length() > 10, response.body());
+        assertUnchanged();
+    }
+
+    private static void assertUnchanged() {
+        QueueClient queue = new QueueClientBuilder().connectionString(LocalServices.storageConnectionString())
+                .queueName(DrainQueue.NAME).buildClient();
+        queue.createIfNotExists();
+        assertEquals(0, queue.peekMessages(32, null, null).stream().count(), "a refused request was queued");
+        BlobContainerClient statuses = new BlobServiceClientBuilder()
+                .connectionString(LocalServices.storageConnectionString()).buildClient()
+                .getBlobContainerClient(BlobDrainStatusStore.CONTAINER);
+        assertFalse(statuses.getBlobClient(managerHostname.toLowerCase() + ".json").exists(), "a status was recorded");
+        assertFalse(statuses.getBlobClient("no-such-node-4711.json").exists(), "a status was recorded");
+        assertEquals(swarmBefore, swarmState(), "the swarm changed");
+    }
+
+    @Test
+    void nodeNamesThatAreNotHostnamesAre400() throws Exception {
+        assertRefused(call("POST", "/api/drain/bad_name", null, true), 400, "invalid_node_name");
+        assertRefused(call("POST", "/api/drain/a%3Brm%20-rf", null, true), 400, "invalid_node_name");
+        assertRefused(call("POST", "/api/drain/" + "a".repeat(300), null, true), 400, "invalid_node_name");
+    }
+
+    @Test
+    void aNodeTheSwarmDoesNotKnowIs404() throws Exception {
+        assertRefused(call("POST", "/api/drain/no-such-node-4711", null, true), 404, "unknown_node");
+        assertRefused(call("GET", "/api/drain/no-such-node-4711", null, true), 404, "no_drain");
+    }
+
+    @Test
+    void aManagerIs409() throws Exception {
+        assertRefused(call("POST", "/api/drain/" + managerHostname, "{\"reason\":\"manual\"}", true), 409, "node_is_manager");
+        String managerId = docker.run("node", "inspect", "self", "--format", "{{.ID}}").trim();
+        assertRefused(call("POST", "/api/drain/" + managerId, null, true), 409, "node_is_manager");
+    }
+
+    @Test
+    void malformedBodiesAre400() throws Exception {
+        for (String body : new String[] {"{", "[1]", "{\"reason\":\"because\"}", "{\"deleteInstance\":\"yes\"}",
+                "{\"deadline\":\"yesterday\"}", "{\"unknown\":1}"}) {
+            assertRefused(call("POST", "/api/drain/" + managerHostname, body, true), 400, "invalid_body");
+        }
+    }
+
+    @Test
+    void aMissingOrWrongKeyIs401() throws Exception {
+        HttpResponse<String> response = call("POST", "/api/drain/" + managerHostname, null, false);
+        assertEquals(401, response.statusCode(), response.body());
+        HttpResponse<String> wrong = HTTP.send(HttpRequest.newBuilder(URI.create(host.uri("/api/drain/x") + "?code=wrong"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, wrong.statusCode(), wrong.body());
+        assertUnchanged();
+    }
+
+    @Test
+    void otherMethodsAre405() throws Exception {
+        HttpResponse<String> response = call("DELETE", "/api/drain/" + managerHostname, null, true);
+        assertRefused(response, 405, "method_not_allowed");
+        assertEquals("GET, POST", response.headers().firstValue("allow").orElse(""));
+    }
+}
