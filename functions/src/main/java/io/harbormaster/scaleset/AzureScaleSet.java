@@ -1,0 +1,416 @@
+package io.harbormaster.scaleset;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.exception.ClientAuthenticationException;
+import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.http.policy.HttpLogDetailLevel;
+import com.azure.core.http.policy.HttpLogOptions;
+import com.azure.core.http.policy.RetryPolicy;
+import com.azure.core.http.rest.Response;
+import com.azure.core.management.AzureEnvironment;
+import com.azure.core.management.exception.ManagementError;
+import com.azure.core.management.exception.ManagementException;
+import com.azure.core.management.polling.PollResult;
+import com.azure.core.management.profile.AzureProfile;
+import com.azure.core.util.Context;
+import com.azure.core.util.polling.LongRunningOperationStatus;
+import com.azure.core.util.polling.PollResponse;
+import com.azure.core.util.polling.SyncPoller;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.resourcemanager.compute.ComputeManager;
+import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
+import com.azure.resourcemanager.compute.fluent.VirtualMachineScaleSetVMsClient;
+import com.azure.resourcemanager.compute.fluent.VirtualMachineScaleSetsClient;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetInner;
+import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInner;
+import com.azure.resourcemanager.compute.models.InstanceViewStatus;
+import com.azure.resourcemanager.compute.models.Sku;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMProtectionPolicy;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.config.ScaleSetSettings;
+import io.harbormaster.scaleset.ScaleSetInstance.PowerState;
+import io.harbormaster.scaleset.ScaleSetModel.OrchestrationMode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/** The {@link ScaleSet} port backed by Azure Resource Manager through azure-resourcemanager-compute; Uniform scale sets only. */
+public final class AzureScaleSet implements ScaleSet {
+    private static final Logger LOG = Logger.getLogger(AzureScaleSet.class.getName());
+    // The SDK warns on every request that the JDK client sets content-length itself, which is harmless and would
+    // bury the function's own log; the logger is kept here because java.util.logging holds it weakly.
+    private static final Logger JDK_CLIENT_LOG = Logger.getLogger("com.azure.core.http.jdk.httpclient.JdkHttpClient");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern UNIFORM_INSTANCE_ID = Pattern.compile("\\d{1,10}");
+    private static final String POWER_STATE_PREFIX = "PowerState/";
+    /** Failed operations that no amount of waiting fixes: quota, SKU and request errors need a person. */
+    private static final Set<String> PERMANENT_OPERATION_ERRORS = Set.of(
+            "QuotaExceeded", "OperationNotAllowed", "SkuNotAvailable", "InvalidParameter", "BadRequest",
+            "AuthorizationFailed", "LinkedAuthorizationFailed");
+
+    static {
+        JDK_CLIENT_LOG.setLevel(Level.SEVERE);
+    }
+
+    private final VirtualMachineScaleSetsClient scaleSets;
+    private final VirtualMachineScaleSetVMsClient virtualMachines;
+    private final String resourceGroup;
+    private final String name;
+    private final ArmCallPolicy policy;
+    // A scale set's orchestration mode is fixed at creation, so one confirmation per process is enough.
+    private volatile boolean uniformConfirmed;
+
+    private AzureScaleSet(ComputeManagementClient compute, ScaleSetSettings target, ArmCallPolicy policy) {
+        this.scaleSets = compute.getVirtualMachineScaleSets();
+        this.virtualMachines = compute.getVirtualMachineScaleSetVMs();
+        this.resourceGroup = target.resourceGroup();
+        this.name = target.scaleSetName();
+        this.policy = policy;
+    }
+
+    /** Production: Azure's public cloud, DefaultAzureCredential (the function app's managed identity in Azure). */
+    public static AzureScaleSet connect(ScaleSetSettings settings) {
+        ArmCallPolicy policy = ArmCallPolicy.defaults();
+        HttpClient http = jdkHttpClient(java.net.http.HttpClient.newBuilder(), policy);
+        TokenCredential credential = new DefaultAzureCredentialBuilder().httpClient(http).build();
+        return connect(settings, URI.create(AzureEnvironment.AZURE.getResourceManagerEndpoint()), credential, http, policy);
+    }
+
+    /**
+     * Against any ARM endpoint with any credential and client: other clouds, and tests' loopback servers. Nothing is
+     * sent until the first call. The SDK sends the bearer token over https only.
+     */
+    public static AzureScaleSet connect(
+            ScaleSetSettings settings, URI resourceManagerEndpoint, TokenCredential credential, HttpClient httpClient,
+            ArmCallPolicy policy) {
+        Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
+        endpoints.put("resourceManagerEndpointUrl", resourceManagerEndpoint.toString());
+        AzureProfile profile = new AzureProfile(null, settings.subscriptionId(), new AzureEnvironment(endpoints));
+        ComputeManager manager = ComputeManager.configure()
+                .withHttpClient(httpClient)
+                .withRetryPolicy(new RetryPolicy(new ArmRetryStrategy(policy)))
+                // Request and response logging would print ARM's answers into the function's logs; our messages suffice.
+                .withLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
+                .authenticate(credential, profile);
+        return new AzureScaleSet(manager.serviceClient(), settings, policy);
+    }
+
+    /** The JDK HttpClient with the policy's timeouts; {@code base} may carry an SSLContext or an executor. */
+    public static HttpClient jdkHttpClient(java.net.http.HttpClient.Builder base, ArmCallPolicy policy) {
+        return new JdkHttpClientBuilder(base)
+                .connectionTimeout(policy.connectTimeout())
+                .responseTimeout(policy.responseTimeout())
+                .readTimeout(policy.responseTimeout())
+                .writeTimeout(policy.responseTimeout())
+                .build();
+    }
+
+    @Override
+    public ScaleSetModel describe() {
+        Response<VirtualMachineScaleSetInner> response = call("read scale set " + name,
+                () -> scaleSets.getByResourceGroupWithResponse(resourceGroup, name, null, Context.NONE));
+        VirtualMachineScaleSetInner scaleSet = response.getValue();
+        OrchestrationMode mode = orchestrationMode(scaleSet);
+        if (mode == OrchestrationMode.UNIFORM) {
+            uniformConfirmed = true;
+        }
+        Sku sku = Objects.requireNonNullElseGet(scaleSet.sku(), Sku::new);
+        // The etag property is recent in the API; the ETag header carries the same value in older answers.
+        String etag = Optional.ofNullable(scaleSet.etag())
+                .orElseGet(() -> response.getHeaders().getValue(HttpHeaderName.ETAG));
+        return new ScaleSetModel(
+                scaleSet.id(),
+                scaleSet.name(),
+                Objects.requireNonNullElse(sku.capacity(), 0L),
+                sku.name(),
+                mode,
+                scaleSet.provisioningState(),
+                etag);
+    }
+
+    @Override
+    public List<ScaleSetInstance> instances() {
+        requireUniform();
+        // Power states live in the instance view, which ARM only includes in a list when asked to expand it.
+        return call("list instances of scale set " + name,
+                () -> virtualMachines.list(resourceGroup, name, null, null, "instanceView", Context.NONE).stream()
+                        .map(AzureScaleSet::instance)
+                        .toList());
+    }
+
+    @Override
+    public void setCapacity(long capacity, String expectedEtag) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity must not be negative: " + capacity);
+        }
+        if (expectedEtag == null || expectedEtag.isBlank()) {
+            throw new IllegalArgumentException("expectedEtag is required: a capacity write must not overwrite a change it has not seen");
+        }
+        requireUniform();
+        VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate().withSku(new Sku().withCapacity(capacity));
+        String action = "set capacity of scale set " + name + " to " + capacity;
+        call(action, () -> awaitOperation(action,
+                scaleSets.beginUpdate(resourceGroup, name, update, expectedEtag, null, Context.NONE)));
+    }
+
+    @Override
+    public void deleteInstances(Collection<String> instanceIds) {
+        Set<String> ids = instanceIds(instanceIds);
+        if (ids.isEmpty()) {
+            return;
+        }
+        requireUniform();
+        String action = "delete instances " + ids + " of scale set " + name;
+        try {
+            awaitOperation(action, beginDelete(ids));
+        } catch (HttpResponseException e) {
+            if (status(e) != 404) {
+                throw failure(action, e);
+            }
+            // ARM refuses the whole request when one id is unknown; the ones still there are deleted in a second request.
+            Set<String> remaining = call("list instances of scale set " + name, () -> existing(ids));
+            Set<String> gone = new TreeSet<>(ids);
+            gone.removeAll(remaining);
+            LOG.info(() -> "Instances " + gone + " of scale set " + name + " are already gone");
+            if (!remaining.isEmpty()) {
+                String retry = "delete instances " + remaining + " of scale set " + name;
+                call(retry, () -> awaitOperation(retry, beginDelete(remaining)));
+            }
+        } catch (RuntimeException e) {
+            throw failure(action, e);
+        }
+    }
+
+    @Override
+    public void protectFromScaleIn(String instanceId, boolean protect) {
+        String id = instanceIds(List.of(instanceId)).iterator().next();
+        requireUniform();
+        // ARM documents this PUT with only the protection policy in the body as the way to change it on one instance.
+        VirtualMachineScaleSetVMInner change = new VirtualMachineScaleSetVMInner().withProtectionPolicy(
+                new VirtualMachineScaleSetVMProtectionPolicy().withProtectFromScaleIn(protect));
+        String action = (protect ? "protect" : "unprotect") + " instance " + id + " of scale set " + name
+                + (protect ? " from" : " for") + " scale-in";
+        call(action, () -> awaitOperation(action,
+                virtualMachines.beginUpdate(resourceGroup, name, id, change, null, null, Context.NONE)));
+    }
+
+    private SyncPoller<PollResult<Void>, Void> beginDelete(Set<String> ids) {
+        VirtualMachineScaleSetVMInstanceRequiredIDs request =
+                new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(List.copyOf(ids));
+        return scaleSets.beginDeleteInstances(resourceGroup, name, request, null, Context.NONE);
+    }
+
+    private Set<String> existing(Set<String> ids) {
+        Set<String> existing = new TreeSet<>();
+        virtualMachines.list(resourceGroup, name, null, null, null, Context.NONE).forEach(vm -> {
+            if (ids.contains(vm.instanceId())) {
+                existing.add(vm.instanceId());
+            }
+        });
+        return existing;
+    }
+
+    /** Waits for the operation ARM started; returns only when it succeeded. */
+    private <T> Void awaitOperation(String action, SyncPoller<PollResult<T>, T> poller) {
+        poller.setPollInterval(policy.pollInterval());
+        PollResponse<PollResult<T>> last = poller.waitForCompletion(policy.operationTimeout());
+        if (last.getStatus() != LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
+            throw operationFailed(action, last);
+        }
+        return null;
+    }
+
+    private void requireUniform() {
+        if (uniformConfirmed) {
+            return;
+        }
+        ScaleSetModel model = describe();
+        if (model.orchestrationMode() != OrchestrationMode.UNIFORM) {
+            throw new ScaleSetException("Scale set " + name + " uses " + model.orchestrationMode().name().toLowerCase(Locale.ROOT)
+                    + " orchestration; Harbormaster needs Uniform orchestration, whose instance ids, deleteInstances and"
+                    + " per-instance scale-in protection it relies on. Recreate the agents' scale set with"
+                    + " orchestrationMode Uniform (as infra/cluster.json does)", false, null);
+        }
+    }
+
+    private static OrchestrationMode orchestrationMode(VirtualMachineScaleSetInner scaleSet) {
+        // Scale sets created before the property existed are Uniform, and ARM may leave it out for them.
+        if (scaleSet.orchestrationMode() == null
+                || "Uniform".equalsIgnoreCase(scaleSet.orchestrationMode().toString())) {
+            return OrchestrationMode.UNIFORM;
+        }
+        return OrchestrationMode.FLEXIBLE;
+    }
+
+    private static ScaleSetInstance instance(VirtualMachineScaleSetVMInner vm) {
+        String computerName = vm.osProfile() != null ? vm.osProfile().computerName() : null;
+        if (computerName == null && vm.instanceView() != null) {
+            computerName = vm.instanceView().computerName();
+        }
+        return new ScaleSetInstance(
+                vm.instanceId(),
+                computerName,
+                powerState(vm),
+                vm.provisioningState(),
+                vm.timeCreated() == null ? null : vm.timeCreated().toInstant(),
+                vm.protectionPolicy() != null && Boolean.TRUE.equals(vm.protectionPolicy().protectFromScaleIn()));
+    }
+
+    static PowerState powerState(VirtualMachineScaleSetVMInner vm) {
+        if (vm.instanceView() == null || vm.instanceView().statuses() == null) {
+            return PowerState.UNKNOWN;
+        }
+        for (InstanceViewStatus status : vm.instanceView().statuses()) {
+            String code = status.code();
+            if (code != null && code.regionMatches(true, 0, POWER_STATE_PREFIX, 0, POWER_STATE_PREFIX.length())) {
+                return switch (code.substring(POWER_STATE_PREFIX.length()).toLowerCase(Locale.ROOT)) {
+                    case "starting" -> PowerState.STARTING;
+                    case "running" -> PowerState.RUNNING;
+                    case "stopping" -> PowerState.STOPPING;
+                    case "stopped" -> PowerState.STOPPED;
+                    case "deallocating" -> PowerState.DEALLOCATING;
+                    case "deallocated" -> PowerState.DEALLOCATED;
+                    default -> PowerState.UNKNOWN;
+                };
+            }
+        }
+        return PowerState.UNKNOWN;
+    }
+
+    private static Set<String> instanceIds(Collection<String> instanceIds) {
+        Set<String> ids = new TreeSet<>();
+        for (String id : instanceIds) {
+            if (id == null || !UNIFORM_INSTANCE_ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("not an instance id of a Uniform scale set (a whole number): " + id);
+            }
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private <T> T call(String action, Supplier<T> request) {
+        try {
+            return request.get();
+        } catch (ScaleSetException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failure(action, e);
+        }
+    }
+
+    /** Messages are built from status, ARM's error code and message, never from requests, so no token reaches them. */
+    private ScaleSetException failure(String action, RuntimeException e) {
+        if (e instanceof ScaleSetException known) {
+            return known;
+        }
+        // Before the general HTTP case: its response, if any, is the identity endpoint's, not ARM's.
+        if (e instanceof ClientAuthenticationException) {
+            return new ScaleSetException("Failed to " + action + ": no token for Azure Resource Manager ("
+                    + e.getClass().getSimpleName() + "); check the function app's managed identity", false, e);
+        }
+        if (e instanceof HttpResponseException http && http.getResponse() != null) {
+            int status = status(http);
+            Optional<ManagementError> error = managementError(http);
+            String code = error.map(ManagementError::getCode).orElse(null);
+            String detail = "Failed to " + action + ": HTTP " + status
+                    + error.map(err -> " " + err.getCode() + ": " + err.getMessage()).orElse("");
+            if (status == 412) {
+                return new ScaleSetConflictException(detail + " (the scale set changed since it was read; read it again)", e);
+            }
+            if (status == 429) {
+                String wait = ArmRetryStrategy.retryAfter(http.getResponse())
+                        .map(after -> " (ARM asks to wait " + after.toSeconds() + "s)").orElse("");
+                return new ScaleSetException(detail + wait, true, code, e);
+            }
+            return new ScaleSetException(detail, status == 408 || status >= 500, code, e);
+        }
+        if (causedBy(e, TimeoutException.class)) {
+            return new ScaleSetException("Failed to " + action + ": not finished within "
+                    + policy.operationTimeout().toSeconds() + "s; the operation may still complete in Azure", true, e);
+        }
+        if (causedBy(e, IOException.class) || e instanceof UncheckedIOException) {
+            return new ScaleSetException("Failed to " + action + ": no answer from Azure Resource Manager ("
+                    + rootCause(e).getClass().getSimpleName() + ")", true, e);
+        }
+        return new ScaleSetException("Failed to " + action + ": " + rootCause(e).getClass().getSimpleName(), false, e);
+    }
+
+    private ScaleSetException operationFailed(String action, PollResponse<? extends PollResult<?>> last) {
+        String code = null;
+        String message = null;
+        PollResult.Error error = last.getValue() == null ? null : last.getValue().getError();
+        if (error != null && error.getResponseBody() != null) {
+            // The operation's status document: {"status": "Failed", "error": {"code": ..., "message": ...}}.
+            try {
+                JsonNode body = JSON.readTree(error.getResponseBody()).path("error");
+                code = body.path("code").isTextual() ? body.path("code").asText() : null;
+                message = body.path("message").isTextual() ? body.path("message").asText() : null;
+            } catch (IOException unreadable) {
+                // the status and SDK message below still say what happened
+            }
+        }
+        if (message == null && error != null) {
+            message = error.getMessage();
+        }
+        boolean retryable = code == null || !PERMANENT_OPERATION_ERRORS.contains(code);
+        return new ScaleSetException("Failed to " + action + ": the operation ended " + last.getStatus()
+                + (code == null ? "" : " " + code) + (message == null ? "" : ": " + message), retryable, code, null);
+    }
+
+    private static Optional<ManagementError> managementError(HttpResponseException e) {
+        if (e instanceof ManagementException management && management.getValue() != null
+                && management.getValue().getCode() != null) {
+            return Optional.of(management.getValue());
+        }
+        return Optional.empty();
+    }
+
+    private static int status(HttpResponseException e) {
+        return e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        Set<Throwable> seen = new HashSet<>();
+        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Set<Throwable> seen = new HashSet<>();
+        Throwable root = e;
+        while (root.getCause() != null && seen.add(root)) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    @Override
+    public String toString() {
+        return "AzureScaleSet[" + resourceGroup + "/" + name + "]";
+    }
+}
