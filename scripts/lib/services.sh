@@ -527,14 +527,16 @@ hm__ensure_swarm() {
     done
 }
 
-hm__ensure_image() {
-    hm_docker image inspect "$HM_IMAGE" >/dev/null 2>&1 && return 0
-    local busybox tmp
-    busybox=$(command -v busybox)
-    tmp=$(mktemp -d)
+# Writes the test image's root filesystem as a tar stream: /bin/busybox from busybox-static plus its
+# applet links. Every node (the manager here, workers in scripts/lib/worker-nodes.sh) imports this same
+# tarball, since no registry is reachable. Fixed names, owners and times keep the stream identical
+# from one call to the next.
+hm_busybox_rootfs_tar() {
+    local busybox tmp applet rc=0
+    busybox=$(command -v busybox) || { hm_log "busybox is not installed (busybox-static)"; return 1; }
+    tmp=$(mktemp -d) || return 1
     mkdir -p "$tmp/bin" "$tmp/tmp" "$tmp/usr"
     cp "$busybox" "$tmp/bin/busybox"
-    local applet
     for applet in $("$busybox" --list); do
         [[ $applet == busybox || -e $tmp/bin/$applet ]] || ln -s busybox "$tmp/bin/$applet"
     done
@@ -543,13 +545,26 @@ hm__ensure_image() {
     ln -s ../bin "$tmp/usr/sbin"
     ln -s bin "$tmp/sbin"
     chmod 1777 "$tmp/tmp"
-    hm_log "importing $HM_IMAGE from $busybox"
-    local rc=0
-    tar -C "$tmp" -c . | hm_docker import \
-        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        --change 'CMD ["sh"]' - "$HM_IMAGE" >>"$HM_MANAGER_LOG" 2>&1 || rc=$?
+    tar -C "$tmp" --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -c . || rc=$?
     rm -rf "$tmp"
-    (( rc == 0 )) || { hm__log_tail "$HM_MANAGER_LOG"; hm_die "docker import of $HM_IMAGE failed"; }
+    return "$rc"
+}
+
+# hm_import_busybox_image DOCKER_HOST LOG: imports $HM_IMAGE into that daemon; output goes to LOG.
+hm_import_busybox_image() {
+    local host=$1 log=$2 rc=0
+    hm_busybox_rootfs_tar | env -u DOCKER_HOST -u DOCKER_CONTEXT -u DOCKER_TLS_VERIFY -u DOCKER_CERT_PATH \
+        docker -H "$host" import \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'CMD ["sh"]' - "$HM_IMAGE" >>"$log" 2>&1 || rc=$?
+    return "$rc"
+}
+
+hm__ensure_image() {
+    hm_docker image inspect "$HM_IMAGE" >/dev/null 2>&1 && return 0
+    hm_log "importing $HM_IMAGE from $(command -v busybox)"
+    hm_import_busybox_image "$HM_MANAGER_HOST" "$HM_MANAGER_LOG" ||
+        { hm__log_tail "$HM_MANAGER_LOG"; hm_die "docker import of $HM_IMAGE failed"; }
 }
 
 hm__manager_up() {
