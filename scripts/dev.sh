@@ -31,17 +31,20 @@ if [[ ! -f target/classes/io/harbormaster/local/LocalHost.class ]]; then
 fi
 
 port=${HARBORMASTER_LOCAL_PORT:-7071}
-cat >&2 <<INFO
+workers=${HARBORMASTER_DEV_WORKERS:-2}
+worker_prefix=hm-dev
+nodes_script="$HM_ROOT/scripts/lib/worker-nodes.sh"
 
-[dev] Harbormaster local host on http://localhost:$port  (Ctrl-C to stop)
-  without the key (expect 401):
-    curl -i http://localhost:$port/api/join/worker
-  with the function key:
-    curl -s -H "x-functions-key: \$(cat $key_file)" http://localhost:$port/api/join/worker
-  the swarm manager:
-    docker -H $HARBORMASTER_DOCKER_HOSTS node ls
-
-INFO
+stop_dev_workers() {
+    # Stopped workers go down; removing them keeps the manager's node list clean for the next run.
+    local ids
+    ids=$(hm_docker node ls --filter "name=$worker_prefix-" -q 2>/dev/null || true)
+    bash "$nodes_script" stop-all "$worker_prefix" >&2 || true
+    if [[ -n $ids ]]; then
+        # shellcheck disable=SC2086
+        hm_docker node rm --force $ids >/dev/null 2>&1 || true
+    fi
+}
 
 rc=0
 # HARBORMASTER_JAVA_OPTS is split into words on purpose (several -D/-X options).
@@ -51,5 +54,45 @@ rc=0
 HARBORMASTER_LOCAL_FUNCTION_KEY=$(cat "$key_file") \
 HARBORMASTER_LOCAL_PORT=$port \
     java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} \
-    -cp "target/classes:$(cat "$HM_DEV/classpath")" io.harbormaster.local.LocalHost "$@" || rc=$?
+    -cp "target/classes:$(cat "$HM_DEV/classpath")" io.harbormaster.local.LocalHost "$@" &
+host_pid=$!
+trap 'kill "$host_pid" 2>/dev/null || true; stop_dev_workers' INT TERM
+
+for _ in $(seq 1 300); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+    kill -0 "$host_pid" 2>/dev/null || break
+    sleep 0.2
+done
+
+if (( workers > 0 )) && kill -0 "$host_pid" 2>/dev/null; then
+    echo "[dev] starting $workers worker node(s) that join through http://$HM_BRIDGE_ADDR:$port/api/join/worker" >&2
+    for i in $(seq 1 "$workers"); do
+        bash "$nodes_script" start "$worker_prefix-$i" "http://$HM_BRIDGE_ADDR:$port" "$key_file" >/dev/null \
+            || echo "[dev] worker $worker_prefix-$i did not start (see .dev/nodes/$worker_prefix-$i/)" >&2
+    done
+fi
+
+cat >&2 <<INFO
+
+[dev] Harbormaster local host on http://localhost:$port  (Ctrl-C to stop)
+  without the key (expect 401):
+    curl -i http://localhost:$port/api/join/worker
+  with the function key:
+    KEY=\$(cat $key_file)
+    curl -s -H "x-functions-key: \$KEY" http://localhost:$port/api/join/worker
+  the swarm ($workers worker node(s) named $worker_prefix-N; HARBORMASTER_DEV_WORKERS changes how many):
+    docker -H $HARBORMASTER_DOCKER_HOSTS node ls
+  a drain: a service, then drain a worker and watch its tasks move and the node go
+    docker -H $HARBORMASTER_DOCKER_HOSTS service create --detach --name web --replicas 4 --no-resolve-image \\
+        --constraint node.role==worker harbormaster/busybox:local sh -c 'trap "exit 0" TERM; sleep 1000000 & wait'
+    curl -s -X POST -H "x-functions-key: \$KEY" -d '{"reason":"manual"}' http://localhost:$port/api/drain/$worker_prefix-1
+    curl -s -H "x-functions-key: \$KEY" http://localhost:$port/api/drain/$worker_prefix-1
+    docker -H $HARBORMASTER_DOCKER_HOSTS service ps web
+  once it is drained, the node leaves as an agent would, and the drain removes it:
+    docker -H unix://$HM_DEV/nodes/$worker_prefix-1/docker.sock swarm leave
+
+INFO
+
+wait "$host_pid" || rc=$?
+stop_dev_workers
 exit "$rc"

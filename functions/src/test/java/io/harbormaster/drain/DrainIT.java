@@ -1,0 +1,317 @@
+package io.harbormaster.drain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.azure.storage.queue.QueueClient;
+import com.azure.storage.queue.QueueClientBuilder;
+import com.azure.storage.queue.QueueMessageEncoding;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.testsupport.DockerCli;
+import io.harbormaster.testsupport.LocalHostProcess;
+import io.harbormaster.testsupport.LocalServices;
+import io.harbormaster.testsupport.SeverableLink;
+import io.harbormaster.testsupport.SwarmWorkers;
+import io.harbormaster.testsupport.TestService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole drain path on a real multi-node swarm and Azurite: the drain function, the queue, the worker in the
+ * embedded local host, and worker nodes that joined through the join function.
+ */
+class DrainIT {
+    private static final String KEY = "drain-it-key-0123456789abcdef";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
+
+    private SeverableLink managerLink;
+    private LocalHostProcess host;
+    private SwarmWorkers workers;
+    private TestService service;
+    private final DockerCli manager = DockerCli.forLocalManager();
+
+    @BeforeEach
+    void startHostAndWorkers() throws Exception {
+        // The worker reaches the manager through a cable the outage test can cut: mutual TLS through a relay.
+        URI tls = URI.create(LocalServices.dockerTlsEndpoint());
+        managerLink = SeverableLink.to(tls.getHost(), tls.getPort());
+        host = startHost();
+        workers = SwarmWorkers.start(3, host, KEY);
+    }
+
+    private LocalHostProcess startHost() throws Exception {
+        Path certs = LocalServices.dockerTlsDirectory();
+        return LocalHostProcess.start(LocalHostProcess.settings(
+                "HARBORMASTER_DOCKER_HOSTS", "tcp://127.0.0.1:" + managerLink.port(),
+                "HARBORMASTER_DOCKER_TLS_CA_PEM", Files.readString(certs.resolve("ca.pem")),
+                "HARBORMASTER_DOCKER_TLS_CERT_PEM", Files.readString(certs.resolve("cert.pem")),
+                "HARBORMASTER_DOCKER_TLS_KEY_PEM", Files.readString(certs.resolve("key.pem")),
+                "HARBORMASTER_DOCKER_CONNECT_TIMEOUT", "1s",
+                "HARBORMASTER_DOCKER_RESPONSE_TIMEOUT", "5s",
+                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "500ms",
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        try {
+            if (service != null) {
+                service.close();
+            }
+            if (workers != null) {
+                workers.close();
+            }
+        } finally {
+            if (host != null) {
+                host.close();
+                assertFalse(host.output().contains(KEY), "the function key reached the logs");
+                assertFalse(host.output().contains("SWMTKN-"), "a join token reached the logs");
+            }
+            if (managerLink != null) {
+                managerLink.close();
+            }
+        }
+    }
+
+    /** Puts 4 of 6 replicas on {@code target} and one on each other worker. */
+    private TestService fourOfSixOn(SwarmWorkers.Node target, String... options) throws Exception {
+        for (SwarmWorkers.Node other : workers.nodes()) {
+            if (!other.equals(target)) {
+                manager.run("node", "update", "--availability", "pause", other.nodeId());
+            }
+        }
+        TestService created = TestService.onWorkers(workers, "web", 4, options);
+        service = created;
+        created.awaitRunning(4, Duration.ofSeconds(60));
+        for (SwarmWorkers.Node other : workers.nodes()) {
+            if (!other.equals(target)) {
+                manager.run("node", "update", "--availability", "active", other.nodeId());
+            }
+        }
+        manager.run("service", "scale", "--detach", created.name() + "=6");
+        created.awaitRunning(6, Duration.ofSeconds(60));
+        assertEquals(4L, created.runningTasksPerNode().get(target.hostname()), created.runningTasksPerNode().toString());
+        return created;
+    }
+
+    private HttpResponse<String> post(String node, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(host.uri("/api/drain/" + node))
+                .header("x-functions-key", KEY)
+                .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private JsonNode status(String node) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(host.uri("/api/drain/" + node))
+                .header("x-functions-key", KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
+    }
+
+    private JsonNode awaitStatus(String node, String what, Predicate<JsonNode> condition, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode status = status(node);
+        while (!condition.test(status)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("drain of " + node + " not " + what + " within " + timeout + ": " + status
+                        + "\nhost output:\n" + tail(host.output()));
+            }
+            Thread.sleep(100);
+            status = status(node);
+        }
+        return status;
+    }
+
+    private static Predicate<JsonNode> state(String... states) {
+        return status -> java.util.Arrays.asList(states).contains(status.path("state").asText());
+    }
+
+    private static String tail(String output) {
+        return output.length() <= 6000 ? output : output.substring(output.length() - 6000);
+    }
+
+    /** What the agent's drain-on-shutdown does once the node is drained: leave, so the node goes down. */
+    private static void leaveWhenDrained(SwarmWorkers.Node node) {
+        node.docker().run("swarm", "leave");
+    }
+
+    private boolean nodeListed(String nodeId) {
+        return manager.run("node", "ls", "-q").lines().anyMatch(nodeId::startsWith);
+    }
+
+    @Test
+    void aWorkerWithFourOfSixReplicasIsDrainedEveryReplicaRunsElsewhereAndTheNodeIsRemoved() throws Exception {
+        SwarmWorkers.Node target = workers.node(1);
+        TestService web = fourOfSixOn(target);
+
+        AtomicInteger fewestRunning = new AtomicInteger(Integer.MAX_VALUE);
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                int running = web.runningTasks().size();
+                fewestRunning.accumulateAndGet(running, Math::min);
+            }
+        }, "running-count-watcher");
+        watcher.start();
+        try {
+            HttpResponse<String> accepted = post(target.hostname(), "{\"reason\":\"shutdown\"}");
+            assertEquals(202, accepted.statusCode(), accepted.body());
+            JsonNode body = JSON.readTree(accepted.body());
+            String requestId = body.path("requestId").asText();
+            assertFalse(requestId.isEmpty(), accepted.body());
+            assertTrue(accepted.headers().firstValue("location").orElse("").endsWith("/api/drain/" + target.hostname()),
+                    accepted.headers().toString());
+
+            JsonNode drained = awaitStatus(target.hostname(), "drained", state("drained"), DRAIN_TIMEOUT);
+            assertEquals(requestId, drained.path("requestId").asText());
+            assertEquals(0, drained.path("tasksRemaining").asInt());
+            // Drained means every replica already runs on the other nodes, before the node goes anywhere.
+            Map<String, Long> perNode = web.runningTasksPerNode();
+            assertEquals(6L, perNode.values().stream().mapToLong(Long::longValue).sum(), perNode.toString());
+            assertFalse(perNode.containsKey(target.hostname()), perNode.toString());
+            assertEquals(requestId, manager.run("node", "inspect", target.nodeId(), "--format",
+                    "{{index .Spec.Labels \"" + DrainProgress.REQUEST_LABEL + "\"}}"));
+
+            leaveWhenDrained(target);
+            JsonNode removed = awaitStatus(target.hostname(), "removed", state("removed"), DRAIN_TIMEOUT);
+            assertTrue(removed.path("finished").asBoolean());
+            assertFalse(nodeListed(target.nodeId()), "the node is still in the swarm");
+            assertEquals(6, web.runningTasks().size());
+        } finally {
+            watching.set(false);
+            watcher.join();
+        }
+        // Only the drained node's 4 tasks may be between homes; the other nodes' 2 never stop.
+        assertTrue(fewestRunning.get() >= 2, "running replicas dropped to " + fewestRunning.get());
+    }
+
+    @Test
+    void theSameRequestDeliveredThreeTimesHasTheOutcomeOfOne() throws Exception {
+        SwarmWorkers.Node target = workers.node(2);
+        fourOfSixOn(target);
+        HttpResponse<String> first = post(target.hostname(), null);
+        assertEquals(202, first.statusCode(), first.body());
+        String requestId = JSON.readTree(first.body()).path("requestId").asText();
+
+        // Twice more through the function: the drain under way is the answer, nothing new is queued.
+        for (int i = 0; i < 2; i++) {
+            HttpResponse<String> again = post(target.hostname(), null);
+            assertEquals(200, again.statusCode(), again.body());
+            assertEquals(requestId, JSON.readTree(again.body()).path("requestId").asText());
+            assertTrue(JSON.readTree(again.body()).path("existing").asBoolean());
+        }
+        // And the queue itself delivers the original message twice more.
+        QueueClient queue = new QueueClientBuilder().connectionString(LocalServices.storageConnectionString())
+                .queueName(DrainQueue.NAME).messageEncoding(QueueMessageEncoding.NONE).buildClient();
+        String original = DrainCodec.message(DrainMessage.of(requestId, target.hostname(), 0));
+        queue.sendMessage(original);
+        queue.sendMessage(original);
+
+        awaitStatus(target.hostname(), "drained", state("drained"), DRAIN_TIMEOUT);
+        leaveWhenDrained(target);
+        JsonNode removed = awaitStatus(target.hostname(), "removed", state("removed"), DRAIN_TIMEOUT);
+        assertEquals(requestId, removed.path("requestId").asText());
+        assertFalse(nodeListed(target.nodeId()));
+        String logs = host.output();
+        assertEquals(1, count(logs, "drain " + requestId + " of " + target.hostname() + " ("), "one request recorded:\n" + tail(logs));
+        assertEquals(1, count(logs, ": removed (finished)"), "removed once:\n" + tail(logs));
+    }
+
+    @Test
+    void aWorkerProcessKilledMidDrainIsResumedByTheNextOne() throws Exception {
+        SwarmWorkers.Node target = workers.node(3);
+        // Tasks whose stop signal the shell ignores take their 6 s grace period to stop: the drain is surely
+        // under way when the worker process is killed.
+        fourOfSixOn(target, "--stop-signal", "SIGWINCH", "--stop-grace-period", "6s");
+        assertEquals(202, post(target.hostname(), null).statusCode());
+        awaitStatus(target.hostname(), "draining", state("draining"), DRAIN_TIMEOUT);
+        host.kill();
+        String firstLogs = host.output();
+
+        host = startHost();
+        awaitStatus(target.hostname(), "drained", state("drained"), DRAIN_TIMEOUT);
+        leaveWhenDrained(target);
+        awaitStatus(target.hostname(), "removed", state("removed"), DRAIN_TIMEOUT);
+        assertFalse(nodeListed(target.nodeId()));
+        assertTrue(host.output().contains("of " + target.hostname() + ": "), "the new worker did not resume:\n" + tail(host.output()));
+        assertFalse(firstLogs.contains(": removed"), "the first worker finished before it was killed");
+    }
+
+    @Test
+    void aDrainOutlivesTwentySecondsWithoutTheManagersApi() throws Exception {
+        SwarmWorkers.Node target = workers.node(1);
+        fourOfSixOn(target);
+        assertEquals(202, post(target.hostname(), null).statusCode());
+        awaitStatus(target.hostname(), "under way", state("draining", "drained"), DRAIN_TIMEOUT);
+
+        managerLink.sever();
+        long severedAt = System.nanoTime();
+        JsonNode during = awaitStatus(target.hostname(), "reporting the outage",
+                status -> status.path("lastError").asText().contains("no swarm manager answered"), Duration.ofSeconds(15));
+        assertFalse(during.path("finished").asBoolean(), during.toString());
+        long remaining = Duration.ofSeconds(20).toNanos() - (System.nanoTime() - severedAt);
+        if (remaining > 0) {
+            Thread.sleep(remaining / 1_000_000);
+        }
+        assertFalse(status(target.hostname()).path("finished").asBoolean(), "finished while the manager was unreachable");
+        managerLink.mend();
+
+        awaitStatus(target.hostname(), "drained", state("drained"), DRAIN_TIMEOUT);
+        leaveWhenDrained(target);
+        JsonNode removed = awaitStatus(target.hostname(), "removed", state("removed"), DRAIN_TIMEOUT);
+        assertFalse(removed.has("lastError"), removed.toString());
+        assertFalse(nodeListed(target.nodeId()));
+    }
+
+    @Test
+    void aPoisonMessageEndsInThePoisonQueueAndTheStatusShowsFailed() throws Exception {
+        SwarmWorkers.Node target = workers.node(2);
+        // Tasks pinned to the node have nowhere else to go, so the drain stays under way while the poison works.
+        TestService pinned = TestService.onWorkers(workers, "pinned", 1, "--constraint", "node.hostname==" + target.hostname());
+        service = pinned;
+        pinned.awaitRunning(1, Duration.ofSeconds(60));
+        HttpResponse<String> accepted = post(target.hostname(), null);
+        assertEquals(202, accepted.statusCode(), accepted.body());
+        String requestId = JSON.readTree(accepted.body()).path("requestId").asText();
+        awaitStatus(target.hostname(), "draining", state("draining"), DRAIN_TIMEOUT);
+
+        // A message from a newer release this worker cannot read: every delivery fails.
+        QueueClient queue = new QueueClientBuilder().connectionString(LocalServices.storageConnectionString())
+                .queueName(DrainQueue.NAME).messageEncoding(QueueMessageEncoding.NONE).buildClient();
+        queue.sendMessage("{\"version\":99,\"requestId\":\"" + requestId + "\",\"hostname\":\"" + target.hostname() + "\",\"step\":0}");
+
+        JsonNode failed = awaitStatus(target.hostname(), "failed", state("failed"), Duration.ofSeconds(120));
+        assertEquals(requestId, failed.path("requestId").asText());
+        assertTrue(failed.path("failure").asText().contains("every delivery"), failed.toString());
+        assertTrue(failed.path("finished").asBoolean());
+        String logs = host.output();
+        assertTrue(logs.contains(DrainQueue.POISON_NAME), "nothing moved to the poison queue:\n" + tail(logs));
+        assertTrue(logs.contains("unsupported drain message version 99"), tail(logs));
+    }
+
+    private static int count(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + part.length())) {
+            count++;
+        }
+        return count;
+    }
+}
