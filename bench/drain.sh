@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Drain benchmark: the drain overhead on the local multi-node swarm, in one run.
+#
+# Usage: bench/drain.sh [ROUNDS]   (default 1; with more, the median round is summarised)
+#
+# Each round runs two scenarios on 3 fresh worker nodes (each its own dockerd in its own namespaces, joined
+# through the join function) with 6 SIGTERM-aware replicas, 2 per node, and drains one worker:
+#   swarm alone:  docker node update --availability drain, until all 6 replicas run on the other workers;
+#   harbormaster: POST /api/drain/{node}, until the status is drained; then the node leaves (as the agent's
+#                 drain-on-shutdown does) and we wait until the status is removed.
+# The overhead printed is (request -> node removed) minus (swarm alone: drain -> all running elsewhere).
+# It also prints the time with fewer than 6 replicas running in each scenario (polled through the CLI,
+# so shorter gaps than one poll may be missed).
+# HARBORMASTER_JAVA_OPTS goes to the JVM; -DcheckInterval=500ms sets HARBORMASTER_DRAIN_CHECK_INTERVAL.
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR/.. source=scripts/lib/services.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/scripts/lib/services.sh"
+
+rounds=${1:-1}
+hm_install_prereqs
+hm_stop_on_exit
+hm_services_up
+# shellcheck source=/dev/null
+source "$HM_ENV_FILE"
+
+cd "$HM_ROOT"
+mkdir -p target/bench
+mvn -B -q -DskipTests test-compile dependency:build-classpath \
+    -Dmdep.outputFile=target/bench/test-classpath -Dmdep.includeScope=test
+# shellcheck disable=SC2086
+java ${HARBORMASTER_JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/bench/test-classpath)" \
+    io.harbormaster.bench.DrainBenchmark "$rounds"

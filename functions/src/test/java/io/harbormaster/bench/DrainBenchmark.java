@@ -1,0 +1,154 @@
+package io.harbormaster.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.testsupport.DockerCli;
+import io.harbormaster.testsupport.LocalHostProcess;
+import io.harbormaster.testsupport.LocalServices;
+import io.harbormaster.testsupport.SwarmWorkers;
+import io.harbormaster.testsupport.TestService;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Drain overhead on the local multi-node swarm, in one run: swarm's own rescheduling of a drained node's tasks
+ * (docker node update --availability drain, until every replica runs elsewhere) against our whole path (drain
+ * request, until the node is removed), each on 3 fresh workers running 6 replicas, 2 per node.
+ * Run by bench/drain.sh; prints its figures.
+ */
+public final class DrainBenchmark {
+    private static final String KEY = "drain-benchmark-key-" + Long.toHexString(System.nanoTime());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final DockerCli MANAGER = DockerCli.forLocalManager();
+
+    /** One scenario's timings, in milliseconds from its start. */
+    record Timings(long allElsewhereMs, long drainedMs, long leftMs, long downMs, long removedMs, long belowSixMs) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+        try (LocalHostProcess host = LocalHostProcess.start(LocalHostProcess.settings(
+                "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
+                "HARBORMASTER_DRAIN_CHECK_INTERVAL", System.getProperty("checkInterval", "500ms"),
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60))) {
+            // The first call builds the control plane (storage clients, class loading): not part of a drain.
+            HttpResponse<String> warm = HTTP.send(HttpRequest.newBuilder(host.uri("/api/drain/warm-up"))
+                    .header("x-functions-key", KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+            System.out.println("warm-up GET: HTTP " + warm.statusCode());
+            List<Timings> swarmOnly = new ArrayList<>();
+            List<Timings> ours = new ArrayList<>();
+            for (int round = 1; round <= rounds; round++) {
+                swarmOnly.add(scenario(host, false));
+                ours.add(scenario(host, true));
+                System.out.printf(Locale.ROOT, "round %d: swarm alone %s | harbormaster %s%n", round,
+                        swarmOnly.get(swarmOnly.size() - 1), ours.get(ours.size() - 1));
+            }
+            Timings s = swarmOnly.get(swarmOnly.size() / 2);
+            Timings h = ours.get(ours.size() / 2);
+            System.out.println();
+            System.out.println("drain overhead (6 replicas, 2 per worker on 3 workers; one worker leaves)");
+            System.out.printf(Locale.ROOT, "  swarm alone: drain -> all 6 running elsewhere        %6d ms%n", s.allElsewhereMs());
+            System.out.printf(Locale.ROOT, "  harbormaster: request -> all 6 running elsewhere      %6d ms%n", h.allElsewhereMs());
+            System.out.printf(Locale.ROOT, "  harbormaster: request -> status drained               %6d ms%n", h.drainedMs());
+            System.out.printf(Locale.ROOT, "  harbormaster: request -> node has left (docker swarm leave returned) %6d ms%n", h.leftMs());
+            System.out.printf(Locale.ROOT, "  harbormaster: request -> manager shows the node down  %6d ms%n", h.downMs());
+            System.out.printf(Locale.ROOT, "  harbormaster: request -> node removed (incl. leave)   %6d ms%n", h.removedMs());
+            System.out.printf(Locale.ROOT, "  of which ours: drained - swarm alone %d ms; removed - down %d ms%n",
+                    h.drainedMs() - s.allElsewhereMs(), h.removedMs() - h.downMs());
+            System.out.printf(Locale.ROOT, "  overhead: request->removed minus swarm's rescheduling %6d ms%n", h.removedMs() - s.allElsewhereMs());
+            System.out.printf(Locale.ROOT, "  time with fewer than 6 replicas running: swarm alone %d ms, harbormaster %d ms%n",
+                    s.belowSixMs(), h.belowSixMs());
+            String logs = host.output();
+            if (logs.contains(KEY) || logs.contains("SWMTKN-")) {
+                throw new IllegalStateException("a secret reached the host's logs");
+            }
+        }
+    }
+
+    private static Timings scenario(LocalHostProcess host, boolean throughHarbormaster) throws Exception {
+        try (SwarmWorkers workers = SwarmWorkers.start(3, host, KEY);
+             TestService web = TestService.onWorkers(workers, "web", 6)) {
+            web.awaitRunning(6, Duration.ofSeconds(60));
+            SwarmWorkers.Node target = workers.node(1);
+
+            AtomicBoolean watching = new AtomicBoolean(true);
+            AtomicLong belowSixNanos = new AtomicLong();
+            Thread watcher = new Thread(() -> {
+                long last = System.nanoTime();
+                while (watching.get()) {
+                    int running = web.runningTasks().size();
+                    long now = System.nanoTime();
+                    if (running < 6) {
+                        belowSixNanos.addAndGet(now - last);
+                    }
+                    last = now;
+                }
+            });
+            long t0 = System.nanoTime();
+            watcher.start();
+            long drained = -1;
+            long removed = -1;
+            long left = -1;
+            long down = -1;
+            if (throughHarbormaster) {
+                send(host, "POST", target.hostname());
+            } else {
+                MANAGER.run("node", "update", "--availability", "drain", target.nodeId());
+            }
+            web.await("6 running elsewhere", tasks -> tasks.stream()
+                    .filter(task -> task.running() && !task.nodeHostname().equals(target.hostname())).count() == 6,
+                    Duration.ofSeconds(120));
+            long elsewhere = System.nanoTime() - t0;
+            if (throughHarbormaster) {
+                awaitState(host, target.hostname(), "drained");
+                drained = System.nanoTime() - t0;
+                target.docker().run("swarm", "leave");
+                left = System.nanoTime() - t0;
+                // Swarm's own time to see the node down after it left; removal cannot come before.
+                while (true) {
+                    String state = MANAGER.run("node", "ls", "--filter", "id=" + target.nodeId(), "--format", "{{.Status}}");
+                    if (state.isEmpty() || state.equalsIgnoreCase("down")) {
+                        break;
+                    }
+                    Thread.sleep(20);
+                }
+                down = System.nanoTime() - t0;
+                awaitState(host, target.hostname(), "removed");
+                removed = System.nanoTime() - t0;
+            }
+            watching.set(false);
+            watcher.join();
+            return new Timings(elsewhere / 1_000_000, drained / 1_000_000, left / 1_000_000, down / 1_000_000, removed / 1_000_000,
+                    belowSixNanos.get() / 1_000_000);
+        }
+    }
+
+    private static JsonNode send(LocalHostProcess host, String method, String node) throws Exception {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(host.uri("/api/drain/" + node))
+                .header("x-functions-key", KEY)
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException(method + " /api/drain/" + node + ": HTTP " + response.statusCode() + " " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    private static void awaitState(LocalHostProcess host, String node, String state) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (!state.equals(send(host, "GET", node).path("state").asText())) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("drain of " + node + " not " + state + " in 120 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+}
