@@ -23,13 +23,17 @@ public final class DrainRequests {
     private final DrainStatusStore statuses;
     private final DrainQueue queue;
     private final DrainSettings settings;
+    private final boolean instancesDeletable;
     private final Clock clock;
 
-    public DrainRequests(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, DrainSettings settings, Clock clock) {
+    /** @param instancesDeletable whether a scale set is configured, without which deleteInstance cannot be honoured */
+    public DrainRequests(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, DrainSettings settings,
+            boolean instancesDeletable, Clock clock) {
         this.swarm = swarm;
         this.statuses = statuses;
         this.queue = queue;
         this.settings = settings;
+        this.instancesDeletable = instancesDeletable;
         this.clock = clock;
     }
 
@@ -39,6 +43,10 @@ public final class DrainRequests {
      * @throws DrainRejectedException when the node is unknown, a manager or ambiguous; nothing is queued then
      */
     public Submission submit(String nodeName, DrainOrder order) {
+        if (order.deleteInstance() && !instancesDeletable) {
+            throw new DrainRejectedException(DrainRejectedException.Kind.INVALID_BODY,
+                    "deleteInstance needs a scale set, and none is configured (setting HARBORMASTER_SCALE_SET_NAME)");
+        }
         Node node = resolve(DrainOrder.validNodeName(nodeName));
         if (node.isManager()) {
             throw new DrainRejectedException(DrainRejectedException.Kind.MANAGER_NODE,

@@ -3,12 +3,14 @@ package io.harbormaster.functions;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.DockerSettings;
 import io.harbormaster.config.DrainSettings;
+import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.config.StorageSettings;
 import io.harbormaster.drain.BlobDrainStatusStore;
 import io.harbormaster.drain.DrainQueue;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainWorker;
 import io.harbormaster.drain.StorageDrainQueue;
+import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.Swarm;
@@ -49,14 +51,19 @@ public final class ControlPlane {
         DockerSettings docker = DockerSettings.from(settings);
         StorageSettings storage = StorageSettings.from(settings);
         DrainSettings drain = DrainSettings.from(settings);
-        Optional<ScaleSet> scaleSet = Optional.empty();
+        // Without a scale set (a local swarm, or a cluster whose agents nobody scales) joins and drains still work;
+        // only deleteInstance is refused.
+        Optional<ScaleSetSettings> scaleSetSettings = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent()
+                ? Optional.of(ScaleSetSettings.from(settings))
+                : Optional.empty();
 
+        Optional<ScaleSet> scaleSet = scaleSetSettings.map(AzureScaleSet::connect);
         Swarm swarm = DockerSwarm.connect(docker);
         BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storage).ensureContainer();
         DrainQueue queue = StorageDrainQueue.connect(storage, DrainQueue.NAME).ensureQueue();
         Clock clock = Clock.systemUTC();
         return new ControlPlane(swarm,
-                new DrainRequests(swarm, statuses, queue, drain, clock),
+                new DrainRequests(swarm, statuses, queue, drain, scaleSet.isPresent(), clock),
                 new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock));
     }
 

@@ -120,7 +120,8 @@ class DrainRequestErrorsIT {
     @Test
     void malformedBodiesAre400() throws Exception {
         for (String body : new String[] {"{", "[1]", "{\"reason\":\"because\"}", "{\"deleteInstance\":\"yes\"}",
-                "{\"deadline\":\"yesterday\"}", "{\"unknown\":1}"}) {
+                "{\"deadline\":\"yesterday\"}", "{\"unknown\":1}",
+                "{\"deleteInstance\":true}"}) {
             assertRefused(call("POST", "/api/drain/" + managerHostname, body, true), 400, "invalid_body");
         }
     }
