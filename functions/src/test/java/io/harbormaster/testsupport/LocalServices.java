@@ -33,16 +33,24 @@ public final class LocalServices {
         return required("AzureWebJobsStorage", "Azurite");
     }
 
+    /**
+     * For what a test needs of the machine beyond the services (root, a tool): aborts the test with {@code reason}
+     * when {@code met} is false, and fails it under CI=true, where a missing prerequisite is a broken runner.
+     */
+    public static void require(boolean met, String reason) {
+        if (met) {
+            return;
+        }
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail(reason);
+        }
+        Assumptions.abort(reason);
+    }
+
     private static String required(String variable, String service) {
         String value = System.getenv(variable);
-        if (value != null && !value.isBlank()) {
-            return value;
-        }
-        String message = variable + " is not set: " + service + " is not running. Run the tests with scripts/test.sh.";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail(message);
-        }
-        Assumptions.abort(message);
-        throw new AssertionError("unreachable");
+        require(value != null && !value.isBlank(),
+                variable + " is not set: " + service + " is not running. Run the tests with scripts/test.sh.");
+        return value;
     }
 }
