@@ -14,6 +14,7 @@ import io.harbormaster.swarm.SwarmNotInitializedException;
 import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.testsupport.DockerCli;
 import io.harbormaster.testsupport.LocalHostProcess;
+import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.ScratchDockerd;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -74,7 +75,8 @@ class JoinWithoutSwarmIT {
     void joinIs503WithRetryAfterAndSaysTheSwarmIsNotInitialised() throws Exception {
         try (LocalHostProcess host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", dockerd.host(),
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY)).awaitReady(Duration.ofSeconds(60))) {
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60))) {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(host.uri("/api/join/worker"))
                     .header("x-functions-key", KEY).timeout(Duration.ofSeconds(30)).build(),
                     HttpResponse.BodyHandlers.ofString());
