@@ -13,7 +13,8 @@
 #       manager's node list and prints, one per line:
 #         name= ip= pid= docker_host= node_id= state_dir= netns= veth= log= state=
 #       On failure it prints the reason (with the end of the node's logs) on stderr, removes everything
-#       it created, and exits non-zero.
+#       it created, and exits non-zero (a node that had joined already stays in the swarm's node list,
+#       as down). SIGTERM, SIGINT and SIGHUP are failures too.
 #   worker-nodes.sh stop [--kill] NAME
 #       Stops the node's dockerd by pid, which ends every process of the node, then deletes its network
 #       namespace, veth, IP lease and folders. Without --kill dockerd gets SIGTERM and shuts down (a VM
@@ -22,10 +23,12 @@
 #       it from the swarm is the control plane's job. A node that is not there is not an error.
 #   worker-nodes.sh kill NAME
 #       SIGKILLs the node's dockerd (a power cut). Its namespace, veth and folders stay until `stop`.
-#   worker-nodes.sh info NAME      the start output again, plus state=running|dead
+#   worker-nodes.sh info NAME      the start output again (state=running|dead)
 #   worker-nodes.sh list [PREFIX]  one line per node: NAME STATE PID IP DOCKER_HOST
 #   worker-nodes.sh stop-all [--kill] PREFIX
 #       `stop` for every node whose name starts with PREFIX (non-empty), all in parallel.
+#   worker-nodes.sh join-script
+#       Prints the agent join script that `start` runs in each node, as cut from cloud-init/agent.yml.
 #
 # Environment:
 #   HM_NODES_DIR          state folder, one sub-folder per node (default: <checkout>/.dev/nodes)
@@ -265,7 +268,7 @@ cmd_start() {
     IFS= read -r key <"$key_file" || true
     key=${key%$'\r'}
     # The agent script writes the key into a curl config line between double quotes.
-    [[ $key =~ ^[A-Za-z0-9._~+/=-]+$ ]] || die "KEY_FILE '$key_file' does not hold a function key on its first line"
+    [[ $key =~ ^[A-Za-z0-9._~+/=_-]+$ ]] || die "KEY_FILE '$key_file' does not hold a function key on its first line"
     [[ -f $AGENT_CLOUD_CONFIG ]] || die "$AGENT_CLOUD_CONFIG is missing"
 
     ip -4 -o addr show dev "$HM_BRIDGE" 2>/dev/null | grep -q " inet $HM_BRIDGE_CIDR " ||
@@ -297,7 +300,8 @@ cmd_start() {
     # The network: a namespace with one veth into the bridge, the node's address, and no default
     # route, so nothing leaves 10.213.77.0/24. No IPv6 either, not even link-local chatter.
     ip netns list | grep -qx -- "$name\( .*\)\{0,1\}" &&
-        die "a network namespace named $name already exists (another checkout's node?)"
+        die "a network namespace named $name already exists: another checkout's node, or a leftover" \
+            "(ip netns del $name)"
     ip netns add "$name" || die "ip netns add $name failed"
     printf '%s\n' "$name" >"$dir/netns"
     veth="hmw${node_ip##*.}"
@@ -547,6 +551,7 @@ node_names() {
 
 cmd_list() {
     (( $# <= 1 )) || usage
+    [[ ${1:-x} =~ ^[a-z0-9-]+$ ]] || die "'$1' is not a node name prefix"
     local name dir pid state
     while IFS= read -r name; do
         dir=$(node_dir "$name")
@@ -563,6 +568,7 @@ cmd_stop_all() {
     signal=$(stop_signal "${1:-}")
     [[ $signal == TERM ]] || shift
     if (( $# != 1 )) || [[ -z $1 ]]; then usage; fi
+    [[ $1 =~ ^[a-z0-9-]+$ ]] || die "'$1' is not a node name prefix"
     require_root
     local name pid rc=0 pids=()
     while IFS= read -r name; do
@@ -582,5 +588,13 @@ case ${1:-} in
     info) shift; cmd_info "$@" ;;
     list) shift; cmd_list "$@" ;;
     stop-all) shift; cmd_stop_all "$@" ;;
+    join-script)
+        shift
+        (( $# == 0 )) || usage
+        out=$(mktemp)
+        extract_join_script "$out"
+        cat "$out"
+        rm -f "$out"
+        ;;
     *) usage ;;
 esac

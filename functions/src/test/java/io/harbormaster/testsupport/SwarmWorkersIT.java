@@ -32,6 +32,7 @@ class SwarmWorkersIT {
 
     private static LocalHostProcess host;
     private static DockerCli manager;
+    private static volatile boolean someNodeJoined;
 
     @BeforeAll
     static void startHost() throws Exception {
@@ -49,7 +50,9 @@ class SwarmWorkersIT {
         }
         host.close();
         String logs = host.output();
-        assertTrue(logs.contains("join worker: ticket issued"), "no node joined through the function:\n" + logs);
+        if (someNodeJoined) {
+            assertTrue(logs.contains("join worker: ticket issued"), "no node joined through the function:\n" + logs);
+        }
         assertFalse(logs.contains("SWMTKN"), "a swarm token in the host's logs");
         assertFalse(logs.contains(KEY), "the function key in the host's logs");
     }
@@ -57,6 +60,7 @@ class SwarmWorkersIT {
     @Test
     void workersJoinThroughTheFunctionRunTasksAndLeaveNothingBehind() throws Exception {
         SwarmWorkers workers = SwarmWorkers.start(2, host, KEY);
+        someNodeJoined = true;
         List<SwarmWorkers.Node> nodes = workers.nodes();
         Set<Long> nodeProcesses;
         try (workers) {
@@ -117,6 +121,7 @@ class SwarmWorkersIT {
     @Test
     void aKilledNodeGoesDownAndItsTasksRunOnTheOtherNodes() throws Exception {
         SwarmWorkers workers = SwarmWorkers.start(3, host, KEY);
+        someNodeJoined = true;
         List<SwarmWorkers.Node> nodes = workers.nodes();
         Set<Long> killedProcesses;
         try (workers; TestService service = TestService.onWorkers(workers, "failover", 6)) {
