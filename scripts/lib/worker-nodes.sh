@@ -31,7 +31,8 @@
 #       Prints the agent join script that `start` runs in each node, as cut from cloud-init/agent.yml.
 #
 # Environment:
-#   HM_NODES_DIR          state folder, one sub-folder per node (default: <checkout>/.dev/nodes)
+#   HM_NODES_DIR          state folder, one sub-folder per node (default: <checkout>/.dev/nodes);
+#                         not under /run or /etc/docker, which each node replaces with its own
 #   HM_NODES_MANAGER      the manager's Docker endpoint, unix:// only (default: the first entry of
 #                         HARBORMASTER_DOCKER_HOSTS, else this checkout's manager socket)
 #   HM_NODE_START_TIMEOUT seconds for dockerd to answer, and for the node to be Ready (default 30)
@@ -49,7 +50,8 @@
 # per checkout, because every checkout plugs its nodes into the same bridge.
 #
 # Secrets: the function key reaches the join script through a 0600 env file that is deleted right after
-# the join; neither it nor the join token is ever on a command line, in our output or in a log we print.
+# the join, never a command line. Neither the key nor the join token reaches our output or a log we
+# print (the token is on `docker swarm join`'s command line inside the node, as on an agent VM).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=services.sh
@@ -200,7 +202,7 @@ release_ip() {
 
 # The socket sits in the node's folder unless that path would overflow sun_path; then in /tmp.
 node_socket() {
-    local dir=$1 name=$2 sock
+    local dir=$1 sock
     sock="$dir/docker.sock"
     if (( ${#sock} > HM_SOCKET_PATH_MAX )); then
         sock="/tmp/hm-node-$(printf '%s' "$dir" | sha256sum | cut -c1-12)/docker.sock"
@@ -268,7 +270,7 @@ cmd_start() {
     IFS= read -r key <"$key_file" || true
     key=${key%$'\r'}
     # The agent script writes the key into a curl config line between double quotes.
-    [[ $key =~ ^[A-Za-z0-9._~+/=_-]+$ ]] || die "KEY_FILE '$key_file' does not hold a function key on its first line"
+    [[ $key =~ ^[A-Za-z0-9_.~+/=-]+$ ]] || die "KEY_FILE '$key_file' does not hold a function key on its first line"
     [[ -f $AGENT_CLOUD_CONFIG ]] || die "$AGENT_CLOUD_CONFIG is missing"
 
     ip -4 -o addr show dev "$HM_BRIDGE" 2>/dev/null | grep -q " inet $HM_BRIDGE_CIDR " ||
@@ -279,20 +281,25 @@ cmd_start() {
         die "the manager at $manager does not answer (scripts/services.sh up starts it)"
     [[ $swarm == "active true" ]] || die "the daemon at $manager is not an active swarm manager ($swarm)"
 
+    # Each node mounts its own /run and /etc/docker over the host's; its socket and data-root must be
+    # where both the node and this host see the same folder.
+    case $NODES_DIR/ in
+        /run/* | /var/run/* | /etc/docker/*) die "HM_NODES_DIR ($NODES_DIR) must not be under /run or /etc/docker" ;;
+    esac
     local dir t0 tarball
     dir=$(node_dir "$name")
     t0=$(now_ms)
     tarball=$(busybox_tarball)
     mkdir -p "$NODES_DIR"
-    mkdir -m 700 "$dir" 2>/dev/null ||
-        die "node $name already exists ($dir); stop it first: $0 stop $name"
-    start_dir=$dir
-    trap on_start_exit EXIT
-    [[ -z ${HM_NODE_OWNER:-} ]] || printf '%s\n' "${HM_NODE_OWNER//$'\n'/ }" >"$dir/owner"
     # A caller that gives up on us (SIGTERM on timeout) still gets the clean-up of the EXIT trap.
+    trap on_start_exit EXIT
     trap 'exit 143' TERM
     trap 'exit 130' INT
     trap 'exit 129' HUP
+    mkdir -m 700 "$dir" 2>/dev/null ||
+        die "node $name already exists ($dir); stop it first: $0 stop $name"
+    start_dir=$dir
+    [[ -z ${HM_NODE_OWNER:-} ]] || printf '%s\n' "${HM_NODE_OWNER//$'\n'/ }" >"$dir/owner"
 
     local node_ip veth sock
     node_ip=$(lease_ip "$dir")
@@ -322,7 +329,7 @@ cmd_start() {
     nsenter --net="/run/netns/$name" ip link set eth0 up
 
     # The daemon.
-    sock=$(node_socket "$dir" "$name")
+    sock=$(node_socket "$dir")
     mkdir -p "$dir/data" "$dir/etc-docker" "$(dirname "$sock")" /etc/docker
     [[ $sock == "$dir/docker.sock" ]] || ln -sfn "$sock" "$dir/docker.sock"
     printf 'unix://%s\n' "$sock" >"$dir/docker_host"
