@@ -156,6 +156,8 @@ hm_install_prereqs() {
     command -v cloud-init >/dev/null 2>&1 || pkgs+=(cloud-init)
     command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
     command -v curl >/dev/null 2>&1 || pkgs+=(curl)
+    # scripts/lib/worker-nodes.sh enters the worker nodes' namespaces with nsenter.
+    { command -v nsenter >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1; } || pkgs+=(util-linux)
     if ! command -v node >/dev/null 2>&1; then
         pkgs+=(nodejs)
         command -v npm >/dev/null 2>&1 || pkgs+=(npm)
@@ -167,7 +169,7 @@ hm_install_prereqs() {
     hm__apt_install "${pkgs[@]}"
 
     local tool
-    for tool in unshare setsid flock dockerd docker busybox ip ss openssl curl node npm mvn javac cloud-init python3; do
+    for tool in unshare nsenter setsid flock timeout dockerd docker busybox ip ss openssl curl node npm mvn javac cloud-init python3; do
         command -v "$tool" >/dev/null 2>&1 || hm_die "'$tool' is still missing after installing prerequisites"
     done
 

@@ -13,37 +13,45 @@
 #       manager's node list and prints, one per line:
 #         name= ip= pid= docker_host= node_id= state_dir= netns= veth= log= state=
 #       On failure it prints the reason (with the end of the node's logs) on stderr, removes everything
-#       it created, and exits non-zero.
-#   worker-nodes.sh stop NAME
-#       Stops the node's dockerd by pid (SIGTERM, then SIGKILL), which ends every process of the node,
-#       then deletes its network namespace, veth, IP lease and folders. It does not leave the swarm: the
-#       node just goes down, as a deleted VM would; removing it from the swarm is the control plane's job.
-#       A node that is not there is not an error.
+#       it created, and exits non-zero (a node that had joined already stays in the swarm's node list,
+#       as down). SIGTERM, SIGINT and SIGHUP are failures too.
+#   worker-nodes.sh stop [--kill] NAME
+#       Stops the node's dockerd by pid, which ends every process of the node, then deletes its network
+#       namespace, veth, IP lease and folders. Without --kill dockerd gets SIGTERM and shuts down (a VM
+#       shutting down: a few seconds), then SIGKILL after HM_NODE_STOP_TIMEOUT; with --kill it gets
+#       SIGKILL at once (a VM deleted). It does not leave the swarm: the node just goes down; removing
+#       it from the swarm is the control plane's job. A node that is not there is not an error.
 #   worker-nodes.sh kill NAME
 #       SIGKILLs the node's dockerd (a power cut). Its namespace, veth and folders stay until `stop`.
-#   worker-nodes.sh info NAME      the start output again, plus state=running|dead
+#   worker-nodes.sh info NAME      the start output again (state=running|dead)
 #   worker-nodes.sh list [PREFIX]  one line per node: NAME STATE PID IP DOCKER_HOST
-#   worker-nodes.sh stop-all PREFIX
-#       `stop` for every node whose name starts with PREFIX (non-empty).
+#   worker-nodes.sh stop-all [--kill] PREFIX
+#       `stop` for every node whose name starts with PREFIX (non-empty), all in parallel.
+#   worker-nodes.sh join-script
+#       Prints the agent join script that `start` runs in each node, as cut from cloud-init/agent.yml.
 #
 # Environment:
-#   HM_NODES_DIR          state folder, one sub-folder per node (default: <checkout>/.dev/nodes)
+#   HM_NODES_DIR          state folder, one sub-folder per node (default: <checkout>/.dev/nodes);
+#                         not under /run or /etc/docker, which each node replaces with its own
 #   HM_NODES_MANAGER      the manager's Docker endpoint, unix:// only (default: the first entry of
 #                         HARBORMASTER_DOCKER_HOSTS, else this checkout's manager socket)
 #   HM_NODE_START_TIMEOUT seconds for dockerd to answer, and for the node to be Ready (default 30)
 #   HM_NODE_JOIN_TIMEOUT  seconds for the whole join script (default 90)
 #   HM_NODE_JOIN_ATTEMPTS join attempts of the agent script (default 3; agents make 20)
 #   HM_NODE_STOP_TIMEOUT  seconds between SIGTERM and SIGKILL on stop (default 15)
+#   HM_NODE_OWNER         optional one-line text naming who started the node (stored as `owner`), so
+#                         that a caller can find and stop nodes whose owner died without stopping them
 #
 # Per node, in $HM_NODES_DIR/NAME: pid (host pid of dockerd), launcher.pid (unshare), ip, netns, veth,
-# docker.sock, node_id, data/ (--data-root), etc-docker/ (its /etc/docker), dockerd.log, join.log.
+# docker.sock, node_id, owner, data/ (--data-root), etc-docker/ (its /etc/docker), dockerd.log, join.log.
 # The exec-root (/run/docker), the pidfile and containerd's sockets live in the node's private /run.
 #
 # Node IPs come from 10.213.77.10 upwards. The leases are machine-wide (/run/harbormaster-nodes), not
 # per checkout, because every checkout plugs its nodes into the same bridge.
 #
 # Secrets: the function key reaches the join script through a 0600 env file that is deleted right after
-# the join; neither it nor the join token is ever on a command line, in our output or in a log we print.
+# the join, never a command line. Neither the key nor the join token reaches our output or a log we
+# print (the token is on `docker swarm join`'s command line inside the node, as on an agent VM).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=services.sh
@@ -194,7 +202,7 @@ release_ip() {
 
 # The socket sits in the node's folder unless that path would overflow sun_path; then in /tmp.
 node_socket() {
-    local dir=$1 name=$2 sock
+    local dir=$1 sock
     sock="$dir/docker.sock"
     if (( ${#sock} > HM_SOCKET_PATH_MAX )); then
         sock="/tmp/hm-node-$(printf '%s' "$dir" | sha256sum | cut -c1-12)/docker.sock"
@@ -238,7 +246,7 @@ on_start_exit() {
     local rc=$?
     [[ -z $start_ok && -n $start_dir ]] || return 0
     log "start of ${start_dir##*/} failed; removing what it created"
-    ( stop_node "${start_dir##*/}" ) >/dev/null 2>&1 || log "WARNING: cleaning up ${start_dir##*/} failed; run: $0 stop ${start_dir##*/}"
+    ( stop_node "${start_dir##*/}" KILL ) >/dev/null 2>&1 || log "WARNING: cleaning up ${start_dir##*/} failed; run: $0 stop ${start_dir##*/}"
     exit "$rc"
 }
 
@@ -262,7 +270,7 @@ cmd_start() {
     IFS= read -r key <"$key_file" || true
     key=${key%$'\r'}
     # The agent script writes the key into a curl config line between double quotes.
-    [[ $key =~ ^[A-Za-z0-9._~+/=-]+$ ]] || die "KEY_FILE '$key_file' does not hold a function key on its first line"
+    [[ $key =~ ^[A-Za-z0-9_.~+/=-]+$ ]] || die "KEY_FILE '$key_file' does not hold a function key on its first line"
     [[ -f $AGENT_CLOUD_CONFIG ]] || die "$AGENT_CLOUD_CONFIG is missing"
 
     ip -4 -o addr show dev "$HM_BRIDGE" 2>/dev/null | grep -q " inet $HM_BRIDGE_CIDR " ||
@@ -273,19 +281,25 @@ cmd_start() {
         die "the manager at $manager does not answer (scripts/services.sh up starts it)"
     [[ $swarm == "active true" ]] || die "the daemon at $manager is not an active swarm manager ($swarm)"
 
+    # Each node mounts its own /run and /etc/docker over the host's; its socket and data-root must be
+    # where both the node and this host see the same folder.
+    case $NODES_DIR/ in
+        /run/* | /var/run/* | /etc/docker/*) die "HM_NODES_DIR ($NODES_DIR) must not be under /run or /etc/docker" ;;
+    esac
     local dir t0 tarball
     dir=$(node_dir "$name")
     t0=$(now_ms)
     tarball=$(busybox_tarball)
     mkdir -p "$NODES_DIR"
-    mkdir -m 700 "$dir" 2>/dev/null ||
-        die "node $name already exists ($dir); stop it first: $0 stop $name"
-    start_dir=$dir
-    trap on_start_exit EXIT
     # A caller that gives up on us (SIGTERM on timeout) still gets the clean-up of the EXIT trap.
+    trap on_start_exit EXIT
     trap 'exit 143' TERM
     trap 'exit 130' INT
     trap 'exit 129' HUP
+    mkdir -m 700 "$dir" 2>/dev/null ||
+        die "node $name already exists ($dir); stop it first: $0 stop $name"
+    start_dir=$dir
+    [[ -z ${HM_NODE_OWNER:-} ]] || printf '%s\n' "${HM_NODE_OWNER//$'\n'/ }" >"$dir/owner"
 
     local node_ip veth sock
     node_ip=$(lease_ip "$dir")
@@ -293,7 +307,8 @@ cmd_start() {
     # The network: a namespace with one veth into the bridge, the node's address, and no default
     # route, so nothing leaves 10.213.77.0/24. No IPv6 either, not even link-local chatter.
     ip netns list | grep -qx -- "$name\( .*\)\{0,1\}" &&
-        die "a network namespace named $name already exists (another checkout's node?)"
+        die "a network namespace named $name already exists: another checkout's node, or a leftover" \
+            "(ip netns del $name)"
     ip netns add "$name" || die "ip netns add $name failed"
     printf '%s\n' "$name" >"$dir/netns"
     veth="hmw${node_ip##*.}"
@@ -314,7 +329,7 @@ cmd_start() {
     nsenter --net="/run/netns/$name" ip link set eth0 up
 
     # The daemon.
-    sock=$(node_socket "$dir" "$name")
+    sock=$(node_socket "$dir")
     mkdir -p "$dir/data" "$dir/etc-docker" "$(dirname "$sock")" /etc/docker
     [[ $sock == "$dir/docker.sock" ]] || ln -sfn "$sock" "$dir/docker.sock"
     printf 'unix://%s\n' "$sock" >"$dir/docker_host"
@@ -360,6 +375,8 @@ cmd_start() {
         sleep 0.1
     done
     node_pid "$dir" >/dev/null || { log_tail "$node_log"; die "pid $pid is not the node's dockerd"; }
+    local t_dockerd t_image t_join
+    t_dockerd=$(now_ms)
 
     # The image, before the join, so that the first task placed here finds it.
     local rc=0
@@ -367,6 +384,7 @@ cmd_start() {
         --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
         --change 'CMD ["sh"]' "$tarball" "$HM_IMAGE" >>"$node_log" 2>&1 || rc=$?
     (( rc == 0 )) || { log_tail "$node_log"; die "docker import of $HM_IMAGE into $name failed (exit $rc)"; }
+    t_image=$(now_ms)
 
     # The join, as an agent VM makes it: the agent's script, inside the node's namespaces (so its
     # request leaves from the node's address), with the settings it reads from its env file.
@@ -398,6 +416,7 @@ cmd_start() {
         die "node $name could not join the swarm through $url/api/join/worker: ${why:-exit $rc}"
     fi
 
+    t_join=$(now_ms)
     local node_id state=''
     node_id=$(docker_at "unix://$sock" info --format '{{.Swarm.NodeID}}' 2>/dev/null) || node_id=
     [[ -n $node_id ]] || die "node $name says it joined but has no swarm node id"
@@ -414,7 +433,9 @@ cmd_start() {
         sleep 0.2
     done
     start_ok=1
-    log "node $name ($node_ip, node id $node_id) is a Ready worker, $(( $(now_ms) - t0 )) ms after start"
+    log "node $name ($node_ip, node id $node_id) is a Ready worker, $(( $(now_ms) - t0 )) ms after start" \
+        "(dockerd answering $(( t_dockerd - t0 )) ms, image $(( t_image - t_dockerd )) ms," \
+        "join $(( t_join - t_image )) ms, Ready $(( $(now_ms) - t_join )) ms)"
     print_info "$name"
 }
 
@@ -456,14 +477,15 @@ kill_node() {
     fi
 }
 
+# stop_node NAME SIGNAL: TERM lets dockerd shut down (a VM shutting down), KILL is a VM deleted.
 stop_node() {
-    local name=$1 dir netns veth sock_dir deadline
+    local name=$1 signal=$2 dir netns veth sock_dir deadline
     dir=$(node_dir "$name")
     if [[ ! -d $dir ]]; then
         log "no node $name in $NODES_DIR; nothing to stop"
         return 0
     fi
-    kill_node "$dir" TERM "$STOP_TIMEOUT"
+    kill_node "$dir" "$signal" "$STOP_TIMEOUT"
     netns=$(read_file "$dir/netns")
     if [[ -n $netns && -e /run/netns/$netns ]]; then
         ip netns del "$netns" || log "WARNING: ip netns del $netns failed"
@@ -492,11 +514,17 @@ stop_node() {
     log "stopped node $name"
 }
 
+# Prints the signal for `stop`: KILL after --kill, else TERM.
+stop_signal() { if [[ ${1:-} == --kill ]]; then echo KILL; else echo TERM; fi; }
+
 cmd_stop() {
+    local signal
+    signal=$(stop_signal "${1:-}")
+    [[ $signal == TERM ]] || shift
     (( $# == 1 )) || usage
     require_root
     valid_name "$1" || die "'$1' is not a node name"
-    stop_node "$1"
+    stop_node "$1" "$signal"
 }
 
 cmd_kill() {
@@ -530,6 +558,7 @@ node_names() {
 
 cmd_list() {
     (( $# <= 1 )) || usage
+    [[ ${1:-x} =~ ^[a-z0-9-]+$ ]] || die "'$1' is not a node name prefix"
     local name dir pid state
     while IFS= read -r name; do
         dir=$(node_dir "$name")
@@ -540,13 +569,22 @@ cmd_list() {
     done < <(node_names "${1:-}")
 }
 
+# All at once: a dockerd's shutdown takes seconds, and nodes do not wait for each other.
 cmd_stop_all() {
+    local signal
+    signal=$(stop_signal "${1:-}")
+    [[ $signal == TERM ]] || shift
     if (( $# != 1 )) || [[ -z $1 ]]; then usage; fi
+    [[ $1 =~ ^[a-z0-9-]+$ ]] || die "'$1' is not a node name prefix"
     require_root
-    local name rc=0
+    local name pid rc=0 pids=()
     while IFS= read -r name; do
-        ( stop_node "$name" ) || rc=1
+        ( stop_node "$name" "$signal" ) &
+        pids+=("$!")
     done < <(node_names "$1")
+    for pid in "${pids[@]}"; do
+        wait "$pid" || rc=1
+    done
     return "$rc"
 }
 
@@ -557,5 +595,13 @@ case ${1:-} in
     info) shift; cmd_info "$@" ;;
     list) shift; cmd_list "$@" ;;
     stop-all) shift; cmd_stop_all "$@" ;;
+    join-script)
+        shift
+        (( $# == 0 )) || usage
+        out=$(mktemp)
+        extract_join_script "$out"
+        cat "$out"
+        rm -f "$out"
+        ;;
     *) usage ;;
 esac

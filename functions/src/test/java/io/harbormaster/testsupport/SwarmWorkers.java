@@ -115,6 +115,7 @@ public final class SwarmWorkers implements AutoCloseable {
         }
         String managerHost = LocalServices.dockerHost();
         Path script = script();
+        sweepLeftovers(script, managerHost);
         Thread hook = new Thread(() -> cleanUp(script, prefix, managerHost, List.of()), "swarm-workers-" + prefix);
         Runtime.getRuntime().addShutdownHook(hook);
         long t0 = System.nanoTime();
@@ -251,15 +252,16 @@ public final class SwarmWorkers implements AutoCloseable {
     }
 
     /**
-     * Stops every node named {@code prefix-*} (first: a stopped node cannot come back), then removes from the
+     * Stops every node named {@code prefix-*} at once, as deleted VMs (first: a stopped node cannot come back), then removes from the
      * manager the nodes with these ids or a hostname of this prefix: the prefix is unique, so no other test's
      * node is touched. Returns what went wrong.
      */
     private static List<String> cleanUp(Path script, String prefix, String managerHost, List<String> nodeIds) {
         List<String> problems = new ArrayList<>();
-        Result stopped = Launch.of(script, managerHost, prefix, "stop-all", prefix + "-").await(STOP_TIMEOUT);
+        // --kill: these nodes are leftovers, and a dockerd's graceful shutdown costs seconds for nothing.
+        Result stopped = Launch.of(script, managerHost, prefix, "stop-all", "--kill", prefix + "-").await(STOP_TIMEOUT);
         if (stopped.exitCode() != 0) {
-            problems.add("worker-nodes.sh stop-all " + prefix + "- failed: " + stopped.describe());
+            problems.add("worker-nodes.sh stop-all --kill " + prefix + "- failed: " + stopped.describe());
         }
         List<String> toRemove = new ArrayList<>(nodeIds);
         Result listed = Launch.docker(managerHost, "node", "ls", "--format", "{{.ID}} {{.Hostname}}").await(STOP_TIMEOUT);
@@ -279,6 +281,83 @@ public final class SwarmWorkers implements AutoCloseable {
             }
         }
         return problems;
+    }
+
+    /** Marks every node this JVM starts, so that a later JVM can tell its leftovers from live nodes. */
+    private static String owner() {
+        ProcessHandle self = ProcessHandle.current();
+        return "jvm " + self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
+    }
+
+    private static boolean ownerAlive(String owner) {
+        String[] fields = owner.strip().split(" ");
+        if (fields.length != 3 || !fields[0].equals("jvm")) {
+            return true; // not ours to judge
+        }
+        try {
+            long pid = Long.parseLong(fields[1]);
+            return ProcessHandle.of(pid)
+                    .filter(process -> process.info().startInstant().map(Object::toString).orElse("?").equals(fields[2]))
+                    .isPresent() && !zombie(pid);
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
+    /** A JVM killed outright stays a zombie until its parent reaps it, which PID 1 here does only now and then. */
+    private static boolean zombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String afterName = stat.substring(stat.lastIndexOf(')') + 1).strip();
+            return afterName.startsWith("Z") || afterName.startsWith("X");
+        } catch (IOException | RuntimeException gone) {
+            return true;
+        }
+    }
+
+    /**
+     * A JVM killed outright (a surefire timeout, kill -9) runs neither close() nor its shutdown hook. Its nodes
+     * are stopped and removed here, by the next fixture that starts in this checkout; nodes of live JVMs, and
+     * nodes started by anything else, are left alone.
+     */
+    private static void sweepLeftovers(Path script, String managerHost) {
+        Path dir = nodesDirectory();
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        List<Path> folders;
+        try (var list = Files.list(dir)) {
+            folders = list.filter(Files::isDirectory).toList();
+        } catch (IOException e) {
+            LOG.warning("cannot list " + dir + ": " + e.getMessage());
+            return;
+        }
+        for (Path folder : folders) {
+            Path ownerFile = folder.resolve("owner");
+            String owner;
+            String nodeId;
+            try {
+                if (!Files.isRegularFile(ownerFile)) {
+                    continue;
+                }
+                owner = Files.readString(ownerFile);
+                nodeId = Files.isRegularFile(folder.resolve("node_id")) ? Files.readString(folder.resolve("node_id")).strip() : "";
+            } catch (IOException e) {
+                continue; // stopped meanwhile
+            }
+            if (ownerAlive(owner)) {
+                continue;
+            }
+            String name = folder.getFileName().toString();
+            LOG.warning("stopping leftover swarm worker " + name + " of a JVM that is gone (" + owner.strip() + ")");
+            Result stopped = Launch.of(script, managerHost, name, "stop", "--kill", name).await(STOP_TIMEOUT);
+            if (stopped.exitCode() != 0) {
+                LOG.warning("could not stop leftover " + name + ": " + stopped.describe());
+            }
+            if (nodeId.matches("[a-z0-9]{25}")) {
+                Launch.docker(managerHost, "node", "rm", "--force", nodeId).await(STOP_TIMEOUT);
+            }
+        }
     }
 
     /** scripts/lib/worker-nodes.sh of this checkout, found from the working directory upwards. */
@@ -349,7 +428,7 @@ public final class SwarmWorkers implements AutoCloseable {
         static Launch of(Path script, String managerHost, String name, String... args) {
             List<String> command = new ArrayList<>(List.of("bash", script.toString()));
             command.addAll(List.of(args));
-            return start(name, command, Map.of("HM_NODES_MANAGER", managerHost));
+            return start(name, command, Map.of("HM_NODES_MANAGER", managerHost, "HM_NODE_OWNER", owner()));
         }
 
         static Launch docker(String host, String... args) {

@@ -32,6 +32,7 @@ class SwarmWorkersIT {
 
     private static LocalHostProcess host;
     private static DockerCli manager;
+    private static volatile boolean someNodeJoined;
 
     @BeforeAll
     static void startHost() throws Exception {
@@ -49,7 +50,9 @@ class SwarmWorkersIT {
         }
         host.close();
         String logs = host.output();
-        assertTrue(logs.contains("join worker: ticket issued"), "no node joined through the function:\n" + logs);
+        if (someNodeJoined) {
+            assertTrue(logs.contains("join worker: ticket issued"), "no node joined through the function:\n" + logs);
+        }
         assertFalse(logs.contains("SWMTKN"), "a swarm token in the host's logs");
         assertFalse(logs.contains(KEY), "the function key in the host's logs");
     }
@@ -57,6 +60,7 @@ class SwarmWorkersIT {
     @Test
     void workersJoinThroughTheFunctionRunTasksAndLeaveNothingBehind() throws Exception {
         SwarmWorkers workers = SwarmWorkers.start(2, host, KEY);
+        someNodeJoined = true;
         List<SwarmWorkers.Node> nodes = workers.nodes();
         Set<Long> nodeProcesses;
         try (workers) {
@@ -113,24 +117,30 @@ class SwarmWorkersIT {
         assertNothingLeft(prefix, List.of(), Set.of());
     }
 
+    /** The shape the drain tests use: 3 workers, 6 replicas, one node leaves (here by a power cut). */
     @Test
-    void aKilledNodeGoesDownAndItsTasksRunOnTheOtherNode() throws Exception {
-        SwarmWorkers workers = SwarmWorkers.start(2, host, KEY);
+    void aKilledNodeGoesDownAndItsTasksRunOnTheOtherNodes() throws Exception {
+        SwarmWorkers workers = SwarmWorkers.start(3, host, KEY);
+        someNodeJoined = true;
         List<SwarmWorkers.Node> nodes = workers.nodes();
         Set<Long> killedProcesses;
-        try (workers; TestService service = TestService.onWorkers(workers, "failover", 4)) {
-            service.awaitRunning(4, Duration.ofSeconds(60));
+        try (workers; TestService service = TestService.onWorkers(workers, "failover", 6)) {
+            service.awaitRunning(6, Duration.ofSeconds(60));
+            assertEquals(Map.of(nodes.get(0).hostname(), 2L, nodes.get(1).hostname(), 2L, nodes.get(2).hostname(), 2L),
+                    service.runningTasksPerNode());
             SwarmWorkers.Node victim = workers.node(2);
-            SwarmWorkers.Node survivor = workers.node(1);
             killedProcesses = processesOf(List.of(victim));
 
             workers.kill(victim);
             assertTrue(alive(killedProcesses).isEmpty(), "processes of the killed node still run: " + alive(killedProcesses));
             awaitNodeState(victim, "down", Duration.ofSeconds(60));
-            service.await("4 running tasks, all on " + survivor.hostname(), tasks -> tasks.stream()
-                    .filter(TestService.Task::running).filter(task -> task.nodeId().equals(survivor.nodeId())).count() == 4,
+            service.await("6 running tasks, none on " + victim.hostname(), tasks -> tasks.stream()
+                    .filter(TestService.Task::running).filter(task -> !task.nodeId().equals(victim.nodeId())).count() == 6,
                     Duration.ofSeconds(60));
-            assertEquals("ready", manager.run("node", "inspect", survivor.nodeId(), "--format", "{{.Status.State}}"));
+            assertEquals(Map.of(nodes.get(0).hostname(), 3L, nodes.get(2).hostname(), 3L), service.runningTasksPerNode());
+            for (SwarmWorkers.Node survivor : List.of(workers.node(1), workers.node(3))) {
+                assertEquals("ready", manager.run("node", "inspect", survivor.nodeId(), "--format", "{{.Status.State}}"));
+            }
         }
         assertNothingLeft(workers.prefix(), nodes, killedProcesses);
     }

@@ -65,6 +65,19 @@ public final class TestService implements AutoCloseable {
 
     /** Every task the manager still lists for this service, current and past, with its node's hostname. */
     public List<Task> tasks() {
+        // The manager prunes old tasks on its own; one listed by `service ps` may be gone when inspected.
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return readTasks();
+            } catch (AssertionError raced) {
+                if (attempt == 3) {
+                    throw raced;
+                }
+            }
+        }
+    }
+
+    private List<Task> readTasks() {
         String ids = manager.run("service", "ps", "--quiet", "--no-trunc", name);
         if (ids.isBlank()) {
             return List.of();
