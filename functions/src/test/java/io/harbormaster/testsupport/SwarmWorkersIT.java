@@ -39,7 +39,8 @@ class SwarmWorkersIT {
         manager = DockerCli.forLocalManager();
         host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY)).awaitReady(Duration.ofSeconds(60));
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
     }
 
     /** The nodes asked the function for their tickets, and neither the key nor a token reached its logs. */
