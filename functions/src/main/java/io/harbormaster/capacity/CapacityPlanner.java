@@ -249,7 +249,7 @@ public final class CapacityPlanner {
         private boolean scaleOut() {
             Resources room = newAgentRoom();
             List<Task> counted = new ArrayList<>();
-            Map<String, Integer> reported = new LinkedHashMap<>();
+            Map<String, Map<String, Integer>> reported = new LinkedHashMap<>();
             for (Task task : index.pending()) {
                 String message = task.message() == null ? "" : task.message();
                 Service service = index.service(task.serviceId());
@@ -271,11 +271,12 @@ public final class CapacityPlanner {
                     counted.add(task);
                 }
                 if (why != null) {
-                    reported.merge(serviceName(task.serviceId()) + ": " + why, 1, Integer::sum);
+                    reported.computeIfAbsent(why, reason -> new LinkedHashMap<>()).merge(serviceName(task.serviceId()), 1, Integer::sum);
                 }
             }
-            reported.forEach((what, n) -> notes.add("kinds of pending tasks",
-                    HumanUnits.count(n, "pending task", "pending tasks") + " of service " + what));
+            reported.forEach((why, byService) -> notes.add("kinds of pending tasks",
+                    HumanUnits.count(byService.values().stream().mapToInt(Integer::intValue).sum(), "pending task", "pending tasks")
+                            + " of " + describeServices(byService) + ": " + why));
 
             List<Packing.Bin> bins = new ArrayList<>();
             List<Reactivation> reactivations = reactivationCandidates();
@@ -368,13 +369,24 @@ public final class CapacityPlanner {
             for (Task task : counted) {
                 byKind.merge(serviceName(task.serviceId()) + " at " + HumanUnits.resources(task.reservations()), 1, Integer::sum);
             }
-            String kinds = byKind.entrySet().stream()
-                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+            return HumanUnits.count(counted.size(), "task is", "tasks are") + " pending for lack of resources ("
+                    + mostFirst(byKind) + ")";
+        }
+
+        /** "service web", or "3 services (web ×5, api ×2, db ×1)"; the three with most tasks first. */
+        private static String describeServices(Map<String, Integer> byService) {
+            if (byService.size() == 1) {
+                return "service " + byService.keySet().iterator().next();
+            }
+            return byService.size() + " services (" + mostFirst(byService) + ")";
+        }
+
+        private static String mostFirst(Map<String, Integer> counts) {
+            return counts.entrySet().stream()
+                    .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
                     .limit(3)
                     .map(entry -> entry.getKey() + " ×" + entry.getValue())
-                    .collect(Collectors.joining(", "));
-            return HumanUnits.count(counted.size(), "task is", "tasks are") + " pending for lack of resources ("
-                    + kinds + (byKind.size() > 3 ? ", …" : "") + ")";
+                    .collect(Collectors.joining(", ")) + (counts.size() > 3 ? ", …" : "");
         }
 
         private record Reactivation(Node node, DrainStatus status, Resources room) {
@@ -514,8 +526,15 @@ public final class CapacityPlanner {
                     binOf.put(node.id(), bin);
                 }
             }
-            // Roomiest first: the first fit is then also the likeliest place, and most tasks find it at once.
-            targets.sort(Comparator.comparingLong((Packing.Bin b) -> b.freeCpu).reversed().thenComparing(b -> b.node.hostname()));
+            // Tasks go first to nodes that stay, roomiest first; then to candidates, the busiest (last to leave) first.
+            // Roomiest-first alone would move one idle node's tasks onto the next idle node and keep that one.
+            Map<String, Integer> candidateRank = new HashMap<>();
+            for (int i = 0; i < eligible.size(); i++) {
+                candidateRank.put(eligible.get(i).node().id(), i);
+            }
+            targets.sort(Comparator.comparingInt((Packing.Bin b) -> -candidateRank.getOrDefault(b.node.id(), Integer.MAX_VALUE))
+                    .thenComparing(Comparator.comparingLong((Packing.Bin b) -> b.freeCpu).reversed())
+                    .thenComparing(b -> b.node.hostname()));
             int chosen = 0;
             int skipped = 0;
             for (Candidate candidate : eligible) {
@@ -552,7 +571,7 @@ public final class CapacityPlanner {
                         + HumanUnits.duration(candidate.under()) + " (unneeded time " + HumanUnits.duration(policy.unneededTime())
                         + "; " + HumanUnits.resources(index.usage(node)) + " reserved of " + HumanUnits.resources(node.resources())
                         + ", " + HumanUnits.percent(candidate.utilisation()) + "); its "
-                        + HumanUnits.count(movable.size(), "task fits", "tasks fit") + " on the remaining nodes; the least busy of "
+                        + HumanUnits.count(movable.size(), "task fits", "tasks fit") + " on the remaining nodes; least busy first of "
                         + eligible.size() + " eligible"));
             }
             if (skipped > 0) {

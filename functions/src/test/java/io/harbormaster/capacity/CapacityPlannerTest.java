@@ -401,6 +401,50 @@ class CapacityPlannerTest {
     }
 
     @Test
+    void aLeavingNodesTasksGoToNodesThatStayRatherThanToTheNextCandidate() {
+        Cluster cluster = new Cluster();
+        cluster.agent("busy");
+        cluster.run("busy", "web", 1.0, GIB);
+        cluster.agent("idle-a");
+        cluster.run("idle-a", "web", 0.2, GIB);
+        cluster.agent("idle-b");
+        cluster.run("idle-b", "web", 0.3, GIB);
+        // idle-a and idle-b have the most room; were idle-a's task simulated onto idle-b, idle-b would have to stay.
+        CapacityPlan plan = plan(cluster, POLICY.withSteps(3, 2), underUtilisedFor(Duration.ofMinutes(20), "idle-a", "idle-b"));
+        assertEquals(List.of("idle-a", "idle-b"),
+                plan.actions(CapacityAction.RequestDrain.class).stream().map(CapacityAction.RequestDrain::hostname).toList());
+    }
+
+    @Test
+    void theSecondCandidateMustFitWithoutTheRoomTheFirstTookUp() {
+        Cluster cluster = new Cluster();
+        cluster.agent("busy");
+        cluster.run("busy", "web", 1.2, GIB);
+        cluster.agent("idle-a");
+        cluster.run("idle-a", "web", 0.5, GIB);
+        cluster.agent("idle-b");
+        cluster.run("idle-b", "web", 0.6, GIB);
+        // busy has 0.8 CPU free: idle-a's 0.5 fits there, idle-b's 0.6 then fits nowhere but on idle-a, which leaves.
+        CapacityPlan plan = plan(cluster, POLICY.withSteps(3, 2), underUtilisedFor(Duration.ofMinutes(20), "idle-a", "idle-b"));
+        assertEquals(List.of("idle-a"),
+                plan.actions(CapacityAction.RequestDrain.class).stream().map(CapacityAction.RequestDrain::hostname).toList());
+        assertTrue(notesMention(plan, "node idle-b is under-utilised (30 %) but its tasks do not fit"), plan.notes().toString());
+    }
+
+    @Test
+    void pendingTasksAreReportedByReasonWithTheirServices() {
+        Cluster cluster = busyAgents(1);
+        String constraints = "no suitable node (scheduling constraints not satisfied on 1 node)";
+        cluster.pending(3, "a", 0.5, GIB, constraints);
+        cluster.pending(2, "b", 0.5, GIB, constraints);
+        cluster.pending(1, "c", 0.5, GIB, constraints);
+        cluster.pending(1, "d", 0.5, GIB, constraints);
+        CapacityPlan plan = plan(cluster);
+        assertTrue(notesMention(plan, "7 pending tasks of 4 services (a ×3, b ×2, c ×1, …): pending for a reason more agents do not change: "
+                + constraints), plan.notes().toString());
+    }
+
+    @Test
     void theSimulationHonoursPlacementConstraints() {
         Cluster cluster = oneIdleAmongBusy();
         cluster.services.add(new Service("web", "web", Service.Mode.REPLICATED, 3, Resources.NONE, List.of()));
