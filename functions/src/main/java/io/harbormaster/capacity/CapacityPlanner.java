@@ -284,7 +284,8 @@ public final class CapacityPlanner {
                 bins.add(new Packing.Bin(candidate.node(), candidate.room().nanoCpus(), candidate.room().memoryBytes()));
             }
             int firstUpcoming = bins.size();
-            for (long i = 0; i < joining + uncreated; i++) {
+            // Bounded: a capacity read far above the instance list must not turn into as many bins.
+            for (long i = 0; i < Math.min(joining + uncreated, policy.maxAgents()); i++) {
                 bins.add(Packing.Bin.newAgent(room));
             }
             int firstNew = bins.size();
@@ -300,8 +301,8 @@ public final class CapacityPlanner {
                     Reactivation candidate = reactivations.get(i);
                     actions.add(new CapacityAction.ReactivateNode(candidate.node(), candidate.status().request().requestId(),
                             pendingSummary + "; " + candidate.node().hostname() + " is draining for scale-in (request "
-                                    + candidate.status().request().requestId() + ") and takes " + bins.get(i).placed
-                                    + " of them back sooner than a new agent would join"));
+                                    + candidate.status().request().requestId() + "); reactivated, it takes " + bins.get(i).placed
+                                    + " of them sooner than a new agent could join"));
                 }
             }
             int onUpcoming = 0;

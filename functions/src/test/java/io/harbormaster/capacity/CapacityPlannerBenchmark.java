@@ -51,9 +51,10 @@ public final class CapacityPlannerBenchmark {
                 nodes, tasks, runs, WARM_UP_RUNS, Runtime.getRuntime().maxMemory() / MIB,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
         // Scale-out: some tasks pending for resources, one node draining for scale-in to take back.
-        measure("scale-out", synthetic(nodes, tasks, true), CapacityPolicy.DEFAULTS.withAgents(1, 2_000).withSteps(50, 1), runs);
+        int maxAgents = 2 * nodes;
+        measure("scale-out", synthetic(nodes, tasks, true), CapacityPolicy.DEFAULTS.withAgents(1, maxAgents).withSteps(50, 1), runs);
         // Scale-in: nothing pending for resources; a fifth of the nodes idle for an hour, up to 100 drains at a time.
-        measure("scale-in", synthetic(nodes, tasks, false), CapacityPolicy.DEFAULTS.withAgents(1, 2_000).withSteps(3, 100), runs);
+        measure("scale-in", synthetic(nodes, tasks, false), CapacityPolicy.DEFAULTS.withAgents(1, maxAgents).withSteps(3, 100), runs);
     }
 
     private record Input(CapacitySnapshot snapshot, CapacityHistory history) {
