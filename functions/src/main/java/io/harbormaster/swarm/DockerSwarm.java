@@ -7,11 +7,15 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Reachability;
 import com.github.dockerjava.api.model.ResourceRequirements;
 import com.github.dockerjava.api.model.ResourceSpecs;
+import com.github.dockerjava.api.model.ServiceModeConfig;
+import com.github.dockerjava.api.model.ServicePlacement;
+import com.github.dockerjava.api.model.ServiceSpec;
 import com.github.dockerjava.api.model.SwarmNode;
 import com.github.dockerjava.api.model.SwarmNodeAvailability;
 import com.github.dockerjava.api.model.SwarmNodeManagerStatus;
 import com.github.dockerjava.api.model.SwarmNodeRole;
 import com.github.dockerjava.api.model.SwarmNodeSpec;
+import com.github.dockerjava.api.model.TaskSpec;
 import com.github.dockerjava.api.model.TaskState;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -107,6 +111,11 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
     }
 
     @Override
+    public List<Service> services() {
+        return managers.call(docker -> docker.listServicesCmd().exec().stream().map(DockerSwarm::toService).toList());
+    }
+
+    @Override
     public List<Task> desiredRunningTasks(Collection<String> serviceIds) {
         if (serviceIds.isEmpty()) {
             return List.of();
@@ -179,6 +188,29 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
                 node.getCreatedAt() == null ? Instant.EPOCH : node.getCreatedAt().toInstant());
     }
 
+    static Service toService(com.github.dockerjava.api.model.Service service) {
+        ServiceSpec spec = service.getSpec();
+        ServiceModeConfig mode = spec == null ? null : spec.getMode();
+        TaskSpec template = spec == null ? null : spec.getTaskTemplate();
+        ResourceRequirements requirements = template == null ? null : template.getResources();
+        ServicePlacement placement = template == null ? null : template.getPlacement();
+        boolean global = mode != null && mode.getGlobal() != null;
+        long replicas = mode == null || mode.getReplicated() == null ? 0 : mode.getReplicated().getReplicas();
+        return new Service(
+                service.getId(),
+                spec == null || spec.getName() == null ? "" : spec.getName(),
+                global ? Service.Mode.GLOBAL : Service.Mode.REPLICATED,
+                global ? 0 : replicas,
+                resources(requirements == null ? null : requirements.getReservations()),
+                placement == null || placement.getConstraints() == null ? List.of() : placement.getConstraints());
+    }
+
+    private static Resources resources(ResourceSpecs specs) {
+        return specs == null ? Resources.NONE : new Resources(
+                Objects.requireNonNullElse(specs.getNanoCPUs(), 0L),
+                Objects.requireNonNullElse(specs.getMemoryBytes(), 0L));
+    }
+
     static Task toTask(com.github.dockerjava.api.model.Task task) {
         var status = task.getStatus();
         ResourceRequirements requirements = task.getSpec() == null ? null : task.getSpec().getResources();
@@ -192,9 +224,7 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
                 stateName(task.getDesiredState()),
                 status == null ? "unknown" : stateName(status.getState()),
                 message,
-                reservations == null ? Resources.NONE : new Resources(
-                        Objects.requireNonNullElse(reservations.getNanoCPUs(), 0L),
-                        Objects.requireNonNullElse(reservations.getMemoryBytes(), 0L)),
+                resources(reservations),
                 instant(task.getUpdatedAt()));
     }
 

@@ -23,6 +23,9 @@ public interface Swarm {
     /** Every task assigned to the node, in any state, including the recent history swarm keeps. */
     List<Task> tasksOnNode(String nodeId);
 
+    /** Every service, with its mode, reservations and placement constraints. */
+    List<Service> services();
+
     /** The tasks of these services whose desired state is running, on any node or none. */
     List<Task> desiredRunningTasks(Collection<String> serviceIds);
 

@@ -4,6 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.github.dockerjava.api.model.Reachability;
+import com.github.dockerjava.api.model.ResourceRequirements;
+import com.github.dockerjava.api.model.ResourceSpecs;
+import com.github.dockerjava.api.model.ServiceGlobalModeOptions;
+import com.github.dockerjava.api.model.ServiceModeConfig;
+import com.github.dockerjava.api.model.ServicePlacement;
+import com.github.dockerjava.api.model.ServiceReplicatedModeOptions;
+import com.github.dockerjava.api.model.ServiceSpec;
+import com.github.dockerjava.api.model.TaskSpec;
 import com.github.dockerjava.api.model.SwarmNode;
 import com.github.dockerjava.api.model.SwarmNodeManagerStatus;
 import java.util.List;
@@ -25,6 +33,29 @@ class DockerSwarmTest {
                 new SwarmNode());
         assertEquals(List.of("10.0.0.7:2377", "10.0.0.4:2377", "10.0.0.6:2377"),
                 DockerSwarm.reachableManagerAddresses(nodes));
+    }
+
+    @Test
+    void servicesCarryModeReservationsAndConstraints() {
+        var replicated = new com.github.dockerjava.api.model.Service()
+                .withId("svc-1")
+                .withSpec(new ServiceSpec()
+                        .withName("web")
+                        .withMode(new ServiceModeConfig().withReplicated(new ServiceReplicatedModeOptions().withReplicas(4)))
+                        .withTaskTemplate(new TaskSpec()
+                                .withResources(new ResourceRequirements().withReservations(
+                                        new ResourceSpecs().withNanoCPUs(1_500_000_000L).withMemoryBytes(512L << 20)))
+                                .withPlacement(new ServicePlacement().withConstraints(List.of("node.labels.zone==a")))));
+        assertEquals(new Service("svc-1", "web", Service.Mode.REPLICATED, 4,
+                        new Resources(1_500_000_000L, 512L << 20), List.of("node.labels.zone==a")),
+                DockerSwarm.toService(replicated));
+
+        var global = new com.github.dockerjava.api.model.Service()
+                .withId("svc-2")
+                .withSpec(new ServiceSpec().withName("agent").withMode(new ServiceModeConfig().withGlobal(new ServiceGlobalModeOptions())));
+        assertEquals(new Service("svc-2", "agent", Service.Mode.GLOBAL, 0, Resources.NONE, List.of()), DockerSwarm.toService(global));
+        assertEquals(new Service("svc-3", "", Service.Mode.REPLICATED, 0, Resources.NONE, List.of()),
+                DockerSwarm.toService(new com.github.dockerjava.api.model.Service().withId("svc-3")));
     }
 
     @Test

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Benchmarks the capacity planner: compiles the tests, then runs CapacityPlannerBenchmark on a synthetic cluster
+# (1,000 nodes and 50,000 tasks unless given) with a fixed heap, and prints median and p90 planning time and heap.
+# Usage: bench/capacity.sh [nodes] [tasks] [runs]; HEAP=1g bench/capacity.sh for another heap size.
+set -euo pipefail
+cd "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+
+heap=${HEAP:-512m}
+classpath_file=target/capacity-bench.classpath
+mvn -B -q test-compile
+mvn -B -q dependency:build-classpath -Dmdep.outputFile="$classpath_file" -Dmdep.includeScope=test
+# A fixed heap (min = max) so that the figures do not depend on how far the JVM grew it.
+exec java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC \
+    -cp "target/test-classes:target/classes:$(cat "$classpath_file")" \
+    io.harbormaster.capacity.CapacityPlannerBenchmark "$@"

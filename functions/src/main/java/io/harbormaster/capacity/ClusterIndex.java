@@ -1,0 +1,177 @@
+package io.harbormaster.capacity;
+
+import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.Task;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A snapshot indexed once, so that no rule walks nodes times tasks: tasks and reservations by node, instances
+ * matched to nodes by computer name, drains by request id and by hostname.
+ */
+final class ClusterIndex {
+    private final Map<String, Service> services = new HashMap<>();
+    private final Map<String, Placement> placements = new HashMap<>();
+    private final Map<String, List<Task>> tasksByNode = new HashMap<>();
+    private final Map<String, long[]> usageByNode = new HashMap<>();
+    private final List<Task> pending = new ArrayList<>();
+    private final Map<String, ScaleSetInstance> instanceByNode = new HashMap<>();
+    private final Map<String, Node> nodeByInstance = new HashMap<>();
+    private final Map<String, DrainStatus> drainByRequest = new LinkedHashMap<>();
+    private final Map<String, DrainStatus> unfinishedDrainByHostname = new HashMap<>();
+
+    ClusterIndex(CapacitySnapshot snapshot) {
+        for (Service service : snapshot.services()) {
+            services.put(service.id(), service);
+        }
+        for (Task task : snapshot.tasks()) {
+            if (!task.desiredRunning()) {
+                continue;
+            }
+            if (holdsResources(task)) {
+                tasksByNode.computeIfAbsent(task.nodeId(), id -> new ArrayList<>()).add(task);
+                long[] usage = usageByNode.computeIfAbsent(task.nodeId(), id -> new long[2]);
+                usage[0] += task.reservations().nanoCpus();
+                usage[1] += task.reservations().memoryBytes();
+            } else if ("pending".equals(task.state())) {
+                pending.add(task);
+            }
+        }
+        matchInstances(snapshot);
+        for (DrainStatus status : snapshot.drains()) {
+            drainByRequest.merge(status.request().requestId(), status,
+                    (a, b) -> a.updatedAt().isAfter(b.updatedAt()) ? a : b);
+            if (!status.finished()) {
+                unfinishedDrainByHostname.put(key(status.request().hostname()), status);
+            }
+        }
+    }
+
+    /** Swarm's scheduler counts a task against its node from assignment until it ends. */
+    private static boolean holdsResources(Task task) {
+        if (task.nodeId() == null || task.nodeId().isEmpty()) {
+            return false;
+        }
+        return switch (task.state()) {
+            case "new", "allocated", "pending" -> false;
+            default -> task.live();
+        };
+    }
+
+    private void matchInstances(CapacitySnapshot snapshot) {
+        Map<String, List<Node>> nodesByName = new HashMap<>();
+        for (Node node : snapshot.nodes()) {
+            nodesByName.computeIfAbsent(key(node.hostname()), name -> new ArrayList<>()).add(node);
+        }
+        for (ScaleSetInstance instance : snapshot.instances()) {
+            if (instance.computerName() == null) {
+                continue;
+            }
+            List<Node> named = nodesByName.get(key(instance.computerName()));
+            if (named == null) {
+                continue;
+            }
+            // A re-created VM leaves its old node behind, down: the instance belongs to the live, newest one.
+            Node best = null;
+            for (Node node : named) {
+                if (best == null || rank(node, best) > 0) {
+                    best = node;
+                }
+            }
+            if (!instanceByNode.containsKey(best.id())) {
+                instanceByNode.put(best.id(), instance);
+                nodeByInstance.put(instance.instanceId(), best);
+            }
+        }
+    }
+
+    private static int rank(Node a, Node b) {
+        boolean aUp = a.state() != Node.State.DOWN;
+        boolean bUp = b.state() != Node.State.DOWN;
+        if (aUp != bUp) {
+            return aUp ? 1 : -1;
+        }
+        return a.createdAt().compareTo(b.createdAt());
+    }
+
+    static String key(String hostname) {
+        return hostname == null ? "" : hostname.toLowerCase(Locale.ROOT);
+    }
+
+    Service service(String serviceId) {
+        return serviceId == null ? null : services.get(serviceId);
+    }
+
+    boolean global(Task task) {
+        Service service = service(task.serviceId());
+        return service != null && service.global();
+    }
+
+    Placement placement(String serviceId) {
+        Service service = service(serviceId);
+        if (service == null || service.constraints().isEmpty()) {
+            return Placement.ANYWHERE;
+        }
+        return placements.computeIfAbsent(serviceId, id -> Placement.of(service.constraints()));
+    }
+
+    /** The desired-running tasks that hold resources on the node. */
+    List<Task> tasksOn(Node node) {
+        return tasksByNode.getOrDefault(node.id(), List.of());
+    }
+
+    Resources usage(Node node) {
+        long[] usage = usageByNode.get(node.id());
+        return usage == null ? Resources.NONE : new Resources(usage[0], usage[1]);
+    }
+
+    Resources free(Node node) {
+        Resources usage = usage(node);
+        return new Resources(node.resources().nanoCpus() - usage.nanoCpus(),
+                node.resources().memoryBytes() - usage.memoryBytes());
+    }
+
+    /** The larger of the node's reserved CPU and memory shares; NaN when the node reports no resources. */
+    double utilisation(Node node) {
+        Resources capacity = node.resources();
+        if (capacity.nanoCpus() <= 0 || capacity.memoryBytes() <= 0) {
+            return Double.NaN;
+        }
+        Resources usage = usage(node);
+        return Math.max((double) usage.nanoCpus() / capacity.nanoCpus(),
+                (double) usage.memoryBytes() / capacity.memoryBytes());
+    }
+
+    /** Desired-running tasks that no node has taken yet. */
+    List<Task> pending() {
+        return pending;
+    }
+
+    ScaleSetInstance instanceOf(Node node) {
+        return instanceByNode.get(node.id());
+    }
+
+    Node nodeOf(ScaleSetInstance instance) {
+        return nodeByInstance.get(instance.instanceId());
+    }
+
+    DrainStatus drain(String requestId) {
+        return requestId == null ? null : drainByRequest.get(requestId);
+    }
+
+    DrainStatus unfinishedDrainOf(String hostname) {
+        return unfinishedDrainByHostname.get(key(hostname));
+    }
+
+    Iterable<DrainStatus> drains() {
+        return drainByRequest.values();
+    }
+}

@@ -1,0 +1,89 @@
+package io.harbormaster.capacity;
+
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.SwarmRole;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A service's placement constraints, matched as swarm's scheduler matches them (values case-insensitively, a missing
+ * label as the empty string). Only node.id, node.hostname, node.role and node.labels are judged: the others
+ * (engine.labels, node.platform) are taken as met, since every agent runs the same image on the same SKU.
+ */
+final class Placement {
+    static final Placement ANYWHERE = new Placement(List.of());
+    private static final String NODE_LABEL_PREFIX = "node.labels.";
+
+    private enum Key { ID, HOSTNAME, ROLE, NODE_LABEL }
+
+    private record Constraint(Key key, String label, boolean equal, String value) {
+        boolean allows(String id, String hostname, SwarmRole role, java.util.Map<String, String> labels) {
+            String actual = switch (key) {
+                case ID -> id;
+                case HOSTNAME -> hostname;
+                case ROLE -> role.urlName();
+                case NODE_LABEL -> labels.getOrDefault(label, "");
+            };
+            // An agent that has not joined yet has no id or hostname: it equals no value.
+            boolean matches = actual != null && actual.equalsIgnoreCase(value);
+            return matches == equal;
+        }
+    }
+
+    private final List<Constraint> constraints;
+
+    private Placement(List<Constraint> constraints) {
+        this.constraints = constraints;
+    }
+
+    static Placement of(List<String> expressions) {
+        List<Constraint> constraints = new ArrayList<>();
+        for (String expression : expressions) {
+            int eq = expression.indexOf("==");
+            int ne = expression.indexOf("!=");
+            int at = eq < 0 ? ne : ne < 0 ? eq : Math.min(eq, ne);
+            if (at <= 0) {
+                continue; // Docker refuses such a service; nothing to judge
+            }
+            String key = expression.substring(0, at).trim();
+            String value = expression.substring(at + 2).trim();
+            boolean equal = at == eq;
+            String lower = key.toLowerCase(Locale.ROOT);
+            if (lower.startsWith(NODE_LABEL_PREFIX)) {
+                // The label's own name is case-sensitive in swarm, the prefix is not.
+                constraints.add(new Constraint(Key.NODE_LABEL, key.substring(NODE_LABEL_PREFIX.length()), equal, value));
+            } else if (lower.equals("node.id")) {
+                constraints.add(new Constraint(Key.ID, null, equal, value));
+            } else if (lower.equals("node.hostname")) {
+                constraints.add(new Constraint(Key.HOSTNAME, null, equal, value));
+            } else if (lower.equals("node.role")) {
+                constraints.add(new Constraint(Key.ROLE, null, equal, value));
+            }
+        }
+        return constraints.isEmpty() ? ANYWHERE : new Placement(List.copyOf(constraints));
+    }
+
+    boolean anywhere() {
+        return constraints.isEmpty();
+    }
+
+    boolean allows(Node node) {
+        for (Constraint constraint : constraints) {
+            if (!constraint.allows(node.id(), node.hostname(), node.role(), node.labels())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether a worker that has just joined (no labels, an id and hostname no one can name yet) qualifies. */
+    boolean allowsNewAgent() {
+        for (Constraint constraint : constraints) {
+            if (!constraint.allows(null, null, SwarmRole.WORKER, java.util.Map.of())) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,60 @@
+package io.harbormaster.capacity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class CapacityHistoryCodecTest {
+    private static final Instant T = Instant.parse("2026-11-25T10:00:00Z");
+
+    @Test
+    void everyFieldSurvivesTheRoundTrip() {
+        CapacityHistory history = new CapacityHistory(T,
+                Map.of("node-a", T.minusSeconds(600), "node-b", T.minusSeconds(30)),
+                Map.of("node-c", T.minusSeconds(90)),
+                Map.of("17", T.minusSeconds(120)),
+                new CapacityHistory.ScaleOutRecord(T.minusSeconds(300), 3, 5),
+                new CapacityHistory.Expectation(7, T.minusSeconds(10)),
+                new CapacityHistory.Reading(5, 4, T.minusSeconds(30)),
+                List.of(new CapacityHistory.Decision(T.minusSeconds(300), "scale out 3 -> 5", "7 tasks are pending", false),
+                        new CapacityHistory.Decision(T, "guard tripped", "the scale set lists no instances", true)));
+        String text = CapacityHistoryCodec.write(history);
+        assertEquals(history, CapacityHistoryCodec.read(text));
+        assertEquals(text, CapacityHistoryCodec.write(CapacityHistoryCodec.read(text)), "the same history is the same text");
+    }
+
+    @Test
+    void theEmptyHistorySurvivesTheRoundTrip() {
+        assertEquals(CapacityHistory.EMPTY, CapacityHistoryCodec.read(CapacityHistoryCodec.write(CapacityHistory.EMPTY)));
+    }
+
+    @Test
+    void aPlansHistorySurvivesTheRoundTrip() {
+        CapacityHistory next = CapacityPlanner.plan(new CapacitySnapshot(List.of(), List.of(), List.of(),
+                new io.harbormaster.scaleset.ScaleSetModel("id", "agents", 0, "Standard_D2s_v5",
+                        io.harbormaster.scaleset.ScaleSetModel.OrchestrationMode.UNIFORM, "Succeeded", "e"),
+                List.of(), List.of(), T), CapacityPolicy.DEFAULTS, CapacityHistory.EMPTY, T).history();
+        assertEquals(1, next.recentDecisions().size(), "the scale-out to the minimum");
+        assertEquals(next, CapacityHistoryCodec.read(CapacityHistoryCodec.write(next)));
+    }
+
+    @Test
+    void unreadableHistoriesAreRefusedWithTheReason() {
+        IllegalArgumentException version = assertThrows(IllegalArgumentException.class,
+                () -> CapacityHistoryCodec.read("{\"version\":2}"));
+        assertTrue(version.getMessage().contains("version 2"), version.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> CapacityHistoryCodec.read("not json"));
+        assertThrows(IllegalArgumentException.class, () -> CapacityHistoryCodec.read("[]"));
+        IllegalArgumentException time = assertThrows(IllegalArgumentException.class,
+                () -> CapacityHistoryCodec.read("{\"version\":1,\"downSince\":{\"n\":\"yesterday\"}}"));
+        assertTrue(time.getMessage().contains("yesterday"), time.getMessage());
+        IllegalArgumentException field = assertThrows(IllegalArgumentException.class,
+                () -> CapacityHistoryCodec.read("{\"version\":1,\"lastScaleOut\":{\"at\":\"2026-11-25T10:00:00Z\"}}"));
+        assertTrue(field.getMessage().contains("fromCapacity"), field.getMessage());
+    }
+}
