@@ -97,7 +97,7 @@ public final class LocalHost implements AutoCloseable {
                             function.queueName()),
                     StorageTriggerQueue.connect(function.connectionString(), function.connectionSetting(),
                             function.queueName() + "-poison"),
-                    hostJson.queues()));
+                    hostJson.queues(), settings.queueLease()));
         }
 
         if (!settings.keys().enabled()) {

@@ -3,11 +3,12 @@ package io.harbormaster.local;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /** The local host's own app settings, read and checked once at startup. */
 public record LocalHostSettings(int port, String bindAddress, int threads, FunctionKeys keys, Path hostJson,
-        boolean hostJsonRequired) {
+        boolean hostJsonRequired, Duration queueLease) {
     public static final String PORT = "HARBORMASTER_LOCAL_PORT";
     public static final String BIND_ADDRESS = "HARBORMASTER_LOCAL_BIND_ADDRESS";
     public static final String THREADS = "HARBORMASTER_LOCAL_THREADS";
@@ -15,6 +16,9 @@ public record LocalHostSettings(int port, String bindAddress, int threads, Funct
     public static final String FUNCTION_KEY = "HARBORMASTER_LOCAL_FUNCTION_KEY";
     public static final String MASTER_KEY = "HARBORMASTER_LOCAL_MASTER_KEY";
     public static final String HOST_JSON = "HARBORMASTER_HOST_JSON";
+    public static final String QUEUE_LEASE = "HARBORMASTER_LOCAL_QUEUE_LEASE";
+    /** What the Functions host takes a message for on receipt: a host that dies mid-run frees it only after this. */
+    public static final Duration DEFAULT_QUEUE_LEASE = Duration.ofMinutes(10);
 
     public static final int DEFAULT_PORT = 7071;
     public static final int DEFAULT_THREADS = 32;
@@ -27,8 +31,9 @@ public record LocalHostSettings(int port, String bindAddress, int threads, Funct
         String bindAddress = settings.optional(BIND_ADDRESS, DEFAULT_BIND_ADDRESS);
         FunctionKeys keys = readKeys(settings);
         Optional<String> hostJson = settings.optional(HOST_JSON);
+        Duration queueLease = settings.duration(QUEUE_LEASE, DEFAULT_QUEUE_LEASE, Duration.ofSeconds(1), Duration.ofHours(1));
         return new LocalHostSettings(port, bindAddress, threads, keys, Path.of(hostJson.orElse("host.json")),
-                hostJson.isPresent());
+                hostJson.isPresent(), queueLease);
     }
 
     private static FunctionKeys readKeys(AppSettings settings) {

@@ -32,8 +32,9 @@ public final class QueueTriggerPoller implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(QueueTriggerPoller.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
     private static final String DEFAULT_CONNECTION = "AzureWebJobsStorage";
-    // The real host keeps renewing the visibility of a message in progress; one generous lease does locally.
-    static final Duration PROCESSING_VISIBILITY = Duration.ofMinutes(10);
+    // The real host takes a message for 10 minutes and keeps renewing that; locally one lease, of
+    // HARBORMASTER_LOCAL_QUEUE_LEASE, does. A run that outlasts it is delivered again, which triggers must tolerate.
+    private final Duration processingVisibility;
     private static final Duration MIN_POLLING_INTERVAL = Duration.ofMillis(100);
 
     private final QueueFunction function;
@@ -96,6 +97,13 @@ public final class QueueTriggerPoller implements AutoCloseable {
 
     public QueueTriggerPoller(QueueFunction function, TriggerQueue queue, TriggerQueue poisonQueue,
             QueueSettings settings) {
+        this(function, queue, poisonQueue, settings, LocalHostSettings.DEFAULT_QUEUE_LEASE);
+    }
+
+    /** @param processingVisibility how long a received message stays invisible while it is processed */
+    public QueueTriggerPoller(QueueFunction function, TriggerQueue queue, TriggerQueue poisonQueue,
+            QueueSettings settings, Duration processingVisibility) {
+        this.processingVisibility = processingVisibility;
         this.function = function;
         this.queue = queue;
         this.poisonQueue = poisonQueue;
@@ -157,7 +165,7 @@ public final class QueueTriggerPoller implements AutoCloseable {
                 if (!awaitCapacity()) {
                     return;
                 }
-                List<QueueMessage> batch = queue.receive(settings.batchSize(), PROCESSING_VISIBILITY);
+                List<QueueMessage> batch = queue.receive(settings.batchSize(), processingVisibility);
                 errorBackoff.reset();
                 if (batch.isEmpty()) {
                     pause(idleBackoff.next());

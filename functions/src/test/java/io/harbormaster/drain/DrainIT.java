@@ -66,6 +66,8 @@ class DrainIT {
                 "HARBORMASTER_DOCKER_CONNECT_TIMEOUT", "1s",
                 "HARBORMASTER_DOCKER_RESPONSE_TIMEOUT", "5s",
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "500ms",
+                // A killed host's message in progress comes back after this, not after the real host's 10 minutes.
+                "HARBORMASTER_LOCAL_QUEUE_LEASE", "15s",
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
     }
