@@ -226,6 +226,7 @@ start_host() {
         export HARBORMASTER_LOCAL_PORT=$host_port
         export HARBORMASTER_LOCAL_BIND_ADDRESS=127.0.0.1
         export HARBORMASTER_LOCAL_THREADS=$host_threads
+        export HARBORMASTER_CAPACITY_SCHEDULE=${HARBORMASTER_CAPACITY_SCHEDULE:-*/30 * * * * *}
         if [[ $docker_mode == tls ]]; then
             HARBORMASTER_DOCKER_TLS_CA_PEM=$(cat "$tls_dir/ca.pem")
             HARBORMASTER_DOCKER_TLS_CERT_PEM=$(cat "$tls_dir/cert.pem")

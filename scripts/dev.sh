@@ -53,6 +53,7 @@ rc=0
 # shellcheck disable=SC2086
 HARBORMASTER_LOCAL_FUNCTION_KEY=$(cat "$key_file") \
 HARBORMASTER_LOCAL_PORT=$port \
+HARBORMASTER_CAPACITY_SCHEDULE=${HARBORMASTER_CAPACITY_SCHEDULE:-*/30 * * * * *} \
     java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} \
     -cp "target/classes:$(cat "$HM_DEV/classpath")" io.harbormaster.local.LocalHost "$@" &
 host_pid=$!

@@ -15,7 +15,10 @@ import com.azure.storage.common.policy.RetryPolicyType;
 import com.azure.storage.blob.models.BlockBlobItem;
 import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
 import io.harbormaster.config.StorageSettings;
+import com.azure.storage.blob.models.BlobItem;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** Drain statuses as one JSON blob per node in the {@code drain-status} container; ETags make writes compare-and-set. */
@@ -57,6 +60,18 @@ public final class BlobDrainStatusStore implements DrainStatusStore {
             }
             throw e;
         }
+    }
+
+    @Override
+    public List<DrainStatus> list() {
+        List<DrainStatus> statuses = new ArrayList<>();
+        for (BlobItem item : container.listBlobs(null, CALL_TIMEOUT)) {
+            if (item.getName().endsWith(".json")) {
+                read(item.getName().substring(0, item.getName().length() - ".json".length()))
+                        .ifPresent(stored -> statuses.add(stored.status()));
+            }
+        }
+        return statuses;
     }
 
     @Override

@@ -86,6 +86,35 @@ public final class DrainRequests {
         return swarm.node(name).flatMap(node -> statuses.read(node.hostname())).map(DrainStatusStore.Stored::status);
     }
 
+    /**
+     * Calls off the unfinished drain {@code requestId} of the node and makes the node active again without our label.
+     * The status is finished first, so the drain worker cannot set the node back to drain afterwards.
+     *
+     * @return false when that drain is not the node's current unfinished one (finished, replaced or unknown)
+     */
+    public boolean cancel(Node node, String requestId) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<DrainStatusStore.Stored> stored = statuses.read(node.hostname());
+            if (stored.isEmpty() || stored.get().status().finished()
+                    || !stored.get().status().request().requestId().equals(requestId)) {
+                return false;
+            }
+            if (statuses.replace(stored.get().status().cancelled(clock.instant()), stored.get().etag())) {
+                java.util.Map<String, String> labels = new java.util.HashMap<>(node.labels());
+                labels.remove(DrainProgress.REQUEST_LABEL);
+                swarm.updateNode(node, Node.Availability.ACTIVE, labels);
+                LOG.info("drain " + requestId + " of " + node.hostname() + " cancelled; the node is active again");
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sends the drain's message again at its current step, for a drain whose chain of messages was lost. */
+    public void resume(DrainStatus status) {
+        queue.send(DrainMessage.of(status.request().requestId(), status.request().hostname(), status.step()), Duration.ZERO);
+    }
+
     private void enqueue(DrainStatus status) {
         try {
             queue.send(DrainMessage.of(status.request().requestId(), status.request().hostname(), status.step()), Duration.ZERO);

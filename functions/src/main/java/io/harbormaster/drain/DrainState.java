@@ -15,7 +15,9 @@ public enum DrainState {
     /** The deadline passed with tasks still on the node; removal goes ahead once it is down. */
     TIMED_OUT,
     /** Given up; {@code failure} says why. */
-    FAILED;
+    FAILED,
+    /** Called off before it finished, because the capacity is needed after all; the node is active again. */
+    CANCELLED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -62,6 +62,11 @@ public record DrainStatus(
                 instanceDeleted, why, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt);
     }
 
+    DrainStatus cancelled(Instant now) {
+        return new DrainStatus(request, DrainState.CANCELLED, true, tasksRemaining, replacementsPending, timedOut,
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step + 1, null, now);
+    }
+
     DrainStatus withLastError(String error, Instant since) {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
                 instanceDeleted, failure, error, drainedAt, since, step, claimedBy, updatedAt);

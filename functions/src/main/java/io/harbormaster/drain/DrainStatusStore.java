@@ -11,6 +11,9 @@ public interface DrainStatusStore {
 
     Optional<Stored> read(String hostname);
 
+    /** Every stored status, one per node that was ever drained (and not cleaned up since). */
+    java.util.List<DrainStatus> list();
+
     /** Creates the status unless one exists for that hostname; false when one does. */
     boolean create(DrainStatus status);
 

@@ -1,6 +1,12 @@
 package io.harbormaster.functions;
 
+import com.azure.storage.queue.QueueClient;
+import com.azure.storage.queue.QueueClientBuilder;
+import com.azure.storage.queue.QueueMessageEncoding;
+import io.harbormaster.capacity.BlobCapacityState;
+import io.harbormaster.capacity.CapacityCheck;
 import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.CapacitySettings;
 import io.harbormaster.config.DockerSettings;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.config.ScaleSetSettings;
@@ -24,11 +30,16 @@ public final class ControlPlane {
     private final Swarm swarm;
     private final DrainRequests drainRequests;
     private final DrainWorker drainWorker;
+    private final Optional<CapacityCheck> capacityCheck;
+    private final QueueClient capacityChecks;
 
-    ControlPlane(Swarm swarm, DrainRequests drainRequests, DrainWorker drainWorker) {
+    ControlPlane(Swarm swarm, DrainRequests drainRequests, DrainWorker drainWorker, Optional<CapacityCheck> capacityCheck,
+            QueueClient capacityChecks) {
         this.swarm = swarm;
         this.drainRequests = drainRequests;
         this.drainWorker = drainWorker;
+        this.capacityCheck = capacityCheck;
+        this.capacityChecks = capacityChecks;
     }
 
     /** Throws {@link io.harbormaster.config.InvalidSettingException} naming the first bad setting; nothing is cached then. */
@@ -51,6 +62,7 @@ public final class ControlPlane {
         DockerSettings docker = DockerSettings.from(settings);
         StorageSettings storage = StorageSettings.from(settings);
         DrainSettings drain = DrainSettings.from(settings);
+        CapacitySettings capacity = CapacitySettings.from(settings);
         // Without a scale set (a local swarm, or a cluster whose agents nobody scales) joins and drains still work;
         // only deleteInstance is refused.
         Optional<ScaleSetSettings> scaleSetSettings = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent()
@@ -62,9 +74,16 @@ public final class ControlPlane {
         BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storage).ensureContainer();
         DrainQueue queue = StorageDrainQueue.connect(storage, DrainQueue.NAME).ensureQueue();
         Clock clock = Clock.systemUTC();
-        return new ControlPlane(swarm,
-                new DrainRequests(swarm, statuses, queue, drain, scaleSet.isPresent(), clock),
-                new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock));
+        DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet.isPresent(), clock);
+        Optional<CapacityCheck> check = scaleSet.map(set -> new CapacityCheck(swarm, set, statuses, drains,
+                BlobCapacityState.connect(storage).ensureContainer(), capacity.policy(), clock));
+        QueueClient checks = new QueueClientBuilder()
+                .connectionString(storage.connectionString())
+                .queueName(CapacityFunction.QUEUE)
+                .messageEncoding(QueueMessageEncoding.NONE)
+                .buildClient();
+        checks.createIfNotExists();
+        return new ControlPlane(swarm, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock), check, checks);
     }
 
     public Swarm swarm() {
@@ -77,5 +96,15 @@ public final class ControlPlane {
 
     public DrainWorker drainWorker() {
         return drainWorker;
+    }
+
+    /** Present when a scale set is configured: without one there is nothing to scale. */
+    public Optional<CapacityCheck> capacityCheck() {
+        return capacityCheck;
+    }
+
+    /** The queue that asks for a capacity check now (the autoscale webhook writes to it). */
+    public QueueClient capacityChecksQueue() {
+        return capacityChecks;
     }
 }

@@ -85,6 +85,19 @@ class FunctionBindingsIT {
         assertEquals("drain-requests-poison", poison.path("queueName").asText());
     }
 
+    @Test
+    void capacityRunsOnItsScheduleSettingAndOnItsQueueAndAutoscaleAndStatusAreKeyed() {
+        JsonNode timer = trigger(functions.get("capacity"), "timerTrigger");
+        assertEquals("%HARBORMASTER_CAPACITY_SCHEDULE%", timer.path("schedule").asText());
+        assertEquals("capacity-checks", trigger(functions.get("capacityNow"), "queueTrigger").path("queueName").asText());
+        JsonNode autoscale = trigger(functions.get("autoscale"), "httpTrigger");
+        assertEquals("autoscale", autoscale.path("route").asText());
+        assertEquals("FUNCTION", autoscale.path("authLevel").asText());
+        JsonNode status = trigger(functions.get("status"), "httpTrigger");
+        assertEquals("status", status.path("route").asText());
+        assertEquals("FUNCTION", status.path("authLevel").asText());
+    }
+
     /** Every annotated method has its function.json, and the generated bindings say what the annotations say. */
     @Test
     void everyAnnotatedFunctionIsGeneratedFaithfully() throws Exception {

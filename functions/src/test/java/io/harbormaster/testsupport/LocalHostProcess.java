@@ -42,6 +42,8 @@ public final class LocalHostProcess implements AutoCloseable {
                 "io.harbormaster.local.LocalHost"));
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(name -> name.startsWith("HARBORMASTER_") || name.equals("AzureWebJobsStorage"));
+        // The timer binding reads its schedule from this setting, as in Azure, where the template always sets it.
+        env.put("HARBORMASTER_CAPACITY_SCHEDULE", "*/30 * * * * *");
         env.putAll(settings);
         env.put("HARBORMASTER_LOCAL_PORT", Integer.toString(port));
         builder.redirectErrorStream(true);

@@ -1,0 +1,110 @@
+package io.harbormaster.capacity;
+
+import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.Task;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** What {@code GET /api/status} shows: the cluster as one snapshot saw it, and the latest decisions. No secrets. */
+public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history) {
+
+    public Map<String, Object> toJson() {
+        Map<String, List<Task>> tasksByNode = new HashMap<>();
+        List<Map<String, Object>> pending = new ArrayList<>();
+        for (Task task : snapshot.tasks()) {
+            if (task.nodeId() == null || "pending".equals(task.state())) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("id", task.id());
+                entry.put("serviceId", task.serviceId());
+                entry.put("state", task.state());
+                entry.put("message", task.message());
+                entry.put("reservations", resources(task.reservations()));
+                pending.add(entry);
+            } else {
+                tasksByNode.computeIfAbsent(task.nodeId(), id -> new ArrayList<>()).add(task);
+            }
+        }
+        Map<String, String> nodeByHostname = new HashMap<>();
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        for (Node node : snapshot.nodes()) {
+            nodeByHostname.put(node.hostname().toLowerCase(Locale.ROOT), node.id());
+            List<Task> onNode = tasksByNode.getOrDefault(node.id(), List.of());
+            Resources reserved = onNode.stream().map(Task::reservations).reduce(Resources.NONE, Resources::plus);
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("id", node.id());
+            entry.put("hostname", node.hostname());
+            entry.put("role", node.role().urlName());
+            entry.put("availability", node.availability().name().toLowerCase(Locale.ROOT));
+            entry.put("state", node.state().name().toLowerCase(Locale.ROOT));
+            entry.put("tasks", onNode.size());
+            entry.put("reserved", resources(reserved));
+            entry.put("capacity", resources(node.resources()));
+            nodes.add(entry);
+        }
+        List<Map<String, Object>> instances = new ArrayList<>();
+        for (ScaleSetInstance instance : snapshot.instances()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("instanceId", instance.instanceId());
+            entry.put("computerName", instance.computerName());
+            entry.put("powerState", instance.powerState().name().toLowerCase(Locale.ROOT));
+            entry.put("provisioningState", instance.provisioningState());
+            entry.put("protectedFromScaleIn", instance.protectedFromScaleIn());
+            entry.put("nodeId", instance.computerName() == null ? null
+                    : nodeByHostname.get(instance.computerName().toLowerCase(Locale.ROOT)));
+            instances.add(entry);
+        }
+        List<Map<String, Object>> drains = new ArrayList<>();
+        for (DrainStatus status : snapshot.drains()) {
+            if (status.finished()) {
+                continue;
+            }
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("requestId", status.request().requestId());
+            entry.put("node", status.request().hostname());
+            entry.put("state", status.state().wireName());
+            entry.put("reason", status.request().reason().wireName());
+            entry.put("deleteInstance", status.request().deleteInstance());
+            entry.put("tasksRemaining", status.tasksRemaining());
+            drains.add(entry);
+        }
+        List<Map<String, Object>> decisions = new ArrayList<>();
+        for (CapacityHistory.Decision decision : history.recentDecisions()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("at", decision.at().toString());
+            entry.put("action", decision.action());
+            entry.put("reason", decision.reason());
+            entry.put("dryRun", decision.dryRun());
+            decisions.add(entry);
+        }
+        Map<String, Object> scaleSet = new LinkedHashMap<>();
+        scaleSet.put("name", snapshot.scaleSet().name());
+        scaleSet.put("capacity", snapshot.scaleSet().capacity());
+        scaleSet.put("sku", snapshot.scaleSet().sku());
+        scaleSet.put("provisioningState", snapshot.scaleSet().provisioningState());
+
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("takenAt", snapshot.takenAt().toString());
+        body.put("lastCheck", history.checkedAt() == null ? null : history.checkedAt().toString());
+        body.put("scaleSet", scaleSet);
+        body.put("nodes", nodes);
+        body.put("instances", instances);
+        body.put("pendingTasks", pending);
+        body.put("drainsInFlight", drains);
+        body.put("recentDecisions", decisions);
+        return body;
+    }
+
+    private static Map<String, Object> resources(Resources resources) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("nanoCpus", resources.nanoCpus());
+        entry.put("memoryBytes", resources.memoryBytes());
+        return entry;
+    }
+}

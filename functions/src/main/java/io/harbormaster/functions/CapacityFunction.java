@@ -1,0 +1,61 @@
+package io.harbormaster.functions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.QueueTrigger;
+import com.microsoft.azure.functions.annotation.TimerTrigger;
+import io.harbormaster.capacity.CapacityCheck;
+import java.util.Optional;
+
+/** The capacity check, on its NCRONTAB schedule and on demand through the {@code capacity-checks} queue. */
+public class CapacityFunction {
+    static final String QUEUE = "capacity-checks";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Optional<CapacityCheck> check;
+
+    public CapacityFunction() {
+        this(ControlPlane.instance().capacityCheck());
+    }
+
+    CapacityFunction(Optional<CapacityCheck> check) {
+        this.check = check;
+    }
+
+    @FunctionName("capacity")
+    public void onSchedule(
+            @TimerTrigger(name = "timer", schedule = "%HARBORMASTER_CAPACITY_SCHEDULE%") String timer,
+            ExecutionContext context) {
+        run(Optional.empty(), context);
+    }
+
+    /** Messages come from the autoscale webhook: {@code {"expectedCapacity": 5}} or {@code {}}. */
+    @FunctionName("capacityNow")
+    public void onDemand(
+            @QueueTrigger(name = "message", queueName = QUEUE, connection = "AzureWebJobsStorage") String message,
+            ExecutionContext context) throws Exception {
+        JsonNode body = JSON.readTree(message);
+        Optional<Long> expected = body.hasNonNull("expectedCapacity")
+                ? Optional.of(body.get("expectedCapacity").asLong())
+                : Optional.empty();
+        CapacityCheck.Outcome outcome = run(expected, context);
+        if (outcome != null && outcome.skipped() != null) {
+            // Another check holds the lease: fail, so the queue delivers this again and the expectation is not lost.
+            throw new IllegalStateException("capacity check busy: " + outcome.skipped());
+        }
+    }
+
+    private CapacityCheck.Outcome run(Optional<Long> expected, ExecutionContext context) {
+        if (check.isEmpty()) {
+            context.getLogger().info("capacity check skipped: no scale set is configured");
+            return null;
+        }
+        CapacityCheck.Outcome outcome = check.get().run(expected);
+        outcome.plan().ifPresent(plan -> context.getLogger().info("capacity check: " + plan.actions().size()
+                + " action(s), " + outcome.done().size() + " done, " + outcome.failed().size() + " failed"
+                + (plan.guardTripped() ? ", guard tripped" : "") + (plan.dryRun() ? ", dry run" : "")));
+        return outcome;
+    }
+}
