@@ -10,8 +10,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The local scale set's settings: agents as dockerd nodes on this machine, started and stopped by
- * scripts/lib/worker-nodes.sh. They live here, beside the local host's, because they never apply in Azure.
+ * The local scale set's settings (agents as dockerd nodes on this machine); beside the local host's, as neither applies in Azure.
  *
  * @param script scripts/lib/worker-nodes.sh of a checkout; setting it is what turns the local scale set on
  * @param nodesDirectory the script's state folder (its HM_NODES_DIR), which also holds the scale set's own state

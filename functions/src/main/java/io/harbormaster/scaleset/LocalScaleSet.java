@@ -36,10 +36,7 @@ import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/**
- * The {@link ScaleSet} port backed by dockerd nodes on this machine (scripts/lib/worker-nodes.sh): each instance is a
- * node named {@code <prefix>-<instance id>} that joined the local swarm through the join function.
- */
+/** The {@link ScaleSet} port backed by dockerd nodes on this machine (worker-nodes.sh), named {@code <prefix>-<instance id>}. */
 public final class LocalScaleSet implements ScaleSet {
     private static final Logger LOG = Logger.getLogger(LocalScaleSet.class.getName());
     /** Written into a node's state folder, which its stop removes: protection ends with the instance, as in Azure. */
@@ -165,7 +162,8 @@ public final class LocalScaleSet implements ScaleSet {
         }
         List<String> present = nodes().stream().filter(node -> numbers.contains(node.number())).map(LocalNode::name).toList();
         if (present.size() < numbers.size()) {
-            LOG.info(() -> "Local scale set " + prefix + ": of instances " + numbers + " only " + present + " exist; the rest are already gone");
+            LOG.info(() -> "Local scale set " + prefix + ": of instances " + numbers + " only " + present
+                    + " exist; the rest are already gone");
         }
         Map<String, Launch> stops = new LinkedHashMap<>();
         present.forEach(name -> stops.put(name, launch("stop", name)));
@@ -186,7 +184,8 @@ public final class LocalScaleSet implements ScaleSet {
                 List<LocalNode> nodes = nodes();
                 State state = readState(() -> nodes);
                 // Without a state file the capacity is the node count, which has already gone down.
-                writeState(state.next(state.stored() ? Math.max(0, state.capacity() - count) : nodes.size(), state.nextNumber()));
+                long capacity = state.stored() ? Math.max(0, state.capacity() - count) : nodes.size();
+                writeState(state.next(capacity, state.nextNumber()));
                 return null;
             });
             LOG.info("Local scale set " + prefix + ": deleted " + count + " of instances " + numbers);
