@@ -32,29 +32,56 @@ fi
 
 port=${HARBORMASTER_LOCAL_PORT:-7071}
 workers=${HARBORMASTER_DEV_WORKERS:-2}
+# The worker nodes are the local scale set's instances: hm-dev-<instance id>, with the scale set's state file
+# (capacity, next id) beside their folders, so the host can grow and shrink the swarm it started with.
 worker_prefix=hm-dev
 nodes_script="$HM_ROOT/scripts/lib/worker-nodes.sh"
+nodes_dir=${HM_NODES_DIR:-$HM_DEV/nodes}
+scale_set_state="$nodes_dir/$worker_prefix.scale-set"
+join_url="http://$HM_BRIDGE_ADDR:$port"
 
 stop_dev_workers() {
     # Stopped workers go down; removing them keeps the manager's node list clean for the next run.
     local ids
     ids=$(hm_docker node ls --filter "name=$worker_prefix-" -q 2>/dev/null || true)
-    bash "$nodes_script" stop-all "$worker_prefix" >&2 || true
+    bash "$nodes_script" stop-all "$worker_prefix-" >&2 || true
     if [[ -n $ids ]]; then
         # shellcheck disable=SC2086
         hm_docker node rm --force $ids >/dev/null 2>&1 || true
     fi
+    rm -f "$scale_set_state" "$scale_set_state.lock"
 }
+
+# Leftovers of a run that was killed would otherwise count as instances of this one.
+stop_dev_workers 2>/dev/null
+
+scale_set_env=()
+if [[ -n ${HARBORMASTER_SCALE_SET_NAME:-} ]]; then
+    echo "[dev] HARBORMASTER_SCALE_SET_NAME is set: the host scales that Azure scale set, not the local nodes" >&2
+else
+    # Written before the nodes start, as a scale-out records its capacity before its VMs exist; ids 1..workers
+    # are taken, so anything the host starts later continues after them.
+    mkdir -p "$nodes_dir"
+    printf 'capacity=%s\nnext=%s\nid=%s\nversion=1\n' "$workers" "$(( workers + 1 ))" "$(openssl rand -hex 4)" \
+        >"$scale_set_state"
+    scale_set_env=(
+        HARBORMASTER_LOCAL_SCALE_SET="$nodes_script"
+        HARBORMASTER_LOCAL_SCALE_SET_JOIN_URL="$join_url"
+        HARBORMASTER_LOCAL_SCALE_SET_KEY_FILE="$key_file"
+        HARBORMASTER_LOCAL_SCALE_SET_PREFIX="$worker_prefix"
+    )
+fi
 
 rc=0
 # HARBORMASTER_JAVA_OPTS is split into words on purpose (several -D/-X options).
 # nodelay: the JDK HttpServer otherwise stalls ~40 ms per response on loopback (Nagle meeting
 # delayed ACKs; shared/notes/http-on-loopback.md).
+# The key is assigned before env, never one of its arguments: command lines are visible to every user.
 # shellcheck disable=SC2086
 HARBORMASTER_LOCAL_FUNCTION_KEY=$(cat "$key_file") \
 HARBORMASTER_LOCAL_PORT=$port \
 HARBORMASTER_CAPACITY_SCHEDULE=${HARBORMASTER_CAPACITY_SCHEDULE:-*/30 * * * * *} \
-    java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} \
+    env "${scale_set_env[@]}" java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} \
     -cp "target/classes:$(cat "$HM_DEV/classpath")" io.harbormaster.local.LocalHost "$@" &
 host_pid=$!
 trap 'kill "$host_pid" 2>/dev/null || true; stop_dev_workers' INT TERM
@@ -66,10 +93,10 @@ for _ in $(seq 1 300); do
 done
 
 if (( workers > 0 )) && kill -0 "$host_pid" 2>/dev/null; then
-    echo "[dev] starting $workers worker node(s) that join through http://$HM_BRIDGE_ADDR:$port/api/join/worker" >&2
+    echo "[dev] starting $workers worker node(s) that join through $join_url/api/join/worker" >&2
     for i in $(seq 1 "$workers"); do
-        bash "$nodes_script" start "$worker_prefix-$i" "http://$HM_BRIDGE_ADDR:$port" "$key_file" >/dev/null \
-            || echo "[dev] worker $worker_prefix-$i did not start (see .dev/nodes/$worker_prefix-$i/)" >&2
+        bash "$nodes_script" start "$worker_prefix-$i" "$join_url" "$key_file" >/dev/null \
+            || echo "[dev] worker $worker_prefix-$i did not start (the reason is above)" >&2
     done
 fi
 
@@ -81,7 +108,8 @@ cat >&2 <<INFO
   with the function key:
     KEY=\$(cat $key_file)
     curl -s -H "x-functions-key: \$KEY" http://localhost:$port/api/join/worker
-  the swarm ($workers worker node(s) named $worker_prefix-N; HARBORMASTER_DEV_WORKERS changes how many):
+  the swarm ($workers worker node(s) named $worker_prefix-N, instance N of the local scale set; HARBORMASTER_DEV_WORKERS
+  changes how many):
     docker -H $HARBORMASTER_DOCKER_HOSTS node ls
   a drain: a service, then drain a worker and watch its tasks move and the node go
     docker -H $HARBORMASTER_DOCKER_HOSTS service create --detach --name web --replicas 4 --no-resolve-image \\
@@ -90,7 +118,10 @@ cat >&2 <<INFO
     curl -s -H "x-functions-key: \$KEY" http://localhost:$port/api/drain/$worker_prefix-1
     docker -H $HARBORMASTER_DOCKER_HOSTS service ps web
   once it is drained, the node leaves as an agent would, and the drain removes it:
-    docker -H unix://$HM_DEV/nodes/$worker_prefix-1/docker.sock swarm leave
+    docker -H unix://$nodes_dir/$worker_prefix-1/docker.sock swarm leave
+  or a scale-in: the drain deletes the instance (the node stops and goes down) and then removes the node
+    curl -s -X POST -H "x-functions-key: \$KEY" -d '{"reason":"scale-in","deleteInstance":true}' \\
+        http://localhost:$port/api/drain/$worker_prefix-2
 
 INFO
 

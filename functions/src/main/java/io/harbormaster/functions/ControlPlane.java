@@ -9,6 +9,7 @@ import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.CapacitySettings;
 import io.harbormaster.config.DockerSettings;
 import io.harbormaster.config.DrainSettings;
+import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.config.StorageSettings;
 import io.harbormaster.drain.BlobDrainStatusStore;
@@ -16,15 +17,19 @@ import io.harbormaster.drain.DrainQueue;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainWorker;
 import io.harbormaster.drain.StorageDrainQueue;
+import io.harbormaster.local.LocalScaleSetSettings;
 import io.harbormaster.scaleset.AzureScaleSet;
+import io.harbormaster.scaleset.LocalScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 /** The core's components, built once per process from app settings, which are validated on the way. */
 public final class ControlPlane {
+    private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
     private static volatile ControlPlane instance;
 
     private final Swarm swarm;
@@ -63,13 +68,7 @@ public final class ControlPlane {
         StorageSettings storage = StorageSettings.from(settings);
         DrainSettings drain = DrainSettings.from(settings);
         CapacitySettings capacity = CapacitySettings.from(settings);
-        // Without a scale set (a local swarm, or a cluster whose agents nobody scales) joins and drains still work;
-        // only deleteInstance is refused.
-        Optional<ScaleSetSettings> scaleSetSettings = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent()
-                ? Optional.of(ScaleSetSettings.from(settings))
-                : Optional.empty();
-
-        Optional<ScaleSet> scaleSet = scaleSetSettings.map(AzureScaleSet::connect);
+        Optional<ScaleSet> scaleSet = scaleSet(settings);
         Swarm swarm = DockerSwarm.connect(docker);
         BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storage).ensureContainer();
         DrainQueue queue = StorageDrainQueue.connect(storage, DrainQueue.NAME).ensureQueue();
@@ -84,6 +83,32 @@ public final class ControlPlane {
                 .buildClient();
         checks.createIfNotExists();
         return new ControlPlane(swarm, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock), check, checks);
+    }
+
+    /**
+     * The Azure scale set when {@code HARBORMASTER_SCALE_SET_NAME} is set, the local one (dockerd nodes on this
+     * machine) when {@code HARBORMASTER_LOCAL_SCALE_SET} is, else none: joins and drains still work without one, only
+     * deleteInstance is refused. Neither adapter sends anything before its first call.
+     */
+    static Optional<ScaleSet> scaleSet(AppSettings settings) {
+        boolean azure = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent();
+        boolean local = settings.optional(LocalScaleSetSettings.SCRIPT).isPresent();
+        if (azure && local) {
+            throw new InvalidSettingException(ScaleSetSettings.SCALE_SET_NAME, "is set together with "
+                    + LocalScaleSetSettings.SCRIPT + ": the agents are either an Azure scale set or dockerd nodes on "
+                    + "this machine; unset one of them");
+        }
+        Optional<ScaleSet> scaleSet = Optional.empty();
+        if (azure) {
+            scaleSet = Optional.of(AzureScaleSet.connect(ScaleSetSettings.from(settings)));
+        } else if (local) {
+            LocalScaleSetSettings nodes = LocalScaleSetSettings.from(settings).orElseThrow();
+            scaleSet = Optional.of(new LocalScaleSet(nodes.script(), nodes.nodesDirectory(), nodes.joinUrl(),
+                    nodes.keyFile(), nodes.prefix(), nodes.size(), nodes.maxCapacity()));
+        }
+        Optional<ScaleSet> chosen = scaleSet;
+        LOG.info(() -> "Scale set: " + chosen.map(Object::toString).orElse("none (deleteInstance is refused)"));
+        return scaleSet;
     }
 
     public Swarm swarm() {

@@ -241,6 +241,20 @@ public final class SwarmWorkers implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops every node named {@code prefix-*} that anything (a scale set under test, say) started, and removes the
+     * nodes of that prefix from the manager's node list; throws if something could not be cleaned up.
+     */
+    public static void stopAndRemoveAll(String prefix) {
+        if (!NAME.matcher(prefix).matches()) {
+            throw new IllegalArgumentException("prefix '" + prefix + "' must be lowercase letters, digits and '-'");
+        }
+        List<String> problems = cleanUp(script(), prefix, LocalServices.dockerHost(), List.of());
+        if (!problems.isEmpty()) {
+            throw new AssertionError("cleaning up swarm workers " + prefix + " failed:\n" + String.join("\n", problems));
+        }
+    }
+
     private static void cleanUpAfterFailedStart(Path script, String prefix, String managerHost, List<Node> nodes, Thread hook) {
         List<String> problems = cleanUp(script, prefix, managerHost, nodes.stream().map(Node::nodeId).toList());
         problems.forEach(problem -> LOG.warning("after a failed start of " + prefix + ": " + problem));
