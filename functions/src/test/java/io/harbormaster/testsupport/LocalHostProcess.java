@@ -35,7 +35,11 @@ public final class LocalHostProcess implements AutoCloseable {
 
     /** Starts the host with only these HARBORMASTER_* / storage settings (inherited ones are dropped). */
     public static LocalHostProcess start(Map<String, String> settings) throws IOException {
-        int port = freePort();
+        return start(settings, freePort());
+    }
+
+    /** Starts the host on {@code port}, for settings that must name the port before the host starts. */
+    public static LocalHostProcess start(Map<String, String> settings, int port) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
@@ -104,7 +108,7 @@ public final class LocalHostProcess implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
