@@ -84,6 +84,7 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history) 
             decisions.add(entry);
         }
         Map<String, Object> scaleSet = new LinkedHashMap<>();
+        scaleSet.put("id", snapshot.scaleSet().id());
         scaleSet.put("name", snapshot.scaleSet().name());
         scaleSet.put("capacity", snapshot.scaleSet().capacity());
         scaleSet.put("sku", snapshot.scaleSet().sku());

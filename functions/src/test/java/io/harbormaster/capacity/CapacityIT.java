@@ -179,4 +179,31 @@ class CapacityIT {
         assertTrue(logs.contains("drain") && logs.contains("delete its instance"), "scale-in was not drain-then-delete:\n"
                 + logs.substring(Math.max(0, logs.length() - 8000)));
     }
+
+    @Test
+    void autoscaleNotificationsForOurScaleSetQueueACheckAndOthersAre422() throws Exception {
+        String ours = get("/api/status").path("scaleSet").path("id").asText();
+        assertFalse(ours.isEmpty(), "the status names no scale set id");
+        String foreign = notification("/subscriptions/0/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/other");
+        HttpResponse<String> refused = post("/api/autoscale", foreign);
+        assertEquals(422, refused.statusCode(), refused.body());
+        assertEquals("foreign_resource", JSON.readTree(refused.body()).path("error").asText());
+
+        HttpResponse<String> accepted = post("/api/autoscale", notification(ours));
+        assertEquals(202, accepted.statusCode(), accepted.body());
+        assertEquals("queued", JSON.readTree(accepted.body()).path("capacityCheck").asText());
+        // The queued check runs in this host and records its expectation: the guard then trusts the jump to 2.
+        await("the announced check", () -> host.output(), out -> out.contains("Functions.capacityNow' (Succeeded"),
+                Duration.ofSeconds(60));
+    }
+
+    private static String notification(String resourceId) {
+        return "{\"version\":\"1.0\",\"status\":\"Activated\",\"operation\":\"Scale Out\",\"context\":{"
+                + "\"resourceId\":\"" + resourceId + "\",\"oldCapacity\":\"1\",\"newCapacity\":\"2\"}}";
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(host.uri(path)).header("x-functions-key", KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
 }

@@ -1,0 +1,43 @@
+package io.harbormaster.capacity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.harbormaster.config.StorageSettings;
+import io.harbormaster.testsupport.LocalServices;
+import java.time.Instant;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The lease that keeps two overlapping capacity checks from both acting, and the stored history, on Azurite. */
+class BlobCapacityStateIT {
+    private final BlobCapacityState state =
+            BlobCapacityState.connect(new StorageSettings(LocalServices.storageConnectionString())).ensureContainer();
+
+    @Test
+    void onlyOneCheckHoldsTheLeaseUntilItIsReleased() {
+        Optional<CapacityState.Lease> first = state.tryAcquire();
+        assertTrue(first.isPresent(), "the lease is free");
+        try {
+            assertTrue(state.tryAcquire().isEmpty(), "a second check got the lease while the first held it");
+        } finally {
+            first.get().close();
+        }
+        Optional<CapacityState.Lease> again = state.tryAcquire();
+        assertTrue(again.isPresent(), "the released lease could not be taken again");
+        again.get().close();
+    }
+
+    @Test
+    void historySurvivesTheRoundTrip() {
+        CapacityHistory history = CapacityHistory.EMPTY.withExpectedCapacity(4, Instant.parse("2026-11-25T10:00:00Z"));
+        Optional<CapacityState.Lease> lease = state.tryAcquire();
+        assertTrue(lease.isPresent());
+        try {
+            state.writeHistory(history);
+            assertEquals(history, state.readHistory());
+        } finally {
+            lease.get().close();
+        }
+    }
+}
