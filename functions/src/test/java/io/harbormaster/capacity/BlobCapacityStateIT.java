@@ -3,16 +3,27 @@ package io.harbormaster.capacity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.harbormaster.config.StorageSettings;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
 import io.harbormaster.testsupport.LocalServices;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** The lease that keeps two overlapping capacity checks from both acting, and the stored history, on Azurite. */
 class BlobCapacityStateIT {
-    private final BlobCapacityState state =
-            BlobCapacityState.connect(new StorageSettings(LocalServices.storageConnectionString())).ensureContainer();
+    // A container of its own: the shared one's lease may still be held by a host another test just stopped.
+    private final BlobContainerClient container = new BlobServiceClientBuilder()
+            .connectionString(LocalServices.storageConnectionString()).buildClient()
+            .getBlobContainerClient("capacity-it-" + UUID.randomUUID());
+    private final BlobCapacityState state = new BlobCapacityState(container).ensureContainer();
+
+    @AfterEach
+    void deleteContainer() {
+        container.deleteIfExists();
+    }
 
     @Test
     void onlyOneCheckHoldsTheLeaseUntilItIsReleased() {
