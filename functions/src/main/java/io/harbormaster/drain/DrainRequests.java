@@ -6,7 +6,9 @@ import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.logging.Logger;
@@ -100,7 +102,7 @@ public final class DrainRequests {
                 return false;
             }
             if (statuses.replace(stored.get().status().cancelled(clock.instant()), stored.get().etag())) {
-                java.util.Map<String, String> labels = new java.util.HashMap<>(node.labels());
+                Map<String, String> labels = new HashMap<>(node.labels());
                 labels.remove(DrainProgress.REQUEST_LABEL);
                 swarm.updateNode(node, Node.Availability.ACTIVE, labels);
                 LOG.info("drain " + requestId + " of " + node.hostname() + " cancelled; the node is active again");

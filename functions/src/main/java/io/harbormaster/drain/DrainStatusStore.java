@@ -1,5 +1,6 @@
 package io.harbormaster.drain;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -12,7 +13,7 @@ public interface DrainStatusStore {
     Optional<Stored> read(String hostname);
 
     /** Every stored status, one per node that was ever drained (and not cleaned up since). */
-    java.util.List<DrainStatus> list();
+    List<DrainStatus> list();
 
     /** Creates the status unless one exists for that hostname; false when one does. */
     boolean create(DrainStatus status);

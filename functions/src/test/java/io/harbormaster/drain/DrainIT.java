@@ -23,6 +23,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -143,7 +144,7 @@ class DrainIT {
     }
 
     private static Predicate<JsonNode> state(String... states) {
-        return status -> java.util.Arrays.asList(states).contains(status.path("state").asText());
+        return status -> Arrays.asList(states).contains(status.path("state").asText());
     }
 
     private static String tail(String output) {

@@ -20,6 +20,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +38,7 @@ class DrainRequestErrorsIT {
     private static LocalHostProcess host;
     private static DockerCli docker;
     private static String managerHostname;
-    private static java.util.Map<String, String> swarmBefore;
+    private static Map<String, String> swarmBefore;
 
     @BeforeAll
     static void startHost() throws Exception {
@@ -61,8 +63,8 @@ class DrainRequestErrorsIT {
     }
 
     /** Each node's availability and labels: what a drain would change. */
-    private static java.util.Map<String, String> swarmState() {
-        java.util.Map<String, String> state = new java.util.TreeMap<>();
+    private static Map<String, String> swarmState() {
+        Map<String, String> state = new TreeMap<>();
         for (String line : docker.run("node", "ls", "--format", "{{.ID}}").lines().toList()) {
             state.put(line, docker.run("node", "inspect", line, "--format", "{{.Spec.Availability}} {{json .Spec.Labels}}"));
         }
@@ -97,7 +99,7 @@ class DrainRequestErrorsIT {
         assertFalse(statuses.getBlobClient(managerHostname.toLowerCase() + ".json").exists(), "a status was recorded");
         assertFalse(statuses.getBlobClient("no-such-node-4711.json").exists(), "a status was recorded");
         // Nodes that come and go meanwhile are other tests' (the swarm is shared); the ones we saw must be untouched.
-        java.util.Map<String, String> now = swarmState();
+        Map<String, String> now = swarmState();
         for (var node : swarmBefore.entrySet()) {
             if (now.containsKey(node.getKey())) {
                 assertEquals(node.getValue(), now.get(node.getKey()), "node " + node.getKey() + " changed");
