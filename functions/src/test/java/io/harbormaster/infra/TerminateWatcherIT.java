@@ -126,7 +126,7 @@ class TerminateWatcherIT {
         poller.start();
         String eventId = eventId();
         imds.announce(new ScheduledEventsStandIn.Event(eventId, "Terminate", vm, Instant.now().plus(Duration.ofMinutes(15))));
-        ScheduledEventsStandIn.Approval<AtApproval> approval = awaitApproval(DRAIN_TIMEOUT);
+        ScheduledEventsStandIn.Approval<AtApproval> approval = awaitApproval(Duration.ofSeconds(60));
 
         assertEquals("{\"StartRequests\":[{\"EventId\":\"" + eventId + "\"}]}", approval.body());
         JsonNode status = drainStatus(target.hostname());
