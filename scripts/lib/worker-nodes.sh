@@ -27,6 +27,12 @@
 #   worker-nodes.sh list [PREFIX]  one line per node: NAME STATE PID IP DOCKER_HOST
 #   worker-nodes.sh stop-all [--kill] PREFIX
 #       `stop` for every node whose name starts with PREFIX (non-empty), all in parallel.
+#   worker-nodes.sh exec NAME -- COMMAND [ARG...]
+#       Runs COMMAND as a process of the running node NAME, as an agent's systemd unit runs on its VM: in
+#       the node's network, UTS, mount and PID namespaces (it reaches the bridge from the node's address,
+#       `hostname` is NAME, and it dies with the node), with a clean environment (PATH, HOME, LANG and
+#       DOCKER_HOST, the node's own socket; pass settings with `env VAR=value COMMAND`, secrets in a file).
+#       Exits with COMMAND's status.
 #   worker-nodes.sh join-script
 #       Prints the agent join script that `start` runs in each node, as cut from cloud-init/agent.yml.
 #
@@ -569,6 +575,21 @@ cmd_list() {
     done < <(node_names "${1:-}")
 }
 
+cmd_exec() {
+    if (( $# < 3 )) || [[ $2 != -- ]]; then usage; fi
+    local name=$1 dir pid
+    shift 2
+    require_root
+    valid_name "$name" || die "'$name' is not a node name"
+    dir=$(node_dir "$name")
+    [[ -d $dir ]] || die "no node $name in $NODES_DIR"
+    pid=$(node_pid "$dir") || die "node $name is not running"
+    # env -i: nothing of the caller's environment (a HARBORMASTER_FUNCTION_URL, a DOCKER_HOST) may stand in
+    # for what the command is given explicitly, as with the join.
+    exec nsenter --target "$pid" --net --uts --mount --pid -- \
+        env -i PATH="$NODE_PATH" HOME=/root LANG=C.UTF-8 DOCKER_HOST="$(read_file "$dir/docker_host")" "$@"
+}
+
 # All at once: a dockerd's shutdown takes seconds, and nodes do not wait for each other.
 cmd_stop_all() {
     local signal
@@ -595,6 +616,7 @@ case ${1:-} in
     info) shift; cmd_info "$@" ;;
     list) shift; cmd_list "$@" ;;
     stop-all) shift; cmd_stop_all "$@" ;;
+    exec) shift; cmd_exec "$@" ;;
     join-script)
         shift
         (( $# == 0 )) || usage

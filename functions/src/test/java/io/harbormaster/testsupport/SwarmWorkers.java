@@ -221,6 +221,41 @@ public final class SwarmWorkers implements AutoCloseable {
     }
 
     /**
+     * Starts {@code command} as a process of the node, as an agent's systemd unit runs on its VM
+     * ({@code worker-nodes.sh exec}): in the node's network, UTS, mount and PID namespaces, with a clean
+     * environment but for DOCKER_HOST, the node's own socket. Settings go in as {@code env VAR=value ...}, secrets
+     * in a file. Its output, merged, goes to {@code log}. The process dies with the node at the latest;
+     * {@link #stopInNode} ends it sooner.
+     */
+    public Process startInNode(Node node, Path log, String... command) {
+        List<String> args = new ArrayList<>(List.of("bash", script().toString(), "exec", node.name(), "--"));
+        args.addAll(List.of(command));
+        ProcessBuilder builder = new ProcessBuilder(args)
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().remove("DOCKER_HOST");
+        builder.environment().remove("DOCKER_CONTEXT");
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + script(), e);
+        }
+    }
+
+    /**
+     * Kills a process {@link #startInNode} started, with everything it started: killing nsenter alone would
+     * leave its child, now an orphan of the node's PID namespace, running in the node.
+     */
+    public static void stopInNode(Process process) throws InterruptedException {
+        List<ProcessHandle> descendants = process.descendants().toList();
+        descendants.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        for (ProcessHandle handle : descendants) {
+            handle.onExit().completeOnTimeout(handle, 10, TimeUnit.SECONDS).join();
+        }
+    }
+
+    /**
      * Stops every node and removes it from the manager's node list. Throws if something could not be cleaned up,
      * so a leak fails the test instead of surprising the next one.
      */

@@ -1,0 +1,319 @@
+package io.harbormaster.infra;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.config.StorageSettings;
+import io.harbormaster.drain.BlobDrainStatusStore;
+import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.drain.DrainStatusStore;
+import io.harbormaster.testsupport.LocalHostProcess;
+import io.harbormaster.testsupport.LocalServices;
+import io.harbormaster.testsupport.SwarmWorkers;
+import io.harbormaster.testsupport.TestService;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agents' terminate watcher, cut from cloud-init/agent.yml, running as a process of a real swarm worker
+ * (worker-nodes.sh exec: the node's network, UTS, mount and PID namespaces) against the real local host and a
+ * stand-in for the node's Instance Metadata Service. Azure announces a Terminate; the watcher must have the node
+ * drained, every replica running elsewhere, before it approves, and must approve in time when the drain cannot
+ * finish before NotBefore.
+ *
+ * <p>The node itself joined through the agents' harbormaster-join script (SwarmWorkers, worker-nodes.sh start).
+ */
+class TerminateWatcherIT {
+    private static final String AGENT = "cloud-init/agent.yml";
+    private static final String WATCHER = "/usr/local/bin/harbormaster-terminate-watcher";
+    private static final String KEY = "terminate-watcher-it-key-0123456789abcdef";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(120);
+
+    /** What the stand-in saw, synchronously, when the watcher approved: the drain status and where tasks ran. */
+    record AtApproval(String drainState, Map<String, Long> runningPerNode) {}
+
+    @TempDir
+    Path dir;
+    private LocalHostProcess host;
+    private SwarmWorkers workers;
+    private TestService service;
+    private ScheduledEventsStandIn<AtApproval> imds;
+    private Process watcher;
+    private Path watcherLog;
+    private SwarmWorkers.Node target;
+    private boolean watcherMayExit;
+    private BlobDrainStatusStore statuses;
+
+    @BeforeEach
+    void startHostAndWorkers() throws Exception {
+        HostTools.require("curl", "apt-get install -y curl");
+        HostTools.require("python3", "apt-get install -y python3");
+        statuses = BlobDrainStatusStore.connect(new StorageSettings(LocalServices.storageConnectionString()));
+        host = LocalHostProcess.start(LocalHostProcess.settings(
+                "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
+                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "500ms",
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
+        workers = SwarmWorkers.start(3, host, KEY);
+        target = workers.node(2);
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        try {
+            if (watcher != null) {
+                SwarmWorkers.stopInNode(watcher);
+            }
+            if (imds != null) {
+                imds.close();
+            }
+            if (service != null) {
+                service.close();
+            }
+            if (workers != null) {
+                workers.close();
+            }
+        } finally {
+            if (host != null) {
+                host.close();
+                assertFalse(host.output().contains(KEY), "the function key reached the host's logs");
+                assertFalse(host.output().contains("SWMTKN-"), "a join token reached the host's logs");
+            }
+        }
+        if (watcherLog != null && Files.exists(watcherLog)) {
+            String log = Files.readString(watcherLog);
+            assertFalse(log.contains(KEY), "the function key reached the watcher's output");
+            assertFalse(log.contains("SWMTKN-"), "a join token reached the watcher's output");
+        }
+    }
+
+    @Test
+    void theWatcherApprovesTheTerminateOnlyOnceTheNodeIsDrainedAndEveryReplicaRunsElsewhere() throws Exception {
+        service = TestService.onWorkers(workers, "web", 6);
+        service.awaitRunning(6, Duration.ofSeconds(60));
+        assertTrue(service.runningTasksPerNode().getOrDefault(target.hostname(), 0L) > 0,
+                "nothing to drain on " + target.hostname() + ": " + service.runningTasksPerNode());
+        String vm = vmName();
+        startImdsAndWatcher(vm, Map.of());
+
+        DrainPoller poller = new DrainPoller(target.hostname());
+        poller.start();
+        String eventId = eventId();
+        imds.announce(new ScheduledEventsStandIn.Event(eventId, "Terminate", vm, Instant.now().plus(Duration.ofMinutes(15))));
+        ScheduledEventsStandIn.Approval<AtApproval> approval = awaitApproval(Duration.ofSeconds(60));
+
+        assertEquals("{\"StartRequests\":[{\"EventId\":\"" + eventId + "\"}]}", approval.body());
+        JsonNode status = drainStatus(target.hostname());
+        assertEquals("terminate-notification", status.path("reason").asText(), status.toString());
+        // The stand-in read these while the watcher's approval was still waiting for its answer.
+        assertEquals("drained", approval.observed().drainState(), approval.toString());
+        Map<String, Long> perNode = approval.observed().runningPerNode();
+        assertEquals(6L, perNode.values().stream().mapToLong(Long::longValue).sum(), "at approval: " + perNode);
+        assertFalse(perNode.containsKey(target.hostname()), "at approval: " + perNode);
+
+        // Approved events turn Started; the watcher keeps watching but approves nothing twice.
+        long documents = imds.documentsServed().size();
+        awaitTrue("two more scheduled-events documents read", Duration.ofSeconds(15),
+                () -> imds.documentsServed().size() >= documents + 2);
+        poller.stop();
+        // The order is judged by the drain's own record of when it was done. The poller's first sight of
+        // "drained" may come a poll after the watcher's own, so it only shows the status did read drained.
+        DrainStatus stored = statuses.read(target.hostname()).map(DrainStatusStore.Stored::status).orElseThrow();
+        assertNotNull(stored.drainedAt(), stored.toString());
+        assertTrue(approval.at().isAfter(stored.drainedAt()), "approved at " + approval.at() + ", drained at "
+                + stored.drainedAt() + " (first read drained by polling at " + poller.firstDrained.get() + ")");
+        assertNotNull(poller.firstDrained.get(), "the status never read drained");
+        assertTrue(poller.draining.get(), "the drain was never seen under way: nothing was waited for");
+        assertEquals(1, imds.approvals().size(), imds.approvals().toString());
+        assertEquals(List.of(), imds.refused());
+        assertTrue(watcher.isAlive(), "the watcher exited after approving:\n" + watcherOutput());
+
+        // Azure deletes the VM: the watcher, a process of the node, goes with it, and the drain removes the node.
+        watcherMayExit = true;
+        workers.kill(target);
+        assertTrue(watcher.waitFor(15, TimeUnit.SECONDS), "the watcher outlived its node:\n" + watcherOutput());
+        awaitTrue("the drain to remove " + target.hostname(), DRAIN_TIMEOUT,
+                () -> "removed".equals(drainStatus(target.hostname()).path("state").asText()));
+
+        String log = watcherOutput();
+        // The hostname the watcher drained is the node's own (UTS namespace), not this machine's.
+        assertTrue(log.contains("watching scheduled events for VM " + vm + " (swarm node " + target.hostname() + ")"), log);
+        assertTrue(log.contains("node " + target.hostname() + " is drained"), log);
+        assertTrue(log.contains("approved event " + eventId), log);
+    }
+
+    @Test
+    void theWatcherApprovesAtTheDeadlineWhenTheDrainCannotFinishBeforeNotBefore() throws Exception {
+        // Pinned to the node, the tasks have nowhere to go: the drain stays under way.
+        service = TestService.onWorkers(workers, "pinned", 2, "--constraint", "node.hostname==" + target.hostname());
+        service.awaitRunning(2, Duration.ofSeconds(60));
+        int margin = 5;
+        String vm = vmName();
+        startImdsAndWatcher(vm, Map.of("HARBORMASTER_APPROVE_MARGIN_SECONDS", Integer.toString(margin)));
+
+        // RFC 1123 dates carry whole seconds.
+        Instant notBefore = Instant.now().plusSeconds(margin + 15).truncatedTo(ChronoUnit.SECONDS);
+        String eventId = eventId();
+        imds.announce(new ScheduledEventsStandIn.Event(eventId, "Terminate", vm, notBefore));
+        ScheduledEventsStandIn.Approval<AtApproval> approval = awaitApproval(Duration.ofSeconds(60));
+
+        Instant deadline = notBefore.minusSeconds(margin);
+        assertFalse(approval.at().isBefore(deadline), "approved at " + approval.at() + ", before the deadline " + deadline);
+        assertTrue(approval.at().isBefore(notBefore), "approved at " + approval.at() + ", after NotBefore " + notBefore);
+        assertEquals("{\"StartRequests\":[{\"EventId\":\"" + eventId + "\"}]}", approval.body());
+        assertEquals("draining", approval.observed().drainState(), approval.toString());
+        Map<String, Long> perNode = approval.observed().runningPerNode();
+        assertTrue(perNode.keySet().stream().allMatch(target.hostname()::equals), "pinned tasks ran elsewhere: " + perNode);
+        assertEquals("terminate-notification", drainStatus(target.hostname()).path("reason").asText());
+        assertEquals(List.of(), imds.refused());
+        assertTrue(watcherOutput().contains("NotBefore is near and node " + target.hostname() + " is still draining; approving anyway"),
+                watcherOutput());
+    }
+
+    /** Starts the stand-in on the bridge, where the node reaches it, and the watcher inside the target node. */
+    private void startImdsAndWatcher(String vm, Map<String, String> extraSettings) throws Exception {
+        imds = ScheduledEventsStandIn.start(SwarmWorkers.BRIDGE_ADDRESS, vm,
+                () -> new AtApproval(drainStatus(target.hostname()).path("state").asText(), service.runningTasksPerNode()));
+
+        Path script = CloudInitFiles.extractScript(AGENT, WATCHER, dir);
+        // The node's settings as agent.env carries them, in a file only root reads: the key never on a command line.
+        Path env = dir.resolve("agent.env");
+        Files.createFile(env, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        StringBuilder text = new StringBuilder()
+                .append("HARBORMASTER_FUNCTION_URL=").append(SwarmWorkers.joinUrl(host)).append('\n')
+                .append("HARBORMASTER_IMDS_URL=").append(imds.url()).append('\n')
+                .append("HARBORMASTER_FUNCTION_KEY=").append(KEY).append('\n')
+                .append("HARBORMASTER_EVENTS_POLL_SECONDS=1\n")
+                .append("HARBORMASTER_DRAIN_POLL_SECONDS=1\n");
+        extraSettings.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
+        Files.writeString(env, text);
+
+        watcherLog = dir.resolve("watcher.log");
+        watcher = workers.startInNode(target, watcherLog, "env", "HARBORMASTER_AGENT_ENV=" + env, "sh", script.toString());
+        // Watching means it learnt its VM name and read the (still empty) scheduled events.
+        awaitTrue("the watcher to read scheduled events", Duration.ofSeconds(30),
+                () -> imds.namesServed() > 0 && !imds.documentsServed().isEmpty());
+    }
+
+    private ScheduledEventsStandIn.Approval<AtApproval> awaitApproval(Duration timeout) throws Exception {
+        awaitTrue("the watcher's approval", timeout, () -> !imds.approvals().isEmpty());
+        return imds.approvals().get(0);
+    }
+
+    private void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (watcher != null && !watcherMayExit && !watcher.isAlive()) {
+                throw new AssertionError("the watcher exited (" + watcher.exitValue() + ") while waiting for " + what + ":\n"
+                        + watcherOutput());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what
+                        + "\nstand-in refused: " + (imds == null ? "-" : imds.refused())
+                        + "\nwatcher output:\n" + watcherOutput() + "\nhost output:\n" + tail(host.output()));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private JsonNode drainStatus(String node) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(host.uri("/api/drain/" + node))
+                    .header("x-functions-key", KEY).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? JSON.readTree(response.body()) : JSON.createObjectNode().put("state", "HTTP " + response.statusCode());
+        } catch (IOException e) {
+            return JSON.createObjectNode().put("state", "no answer: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Watches the drain status from outside, as an operator would. */
+    private final class DrainPoller {
+        private final String node;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicBoolean draining = new AtomicBoolean();
+        final AtomicReference<Instant> firstDrained = new AtomicReference<>();
+        private final Thread thread;
+
+        DrainPoller(String node) {
+            this.node = node;
+            this.thread = new Thread(this::poll, "drain-poller-" + node);
+            thread.setDaemon(true);
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        private void poll() {
+            while (running.get()) {
+                String state = drainStatus(node).path("state").asText();
+                if (state.equals("requested") || state.equals("draining")) {
+                    draining.set(true);
+                } else if (state.equals("drained") || state.equals("removed")) {
+                    firstDrained.compareAndSet(null, Instant.now());
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join(15_000);
+        }
+    }
+
+    private String watcherOutput() {
+        try {
+            return watcherLog != null && Files.exists(watcherLog) ? Files.readString(watcherLog) : "";
+        } catch (IOException e) {
+            return "cannot read " + watcherLog + ": " + e.getMessage();
+        }
+    }
+
+    /** An agents' scale set VM name, deliberately not the node's hostname (its computer name), as in Azure. */
+    private String vmName() {
+        return workers.prefix() + "-agents_" + target.name().substring(target.name().lastIndexOf('-') + 1);
+    }
+
+    private static String eventId() {
+        return UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
+    }
+
+    private static String tail(String output) {
+        return output.length() <= 6000 ? output : output.substring(output.length() - 6000);
+    }
+}
