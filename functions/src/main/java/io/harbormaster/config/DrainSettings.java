@@ -14,9 +14,10 @@ public record DrainSettings(
     public static final String LEAVE_TIMEOUT = "HARBORMASTER_DRAIN_LEAVE_TIMEOUT";
     public static final String UNREACHABLE_TIMEOUT = "HARBORMASTER_DRAIN_UNREACHABLE_TIMEOUT";
 
+    /** Reads and checks the drain settings; the check interval is at least 1 s, a storage queue's visibility unit. */
     public static DrainSettings from(AppSettings settings) {
         return new DrainSettings(
-                settings.duration(CHECK_INTERVAL, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMinutes(5)),
+                settings.duration(CHECK_INTERVAL, Duration.ofSeconds(2), Duration.ofSeconds(1), Duration.ofMinutes(5)),
                 settings.duration(TIMEOUT, Duration.ofMinutes(10), Duration.ofSeconds(1), Duration.ofHours(24)),
                 settings.duration(LEAVE_TIMEOUT, Duration.ofMinutes(30), Duration.ofSeconds(1), Duration.ofHours(24)),
                 settings.duration(UNREACHABLE_TIMEOUT, Duration.ofMinutes(15), Duration.ofSeconds(1), Duration.ofHours(24)));

@@ -38,6 +38,8 @@ public final class StorageDrainQueue implements DrainQueue {
 
     @Override
     public void send(DrainMessage message, Duration delay) {
-        client.sendMessageWithResponse(DrainCodec.message(message), delay, NEVER, CALL_TIMEOUT, Context.NONE);
+        // Storage queues count visibility in whole seconds and the SDK truncates: 1.5 s would come back after 1 s.
+        Duration visibility = Duration.ofSeconds(delay.toSeconds() + (delay.toNanosPart() > 0 ? 1 : 0));
+        client.sendMessageWithResponse(DrainCodec.message(message), visibility, NEVER, CALL_TIMEOUT, Context.NONE);
     }
 }

@@ -74,7 +74,7 @@ class CapacityIT {
                 "HARBORMASTER_CAPACITY_MAX_SCALE_OUT_STEP", "2",
                 "HARBORMASTER_CAPACITY_UNNEEDED_TIME", "15s",
                 "HARBORMASTER_CAPACITY_SCALE_IN_DELAY_AFTER_SCALE_OUT", "5s",
-                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "500ms"), port).awaitReady(Duration.ofSeconds(60));
+                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s"), port).awaitReady(Duration.ofSeconds(60));
     }
 
     @AfterEach

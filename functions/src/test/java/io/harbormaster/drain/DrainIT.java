@@ -66,7 +66,7 @@ class DrainIT {
                 "HARBORMASTER_DOCKER_TLS_KEY_PEM", Files.readString(certs.resolve("key.pem")),
                 "HARBORMASTER_DOCKER_CONNECT_TIMEOUT", "1s",
                 "HARBORMASTER_DOCKER_RESPONSE_TIMEOUT", "5s",
-                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "500ms",
+                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s",
                 // A killed host's message in progress comes back after this, not after the real host's 10 minutes.
                 "HARBORMASTER_LOCAL_QUEUE_LEASE", "15s",
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,

@@ -77,7 +77,7 @@ class TerminateWatcherIT {
         statuses = BlobDrainStatusStore.connect(new StorageSettings(LocalServices.storageConnectionString()));
         host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
-                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "500ms",
+                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s",
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
         workers = SwarmWorkers.start(3, host, KEY);
