@@ -11,7 +11,7 @@
 # The overhead printed is (request -> node removed) minus (swarm alone: drain -> all running elsewhere).
 # It also prints the time with fewer than 6 replicas running in each scenario (polled through the CLI,
 # so shorter gaps than one poll may be missed).
-# HARBORMASTER_JAVA_OPTS goes to the JVM; -DcheckInterval=500ms sets HARBORMASTER_DRAIN_CHECK_INTERVAL.
+# HARBORMASTER_JAVA_OPTS goes to the JVM; -DcheckInterval=2s sets HARBORMASTER_DRAIN_CHECK_INTERVAL (default 1s, its minimum).
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR/.. source=scripts/lib/services.sh
