@@ -1,5 +1,7 @@
 package io.harbormaster.scaleset;
 
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.testsupport.SelfSignedTls;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +19,9 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
@@ -34,6 +39,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import reactor.core.publisher.Mono;
 
 /**
  * A loopback stand-in for the part of Azure Resource Manager's compute API that {@link AzureScaleSet} calls, over TLS:
@@ -41,7 +47,7 @@ import java.util.regex.Pattern;
  * (VirtualMachineScaleSets_Get, _Update, _DeleteInstances, VirtualMachineScaleSetVMs_List, _Update, and the
  * Azure-AsyncOperation status of each write). It records every request and can inject throttling and failures.
  */
-final class ArmTestServer implements AutoCloseable {
+public final class ArmTestServer implements AutoCloseable {
     /** The api-version azure-resourcemanager-compute 2.54.1 sends for scale sets and their VMs. */
     static final String API_VERSION = "2025-04-01";
     static final String SUBSCRIPTION = "6f5c6a3e-1b0a-4c1e-9a57-2d1f0c7e8b42";
@@ -51,6 +57,13 @@ final class ArmTestServer implements AutoCloseable {
     static final String SKU = "Standard_D2s_v3";
     static final String COMPUTER_NAME_PREFIX = "agent";
 
+    /** The bearer token {@link #client} presents; the SDK sends it over https only. */
+    static final String TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-token-b7c1";
+    static final ScaleSetSettings TARGET = new ScaleSetSettings(SUBSCRIPTION, RESOURCE_GROUP, SCALE_SET);
+    /** Production's shape with test-sized waits: three retries, 10-100 ms backoff, 20 ms polls. */
+    public static final ArmCallPolicy FAST_POLICY = new ArmCallPolicy(
+            3, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(5),
+            Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofSeconds(10));
     private static final ObjectMapper JSON = new ObjectMapper();
     // ARM writes times with seven fractional digits and an explicit offset.
     private static final DateTimeFormatter ARM_TIME =
@@ -62,10 +75,10 @@ final class ArmTestServer implements AutoCloseable {
             + "/providers/Microsoft.Compute/locations/" + LOCATION + "/operations/([0-9a-f-]+)");
 
     /** What the SDK sent: method, path, decoded query, the If-Match and Authorization headers, and the body. */
-    record RecordedRequest(
+    public record RecordedRequest(
             String method, String path, Map<String, String> query, String ifMatch, String authorization, String body,
             long receivedAtNanos) {
-        boolean is(String method, String pathSuffix) {
+        public boolean is(String method, String pathSuffix) {
             return this.method.equals(method) && path.endsWith(pathSuffix);
         }
 
@@ -151,8 +164,23 @@ final class ArmTestServer implements AutoCloseable {
         server.start();
     }
 
-    static ArmTestServer start(SelfSignedTls tls) throws IOException {
+    public static ArmTestServer start(SelfSignedTls tls) throws IOException {
         return new ArmTestServer(tls);
+    }
+
+    /**
+     * The real Azure adapter, configured as in production but with {@code policy}'s waits, pointed at this server: it
+     * trusts {@code tls}' certificate and presents a fixed bearer token.
+     */
+    public AzureScaleSet client(SelfSignedTls tls, ArmCallPolicy policy) {
+        return client(endpoint(), tls, policy, request -> Mono.just(new AccessToken(TOKEN, OffsetDateTime.now().plusHours(1))));
+    }
+
+    /** As {@link #client(SelfSignedTls, ArmCallPolicy)}, against any endpoint and with any credential. */
+    public static AzureScaleSet client(URI endpoint, SelfSignedTls tls, ArmCallPolicy policy, TokenCredential credential) {
+        com.azure.core.http.HttpClient http = AzureScaleSet.jdkHttpClient(
+                java.net.http.HttpClient.newBuilder().sslContext(tls.clientContext()), policy);
+        return AzureScaleSet.connect(TARGET, endpoint, credential, http, policy);
     }
 
     /** The resource manager endpoint to give the SDK. */
@@ -163,7 +191,7 @@ final class ArmTestServer implements AutoCloseable {
     // ---- test setup and inspection ----
 
     /** Adds running instances (or in the given power states) and raises the capacity to match; returns their ids. */
-    synchronized List<String> addInstances(String... powerStates) {
+    public synchronized List<String> addInstances(String... powerStates) {
         List<String> ids = new ArrayList<>();
         for (String powerState : powerStates) {
             Instance instance = new Instance(nextInstanceId++, scaleSetCreated.plusSeconds(60L * instances.size()), powerState);
@@ -194,7 +222,7 @@ final class ArmTestServer implements AutoCloseable {
         orchestrationMode = mode;
     }
 
-    synchronized void pageSize(int size) {
+    public synchronized void pageSize(int size) {
         pageSize = size;
     }
 
@@ -226,11 +254,11 @@ final class ArmTestServer implements AutoCloseable {
         nextOperationError = new OperationError(code, message);
     }
 
-    List<RecordedRequest> requests() {
+    public List<RecordedRequest> requests() {
         return List.copyOf(requests);
     }
 
-    void clearRequests() {
+    public void clearRequests() {
         requests.clear();
     }
 

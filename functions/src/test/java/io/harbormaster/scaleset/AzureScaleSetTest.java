@@ -9,12 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
-import com.azure.core.http.HttpClient;
 import com.azure.identity.CredentialUnavailableException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
-import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.scaleset.ArmTestServer.RecordedRequest;
 import io.harbormaster.scaleset.ScaleSetInstance.PowerState;
 import io.harbormaster.scaleset.ScaleSetModel.OrchestrationMode;
@@ -43,15 +41,10 @@ import reactor.core.publisher.Mono;
  */
 @Timeout(value = 20, unit = TimeUnit.SECONDS)
 class AzureScaleSetTest {
-    private static final String TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-token-b7c1";
+    private static final String TOKEN = ArmTestServer.TOKEN;
     private static final SelfSignedTls TLS = SelfSignedTls.forLoopback();
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Production's shape with test-sized waits: three retries, 10-100 ms backoff, 20 ms polls. */
-    private static final ArmCallPolicy FAST = new ArmCallPolicy(
-            3, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(5),
-            Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofSeconds(10));
-    private static final ScaleSetSettings TARGET =
-            new ScaleSetSettings(ArmTestServer.SUBSCRIPTION, ArmTestServer.RESOURCE_GROUP, ArmTestServer.SCALE_SET);
+    private static final ArmCallPolicy FAST = ArmTestServer.FAST_POLICY;
 
     private ArmTestServer arm;
     private AzureScaleSet scaleSet;
@@ -74,9 +67,7 @@ class AzureScaleSetTest {
     }
 
     private static AzureScaleSet connect(URI endpoint, ArmCallPolicy policy, TokenCredential credential) {
-        HttpClient http = AzureScaleSet.jdkHttpClient(
-                java.net.http.HttpClient.newBuilder().sslContext(TLS.clientContext()), policy);
-        return AzureScaleSet.connect(TARGET, endpoint, credential, http, policy);
+        return ArmTestServer.client(endpoint, TLS, policy, credential);
     }
 
     private List<RecordedRequest> requests(String method, String pathSuffix) {
