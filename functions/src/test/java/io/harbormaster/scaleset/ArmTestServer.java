@@ -59,6 +59,9 @@ public final class ArmTestServer implements AutoCloseable {
 
     /** The bearer token {@link #client} presents; the SDK sends it over https only. */
     static final String TOKEN = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-token-b7c1";
+    /** A credential that always hands out {@link #TOKEN}, valid for an hour. */
+    static final TokenCredential FIXED_TOKEN =
+            request -> Mono.just(new AccessToken(TOKEN, OffsetDateTime.now().plusHours(1)));
     static final ScaleSetSettings TARGET = new ScaleSetSettings(SUBSCRIPTION, RESOURCE_GROUP, SCALE_SET);
     /** Production's shape with test-sized waits: three retries, 10-100 ms backoff, 20 ms polls. */
     public static final ArmCallPolicy FAST_POLICY = new ArmCallPolicy(
@@ -173,7 +176,7 @@ public final class ArmTestServer implements AutoCloseable {
      * trusts {@code tls}' certificate and presents a fixed bearer token.
      */
     public AzureScaleSet client(SelfSignedTls tls, ArmCallPolicy policy) {
-        return client(endpoint(), tls, policy, request -> Mono.just(new AccessToken(TOKEN, OffsetDateTime.now().plusHours(1))));
+        return client(endpoint(), tls, policy, FIXED_TOKEN);
     }
 
     /** As {@link #client(SelfSignedTls, ArmCallPolicy)}, against any endpoint and with any credential. */

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.identity.CredentialUnavailableException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,7 +21,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +59,7 @@ class AzureScaleSetTest {
     }
 
     private static AzureScaleSet connect(URI endpoint, ArmCallPolicy policy) {
-        return connect(endpoint, policy, request -> Mono.just(new AccessToken(TOKEN, OffsetDateTime.now().plusHours(1))));
+        return connect(endpoint, policy, ArmTestServer.FIXED_TOKEN);
     }
 
     private static AzureScaleSet connect(URI endpoint, ArmCallPolicy policy, TokenCredential credential) {
