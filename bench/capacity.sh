@@ -7,9 +7,10 @@ cd "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
 heap=${HEAP:-512m}
 classpath_file=target/capacity-bench.classpath
-mvn -B -q test-compile
-mvn -B -q dependency:build-classpath -Dmdep.outputFile="$classpath_file" -Dmdep.includeScope=test
+mkdir -p target
+mvn -B -q -pl functions test-compile dependency:build-classpath -Dmdep.outputFile="$PWD/$classpath_file" \
+    -Dmdep.includeScope=test
 # A fixed heap (min = max) so that the figures do not depend on how far the JVM grew it.
 exec java -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC \
-    -cp "target/test-classes:target/classes:$(cat "$classpath_file")" \
+    -cp "functions/target/test-classes:functions/target/classes:$(cat "$classpath_file")" \
     io.harbormaster.capacity.CapacityPlannerBenchmark "$@"

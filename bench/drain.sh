@@ -26,8 +26,8 @@ source "$HM_ENV_FILE"
 
 cd "$HM_ROOT"
 mkdir -p target/bench
-mvn -B -q -DskipTests test-compile dependency:build-classpath \
-    -Dmdep.outputFile=target/bench/test-classpath -Dmdep.includeScope=test
+mvn -B -q -DskipTests -pl local -am package dependency:build-classpath \
+    -Dmdep.outputFile="$HM_ROOT/target/bench/test-classpath" -Dmdep.includeScope=test
 # shellcheck disable=SC2086
-java ${HARBORMASTER_JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/bench/test-classpath)" \
+java ${HARBORMASTER_JAVA_OPTS:-} -cp "local/target/test-classes:local/target/classes:$(cat "$HM_ROOT/target/bench/test-classpath")" \
     io.harbormaster.bench.DrainBenchmark "$rounds"

@@ -15,7 +15,7 @@
 #   --env FILE          source FILE for the services' settings, e.g. another checkout's .dev/env
 #
 # What it prints:
-#   1. the deployment package: the staging folder target/azure-functions/harbormaster-functions, as files
+#   1. the deployment package: the staging folder functions/target/azure-functions/harbormaster-functions, as files
 #      and zipped with the JDK's jar tool (the Maven plugin deploys a zip of that folder);
 #   2. cold start: from launching the local host JVM, as scripts/dev.sh launches it, to the first 200 of
 #      GET /api/join/worker (polled every 20 ms), median of --runs fresh JVMs; next to it the
@@ -48,7 +48,7 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/scripts/lib/services
 
 BENCH_OUT="$HM_ROOT/target/bench"
 BENCH_LOGS="$BENCH_OUT/logs"
-STAGING="$HM_ROOT/target/azure-functions/harbormaster-functions"
+STAGING="$HM_ROOT/functions/target/azure-functions/harbormaster-functions"
 LUA="$HM_ROOT/bench/wrk-report.lua"
 
 skip_build=
@@ -178,15 +178,15 @@ chmod 700 "$tmp"
 
 if [[ -z $skip_build ]]; then
     bench_log "building (mvn -B -q -DskipTests package)"
-    mvn -B -q -DskipTests package dependency:build-classpath \
+    mvn -B -q -DskipTests -pl local -am package dependency:build-classpath \
         -Dmdep.outputFile="$BENCH_OUT/classpath" -Dmdep.includeScope=runtime >&2
 elif [[ ! -s $BENCH_OUT/classpath ]]; then
-    mvn -B -q dependency:build-classpath -Dmdep.outputFile="$BENCH_OUT/classpath" -Dmdep.includeScope=runtime >&2
+    mvn -B -q -pl local dependency:build-classpath -Dmdep.outputFile="$BENCH_OUT/classpath" -Dmdep.includeScope=runtime >&2
 fi
-[[ -f target/classes/io/harbormaster/local/LocalHost.class ]] ||
-    hm_die "target/classes has no LocalHost; run without --skip-build"
+[[ -f local/target/classes/io/harbormaster/local/LocalHost.class ]] ||
+    hm_die "local/target/classes has no LocalHost; run without --skip-build"
 [[ -d $STAGING ]] || hm_die "no staging folder $STAGING; run without --skip-build"
-classpath="target/classes:$(cat "$BENCH_OUT/classpath")"
+classpath="local/target/classes:$(cat "$BENCH_OUT/classpath")"
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 

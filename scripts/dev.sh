@@ -22,11 +22,11 @@ chmod 600 "$key_file"
 
 cd "$HM_ROOT"
 echo "[dev] building (mvn -B -q -DskipTests package)" >&2
-mvn -B -q -DskipTests package dependency:build-classpath \
+mvn -B -q -DskipTests -pl local -am package dependency:build-classpath \
     -Dmdep.outputFile="$HM_DEV/classpath" -Dmdep.includeScope=runtime
 
-if [[ ! -f target/classes/io/harbormaster/local/LocalHost.class ]]; then
-    echo "[dev] ERROR: io.harbormaster.local.LocalHost is not in target/classes (not written yet?)" >&2
+if [[ ! -f local/target/classes/io/harbormaster/local/LocalHost.class ]]; then
+    echo "[dev] ERROR: io.harbormaster.local.LocalHost is not in local/target/classes (not written yet?)" >&2
     exit 1
 fi
 
@@ -82,7 +82,7 @@ HARBORMASTER_LOCAL_FUNCTION_KEY=$(cat "$key_file") \
 HARBORMASTER_LOCAL_PORT=$port \
 HARBORMASTER_CAPACITY_SCHEDULE=${HARBORMASTER_CAPACITY_SCHEDULE:-*/30 * * * * *} \
     env "${scale_set_env[@]}" java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} \
-    -cp "target/classes:$(cat "$HM_DEV/classpath")" io.harbormaster.local.LocalHost "$@" &
+    -cp "local/target/classes:$(cat "$HM_DEV/classpath")" io.harbormaster.local.LocalHost "$@" &
 host_pid=$!
 trap 'kill "$host_pid" 2>/dev/null || true; stop_dev_workers' INT TERM
 

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.ScaleSetSettings;
-import io.harbormaster.local.LocalScaleSetSettings;
+import io.harbormaster.scaleset.LocalScaleSetSettings;
 import io.harbormaster.scaleset.LocalScaleSet;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -26,22 +26,25 @@ class PomMatchesFunctionsTemplateTest {
         DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
         factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
         factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-        Document pom = factory.newDocumentBuilder().parse(InfraFiles.path("pom.xml").toFile());
-        Element properties = child(pom.getDocumentElement(), "properties");
-        NodeList entries = properties.getChildNodes();
-        for (int i = 0; i < entries.getLength(); i++) {
-            if (entries.item(i) instanceof Element entry) {
-                PROPERTIES.put(entry.getTagName(), entry.getTextContent().trim());
+        // The parent pom holds the shared properties (the Java release); the app's module holds the plugin.
+        for (String file : new String[] {"pom.xml", "functions/pom.xml"}) {
+            Document pom = factory.newDocumentBuilder().parse(InfraFiles.path(file).toFile());
+            NodeList entries = child(pom.getDocumentElement(), "properties").getChildNodes();
+            for (int i = 0; i < entries.getLength(); i++) {
+                if (entries.item(i) instanceof Element entry) {
+                    PROPERTIES.put(entry.getTagName(), entry.getTextContent().trim());
+                }
+            }
+            NodeList plugins = pom.getElementsByTagName("plugin");
+            for (int i = 0; i < plugins.getLength(); i++) {
+                Element candidate = (Element) plugins.item(i);
+                if ("azure-functions-maven-plugin".equals(text(candidate, "artifactId"))
+                        && hasChild(candidate, "configuration")) {
+                    plugin = candidate;
+                }
             }
         }
-        NodeList plugins = pom.getElementsByTagName("plugin");
-        for (int i = 0; i < plugins.getLength(); i++) {
-            Element candidate = (Element) plugins.item(i);
-            if ("azure-functions-maven-plugin".equals(text(candidate, "artifactId"))) {
-                plugin = candidate;
-            }
-        }
-        assertNotNull(plugin, "pom.xml configures the azure-functions-maven-plugin");
+        assertNotNull(plugin, "functions/pom.xml configures the azure-functions-maven-plugin");
     }
 
     @Test
@@ -104,6 +107,15 @@ class PomMatchesFunctionsTemplateTest {
             return PROPERTIES.get(property);
         }
         return value;
+    }
+
+    private static boolean hasChild(Element parent, String name) {
+        for (Node node = parent.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if (node instanceof Element element && element.getTagName().equals(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Element child(Element parent, String name) {

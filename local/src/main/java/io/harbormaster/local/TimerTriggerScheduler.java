@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.TimerTriggerSchedule;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.time.Clock;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.harbormaster.config.TimerTriggerSchedule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -21,9 +22,6 @@ public record HostJson(String routePrefix, QueueSettings queues) {
     private static final Logger LOG = Logger.getLogger(HostJson.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
     // .NET TimeSpan text as host.json uses it: [d.]hh:mm[:ss[.fffffff]], or a whole number of days.
-    private static final Pattern TIME_SPAN =
-            Pattern.compile("^(?:(\\d+)\\.)?(\\d{1,2}):(\\d{1,2})(?::(\\d{1,2})(?:\\.(\\d{1,7}))?)?$");
-    private static final Pattern DAYS = Pattern.compile("^\\d+$");
 
     public static HostJson defaults() {
         return new HostJson("api", QueueSettings.defaults());
@@ -89,31 +87,6 @@ public record HostJson(String routePrefix, QueueSettings queues) {
                 maxDequeueCount, encoding);
     }
 
-    /** Parses .NET TimeSpan text such as {@code 00:00:02}, {@code 1.02:00:00} or {@code 00:00:00.500}. */
-    public static Duration parseTimeSpan(String text) {
-        String trimmed = text.trim();
-        if (DAYS.matcher(trimmed).matches()) {
-            return Duration.ofDays(Long.parseLong(trimmed));
-        }
-        Matcher m = TIME_SPAN.matcher(trimmed);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("not a TimeSpan");
-        }
-        long days = m.group(1) == null ? 0 : Long.parseLong(m.group(1));
-        int hours = Integer.parseInt(m.group(2));
-        int minutes = Integer.parseInt(m.group(3));
-        int seconds = m.group(4) == null ? 0 : Integer.parseInt(m.group(4));
-        if (hours > 23 || minutes > 59 || seconds > 59) {
-            throw new IllegalArgumentException("hours, minutes or seconds out of range");
-        }
-        long nanos = 0;
-        if (m.group(5) != null) {
-            String fraction = (m.group(5) + "000000000").substring(0, 9);
-            nanos = Long.parseLong(fraction);
-        }
-        return Duration.ofDays(days).plusHours(hours).plusMinutes(minutes).plusSeconds(seconds).plusNanos(nanos);
-    }
-
     private static int integer(JsonNode parent, String name, int defaultValue, int min, int max, String at) {
         JsonNode node = field(parent, name);
         if (node.isMissingNode() || node.isNull()) {
@@ -133,7 +106,7 @@ public record HostJson(String routePrefix, QueueSettings queues) {
         }
         try {
             if (node.isTextual()) {
-                Duration value = parseTimeSpan(node.asText());
+                Duration value = TimerTriggerSchedule.parseTimeSpan(node.asText());
                 if (value.compareTo(min) >= 0) {
                     return value;
                 }

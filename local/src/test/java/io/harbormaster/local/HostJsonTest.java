@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.harbormaster.config.TimerTriggerSchedule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,16 +16,16 @@ class HostJsonTest {
 
     @Test
     void timeSpansParseLikeDotNet() {
-        assertEquals(Duration.ofSeconds(2), HostJson.parseTimeSpan("00:00:02"));
-        assertEquals(Duration.ofMinutes(1), HostJson.parseTimeSpan("00:01:00"));
-        assertEquals(Duration.ofHours(26), HostJson.parseTimeSpan("1.02:00:00"));
-        assertEquals(Duration.ofMillis(500), HostJson.parseTimeSpan("00:00:00.5"));
-        assertEquals(Duration.ofMillis(1250), HostJson.parseTimeSpan("00:00:01.250"));
-        assertEquals(Duration.ofMinutes(90), HostJson.parseTimeSpan("01:30"));
-        assertEquals(Duration.ofDays(3), HostJson.parseTimeSpan("3"));
-        assertThrows(IllegalArgumentException.class, () -> HostJson.parseTimeSpan("2s"));
-        assertThrows(IllegalArgumentException.class, () -> HostJson.parseTimeSpan("00:61:00"));
-        assertThrows(IllegalArgumentException.class, () -> HostJson.parseTimeSpan("PT2S"));
+        assertEquals(Duration.ofSeconds(2), TimerTriggerSchedule.parseTimeSpan("00:00:02"));
+        assertEquals(Duration.ofMinutes(1), TimerTriggerSchedule.parseTimeSpan("00:01:00"));
+        assertEquals(Duration.ofHours(26), TimerTriggerSchedule.parseTimeSpan("1.02:00:00"));
+        assertEquals(Duration.ofMillis(500), TimerTriggerSchedule.parseTimeSpan("00:00:00.5"));
+        assertEquals(Duration.ofMillis(1250), TimerTriggerSchedule.parseTimeSpan("00:00:01.250"));
+        assertEquals(Duration.ofMinutes(90), TimerTriggerSchedule.parseTimeSpan("01:30"));
+        assertEquals(Duration.ofDays(3), TimerTriggerSchedule.parseTimeSpan("3"));
+        assertThrows(IllegalArgumentException.class, () -> TimerTriggerSchedule.parseTimeSpan("2s"));
+        assertThrows(IllegalArgumentException.class, () -> TimerTriggerSchedule.parseTimeSpan("00:61:00"));
+        assertThrows(IllegalArgumentException.class, () -> TimerTriggerSchedule.parseTimeSpan("PT2S"));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package io.harbormaster.local;
+package io.harbormaster.scaleset;
 
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;

@@ -1,7 +1,8 @@
-package io.harbormaster.config;
+package io.harbormaster.capacity;
 
-import io.harbormaster.capacity.CapacityPolicy;
-import io.harbormaster.local.TimerTriggerSchedule;
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.InvalidSettingException;
+import io.harbormaster.config.TimerTriggerSchedule;
 import io.harbormaster.swarm.Resources;
 import java.math.BigDecimal;
 import java.time.Duration;

@@ -1,10 +1,12 @@
-package io.harbormaster.local;
+package io.harbormaster.config;
 
 import com.cronutils.model.definition.CronDefinition;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 
@@ -14,6 +16,9 @@ import java.time.temporal.ChronoUnit;
  * TimeSpan such as {@code 00:05:00} for a fixed interval.
  */
 public final class TimerTriggerSchedule {
+    private static final Pattern TIME_SPAN =
+            Pattern.compile("^(?:(\\d+)\\.)?(\\d{1,2}):(\\d{1,2})(?::(\\d{1,2})(?:\\.(\\d{1,7}))?)?$");
+    private static final Pattern DAYS = Pattern.compile("^\\d+$");
     private static final CronDefinition NCRONTAB = CronDefinitionBuilder.defineCron()
             .withSeconds().withValidRange(0, 59).and()
             .withMinutes().withValidRange(0, 59).and()
@@ -41,7 +46,7 @@ public final class TimerTriggerSchedule {
         if (trimmed.contains(":")) {
             Duration interval;
             try {
-                interval = HostJson.parseTimeSpan(trimmed);
+                interval = parseTimeSpan(trimmed);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("'" + expression + "' is neither NCRONTAB nor a TimeSpan (hh:mm:ss)");
             }
@@ -77,4 +82,30 @@ public final class TimerTriggerSchedule {
     public String toString() {
         return expression;
     }
+
+    /** Parses .NET TimeSpan text such as {@code 00:00:02}, {@code 1.02:00:00} or {@code 00:00:00.500}. */
+    public static Duration parseTimeSpan(String text) {
+        String trimmed = text.trim();
+        if (DAYS.matcher(trimmed).matches()) {
+            return Duration.ofDays(Long.parseLong(trimmed));
+        }
+        Matcher m = TIME_SPAN.matcher(trimmed);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a TimeSpan");
+        }
+        long days = m.group(1) == null ? 0 : Long.parseLong(m.group(1));
+        int hours = Integer.parseInt(m.group(2));
+        int minutes = Integer.parseInt(m.group(3));
+        int seconds = m.group(4) == null ? 0 : Integer.parseInt(m.group(4));
+        if (hours > 23 || minutes > 59 || seconds > 59) {
+            throw new IllegalArgumentException("hours, minutes or seconds out of range");
+        }
+        long nanos = 0;
+        if (m.group(5) != null) {
+            String fraction = (m.group(5) + "000000000").substring(0, 9);
+            nanos = Long.parseLong(fraction);
+        }
+        return Duration.ofDays(days).plusHours(hours).plusMinutes(minutes).plusSeconds(seconds).plusNanos(nanos);
+    }
+
 }

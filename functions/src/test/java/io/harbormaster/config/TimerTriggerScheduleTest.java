@@ -1,11 +1,9 @@
-package io.harbormaster.local;
+package io.harbormaster.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.annotation.Retention;
-import java.lang.annotation.RetentionPolicy;
 import java.time.DayOfWeek;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -82,31 +80,5 @@ class TimerTriggerScheduleTest {
         assertThrows(IllegalArgumentException.class, () -> TimerTriggerSchedule.parse("0 0 0 L * *"));
         assertThrows(IllegalArgumentException.class, () -> TimerTriggerSchedule.parse("00:00:00"));
         assertThrows(IllegalArgumentException.class, () -> TimerTriggerSchedule.parse("every minute"));
-    }
-
-    @Retention(RetentionPolicy.RUNTIME)
-    @interface FutureTimerTrigger {
-        boolean runOnStartup();
-    }
-
-    @FutureTimerTrigger(runOnStartup = true)
-    private static final class RunsOnStartup {
-    }
-
-    @FutureTimerTrigger(runOnStartup = false)
-    private static final class DoesNotRunOnStartup {
-    }
-
-    @Test
-    void runOnStartupIsReadWhenTheAnnotationHasIt() {
-        assertTrue(TimerTriggerScheduler.runOnStartup(RunsOnStartup.class.getAnnotation(FutureTimerTrigger.class)));
-        assertEquals(false,
-                TimerTriggerScheduler.runOnStartup(DoesNotRunOnStartup.class.getAnnotation(FutureTimerTrigger.class)));
-        // Library 3.2.3's @TimerTrigger, like any annotation without the element, means "no".
-        assertEquals(false, TimerTriggerScheduler.runOnStartup(RetentionHolder.class.getAnnotation(Retention.class)));
-    }
-
-    @Retention(RetentionPolicy.RUNTIME)
-    private @interface RetentionHolder {
     }
 }

@@ -1,10 +1,11 @@
-package io.harbormaster.config;
+package io.harbormaster.capacity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.harbormaster.capacity.CapacityPolicy;
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.swarm.Resources;
 import java.time.Duration;
 import java.util.HashMap;

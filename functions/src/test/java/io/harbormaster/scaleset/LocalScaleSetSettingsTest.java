@@ -1,4 +1,4 @@
-package io.harbormaster.local;
+package io.harbormaster.scaleset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
