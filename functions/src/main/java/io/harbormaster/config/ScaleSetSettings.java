@@ -2,8 +2,8 @@ package io.harbormaster.config;
 
 import java.util.regex.Pattern;
 
-/** Which VM scale set holds the agents: its subscription, resource group and name in Azure Resource Manager. */
-public record ScaleSetSettings(String subscriptionId, String resourceGroup, String scaleSetName) {
+/** Which VM scale set holds the agents: its subscription, resource group and name, and the Resource Manager that has it. */
+public record ScaleSetSettings(String subscriptionId, String resourceGroup, String scaleSetName, AzureCloud cloud) {
     public static final String SUBSCRIPTION_ID = "HARBORMASTER_SUBSCRIPTION_ID";
     public static final String RESOURCE_GROUP = "HARBORMASTER_RESOURCE_GROUP";
     public static final String SCALE_SET_NAME = "HARBORMASTER_SCALE_SET_NAME";
@@ -20,7 +20,8 @@ public record ScaleSetSettings(String subscriptionId, String resourceGroup, Stri
                 matching(settings, RESOURCE_GROUP, RESOURCE_GROUP_NAME,
                         "a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'"),
                 matching(settings, SCALE_SET_NAME, SCALE_SET_NAME_RULE,
-                        "a VM scale set name: 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit"));
+                        "a VM scale set name: 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit"),
+                AzureCloud.from(settings));
     }
 
     private static String matching(AppSettings settings, String name, Pattern rule, String expectation) {

@@ -33,6 +33,7 @@ import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstance
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMProtectionPolicy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.config.AzureCloud;
 import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.scaleset.ScaleSetInstance.PowerState;
 import io.harbormaster.scaleset.ScaleSetModel.OrchestrationMode;
@@ -89,12 +90,15 @@ public final class AzureScaleSet implements ScaleSet {
         this.policy = policy;
     }
 
-    /** Production: Azure's public cloud, DefaultAzureCredential (the function app's managed identity in Azure). */
+    /**
+     * Production: the cloud the settings name (Azure's public cloud unless told otherwise), DefaultAzureCredential (the
+     * function app's managed identity in Azure; the emulator's identity endpoint locally).
+     */
     public static AzureScaleSet connect(ScaleSetSettings settings) {
         ArmCallPolicy policy = ArmCallPolicy.defaults();
         HttpClient http = jdkHttpClient(java.net.http.HttpClient.newBuilder(), policy);
         TokenCredential credential = new DefaultAzureCredentialBuilder().httpClient(http).build();
-        return connect(settings, URI.create(AzureEnvironment.AZURE.getResourceManagerEndpoint()), credential, http, policy);
+        return connect(settings, settings.cloud().resourceManagerEndpoint(), credential, http, policy);
     }
 
     /**
@@ -104,7 +108,7 @@ public final class AzureScaleSet implements ScaleSet {
     public static AzureScaleSet connect(
             ScaleSetSettings settings, URI resourceManagerEndpoint, TokenCredential credential, HttpClient httpClient,
             ArmCallPolicy policy) {
-        Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
+        Map<String, String> endpoints = new HashMap<>(environment(settings.cloud()).getEndpoints());
         endpoints.put("resourceManagerEndpointUrl", resourceManagerEndpoint.toString());
         AzureProfile profile = new AzureProfile(null, settings.subscriptionId(), new AzureEnvironment(endpoints));
         ComputeManager manager = ComputeManager.configure()
@@ -114,6 +118,15 @@ public final class AzureScaleSet implements ScaleSet {
                 .withLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
                 .authenticate(credential, profile);
         return new AzureScaleSet(manager.serviceClient(), settings, policy);
+    }
+
+    /** A sovereign cloud's other endpoints (the token audience among them); a URL takes the public cloud's. */
+    private static AzureEnvironment environment(AzureCloud cloud) {
+        return switch (cloud.name()) {
+            case "AzureUSGovernment" -> AzureEnvironment.AZURE_US_GOVERNMENT;
+            case "AzureChinaCloud" -> AzureEnvironment.AZURE_CHINA;
+            default -> AzureEnvironment.AZURE;
+        };
     }
 
     /** The JDK HttpClient with the policy's timeouts; {@code base} may carry an SSLContext or an executor. */

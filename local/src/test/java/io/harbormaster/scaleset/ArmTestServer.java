@@ -62,7 +62,8 @@ public final class ArmTestServer implements AutoCloseable {
     /** A credential that always hands out {@link #TOKEN}, valid for an hour. */
     static final TokenCredential FIXED_TOKEN =
             request -> Mono.just(new AccessToken(TOKEN, OffsetDateTime.now().plusHours(1)));
-    static final ScaleSetSettings TARGET = new ScaleSetSettings(SUBSCRIPTION, RESOURCE_GROUP, SCALE_SET);
+    static final ScaleSetSettings TARGET = new ScaleSetSettings(SUBSCRIPTION, RESOURCE_GROUP, SCALE_SET,
+            new io.harbormaster.config.AzureCloud("AzureCloud", URI.create("https://management.azure.com/"), true));
     /** Production's shape with test-sized waits: three retries, 10-100 ms backoff, 20 ms polls. */
     public static final ArmCallPolicy FAST_POLICY = new ArmCallPolicy(
             3, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(5),
