@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs Harbormaster's embedded local host (io.harbormaster.local.LocalHost) in the foreground against
-# the real local services. Arguments go to LocalHost. Ctrl-C stops the host, then the services that
-# this run started.
+# Runs Harbormaster locally: the embedded Functions host (io.harbormaster.local.LocalHost) with the production
+# AzureScaleSet, against the Azure emulator (io.harbormaster.emulator.AzureEmulator: ARM, managed identity, IMDS),
+# whose scale set instances are dockerd nodes booted by cloud-init/agent.yml. Arguments go to LocalHost.
+# Ctrl-C stops the host, then the emulator (its nodes go with it), then the services this run started.
 set -euo pipefail
 # shellcheck source=lib/services.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib/services.sh"
 
+t0=$(hm__now_ms)
 hm_install_prereqs
 hm_stop_on_exit
 hm_services_up
@@ -24,107 +26,98 @@ cd "$HM_ROOT"
 echo "[dev] building (mvn -B -q -DskipTests package)" >&2
 mvn -B -q -DskipTests -pl local -am package dependency:build-classpath \
     -Dmdep.outputFile="$HM_DEV/classpath" -Dmdep.includeScope=runtime
-
-if [[ ! -f local/target/classes/io/harbormaster/local/LocalHost.class ]]; then
-    echo "[dev] ERROR: io.harbormaster.local.LocalHost is not in local/target/classes (not written yet?)" >&2
-    exit 1
-fi
+classpath="local/target/classes:$(cat "$HM_DEV/classpath")"
 
 port=${HARBORMASTER_LOCAL_PORT:-7071}
-workers=${HARBORMASTER_DEV_WORKERS:-2}
-# The worker nodes are the local scale set's instances: hm-dev-<instance id>, with the scale set's state file
-# (capacity, next id) beside their folders, so the host can grow and shrink the swarm it started with.
-worker_prefix=hm-dev
-nodes_script="$HM_ROOT/scripts/lib/worker-nodes.sh"
-nodes_dir=${HM_NODES_DIR:-$HM_DEV/nodes}
-scale_set_state="$nodes_dir/$worker_prefix.scale-set"
-join_url="http://$HM_BRIDGE_ADDR:$port"
+emulator_dir="$HM_DEV/emulator"
+app_env="$emulator_dir/app.env"
+# The app and the emulator read the same three names, so the scale set's id is a real ARM id.
+export HARBORMASTER_SUBSCRIPTION_ID=${HARBORMASTER_SUBSCRIPTION_ID:-00000000-0000-0000-0000-000000000000}
+export HARBORMASTER_RESOURCE_GROUP=${HARBORMASTER_RESOURCE_GROUP:-harbormaster-cluster-rg}
+export HARBORMASTER_SCALE_SET_NAME=${HARBORMASTER_SCALE_SET_NAME:-harbormaster-agents}
 
-stop_dev_workers() {
-    # Stopped workers go down; removing them keeps the manager's node list clean for the next run.
-    local ids
-    ids=$(hm_docker node ls --filter "name=$worker_prefix-" -q 2>/dev/null || true)
-    bash "$nodes_script" stop-all "$worker_prefix-" >&2 || true
-    if [[ -n $ids ]]; then
-        # shellcheck disable=SC2086
-        hm_docker node rm --force $ids >/dev/null 2>&1 || true
-    fi
-    rm -f "$scale_set_state" "$scale_set_state.lock"
+pids=()
+stop_all() {
+    local pid
+    # Newest first: the host, then the emulator, which stops and removes its nodes.
+    for (( i = ${#pids[@]} - 1; i >= 0; i-- )); do
+        pid=${pids[i]}
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
 }
+trap 'stop_all; exit 130' INT TERM
 
-# Leftovers of a run that was killed would otherwise count as instances of this one.
-stop_dev_workers 2>/dev/null
-
-scale_set_env=()
-if [[ -n ${HARBORMASTER_SCALE_SET_NAME:-} ]]; then
-    echo "[dev] HARBORMASTER_SCALE_SET_NAME is set: the host scales that Azure scale set, not the local nodes" >&2
-else
-    # Written before the nodes start, as a scale-out records its capacity before its VMs exist; ids 1..workers
-    # are taken, so anything the host starts later continues after them.
-    mkdir -p "$nodes_dir"
-    printf 'capacity=%s\nnext=%s\nid=%s\nversion=1\n' "$workers" "$(( workers + 1 ))" "$(openssl rand -hex 4)" \
-        >"$scale_set_state"
-    scale_set_env=(
-        HARBORMASTER_LOCAL_SCALE_SET="$nodes_script"
-        HARBORMASTER_LOCAL_SCALE_SET_JOIN_URL="$join_url"
-        HARBORMASTER_LOCAL_SCALE_SET_KEY_FILE="$key_file"
-        HARBORMASTER_LOCAL_SCALE_SET_PREFIX="$worker_prefix"
-    )
-fi
-
-rc=0
+mkdir -p "$emulator_dir"
+rm -f "$app_env"
 # HARBORMASTER_JAVA_OPTS is split into words on purpose (several -D/-X options).
-# nodelay: the JDK HttpServer otherwise stalls ~40 ms per response on loopback (Nagle meeting
-# delayed ACKs; shared/notes/http-on-loopback.md).
+# nodelay: the JDK HttpServer otherwise stalls ~40 ms per response on loopback (shared/notes/http-on-loopback.md).
+# shellcheck disable=SC2086
+HARBORMASTER_EMULATOR_DIR="$emulator_dir" \
+HARBORMASTER_EMULATOR_CAPACITY=${HARBORMASTER_DEV_WORKERS:-2} \
+HARBORMASTER_EMULATOR_FUNCTION_URL="http://$HM_BRIDGE_ADDR:$port" \
+HARBORMASTER_EMULATOR_FUNCTION_KEY_FILE="$key_file" \
+HARBORMASTER_EMULATOR_CLOUD_CONFIG="$HM_ROOT/cloud-init/agent.yml" \
+    java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} -cp "$classpath" \
+    io.harbormaster.emulator.AzureEmulator >>"$HM_LOGS/emulator.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 1 300); do
+    [[ -s $app_env ]] && break
+    kill -0 "${pids[0]}" 2>/dev/null || { tail -n 30 "$HM_LOGS/emulator.log" >&2; echo "[dev] the emulator exited" >&2; exit 1; }
+    sleep 0.1
+done
+[[ -s $app_env ]] || { echo "[dev] the emulator did not start within 30 s ($HM_LOGS/emulator.log)" >&2; exit 1; }
+# IDENTITY_ENDPOINT, IDENTITY_HEADER, HARBORMASTER_AZURE_CLOUD and the trust store of the emulator's CA.
+# shellcheck source=/dev/null
+source "$app_env"
+
 # The key is assigned before env, never one of its arguments: command lines are visible to every user.
 # shellcheck disable=SC2086
 HARBORMASTER_LOCAL_FUNCTION_KEY=$(cat "$key_file") \
 HARBORMASTER_LOCAL_PORT=$port \
 HARBORMASTER_CAPACITY_SCHEDULE=${HARBORMASTER_CAPACITY_SCHEDULE:-*/30 * * * * *} \
-    env "${scale_set_env[@]}" java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} \
-    -cp "local/target/classes:$(cat "$HM_DEV/classpath")" io.harbormaster.local.LocalHost "$@" &
-host_pid=$!
-trap 'kill "$host_pid" 2>/dev/null || true; stop_dev_workers' INT TERM
+    java -Dsun.net.httpserver.nodelay=true $HARBORMASTER_EMULATOR_TRUST_OPTS ${HARBORMASTER_JAVA_OPTS:-} \
+    -cp "$classpath" io.harbormaster.local.LocalHost "$@" &
+pids+=("$!")
 
-for _ in $(seq 1 300); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-    kill -0 "$host_pid" 2>/dev/null || break
-    sleep 0.2
-done
-
-if (( workers > 0 )) && kill -0 "$host_pid" 2>/dev/null; then
-    echo "[dev] starting $workers worker node(s) that join through $join_url/api/join/worker" >&2
-    for i in $(seq 1 "$workers"); do
-        bash "$nodes_script" start "$worker_prefix-$i" "$join_url" "$key_file" >/dev/null \
-            || echo "[dev] worker $worker_prefix-$i did not start (the reason is above)" >&2
+workers=${HARBORMASTER_DEV_WORKERS:-2}
+if (( workers > 0 )); then
+    echo "[dev] waiting for the scale set's $workers instance(s) to boot and join through /api/join/worker" >&2
+    for _ in $(seq 1 600); do
+        ready=$(hm_docker node ls --filter role=worker --format '{{.Status}}' 2>/dev/null | grep -c '^Ready$' || true)
+        (( ready >= workers )) && break
+        kill -0 "${pids[1]}" 2>/dev/null || break
+        sleep 0.2
     done
+    echo "[dev] ${ready:-0} of $workers agent(s) Ready, $(( $(hm__now_ms) - t0 )) ms after dev.sh started" >&2
 fi
 
+scale_set_id="/subscriptions/$HARBORMASTER_SUBSCRIPTION_ID/resourceGroups/$HARBORMASTER_RESOURCE_GROUP/providers/Microsoft.Compute/virtualMachineScaleSets/$HARBORMASTER_SCALE_SET_NAME"
 cat >&2 <<INFO
 
 [dev] Harbormaster local host on http://localhost:$port  (Ctrl-C to stop)
+  the emulator: ARM ${HARBORMASTER_AZURE_CLOUD}, IMDS http://$HM_BRIDGE_ADDR:${HARBORMASTER_EMULATOR_IMDS_PORT:-7445},
+  its controls http://127.0.0.1:${HARBORMASTER_EMULATOR_CONTROL_PORT:-7446}/ (faults, scheduled events); log $HM_LOGS/emulator.log
   without the key (expect 401):
     curl -i http://localhost:$port/api/join/worker
   with the function key:
     KEY=\$(cat $key_file)
-    curl -s -H "x-functions-key: \$KEY" http://localhost:$port/api/join/worker
-  the swarm ($workers worker node(s) named $worker_prefix-N, instance N of the local scale set; HARBORMASTER_DEV_WORKERS
-  changes how many):
+    curl -s -H "x-functions-key: \$KEY" http://localhost:$port/api/status
+  the swarm (the scale set's instances join as agents; HARBORMASTER_DEV_WORKERS changes how many):
     docker -H $HARBORMASTER_DOCKER_HOSTS node ls
-  a drain: a service, then drain a worker and watch its tasks move and the node go
+  a service, then a scale-in drain: the drain deletes the instance, Azure's Terminate event reaches the agent, whose
+  watcher approves it once the node is drained
     docker -H $HARBORMASTER_DOCKER_HOSTS service create --detach --name web --replicas 4 --no-resolve-image \\
         --constraint node.role==worker harbormaster/busybox:local sh -c 'trap "exit 0" TERM; sleep 1000000 & wait'
-    curl -s -X POST -H "x-functions-key: \$KEY" -d '{"reason":"manual"}' http://localhost:$port/api/drain/$worker_prefix-1
-    curl -s -H "x-functions-key: \$KEY" http://localhost:$port/api/drain/$worker_prefix-1
-    docker -H $HARBORMASTER_DOCKER_HOSTS service ps web
-  once it is drained, the node leaves as an agent would, and the drain removes it:
-    docker -H unix://$nodes_dir/$worker_prefix-1/docker.sock swarm leave
-  or a scale-in: the drain deletes the instance (the node stops and goes down) and then removes the node
     curl -s -X POST -H "x-functions-key: \$KEY" -d '{"reason":"scale-in","deleteInstance":true}' \\
-        http://localhost:$port/api/drain/$worker_prefix-2
+        http://localhost:$port/api/drain/<agent hostname>
+  an autoscale notification exactly as Azure Monitor sends it (202, and a capacity check runs):
+    curl -s -X POST -H "x-functions-key: \$KEY" -H 'Content-Type: application/json' http://localhost:$port/api/autoscale \\
+        -d '{"version":"1.0","status":"Activated","operation":"Scale Out","context":{"resourceId":"$scale_set_id","oldCapacity":"2","newCapacity":"3","resourceType":"microsoft.compute/virtualmachinescalesets"}}'
 
 INFO
 
-wait "$host_pid" || rc=$?
-stop_dev_workers
+rc=0
+wait "${pids[1]}" || rc=$?
+stop_all
 exit "$rc"

@@ -198,7 +198,7 @@ public final class AzureScaleSet implements ScaleSet {
         try {
             awaitOperation(action, beginDelete(ids));
         } catch (HttpResponseException e) {
-            if (status(e) != 404) {
+            if (!namesAnInstanceThatIsGone(e)) {
                 throw failure(action, e);
             }
             // ARM refuses the whole request when one id is unknown; the ones still there are deleted in a second request.
@@ -389,6 +389,20 @@ public final class AzureScaleSet implements ScaleSet {
         boolean retryable = code == null || !PERMANENT_OPERATION_ERRORS.contains(code);
         return new ScaleSetException("Failed to " + action + ": the operation ended " + last.getStatus()
                 + (code == null ? "" : " " + code) + (message == null ? "" : ": " + message), retryable, code, null);
+    }
+
+    /**
+     * ARM answers 400 InvalidParameter, targeting instanceIds, for an id that is not an active instance (public reports:
+     * Azure/azure-cli#25476, microsoft/onefuzz#2547); 404 is kept for a scale set that answers as a missing resource.
+     */
+    private static boolean namesAnInstanceThatIsGone(HttpResponseException e) {
+        if (status(e) == 404) {
+            return true;
+        }
+        return status(e) == 400 && managementError(e)
+                .filter(error -> "InvalidParameter".equalsIgnoreCase(error.getCode()))
+                .filter(error -> error.getTarget() == null || "instanceIds".equalsIgnoreCase(error.getTarget()))
+                .isPresent();
     }
 
     private static Optional<ManagementError> managementError(HttpResponseException e) {

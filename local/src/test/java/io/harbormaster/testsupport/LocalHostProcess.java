@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,12 +41,21 @@ public final class LocalHostProcess implements AutoCloseable {
 
     /** Starts the host on {@code port}, for settings that must name the port before the host starts. */
     public static LocalHostProcess start(Map<String, String> settings, int port) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "io.harbormaster.local.LocalHost"));
+        return start(settings, port, List.of());
+    }
+
+    /** The same, with JVM options: the emulator's trust store, as scripts/dev.sh passes it. */
+    public static LocalHostProcess start(Map<String, String> settings, int port, List<String> jvmOptions)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.harbormaster.local.LocalHost"));
+        ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
-        env.keySet().removeIf(name -> name.startsWith("HARBORMASTER_") || name.equals("AzureWebJobsStorage"));
+        // Only what the test names reaches the host: above all no identity endpoint, cloud or scale set of the runner's.
+        env.keySet().removeIf(name -> name.startsWith("HARBORMASTER_") || name.equals("AzureWebJobsStorage")
+                || name.startsWith("IDENTITY_") || name.startsWith("MSI_") || name.startsWith("AZURE_"));
         // The timer binding reads its schedule from this setting, as in Azure, where the template always sets it.
         env.put("HARBORMASTER_CAPACITY_SCHEDULE", "*/30 * * * * *");
         env.putAll(settings);

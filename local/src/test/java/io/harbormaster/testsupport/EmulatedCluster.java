@@ -1,0 +1,192 @@
+package io.harbormaster.testsupport;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.emulator.AzureEmulator;
+import io.harbormaster.emulator.EmulatorSettings;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * The Azure emulator in this JVM and the local host in a child JVM against it, as scripts/dev.sh runs them: the host's
+ * production AzureScaleSet scales the emulated scale set, whose instances are dockerd nodes booted by
+ * cloud-init/agent.yml that join through the host's join function.
+ */
+public final class EmulatedCluster implements AutoCloseable {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final String key = "emulated-it-" + UUID.randomUUID();
+    private final String prefix;
+    private final Path directory;
+    private final DockerCli manager = DockerCli.forLocalManager();
+    private AzureEmulator emulator;
+    private LocalHostProcess host;
+
+    private EmulatedCluster(String prefix, Path directory) {
+        this.prefix = prefix;
+        this.directory = directory;
+    }
+
+    /**
+     * Starts both. {@code emulatorSettings} and {@code hostSettings} add to (or replace) the defaults: one instance,
+     * a 10 s terminate notice, a check every 5 s.
+     */
+    public static EmulatedCluster start(Map<String, String> emulatorSettings, Map<String, String> hostSettings)
+            throws Exception {
+        LocalServices.require(isRoot(), "the emulator's instances are dockerd nodes in namespaces, which need root");
+        // A computer name prefix of its own (at most 9 characters), so that leftovers of other runs never count.
+        StringBuilder prefix = new StringBuilder("it");
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 5; i++) {
+            prefix.append((char) ('a' + random.nextInt(26)));
+        }
+        EmulatedCluster cluster = new EmulatedCluster(prefix.toString(), Files.createTempDirectory("hm-emulated-"));
+        try {
+            cluster.startBoth(emulatorSettings, hostSettings);
+            return cluster;
+        } catch (Exception | Error e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    private void startBoth(Map<String, String> emulatorSettings, Map<String, String> hostSettings) throws Exception {
+        Path keyFile = Files.writeString(directory.resolve("function-key"), key + "\n");
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
+        int hostPort = LocalHostProcess.freePort();
+        Map<String, String> target = Map.of(
+                "HARBORMASTER_SUBSCRIPTION_ID", UUID.randomUUID().toString(),
+                "HARBORMASTER_RESOURCE_GROUP", "harbormaster-it-rg",
+                "HARBORMASTER_SCALE_SET_NAME", "agents-" + prefix);
+        Map<String, String> emulatorValues = new HashMap<>(target);
+        emulatorValues.put(EmulatorSettings.DIR, directory.resolve("emulator").toString());
+        emulatorValues.put(EmulatorSettings.COMPUTER_NAME_PREFIX, prefix);
+        emulatorValues.put(EmulatorSettings.ARM_PORT, Integer.toString(LocalHostProcess.freePort()));
+        emulatorValues.put(EmulatorSettings.IDENTITY_PORT, Integer.toString(LocalHostProcess.freePort()));
+        emulatorValues.put(EmulatorSettings.IMDS_PORT, Integer.toString(LocalHostProcess.freePort()));
+        emulatorValues.put(EmulatorSettings.CONTROL_PORT, Integer.toString(LocalHostProcess.freePort()));
+        emulatorValues.put(EmulatorSettings.CAPACITY, "1");
+        emulatorValues.put(EmulatorSettings.TERMINATE_NOTICE, "10s");
+        emulatorValues.put(EmulatorSettings.FUNCTION_URL, "http://" + SwarmWorkers.BRIDGE_ADDRESS + ":" + hostPort);
+        emulatorValues.put(EmulatorSettings.FUNCTION_KEY_FILE, keyFile.toString());
+        emulatorValues.put(EmulatorSettings.CLOUD_CONFIG, SwarmWorkers.script().getParent().getParent().getParent()
+                .resolve("cloud-init/agent.yml").toString());
+        emulatorValues.putAll(emulatorSettings);
+        emulator = AzureEmulator.start(EmulatorSettings.from(new AppSettings(emulatorValues)));
+
+        Map<String, String> hostValues = new HashMap<>(target);
+        hostValues.putAll(emulator.appEnvironment());
+        hostValues.putAll(Map.of(
+                "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", key,
+                "AzureWebJobsStorage", LocalServices.storageConnectionString(),
+                "HARBORMASTER_CAPACITY_SCHEDULE", "*/5 * * * * *",
+                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s"));
+        hostValues.putAll(hostSettings);
+        host = LocalHostProcess.start(hostValues, hostPort, emulator.appJvmOptions()).awaitReady(Duration.ofSeconds(60));
+    }
+
+    private static boolean isRoot() {
+        try {
+            return "0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes()).trim());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public AzureEmulator emulator() {
+        return emulator;
+    }
+
+    public LocalHostProcess host() {
+        return host;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** The computer name prefix of this cluster's instances, also their swarm hostnames' prefix. */
+    public String prefix() {
+        return prefix;
+    }
+
+    public DockerCli manager() {
+        return manager;
+    }
+
+    /** Hostname to status ("ready", "down") of this cluster's agents, as the manager lists them. */
+    public Map<String, String> nodes() {
+        return manager.run("node", "ls", "--format", "{{.Hostname}} {{.Status}}").lines()
+                .filter(line -> line.startsWith(prefix))
+                .collect(Collectors.toMap(line -> line.split(" ")[0], line -> line.split(" ")[1].toLowerCase(),
+                        (a, b) -> "ready".equals(a) ? a : b));
+    }
+
+    /** Waits until {@code done} holds for what {@code read} returns; fails with the host's last output. */
+    public <T> T await(String what, Supplier<T> read, Predicate<T> done, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        T value = read.get();
+        while (!done.test(value)) {
+            if (System.nanoTime() > deadline) {
+                String output = host.output();
+                throw new AssertionError(what + " not reached within " + timeout + ": " + value + "\nhost output:\n"
+                        + output.substring(Math.max(0, output.length() - 8000)));
+            }
+            Thread.sleep(250);
+            value = read.get();
+        }
+        return value;
+    }
+
+    /** A request to the host with the function key. */
+    public HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return HTTP.send(request.header("x-functions-key", key).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (host != null) {
+                host.close();
+            }
+        } finally {
+            try {
+                if (emulator != null) {
+                    emulator.close();
+                }
+            } finally {
+                removeOurNodes();
+                if (host != null) {
+                    assertFalse(host.output().contains(key), "the function key reached the host's logs");
+                    assertFalse(host.output().contains("SWMTKN-"), "a join token reached the host's logs");
+                }
+            }
+        }
+    }
+
+    private void removeOurNodes() {
+        try {
+            for (String line : manager.run("node", "ls", "--format", "{{.ID}} {{.Hostname}}").lines().toList()) {
+                if (line.split(" ")[1].startsWith(prefix)) {
+                    manager.run("node", "rm", "--force", line.split(" ")[0]);
+                }
+            }
+        } catch (RuntimeException e) {
+            // the manager is the suite's; a node left here is listed by the next run's clean-up
+        }
+    }
+}
