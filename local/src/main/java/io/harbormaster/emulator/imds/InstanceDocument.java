@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -56,11 +57,13 @@ final class InstanceDocument {
         compute.put("resourceId", vm.resourceId());
         compute.put("sku", "");
         compute.put("subscriptionId", vm.subscriptionId());
-        compute.put("tags", vm.tags().entrySet().stream()
+        // Sorted by name, as Learn's sample ("baz:bash;foo:bar") is, so the answer does not depend on the Map's order.
+        Map<String, String> tags = new TreeMap<>(vm.tags());
+        compute.put("tags", tags.entrySet().stream()
                 .map(tag -> tag.getKey() + ":" + tag.getValue())
                 .collect(Collectors.joining(";")));
         ArrayNode tagsList = NODES.arrayNode();
-        for (Map.Entry<String, String> tag : vm.tags().entrySet()) {
+        for (Map.Entry<String, String> tag : tags.entrySet()) {
             tagsList.add(NODES.objectNode().put("name", tag.getKey()).put("value", tag.getValue()));
         }
         compute.set("tagsList", tagsList);

@@ -97,7 +97,6 @@ public final class EmulatorAuthority {
                         new GeneralName(GeneralName.iPAddress, "::1")),
                 intermediate, intermediateKeys.getPrivate());
 
-        writeKey(folder.resolve(ROOT + ".key"), rootKeys.getPrivate());
         writeKey(folder.resolve(INTERMEDIATE + ".key"), intermediateKeys.getPrivate());
         writeKey(folder.resolve(IMDS_SIGNING + ".key"), signingKeys.getPrivate());
         writeKey(folder.resolve(TLS_SERVER + ".key"), tlsKeys.getPrivate());
@@ -111,6 +110,8 @@ public final class EmulatorAuthority {
         try (OutputStream out = Files.newOutputStream(folder.resolve(TRUST_STORE))) {
             trust.store(out, TRUST_STORE_PASSWORD.toCharArray());
         }
+        // Written last: its presence is what loadOrCreate takes for a complete authority.
+        writeKey(folder.resolve(ROOT + ".key"), rootKeys.getPrivate());
         return new EmulatorAuthority(folder, root,
                 new SigningIdentity(intermediateKeys.getPrivate(), List.of(intermediate)),
                 new SigningIdentity(signingKeys.getPrivate(), List.of(signing, intermediate)),

@@ -18,7 +18,7 @@ final class FakeImdsBackend implements ImdsBackend {
         return new VmMetadata(name, "hm" + vmId.substring(0, 4), vmId, "11111111-2222-3333-4444-555555555555", "rg-harbormaster",
                 "westeurope", "ss", "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/rg-harbormaster"
                         + "/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/" + name.substring(name.indexOf('_') + 1),
-                "Standard_B2s", "2", "Spot", "Delete", new java.util.LinkedHashMap<>(Map.of("role", "worker")));
+                "Standard_B2s", "2", "Spot", "Delete", Map.of("role", "worker", "pool", "spot"));
     }
 
     FakeImdsBackend add(String address, VmMetadata vm) throws java.net.UnknownHostException {

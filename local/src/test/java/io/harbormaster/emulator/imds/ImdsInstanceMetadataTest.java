@@ -42,8 +42,8 @@ class ImdsInstanceMetadataTest {
         assertEquals("Spot", compute.path("priority").asText());
         assertEquals("Delete", compute.path("evictionPolicy").asText());
         assertEquals("Linux", compute.path("osType").asText());
-        assertEquals("role:worker", compute.path("tags").asText());
-        assertEquals("worker", compute.path("tagsList").path(0).path("value").asText());
+        assertEquals("pool:spot;role:worker", compute.path("tags").asText());
+        assertEquals("spot", compute.path("tagsList").path(0).path("value").asText());
         assertEquals("", compute.path("offer").asText(), "inapplicable values are empty strings");
         assertEquals("127.0.0.2", JSON.readTree(response.body())
                 .at("/network/interface/0/ipv4/ipAddress/0/privateIpAddress").asText());
@@ -77,7 +77,7 @@ class ImdsInstanceMetadataTest {
         ImdsClient.Response response = imds.as("127.0.0.2").get("/metadata/instance/compute/tagsList?api-version=2021-02-01");
 
         assertEquals(200, response.status());
-        assertEquals("[{\"name\":\"role\",\"value\":\"worker\"}]", response.body());
+        assertEquals("[{\"name\":\"pool\",\"value\":\"spot\"},{\"name\":\"role\",\"value\":\"worker\"}]", response.body());
     }
 
     @Test
