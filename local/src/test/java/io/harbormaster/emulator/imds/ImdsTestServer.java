@@ -36,7 +36,14 @@ final class ImdsTestServer implements AutoCloseable {
         if (authority == null) {
             try {
                 Path folder = Files.createTempDirectory("imds-test-authority");
-                folder.toFile().deleteOnExit();
+                // Test keys are throwaway, but still not left lying in /tmp.
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try (var files = Files.walk(folder)) {
+                        files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+                    } catch (IOException ignored) {
+                        // best effort at exit
+                    }
+                }));
                 authority = EmulatorAuthority.loadOrCreate(folder);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
