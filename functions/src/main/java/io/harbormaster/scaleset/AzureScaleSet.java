@@ -19,7 +19,10 @@ import com.azure.core.util.Context;
 import com.azure.core.util.polling.LongRunningOperationStatus;
 import com.azure.core.util.polling.PollResponse;
 import com.azure.core.util.polling.SyncPoller;
-import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.identity.AzureCliCredentialBuilder;
+import com.azure.identity.ChainedTokenCredentialBuilder;
+import com.azure.identity.EnvironmentCredentialBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
 import com.azure.resourcemanager.compute.fluent.VirtualMachineScaleSetVMsClient;
@@ -89,12 +92,32 @@ public final class AzureScaleSet implements ScaleSet {
         this.policy = policy;
     }
 
-    /** Production: Azure's public cloud, DefaultAzureCredential (the function app's managed identity in Azure). */
+    /** Production: Azure's public cloud, {@link #credential} (the function app's managed identity in Azure). */
     public static AzureScaleSet connect(ScaleSetSettings settings) {
         ArmCallPolicy policy = ArmCallPolicy.defaults();
         HttpClient http = jdkHttpClient(java.net.http.HttpClient.newBuilder(), policy);
-        TokenCredential credential = new DefaultAzureCredentialBuilder().httpClient(http).build();
-        return connect(settings, URI.create(AzureEnvironment.AZURE.getResourceManagerEndpoint()), credential, http, policy);
+        return connect(settings, URI.create(AzureEnvironment.AZURE.getResourceManagerEndpoint()), credential(http), http,
+                policy);
+    }
+
+    /**
+     * DefaultAzureCredential's order without its IDE credentials: a service principal from AZURE_CLIENT_* variables,
+     * the managed identity (user-assigned when AZURE_CLIENT_ID names it, as DefaultAzureCredential reads it), then
+     * {@code az login}. The IntelliJ, VS Code and PowerShell credentials need JNA and the MSAL token-cache extension,
+     * which the function app does not ship; DefaultAzureCredential would reach them whenever the managed identity is
+     * unavailable and fail with NoClassDefFoundError instead of saying that no credential is configured.
+     */
+    public static TokenCredential credential(HttpClient http) {
+        ManagedIdentityCredentialBuilder managedIdentity = new ManagedIdentityCredentialBuilder().httpClient(http);
+        String clientId = System.getenv("AZURE_CLIENT_ID");
+        if (clientId != null && !clientId.isBlank()) {
+            managedIdentity.clientId(clientId);
+        }
+        return new ChainedTokenCredentialBuilder()
+                .addLast(new EnvironmentCredentialBuilder().httpClient(http).build())
+                .addLast(managedIdentity.build())
+                .addLast(new AzureCliCredentialBuilder().build())
+                .build();
     }
 
     /**
