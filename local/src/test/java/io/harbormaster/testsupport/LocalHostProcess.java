@@ -40,9 +40,14 @@ public final class LocalHostProcess implements AutoCloseable {
 
     /** Starts the host on {@code port}, for settings that must name the port before the host starts. */
     public static LocalHostProcess start(Map<String, String> settings, int port) throws IOException {
+        return start(System.getProperty("java.class.path"), settings, port);
+    }
+
+    /** Starts the host with {@code classPath} instead of the test's own, e.g. the staged package's jars. */
+    public static LocalHostProcess start(String classPath, Map<String, String> settings, int port) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", classPath,
                 "io.harbormaster.local.LocalHost"));
         Map<String, String> env = builder.environment();
         env.keySet().removeIf(name -> name.startsWith("HARBORMASTER_") || name.equals("AzureWebJobsStorage"));
