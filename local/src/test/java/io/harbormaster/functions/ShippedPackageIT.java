@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The staged function app (functions/target/azure-functions/harbormaster-functions: its jar and lib/) runs with
- * nothing else but the local host's own classes, reaching the manager over mutual TLS as in Azure, Azurite for blobs
+ * nothing else but the local host's own classes and the Functions core library (the worker's in Azure), reaching the manager over mutual TLS as in Azure, Azurite for blobs
  * and queues, and with the Azure scale set configured. It proves that the artifacts functions/pom.xml leaves out
  * (JNA, jna-platform, commons-compress, msal4j-persistence-extension, azure-resourcemanager-msi) are not needed on
  * these paths: a class that is missing shows as NoClassDefFoundError or ClassNotFoundException.
@@ -72,7 +72,10 @@ class ShippedPackageIT {
         }
     }
 
-    /** The staging folder's jar and lib/*.jar, then local/target/classes: no other jar of the local module. */
+    /**
+     * The staging folder's jar and lib/*.jar, then local/target/classes (no other jar of the local module), and the
+     * Functions core library that the Java worker provides in Azure.
+     */
     private static String stagedClassPath() throws IOException {
         String staging = System.getProperty("harbormaster.staging");
         if (staging == null || staging.isBlank()) {
@@ -104,7 +107,21 @@ class ShippedPackageIT {
         assertTrue(Files.isRegularFile(localClasses.resolve("io/harbormaster/local/LocalHost.class")),
                 "the local host's classes are missing from " + localClasses);
         entries.add(localClasses.toString());
+        // In Azure the Java worker, not the app, provides the Functions core library (the plugin leaves it out of lib/);
+        // the local host plays the worker here, so its copy comes along, as the worker's does in Azure.
+        entries.add(workerProvided(com.microsoft.azure.functions.HttpRequestMessage.class).toString());
         return String.join(File.pathSeparator, entries);
+    }
+
+    private static Path workerProvided(Class<?> type) {
+        try {
+            Path jar = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+            assertTrue(jar.getFileName().toString().startsWith("azure-functions-java-core-library"),
+                    type.getName() + " comes from " + jar + ", not the Functions core library");
+            return jar;
+        } catch (java.net.URISyntaxException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static boolean isJar(Path path) {
@@ -156,6 +173,9 @@ class ShippedPackageIT {
     @Test
     void statusGoesThroughTheScaleSetClientsWithoutAMissingClass() throws Exception {
         HttpResponse<String> response = call("GET", "/api/status", Duration.ofMinutes(4));
+        System.out.println("ShippedPackageIT: /api/status answered " + response.statusCode() + " " + response.body());
+        host.output().lines().filter(line -> line.contains("ScaleSetException"))
+                .forEach(line -> System.out.println("ShippedPackageIT: host logged " + line));
         assertNoMissingClass();
         if (response.statusCode() == 200) {
             assertTrue(JSON.readTree(response.body()).isObject(), response.body());
