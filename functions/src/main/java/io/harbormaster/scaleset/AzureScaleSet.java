@@ -19,7 +19,10 @@ import com.azure.core.util.Context;
 import com.azure.core.util.polling.LongRunningOperationStatus;
 import com.azure.core.util.polling.PollResponse;
 import com.azure.core.util.polling.SyncPoller;
-import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.identity.AzureCliCredentialBuilder;
+import com.azure.identity.ChainedTokenCredentialBuilder;
+import com.azure.identity.EnvironmentCredentialBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
 import com.azure.resourcemanager.compute.fluent.VirtualMachineScaleSetVMsClient;
@@ -91,14 +94,39 @@ public final class AzureScaleSet implements ScaleSet {
     }
 
     /**
-     * Production: the cloud the settings name (Azure's public cloud unless told otherwise), DefaultAzureCredential (the
-     * function app's managed identity in Azure; the emulator's identity endpoint locally).
+     * Production: the cloud the settings name (Azure's public cloud unless told otherwise), with {@link #credential}
+     * (the function app's managed identity in Azure; the emulator's identity endpoint locally).
      */
     public static AzureScaleSet connect(ScaleSetSettings settings) {
         ArmCallPolicy policy = ArmCallPolicy.defaults();
         HttpClient http = jdkHttpClient(java.net.http.HttpClient.newBuilder(), policy);
-        TokenCredential credential = new DefaultAzureCredentialBuilder().httpClient(http).build();
-        return connect(settings, settings.cloud().resourceManagerEndpoint(), credential, http, policy);
+        return connect(settings, settings.cloud().resourceManagerEndpoint(), credential(http), http, policy);
+    }
+
+    /**
+     * DefaultAzureCredential's order without its IDE credentials: a service principal from AZURE_CLIENT_* variables,
+     * the App Service managed identity (user-assigned when AZURE_CLIENT_ID names it), then {@code az login}. The IDE
+     * credentials need JNA and the MSAL token-cache extension, which the function app does not ship. The managed
+     * identity is asked only through the endpoint App Service gives a function app (IDENTITY_ENDPOINT and
+     * IDENTITY_HEADER), never through the Instance Metadata Service: a function app has no use for it, and outside
+     * Azure its link-local address may answer for another machine.
+     */
+    public static TokenCredential credential(HttpClient http) {
+        ChainedTokenCredentialBuilder chain = new ChainedTokenCredentialBuilder()
+                .addLast(new EnvironmentCredentialBuilder().httpClient(http).build());
+        if (present(AzureCloud.IDENTITY_ENDPOINT) && present(AzureCloud.IDENTITY_HEADER)) {
+            ManagedIdentityCredentialBuilder managedIdentity = new ManagedIdentityCredentialBuilder().httpClient(http);
+            if (present("AZURE_CLIENT_ID")) {
+                managedIdentity.clientId(System.getenv("AZURE_CLIENT_ID"));
+            }
+            chain.addLast(managedIdentity.build());
+        }
+        return chain.addLast(new AzureCliCredentialBuilder().build()).build();
+    }
+
+    private static boolean present(String variable) {
+        String value = System.getenv(variable);
+        return value != null && !value.isBlank();
     }
 
     /**

@@ -96,7 +96,8 @@ public final class EmulatedCluster implements AutoCloseable {
                 "HARBORMASTER_CAPACITY_SCHEDULE", "*/5 * * * * *",
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s"));
         hostValues.putAll(hostSettings);
-        host = LocalHostProcess.start(hostValues, hostPort, emulator.appJvmOptions()).awaitReady(Duration.ofSeconds(60));
+        host = LocalHostProcess.start(System.getProperty("java.class.path"), hostValues, hostPort,
+                emulator.appJvmOptions()).awaitReady(Duration.ofSeconds(60));
     }
 
     private static boolean isRoot() {

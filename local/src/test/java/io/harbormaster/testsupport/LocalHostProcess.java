@@ -41,16 +41,19 @@ public final class LocalHostProcess implements AutoCloseable {
 
     /** Starts the host on {@code port}, for settings that must name the port before the host starts. */
     public static LocalHostProcess start(Map<String, String> settings, int port) throws IOException {
-        return start(settings, port, List.of());
+        return start(System.getProperty("java.class.path"), settings, port, List.of());
     }
 
-    /** The same, with JVM options: the emulator's trust store, as scripts/dev.sh passes it. */
-    public static LocalHostProcess start(Map<String, String> settings, int port, List<String> jvmOptions)
-            throws IOException {
+    /**
+     * Starts the host with {@code classPath} (the test's own, or the staged package's jars) and JVM options (the
+     * emulator's trust store, as scripts/dev.sh passes it).
+     */
+    public static LocalHostProcess start(String classPath, Map<String, String> settings, int port,
+            List<String> jvmOptions) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.harbormaster.local.LocalHost"));
+        command.addAll(List.of("-cp", classPath, "io.harbormaster.local.LocalHost"));
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         // Only what the test names reaches the host: above all no identity endpoint, cloud or scale set of the runner's.
