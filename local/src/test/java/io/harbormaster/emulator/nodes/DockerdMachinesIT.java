@@ -145,6 +145,7 @@ class DockerdMachinesIT {
         System.out.printf("[DockerdMachinesIT] shutdown (drain, leave, dockerd stop): %d ms%n", ms(s0, shutDown));
         assertFalse(machines.running(VM));
         String drainLog = unitLog("harbormaster-drain-on-shutdown");
+        System.out.println("[DockerdMachinesIT] drain-on-shutdown log:\n" + drainLog);
         assertTrue(drainLog.contains("drain of " + COMPUTER + " requested"), drainLog);
         assertTrue(drainLog.contains("left the swarm"), drainLog);
         // The manager notices that a node left at its next heartbeat check.
@@ -155,7 +156,7 @@ class DockerdMachinesIT {
         long b0 = System.nanoTime();
         machines.boot(spec);
         long rebooted = System.nanoTime();
-        String secondId = awaitReadyWorker(address);
+        String secondId = awaitReadyWorker(address, nodeId);
         long readyAgain = System.nanoTime();
         System.out.printf("[DockerdMachinesIT] second boot: dockerd answering %d ms, Ready worker %d ms%n",
                 ms(b0, rebooted), ms(b0, readyAgain));
@@ -165,6 +166,22 @@ class DockerdMachinesIT {
         assertEquals(2, Files.readString(machines.stateDirectory(VM).resolve("dockerd.log")).lines()
                 .filter(line -> line.startsWith("=== ") && line.contains(" booting ")).count(), "two boots of one disk");
 
+        // A power cut: every process of the node ends at once, the disk and the address stay.
+        Set<Long> killed = processesOf(Long.parseLong(Files.readString(machines.stateDirectory(VM).resolve("pid")).strip()));
+        long k0 = System.nanoTime();
+        machines.kill(VM);
+        System.out.printf("[DockerdMachinesIT] kill: %d ms%n", ms(k0, System.nanoTime()));
+        assertFalse(machines.running(VM));
+        assertTrue(machines.units(VM).isEmpty());
+        assertTrue(killed.stream().noneMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)));
+        assertTrue(Files.isDirectory(machines.stateDirectory(VM)));
+        assertEquals(address, machines.address(VM).orElseThrow().getHostAddress());
+
+        long c0 = System.nanoTime();
+        machines.boot(spec);
+        // The join script finds the stale swarm state of the power cut, leaves it and joins as a new node.
+        awaitReadyWorker(address, nodeId, secondId);
+        System.out.printf("[DockerdMachinesIT] boot after a power cut: Ready worker %d ms%n", ms(c0, System.nanoTime()));
         Set<Long> processes = processesOf(Long.parseLong(Files.readString(machines.stateDirectory(VM).resolve("pid")).strip()));
         String netns = Files.readString(machines.stateDirectory(VM).resolve("netns")).strip();
         String veth = Files.readString(machines.stateDirectory(VM).resolve("veth")).strip();
@@ -194,13 +211,14 @@ class DockerdMachinesIT {
                 .replace("__HARBORMASTER_IDENTITY_CLIENT_ID__", "00000000-0000-0000-0000-000000000000");
     }
 
-    /** Waits for a Ready worker named COMPUTER at {@code address} in the manager's node list; returns its id. */
-    private static String awaitReadyWorker(String address) throws InterruptedException {
+    /** Waits for a Ready worker named COMPUTER at {@code address}, none of {@code formerIds}; returns its id. */
+    private static String awaitReadyWorker(String address, String... formerIds) throws InterruptedException {
         String[] id = new String[1];
         await(COMPUTER + " a Ready worker", Duration.ofSeconds(120), () -> {
             for (String line : manager.run("node", "ls", "--format", "{{.ID}} {{.Hostname}}").lines().toList()) {
                 String[] fields = line.split(" ");
-                if (fields[1].equals(COMPUTER) && manager.run("node", "inspect", fields[0], "--format",
+                if (fields[1].equals(COMPUTER) && !List.of(formerIds).contains(fields[0])
+                        && manager.run("node", "inspect", fields[0], "--format",
                         "{{.Status.State}} {{.Spec.Role}} {{.Status.Addr}}").equals("ready worker " + address)) {
                     id[0] = fields[0];
                     return true;
