@@ -24,7 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -137,6 +136,15 @@ class DockerdMachinesIT {
         await("the watcher polling IMDS", Duration.ofSeconds(30), () -> namesServed.get() > 0 && documentsServed.get() > 1,
                 DockerdMachinesIT::unitLogs);
         assertTrue(unitLog("harbormaster-terminate-watcher").contains("watching scheduled events for VM " + VM), unitLogs());
+        // Restart=always: the watcher comes back after RestartSec when its process dies.
+        List<ProcessHandle> watcher = processesOf(Long.parseLong(pid)).stream().flatMap(p -> ProcessHandle.of(p).stream())
+                .filter(p -> p.info().commandLine().orElse("").contains("harbormaster-terminate-watcher")).toList();
+        assertFalse(watcher.isEmpty(), "no watcher process in the node");
+        watcher.forEach(ProcessHandle::destroyForcibly);
+        await("the watcher restarted", Duration.ofSeconds(30), () -> unitLog("harbormaster-terminate-watcher").lines()
+                .filter(line -> line.contains("=== ExecStart: /usr/local/bin/harbormaster-terminate-watcher")).count() == 2,
+                DockerdMachinesIT::unitLogs);
+        assertTrue(unitLog("harbormaster-terminate-watcher").contains("restarting in 5000 ms"), unitLogs());
         String engineId = DockerCli.forHost(machines.dockerHost(VM)).run("info", "--format", "{{.ID}}");
 
         long s0 = System.nanoTime();
@@ -255,9 +263,20 @@ class DockerdMachinesIT {
         return all.toString();
     }
 
+    /** Every process in the node's PID namespace: dockerd and its descendants, and the units' processes. */
     private static Set<Long> processesOf(long dockerd) {
-        ProcessHandle root = ProcessHandle.of(dockerd).orElseThrow();
-        return Stream.concat(Stream.of(root), root.descendants()).map(ProcessHandle::pid).collect(java.util.stream.Collectors.toSet());
+        Path namespace = pidNamespace(dockerd).orElseThrow();
+        return ProcessHandle.allProcesses().map(ProcessHandle::pid)
+                .filter(pid -> pidNamespace(pid).filter(namespace::equals).isPresent())
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
+    private static java.util.Optional<Path> pidNamespace(long pid) {
+        try {
+            return java.util.Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns", "pid")));
+        } catch (IOException gone) {
+            return java.util.Optional.empty();
+        }
     }
 
     private static void await(String what, Duration timeout, BooleanSupplier condition,
