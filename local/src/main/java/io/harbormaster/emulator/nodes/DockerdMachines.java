@@ -142,7 +142,7 @@ public final class DockerdMachines implements InstanceMachines {
     }
 
     /** The state of each unit the machine started at its last boot, in boot order; empty when it is not running. */
-    public Map<String, NodeUnits.State> units(String name) {
+    public Map<String, UnitState> units(String name) {
         NodeUnits running = units.get(name);
         return running == null || !running(name) ? Map.of() : running.states();
     }

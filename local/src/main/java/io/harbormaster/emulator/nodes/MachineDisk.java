@@ -45,7 +45,13 @@ record MachineDisk(Path dir) {
         if (socket.toString().length() <= 107) {
             return socket;
         }
-        String digest = Integer.toHexString(dir.toString().hashCode()) + Integer.toHexString(dir.toString().length());
+        String digest;
+        try {
+            digest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(dir.toString().getBytes(StandardCharsets.UTF_8)), 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
         return Path.of("/tmp/hm-machine-" + digest, "docker.sock");
     }
 

@@ -15,15 +15,12 @@ import java.util.concurrent.TimeUnit;
  * reverse order, running their ExecStop bounded by TimeoutStopSec. Every command runs as a process of the node.
  */
 final class NodeUnits {
-    /** A unit's state, as {@code systemctl is-active} would name it. */
-    enum State { INACTIVE, ACTIVATING, ACTIVE, FAILED }
-
     private final MachineDisk disk;
     private final long dockerdPid;
     private final Map<String, String> environment;
     private final String secret;
     private final List<SystemdUnit> order;
-    private final Map<String, State> states = new ConcurrentHashMap<>();
+    private final Map<String, UnitState> states = new ConcurrentHashMap<>();
     private final Map<String, Process> mainProcesses = new ConcurrentHashMap<>();
     private final Map<String, UnitLog> logs = new ConcurrentHashMap<>();
     private volatile boolean stopping;
@@ -36,7 +33,7 @@ final class NodeUnits {
         this.order = List.copyOf(order);
         this.environment = Map.copyOf(environment);
         this.secret = secret;
-        order.forEach(unit -> states.put(unit.name(), State.INACTIVE));
+        order.forEach(unit -> states.put(unit.name(), UnitState.INACTIVE));
     }
 
     void start() {
@@ -53,16 +50,16 @@ final class NodeUnits {
     }
 
     /** Each unit's state, in boot order. */
-    Map<String, State> states() {
-        Map<String, State> copy = new LinkedHashMap<>();
+    Map<String, UnitState> states() {
+        Map<String, UnitState> copy = new LinkedHashMap<>();
         order.forEach(unit -> copy.put(unit.name(), states.get(unit.name())));
         return copy;
     }
 
     private void startUnit(SystemdUnit unit) {
-        states.put(unit.name(), State.ACTIVATING);
+        states.put(unit.name(), UnitState.ACTIVATING);
         if (unit.execStart().isEmpty()) {
-            states.put(unit.name(), State.ACTIVE);
+            states.put(unit.name(), UnitState.ACTIVE);
             return;
         }
         if (unit.type() == SystemdUnit.Type.SIMPLE) {
@@ -76,14 +73,14 @@ final class NodeUnits {
         int code = awaitExit(process);
         log(unit).note("=== ExecStart exited with " + code);
         boolean ok = code == 0 || unit.execStart().get().ignoreFailure();
-        states.put(unit.name(), ok ? State.ACTIVE : State.FAILED);
+        states.put(unit.name(), ok ? UnitState.ACTIVE : UnitState.FAILED);
     }
 
     private void supervise(SystemdUnit unit) {
         while (!stopping) {
             Process process = launch(unit, unit.execStart().get(), "ExecStart");
             mainProcesses.put(unit.name(), process);
-            states.put(unit.name(), State.ACTIVE);
+            states.put(unit.name(), UnitState.ACTIVE);
             int code = awaitExit(process);
             if (stopping || ProcessHandle.of(dockerdPid).map(p -> !p.isAlive()).orElse(true)) {
                 return;
@@ -91,7 +88,7 @@ final class NodeUnits {
             log(unit).note("=== ExecStart exited with " + code + (unit.restartAlways()
                     ? "; restarting in " + unit.restartSec().toMillis() + " ms" : ""));
             if (!unit.restartAlways()) {
-                states.put(unit.name(), code == 0 ? State.INACTIVE : State.FAILED);
+                states.put(unit.name(), code == 0 ? UnitState.INACTIVE : UnitState.FAILED);
                 return;
             }
             sleep(unit.restartSec());
@@ -115,8 +112,8 @@ final class NodeUnits {
                 log(unit).note("=== start cancelled by shutdown");
                 terminate(starting, Duration.ofSeconds(5));
             }
-            State state = states.get(unit.name());
-            if (state != State.ACTIVE && !(state == State.ACTIVATING && unit.type() == SystemdUnit.Type.SIMPLE)) {
+            UnitState state = states.get(unit.name());
+            if (state != UnitState.ACTIVE && !(state == UnitState.ACTIVATING && unit.type() == SystemdUnit.Type.SIMPLE)) {
                 continue;
             }
             unit.execStop().ifPresent(command -> {
@@ -132,7 +129,7 @@ final class NodeUnits {
             if (main != null && main.isAlive()) {
                 terminate(main, Duration.ofSeconds(Math.min(10, unit.timeoutStop().toSeconds())));
             }
-            states.put(unit.name(), State.INACTIVE);
+            states.put(unit.name(), UnitState.INACTIVE);
         }
     }
 
@@ -142,7 +139,7 @@ final class NodeUnits {
         if (boot != null) {
             boot.interrupt();
         }
-        states.replaceAll((name, state) -> State.INACTIVE);
+        states.replaceAll((name, state) -> UnitState.INACTIVE);
     }
 
     private Process launch(SystemdUnit unit, SystemdUnit.Command command, String what) {

@@ -116,7 +116,7 @@ class DockerdMachinesIT {
         String address = machines.address(VM).orElseThrow().getHostAddress();
         assertTrue(address.startsWith("10.213.77."), address);
         await("every unit active", Duration.ofSeconds(120), () -> machines.units(VM).values().stream()
-                .allMatch(state -> state == NodeUnits.State.ACTIVE), () -> machines.units(VM) + unitLogs());
+                .allMatch(state -> state == UnitState.ACTIVE), () -> machines.units(VM) + unitLogs());
         long unitsStarted = System.nanoTime();
         String nodeId = awaitReadyWorker(address);
         long ready = System.nanoTime();
