@@ -161,6 +161,14 @@ public final class DockerdMachines implements InstanceMachines {
     private RunCommands firstBootFiles(MachineDisk disk, MachineSpec spec) {
         CloudConfig config = CloudConfig.parse(spec.customData());
         RunCommands commands = RunCommands.interpret(config.runcmd());
+        // Every unit runcmd names must be written and readable before the disk exists: a bad config leaves nothing.
+        Map<String, String> unitFiles = new java.util.HashMap<>();
+        config.writeFiles().stream().filter(file -> file.path().startsWith(UNIT_DIR))
+                .forEach(file -> unitFiles.put(file.path().substring(UNIT_DIR.length()),
+                        new String(file.content(), StandardCharsets.UTF_8)));
+        Stream.concat(commands.enabled().stream(), commands.started().stream()).forEach(unit -> SystemdUnit.parse(unit,
+                Optional.ofNullable(unitFiles.get(unit)).orElseThrow(() -> new IllegalArgumentException(
+                        "runcmd names " + unit + ", which the cloud-config does not write to " + UNIT_DIR))));
         disk.create();
         config.writeFiles().forEach(disk::write);
         // packages and package_update: the host already has docker.io, curl, python3 and iptables.

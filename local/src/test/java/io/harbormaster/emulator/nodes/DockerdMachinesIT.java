@@ -120,7 +120,7 @@ class DockerdMachinesIT {
         long unitsStarted = System.nanoTime();
         String nodeId = awaitReadyWorker(address);
         long ready = System.nanoTime();
-        System.out.printf("[DockerdMachinesIT] first boot: dockerd answering %d ms, units started %d ms, Ready worker %d ms%n",
+        System.out.printf("[DockerdMachinesIT] first boot: boot returned (dockerd answering, image imported) %d ms, units active %d ms, Ready worker %d ms%n",
                 ms(t0, booted), ms(t0, unitsStarted), ms(t0, ready));
         assertTrue(host.output().contains("join worker: ticket issued"), "no join through the function");
 
@@ -166,7 +166,7 @@ class DockerdMachinesIT {
         long rebooted = System.nanoTime();
         String secondId = awaitReadyWorker(address, nodeId);
         long readyAgain = System.nanoTime();
-        System.out.printf("[DockerdMachinesIT] second boot: dockerd answering %d ms, Ready worker %d ms%n",
+        System.out.printf("[DockerdMachinesIT] second boot: boot returned (dockerd answering) %d ms, Ready worker %d ms%n",
                 ms(b0, rebooted), ms(b0, readyAgain));
         assertFalse(secondId.equals(nodeId), "a node that left joins as a new swarm node");
         assertEquals(engineId, DockerCli.forHost(machines.dockerHost(VM)).run("info", "--format", "{{.ID}}"),
