@@ -30,6 +30,21 @@ mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
 # them; every node needs its own, and the host's daemon.json must not leak into a test node.
 mount --bind "$etc_docker" /etc/docker
 
+# An emulated VM's own files (cloud-init's write_files, kept on its disk at their real paths under
+# $HM_NODE_FILES) appear at those paths inside the node only: a read-only overlay over a folder the host
+# has, a bind mount where it has none (its empty mount point is all the host gets).
+if [[ -n ${HM_NODE_FILES:-} ]]; then
+    while IFS= read -r dir; do
+        real=${dir#"$HM_NODE_FILES"}
+        if [[ -d $real && -n $(ls -A "$real") ]]; then
+            mount -t overlay overlay -o "ro,lowerdir=$dir:$real" "$real"
+        else
+            mkdir -p "$real"
+            mount --bind "$dir" "$real"
+        fi
+    done < <(find "$HM_NODE_FILES" -mindepth 1 -type f -printf '%h\n' | sort -u)
+fi
+
 # Swarm names the node after the hostname, and drain requests address nodes by that name.
 printf '%s\n' "$node_hostname" >/proc/sys/kernel/hostname
 

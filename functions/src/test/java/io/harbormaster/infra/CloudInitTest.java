@@ -108,7 +108,7 @@ class CloudInitTest {
             assertTrue(agent.contains(unit + ".service,") || agent.contains(unit + ".service]"), "runcmd enables " + unit);
         });
         String env = files.get("/etc/harbormaster/agent.env").content();
-        for (String setting : List.of("HARBORMASTER_FUNCTION_URL=", "HARBORMASTER_IMDS_URL=http://169.254.169.254\n",
+        for (String setting : List.of("HARBORMASTER_FUNCTION_URL=", "HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n",
                 "HARBORMASTER_KEY_VAULT_URI=", "HARBORMASTER_FUNCTION_KEY_SECRET=", "HARBORMASTER_IDENTITY_CLIENT_ID=")) {
             assertTrue(env.contains(setting), "agent.env sets " + setting);
         }
@@ -184,6 +184,7 @@ class CloudInitTest {
         values.put("__HARBORMASTER_KEY_VAULT_URI__", "https://harbormaster-kv-changeme.vault.azure.net/");
         values.put("__HARBORMASTER_FUNCTION_KEY_SECRET__", "harbormaster-node-function-key");
         values.put("__HARBORMASTER_IDENTITY_CLIENT_ID__", "00000000-0000-0000-0000-000000000000");
+        values.put("__HARBORMASTER_IMDS_URL__", "http://169.254.169.254");
         String pem = "-----BEGIN CERTIFICATE-----\n" + "A".repeat(64).concat("\n").repeat(30) + "-----END CERTIFICATE-----\n";
         String b64 = Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8));
         values.put("__HARBORMASTER_DOCKER_TLS_CA_PEM_B64__", b64);

@@ -1,0 +1,246 @@
+package io.harbormaster.emulator.nodes;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Emulated VMs as dockerd nodes on this machine, booted by their own cloud-config: each machine is a dockerd as PID 1
+ * of its own namespaces on the bridge, with a disk (state folder) that outlives shutdowns and power cuts.
+ */
+public final class DockerdMachines implements InstanceMachines {
+    private static final Logger LOG = Logger.getLogger(DockerdMachines.class.getName());
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    private static final Pattern HOSTNAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+    private static final String UNIT_DIR = "/etc/systemd/system/";
+    private static final String NODE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private final MachinesSettings settings;
+    private final NodeNetwork network;
+    private final NodeDaemon daemon;
+    private final Map<String, NodeUnits> units = new ConcurrentHashMap<>();
+    private final Map<String, Object> locks = new ConcurrentHashMap<>();
+
+    public DockerdMachines(MachinesSettings settings) {
+        this.settings = settings;
+        this.network = new NodeNetwork(settings);
+        this.daemon = new NodeDaemon(settings);
+    }
+
+    @Override
+    public void boot(MachineSpec spec) {
+        if (!HOSTNAME.matcher(spec.computerName()).matches()) {
+            throw new IllegalArgumentException("computer name '" + spec.computerName() + "' is not a hostname label");
+        }
+        synchronized (lock(spec.name())) {
+            MachineDisk disk = disk(spec.name());
+            if (daemon.running(disk).isPresent()) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            boolean firstBoot = !disk.initialized();
+            RunCommands commands = firstBoot ? firstBootFiles(disk, spec) : new RunCommands(disk.enabledUnits(), List.of());
+            List<SystemdUnit> bootUnits = bootUnits(disk, commands);
+            String address = network.ensure(disk);
+            long pid = daemon.start(disk, spec.computerName(), disk.value("netns").orElseThrow());
+            long tDockerd = System.nanoTime();
+            if (firstBoot) {
+                importImage(disk);
+                disk.markInitialized(commands.enabled());
+            }
+            String key = functionKey();
+            Map<String, String> env = new java.util.HashMap<>(Map.of("PATH", NODE_PATH, "HOME", "/root",
+                    "LANG", "C.UTF-8", "DOCKER_HOST", disk.dockerHost()));
+            if (!key.isEmpty()) {
+                env.put("HARBORMASTER_FUNCTION_KEY", key);
+            }
+            NodeUnits nodeUnits = new NodeUnits(disk, pid, bootUnits, env, key);
+            units.put(spec.name(), nodeUnits);
+            nodeUnits.start();
+            LOG.info(() -> String.format("machine %s (%s, %s) booted%s in %d ms: dockerd answering after %d ms; units %s",
+                    spec.name(), spec.computerName(), address, firstBoot ? " from a new disk" : "",
+                    millis(t0, System.nanoTime()), millis(t0, tDockerd),
+                    bootUnits.stream().map(SystemdUnit::name).toList()));
+        }
+    }
+
+    @Override
+    public void shutdown(String name) {
+        synchronized (lock(name)) {
+            MachineDisk disk = disk(name);
+            NodeUnits running = units.remove(name);
+            if (running != null && daemon.running(disk).isPresent()) {
+                running.stop();
+            }
+            daemon.stop(disk, settings.stopTimeout());
+        }
+    }
+
+    @Override
+    public void kill(String name) {
+        synchronized (lock(name)) {
+            Optional.ofNullable(units.remove(name)).ifPresent(NodeUnits::abandon);
+            daemon.stop(disk(name), Duration.ZERO);
+        }
+    }
+
+    @Override
+    public void destroy(String name) {
+        synchronized (lock(name)) {
+            MachineDisk disk = disk(name);
+            Optional.ofNullable(units.remove(name)).ifPresent(NodeUnits::abandon);
+            if (!disk.exists()) {
+                return;
+            }
+            daemon.stop(disk, Duration.ZERO);
+            network.remove(disk);
+            Path socketDir = disk.socket().getParent();
+            if (!socketDir.equals(disk.dir()) && socketDir.getFileName().toString().startsWith("hm-machine-")) {
+                deleteTree(socketDir);
+            }
+            // The data-root's mounts lived in the node's mount namespace; the kernel may take a moment to drop them.
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (true) {
+                try {
+                    deleteTree(disk.dir());
+                    break;
+                } catch (UncheckedIOException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    NodeNetwork.pause(200);
+                }
+            }
+        }
+    }
+
+    @Override
+    public Optional<InetAddress> address(String name) {
+        MachineDisk disk = disk(name);
+        return disk.exists() ? disk.value("ip").map(DockerdMachines::inet) : Optional.empty();
+    }
+
+    @Override
+    public boolean running(String name) {
+        return daemon.running(disk(name)).isPresent();
+    }
+
+    /** The state of each unit the machine started at its last boot, in boot order; empty when it is not running. */
+    public Map<String, UnitState> units(String name) {
+        NodeUnits running = units.get(name);
+        return running == null || !running(name) ? Map.of() : running.states();
+    }
+
+    /** The machine's Docker endpoint ({@code unix://…}), as the node's units see it in DOCKER_HOST. */
+    public String dockerHost(String name) {
+        return disk(name).dockerHost();
+    }
+
+    /** The machine's disk, where {@code units/<unit>.log}, {@code dockerd.log} and {@code rootfs/} are. */
+    public Path stateDirectory(String name) {
+        return disk(name).dir();
+    }
+
+    /** cloud-init's first boot: write_files onto the disk; runcmd read for the units it enables and starts. */
+    private RunCommands firstBootFiles(MachineDisk disk, MachineSpec spec) {
+        CloudConfig config = CloudConfig.parse(spec.customData());
+        RunCommands commands = RunCommands.interpret(config.runcmd());
+        // Every unit runcmd names must be written and readable before the disk exists: a bad config leaves nothing.
+        Map<String, String> unitFiles = new java.util.HashMap<>();
+        config.writeFiles().stream().filter(file -> file.path().startsWith(UNIT_DIR))
+                .forEach(file -> unitFiles.put(file.path().substring(UNIT_DIR.length()),
+                        new String(file.content(), StandardCharsets.UTF_8)));
+        Stream.concat(commands.enabled().stream(), commands.started().stream()).forEach(unit -> SystemdUnit.parse(unit,
+                Optional.ofNullable(unitFiles.get(unit)).orElseThrow(() -> new IllegalArgumentException(
+                        "runcmd names " + unit + ", which the cloud-config does not write to " + UNIT_DIR))));
+        disk.create();
+        config.writeFiles().forEach(disk::write);
+        // packages and package_update: the host already has docker.io, curl, python3 and iptables.
+        disk.writeText("cloud-init.log", "skipped: " + config.skipped() + "\nenabled: " + commands.enabled()
+                + "\nstarted: " + commands.started() + "\n");
+        return commands;
+    }
+
+    private static List<SystemdUnit> bootUnits(MachineDisk disk, RunCommands commands) {
+        Set<String> names = new LinkedHashSet<>(commands.enabled());
+        names.addAll(commands.started());
+        List<SystemdUnit> units = new ArrayList<>();
+        for (String name : names) {
+            String text = disk.read(UNIT_DIR + name).orElseThrow(() -> new IllegalArgumentException(
+                    "runcmd names " + name + ", which the cloud-config does not write to " + UNIT_DIR));
+            units.add(SystemdUnit.parse(name, text));
+        }
+        return BootOrder.sort(units);
+    }
+
+    /** The test image, as every node of this machine has it (no registry is reachable); the disk keeps it. */
+    private void importImage(MachineDisk disk) {
+        HostCommand.run(settings.startTimeout().multipliedBy(2), List.of("bash", "-c",
+                "source \"$0\" && hm_import_busybox_image \"$1\" \"$2\"",
+                settings.scripts().resolve("services.sh").toString(), disk.dockerHost(), disk.daemonLog().toString()))
+                .orThrow();
+    }
+
+    private String functionKey() {
+        if (settings.keyFile().isEmpty()) {
+            return "";
+        }
+        try {
+            return Files.readAllLines(settings.keyFile().get(), StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the function key file", e);
+        }
+    }
+
+    private MachineDisk disk(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("'" + name + "' is not a machine name");
+        }
+        return new MachineDisk(settings.stateRoot().resolve(name));
+    }
+
+    private Object lock(String name) {
+        return locks.computeIfAbsent(name, any -> new Object());
+    }
+
+    private static InetAddress inet(String address) {
+        try {
+            return InetAddress.getByName(address);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("not an address: " + address, e);
+        }
+    }
+
+    private static long millis(long from, long to) {
+        return (to - from) / 1_000_000;
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + root, e);
+        }
+    }
+}
