@@ -9,7 +9,6 @@ import io.harbormaster.config.AppSettings;
 import io.harbormaster.capacity.CapacitySettings;
 import io.harbormaster.config.DockerSettings;
 import io.harbormaster.config.DrainSettings;
-import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.config.StorageSettings;
 import io.harbormaster.drain.BlobDrainStatusStore;
@@ -17,9 +16,7 @@ import io.harbormaster.drain.DrainQueue;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainWorker;
 import io.harbormaster.drain.StorageDrainQueue;
-import io.harbormaster.scaleset.LocalScaleSetSettings;
 import io.harbormaster.scaleset.AzureScaleSet;
-import io.harbormaster.scaleset.LocalScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.Swarm;
@@ -86,28 +83,15 @@ public final class ControlPlane {
     }
 
     /**
-     * The Azure scale set when {@code HARBORMASTER_SCALE_SET_NAME} is set, the local one (dockerd nodes on this
-     * machine) when {@code HARBORMASTER_LOCAL_SCALE_SET} is, else none: joins and drains still work without one, only
-     * deleteInstance is refused. Neither adapter sends anything before its first call.
+     * The Azure scale set when {@code HARBORMASTER_SCALE_SET_NAME} is set (in Azure, or the local emulator that
+     * {@code HARBORMASTER_AZURE_CLOUD} names), else none: joins and drains still work without one, only deleteInstance
+     * is refused. Nothing is sent before the first call.
      */
     static Optional<ScaleSet> scaleSet(AppSettings settings) {
-        boolean azure = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent();
-        boolean local = settings.optional(LocalScaleSetSettings.SCRIPT).isPresent();
-        if (azure && local) {
-            throw new InvalidSettingException(ScaleSetSettings.SCALE_SET_NAME, "is set together with "
-                    + LocalScaleSetSettings.SCRIPT + ": the agents are either an Azure scale set or dockerd nodes on "
-                    + "this machine; unset one of them");
-        }
-        Optional<ScaleSet> scaleSet = Optional.empty();
-        if (azure) {
-            scaleSet = Optional.of(AzureScaleSet.connect(ScaleSetSettings.from(settings)));
-        } else if (local) {
-            LocalScaleSetSettings nodes = LocalScaleSetSettings.from(settings).orElseThrow();
-            scaleSet = Optional.of(new LocalScaleSet(nodes.script(), nodes.nodesDirectory(), nodes.joinUrl(),
-                    nodes.keyFile(), nodes.prefix(), nodes.size(), nodes.maxCapacity()));
-        }
-        Optional<ScaleSet> chosen = scaleSet;
-        LOG.info(() -> "Scale set: " + chosen.map(Object::toString).orElse("none (deleteInstance is refused)"));
+        Optional<ScaleSet> scaleSet = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent()
+                ? Optional.of(AzureScaleSet.connect(ScaleSetSettings.from(settings)))
+                : Optional.empty();
+        LOG.info(() -> "Scale set: " + scaleSet.map(Object::toString).orElse("none (deleteInstance is refused)"));
         return scaleSet;
     }
 

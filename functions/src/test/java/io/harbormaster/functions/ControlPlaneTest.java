@@ -3,48 +3,34 @@ package io.harbormaster.functions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.AzureCloud;
 import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.ScaleSetSettings;
-import io.harbormaster.scaleset.LocalScaleSetSettings;
-import io.harbormaster.scaleset.LocalScaleSet;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
+import io.harbormaster.scaleset.AzureScaleSet;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class ControlPlaneTest {
-    @TempDir
-    Path dir;
-
-    private Map<String, String> local() throws IOException {
-        Map<String, String> settings = new HashMap<>();
-        Path lib = Files.createDirectories(dir.resolve("scripts/lib"));
-        settings.put(LocalScaleSetSettings.SCRIPT, Files.writeString(lib.resolve("worker-nodes.sh"), "#!/bin/sh\n").toString());
-        settings.put(LocalScaleSetSettings.JOIN_URL, "http://10.213.77.1:7071");
-        settings.put(LocalScaleSetSettings.KEY_FILE, Files.writeString(dir.resolve("key"), "k\n").toString());
-        return settings;
-    }
+    private static final Map<String, String> SCALE_SET = Map.of(
+            ScaleSetSettings.SUBSCRIPTION_ID, "6f5c6a3e-1b0a-4c1e-9a57-2d1f0c7e8b42",
+            ScaleSetSettings.RESOURCE_GROUP, "harbormaster-cluster-rg",
+            ScaleSetSettings.SCALE_SET_NAME, "harbormaster-agents");
 
     @Test
-    void theLocalScaleSetWhenOnlyItIsConfiguredAndNoneWithoutEither() throws IOException {
-        assertInstanceOf(LocalScaleSet.class, ControlPlane.scaleSet(new AppSettings(local())).orElseThrow());
+    void theAzureScaleSetWhenItsNameIsSetAndNoneWithout() {
+        assertInstanceOf(AzureScaleSet.class, ControlPlane.scaleSet(new AppSettings(SCALE_SET)).orElseThrow());
         assertEquals(Optional.empty(), ControlPlane.scaleSet(new AppSettings(Map.of())));
     }
 
     @Test
-    void bothScaleSetsAreOneErrorNamingBoth() throws IOException {
-        Map<String, String> both = local();
-        both.put(ScaleSetSettings.SCALE_SET_NAME, "harbormaster-agents");
+    void anEmulatorUrlWithoutTheIdentityEndpointStopsTheAppNamingIt() {
+        Map<String, String> settings = new java.util.HashMap<>(SCALE_SET);
+        settings.put(AzureCloud.SETTING, "https://127.0.0.1:7443/");
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
-                () -> ControlPlane.scaleSet(new AppSettings(both)));
-        assertEquals(ScaleSetSettings.SCALE_SET_NAME, e.setting());
-        assertTrue(e.getMessage().contains(LocalScaleSetSettings.SCRIPT), e.getMessage());
+                () -> ControlPlane.scaleSet(new AppSettings(settings)));
+        assertEquals(AzureCloud.IDENTITY_ENDPOINT, e.setting());
     }
 }

@@ -110,9 +110,7 @@ class ArmTemplatesTest {
         Path sources = InfraFiles.path("functions/src/main/java");
         Set<String> names = new TreeSet<>();
         try (Stream<Path> files = Files.walk(sources)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java")
-                    // The local scale set is read on this machine only, and retires with the Azure emulator.
-                    && !f.endsWith("LocalScaleSetSettings.java")).toList()) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
                 Matcher matcher = literal.matcher(Files.readString(file));
                 while (matcher.find()) {
                     names.add(matcher.group(1));
