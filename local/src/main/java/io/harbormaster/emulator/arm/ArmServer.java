@@ -101,8 +101,8 @@ public final class ArmServer implements AutoCloseable {
             URI uri = exchange.getRequestURI();
             String method = exchange.getRequestMethod();
             Map<String, String> query = query(uri.getRawQuery());
-            calls.add(new ArmCall(method, uri.getPath(), uri.getRawQuery(), query,
-                    exchange.getRequestHeaders().getFirst("If-Match"), body, Instant.now(), System.nanoTime()));
+            Instant receivedAt = Instant.now();
+            long receivedAtNanos = System.nanoTime();
             ArmResponse response;
             try {
                 response = answer(exchange, method, uri.getPath(), query, body);
@@ -112,6 +112,8 @@ public final class ArmServer implements AutoCloseable {
                 LOG.log(Level.WARNING, "Emulated ARM failed on " + method + " " + uri.getPath(), e);
                 response = ArmResponse.error(500, "InternalServerError", "The emulator failed: " + e.getClass().getSimpleName());
             }
+            calls.add(new ArmCall(method, uri.getPath(), uri.getRawQuery(), query,
+                    exchange.getRequestHeaders().getFirst("If-Match"), body, receivedAt, receivedAtNanos, response.status()));
             send(exchange, response);
         }
     }

@@ -34,6 +34,10 @@ public final class CloudOperation {
         end("Failed", error);
     }
 
+    synchronized void cancel() {
+        end("Canceled", null);
+    }
+
     private void end(String result, CloudError error) {
         if (status.ended()) {
             return;

@@ -75,7 +75,11 @@ final class OperationRunner {
     private void run(CloudOperation operation, Plan plan, List<Instance> targets, Optional<CloudError> failure,
             Duration delay) {
         try {
-            sleep(delay);
+            if (!sleep(delay)) {
+                // The cloud is closing: nothing more happens to the machines.
+                operation.cancel();
+                return;
+            }
             if (failure.isPresent()) {
                 synchronized (lock) {
                     plan.revert();
@@ -111,14 +115,17 @@ final class OperationRunner {
         CompletableFuture.allOf(work).join();
     }
 
-    static void sleep(Duration delay) {
+    /** False when interrupted. */
+    static boolean sleep(Duration delay) {
         if (delay.isZero() || delay.isNegative()) {
-            return;
+            return true;
         }
         try {
             Thread.sleep(delay.toMillis());
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 }
