@@ -49,7 +49,7 @@ public final class EmulatorFixture implements AutoCloseable {
 
     public final InMemoryMachines machines = new InMemoryMachines();
     public final ArmFaults faults = new ArmFaults();
-    public final TokenBook tokens = new TokenBook();
+    public final TokenBook tokens;
     public final EmulatedCloud cloud;
     public final ArmServer arm;
     private final java.net.http.HttpClient raw;
@@ -61,6 +61,16 @@ public final class EmulatorFixture implements AutoCloseable {
     }
 
     public EmulatorFixture(Duration evictionNotice) throws IOException {
+        this(evictionNotice, new TokenBook());
+    }
+
+    /** With the token book of an identity endpoint, so the tokens it issues are accepted. */
+    public EmulatorFixture(TokenBook tokens) throws IOException {
+        this(Duration.ofMillis(200), tokens);
+    }
+
+    public EmulatorFixture(Duration evictionNotice, TokenBook tokens) throws IOException {
+        this.tokens = tokens;
         cloud = new EmulatedCloud(new CloudSettings(SUBSCRIPTION, RESOURCE_GROUP, evictionNotice), machines, faults);
         faults.retryAfter(Duration.ZERO);
         arm = new ArmServer(new HttpsConfigurator(TLS.serverContext()),
