@@ -23,6 +23,8 @@ import java.util.concurrent.Executors;
  * manager VMs, long-running operations and scheduled events. The ARM surface and IMDS both read and change it here.
  */
 public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
+    /** How many machine calls run at once, across all operations. */
+    public static final int MACHINE_CALLS_AT_ONCE = 16;
     private final CloudSettings settings;
     private final InstanceMachines machines;
     private final Clock clock;
@@ -35,6 +37,8 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
     private final OperationRunner operations;
     private final InstancePlans plans;
     private final InstanceTargets targets;
+    private final Maintenance maintenance;
+    private final ExecutorService machinePool;
 
     public EmulatedCloud(CloudSettings settings, InstanceMachines machines, OperationFaults faults, Clock clock,
             ExecutorService executor) {
@@ -48,12 +52,20 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
             return thread;
         });
         this.events = new ScheduledEventBook(clock);
-        this.operations = new OperationRunner(this, clock, this.executor, faults);
+        // Machine calls get a bounded pool of their own: a thousand-instance scale-out must not start a thousand
+        // threads, and operations waiting for machine calls must not starve them of threads.
+        this.machinePool = Executors.newFixedThreadPool(MACHINE_CALLS_AT_ONCE, runnable -> {
+            Thread thread = new Thread(runnable, "emulated-machine-call");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.operations = new OperationRunner(this, clock, this.executor, machinePool, faults);
         this.plans = new InstancePlans(this, clock, machines, events);
         this.targets = new InstanceTargets();
+        this.maintenance = new Maintenance(machines, events, operations);
     }
 
-    /** With the system clock and an executor of its own. */
+    /** With the system clock and an executor of its own for operations. */
     public EmulatedCloud(CloudSettings settings, InstanceMachines machines, OperationFaults faults) {
         this(settings, machines, faults, Clock.systemUTC(), null);
     }
@@ -236,33 +248,19 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
      * NotBefore, a Reboot or Redeploy restarts an instance's machine; a Freeze changes nothing we emulate.
      */
     public CompletableFuture<Void> scheduleMaintenance(String vmName, String eventType, Duration notice) {
-        if (!List.of("Reboot", "Redeploy", "Freeze").contains(eventType)) {
+        if (!Maintenance.TYPES.contains(eventType)) {
             throw new IllegalArgumentException("eventType must be Reboot, Redeploy or Freeze: " + eventType);
         }
-        boolean instance;
         synchronized (this) {
-            instance = instanceNamed(vmName).isPresent();
-            if (!instance && standaloneVm(vmName).isEmpty()) {
+            if (instanceNamed(vmName).isEmpty() && standaloneVm(vmName).isEmpty()) {
                 throw new IllegalArgumentException("no VM named " + vmName);
             }
         }
-        ScheduledEventBook.Pending pending = events.schedule(eventType, List.of(vmName), notice, "", "Platform");
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        operations.execute(() -> {
-            try {
-                events.awaitStart(pending);
-                if (instance && !eventType.equals("Freeze") && machines.running(vmName)) {
-                    machines.shutdown(vmName);
-                    machines.boot(InstancePlans.spec(instanceNamed(vmName).orElseThrow()));
-                }
-                done.complete(null);
-            } catch (RuntimeException e) {
-                done.completeExceptionally(e);
-            } finally {
-                events.finish(pending);
+        return maintenance.schedule(vmName, eventType, notice, () -> {
+            synchronized (this) {
+                return instanceNamed(vmName).map(InstancePlans::spec).orElse(null);
             }
         });
-        return done;
     }
 
     // ---- ImdsBackend ----
@@ -308,6 +306,7 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
         if (ownsExecutor) {
             executor.shutdownNow();
         }
+        machinePool.shutdownNow();
     }
 
     // ---- internals ----

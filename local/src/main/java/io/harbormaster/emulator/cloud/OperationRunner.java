@@ -13,7 +13,7 @@ import java.util.logging.Logger;
 
 /**
  * Runs long-running operations: accepted under the cloud's lock, then the machine work on the executor (never on the
- * caller's thread, since a real machine takes seconds), one machine call per instance in parallel.
+ * caller's thread, since a real machine takes seconds), the instances' machine calls in parallel on a bounded pool.
  */
 final class OperationRunner {
     private static final Logger LOG = Logger.getLogger(OperationRunner.class.getName());
@@ -42,13 +42,15 @@ final class OperationRunner {
     private final Object lock;
     private final Clock clock;
     private final Executor executor;
+    private final Executor machinePool;
     private final OperationFaults faults;
     private final Map<String, CloudOperation> operations = new ConcurrentHashMap<>();
 
-    OperationRunner(Object lock, Clock clock, Executor executor, OperationFaults faults) {
+    OperationRunner(Object lock, Clock clock, Executor executor, Executor machinePool, OperationFaults faults) {
         this.lock = lock;
         this.clock = clock;
         this.executor = executor;
+        this.machinePool = machinePool;
         this.faults = faults;
     }
 
@@ -110,7 +112,7 @@ final class OperationRunner {
 
     private void inParallel(List<Instance> targets, Plan plan) {
         CompletableFuture<?>[] work = targets.stream()
-                .map(instance -> CompletableFuture.runAsync(() -> plan.onInstance(instance), executor))
+                .map(instance -> CompletableFuture.runAsync(() -> plan.onInstance(instance), machinePool))
                 .toArray(CompletableFuture[]::new);
         CompletableFuture.allOf(work).join();
     }
