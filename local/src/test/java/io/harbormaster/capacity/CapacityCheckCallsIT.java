@@ -12,13 +12,13 @@ import io.harbormaster.config.StorageSettings;
 import io.harbormaster.drain.BlobDrainStatusStore;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.StorageDrainQueue;
-import io.harbormaster.scaleset.ArmTestServer;
+import io.harbormaster.emulator.EmulatorFixture;
+import io.harbormaster.emulator.cloud.ScaleSetChange;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.testsupport.DockerCli;
 import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.RecordingDockerRelay;
-import io.harbormaster.testsupport.SelfSignedTls;
 import io.harbormaster.testsupport.SwarmWorkers;
 import io.harbormaster.testsupport.TestService;
 import java.nio.file.Files;
@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -35,12 +34,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What one capacity check asks of the outside systems, counted where the requests arrive: at a relay in front of the
- * real manager's Docker API and at the loopback ARM server, with a small and a larger cluster. A check must cost a
+ * real manager's Docker API and at the emulated ARM (in-memory machines), with a small and a larger cluster. A check must cost a
  * constant number of Docker calls however many nodes, services and tasks there are, and ARM one read of the scale set
  * plus one per page of instances.
  */
 class CapacityCheckCallsIT {
-    private static final SelfSignedTls TLS = SelfSignedTls.forLoopback();
     private static final int PAGE_SIZE = 100;
 
     private final String prefix = SwarmWorkers.randomPrefix();
@@ -51,7 +49,7 @@ class CapacityCheckCallsIT {
             .getBlobContainerClient("capacity-calls-it-" + UUID.randomUUID());
     private Path socketDirectory;
     private RecordingDockerRelay docker;
-    private ArmTestServer arm;
+    private EmulatorFixture arm;
     private DockerSwarm swarm;
 
     @AfterEach
@@ -76,27 +74,28 @@ class CapacityCheckCallsIT {
     void aCheckCostsThreeDockerCallsAndOneArmReadPlusOnePerPageWhateverTheSize() throws Exception {
         socketDirectory = Files.createTempDirectory("hm-relay");
         docker = RecordingDockerRelay.start(LocalServices.dockerHost(), socketDirectory.resolve("docker.sock"));
-        arm = ArmTestServer.start(TLS);
-        arm.pageSize(PAGE_SIZE);
+        arm = new EmulatorFixture();
+        arm.faults.pageSize(PAGE_SIZE);
+        arm.cloud.addScaleSet(EmulatorFixture.agents(0)).await(Duration.ofSeconds(10));
         swarm = DockerSwarm.connect(DockerSettings.from(new AppSettings(Map.of(DockerSettings.HOSTS, docker.dockerHost()))));
         StorageSettings storage = new StorageSettings(LocalServices.storageConnectionString());
         BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storage).ensureContainer();
         DrainSettings drainSettings = DrainSettings.from(new AppSettings(Map.of()));
         // Dry run: the plan is made and logged, nothing is done, so what is counted is the snapshot alone.
-        CapacityCheck check = new CapacityCheck(swarm, arm.client(TLS, ArmTestServer.FAST_POLICY), statuses,
+        CapacityCheck check = new CapacityCheck(swarm, arm.scaleSet(), statuses,
                 new DrainRequests(swarm, statuses, StorageDrainQueue.connect(storage, "capacity-calls-it"), drainSettings,
                         true, Clock.systemUTC()),
                 new BlobCapacityState(stateContainer).ensureContainer(), CapacityPolicy.DEFAULTS.withDryRun(true),
                 Clock.systemUTC());
 
         // Small: 10 instances and one service of ours. Services and tasks run on the manager, the one node every run has.
-        arm.addInstances(instances(10));
+        capacity(10);
         services.add(TestService.create(manager, prefix + "-calls-0", 1, "--constraint", "node.role==manager"));
         services.get(0).awaitRunning(1, Duration.ofSeconds(60));
         Calls small = measure(check);
 
         // Larger: 1,000 instances, and 3 more services of 4 tasks each.
-        arm.addInstances(instances(990));
+        capacity(1000);
         for (int i = 1; i <= 3; i++) {
             services.add(TestService.create(manager, prefix + "-calls-" + i, 4, "--constraint", "node.role==manager"));
         }
@@ -131,17 +130,17 @@ class CapacityCheckCallsIT {
     private Calls measure(CapacityCheck check) {
         int serviceCount = swarm.services().size();
         docker.clear();
-        arm.clearRequests();
+        arm.arm.clearRequests();
         CapacityCheck.Outcome outcome = check.run();
         assertTrue(outcome.plan().isPresent(), "the check did not plan: " + outcome.skipped());
         assertEquals(List.of(), outcome.done(), "a dry run acted");
-        List<String> armCalls = arm.requests().stream().map(request -> request.method() + " " + request.path()).toList();
+        List<String> armCalls = arm.arm.requests().stream().map(request -> request.method() + " " + request.path()).toList();
         return new Calls(docker.requests(), armCalls, serviceCount);
     }
 
-    private static String[] instances(int count) {
-        String[] states = new String[count];
-        Arrays.fill(states, "PowerState/running");
-        return states;
+    /** Running instances up to this capacity, booted by the emulator's in-memory machines. */
+    private void capacity(long capacity) {
+        arm.cloud.update(EmulatorFixture.SCALE_SET, new ScaleSetChange(capacity, null, null, null), null)
+                .await(Duration.ofSeconds(30));
     }
 }

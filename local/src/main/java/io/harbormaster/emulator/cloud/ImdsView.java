@@ -1,0 +1,22 @@
+package io.harbormaster.emulator.cloud;
+
+import io.harbormaster.emulator.imds.VmMetadata;
+import java.util.Map;
+
+/** How IMDS describes a VM of the emulated cloud (Learn: "Azure Instance Metadata Service", compute fields). */
+record ImdsView(CloudSettings settings) {
+    VmMetadata of(ScaleSetState scaleSet, Instance instance) {
+        String resourceId = "/subscriptions/" + settings.subscriptionId() + "/resourceGroups/" + settings.resourceGroup()
+                + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + scaleSet.name + "/virtualMachines/" + instance.id;
+        return new VmMetadata(instance.name, instance.computerName, instance.vmId, settings.subscriptionId(),
+                settings.resourceGroup(), scaleSet.location, scaleSet.name, resourceId, instance.skuName, instance.zone,
+                scaleSet.priority, scaleSet.evictionPolicy == null ? "" : scaleSet.evictionPolicy, Map.of());
+    }
+
+    VmMetadata of(StandaloneVm vm) {
+        String resourceId = "/subscriptions/" + settings.subscriptionId() + "/resourceGroups/" + settings.resourceGroup()
+                + "/providers/Microsoft.Compute/virtualMachines/" + vm.name();
+        return new VmMetadata(vm.name(), vm.computerName(), vm.vmId(), settings.subscriptionId(),
+                settings.resourceGroup(), vm.location(), "", resourceId, vm.vmSize(), vm.zone(), "Regular", "", Map.of());
+    }
+}

@@ -1,0 +1,50 @@
+package io.harbormaster.emulator.cloud;
+
+import java.time.Instant;
+
+/** One VM of a Uniform scale set, as the emulated cloud keeps it; guarded by the cloud's lock. */
+final class Instance {
+    final long id;
+    final String name;
+    final String computerName;
+    final String vmId;
+    final String zone;
+    final Instant timeCreated;
+    String provisioningState = "Creating";
+    String powerState = "starting";
+    /** Null until someone sets it: ARM leaves protectionPolicy out of an instance nobody protected. */
+    ProtectionPolicy protection;
+    /** The model version and decoded custom data the instance's disk was made from. */
+    long modelVersion;
+    String customData;
+    ImageReference image;
+    String skuName;
+    /** The operation changing this instance now, or null. */
+    String busyWith;
+    boolean deleting;
+
+    Instance(long id, String scaleSet, String prefix, String vmId, String zone, Instant timeCreated) {
+        this.id = id;
+        this.name = scaleSet + "_" + id;
+        // Learn "VM names and instance IDs": the computer name is the prefix and the base-36 instance id, padded to 6.
+        String base36 = Long.toString(id, 36);
+        this.computerName = prefix + "0".repeat(Math.max(0, 6 - base36.length())) + base36;
+        this.vmId = vmId;
+        this.zone = zone;
+        this.timeCreated = timeCreated;
+    }
+
+    boolean protectedFromScaleIn() {
+        return protection != null && protection.protectFromScaleIn();
+    }
+
+    boolean protectedFromScaleSetActions() {
+        return protection != null && protection.protectFromScaleSetActions();
+    }
+
+    InstanceSnapshot snapshot(ScaleSetState scaleSet) {
+        return new InstanceSnapshot(Long.toString(id), name, computerName, vmId, zone, provisioningState, powerState,
+                protection, timeCreated, modelVersion == scaleSet.modelVersion, skuName, image, scaleSet.location,
+                scaleSet.name);
+    }
+}

@@ -1,0 +1,68 @@
+package io.harbormaster.emulator.cloud;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A Uniform scale set to create in the emulated cloud. {@code customData} is base64, as in the REST shape;
+ * {@code priority} is "Regular" or "Spot", {@code evictionPolicy} "Deallocate" or "Delete" (Spot only).
+ */
+public record ScaleSetSpec(
+        String name,
+        String location,
+        String skuName,
+        long capacity,
+        List<String> zones,
+        String priority,
+        String evictionPolicy,
+        String computerNamePrefix,
+        String customData,
+        ImageReference imageReference,
+        TerminateNotification terminateNotification) {
+
+    public ScaleSetSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(location, "location");
+        Objects.requireNonNull(skuName, "skuName");
+        zones = List.copyOf(zones == null ? List.of() : zones);
+        priority = priority == null ? "Regular" : priority;
+        if (!priority.equals("Regular") && !priority.equals("Spot")) {
+            throw new IllegalArgumentException("priority must be Regular or Spot: " + priority);
+        }
+        // Learn (use-spot.md): Deallocate is the default eviction policy of a Spot scale set.
+        evictionPolicy = priority.equals("Spot") ? (evictionPolicy == null ? "Deallocate" : evictionPolicy) : null;
+        computerNamePrefix = computerNamePrefix == null ? name : computerNamePrefix;
+        customData = customData == null ? "" : customData;
+        imageReference = imageReference == null ? ImageReference.UBUNTU_24_04 : imageReference;
+        terminateNotification = terminateNotification == null ? TerminateNotification.OFF : terminateNotification;
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity must not be negative");
+        }
+    }
+
+    /** A Regular scale set without zones, custom data or terminate notification. */
+    public static ScaleSetSpec regular(String name, String location, String skuName, long capacity, String computerNamePrefix) {
+        return new ScaleSetSpec(name, location, skuName, capacity, List.of(), "Regular", null, computerNamePrefix, "",
+                null, null);
+    }
+
+    public ScaleSetSpec withCustomData(String base64) {
+        return new ScaleSetSpec(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix,
+                base64, imageReference, terminateNotification);
+    }
+
+    public ScaleSetSpec withTerminateNotification(TerminateNotification notification) {
+        return new ScaleSetSpec(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix,
+                customData, imageReference, notification);
+    }
+
+    public ScaleSetSpec withSpot(String policy) {
+        return new ScaleSetSpec(name, location, skuName, capacity, zones, "Spot", policy, computerNamePrefix,
+                customData, imageReference, terminateNotification);
+    }
+
+    public ScaleSetSpec withZones(List<String> newZones) {
+        return new ScaleSetSpec(name, location, skuName, capacity, newZones, priority, evictionPolicy,
+                computerNamePrefix, customData, imageReference, terminateNotification);
+    }
+}

@@ -1,0 +1,78 @@
+package io.harbormaster.emulator.cloud;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/** One scale set's model and instances, as the emulated cloud keeps them; guarded by the cloud's lock. */
+final class ScaleSetState {
+    final String name;
+    final String location;
+    final List<String> zones;
+    final String priority;
+    final String evictionPolicy;
+    final String computerNamePrefix;
+    final TerminateNotification terminateNotification;
+    final String uniqueId = UUID.randomUUID().toString();
+    final Instant timeCreated;
+    final TreeMap<Long, Instance> instances = new TreeMap<>();
+    String skuName;
+    long capacity;
+    /** Base64, as the REST body carries it. */
+    String customData;
+    ImageReference image;
+    long modelVersion = 1;
+    long etag = 1;
+    String provisioningState = "Succeeded";
+    private long nextInstanceId;
+    private int nextZone;
+
+    ScaleSetState(ScaleSetSpec spec, Instant created) {
+        this.name = spec.name();
+        this.location = spec.location();
+        this.zones = spec.zones();
+        this.priority = spec.priority();
+        this.evictionPolicy = spec.evictionPolicy();
+        this.computerNamePrefix = spec.computerNamePrefix();
+        this.terminateNotification = spec.terminateNotification();
+        this.skuName = spec.skuName();
+        this.customData = spec.customData();
+        this.image = spec.imageReference();
+        this.timeCreated = created;
+    }
+
+    /** A new instance from the current model: ids are never reused, zones are dealt round-robin. */
+    Instance newInstance(Instant now) {
+        String zone = zones.isEmpty() ? "" : zones.get(nextZone++ % zones.size());
+        Instance instance = new Instance(nextInstanceId++, name, computerNamePrefix, UUID.randomUUID().toString(), zone, now);
+        applyModel(instance);
+        instances.put(instance.id, instance);
+        return instance;
+    }
+
+    void applyModel(Instance instance) {
+        instance.modelVersion = modelVersion;
+        instance.customData = decodedCustomData();
+        instance.image = image;
+        instance.skuName = skuName;
+    }
+
+    String decodedCustomData() {
+        if (customData == null || customData.isEmpty()) {
+            return "";
+        }
+        return new String(Base64.getMimeDecoder().decode(customData), StandardCharsets.UTF_8);
+    }
+
+    String etagValue() {
+        return "\"" + etag + "\"";
+    }
+
+    ScaleSetSnapshot snapshot() {
+        return new ScaleSetSnapshot(name, location, skuName, capacity, zones, priority, evictionPolicy,
+                computerNamePrefix, image, terminateNotification, provisioningState, etagValue(), uniqueId, timeCreated);
+    }
+}

@@ -1,0 +1,109 @@
+package io.harbormaster.emulator.cloud;
+
+import io.harbormaster.emulator.imds.EventsDocument;
+import io.harbormaster.emulator.imds.ScheduledEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The scheduled events of the emulated cloud (Learn: "Azure Metadata Service: Scheduled Events for Linux VMs"): an
+ * event waits until every VM's approval lets it go or its NotBefore passes, then starts, then disappears; the document
+ * incarnation grows on every change.
+ */
+final class ScheduledEventBook {
+    private final Clock clock;
+    private final Map<String, Pending> events = new LinkedHashMap<>();
+    private long incarnation = 1;
+
+    ScheduledEventBook(Clock clock) {
+        this.clock = clock;
+    }
+
+    /** An event in the book, and the signal that lets it go before NotBefore. */
+    static final class Pending {
+        private volatile ScheduledEvent event;
+        private final CompletableFuture<Void> approved = new CompletableFuture<>();
+
+        Pending(ScheduledEvent event) {
+            this.event = event;
+        }
+
+        String id() {
+            return event.eventId();
+        }
+    }
+
+    synchronized Pending schedule(String type, List<String> resources, Duration notice, String description, String source) {
+        ScheduledEvent event = new ScheduledEvent(UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT), type,
+                "VirtualMachine", List.copyOf(resources), "Scheduled", clock.instant().plus(notice), description, source,
+                -1);
+        Pending pending = new Pending(event);
+        events.put(event.eventId(), pending);
+        incarnation++;
+        return pending;
+    }
+
+    /** Blocks until the event is approved or its NotBefore has passed; then marks it Started. */
+    void awaitStart(Pending pending) {
+        Duration wait = Duration.between(clock.instant(), pending.event.notBefore());
+        try {
+            if (!wait.isNegative()) {
+                pending.approved.get(wait.toMillis() + 1, TimeUnit.MILLISECONDS);
+            }
+        } catch (TimeoutException notApproved) {
+            // Learn: without an approval the event starts at NotBefore.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException impossible) {
+            // never completed exceptionally
+        }
+        synchronized (this) {
+            ScheduledEvent e = pending.event;
+            pending.event = new ScheduledEvent(e.eventId(), e.eventType(), e.resourceType(), e.resources(), "Started",
+                    null, e.description(), e.eventSource(), e.durationInSeconds());
+            if (events.containsKey(e.eventId())) {
+                incarnation++;
+            }
+        }
+    }
+
+    /** The event has ended: it disappears from the document. */
+    synchronized void finish(Pending pending) {
+        if (events.remove(pending.id()) != null) {
+            incarnation++;
+        }
+    }
+
+    synchronized EventsDocument document(String vmName) {
+        List<ScheduledEvent> mine = events.values().stream().map(p -> p.event)
+                .filter(e -> e.resources().contains(vmName)).toList();
+        return new EventsDocument(incarnation, mine);
+    }
+
+    /** Learn: an approval lets the event proceed for all its Resources, whichever VM sent it. */
+    synchronized boolean approve(String vmName, String eventId) {
+        Pending pending = events.get(eventId);
+        if (pending == null || !pending.event.resources().contains(vmName)) {
+            return false;
+        }
+        pending.approved.complete(null);
+        return true;
+    }
+
+    synchronized List<ScheduledEvent> all() {
+        return events.values().stream().map(p -> p.event).toList();
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+}

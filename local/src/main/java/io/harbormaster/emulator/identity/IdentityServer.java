@@ -1,0 +1,167 @@
+package io.harbormaster.emulator.identity;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The App Service managed identity endpoint (Learn: "Managed identities for App Service and Azure Functions", REST
+ * protocol, api-version 2019-08-01), plain HTTP on loopback as on App Service. The app finds it through
+ * IDENTITY_ENDPOINT ({@link #endpoint()}) and IDENTITY_HEADER ({@link #identityHeader()}).
+ */
+public final class IdentityServer implements AutoCloseable {
+    public static final String API_VERSION = "2019-08-01";
+    /** The audiences ARM accepts, as its InvalidAuthenticationTokenAudience message lists them. */
+    public static final Set<String> ARM_AUDIENCES = Set.of("https://management.core.windows.net/",
+            "https://management.core.windows.net", "https://management.azure.com/", "https://management.azure.com");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> USER_ASSIGNED = Set.of("client_id", "principal_id", "object_id", "mi_res_id");
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final TokenBook tokens;
+    private final Set<String> audiences;
+    private final String identityHeader;
+    private final String clientId = UUID.randomUUID().toString();
+
+    /**
+     * @param audiences the resources a token may be asked for: {@link #ARM_AUDIENCES}, plus the emulator's own ARM URL
+     *     if the lead wants to accept it
+     */
+    public IdentityServer(InetSocketAddress bind, TokenBook tokens, Set<String> audiences) throws IOException {
+        NoDelay.ensure();
+        this.tokens = tokens;
+        this.audiences = Set.copyOf(audiences);
+        byte[] secret = new byte[24];
+        new SecureRandom().nextBytes(secret);
+        this.identityHeader = HexFormat.of().formatHex(secret);
+        this.server = HttpServer.create(bind, 0);
+        this.executor = Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "emulated-identity");
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+    }
+
+    public IdentityServer start() {
+        server.start();
+        return this;
+    }
+
+    /** IDENTITY_ENDPOINT for the app. */
+    public URI endpoint() {
+        InetSocketAddress address = server.getAddress();
+        return URI.create("http://" + address.getAddress().getHostAddress() + ":" + address.getPort() + "/msi/token");
+    }
+
+    /** IDENTITY_HEADER for the app: a secret, so never log it. */
+    public String identityHeader() {
+        return identityHeader;
+    }
+
+    /** The system-assigned identity's client id, which every answer carries. */
+    public String clientId() {
+        return clientId;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            exchange.getRequestBody().readAllBytes();
+            Answer answer = answer(exchange);
+            byte[] body = JSON.writeValueAsBytes(answer.body());
+            exchange.getResponseHeaders().add("Content-Type", "application/json; charset=utf-8");
+            exchange.sendResponseHeaders(answer.status(), body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private record Answer(int status, ObjectNode body) {
+    }
+
+    private Answer answer(HttpExchange exchange) {
+        if (!exchange.getRequestURI().getPath().equalsIgnoreCase("/msi/token")) {
+            return error(404, "not_found", "No such path: this endpoint answers GET /msi/token.");
+        }
+        if (!exchange.getRequestMethod().equals("GET")) {
+            return error(405, "invalid_request", "The token endpoint answers GET only.");
+        }
+        String presented = exchange.getRequestHeaders().getFirst("X-IDENTITY-HEADER");
+        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                identityHeader.getBytes(StandardCharsets.UTF_8))) {
+            return error(401, "unauthorized_client", "The X-IDENTITY-HEADER header is missing or wrong.");
+        }
+        Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
+        if (!API_VERSION.equals(query.get("api-version"))) {
+            return error(400, "invalid_request", "api-version must be " + API_VERSION + ".");
+        }
+        if (USER_ASSIGNED.stream().anyMatch(query::containsKey)) {
+            return error(400, "invalid_request", "This app has no user-assigned identity; ask without client_id, "
+                    + "principal_id, object_id or mi_res_id for the system-assigned one.");
+        }
+        String resource = query.get("resource");
+        if (resource == null || resource.isBlank()) {
+            return error(400, "invalid_request", "The resource parameter is required.");
+        }
+        if (!audiences.contains(resource)) {
+            // Entra ID's code for a resource it does not know (Learn: "Microsoft Entra authentication and
+            // authorization error codes", AADSTS500011); the emulator issues tokens for ARM only.
+            return error(400, "invalid_resource", "AADSTS500011: The resource principal named " + resource
+                    + " was not found in the tenant. The emulated identity endpoint issues tokens for Azure Resource "
+                    + "Manager only.");
+        }
+        TokenBook.IssuedToken token = tokens.issue();
+        ObjectNode body = JSON.createObjectNode();
+        body.put("access_token", token.token());
+        body.put("expires_on", Long.toString(token.expiresOn().getEpochSecond()));
+        body.put("resource", resource);
+        body.put("token_type", "Bearer");
+        body.put("client_id", clientId);
+        return new Answer(200, body);
+    }
+
+    private static Answer error(int status, String code, String description) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("error", code);
+        body.put("error_description", description);
+        return new Answer(status, body);
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> query = new HashMap<>();
+        if (raw == null) {
+            return query;
+        }
+        for (String pair : raw.split("&")) {
+            int equals = pair.indexOf('=');
+            String name = URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8);
+            query.put(name, equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8));
+        }
+        return query;
+    }
+}
