@@ -13,6 +13,8 @@ public record AzureCloud(String name, URI resourceManagerEndpoint, boolean named
     /** Set by App Service (and the local emulator) where a managed identity is enabled; read by azure-identity. */
     public static final String IDENTITY_ENDPOINT = "IDENTITY_ENDPOINT";
     public static final String IDENTITY_HEADER = "IDENTITY_HEADER";
+    /** Azure's public cloud, the default. */
+    public static final AzureCloud PUBLIC = new AzureCloud("AzureCloud", URI.create("https://management.azure.com/"), true);
 
     // The names `az cloud list` uses; the endpoints are those of azure-core-management's AzureEnvironment.
     private static final Map<String, URI> CLOUDS = Map.of(

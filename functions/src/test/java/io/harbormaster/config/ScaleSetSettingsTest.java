@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,7 @@ class ScaleSetSettingsTest {
     @Test
     void readsTheThreeNames() {
         assertEquals(new ScaleSetSettings(SUBSCRIPTION, "harbormaster-cluster-rg", "harbormaster-agents",
-                new AzureCloud("AzureCloud", URI.create("https://management.azure.com/"), true)), from());
+                AzureCloud.PUBLIC), from());
         assertEquals("rg.with_(odd)-name", from(ScaleSetSettings.RESOURCE_GROUP, "rg.with_(odd)-name").resourceGroup());
         assertEquals("a", from(ScaleSetSettings.SCALE_SET_NAME, "a").scaleSetName());
     }

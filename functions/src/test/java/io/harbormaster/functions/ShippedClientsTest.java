@@ -9,6 +9,7 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.DockerSettings;
+import io.harbormaster.config.AzureCloud;
 import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.scaleset.ArmCallPolicy;
 import io.harbormaster.scaleset.AzureScaleSet;
@@ -50,7 +51,7 @@ class ShippedClientsTest {
     void azureScaleSetIsBuiltThroughComputeManagerAndReportsAnUnreachableEndpoint() {
         HttpClient http = AzureScaleSet.jdkHttpClient(java.net.http.HttpClient.newBuilder(), NO_RETRIES);
         AzureScaleSet scaleSet = AzureScaleSet.connect(
-                new ScaleSetSettings("00000000-0000-0000-0000-000000000000", "rg", "agents"),
+                new ScaleSetSettings("00000000-0000-0000-0000-000000000000", "rg", "agents", AzureCloud.PUBLIC),
                 URI.create("https://127.0.0.1:1"), FIXED_TOKEN, http, NO_RETRIES);
         ScaleSetException failure = assertThrows(ScaleSetException.class, scaleSet::describe);
         assertTrue(failure.getMessage().contains("agents"), failure.getMessage());

@@ -9,6 +9,7 @@ import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.resourcemanager.compute.ComputeManager;
 import com.sun.net.httpserver.HttpsConfigurator;
+import io.harbormaster.config.AzureCloud;
 import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.emulator.arm.ArmFaults;
 import io.harbormaster.emulator.arm.ArmServer;
@@ -40,7 +41,7 @@ public final class EmulatorFixture implements AutoCloseable {
     public static final String SKU = "Standard_D2s_v3";
     public static final String PREFIX = "agent";
     public static final String API_VERSION = "2025-04-01";
-    public static final ScaleSetSettings TARGET = new ScaleSetSettings(SUBSCRIPTION, RESOURCE_GROUP, SCALE_SET);
+    public static final ScaleSetSettings TARGET = new ScaleSetSettings(SUBSCRIPTION, RESOURCE_GROUP, SCALE_SET, AzureCloud.PUBLIC);
     /** Production's shape with test-sized waits: three retries, 10-100 ms backoff, 20 ms polls. */
     public static final ArmCallPolicy FAST_POLICY = new ArmCallPolicy(
             3, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(5),

@@ -122,6 +122,11 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
         return events.all();
     }
 
+    /** Every scheduled event posted so far, ended ones too, with who approved it and when. */
+    public List<EventRecord> eventHistory() {
+        return events.history();
+    }
+
     // ---- writes (long-running operations) ----
 
     /**

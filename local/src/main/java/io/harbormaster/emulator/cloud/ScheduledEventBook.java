@@ -22,6 +22,8 @@ import java.util.concurrent.TimeoutException;
 final class ScheduledEventBook {
     private final Clock clock;
     private final Map<String, Pending> events = new LinkedHashMap<>();
+    // Every event ever posted, ended ones too, with its approval: the emulator's own record, not part of IMDS.
+    private final Map<String, EventRecord> history = new LinkedHashMap<>();
     private long incarnation = 1;
 
     ScheduledEventBook(Clock clock) {
@@ -48,6 +50,8 @@ final class ScheduledEventBook {
                 -1);
         Pending pending = new Pending(event);
         events.put(event.eventId(), pending);
+        history.put(event.eventId(), new EventRecord(event.eventId(), type, event.resources(), clock.instant(),
+                event.notBefore(), null, null, null));
         incarnation++;
         return pending;
     }
@@ -73,6 +77,7 @@ final class ScheduledEventBook {
             if (events.containsKey(e.eventId())) {
                 incarnation++;
             }
+            history.computeIfPresent(e.eventId(), (id, record) -> record.started(clock.instant()));
         }
     }
 
@@ -96,7 +101,12 @@ final class ScheduledEventBook {
             return false;
         }
         pending.approved.complete(null);
+        history.computeIfPresent(eventId, (id, record) -> record.approved(vmName, clock.instant()));
         return true;
+    }
+
+    synchronized List<EventRecord> history() {
+        return List.copyOf(history.values());
     }
 
     synchronized List<ScheduledEvent> all() {

@@ -1,0 +1,251 @@
+package io.harbormaster.emulator;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.AzureCloud;
+import io.harbormaster.config.InvalidSettingException;
+import io.harbormaster.emulator.arm.ArmFaults;
+import io.harbormaster.emulator.arm.ArmServer;
+import io.harbormaster.emulator.cloud.CloudSettings;
+import io.harbormaster.emulator.cloud.EmulatedCloud;
+import io.harbormaster.emulator.cloud.InstanceSnapshot;
+import io.harbormaster.emulator.cloud.ScaleSetSpec;
+import io.harbormaster.emulator.cloud.StandaloneVm;
+import io.harbormaster.emulator.cloud.TerminateNotification;
+import io.harbormaster.emulator.identity.IdentityServer;
+import io.harbormaster.emulator.identity.TokenBook;
+import io.harbormaster.emulator.imds.AttestedDocuments;
+import io.harbormaster.emulator.imds.ImdsServer;
+import io.harbormaster.emulator.nodes.DockerdMachines;
+import io.harbormaster.emulator.nodes.MachinesSettings;
+import io.harbormaster.emulator.pki.EmulatorAuthority;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
+
+/**
+ * The Azure surfaces Harbormaster touches, on this machine: Resource Manager over https for the agents' scale set and
+ * the manager VM, the App Service managed identity endpoint, and IMDS for every VM, whose instances are dockerd nodes
+ * booted by the agents' cloud-config. Dev and tests only.
+ */
+public final class AzureEmulator implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(AzureEmulator.class.getName());
+
+    private final EmulatorSettings settings;
+    private final List<AutoCloseable> opened = new ArrayList<>();
+    private EmulatorAuthority authority;
+    private DockerdMachines machines;
+    private EmulatedCloud cloud;
+    private ArmServer arm;
+    private IdentityServer identity;
+    private ImdsServer imds;
+    private ControlServer control;
+
+    private AzureEmulator(EmulatorSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Starts every surface, then the scale set with its initial capacity booting in the background. */
+    public static AzureEmulator start(EmulatorSettings settings) throws IOException {
+        AzureEmulator emulator = new AzureEmulator(settings);
+        try {
+            emulator.open();
+            return emulator;
+        } catch (IOException | RuntimeException e) {
+            emulator.close();
+            throw e;
+        }
+    }
+
+    private void open() throws IOException {
+        Path dir = Files.createDirectories(settings.stateDirectory());
+        authority = EmulatorAuthority.loadOrCreate(dir.resolve("pki"));
+        Path checkout = settings.cloudConfig().getParent().getParent();
+        machines = new DockerdMachines(new MachinesSettings(dir.resolve("machines"), checkout.resolve("scripts/lib"),
+                "hm-br0", settings.bridgeAddress().getHostAddress(), Path.of("/run/harbormaster-nodes"),
+                Optional.of(settings.functionKeyFile()), Duration.ofSeconds(30), Duration.ofSeconds(15)));
+        ArmFaults faults = new ArmFaults();
+        cloud = new EmulatedCloud(new CloudSettings(settings.subscriptionId(), settings.resourceGroup(),
+                settings.preemptNotice()), machines, faults);
+        opened.add(cloud);
+        TokenBook tokens = new TokenBook();
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        identity = new IdentityServer(new InetSocketAddress(loopback, settings.identityPort()), tokens,
+                IdentityServer.ARM_AUDIENCES).start();
+        opened.add(identity);
+        arm = new ArmServer(new HttpsConfigurator(authority.serverSslContext()),
+                new InetSocketAddress(loopback, settings.armPort()), cloud, tokens, faults).start();
+        opened.add(arm);
+        // Nodes poll once a second (Learn's advice), and a node's helpers share its allowance: a lenient rate here.
+        imds = new ImdsServer(new InetSocketAddress(settings.bridgeAddress(), settings.imdsPort()), cloud,
+                new AttestedDocuments(authority.imdsSigning(), Clock.systemUTC()), 50).start();
+        opened.add(imds);
+        control = new ControlServer(new InetSocketAddress(loopback, settings.controlPort()), cloud, arm,
+                settings.scaleSetName()).start();
+        opened.add(control);
+        // The swarm manager runs on this machine's bridge address, as manager VM master0 does on its subnet.
+        cloud.addStandaloneVm(new StandaloneVm(settings.managerName(), UUID.randomUUID().toString(),
+                settings.managerName(), settings.bridgeAddress(), settings.location(), settings.sku(), ""));
+        ScaleSetSpec spec = ScaleSetSpec.regular(settings.scaleSetName(), settings.location(), settings.sku(),
+                settings.initialCapacity(), settings.computerNamePrefix())
+                .withCustomData(customData())
+                .withZones(settings.zones())
+                .withTerminateNotification(new TerminateNotification(true, settings.terminateNotice()));
+        if (settings.priority().equals("Spot")) {
+            spec = spec.withSpot(settings.evictionPolicy());
+        }
+        cloud.addScaleSet(spec);
+        LOG.info(() -> "Azure emulator for " + settings.scaleSetId() + ": ARM " + arm.endpoint() + ", identity "
+                + identity.endpoint() + ", IMDS " + imds.url() + ", controls " + control.endpoint() + "; "
+                + settings.initialCapacity() + " instance(s) booting");
+    }
+
+    /**
+     * The agents' cloud-config, base64 as the scale set's custom data carries it, with the placeholders filled as
+     * infra/cluster.json fills them in Azure. The nodes get the function key from the machines' key file, so Key Vault
+     * is left unnamed.
+     */
+    private String customData() throws IOException {
+        String config = Files.readString(settings.cloudConfig())
+                .replace("__HARBORMASTER_FUNCTION_URL__", settings.functionUrl().toString().replaceAll("/$", ""))
+                .replace("__HARBORMASTER_IMDS_URL__", imds.url().toString().replaceAll("/$", ""))
+                .replace("__HARBORMASTER_KEY_VAULT_URI__", "")
+                .replace("__HARBORMASTER_FUNCTION_KEY_SECRET__", "")
+                .replace("__HARBORMASTER_IDENTITY_CLIENT_ID__", "");
+        if (config.contains("__HARBORMASTER_")) {
+            throw new InvalidSettingException(EmulatorSettings.CLOUD_CONFIG,
+                    "has a placeholder the emulator does not fill: " + config.replaceAll("(?s).*?(__HARBORMASTER_\\w+__).*", "$1"));
+        }
+        return Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** What the function app needs to reach this emulator: the cloud setting and the identity endpoint. */
+    public Map<String, String> appEnvironment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(AzureCloud.SETTING, arm.endpoint().toString());
+        env.put(AzureCloud.IDENTITY_ENDPOINT, identity.endpoint().toString());
+        env.put(AzureCloud.IDENTITY_HEADER, identity.identityHeader());
+        return env;
+    }
+
+    /** The app JVM's options: trust the emulator's CA, whose certificate the ARM endpoint presents. */
+    public List<String> appJvmOptions() {
+        return List.of("-Djavax.net.ssl.trustStore=" + authority.trustStore(),
+                "-Djavax.net.ssl.trustStorePassword=" + EmulatorAuthority.TRUST_STORE_PASSWORD);
+    }
+
+    public EmulatorSettings settings() {
+        return settings;
+    }
+
+    public EmulatedCloud cloud() {
+        return cloud;
+    }
+
+    public ArmServer arm() {
+        return arm;
+    }
+
+    public IdentityServer identity() {
+        return identity;
+    }
+
+    public ImdsServer imds() {
+        return imds;
+    }
+
+    public DockerdMachines machines() {
+        return machines;
+    }
+
+    public EmulatorAuthority authority() {
+        return authority;
+    }
+
+    public URI controlEndpoint() {
+        return control.endpoint();
+    }
+
+    /** Stops the surfaces, then destroys every machine: the emulated VMs do not outlive the emulator. */
+    @Override
+    public void close() {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                LOG.warning("closing " + opened.get(i).getClass().getSimpleName() + " failed: " + e);
+            }
+        }
+        opened.clear();
+        if (cloud != null && machines != null) {
+            for (InstanceSnapshot instance : cloud.instances(settings.scaleSetName())) {
+                try {
+                    machines.destroy(instance.name());
+                } catch (RuntimeException e) {
+                    LOG.warning("destroying machine " + instance.name() + " failed: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs until SIGTERM or SIGINT. Settings come from the environment; once every surface answers, the app's settings
+     * are written to {@code <state dir>/app.env} (0600: it holds the identity header) for scripts/dev.sh to source.
+     */
+    public static void main(String[] args) throws Exception {
+        EmulatorSettings settings;
+        try {
+            settings = EmulatorSettings.from(AppSettings.fromEnvironment());
+        } catch (InvalidSettingException e) {
+            System.err.println("Azure emulator: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        AzureEmulator emulator = start(settings);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            emulator.close();
+            stopped.countDown();
+        }, "emulator-shutdown"));
+        emulator.writeAppEnvironment(settings.stateDirectory().resolve("app.env"));
+        stopped.await();
+    }
+
+    private void writeAppEnvironment(Path file) {
+        StringBuilder text = new StringBuilder("# Written by io.harbormaster.emulator.AzureEmulator; sourced by scripts/dev.sh.\n");
+        appEnvironment().forEach((name, value) -> text.append("export ").append(name).append('=')
+                .append(shellQuoted(value)).append('\n'));
+        text.append("export HARBORMASTER_EMULATOR_TRUST_OPTS=").append(shellQuoted(String.join(" ", appJvmOptions())))
+                .append('\n');
+        try {
+            Path tmp = Files.createTempFile(file.getParent(), "app.env", ".tmp",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, text);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static String shellQuoted(String value) {
+        return "'" + value.replace("'", "'\\''") + "'";
+    }
+}
