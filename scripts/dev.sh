@@ -38,13 +38,18 @@ export HARBORMASTER_SCALE_SET_NAME=${HARBORMASTER_SCALE_SET_NAME:-harbormaster-a
 
 pids=()
 stop_all() {
-    local pid
-    # Newest first: the host, then the emulator, which stops and removes its nodes.
+    local pid ids
+    # Newest first: the host, then the emulator, which destroys its machines: deleted VMs, down in the swarm.
     for (( i = ${#pids[@]} - 1; i >= 0; i-- )); do
         pid=${pids[i]}
         kill "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
     done
+    # Removing them keeps the manager's node list clean for the next run.
+    ids=$(hm_docker node ls --filter role=worker --filter "name=${HARBORMASTER_EMULATOR_COMPUTER_NAME_PREFIX:-agent}" -q \
+        2>/dev/null || true)
+    # shellcheck disable=SC2086
+    [[ -z $ids ]] || hm_docker node rm --force $ids >/dev/null 2>&1 || true
 }
 trap 'stop_all; exit 130' INT TERM
 
@@ -81,10 +86,12 @@ HARBORMASTER_CAPACITY_SCHEDULE=${HARBORMASTER_CAPACITY_SCHEDULE:-*/30 * * * * *}
 pids+=("$!")
 
 workers=${HARBORMASTER_DEV_WORKERS:-2}
+prefix=${HARBORMASTER_EMULATOR_COMPUTER_NAME_PREFIX:-agent}
 if (( workers > 0 )); then
     echo "[dev] waiting for the scale set's $workers instance(s) to boot and join through /api/join/worker" >&2
     for _ in $(seq 1 600); do
-        ready=$(hm_docker node ls --filter role=worker --format '{{.Status}}' 2>/dev/null | grep -c '^Ready$' || true)
+        ready=$(hm_docker node ls --filter role=worker --filter "name=$prefix" --format '{{.Status}}' 2>/dev/null \
+            | grep -c '^Ready$' || true)
         (( ready >= workers )) && break
         kill -0 "${pids[1]}" 2>/dev/null || break
         sleep 0.2

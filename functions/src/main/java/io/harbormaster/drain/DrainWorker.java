@@ -124,6 +124,11 @@ public final class DrainWorker {
                 if (action instanceof DrainAction.MarkNode mark) {
                     markNode(mark);
                 } else if (action instanceof DrainAction.DeleteInstance delete) {
+                    if (status.drainedAt() == null && current.drainedAt() != null) {
+                        // "drained" goes on record before the delete: with terminate notifications on, Azure holds the
+                        // delete until the agent's watcher approves, and the watcher approves once it reads "drained".
+                        return current.withLastError(null, null);
+                    }
                     current = deleteInstance(current, delete.hostname());
                 } else if (action instanceof DrainAction.RemoveNode remove) {
                     removeNode(remove.nodeId());
@@ -200,6 +205,11 @@ public final class DrainWorker {
     }
 
     private Duration delayFor(DrainStatus status) {
+        if (status.request().deleteInstance() && status.drainedAt() != null && !status.instanceDeleted()
+                && status.unreachableSince() == null) {
+            // Drained and on record: the next pass deletes the instance, with nothing to wait for.
+            return Duration.ZERO;
+        }
         if (status.unreachableSince() == null) {
             return settings.checkInterval();
         }

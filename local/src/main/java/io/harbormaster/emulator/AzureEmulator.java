@@ -70,7 +70,11 @@ public final class AzureEmulator implements AutoCloseable {
             emulator.open();
             return emulator;
         } catch (IOException | RuntimeException e) {
-            emulator.close();
+            try {
+                emulator.close();
+            } catch (RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
             throw e;
         }
     }
@@ -130,9 +134,10 @@ public final class AzureEmulator implements AutoCloseable {
                 .replace("__HARBORMASTER_KEY_VAULT_URI__", "")
                 .replace("__HARBORMASTER_FUNCTION_KEY_SECRET__", "")
                 .replace("__HARBORMASTER_IDENTITY_CLIENT_ID__", "");
-        if (config.contains("__HARBORMASTER_")) {
+        java.util.regex.Matcher unfilled = java.util.regex.Pattern.compile("__HARBORMASTER_[A-Z0-9_]+__").matcher(config);
+        if (unfilled.find()) {
             throw new InvalidSettingException(EmulatorSettings.CLOUD_CONFIG,
-                    "has a placeholder the emulator does not fill: " + config.replaceAll("(?s).*?(__HARBORMASTER_\\w+__).*", "$1"));
+                    "has a placeholder the emulator does not fill: " + unfilled.group());
         }
         return Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8));
     }
@@ -195,7 +200,7 @@ public final class AzureEmulator implements AutoCloseable {
             }
         }
         opened.clear();
-        if (cloud != null && machines != null) {
+        if (cloud != null && machines != null && cloud.scaleSet(settings.scaleSetName()).isPresent()) {
             for (InstanceSnapshot instance : cloud.instances(settings.scaleSetName())) {
                 try {
                     machines.destroy(instance.name());

@@ -197,7 +197,7 @@ class AzureScaleSetTest {
 
     /**
      * Real ARM refuses a delete naming an instance that is gone with 400 InvalidParameter, not 404 (microsoft/onefuzz
-     * #2547, Azure/azure-cli#25476). What AzureScaleSet should do with that 400 is the lead's call; here is the shape.
+     * #2547, Azure/azure-cli#25476). Here is the shape; the next test is what AzureScaleSet does with it.
      */
     @Test
     void deletingAnInstanceThatIsGoneIsRefusedWithArmsInvalidParameter() throws IOException {
@@ -213,6 +213,16 @@ class AzureScaleSetTest {
         assertTrue(error.path("message").asText().contains("is not an active Virtual Machine Scale Set VM instanceId"),
                 answer.body());
         assertEquals(List.of("0", "2", "3", "4"), instanceIds(), "a refused request deletes nothing");
+    }
+
+    /** A repeated delete after a crash, or a delete racing Azure's own: the gone id counts as deleted, the rest go. */
+    @Test
+    void deletingAnInstanceThatIsAlreadyGoneSucceedsAndStillDeletesTheOthers() {
+        scaleSet.deleteInstances(List.of("1"));
+
+        scaleSet.deleteInstances(List.of("1", "3"));
+
+        assertEquals(List.of("0", "2", "4"), instanceIds());
     }
 
     @Test
