@@ -121,6 +121,9 @@ public class DrainFunction {
         }
         body.put("deadline", request.deadline().toString());
         body.put("requestedAt", request.requestedAt().toString());
+        if (status.drainedAt() != null) {
+            body.put("drainedAt", status.drainedAt().toString());
+        }
         body.put("updatedAt", status.updatedAt().toString());
         body.put("statusUrl", statusUrl);
         if (!created) {

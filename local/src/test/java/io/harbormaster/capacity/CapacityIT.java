@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.emulator.cloud.EventRecord;
 import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.TestService;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +124,7 @@ class CapacityIT {
             await("one agent left", this::ourNodes, n -> n.size() == 1, Duration.ofSeconds(150));
             service.awaitRunning(1, Duration.ofSeconds(60));
             assertEquals(1, get("/api/status").path("scaleSet").path("capacity").asInt());
+            assertTerminateApprovedByTheAgentAfterItsDrain();
         } finally {
             watching.set(false);
             watcher.join();
@@ -130,6 +133,27 @@ class CapacityIT {
         String logs = cluster.host().output();
         assertTrue(logs.contains("drain") && logs.contains("delete its instance"), "scale-in was not drain-then-delete:\n"
                 + logs.substring(Math.max(0, logs.length() - 8000)));
+    }
+
+    /**
+     * Azure's Terminate notice for the scaled-in instance went to that instance's IMDS, and its own watcher approved it,
+     * no earlier than the drain had recorded the node as drained.
+     */
+    private void assertTerminateApprovedByTheAgentAfterItsDrain() throws Exception {
+        List<EventRecord> terminates = cluster.emulator().cloud().eventHistory().stream()
+                .filter(event -> event.eventType().equals("Terminate")).toList();
+        assertEquals(1, terminates.size(), terminates.toString());
+        EventRecord terminate = terminates.get(0);
+        String vm = terminate.resources().get(0);
+        assertEquals(vm, terminate.approvedBy(), "the agent's own watcher approved: " + terminate);
+        assertTrue(terminate.approvedAt().isBefore(terminate.notBefore()), "approved before NotBefore: " + terminate);
+        String hostname = cluster.prefix() + String.format("%6s",
+                Long.toString(Long.parseLong(vm.substring(vm.lastIndexOf('_') + 1)), 36)).replace(' ', '0');
+        JsonNode drain = get("/api/drain/" + hostname);
+        assertEquals("scale-in", drain.path("reason").asText(), drain.toString());
+        Instant drainedAt = Instant.parse(drain.path("drainedAt").asText());
+        assertFalse(terminate.approvedAt().isBefore(drainedAt), "approved at " + terminate.approvedAt()
+                + ", before the drain recorded " + drainedAt);
     }
 
     @Test

@@ -1,0 +1,166 @@
+package io.harbormaster.emulator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.management.AzureEnvironment;
+import com.azure.core.management.profile.AzureProfile;
+import com.azure.resourcemanager.compute.ComputeManager;
+import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceIDs;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.emulator.cloud.EventRecord;
+import io.harbormaster.emulator.cloud.InstanceSnapshot;
+import io.harbormaster.scaleset.ArmCallPolicy;
+import io.harbormaster.scaleset.AzureScaleSet;
+import io.harbormaster.testsupport.EmulatedCluster;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+/**
+ * The emulator's power operations end to end, as an operator would use them through the Azure SDK: the instances are
+ * dockerd nodes booted by the agents' cloud-config, so a deallocation drains and leaves the swarm, a start rejoins,
+ * and a Spot eviction posts Preempt in the instance's own IMDS before the instance goes.
+ */
+class AzureEmulatorIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private EmulatedCluster cluster;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void deallocateDrainsAndStopsTheInstanceAndStartBootsItFromTheSameDisk() throws Exception {
+        cluster = EmulatedCluster.start(Map.of(), Map.of());
+        String hostname = cluster.prefix() + "000000";
+        cluster.await("the first agent", cluster::nodes, nodes -> "ready".equals(nodes.get(hostname)), Duration.ofSeconds(90));
+        AzureEmulator emulator = cluster.emulator();
+        String vm = emulator.settings().scaleSetName() + "_0";
+        ComputeManagementClient compute = compute(emulator);
+        var ids = new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(List.of("0"));
+
+        long t0 = System.nanoTime();
+        compute.getVirtualMachineScaleSets().deallocate(emulator.settings().resourceGroup(),
+                emulator.settings().scaleSetName(), null, ids, com.azure.core.util.Context.NONE);
+        long deallocated = System.nanoTime();
+        assertEquals("deallocated", instance(emulator, "0").powerState());
+        assertFalse(emulator.machines().running(vm), "a deallocated instance's machine is off");
+        assertEquals("down", cluster.nodes().get(hostname), "the node left the swarm on its way down");
+        JsonNode drain = drainOf(hostname);
+        assertEquals("shutdown", drain.path("reason").asText(), "the agent's drain on shutdown ran: " + drain);
+        assertTrue(Files.isDirectory(emulator.machines().stateDirectory(vm)), "a deallocated instance keeps its disk");
+
+        compute.getVirtualMachineScaleSets().start(emulator.settings().resourceGroup(),
+                emulator.settings().scaleSetName(), ids, com.azure.core.util.Context.NONE);
+        long started = System.nanoTime();
+        assertEquals("running", instance(emulator, "0").powerState());
+        cluster.await("the agent back", () -> cluster.manager().run("node", "ls", "--filter", "name=" + hostname,
+                "--format", "{{.Status}}"), statuses -> statuses.contains("Ready"), Duration.ofSeconds(60));
+        System.out.printf("emulator timing: deallocate %d ms (drain on shutdown included), start to Ready %d ms%n",
+                (deallocated - t0) / 1_000_000, (System.nanoTime() - deallocated) / 1_000_000);
+        assertTrue(started > deallocated);
+    }
+
+    @Test
+    void aSpotEvictionPostsPreemptInTheInstancesImdsThenDeallocatesIt() throws Exception {
+        cluster = EmulatedCluster.start(Map.of(
+                EmulatorSettings.PRIORITY, "Spot",
+                EmulatorSettings.EVICTION_POLICY, "Deallocate",
+                EmulatorSettings.PREEMPT_NOTICE, "8s"), Map.of());
+        String hostname = cluster.prefix() + "000000";
+        cluster.await("the first agent", cluster::nodes, nodes -> "ready".equals(nodes.get(hostname)), Duration.ofSeconds(90));
+        AzureEmulator emulator = cluster.emulator();
+        String vm = emulator.settings().scaleSetName() + "_0";
+
+        compute(emulator).getVirtualMachineScaleSetVMs().simulateEviction(emulator.settings().resourceGroup(),
+                emulator.settings().scaleSetName(), "0");
+
+        // What the agent itself reads: its own IMDS, from inside the node, by the node's address.
+        JsonNode document = cluster.await("Preempt in the instance's scheduled events", () -> eventsSeenBy(vm),
+                events -> events.path("Events").toString().contains("Preempt"), Duration.ofSeconds(5));
+        JsonNode preempt = document.path("Events").get(0);
+        assertEquals("Preempt", preempt.path("EventType").asText());
+        assertEquals(List.of(vm), List.of(preempt.path("Resources").get(0).asText()));
+        assertEquals("Scheduled", preempt.path("EventStatus").asText());
+        assertFalse(preempt.path("NotBefore").asText().isEmpty(), document.toString());
+
+        cluster.await("the eviction", () -> instance(emulator, "0").powerState(), "deallocated"::equals,
+                Duration.ofSeconds(60));
+        assertFalse(emulator.machines().running(vm));
+        EventRecord record = emulator.cloud().eventHistory().stream()
+                .filter(event -> event.eventType().equals("Preempt")).findFirst().orElseThrow();
+        assertTrue(!record.startedAt().isBefore(record.notBefore()) || record.approvedAt() != null,
+                "the eviction waited for its notice: " + record);
+    }
+
+    private JsonNode eventsSeenBy(String vm) {
+        try {
+            String netns = Files.readString(cluster.emulator().machines().stateDirectory(vm).resolve("netns")).trim();
+            Process curl = new ProcessBuilder("nsenter", "--net=/run/netns/" + netns, "curl", "-fsS", "--max-time", "5",
+                    "-H", "Metadata: true", cluster.emulator().imds().url() + "/metadata/scheduledevents?api-version=2020-07-01")
+                    .redirectErrorStream(true).start();
+            String body = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return curl.waitFor() == 0 ? JSON.readTree(body) : JSON.createObjectNode().put("error", body);
+        } catch (Exception e) {
+            return JSON.createObjectNode().put("error", e.toString());
+        }
+    }
+
+    private JsonNode drainOf(String hostname) throws Exception {
+        HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/drain/" + hostname)).GET());
+        assertEquals(200, response.statusCode(), response.body());
+        return JSON.readTree(response.body());
+    }
+
+    private static InstanceSnapshot instance(AzureEmulator emulator, String id) {
+        return emulator.cloud().instance(emulator.settings().scaleSetName(), id);
+    }
+
+    /** The compute SDK's own client, with a token from the emulator's identity endpoint, as an operator's tool. */
+    private static ComputeManagementClient compute(AzureEmulator emulator) {
+        ArmCallPolicy policy = ArmCallPolicy.defaults();
+        HttpClient http = AzureScaleSet.jdkHttpClient(
+                java.net.http.HttpClient.newBuilder().sslContext(emulator.authority().clientSslContext()), policy);
+        Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
+        endpoints.put("resourceManagerEndpointUrl", emulator.arm().endpoint().toString());
+        TokenCredential credential = request -> Mono.fromCallable(() -> token(emulator));
+        return ComputeManager.configure().withHttpClient(http)
+                .authenticate(credential, new AzureProfile(null, emulator.settings().subscriptionId(),
+                        new AzureEnvironment(endpoints)))
+                .serviceClient();
+    }
+
+    private static AccessToken token(AzureEmulator emulator) throws Exception {
+        URI uri = URI.create(emulator.identity().endpoint() + "?api-version=2019-08-01&resource="
+                + URLEncoder.encode("https://management.core.windows.net/", StandardCharsets.UTF_8));
+        HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
+                .header("X-IDENTITY-HEADER", emulator.identity().identityHeader()).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode body = JSON.readTree(response.body());
+        return new AccessToken(body.path("access_token").asText(),
+                OffsetDateTime.ofInstant(java.time.Instant.ofEpochSecond(body.path("expires_on").asLong()), ZoneOffset.UTC));
+    }
+}
