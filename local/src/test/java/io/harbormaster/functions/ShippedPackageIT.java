@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.emulator.AzureEmulator;
+import io.harbormaster.emulator.EmulatorSettings;
 import io.harbormaster.testsupport.DockerCli;
 import io.harbormaster.testsupport.LocalHostProcess;
 import io.harbormaster.testsupport.LocalServices;
@@ -19,7 +22,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -28,8 +33,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The staged function app (functions/target/azure-functions/harbormaster-functions: its jar and lib/) runs with
- * nothing else but the local host's own classes and the Functions core library (the worker's in Azure), reaching the manager over mutual TLS as in Azure, Azurite for blobs
- * and queues, and with the Azure scale set configured. It proves that the artifacts functions/pom.xml leaves out
+ * nothing else but the local host's own classes and the Functions core library (the worker's in Azure), reaching the
+ * manager over mutual TLS as in Azure, Azurite for blobs and queues, and the Azure emulator's ARM through the managed
+ * identity endpoint, as the app reaches Azure's. It proves that the artifacts functions/pom.xml leaves out
  * (JNA, jna-platform, commons-compress, msal4j-persistence-extension, azure-resourcemanager-msi) are not needed on
  * these paths: a class that is missing shows as NoClassDefFoundError or ClassNotFoundException.
  */
@@ -43,6 +49,7 @@ class ShippedPackageIT {
             "azure-resourcemanager-msi-");
 
     private static LocalHostProcess host;
+    private static AzureEmulator emulator;
 
     @BeforeAll
     static void startStagedApp() throws Exception {
@@ -50,25 +57,48 @@ class ShippedPackageIT {
         Path tls = LocalServices.dockerTlsDirectory();
         String storage = LocalServices.storageConnectionString();
         String classPath = stagedClassPath();
-        host = LocalHostProcess.start(classPath, LocalHostProcess.settings(
+        Path state = Files.createTempDirectory("hm-shipped-package-it");
+        Path keyFile = Files.writeString(state.resolve("key"), KEY + "\n");
+        Map<String, String> target = Map.of(
+                "HARBORMASTER_SUBSCRIPTION_ID", UUID.randomUUID().toString(),
+                "HARBORMASTER_RESOURCE_GROUP", "harbormaster-shipped-package-it",
+                "HARBORMASTER_SCALE_SET_NAME", "agents");
+        Map<String, String> emulatorSettings = new HashMap<>(target);
+        emulatorSettings.putAll(Map.of(
+                EmulatorSettings.DIR, state.resolve("emulator").toString(),
+                EmulatorSettings.CAPACITY, "0",
+                EmulatorSettings.ARM_PORT, Integer.toString(LocalHostProcess.freePort()),
+                EmulatorSettings.IDENTITY_PORT, Integer.toString(LocalHostProcess.freePort()),
+                EmulatorSettings.IMDS_PORT, Integer.toString(LocalHostProcess.freePort()),
+                EmulatorSettings.CONTROL_PORT, Integer.toString(LocalHostProcess.freePort()),
+                EmulatorSettings.FUNCTION_URL, "http://10.213.77.1:7071",
+                EmulatorSettings.FUNCTION_KEY_FILE, keyFile.toString(),
+                EmulatorSettings.CLOUD_CONFIG, Path.of("cloud-init/agent.yml").toAbsolutePath().toString()));
+        emulator = AzureEmulator.start(EmulatorSettings.from(new AppSettings(emulatorSettings)));
+        Map<String, String> settings = new HashMap<>(target);
+        settings.putAll(emulator.appEnvironment());
+        settings.putAll(Map.of(
                 "HARBORMASTER_DOCKER_HOSTS", dockerTls,
                 "HARBORMASTER_DOCKER_TLS_CA_PEM", Files.readString(tls.resolve("ca.pem")),
                 "HARBORMASTER_DOCKER_TLS_CERT_PEM", Files.readString(tls.resolve("cert.pem")),
                 "HARBORMASTER_DOCKER_TLS_KEY_PEM", Files.readString(tls.resolve("key.pem")),
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
-                "AzureWebJobsStorage", storage,
-                // AzureScaleSet and the identity library are built at startup; nothing is sent before the first call.
-                "HARBORMASTER_SUBSCRIPTION_ID", "00000000-0000-0000-0000-000000000000",
-                "HARBORMASTER_RESOURCE_GROUP", "harbormaster-shipped-package-it",
-                "HARBORMASTER_SCALE_SET_NAME", "agents"), LocalHostProcess.freePort(), List.of())
+                "AzureWebJobsStorage", storage));
+        host = LocalHostProcess.start(classPath, settings, LocalHostProcess.freePort(), emulator.appJvmOptions())
                 .awaitReady(Duration.ofSeconds(60));
     }
 
     @AfterAll
     static void stopAndCheckNoClassWasMissing() throws Exception {
-        if (host != null) {
-            host.close();
-            assertNoMissingClass();
+        try {
+            if (host != null) {
+                host.close();
+                assertNoMissingClass();
+            }
+        } finally {
+            if (emulator != null) {
+                emulator.close();
+            }
         }
     }
 
@@ -166,25 +196,17 @@ class ShippedPackageIT {
     }
 
     /**
-     * With no ARM endpoint to reach yet, the status call goes through ComputeManager and the credential chain as far
-     * as the network lets it: either an answer, or the host's JSON 500 after a ScaleSetException (no token, or no
-     * answer from ARM), never a missing class.
+     * The status reads the scale set through ComputeManager, the credential chain and the identity endpoint, as in
+     * Azure: the answer names the emulated scale set by its ARM id.
      */
     @Test
-    void statusGoesThroughTheScaleSetClientsWithoutAMissingClass() throws Exception {
-        HttpResponse<String> response = call("GET", "/api/status", Duration.ofMinutes(4));
-        System.out.println("ShippedPackageIT: /api/status answered " + response.statusCode() + " " + response.body());
-        host.output().lines().filter(line -> line.contains("ScaleSetException"))
-                .forEach(line -> System.out.println("ShippedPackageIT: host logged " + line));
+    void statusReadsTheScaleSetThroughTheManagedIdentityAndArm() throws Exception {
+        HttpResponse<String> response = call("GET", "/api/status", Duration.ofSeconds(60));
+        assertEquals(200, response.statusCode(), response.body() + "\n" + host.output());
+        assertEquals(emulator.settings().scaleSetId(), JSON.readTree(response.body()).path("scaleSet").path("id").asText(),
+                response.body());
+        assertTrue(emulator.arm().requests().stream().anyMatch(call -> call.status() == 200),
+                "the emulator's ARM answered no request");
         assertNoMissingClass();
-        if (response.statusCode() == 200) {
-            assertTrue(JSON.readTree(response.body()).isObject(), response.body());
-            return;
-        }
-        assertEquals(500, response.statusCode(), response.body() + "\n" + host.output());
-        assertEquals("internal error", JSON.readTree(response.body()).path("error").asText(), response.body());
-        String output = host.output();
-        assertTrue(output.contains("ScaleSetException"), "the failure is not the scale set's:\n" + output);
-        assertTrue(output.contains("Azure Resource Manager"), "the failure does not name ARM:\n" + output);
     }
 }
