@@ -50,7 +50,8 @@ class ShippedClientsTest {
     void azureScaleSetIsBuiltThroughComputeManagerAndReportsAnUnreachableEndpoint() {
         HttpClient http = AzureScaleSet.jdkHttpClient(java.net.http.HttpClient.newBuilder(), NO_RETRIES);
         AzureScaleSet scaleSet = AzureScaleSet.connect(
-                new ScaleSetSettings("00000000-0000-0000-0000-000000000000", "rg", "agents"),
+                new ScaleSetSettings("00000000-0000-0000-0000-000000000000", "rg", "agents",
+                        new io.harbormaster.config.AzureCloud("AzureCloud", URI.create("https://management.azure.com/"), true)),
                 URI.create("https://127.0.0.1:1"), FIXED_TOKEN, http, NO_RETRIES);
         ScaleSetException failure = assertThrows(ScaleSetException.class, scaleSet::describe);
         assertTrue(failure.getMessage().contains("agents"), failure.getMessage());
