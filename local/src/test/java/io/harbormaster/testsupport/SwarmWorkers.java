@@ -7,7 +7,6 @@ import io.harbormaster.emulator.nodes.UnitState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -49,10 +48,8 @@ public final class SwarmWorkers implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SwarmWorkers.class.getName());
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(120);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(120);
     private static final Pattern SWARM_TOKEN = Pattern.compile("SWMTKN-[A-Za-z0-9-]+");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,50}[a-z0-9])?");
-    private static final String OWNER_FILE = "owner";
 
     /** One worker node: a machine of {@link #nodesDirectory()} that joined the swarm. */
     public record Node(String name, String nodeId, String ip, String dockerHost, long pid, Path stateDir,
@@ -128,7 +125,7 @@ public final class SwarmWorkers implements AutoCloseable {
         }
         String managerHost = LocalServices.dockerHost();
         String cloudConfig = WorkerCloudConfig.render(checkout().resolve("cloud-init/agent.yml"), joinUrl);
-        sweepLeftovers(managerHost);
+        WorkerCleanup.sweepLeftovers(managerHost);
         long t0 = System.nanoTime();
         Path keyFile = null;
         DockerdMachines machines = null;
@@ -141,7 +138,7 @@ public final class SwarmWorkers implements AutoCloseable {
             Files.writeString(keyFile, functionKey + "\n");
             machines = machines(keyFile);
             DockerdMachines booting = machines;
-            hook = new Thread(() -> cleanUp(booting, prefix, managerHost, List.of()), "swarm-workers-" + prefix);
+            hook = new Thread(() -> WorkerCleanup.cleanUp(booting, prefix, managerHost, List.of()), "swarm-workers-" + prefix);
             Runtime.getRuntime().addShutdownHook(hook);
             List<String> failures = new ArrayList<>();
             ExecutorService pool = Executors.newFixedThreadPool(count);
@@ -180,7 +177,7 @@ public final class SwarmWorkers implements AutoCloseable {
             cleanUpAfterFailedStart(machines, prefix, managerHost, nodes, hook);
             throw e;
         } finally {
-            deleteQuietly(keyFile);
+            WorkerCleanup.deleteQuietly(keyFile);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info(() -> "started " + count + " swarm worker(s) " + prefix + "-1.." + count + " in " + took.toMillis() + " ms");
@@ -285,7 +282,7 @@ public final class SwarmWorkers implements AutoCloseable {
             return;
         }
         closed = true;
-        List<String> problems = cleanUp(machines, prefix, managerHost, nodeIds());
+        List<String> problems = WorkerCleanup.cleanUp(machines, prefix, managerHost, nodeIds());
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException shuttingDown) {
@@ -302,7 +299,7 @@ public final class SwarmWorkers implements AutoCloseable {
      */
     public static void stopAndRemoveAll(String prefix) {
         checkPrefix(prefix);
-        List<String> problems = cleanUp(machines(null), prefix, LocalServices.dockerHost(), List.of());
+        List<String> problems = WorkerCleanup.cleanUp(machines(null), prefix, LocalServices.dockerHost(), List.of());
         if (!problems.isEmpty()) {
             throw new AssertionError("cleaning up swarm workers " + prefix + " failed:\n" + String.join("\n", problems));
         }
@@ -324,27 +321,26 @@ public final class SwarmWorkers implements AutoCloseable {
         Path dir = nodesDirectory().resolve(name);
         Files.createDirectories(dir.getParent());
         Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Files.writeString(dir.resolve(OWNER_FILE), owner() + "\n");
+        Files.writeString(dir.resolve(WorkerCleanup.OWNER_FILE), WorkerCleanup.owner() + "\n");
         machines.boot(new MachineSpec(name, name, cloudConfig));
         Path joinLog = dir.resolve("units").resolve(WorkerCloudConfig.JOIN_UNIT + ".log");
-        String joined = await(name + "'s join", JOIN_TIMEOUT, () -> {
+        await(name + "'s join", JOIN_TIMEOUT, () -> {
             UnitState state = machines.units(name).getOrDefault(WorkerCloudConfig.JOIN_UNIT, UnitState.INACTIVE);
             if (state == UnitState.FAILED) {
-                String why = readQuietly(joinLog).lines().filter(line -> line.contains("FAILED")).reduce((a, b) -> b)
+                String why = WorkerCleanup.readQuietly(joinLog).lines().filter(line -> line.contains("FAILED")).reduce((a, b) -> b)
                         .map(line -> line.substring(Math.max(0, line.indexOf("harbormaster-join:")))).orElse("the join unit failed");
                 throw new IllegalStateException("node " + name + " could not join the swarm: " + why);
             }
             if (!machines.running(name)) {
                 throw new IllegalStateException("node " + name + " stopped while joining; see " + dir.resolve("dockerd.log"));
             }
-            return state == UnitState.ACTIVE ? Optional.of("joined") : Optional.empty();
-        }, () -> readQuietly(joinLog));
+            return Optional.of(state).filter(UnitState.ACTIVE::equals);
+        }, () -> WorkerCleanup.readQuietly(joinLog));
         String dockerHost = machines.dockerHost(name);
         String nodeId = DockerCli.forHost(dockerHost).run("info", "--format", "{{.Swarm.NodeID}}");
         if (!nodeId.matches("[a-z0-9]{25}")) {
-            throw new IllegalStateException("node " + name + " says it " + joined + " but has no swarm node id");
+            throw new IllegalStateException("node " + name + " joined but has no swarm node id");
         }
-        Files.writeString(dir.resolve("node_id"), nodeId + "\n");
         DockerCli manager = DockerCli.forHost(managerHost);
         await(name + " a Ready worker in the manager's node list", READY_TIMEOUT, () -> Optional.of(manager.run("node",
                 "inspect", nodeId, "--format", "{{.Status.State}} {{.Spec.Role}} {{.Description.Hostname}}"))
@@ -375,7 +371,7 @@ public final class SwarmWorkers implements AutoCloseable {
         }
     }
 
-    private static DockerdMachines machines(Path keyFile) {
+    static DockerdMachines machines(Path keyFile) {
         MachinesSettings defaults = MachinesSettings.forCheckout(checkout(), keyFile);
         return new DockerdMachines(new MachinesSettings(nodesDirectory(), defaults.scripts(), defaults.bridge(),
                 defaults.bridgeAddress(), defaults.leases(), defaults.keyFile(), defaults.startTimeout(),
@@ -384,7 +380,7 @@ public final class SwarmWorkers implements AutoCloseable {
 
     private static void cleanUpAfterFailedStart(DockerdMachines machines, String prefix, String managerHost,
                                                 List<Node> nodes, Thread hook) {
-        List<String> problems = cleanUp(machines == null ? machines(null) : machines, prefix, managerHost,
+        List<String> problems = WorkerCleanup.cleanUp(machines == null ? machines(null) : machines, prefix, managerHost,
                 nodes.stream().map(Node::nodeId).toList());
         problems.forEach(problem -> LOG.warning("after a failed start of " + prefix + ": " + problem));
         if (hook != null) {
@@ -394,132 +390,6 @@ public final class SwarmWorkers implements AutoCloseable {
                 // the hook repeats the same clean-up
             }
         }
-    }
-
-    /**
-     * Destroys every machine named {@code prefix-*} at once, as deleted VMs (first: a destroyed node cannot come
-     * back), then removes from the manager the nodes with these ids or a hostname of this prefix: the prefix is
-     * unique, so no other test's node is touched. Returns what went wrong.
-     */
-    private static List<String> cleanUp(DockerdMachines machines, String prefix, String managerHost, List<String> nodeIds) {
-        List<String> problems = new ArrayList<>(destroyAll(machines, names(name -> name.startsWith(prefix + "-"))));
-        problems.addAll(removeFromSwarm(managerHost, hostname -> hostname.startsWith(prefix + "-"), nodeIds));
-        return problems;
-    }
-
-    private static List<String> destroyAll(DockerdMachines machines, List<String> names) {
-        List<String> problems = new ArrayList<>();
-        if (names.isEmpty()) {
-            return problems;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(names.size());
-        try {
-            List<Future<?>> destroyed = new ArrayList<>();
-            names.forEach(name -> destroyed.add(pool.submit(() -> machines.destroy(name))));
-            for (int i = 0; i < names.size(); i++) {
-                try {
-                    destroyed.get(i).get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    problems.add("destroying " + names.get(i) + " failed: " + e.getCause());
-                } catch (java.util.concurrent.TimeoutException e) {
-                    problems.add("destroying " + names.get(i) + " took over " + STOP_TIMEOUT.toSeconds() + " s");
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    problems.add("interrupted while destroying " + names.get(i));
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        return problems;
-    }
-
-    private static List<String> removeFromSwarm(String managerHost, java.util.function.Predicate<String> hostname,
-                                                List<String> nodeIds) {
-        List<String> problems = new ArrayList<>();
-        List<String> toRemove = new ArrayList<>(nodeIds);
-        Result listed = docker(managerHost, "node", "ls", "--format", "{{.ID}} {{.Hostname}}");
-        if (listed.exitCode() != 0) {
-            problems.add("docker node ls on the manager failed: " + listed.describe());
-        } else {
-            listed.output().lines().map(line -> line.split(" ", 2))
-                    .filter(fields -> fields.length == 2 && hostname.test(fields[1]))
-                    .map(fields -> fields[0])
-                    .filter(id -> !toRemove.contains(id))
-                    .forEach(toRemove::add);
-        }
-        for (String id : toRemove) {
-            Result removed = docker(managerHost, "node", "rm", "--force", id);
-            if (removed.exitCode() != 0 && !removed.output().contains("not found")) {
-                problems.add("docker node rm --force " + id + " failed: " + removed.describe());
-            }
-        }
-        return problems;
-    }
-
-    /** The machines' folder names that {@code wanted} picks. */
-    private static List<String> names(java.util.function.Predicate<String> wanted) {
-        Path dir = nodesDirectory();
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (var list = Files.list(dir)) {
-            return list.filter(Files::isDirectory).map(path -> path.getFileName().toString()).filter(wanted).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
-        }
-    }
-
-    /** Marks every node this JVM starts, so that a later JVM can tell its leftovers from live nodes. */
-    private static String owner() {
-        ProcessHandle self = ProcessHandle.current();
-        return "jvm " + self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
-    }
-
-    private static boolean ownerAlive(String owner) {
-        String[] fields = owner.strip().split(" ");
-        if (fields.length != 3 || !fields[0].equals("jvm")) {
-            return true; // not ours to judge
-        }
-        try {
-            long pid = Long.parseLong(fields[1]);
-            return ProcessHandle.of(pid)
-                    .filter(process -> process.info().startInstant().map(Object::toString).orElse("?").equals(fields[2]))
-                    .isPresent() && !zombie(pid);
-        } catch (NumberFormatException e) {
-            return true;
-        }
-    }
-
-    /** A JVM killed outright stays a zombie until its parent reaps it, which PID 1 here does only now and then. */
-    private static boolean zombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String afterName = stat.substring(stat.lastIndexOf(')') + 1).strip();
-            return afterName.startsWith("Z") || afterName.startsWith("X");
-        } catch (IOException | RuntimeException gone) {
-            return true;
-        }
-    }
-
-    /**
-     * A JVM killed outright (a surefire timeout, kill -9) runs neither close() nor its shutdown hook. Its nodes
-     * are destroyed and removed here, by the next fixture that starts in this checkout; nodes of live JVMs are left
-     * alone.
-     */
-    private static void sweepLeftovers(String managerHost) {
-        List<String> dead = names(name -> {
-            Path ownerFile = nodesDirectory().resolve(name).resolve(OWNER_FILE);
-            return Files.isRegularFile(ownerFile) && !ownerAlive(readQuietly(ownerFile));
-        });
-        if (dead.isEmpty()) {
-            return;
-        }
-        LOG.warning("destroying leftover swarm workers of JVMs that are gone: " + dead);
-        DockerdMachines machines = machines(null);
-        List<String> problems = new ArrayList<>(destroyAll(machines, dead));
-        problems.addAll(removeFromSwarm(managerHost, dead::contains, List.of()));
-        problems.forEach(problem -> LOG.warning("leftover swarm workers: " + problem));
     }
 
     /** This checkout: the folder above the working directory with scripts/lib/node-init.sh and a pom.xml. */
@@ -539,63 +409,12 @@ public final class SwarmWorkers implements AutoCloseable {
     }
 
     private static String value(Path dir, String file) {
-        return readQuietly(dir.resolve(file)).strip();
-    }
-
-    private static String readQuietly(Path file) {
-        try {
-            return Files.isRegularFile(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-        } catch (IOException e) {
-            return "";
-        }
+        return WorkerCleanup.readQuietly(dir.resolve(file)).strip();
     }
 
     /** Neither the function key nor any swarm join token may reach an exception message or a log. */
     static String redact(String text, String functionKey) {
         String redacted = SWARM_TOKEN.matcher(text).replaceAll("SWMTKN-<redacted>");
         return functionKey == null || functionKey.isEmpty() ? redacted : redacted.replace(functionKey, "<function key>");
-    }
-
-    private static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                LOG.warning("could not delete " + file + ": " + e.getMessage());
-            }
-        }
-    }
-
-    private record Result(int exitCode, String output) {
-        String describe() {
-            return "exit " + exitCode + (output.isBlank() ? "" : ":\n" + SWARM_TOKEN.matcher(output.strip()).replaceAll("SWMTKN-<redacted>"));
-        }
-    }
-
-    /** The docker CLI against {@code host}, its output in a file: a daemon it started could hold a pipe open. */
-    private static Result docker(String host, String... args) {
-        List<String> command = new ArrayList<>(List.of("docker", "-H", host));
-        command.addAll(List.of(args));
-        Path out = null;
-        try {
-            out = Files.createTempFile("hm-workers-", ".out");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).redirectOutput(out.toFile());
-            builder.environment().remove("DOCKER_HOST");
-            builder.environment().remove("DOCKER_CONTEXT");
-            Process process = builder.start();
-            if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                return new Result(-1, "did not finish within " + STOP_TIMEOUT.toSeconds() + " s");
-            }
-            return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run the docker CLI", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(-1, "interrupted");
-        } finally {
-            deleteQuietly(out);
-        }
     }
 }
