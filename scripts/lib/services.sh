@@ -156,7 +156,7 @@ hm_install_prereqs() {
     command -v cloud-init >/dev/null 2>&1 || pkgs+=(cloud-init)
     command -v python3 >/dev/null 2>&1 || pkgs+=(python3)
     command -v curl >/dev/null 2>&1 || pkgs+=(curl)
-    # scripts/lib/worker-nodes.sh enters the worker nodes' namespaces with nsenter.
+    # Nodes (node-init.sh, DockerdMachines) run in namespaces made by unshare and entered with nsenter.
     { command -v nsenter >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1; } || pkgs+=(util-linux)
     if ! command -v node >/dev/null 2>&1; then
         pkgs+=(nodejs)
@@ -530,7 +530,7 @@ hm__ensure_swarm() {
 }
 
 # Writes the test image's root filesystem as a tar stream: /bin/busybox from busybox-static plus its
-# applet links. Every node (the manager here, workers in scripts/lib/worker-nodes.sh) imports this same
+# applet links. Every node (the manager here, DockerdMachines' machines) imports this same
 # tarball, since no registry is reachable. Fixed names, owners and times keep the stream identical
 # from one call to the next.
 hm_busybox_rootfs_tar() {

@@ -40,12 +40,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agents' terminate watcher, cut from cloud-init/agent.yml, running as a process of a real swarm worker
- * (worker-nodes.sh exec: the node's network, UTS, mount and PID namespaces) against the real local host and a
+ * (SwarmWorkers.startInNode: the node's network, UTS, mount and PID namespaces) against the real local host and a
  * stand-in for the node's Instance Metadata Service. Azure announces a Terminate; the watcher must have the node
  * drained, every replica running elsewhere, before it approves, and must approve in time when the drain cannot
  * finish before NotBefore.
  *
- * <p>The node itself joined through the agents' harbormaster-join script (SwarmWorkers, worker-nodes.sh start).
+ * <p>The node itself booted from agent.yml and joined through the agents' harbormaster-join unit (SwarmWorkers).
  */
 class TerminateWatcherIT {
     private static final String AGENT = "cloud-init/agent.yml";

@@ -1,9 +1,12 @@
 package io.harbormaster.testsupport;
 
+import io.harbormaster.emulator.nodes.DockerdMachines;
+import io.harbormaster.emulator.nodes.MachineSpec;
+import io.harbormaster.emulator.nodes.MachinesSettings;
+import io.harbormaster.emulator.nodes.UnitState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -14,17 +17,23 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
- * Extra swarm worker nodes on this machine, each a dockerd in its own namespaces that joined the local manager
- * through the join function, as an agent VM does (scripts/lib/worker-nodes.sh, which runs the agents' own join
- * script inside the node's network namespace). Nodes are named {@code <prefix>-1 .. <prefix>-k}; the name is
- * also the node's hostname and its swarm node name.
+ * Extra swarm worker nodes on this machine: emulated VMs ({@link DockerdMachines}, each a dockerd in its own
+ * namespaces on the bridge) booted from the real cloud-init/agent.yml, that join the local manager through the join
+ * function with the agents' own join unit. Only that unit is enabled ({@link WorkerCloudConfig}): the terminate
+ * watcher and drain-on-shutdown do not run in these plain workers. Nodes are named
+ * {@code <prefix>-1 .. <prefix>-k}; the name is also the node's hostname and its swarm node name.
  *
- * <p>{@link #close()} stops every node (its dockerd by pid, then its namespace, veth and folders) and removes the
+ * <p>{@link #close()} destroys every node (its processes, namespace, veth, address and folder) and removes the
  * nodes from the manager's node list, whatever state the test left them in. A JVM shutdown hook does the same if
  * a run is cut short before close.
  *
@@ -37,12 +46,12 @@ public final class SwarmWorkers implements AutoCloseable {
     public static final String LABEL_KEY = "hm.workers";
 
     private static final Logger LOG = Logger.getLogger(SwarmWorkers.class.getName());
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(240);
-    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern SWARM_TOKEN = Pattern.compile("SWMTKN-[A-Za-z0-9-]+");
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,50}[a-z0-9])?");
 
-    /** One worker node, as worker-nodes.sh reports it. */
+    /** One worker node: a machine of {@link #nodesDirectory()} that joined the swarm. */
     public record Node(String name, String nodeId, String ip, String dockerHost, long pid, Path stateDir,
                        String netns, String veth) {
         /** The hostname: the swarm node's Description.Hostname, and what drain requests name. */
@@ -70,14 +79,17 @@ public final class SwarmWorkers implements AutoCloseable {
 
     private final String prefix;
     private final String managerHost;
+    private final DockerdMachines machines;
     private final List<Node> nodes;
     private final Duration startDuration;
     private final Thread shutdownHook;
     private boolean closed;
 
-    private SwarmWorkers(String prefix, String managerHost, List<Node> nodes, Duration startDuration, Thread hook) {
+    private SwarmWorkers(String prefix, String managerHost, DockerdMachines machines, List<Node> nodes,
+                         Duration startDuration, Thread hook) {
         this.prefix = prefix;
         this.managerHost = managerHost;
+        this.machines = machines;
         this.nodes = List.copyOf(nodes);
         this.startDuration = startDuration;
         this.shutdownHook = hook;
@@ -103,41 +115,48 @@ public final class SwarmWorkers implements AutoCloseable {
     /**
      * Starts {@code count} workers named {@code prefix-1..prefix-count} in parallel; each joins through
      * {@code joinUrl}/api/join/worker with {@code functionKey} and is a Ready worker in the manager's node list
-     * when this returns. On any failure every node of this prefix is stopped and removed, and a
+     * when this returns. On any failure every node of this prefix is destroyed and removed, and a
      * {@link StartException} says why (never with the key or a join token in it).
      */
     public static SwarmWorkers start(String prefix, int count, URI joinUrl, String functionKey) {
-        if (!NAME.matcher(prefix).matches()) {
-            throw new IllegalArgumentException("prefix '" + prefix + "' must be lowercase letters, digits and '-'");
-        }
+        checkPrefix(prefix);
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1");
         }
         String managerHost = LocalServices.dockerHost();
-        Path script = script();
-        sweepLeftovers(script, managerHost);
-        Thread hook = new Thread(() -> cleanUp(script, prefix, managerHost, List.of()), "swarm-workers-" + prefix);
-        Runtime.getRuntime().addShutdownHook(hook);
+        String cloudConfig = WorkerCloudConfig.render(checkout().resolve("cloud-init/agent.yml"), joinUrl);
+        WorkerCleanup.sweepLeftovers(managerHost);
         long t0 = System.nanoTime();
         Path keyFile = null;
+        DockerdMachines machines = null;
+        Thread hook = null;
         List<Node> nodes = new ArrayList<>();
         try {
+            // The machines hand the key to the join unit in its environment; the file is gone once all booted.
             keyFile = Files.createTempFile("hm-function-key", "",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(keyFile, functionKey + "\n");
-            List<Launch> launches = new ArrayList<>();
-            for (int i = 1; i <= count; i++) {
-                String name = prefix + "-" + i;
-                launches.add(Launch.of(script, managerHost, name, "start", name, joinUrl.toString(), keyFile.toString()));
-            }
+            machines = machines(keyFile);
+            DockerdMachines booting = machines;
+            hook = new Thread(() -> WorkerCleanup.cleanUp(booting, prefix, managerHost, List.of()), "swarm-workers-" + prefix);
+            Runtime.getRuntime().addShutdownHook(hook);
             List<String> failures = new ArrayList<>();
-            for (Launch launch : launches) {
-                Result result = launch.await(START_TIMEOUT);
-                if (result.exitCode() == 0) {
-                    nodes.add(parseNode(result.stdout()));
-                } else {
-                    failures.add(launch.name() + ": " + result.describe());
+            ExecutorService pool = Executors.newFixedThreadPool(count);
+            try {
+                List<Future<Node>> launches = new ArrayList<>();
+                for (int i = 1; i <= count; i++) {
+                    String name = prefix + "-" + i;
+                    launches.add(pool.submit(() -> boot(booting, name, cloudConfig, managerHost)));
                 }
+                for (int i = 0; i < count; i++) {
+                    try {
+                        nodes.add(launches.get(i).get());
+                    } catch (ExecutionException e) {
+                        failures.add(prefix + "-" + (i + 1) + ": " + e.getCause().getMessage());
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
             }
             if (!failures.isEmpty()) {
                 throw new StartException(redact("could not start " + count + " swarm worker(s) joining through "
@@ -148,17 +167,21 @@ public final class SwarmWorkers implements AutoCloseable {
                 manager.run("node", "update", "--label-add", LABEL_KEY + "=" + prefix, node.nodeId());
             }
         } catch (IOException e) {
-            cleanUpAfterFailedStart(script, prefix, managerHost, nodes, hook);
+            cleanUpAfterFailedStart(machines, prefix, managerHost, nodes, hook);
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cleanUpAfterFailedStart(machines, prefix, managerHost, nodes, hook);
+            throw new IllegalStateException("interrupted while starting swarm workers " + prefix, e);
         } catch (RuntimeException | Error e) {
-            cleanUpAfterFailedStart(script, prefix, managerHost, nodes, hook);
+            cleanUpAfterFailedStart(machines, prefix, managerHost, nodes, hook);
             throw e;
         } finally {
-            deleteQuietly(keyFile);
+            WorkerCleanup.deleteQuietly(keyFile);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info(() -> "started " + count + " swarm worker(s) " + prefix + "-1.." + count + " in " + took.toMillis() + " ms");
-        return new SwarmWorkers(prefix, managerHost, nodes, took, hook);
+        return new SwarmWorkers(prefix, managerHost, machines, nodes, took, hook);
     }
 
     public String prefix() {
@@ -209,36 +232,30 @@ public final class SwarmWorkers implements AutoCloseable {
     }
 
     /**
-     * SIGKILLs the node's dockerd, as a power cut would: every process of the node dies with it, nothing leaves
-     * the swarm, and the manager marks the node down once its heartbeats stop. Namespace and folders stay until
-     * {@link #close()}.
+     * Cuts the node's power: its dockerd is SIGKILLed and every process of the node dies with it, nothing leaves
+     * the swarm, and the manager marks the node down once its heartbeats stop. Its disk stays until {@link #close()}.
      */
     public void kill(Node node) {
-        Result result = Launch.of(script(), managerHost, node.name(), "kill", node.name()).await(STOP_TIMEOUT);
-        if (result.exitCode() != 0) {
-            throw new AssertionError("could not kill " + node.name() + ": " + result.describe());
+        if (!machines.running(node.name())) {
+            throw new AssertionError("could not kill " + node.name() + ": it is not running");
         }
+        machines.kill(node.name());
     }
 
     /**
-     * Starts {@code command} as a process of the node, as an agent's systemd unit runs on its VM
-     * ({@code worker-nodes.sh exec}): in the node's network, UTS, mount and PID namespaces, with a clean
-     * environment but for DOCKER_HOST, the node's own socket. Settings go in as {@code env VAR=value ...}, secrets
-     * in a file. Its output, merged, goes to {@code log}. The process dies with the node at the latest;
-     * {@link #stopInNode} ends it sooner.
+     * Starts {@code command} as a process of the node, as an agent's systemd unit runs on its VM: in the node's
+     * network, UTS, mount and PID namespaces, with a clean environment but for DOCKER_HOST, the node's own socket.
+     * Settings go in as {@code env VAR=value ...}, secrets in a file. Its output, merged, goes to {@code log}. The
+     * process dies with the node at the latest; {@link #stopInNode} ends it sooner.
      */
     public Process startInNode(Node node, Path log, String... command) {
-        List<String> args = new ArrayList<>(List.of("bash", script().toString(), "exec", node.name(), "--"));
-        args.addAll(List.of(command));
-        ProcessBuilder builder = new ProcessBuilder(args)
+        ProcessBuilder builder = machines.inNode(node.name(), List.of(command))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().remove("DOCKER_HOST");
-        builder.environment().remove("DOCKER_CONTEXT");
         try {
             return builder.start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + script(), e);
+            throw new UncheckedIOException("cannot run nsenter", e);
         }
     }
 
@@ -256,8 +273,8 @@ public final class SwarmWorkers implements AutoCloseable {
     }
 
     /**
-     * Stops every node and removes it from the manager's node list. Throws if something could not be cleaned up,
-     * so a leak fails the test instead of surprising the next one.
+     * Destroys every node and removes it from the manager's node list. Throws if something could not be cleaned
+     * up, so a leak fails the test instead of surprising the next one.
      */
     @Override
     public synchronized void close() {
@@ -265,7 +282,7 @@ public final class SwarmWorkers implements AutoCloseable {
             return;
         }
         closed = true;
-        List<String> problems = cleanUp(script(), prefix, managerHost, nodeIds());
+        List<String> problems = WorkerCleanup.cleanUp(machines, prefix, managerHost, nodeIds());
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException shuttingDown) {
@@ -277,257 +294,127 @@ public final class SwarmWorkers implements AutoCloseable {
     }
 
     /**
-     * Stops every node named {@code prefix-*} that anything (a scale set under test, say) started, and removes the
-     * nodes of that prefix from the manager's node list; throws if something could not be cleaned up.
+     * Destroys every node of {@link #nodesDirectory()} named {@code prefix-*} (a dead run's leftovers, say) and
+     * removes the nodes of that prefix from the manager's node list; throws if something could not be cleaned up.
      */
     public static void stopAndRemoveAll(String prefix) {
-        if (!NAME.matcher(prefix).matches()) {
-            throw new IllegalArgumentException("prefix '" + prefix + "' must be lowercase letters, digits and '-'");
-        }
-        List<String> problems = cleanUp(script(), prefix, LocalServices.dockerHost(), List.of());
+        checkPrefix(prefix);
+        List<String> problems = WorkerCleanup.cleanUp(machines(null), prefix, LocalServices.dockerHost(), List.of());
         if (!problems.isEmpty()) {
             throw new AssertionError("cleaning up swarm workers " + prefix + " failed:\n" + String.join("\n", problems));
         }
     }
 
-    private static void cleanUpAfterFailedStart(Path script, String prefix, String managerHost, List<Node> nodes, Thread hook) {
-        List<String> problems = cleanUp(script, prefix, managerHost, nodes.stream().map(Node::nodeId).toList());
-        problems.forEach(problem -> LOG.warning("after a failed start of " + prefix + ": " + problem));
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook repeats the same clean-up
-        }
-    }
-
-    /**
-     * Stops every node named {@code prefix-*} at once, as deleted VMs (first: a stopped node cannot come back), then removes from the
-     * manager the nodes with these ids or a hostname of this prefix: the prefix is unique, so no other test's
-     * node is touched. Returns what went wrong.
-     */
-    private static List<String> cleanUp(Path script, String prefix, String managerHost, List<String> nodeIds) {
-        List<String> problems = new ArrayList<>();
-        // --kill: these nodes are leftovers, and a dockerd's graceful shutdown costs seconds for nothing.
-        Result stopped = Launch.of(script, managerHost, prefix, "stop-all", "--kill", prefix + "-").await(STOP_TIMEOUT);
-        if (stopped.exitCode() != 0) {
-            problems.add("worker-nodes.sh stop-all --kill " + prefix + "- failed: " + stopped.describe());
-        }
-        List<String> toRemove = new ArrayList<>(nodeIds);
-        Result listed = Launch.docker(managerHost, "node", "ls", "--format", "{{.ID}} {{.Hostname}}").await(STOP_TIMEOUT);
-        if (listed.exitCode() != 0) {
-            problems.add("docker node ls on the manager failed: " + listed.describe());
-        } else {
-            listed.stdout().lines().map(line -> line.split(" ", 2))
-                    .filter(fields -> fields.length == 2 && fields[1].startsWith(prefix + "-"))
-                    .map(fields -> fields[0])
-                    .filter(id -> !toRemove.contains(id))
-                    .forEach(toRemove::add);
-        }
-        for (String id : toRemove) {
-            Result removed = Launch.docker(managerHost, "node", "rm", "--force", id).await(STOP_TIMEOUT);
-            if (removed.exitCode() != 0 && !removed.stderr().contains("not found")) {
-                problems.add("docker node rm --force " + id + " failed: " + removed.describe());
-            }
-        }
-        return problems;
-    }
-
-    /** Marks every node this JVM starts, so that a later JVM can tell its leftovers from live nodes. */
-    private static String owner() {
-        ProcessHandle self = ProcessHandle.current();
-        return "jvm " + self.pid() + " " + self.info().startInstant().map(Object::toString).orElse("?");
-    }
-
-    private static boolean ownerAlive(String owner) {
-        String[] fields = owner.strip().split(" ");
-        if (fields.length != 3 || !fields[0].equals("jvm")) {
-            return true; // not ours to judge
-        }
-        try {
-            long pid = Long.parseLong(fields[1]);
-            return ProcessHandle.of(pid)
-                    .filter(process -> process.info().startInstant().map(Object::toString).orElse("?").equals(fields[2]))
-                    .isPresent() && !zombie(pid);
-        } catch (NumberFormatException e) {
-            return true;
-        }
-    }
-
-    /** A JVM killed outright stays a zombie until its parent reaps it, which PID 1 here does only now and then. */
-    private static boolean zombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String afterName = stat.substring(stat.lastIndexOf(')') + 1).strip();
-            return afterName.startsWith("Z") || afterName.startsWith("X");
-        } catch (IOException | RuntimeException gone) {
-            return true;
-        }
-    }
-
-    /**
-     * A JVM killed outright (a surefire timeout, kill -9) runs neither close() nor its shutdown hook. Its nodes
-     * are stopped and removed here, by the next fixture that starts in this checkout; nodes of live JVMs, and
-     * nodes started by anything else, are left alone.
-     */
-    private static void sweepLeftovers(Path script, String managerHost) {
-        Path dir = nodesDirectory();
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        List<Path> folders;
-        try (var list = Files.list(dir)) {
-            folders = list.filter(Files::isDirectory).toList();
-        } catch (IOException e) {
-            LOG.warning("cannot list " + dir + ": " + e.getMessage());
-            return;
-        }
-        for (Path folder : folders) {
-            Path ownerFile = folder.resolve("owner");
-            String owner;
-            String nodeId;
-            try {
-                if (!Files.isRegularFile(ownerFile)) {
-                    continue;
-                }
-                owner = Files.readString(ownerFile);
-                nodeId = Files.isRegularFile(folder.resolve("node_id")) ? Files.readString(folder.resolve("node_id")).strip() : "";
-            } catch (IOException e) {
-                continue; // stopped meanwhile
-            }
-            if (ownerAlive(owner)) {
-                continue;
-            }
-            String name = folder.getFileName().toString();
-            LOG.warning("stopping leftover swarm worker " + name + " of a JVM that is gone (" + owner.strip() + ")");
-            Result stopped = Launch.of(script, managerHost, name, "stop", "--kill", name).await(STOP_TIMEOUT);
-            if (stopped.exitCode() != 0) {
-                LOG.warning("could not stop leftover " + name + ": " + stopped.describe());
-            }
-            if (nodeId.matches("[a-z0-9]{25}")) {
-                Launch.docker(managerHost, "node", "rm", "--force", nodeId).await(STOP_TIMEOUT);
-            }
-        }
-    }
-
-    /** scripts/lib/worker-nodes.sh of this checkout, found from the working directory upwards. */
+    /** scripts/lib/node-init.sh of this checkout (a node's PID 1); its folder's grandparent is the checkout. */
     public static Path script() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null) {
-            Path script = dir.resolve("scripts/lib/worker-nodes.sh");
-            if (Files.isRegularFile(script) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return script;
-            }
-            dir = dir.getParent();
-        }
-        throw new IllegalStateException("no scripts/lib/worker-nodes.sh above " + Path.of("").toAbsolutePath());
+        return checkout().resolve("scripts/lib/node-init.sh");
     }
 
-    /** Where worker-nodes.sh keeps one folder per node: $HM_NODES_DIR, else .dev/nodes of this checkout. */
+    /** Where the workers' machines keep one folder (disk) each: .dev/nodes of this checkout. */
     public static Path nodesDirectory() {
-        String configured = System.getenv("HM_NODES_DIR");
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        return script().getParent().getParent().getParent().resolve(".dev").resolve("nodes");
+        return checkout().resolve(".dev").resolve("nodes");
     }
 
-    private static Node parseNode(String output) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        output.lines().filter(line -> line.contains("=")).forEach(line -> {
-            int eq = line.indexOf('=');
-            fields.put(line.substring(0, eq), line.substring(eq + 1));
-        });
-        for (String key : List.of("name", "node_id", "ip", "docker_host", "pid", "state_dir", "netns", "veth")) {
-            if (fields.getOrDefault(key, "").isEmpty()) {
-                throw new IllegalStateException("worker-nodes.sh start printed no " + key + ":\n" + output);
+    /** Boots one node, waits for its join unit and for the manager to list it as a Ready worker. */
+    private static Node boot(DockerdMachines machines, String name, String cloudConfig, String managerHost) throws IOException {
+        // The folder and its owner first, so that a JVM killed mid-boot still leaves a leftover a later run sweeps.
+        Path dir = nodesDirectory().resolve(name);
+        Files.createDirectories(dir.getParent());
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.writeString(dir.resolve(WorkerCleanup.OWNER_FILE), WorkerCleanup.owner() + "\n");
+        machines.boot(new MachineSpec(name, name, cloudConfig));
+        Path joinLog = dir.resolve("units").resolve(WorkerCloudConfig.JOIN_UNIT + ".log");
+        await(name + "'s join", JOIN_TIMEOUT, () -> {
+            UnitState state = machines.units(name).getOrDefault(WorkerCloudConfig.JOIN_UNIT, UnitState.INACTIVE);
+            if (state == UnitState.FAILED) {
+                String why = WorkerCleanup.readQuietly(joinLog).lines().filter(line -> line.contains("FAILED")).reduce((a, b) -> b)
+                        .map(line -> line.substring(Math.max(0, line.indexOf("harbormaster-join:")))).orElse("the join unit failed");
+                throw new IllegalStateException("node " + name + " could not join the swarm: " + why);
+            }
+            if (!machines.running(name)) {
+                throw new IllegalStateException("node " + name + " stopped while joining; see " + dir.resolve("dockerd.log"));
+            }
+            return Optional.of(state).filter(UnitState.ACTIVE::equals);
+        }, () -> WorkerCleanup.readQuietly(joinLog));
+        String dockerHost = machines.dockerHost(name);
+        String nodeId = DockerCli.forHost(dockerHost).run("info", "--format", "{{.Swarm.NodeID}}");
+        if (!nodeId.matches("[a-z0-9]{25}")) {
+            throw new IllegalStateException("node " + name + " joined but has no swarm node id");
+        }
+        DockerCli manager = DockerCli.forHost(managerHost);
+        await(name + " a Ready worker in the manager's node list", READY_TIMEOUT, () -> Optional.of(manager.run("node",
+                "inspect", nodeId, "--format", "{{.Status.State}} {{.Spec.Role}} {{.Description.Hostname}}"))
+                .filter(("ready worker " + name)::equals), () -> manager.run("node", "inspect", nodeId, "--format",
+                "{{.Status.State}} {{.Spec.Role}} {{.Description.Hostname}}"));
+        return new Node(name, nodeId, machines.address(name).orElseThrow().getHostAddress(), dockerHost,
+                Long.parseLong(value(dir, "pid")), dir, value(dir, "netns"), value(dir, "veth"));
+    }
+
+    /** Polls {@code check} until it has a value; it may throw to give up. */
+    private static <T> T await(String what, Duration timeout, java.util.function.Supplier<Optional<T>> check,
+                               java.util.function.Supplier<String> context) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<T> value = check.get();
+            if (value.isPresent()) {
+                return value.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no " + what + " within " + timeout.toSeconds() + " s:\n" + context.get());
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what, e);
             }
         }
-        return new Node(fields.get("name"), fields.get("node_id"), fields.get("ip"), fields.get("docker_host"),
-                Long.parseLong(fields.get("pid")), Path.of(fields.get("state_dir")), fields.get("netns"), fields.get("veth"));
+    }
+
+    static DockerdMachines machines(Path keyFile) {
+        MachinesSettings defaults = MachinesSettings.forCheckout(checkout(), keyFile);
+        return new DockerdMachines(new MachinesSettings(nodesDirectory(), defaults.scripts(), defaults.bridge(),
+                defaults.bridgeAddress(), defaults.leases(), defaults.keyFile(), defaults.startTimeout(),
+                defaults.stopTimeout()));
+    }
+
+    private static void cleanUpAfterFailedStart(DockerdMachines machines, String prefix, String managerHost,
+                                                List<Node> nodes, Thread hook) {
+        List<String> problems = WorkerCleanup.cleanUp(machines == null ? machines(null) : machines, prefix, managerHost,
+                nodes.stream().map(Node::nodeId).toList());
+        problems.forEach(problem -> LOG.warning("after a failed start of " + prefix + ": " + problem));
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook repeats the same clean-up
+            }
+        }
+    }
+
+    /** This checkout: the folder above the working directory with scripts/lib/node-init.sh and a pom.xml. */
+    private static Path checkout() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("scripts/lib/node-init.sh")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("no scripts/lib/node-init.sh above " + Path.of("").toAbsolutePath());
+    }
+
+    private static void checkPrefix(String prefix) {
+        if (!NAME.matcher(prefix).matches()) {
+            throw new IllegalArgumentException("prefix '" + prefix + "' must be lowercase letters, digits and '-'");
+        }
+    }
+
+    private static String value(Path dir, String file) {
+        return WorkerCleanup.readQuietly(dir.resolve(file)).strip();
     }
 
     /** Neither the function key nor any swarm join token may reach an exception message or a log. */
     static String redact(String text, String functionKey) {
         String redacted = SWARM_TOKEN.matcher(text).replaceAll("SWMTKN-<redacted>");
         return functionKey == null || functionKey.isEmpty() ? redacted : redacted.replace(functionKey, "<function key>");
-    }
-
-    private static void deleteQuietly(Path file) {
-        if (file != null) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                LOG.warning("could not delete " + file + ": " + e.getMessage());
-            }
-        }
-    }
-
-    record Result(int exitCode, String stdout, String stderr) {
-        String describe() {
-            String detail = stderr.isBlank() ? stdout : stderr;
-            return "exit " + exitCode + (detail.isBlank() ? "" : ":\n" + SWARM_TOKEN.matcher(detail.strip()).replaceAll("SWMTKN-<redacted>"));
-        }
-    }
-
-    /**
-     * One child process whose output goes to files, not pipes: a daemon it leaves behind could otherwise hold a
-     * pipe open, and reading it would never end.
-     */
-    private record Launch(String name, Process process, Path out, Path err) {
-        static Launch of(Path script, String managerHost, String name, String... args) {
-            List<String> command = new ArrayList<>(List.of("bash", script.toString()));
-            command.addAll(List.of(args));
-            return start(name, command, Map.of("HM_NODES_MANAGER", managerHost, "HM_NODE_OWNER", owner()));
-        }
-
-        static Launch docker(String host, String... args) {
-            List<String> command = new ArrayList<>(List.of("docker", "-H", host));
-            command.addAll(List.of(args));
-            return start("docker", command, Map.of());
-        }
-
-        private static Launch start(String name, List<String> command, Map<String, String> env) {
-            try {
-                Path out = Files.createTempFile("hm-workers-", ".out");
-                Path err = Files.createTempFile("hm-workers-", ".err");
-                ProcessBuilder builder = new ProcessBuilder(command)
-                        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                        .redirectOutput(out.toFile()).redirectError(err.toFile());
-                builder.environment().remove("DOCKER_HOST");
-                builder.environment().remove("DOCKER_CONTEXT");
-                builder.environment().putAll(env);
-                return new Launch(name, builder.start(), out, err);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot run " + command.get(0), e);
-            }
-        }
-
-        Result await(Duration timeout) {
-            try {
-                boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                if (!finished) {
-                    // SIGTERM first: the script's exit trap removes what it had created.
-                    process.destroy();
-                    if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                    }
-                }
-                String stdout = Files.readString(out, StandardCharsets.UTF_8);
-                String stderr = Files.readString(err, StandardCharsets.UTF_8);
-                if (!finished) {
-                    return new Result(-1, stdout, "did not finish within " + timeout.toSeconds() + " s\n" + stderr);
-                }
-                return new Result(process.exitValue(), stdout, stderr);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroy();
-                return new Result(-1, "", "interrupted");
-            } finally {
-                deleteQuietly(out);
-                deleteQuietly(err);
-            }
-        }
     }
 }

@@ -173,13 +173,14 @@ class SwarmWorkersIT {
         return pids.stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).toList();
     }
 
-    /** No namespace, veth, process, folder, address lease or swarm node of this prefix is left. */
+    /** No namespace, veth, process, folder (disk), address lease or swarm node of this prefix is left. */
     private static void assertNothingLeft(String prefix, List<SwarmWorkers.Node> nodes, Set<Long> processes) throws Exception {
         assertTrue(alive(processes).isEmpty(), "processes left: " + alive(processes));
-        assertTrue(command("ip", "netns", "list").lines().noneMatch(line -> line.startsWith(prefix)),
-                "network namespaces left: " + command("ip", "netns", "list"));
+        String namespaces = command("ip", "netns", "list");
         String links = command("ip", "-o", "link", "show");
         for (SwarmWorkers.Node node : nodes) {
+            assertTrue(namespaces.lines().noneMatch(line -> line.equals(node.netns()) || line.startsWith(node.netns() + " ")),
+                    "network namespace left: " + node.netns());
             assertFalse(links.contains(" " + node.veth() + "@") || links.contains(" " + node.veth() + ":"), "veth left: " + node.veth());
             assertFalse(Files.exists(node.stateDir()), "folder left: " + node.stateDir());
             assertFalse(Files.exists(node.socket()), "socket left: " + node.socket());

@@ -152,6 +152,29 @@ public final class DockerdMachines implements InstanceMachines {
         return disk(name).dockerHost();
     }
 
+    /**
+     * A command as a process of the running machine, as its units run: in the node's network, UTS, mount and PID
+     * namespaces, with a clean environment but for PATH, HOME, LANG and DOCKER_HOST (the node's own socket), so
+     * nothing of the caller's environment stands in for what the command is given. The caller sets redirects and
+     * starts it; the process dies with the node at the latest.
+     */
+    public ProcessBuilder inNode(String name, List<String> command) {
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("no command to run in " + name);
+        }
+        MachineDisk disk = disk(name);
+        long pid = daemon.running(disk).orElseThrow(() -> new IllegalStateException("machine " + name + " is not running"))
+                .pid();
+        List<String> argv = new ArrayList<>(List.of("nsenter", "--target", Long.toString(pid),
+                "--net", "--uts", "--mount", "--pid", "--"));
+        argv.addAll(command);
+        ProcessBuilder builder = new ProcessBuilder(argv);
+        builder.environment().clear();
+        builder.environment().putAll(Map.of("PATH", NODE_PATH, "HOME", "/root", "LANG", "C.UTF-8",
+                "DOCKER_HOST", disk.dockerHost()));
+        return builder;
+    }
+
     /** The machine's disk, where {@code units/<unit>.log}, {@code dockerd.log} and {@code rootfs/} are. */
     public Path stateDirectory(String name) {
         return disk(name).dir();

@@ -10,7 +10,7 @@ import java.util.Optional;
  * @param stateRoot    one folder per machine (its disk); not under /run or /etc/docker, which nodes replace
  * @param scripts      scripts/lib of the checkout: node-init.sh (a node's PID 1) and services.sh (the test image)
  * @param bridge       the bridge every node is plugged into ({@code hm-br0}), with {@code bridgeAddress} on it
- * @param leases       machine-wide address leases, shared with worker-nodes.sh ({@code /run/harbormaster-nodes})
+ * @param leases       machine-wide address leases, shared by every checkout's nodes ({@code /run/harbormaster-nodes})
  * @param keyFile      the function key on its first line, handed to units as HARBORMASTER_FUNCTION_KEY; empty:
  *                     units get no key (an agent then asks Key Vault)
  * @param startTimeout for a node's dockerd to answer

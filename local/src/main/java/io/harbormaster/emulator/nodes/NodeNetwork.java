@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
  * A machine's network: an address leased on the bridge's /24, a network namespace and a veth into the bridge, with
  * no default route and no IPv6, so nothing leaves the bridge's subnet. It lasts from the first boot to destroy.
  *
- * <p>Leases are the files worker-nodes.sh uses (one per address, naming the folder that holds it, under an flock
- * lock), so machines and script-started workers never take the same address.
+ * <p>Leases are machine-wide files (one per address, naming the folder that holds it, under an flock lock), not per
+ * checkout: every checkout on this machine plugs its nodes into the same bridge, and older checkouts' worker-nodes.sh
+ * keeps the same files under the same lock.
  */
 final class NodeNetwork {
     private static final int FIRST_HOST = 10;
@@ -109,7 +110,7 @@ final class NodeNetwork {
         });
     }
 
-    /** A lease is live while the folder it names still holds that address (worker-nodes.sh's rule). */
+    /** A lease is live while the folder it names still holds that address (a folder deleted without a clean stop frees its address). */
     private boolean live(String address) throws IOException {
         Optional<String> holder = leaseHolder(address);
         if (holder.isEmpty()) {
@@ -133,7 +134,7 @@ final class NodeNetwork {
     }
 
     /**
-     * Runs {@code action} holding the leases' flock(2) lock, the one worker-nodes.sh takes. Java's FileLock is an
+     * Runs {@code action} holding the leases' flock(2) lock, which every checkout's nodes take. Java's FileLock is an
      * fcntl lock, which flock does not see, so the lock is held by an flock process until its stdin closes.
      */
     private <T> T withLock(Locked<T> action) {
