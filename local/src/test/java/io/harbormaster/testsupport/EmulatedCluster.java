@@ -182,8 +182,10 @@ public final class EmulatedCluster implements AutoCloseable {
     private void removeOurNodes() {
         try {
             for (String line : manager.run("node", "ls", "--format", "{{.ID}} {{.Hostname}}").lines().toList()) {
-                if (line.split(" ")[1].startsWith(prefix)) {
-                    manager.run("node", "rm", "--force", line.split(" ")[0]);
+                // A node that is still joining may list no hostname yet.
+                String[] idAndHostname = line.split(" ", 2);
+                if (idAndHostname.length == 2 && idAndHostname[1].startsWith(prefix)) {
+                    manager.run("node", "rm", "--force", idAndHostname[0]);
                 }
             }
         } catch (RuntimeException e) {
