@@ -4,10 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.harbormaster.emulator.arm.ArmServer;
 import io.harbormaster.emulator.cloud.EmulatedCloud;
-import io.harbormaster.emulator.identity.NoDelay;
+import io.harbormaster.emulator.http.HttpListener;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -17,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Executors;
 
 /**
  * The emulator's own controls, on loopback: the knobs Azure has no API for (throttling, failures, slow operations,
@@ -43,30 +41,23 @@ final class ControlServer implements AutoCloseable {
                 "a maintenance event for that VM, as Azure would schedule one");
     }
 
-    private final HttpServer server;
+    private final HttpListener listener;
     private final EmulatedCloud cloud;
     private final ArmServer arm;
 
     ControlServer(InetSocketAddress bind, EmulatedCloud cloud, ArmServer arm, String scaleSetName) throws IOException {
-        NoDelay.ensure();
-        this.server = HttpServer.create(bind, 16);
         this.cloud = cloud;
         this.arm = arm;
-        server.setExecutor(Executors.newFixedThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "emulator-control");
-            thread.setDaemon(true);
-            return thread;
-        }));
-        server.createContext("/", this::handle);
+        this.listener = HttpListener.http(bind, "emulator-control", 2, this::handle);
     }
 
     ControlServer start() {
-        server.start();
+        listener.start();
         return this;
     }
 
     URI endpoint() {
-        return URI.create("http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + "/");
+        return URI.create("http://" + listener.authority() + "/");
     }
 
     private void handle(HttpExchange exchange) throws IOException {
@@ -165,7 +156,6 @@ final class ControlServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+        listener.close();
     }
 }

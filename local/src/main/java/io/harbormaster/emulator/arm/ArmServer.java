@@ -3,10 +3,9 @@ package io.harbormaster.emulator.arm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import io.harbormaster.emulator.cloud.CloudException;
 import io.harbormaster.emulator.cloud.EmulatedCloud;
-import io.harbormaster.emulator.identity.NoDelay;
+import io.harbormaster.emulator.http.HttpListener;
 import io.harbormaster.emulator.identity.TokenBook;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,8 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -39,8 +36,7 @@ public final class ArmServer implements AutoCloseable {
             + "00000000-0000-0000-0000-000000000000\", error=\"invalid_token\", error_description=\"The authentication "
             + "failed because of missing 'Authorization' header.\"";
 
-    private final HttpsServer server;
-    private final ExecutorService executor;
+    private final HttpListener listener;
     private final EmulatedCloud cloud;
     private final TokenBook tokens;
     private final ArmFaults faults;
@@ -49,31 +45,21 @@ public final class ArmServer implements AutoCloseable {
 
     public ArmServer(HttpsConfigurator tls, InetSocketAddress bind, EmulatedCloud cloud, TokenBook tokens, ArmFaults faults)
             throws IOException {
-        NoDelay.ensure();
         this.cloud = cloud;
         this.tokens = tokens;
         this.faults = faults;
         this.routes = new ComputeRoutes(cloud, faults);
-        this.server = HttpsServer.create(bind, 0);
-        server.setHttpsConfigurator(tls);
-        this.executor = Executors.newFixedThreadPool(4, runnable -> {
-            Thread thread = new Thread(runnable, "emulated-arm");
-            thread.setDaemon(true);
-            return thread;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        this.listener = HttpListener.https(bind, tls, "emulated-arm", 4, this::handle);
     }
 
     public ArmServer start() {
-        server.start();
+        listener.start();
         return this;
     }
 
     /** The resource manager endpoint to give the SDK, ending in "/". */
     public URI endpoint() {
-        InetSocketAddress address = server.getAddress();
-        return URI.create("https://" + address.getAddress().getHostAddress() + ":" + address.getPort() + "/");
+        return URI.create("https://" + listener.authority() + "/");
     }
 
     public ArmFaults faults() {
@@ -91,8 +77,7 @@ public final class ArmServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        listener.close();
     }
 
     private void handle(HttpExchange exchange) throws IOException {

@@ -3,7 +3,7 @@ package io.harbormaster.emulator.identity;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.harbormaster.emulator.http.HttpListener;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -17,8 +17,6 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The App Service managed identity endpoint (Learn: "Managed identities for App Service and Azure Functions", REST
@@ -33,8 +31,7 @@ public final class IdentityServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> USER_ASSIGNED = Set.of("client_id", "principal_id", "object_id", "mi_res_id");
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final HttpListener listener;
     private final TokenBook tokens;
     private final Set<String> audiences;
     private final String identityHeader;
@@ -45,31 +42,22 @@ public final class IdentityServer implements AutoCloseable {
      *     if the lead wants to accept it
      */
     public IdentityServer(InetSocketAddress bind, TokenBook tokens, Set<String> audiences) throws IOException {
-        NoDelay.ensure();
         this.tokens = tokens;
         this.audiences = Set.copyOf(audiences);
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         this.identityHeader = HexFormat.of().formatHex(secret);
-        this.server = HttpServer.create(bind, 0);
-        this.executor = Executors.newFixedThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "emulated-identity");
-            thread.setDaemon(true);
-            return thread;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        this.listener = HttpListener.http(bind, "emulated-identity", 2, this::handle);
     }
 
     public IdentityServer start() {
-        server.start();
+        listener.start();
         return this;
     }
 
     /** IDENTITY_ENDPOINT for the app. */
     public URI endpoint() {
-        InetSocketAddress address = server.getAddress();
-        return URI.create("http://" + address.getAddress().getHostAddress() + ":" + address.getPort() + "/msi/token");
+        return URI.create("http://" + listener.authority() + "/msi/token");
     }
 
     /** IDENTITY_HEADER for the app: a secret, so never log it. */
@@ -84,8 +72,7 @@ public final class IdentityServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        listener.close();
     }
 
     private void handle(HttpExchange exchange) throws IOException {

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.harbormaster.emulator.http.HttpListener;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,8 +15,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -34,8 +32,7 @@ public final class ImdsServer implements AutoCloseable {
     private static final String JSON_TYPE = "application/json; charset=utf-8";
     private static final String TEXT_TYPE = "text/plain; charset=utf-8";
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final HttpListener listener;
     private final ImdsBackend backend;
     private final AttestedDocuments attested;
     private final RateLimiter limiter;
@@ -46,44 +43,30 @@ public final class ImdsServer implements AutoCloseable {
      */
     public ImdsServer(InetSocketAddress address, ImdsBackend backend, AttestedDocuments attested, double requestsPerSecond)
             throws IOException {
-        // Without TCP_NODELAY every answer waits ~40 ms on loopback (Nagle meets delayed ACK); the JDK reads this once.
-        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-            System.setProperty("sun.net.httpserver.nodelay", "true");
-        }
         this.backend = backend;
         this.attested = attested;
         this.limiter = new RateLimiter(requestsPerSecond, System::nanoTime);
-        this.server = HttpServer.create(address, 64);
-        this.executor = Executors.newFixedThreadPool(4, task -> {
-            Thread thread = new Thread(task, "imds-" + address.getPort());
-            thread.setDaemon(true);
-            return thread;
-        });
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
+        this.listener = HttpListener.http(address, "imds-" + address.getPort(), 4, this::handle);
     }
 
     public ImdsServer start() {
-        server.start();
+        listener.start();
         return this;
     }
 
     /** The bound address, with the real port when port 0 was asked for. */
     public InetSocketAddress address() {
-        return server.getAddress();
+        return listener.address();
     }
 
     /** The base URL, as HARBORMASTER_IMDS_URL takes it: {@code http://host:port}. */
     public URI url() {
-        InetAddress host = address().getAddress();
-        String literal = host.getHostAddress().contains(":") ? "[" + host.getHostAddress() + "]" : host.getHostAddress();
-        return URI.create("http://" + literal + ":" + address().getPort());
+        return URI.create("http://" + listener.authority());
     }
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
+        listener.close();
     }
 
     private void handle(HttpExchange exchange) throws IOException {
