@@ -11,18 +11,26 @@ import io.harbormaster.config.StorageSettings;
 import io.harbormaster.drain.BlobDrainStatusStore;
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.drain.DrainStatusStore;
+import io.harbormaster.emulator.imds.AttestedDocuments;
+import io.harbormaster.emulator.imds.EventsDocument;
+import io.harbormaster.emulator.imds.FakeImdsBackend;
+import io.harbormaster.emulator.imds.ImdsServer;
+import io.harbormaster.emulator.imds.ScheduledEvent;
+import io.harbormaster.emulator.pki.EmulatorAuthority;
 import io.harbormaster.testsupport.LocalHostProcess;
 import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.SwarmWorkers;
 import io.harbormaster.testsupport.TestService;
 import java.io.IOException;
-import java.net.URI;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -40,10 +48,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agents' terminate watcher, cut from cloud-init/agent.yml, running as a process of a real swarm worker
- * (SwarmWorkers.startInNode: the node's network, UTS, mount and PID namespaces) against the real local host and a
- * stand-in for the node's Instance Metadata Service. Azure announces a Terminate; the watcher must have the node
- * drained, every replica running elsewhere, before it approves, and must approve in time when the drain cannot
- * finish before NotBefore.
+ * (SwarmWorkers.startInNode: the node's network, UTS, mount and PID namespaces) against the real local host and the
+ * emulator's real ImdsServer on the bridge, which knows the node by its address. Azure announces a Terminate; the
+ * watcher must have the node drained, every replica running elsewhere, before it approves, and must approve in time
+ * when the drain cannot finish before NotBefore.
+ *
+ * <p>The events come from FakeImdsBackend, IMDS's in-memory backend: swarm worker nodes are no emulated cloud
+ * instances, so EmulatedCloud cannot name them. It never starts an approved event, so the watcher must itself not
+ * approve twice.
  *
  * <p>The node itself booted from agent.yml and joined through the agents' harbormaster-join unit (SwarmWorkers).
  */
@@ -55,7 +67,7 @@ class TerminateWatcherIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(120);
 
-    /** What the stand-in saw, synchronously, when the watcher approved: the drain status and where tasks ran. */
+    /** What the backend saw, synchronously, when the watcher approved: the drain status and where tasks ran. */
     record AtApproval(String drainState, Map<String, Long> runningPerNode) {}
 
     @TempDir
@@ -63,7 +75,10 @@ class TerminateWatcherIT {
     private LocalHostProcess host;
     private SwarmWorkers workers;
     private TestService service;
-    private ScheduledEventsStandIn<AtApproval> imds;
+    private FakeImdsBackend events;
+    private ObservedImdsBackend<AtApproval> backend;
+    private ImdsServer imds;
+    private String vm;
     private Process watcher;
     private Path watcherLog;
     private SwarmWorkers.Node target;
@@ -119,28 +134,26 @@ class TerminateWatcherIT {
         service.awaitRunning(6, Duration.ofSeconds(60));
         assertTrue(service.runningTasksPerNode().getOrDefault(target.hostname(), 0L) > 0,
                 "nothing to drain on " + target.hostname() + ": " + service.runningTasksPerNode());
-        String vm = vmName();
-        startImdsAndWatcher(vm, Map.of());
+        startImdsAndWatcher(Map.of());
 
         DrainPoller poller = new DrainPoller(target.hostname());
         poller.start();
-        String eventId = eventId();
-        imds.announce(new ScheduledEventsStandIn.Event(eventId, "Terminate", vm, Instant.now().plus(Duration.ofMinutes(15))));
-        ScheduledEventsStandIn.Approval<AtApproval> approval = awaitApproval(Duration.ofSeconds(60));
+        String eventId = announceTerminate(Instant.now().plus(Duration.ofMinutes(15)));
+        ObservedImdsBackend.Approval<AtApproval> approval = awaitApproval(Duration.ofSeconds(60));
 
-        assertEquals("{\"StartRequests\":[{\"EventId\":\"" + eventId + "\"}]}", approval.body());
+        assertEquals(List.of(vm + ":" + eventId), events.approvals());
         JsonNode status = drainStatus(target.hostname());
         assertEquals("terminate-notification", status.path("reason").asText(), status.toString());
-        // The stand-in read these while the watcher's approval was still waiting for its answer.
+        // Read while the watcher's approval was still waiting for ImdsServer's answer.
         assertEquals("drained", approval.observed().drainState(), approval.toString());
         Map<String, Long> perNode = approval.observed().runningPerNode();
         assertEquals(6L, perNode.values().stream().mapToLong(Long::longValue).sum(), "at approval: " + perNode);
         assertFalse(perNode.containsKey(target.hostname()), "at approval: " + perNode);
 
-        // Approved events turn Started; the watcher keeps watching but approves nothing twice.
-        long documents = imds.documentsServed().size();
+        // The event stays Scheduled in this backend; the watcher keeps watching but approves nothing twice.
+        int documents = backend.documentsServed();
         awaitTrue("two more scheduled-events documents read", Duration.ofSeconds(15),
-                () -> imds.documentsServed().size() >= documents + 2);
+                () -> backend.documentsServed() >= documents + 2);
         poller.stop();
         // The order is judged by the drain's own record of when it was done. The poller's first sight of
         // "drained" may come a poll after the watcher's own, so it only shows the status did read drained.
@@ -150,8 +163,8 @@ class TerminateWatcherIT {
                 + stored.drainedAt() + " (first read drained by polling at " + poller.firstDrained.get() + ")");
         assertNotNull(poller.firstDrained.get(), "the status never read drained");
         assertTrue(poller.draining.get(), "the drain was never seen under way: nothing was waited for");
-        assertEquals(1, imds.approvals().size(), imds.approvals().toString());
-        assertEquals(List.of(), imds.refused());
+        assertEquals(1, backend.approvals().size(), backend.approvals().toString());
+        assertNoImdsRefusal();
         assertTrue(watcher.isAlive(), "the watcher exited after approving:\n" + watcherOutput());
 
         // Azure deletes the VM: the watcher, a process of the node, goes with it, and the drain removes the node.
@@ -174,32 +187,39 @@ class TerminateWatcherIT {
         service = TestService.onWorkers(workers, "pinned", 2, "--constraint", "node.hostname==" + target.hostname());
         service.awaitRunning(2, Duration.ofSeconds(60));
         int margin = 5;
-        String vm = vmName();
-        startImdsAndWatcher(vm, Map.of("HARBORMASTER_APPROVE_MARGIN_SECONDS", Integer.toString(margin)));
+        startImdsAndWatcher(Map.of("HARBORMASTER_APPROVE_MARGIN_SECONDS", Integer.toString(margin)));
 
         // RFC 1123 dates carry whole seconds.
         Instant notBefore = Instant.now().plusSeconds(margin + 15).truncatedTo(ChronoUnit.SECONDS);
-        String eventId = eventId();
-        imds.announce(new ScheduledEventsStandIn.Event(eventId, "Terminate", vm, notBefore));
-        ScheduledEventsStandIn.Approval<AtApproval> approval = awaitApproval(Duration.ofSeconds(60));
+        String eventId = announceTerminate(notBefore);
+        ObservedImdsBackend.Approval<AtApproval> approval = awaitApproval(Duration.ofSeconds(60));
 
         Instant deadline = notBefore.minusSeconds(margin);
         assertFalse(approval.at().isBefore(deadline), "approved at " + approval.at() + ", before the deadline " + deadline);
         assertTrue(approval.at().isBefore(notBefore), "approved at " + approval.at() + ", after NotBefore " + notBefore);
-        assertEquals("{\"StartRequests\":[{\"EventId\":\"" + eventId + "\"}]}", approval.body());
+        assertEquals(List.of(vm + ":" + eventId), events.approvals());
         assertEquals("draining", approval.observed().drainState(), approval.toString());
         Map<String, Long> perNode = approval.observed().runningPerNode();
         assertTrue(perNode.keySet().stream().allMatch(target.hostname()::equals), "pinned tasks ran elsewhere: " + perNode);
         assertEquals("terminate-notification", drainStatus(target.hostname()).path("reason").asText());
-        assertEquals(List.of(), imds.refused());
+        assertNoImdsRefusal();
         assertTrue(watcherOutput().contains("NotBefore is near and node " + target.hostname() + " is still draining; approving anyway"),
                 watcherOutput());
     }
 
-    /** Starts the stand-in on the bridge, where the node reaches it, and the watcher inside the target node. */
-    private void startImdsAndWatcher(String vm, Map<String, String> extraSettings) throws Exception {
-        imds = ScheduledEventsStandIn.start(SwarmWorkers.BRIDGE_ADDRESS, vm,
+    /**
+     * Starts the emulator's IMDS on the bridge, where the node reaches it and is known by its address, and the watcher
+     * inside the target node.
+     */
+    private void startImdsAndWatcher(Map<String, String> extraSettings) throws Exception {
+        vm = vmName();
+        events = new FakeImdsBackend().add(target.ip(), FakeImdsBackend.vm(vm, UUID.randomUUID().toString()));
+        backend = new ObservedImdsBackend<>(events,
                 () -> new AtApproval(drainStatus(target.hostname()).path("state").asText(), service.runningTasksPerNode()));
+        EmulatorAuthority authority = EmulatorAuthority.loadOrCreate(dir.resolve("authority"));
+        // Lenient on rate: the watcher polls every second, and a 429 is not what this test is about.
+        imds = new ImdsServer(new InetSocketAddress(InetAddress.getByName(SwarmWorkers.BRIDGE_ADDRESS), 0), backend,
+                new AttestedDocuments(authority.imdsSigning(), Clock.systemUTC()), 50).start();
 
         Path script = CloudInitFiles.extractScript(AGENT, WATCHER, dir);
         // The node's settings as agent.env carries them, in a file only root reads: the key never on a command line.
@@ -216,14 +236,29 @@ class TerminateWatcherIT {
 
         watcherLog = dir.resolve("watcher.log");
         watcher = workers.startInNode(target, watcherLog, "env", "HARBORMASTER_AGENT_ENV=" + env, "sh", script.toString());
-        // Watching means it learnt its VM name and read the (still empty) scheduled events.
-        awaitTrue("the watcher to read scheduled events", Duration.ofSeconds(30),
-                () -> imds.namesServed() > 0 && !imds.documentsServed().isEmpty());
+        // Watching means it learnt its VM name (it asks for nothing else before) and read the still empty events.
+        awaitTrue("the watcher to read scheduled events", Duration.ofSeconds(30), () -> backend.documentsServed() > 0);
+        assertTrue(watcherOutput().contains("watching scheduled events for VM " + vm), watcherOutput());
     }
 
-    private ScheduledEventsStandIn.Approval<AtApproval> awaitApproval(Duration timeout) throws Exception {
-        awaitTrue("the watcher's approval", timeout, () -> !imds.approvals().isEmpty());
-        return imds.approvals().get(0);
+    /** Azure posts a Terminate for the target's VM, as the real document shows it. */
+    private String announceTerminate(Instant notBefore) {
+        String eventId = UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
+        events.events(new EventsDocument(2, List.of(new ScheduledEvent(eventId, "Terminate", "VirtualMachine", List.of(vm),
+                "Scheduled", notBefore, "Virtual machine is being deleted.", "Platform", -1))));
+        return eventId;
+    }
+
+    private ObservedImdsBackend.Approval<AtApproval> awaitApproval(Duration timeout) throws Exception {
+        awaitTrue("the watcher's approval", timeout, () -> !backend.approvals().isEmpty());
+        return backend.approvals().get(0);
+    }
+
+    /** ImdsServer answers a request that breaks IMDS's rules with 4xx, which the watcher's curl -f reports. */
+    private void assertNoImdsRefusal() {
+        String log = watcherOutput();
+        assertFalse(log.contains("returned error") || log.contains("scheduled events unavailable")
+                || log.contains("could not approve"), log);
     }
 
     private void awaitTrue(String what, Duration timeout, BooleanSupplier condition) throws Exception {
@@ -235,7 +270,7 @@ class TerminateWatcherIT {
             }
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out after " + timeout + " waiting for " + what
-                        + "\nstand-in refused: " + (imds == null ? "-" : imds.refused())
+                        + "\nIMDS approvals: " + (backend == null ? "-" : backend.approvals())
                         + "\nwatcher output:\n" + watcherOutput() + "\nhost output:\n" + tail(host.output()));
             }
             Thread.sleep(100);
@@ -307,10 +342,6 @@ class TerminateWatcherIT {
     /** An agents' scale set VM name, deliberately not the node's hostname (its computer name), as in Azure. */
     private String vmName() {
         return workers.prefix() + "-agents_" + target.name().substring(target.name().lastIndexOf('-') + 1);
-    }
-
-    private static String eventId() {
-        return UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
     }
 
     private static String tail(String output) {
