@@ -4,7 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
+import io.harbormaster.emulator.imds.AttestedDocuments;
+import io.harbormaster.emulator.imds.EventsDocument;
+import io.harbormaster.emulator.imds.FakeImdsBackend;
+import io.harbormaster.emulator.imds.ImdsBackend;
+import io.harbormaster.emulator.imds.ImdsServer;
+import io.harbormaster.emulator.imds.VmMetadata;
+import io.harbormaster.emulator.pki.EmulatorAuthority;
 import io.harbormaster.testsupport.DockerCli;
 import io.harbormaster.testsupport.LocalHostProcess;
 import io.harbormaster.testsupport.LocalServices;
@@ -16,9 +22,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +38,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One emulated VM booted from the real cloud-init/agent.yml: it joins the local swarm through the join function,
- * runs its terminate watcher against an IMDS stand-in on the bridge, drains and leaves on shutdown, rejoins from
+ * runs its terminate watcher against the emulator's IMDS server on the bridge, drains and leaves on shutdown, rejoins from
  * the same disk on the next boot, and leaves nothing behind once destroyed.
  */
 class DockerdMachinesIT {
@@ -42,7 +50,7 @@ class DockerdMachinesIT {
 
     private static LocalHostProcess host;
     private static DockerCli manager;
-    private static HttpServer imds;
+    private static ImdsServer imds;
     private static final AtomicInteger namesServed = new AtomicInteger();
     private static final AtomicInteger documentsServed = new AtomicInteger();
     private static Path keyFile;
@@ -57,24 +65,31 @@ class DockerdMachinesIT {
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s",
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
-        imds = HttpServer.create(new InetSocketAddress(InetAddress.getByName(SwarmWorkers.BRIDGE_ADDRESS), 0), 16);
-        imds.createContext("/metadata/", exchange -> {
-            String path = exchange.getRequestURI().getPath();
-            boolean metadata = "true".equals(exchange.getRequestHeaders().getFirst("Metadata"));
-            String body = null;
-            if (metadata && path.equals("/metadata/instance/compute/name")) {
+        // The emulator's real IMDS, serving one VM to whichever address asks (the machine's is known only once it
+        // boots); the counts say that the watcher read its name and then polled its events.
+        VmMetadata vm = FakeImdsBackend.vm(VM, UUID.randomUUID().toString());
+        ImdsBackend backend = new ImdsBackend() {
+            @Override
+            public Optional<VmMetadata> vmAt(InetAddress caller) {
                 namesServed.incrementAndGet();
-                body = VM;
-            } else if (metadata && path.equals("/metadata/scheduledevents") && exchange.getRequestMethod().equals("GET")) {
-                documentsServed.incrementAndGet();
-                body = "{\"DocumentIncarnation\":1,\"Events\":[]}";
+                return Optional.of(vm);
             }
-            byte[] bytes = (body == null ? "" : body).getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(body == null ? 400 : 200, bytes.length == 0 ? -1 : bytes.length);
-            exchange.getResponseBody().write(bytes);
-            exchange.close();
-        });
-        imds.start();
+
+            @Override
+            public EventsDocument scheduledEvents(VmMetadata caller) {
+                documentsServed.incrementAndGet();
+                return new EventsDocument(1, List.of());
+            }
+
+            @Override
+            public boolean approve(VmMetadata caller, String eventId) {
+                return false;
+            }
+        };
+        Path authority = Files.createTempDirectory("hm-machines-pki");
+        imds = new ImdsServer(new InetSocketAddress(InetAddress.getByName(SwarmWorkers.BRIDGE_ADDRESS), 0), backend,
+                new AttestedDocuments(EmulatorAuthority.loadOrCreate(authority).imdsSigning(), Clock.systemUTC()), 50)
+                .start();
         keyFile = Files.createTempFile("hm-machines-key", "", PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rw-------")));
         Files.writeString(keyFile, KEY + "\n");
@@ -92,7 +107,7 @@ class DockerdMachinesIT {
             }
         } finally {
             if (imds != null) {
-                imds.stop(0);
+                imds.close();
             }
             if (keyFile != null) {
                 Files.deleteIfExists(keyFile);
@@ -131,7 +146,7 @@ class DockerdMachinesIT {
         assertTrue(inside.contains("-rwxr-xr-x") && inside.contains("-rw-------"), inside);
         assertFalse(Files.exists(Path.of("/usr/local/bin/harbormaster-join")), "the host's /usr/local/bin changed");
         assertTrue(unitLog("harbormaster-imds-guard").contains("IMDS (" + SwarmWorkers.BRIDGE_ADDRESS + ":"
-                + imds.getAddress().getPort() + ") is reachable by root"), unitLogs());
+                + imds.address().getPort() + ") is reachable by root"), unitLogs());
         // The terminate watcher runs: it asked IMDS for the VM's name and polls the scheduled events.
         await("the watcher polling IMDS", Duration.ofSeconds(30), () -> namesServed.get() > 0 && documentsServed.get() > 1,
                 DockerdMachinesIT::unitLogs);
@@ -214,7 +229,7 @@ class DockerdMachinesIT {
     private static String customData() throws IOException {
         return CloudConfigTest.agentCloudConfig()
                 .replace("__HARBORMASTER_FUNCTION_URL__", SwarmWorkers.joinUrl(host).toString())
-                .replace("__HARBORMASTER_IMDS_URL__", "http://" + SwarmWorkers.BRIDGE_ADDRESS + ":" + imds.getAddress().getPort())
+                .replace("__HARBORMASTER_IMDS_URL__", "http://" + SwarmWorkers.BRIDGE_ADDRESS + ":" + imds.address().getPort())
                 .replace("__HARBORMASTER_KEY_VAULT_URI__", "https://unused.vault.invalid/")
                 .replace("__HARBORMASTER_FUNCTION_KEY_SECRET__", "harbormaster-node-function-key")
                 .replace("__HARBORMASTER_IDENTITY_CLIENT_ID__", "00000000-0000-0000-0000-000000000000");
