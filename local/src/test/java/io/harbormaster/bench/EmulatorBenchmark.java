@@ -111,13 +111,16 @@ public final class EmulatorBenchmark {
         System.out.println("Retry-After sent by the emulator's ARM (s): " + retryAfters
                 + "; the SDK polls at that interval, so 'done' is rounded up to it");
         System.out.println("terminate notice " + TERMINATE_NOTICE + ", Spot preempt notice " + PREEMPT_NOTICE
-                + "; median of " + rounds + " round(s), ms from the request:");
-        System.out.printf(Locale.ROOT, "| %-32s | %8s | %8s | %-18s |%n", "operation", "accepted", "done", "swarm");
-        System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%n", "-".repeat(34), "-".repeat(10), "-".repeat(10), "-".repeat(20));
+                + "; median of n samples (scale out runs twice a round), ms from the request:");
+        System.out.printf(Locale.ROOT, "| %-32s | %2s | %8s | %8s | %-18s |%n", "operation", "n", "accepted", "done",
+                "node in the swarm");
+        System.out.printf(Locale.ROOT, "|%s|%s|%s|%s|%s|%n", "-".repeat(34), "-".repeat(4), "-".repeat(10),
+                "-".repeat(10), "-".repeat(20));
         for (List<Timing> samples : timings.values()) {
             Timing m = Timing.median(samples);
-            System.out.printf(Locale.ROOT, "| %-32s | %8s | %8s | %-18s |%n", m.operation(), Timing.ms(m.acceptedMs()),
-                    Timing.ms(m.doneMs()), m.swarmMs() < 0 ? "-" : m.swarmWhat() + " " + m.swarmMs());
+            System.out.printf(Locale.ROOT, "| %-32s | %2d | %8s | %8s | %-18s |%n", m.operation(), samples.size(),
+                    Timing.ms(m.acceptedMs()), Timing.ms(m.doneMs()),
+                    m.swarmMs() < 0 ? "-" : m.swarmWhat() + " " + m.swarmMs());
         }
         String logs = cluster.host().output();
         if (logs.contains(cluster.key()) || logs.contains("SWMTKN-")) {
