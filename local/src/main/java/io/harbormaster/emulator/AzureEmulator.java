@@ -125,9 +125,9 @@ public final class AzureEmulator implements AutoCloseable {
     /**
      * The agents' cloud-config, base64 as the scale set's custom data carries it, with the placeholders filled as
      * infra/cluster.json fills them in Azure. The nodes get the function key from the machines' key file, so Key Vault
-     * is left unnamed.
+     * is left unnamed. Public so that a model change can start from the scale set's first model.
      */
-    private String customData() throws IOException {
+    public String customData() throws IOException {
         String config = Files.readString(settings.cloudConfig())
                 .replace("__HARBORMASTER_FUNCTION_URL__", settings.functionUrl().toString().replaceAll("/$", ""))
                 .replace("__HARBORMASTER_IMDS_URL__", imds.url().toString().replaceAll("/$", ""))

@@ -4,36 +4,23 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.core.credential.AccessToken;
-import com.azure.core.credential.TokenCredential;
-import com.azure.core.http.HttpClient;
-import com.azure.core.management.AzureEnvironment;
-import com.azure.core.management.profile.AzureProfile;
-import com.azure.resourcemanager.compute.ComputeManager;
 import com.azure.resourcemanager.compute.fluent.ComputeManagementClient;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceIDs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.emulator.cloud.EventRecord;
 import io.harbormaster.emulator.cloud.InstanceSnapshot;
-import io.harbormaster.scaleset.ArmCallPolicy;
-import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.testsupport.EmulatedCluster;
-import java.net.URI;
-import java.net.URLEncoder;
+import io.harbormaster.testsupport.EmulatorArmClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Mono;
 
 /**
  * The emulator's power operations end to end, as an operator would use them through the Azure SDK: the instances are
@@ -59,7 +46,7 @@ class AzureEmulatorIT {
         cluster.await("the first agent", cluster::nodes, nodes -> "ready".equals(nodes.get(hostname)), Duration.ofSeconds(90));
         AzureEmulator emulator = cluster.emulator();
         String vm = emulator.settings().scaleSetName() + "_0";
-        ComputeManagementClient compute = compute(emulator);
+        ComputeManagementClient compute = EmulatorArmClient.compute(emulator);
         var ids = new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(List.of("0"));
 
         long t0 = System.nanoTime();
@@ -96,7 +83,7 @@ class AzureEmulatorIT {
         AzureEmulator emulator = cluster.emulator();
         String vm = emulator.settings().scaleSetName() + "_0";
 
-        compute(emulator).getVirtualMachineScaleSetVMs().simulateEviction(emulator.settings().resourceGroup(),
+        EmulatorArmClient.compute(emulator).getVirtualMachineScaleSetVMs().simulateEviction(emulator.settings().resourceGroup(),
                 emulator.settings().scaleSetName(), "0");
 
         // What the agent itself reads: its own IMDS, from inside the node, by the node's address.
@@ -138,30 +125,5 @@ class AzureEmulatorIT {
 
     private static InstanceSnapshot instance(AzureEmulator emulator, String id) {
         return emulator.cloud().instance(emulator.settings().scaleSetName(), id);
-    }
-
-    /** The compute SDK's own client, with a token from the emulator's identity endpoint, as an operator's tool. */
-    private static ComputeManagementClient compute(AzureEmulator emulator) {
-        ArmCallPolicy policy = ArmCallPolicy.defaults();
-        HttpClient http = AzureScaleSet.jdkHttpClient(
-                java.net.http.HttpClient.newBuilder().sslContext(emulator.authority().clientSslContext()), policy);
-        Map<String, String> endpoints = new HashMap<>(AzureEnvironment.AZURE.getEndpoints());
-        endpoints.put("resourceManagerEndpointUrl", emulator.arm().endpoint().toString());
-        TokenCredential credential = request -> Mono.fromCallable(() -> token(emulator));
-        return ComputeManager.configure().withHttpClient(http)
-                .authenticate(credential, new AzureProfile(null, emulator.settings().subscriptionId(),
-                        new AzureEnvironment(endpoints)))
-                .serviceClient();
-    }
-
-    private static AccessToken token(AzureEmulator emulator) throws Exception {
-        URI uri = URI.create(emulator.identity().endpoint() + "?api-version=2019-08-01&resource="
-                + URLEncoder.encode("https://management.core.windows.net/", StandardCharsets.UTF_8));
-        HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri)
-                .header("X-IDENTITY-HEADER", emulator.identity().identityHeader()).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        JsonNode body = JSON.readTree(response.body());
-        return new AccessToken(body.path("access_token").asText(),
-                OffsetDateTime.ofInstant(java.time.Instant.ofEpochSecond(body.path("expires_on").asLong()), ZoneOffset.UTC));
     }
 }
