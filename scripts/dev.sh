@@ -72,6 +72,7 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 [[ -s $app_env ]] || { echo "[dev] the emulator did not start within 30 s ($HM_LOGS/emulator.log)" >&2; exit 1; }
+t_emulator=$(hm__now_ms)
 # IDENTITY_ENDPOINT, IDENTITY_HEADER, HARBORMASTER_AZURE_CLOUD and the trust store of the emulator's CA.
 # shellcheck source=/dev/null
 source "$app_env"
@@ -96,7 +97,8 @@ if (( workers > 0 )); then
         kill -0 "${pids[1]}" 2>/dev/null || break
         sleep 0.2
     done
-    echo "[dev] ${ready:-0} of $workers agent(s) Ready, $(( $(hm__now_ms) - t0 )) ms after dev.sh started" >&2
+    echo "[dev] ${ready:-0} of $workers agent(s) Ready, $(( $(hm__now_ms) - t0 )) ms after dev.sh started" \
+        "($(( $(hm__now_ms) - t_emulator )) ms after the emulator answered)" >&2
 fi
 
 scale_set_id="/subscriptions/$HARBORMASTER_SUBSCRIPTION_ID/resourceGroups/$HARBORMASTER_RESOURCE_GROUP/providers/Microsoft.Compute/virtualMachineScaleSets/$HARBORMASTER_SCALE_SET_NAME"
