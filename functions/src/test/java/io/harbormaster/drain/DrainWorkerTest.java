@@ -130,6 +130,30 @@ class DrainWorkerTest {
     }
 
     @Test
+    void aScaleInDrainPastItsDeadlineRecordsTimedOutBeforeTheInstanceDelete() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        swarm.addTask("web", "id-worker-1", "running");
+        scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+        clock.advance(SETTINGS.defaultTimeout());
+
+        // The task never left: the deadline passed, and the drain goes on record as timed out, still before the delete.
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        DrainStatus timedOut = status("worker-1");
+        assertEquals(DrainState.TIMED_OUT, timedOut.state());
+        assertTrue(timedOut.timedOut());
+        assertEquals(1, timedOut.tasksRemaining());
+        assertEquals(clock.instant(), timedOut.drainedAt());
+        assertEquals(0, scaleSet.count("deleteInstances"));
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(1, scaleSet.count("deleteInstances"));
+        assertTrue(status("worker-1").instanceDeleted());
+    }
+
+    @Test
     void aRetryableScaleSetFailureKeepsTheDrainWithItsErrorAndSchedulesAFollowUp() {
         swarm.addWorker("worker-1");
         scaleSet.addInstance("worker-1");
@@ -169,6 +193,23 @@ class DrainWorkerTest {
         assertTrue(failed.failure().contains("AuthorizationFailed"), failed.failure());
         assertEquals(List.of(), queue.waiting());
         assertEquals(1, scaleSet.instances().size(), "nothing was deleted");
+    }
+
+    @Test
+    void anUnreachableSwarmIsRetriedUntilTheUnreachableTimeoutThenTheDrainFails() {
+        swarm.addWorker("worker-1");
+        requests.submit("worker-1", DrainOrder.manual());
+        swarm.setUnavailable(true);
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(T0, status("worker-1").unreachableSince());
+        assertTrue(status("worker-1").lastError().contains("no swarm manager answered"), status("worker-1").lastError());
+        assertEquals(CHECK.multipliedBy(2), lastSent().delay());
+
+        clock.set(T0.plus(SETTINGS.unreachableTimeout()));
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        assertEquals(DrainState.FAILED, status("worker-1").state());
+        assertTrue(status("worker-1").failure().startsWith("unreachable for 900 s"), status("worker-1").failure());
     }
 
     @Test
