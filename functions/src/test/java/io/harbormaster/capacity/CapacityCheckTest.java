@@ -1,0 +1,134 @@
+package io.harbormaster.capacity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.harbormaster.config.DrainSettings;
+import io.harbormaster.drain.DrainRequests;
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.Service;
+import io.harbormaster.testsupport.InMemoryCapacityState;
+import io.harbormaster.testsupport.InMemoryDrainQueue;
+import io.harbormaster.testsupport.InMemoryDrainStatusStore;
+import io.harbormaster.testsupport.InMemoryScaleSet;
+import io.harbormaster.testsupport.InMemorySwarm;
+import io.harbormaster.testsupport.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class CapacityCheckTest {
+    private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
+    private static final long CPU = 1_000_000_000L;
+    private static final long GIB = 1L << 30;
+    private static final String NO_ROOM = "no suitable node (insufficient resources on 2 nodes)";
+    private static final DrainSettings DRAIN_SETTINGS = new DrainSettings(
+            Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15));
+
+    private final MutableClock clock = new MutableClock(T0);
+    private final InMemorySwarm swarm = new InMemorySwarm(clock);
+    private final InMemoryScaleSet scaleSet = new InMemoryScaleSet("agents", clock);
+    private final InMemoryDrainStatusStore drainStatuses = new InMemoryDrainStatusStore();
+    private final InMemoryDrainQueue drainQueue = new InMemoryDrainQueue(clock);
+    private final InMemoryCapacityState state = new InMemoryCapacityState(clock);
+
+    private CapacityCheck check(CapacityPolicy policy) {
+        DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN_SETTINGS, true, clock);
+        return new CapacityCheck(swarm, scaleSet, drainStatuses, drains, state, policy, clock);
+    }
+
+    /** A manager, one busy agent, and two tasks of 1.5 CPU that fit nowhere: two more agents are needed. */
+    private void arrangeTwoPendingTasks() {
+        swarm.addManager("manager-1");
+        swarm.addWorker("agent-1");
+        scaleSet.addInstance("agent-1");
+        Resources big = new Resources(1_800_000_000L, GIB);
+        Resources web = new Resources(1_500_000_000L, GIB / 2);
+        swarm.addService(new Service("busy", "busy", Service.Mode.REPLICATED, 1, big, List.of()));
+        swarm.addService(new Service("web", "web", Service.Mode.REPLICATED, 2, web, List.of()));
+        swarm.addTask("busy", "id-agent-1", "running", big, "");
+        swarm.addTask("busy", "id-manager-1", "running", big, "");
+        swarm.addTask("web", null, "pending", web, NO_ROOM);
+        swarm.addTask("web", null, "pending", web, NO_ROOM);
+    }
+
+    @Test
+    void pendingTasksScaleOutThroughTheScaleSetWithTheEtagThatWasRead() {
+        arrangeTwoPendingTasks();
+        String etagRead = scaleSet.describe().etag();
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(List.of("scale out 1 -> 3"), outcome.done(), outcome.plan().orElseThrow().notes().toString());
+        assertEquals(List.of(), outcome.failed());
+        assertEquals(List.of(new InMemoryScaleSet.Call("setCapacity", List.of(3L, etagRead))),
+                scaleSet.calls().stream().filter(call -> call.method().equals("setCapacity")).toList());
+        assertEquals(3, scaleSet.capacity());
+        assertEquals(3, scaleSet.instances().size());
+        assertEquals(new CapacityHistory.ScaleOutRecord(T0, 1, 3), state.readHistory().lastScaleOut());
+        assertFalse(state.leased(), "the check releases its lease");
+    }
+
+    @Test
+    void aCheckThatCannotTakeTheLeaseDoesNothing() {
+        arrangeTwoPendingTasks();
+        CapacityState.Lease otherCheck = state.tryAcquire().orElseThrow();
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertNotNull(outcome.skipped());
+        assertTrue(outcome.plan().isEmpty());
+        assertEquals(List.of(), scaleSet.calls(), "not even a read");
+        assertEquals(0, state.historyWrites());
+
+        // A check that died holding the lease blocks the next ones only until the lease expires.
+        clock.advance(InMemoryCapacityState.LEASE_DURATION);
+        assertNull(check(CapacityPolicy.DEFAULTS).run().skipped());
+        otherCheck.close();
+    }
+
+    @Test
+    void aDryRunReturnsThePlanAndDoesNothing() {
+        arrangeTwoPendingTasks();
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS.withDryRun(true)).run();
+
+        CapacityPlan plan = outcome.plan().orElseThrow();
+        assertTrue(plan.dryRun());
+        assertEquals(List.of(3L), plan.actions(CapacityAction.ScaleOut.class).stream()
+                .map(CapacityAction.ScaleOut::toCapacity).toList());
+        assertEquals(List.of(), outcome.done());
+        assertEquals(List.of(), outcome.failed());
+        assertEquals(0, scaleSet.count("setCapacity"));
+        assertEquals(1, scaleSet.capacity());
+        assertEquals(List.of(), drainQueue.sent());
+        // The decision is remembered for the status endpoint, marked as a dry run, and no scale-out is on record.
+        CapacityHistory history = state.readHistory();
+        assertNull(history.lastScaleOut());
+        CapacityHistory.Decision decision = history.recentDecisions().get(history.recentDecisions().size() - 1);
+        assertEquals("scale out 1 -> 3", decision.action());
+        assertTrue(decision.dryRun());
+    }
+
+    @Test
+    void aCheckWithNothingPendingLeavesTheScaleSetAlone() {
+        swarm.addManager("manager-1");
+        swarm.addWorker("agent-1");
+        scaleSet.addInstance("agent-1");
+        Resources some = new Resources(CPU, GIB);
+        swarm.addService(new Service("web", "web", Service.Mode.REPLICATED, 1, some, List.of()));
+        swarm.addTask("web", "id-agent-1", "running", some, "");
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(Optional.of(List.of()), outcome.plan().map(CapacityPlan::actions));
+        assertEquals(0, scaleSet.count("setCapacity"));
+        assertEquals(0, scaleSet.count("deleteInstances"));
+        assertEquals(1, state.historyWrites());
+    }
+}

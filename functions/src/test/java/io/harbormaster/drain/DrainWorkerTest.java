@@ -1,0 +1,295 @@
+package io.harbormaster.drain;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.harbormaster.config.DrainSettings;
+import io.harbormaster.scaleset.ScaleSetException;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Task;
+import io.harbormaster.testsupport.InMemoryDrainQueue;
+import io.harbormaster.testsupport.InMemoryDrainStatusStore;
+import io.harbormaster.testsupport.InMemoryScaleSet;
+import io.harbormaster.testsupport.InMemorySwarm;
+import io.harbormaster.testsupport.MutableClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class DrainWorkerTest {
+    private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
+    private static final Duration CHECK = Duration.ofSeconds(2);
+    private static final DrainSettings SETTINGS =
+            new DrainSettings(CHECK, Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15));
+    private static final DrainOrder SCALE_IN = new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty());
+
+    private final MutableClock clock = new MutableClock(T0);
+    private final InMemorySwarm swarm = new InMemorySwarm(clock);
+    private final InMemoryScaleSet scaleSet = new InMemoryScaleSet("agents", clock);
+    private final InMemoryDrainStatusStore statuses = new InMemoryDrainStatusStore();
+    private final InMemoryDrainQueue queue = new InMemoryDrainQueue(clock);
+    private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, true, clock);
+    private final DrainWorker worker = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock);
+
+    /** Waits (on the test clock) for the next message to become visible and hands it to the worker, as the trigger would. */
+    private DrainWorker.Outcome deliverNext() {
+        InMemoryDrainQueue.Sent next = queue.waiting().stream()
+                .min((a, b) -> a.visibleAt().compareTo(b.visibleAt()))
+                .orElseThrow(() -> new AssertionError("no message is waiting"));
+        if (next.visibleAt().isAfter(clock.instant())) {
+            clock.set(next.visibleAt());
+        }
+        InMemoryDrainQueue.Sent due = queue.takeNextDue().orElseThrow();
+        return worker.handle(due.text(), due.id());
+    }
+
+    private DrainStatus status(String hostname) {
+        return statuses.read(hostname).orElseThrow().status();
+    }
+
+    private InMemoryDrainQueue.Sent lastSent() {
+        List<InMemoryDrainQueue.Sent> sent = queue.sent();
+        return sent.get(sent.size() - 1);
+    }
+
+    @Test
+    void aDrainGoesFromRequestedThroughDrainingAndDrainedToRemovedAsTheSwarmMovesTheTasks() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        swarm.addTask("web", "id-worker-1", "running");
+        assertEquals(DrainState.REQUESTED, requests.submit("worker-1", DrainOrder.manual()).status().state());
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        Node marked = swarm.node("id-worker-1").orElseThrow();
+        assertEquals(Node.Availability.DRAIN, marked.availability());
+        assertEquals(status("worker-1").request().requestId(), marked.labels().get(DrainProgress.REQUEST_LABEL));
+        assertEquals(DrainState.DRAINING, status("worker-1").state());
+        assertEquals(1, status("worker-1").tasksRemaining());
+        assertEquals(CHECK, lastSent().delay());
+
+        // Swarm shuts the task down and starts its replacement elsewhere; it is not running yet.
+        List<Task> replacements = swarm.moveTasks("id-worker-1", "id-worker-2", "starting");
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainState.DRAINING, status("worker-1").state());
+        assertEquals(0, status("worker-1").tasksRemaining());
+        assertEquals(1, status("worker-1").replacementsPending());
+
+        swarm.setTaskState(replacements.get(0).id(), "running");
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainState.DRAINED, status("worker-1").state());
+        assertEquals(clock.instant(), status("worker-1").drainedAt());
+        assertTrue(swarm.node("id-worker-1").isPresent(), "a node that is still up is never removed");
+
+        swarm.setNodeState("id-worker-1", Node.State.DOWN);
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        DrainStatus removed = status("worker-1");
+        assertEquals(DrainState.REMOVED, removed.state());
+        assertTrue(removed.finished());
+        assertTrue(swarm.node("id-worker-1").isEmpty());
+        assertEquals(List.of(), queue.waiting(), "a finished drain sends no follow-up");
+        assertEquals(4, removed.step());
+    }
+
+    @Test
+    void aScaleInDrainRecordsDrainedInOnePassAndDeletesTheInstanceOnlyInTheNext() {
+        swarm.addWorker("worker-1");
+        ScaleSetInstance instance = scaleSet.addInstance("worker-1");
+        scaleSet.addInstance("worker-2");
+        requests.submit("worker-1", SCALE_IN);
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        DrainStatus drained = status("worker-1");
+        assertEquals(DrainState.DRAINED, drained.state());
+        assertEquals(T0, drained.drainedAt());
+        assertFalse(drained.instanceDeleted());
+        // The agent's watcher approves Azure's Terminate event only once it reads "drained": it must be on record first.
+        assertEquals(0, scaleSet.count("deleteInstances"));
+        assertEquals(Duration.ZERO, lastSent().delay(), "nothing to wait for before the delete");
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(T0, clock.instant(), "the follow-up came at once");
+        assertEquals(List.of(new InMemoryScaleSet.Call("deleteInstances", List.of(List.of(instance.instanceId())))),
+                scaleSet.calls().stream().filter(call -> call.method().equals("deleteInstances")).toList());
+        assertTrue(status("worker-1").instanceDeleted());
+        assertEquals(DrainState.DRAINED, status("worker-1").state());
+        assertEquals(CHECK, lastSent().delay(), "now it waits for the node to go down");
+
+        // The VM is gone, so its node goes down and is removed; the instance is not deleted twice.
+        swarm.setNodeState("id-worker-1", Node.State.DOWN);
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        assertEquals(DrainState.REMOVED, status("worker-1").state());
+        assertTrue(swarm.node("id-worker-1").isEmpty());
+        assertEquals(1, scaleSet.count("deleteInstances"));
+        assertEquals(1, scaleSet.instances().size());
+    }
+
+    @Test
+    void aScaleInDrainPastItsDeadlineRecordsTimedOutBeforeTheInstanceDelete() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        swarm.addTask("web", "id-worker-1", "running");
+        scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+        clock.advance(SETTINGS.defaultTimeout());
+
+        // The task never left: the deadline passed, and the drain goes on record as timed out, still before the delete.
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        DrainStatus timedOut = status("worker-1");
+        assertEquals(DrainState.TIMED_OUT, timedOut.state());
+        assertTrue(timedOut.timedOut());
+        assertEquals(1, timedOut.tasksRemaining());
+        assertEquals(clock.instant(), timedOut.drainedAt());
+        assertEquals(0, scaleSet.count("deleteInstances"));
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(1, scaleSet.count("deleteInstances"));
+        assertTrue(status("worker-1").instanceDeleted());
+    }
+
+    @Test
+    void aRetryableScaleSetFailureKeepsTheDrainWithItsErrorAndSchedulesAFollowUp() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+        scaleSet.failNextCall(new ScaleSetException("throttled", true, null));
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        DrainStatus retrying = status("worker-1");
+        assertFalse(retrying.finished());
+        assertFalse(retrying.instanceDeleted());
+        assertTrue(retrying.lastError().contains("throttled"), retrying.lastError());
+        assertEquals(T0, retrying.unreachableSince());
+        assertEquals(CHECK.multipliedBy(2), lastSent().delay(), "it backs off while the scale set fails");
+        assertEquals(1, scaleSet.instances().size());
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        DrainStatus recovered = status("worker-1");
+        assertTrue(recovered.instanceDeleted());
+        assertNull(recovered.lastError());
+        assertNull(recovered.unreachableSince());
+        assertEquals(List.of(), scaleSet.instances());
+    }
+
+    @Test
+    void aNonRetryableScaleSetFailureFailsTheDrain() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+        scaleSet.failNextCall(new ScaleSetException("AuthorizationFailed", false, "AuthorizationFailed", null));
+
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        DrainStatus failed = status("worker-1");
+        assertEquals(DrainState.FAILED, failed.state());
+        assertTrue(failed.finished());
+        assertTrue(failed.failure().contains("AuthorizationFailed"), failed.failure());
+        assertEquals(List.of(), queue.waiting());
+        assertEquals(1, scaleSet.instances().size(), "nothing was deleted");
+    }
+
+    @Test
+    void anUnreachableSwarmIsRetriedUntilTheUnreachableTimeoutThenTheDrainFails() {
+        swarm.addWorker("worker-1");
+        requests.submit("worker-1", DrainOrder.manual());
+        swarm.setUnavailable(true);
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(T0, status("worker-1").unreachableSince());
+        assertTrue(status("worker-1").lastError().contains("no swarm manager answered"), status("worker-1").lastError());
+        assertEquals(CHECK.multipliedBy(2), lastSent().delay());
+
+        clock.set(T0.plus(SETTINGS.unreachableTimeout()));
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        assertEquals(DrainState.FAILED, status("worker-1").state());
+        assertTrue(status("worker-1").failure().startsWith("unreachable for 900 s"), status("worker-1").failure());
+    }
+
+    @Test
+    void aStaleMessageDoesNothing() {
+        swarm.addWorker("worker-1");
+        swarm.addTask("web", "id-worker-1", "running");
+        requests.submit("worker-1", DrainOrder.manual());
+        InMemoryDrainQueue.Sent first = queue.waiting().get(0);
+        deliverNext();
+        long nodeVersion = swarm.node("id-worker-1").orElseThrow().version();
+        int writes = statuses.writes();
+        int sent = queue.sent().size();
+
+        // The step-0 message again, but not the delivery that claimed step 0: a stale copy.
+        assertEquals(DrainWorker.Outcome.STALE, worker.handle(first.text(), "another-message-id"));
+        assertEquals(writes, statuses.writes());
+        assertEquals(sent, queue.sent().size());
+        assertEquals(nodeVersion, swarm.node("id-worker-1").orElseThrow().version());
+    }
+
+    @Test
+    void twoCopiesOfTheSameStepDeleteTheInstanceOnce() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+        // A copy of the current step's message, as resuming a drain whose chain seemed lost would send.
+        requests.resume(status("worker-1"));
+        assertEquals(2, queue.waiting().size());
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.STALE, deliverNext());
+        assertEquals(1, scaleSet.count("deleteInstances"));
+        assertEquals(1, queue.waiting().size(), "one chain of follow-ups goes on");
+    }
+
+    @Test
+    void aRedeliveryOfTheMessageThatClaimedTheStepRunsThePassAgainAndTheChainGoesOnOnce() {
+        swarm.addWorker("worker-1");
+        swarm.addTask("web", "id-worker-1", "running");
+        requests.submit("worker-1", DrainOrder.manual());
+        InMemoryDrainQueue.Sent first = queue.takeNextDue().orElseThrow();
+        worker.handle(first.text(), first.id());
+        InMemoryDrainQueue.Sent followUp = queue.takeNextDue().orElse(null);
+        assertNull(followUp, "the follow-up is not visible yet");
+
+        // The same delivery again, as after a crash between recording the step and sending the follow-up.
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, worker.handle(first.text(), first.id()));
+        assertEquals(2, status("worker-1").step());
+        clock.advance(CHECK);
+        List<DrainWorker.Outcome> outcomes = List.of(deliverNext(), deliverNext());
+        assertEquals(List.of(DrainWorker.Outcome.STALE, DrainWorker.Outcome.CHECK_SCHEDULED), outcomes,
+                "the follow-up of the first delivery is stale, the one of the redelivery acts");
+    }
+
+    @Test
+    void aMessageForAnUnknownRequestIsDropped() {
+        swarm.addWorker("worker-1");
+        String unknown = DrainCodec.message(DrainMessage.of("no-such-request", "worker-1", 0));
+        assertEquals(DrainWorker.Outcome.UNKNOWN_REQUEST, worker.handle(unknown, "m-1"));
+
+        requests.submit("worker-1", DrainOrder.manual());
+        int writes = statuses.writes();
+        // A request of the same node that another one has since replaced.
+        String superseded = DrainCodec.message(DrainMessage.of("superseded-request", "worker-1", 0));
+        assertEquals(DrainWorker.Outcome.UNKNOWN_REQUEST, worker.handle(superseded, "m-2"));
+        assertEquals(writes, statuses.writes());
+        assertEquals(1, queue.sent().size(), "only the request's own message");
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+    }
+
+    @Test
+    void aMessageOfAFinishedDrainIsStale() {
+        swarm.addWorker("worker-1");
+        requests.submit("worker-1", DrainOrder.manual());
+        InMemoryDrainQueue.Sent first = queue.takeNextDue().orElseThrow();
+        swarm.setNodeState("id-worker-1", Node.State.DOWN);
+        assertEquals(DrainWorker.Outcome.FINISHED, worker.handle(first.text(), first.id()));
+        assertNotNull(status("worker-1").drainedAt());
+
+        assertEquals(DrainWorker.Outcome.STALE, worker.handle(first.text(), first.id()));
+    }
+}

@@ -1,0 +1,204 @@
+package io.harbormaster.testsupport;
+
+import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.scaleset.ScaleSetConflictException;
+import io.harbormaster.scaleset.ScaleSetException;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.scaleset.ScaleSetModel;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/** An in-memory Uniform {@link ScaleSet} with ETags, that records every call and can be told to fail the next one. */
+public final class InMemoryScaleSet implements ScaleSet {
+    private static final Pattern UNIFORM_INSTANCE_ID = Pattern.compile("\\d{1,10}");
+
+    /** One call through the port, failed or not: its method name and arguments. */
+    public record Call(String method, List<Object> arguments) {
+        public Call {
+            // Not List.copyOf: a call with a null argument is recorded as made.
+            arguments = Collections.unmodifiableList(new ArrayList<>(arguments));
+        }
+    }
+
+    private final Clock clock;
+    private final String name;
+    // By numeric instance id, as ARM lists them.
+    private final Map<Long, ScaleSetInstance> instances = new TreeMap<>();
+    private final List<Call> calls = new ArrayList<>();
+    private long capacity;
+    private long etagVersion = 1;
+    private long nextInstanceId;
+    private ScaleSetException nextFailure;
+
+    public InMemoryScaleSet(String name, Clock clock) {
+        this.name = name;
+        this.clock = clock;
+    }
+
+    // --- arranging ---------------------------------------------------------------------------------------------
+
+    /** Adds a running instance with this computer name; the capacity grows with it, and so the ETag changes. */
+    public synchronized ScaleSetInstance addInstance(String computerName) {
+        ScaleSetInstance instance = newInstance(computerName);
+        capacity++;
+        etagVersion++;
+        return instance;
+    }
+
+    public synchronized void setPowerState(String instanceId, ScaleSetInstance.PowerState powerState) {
+        ScaleSetInstance old = requireInstance(instanceId);
+        instances.put(Long.parseLong(instanceId), new ScaleSetInstance(old.instanceId(), old.computerName(), powerState,
+                old.provisioningState(), old.createdAt(), old.protectedFromScaleIn()));
+    }
+
+    /** Someone else (a person, Azure autoscale) changes the capacity: a write based on an earlier read conflicts. */
+    public synchronized void changeCapacityElsewhere(long newCapacity) {
+        resize(newCapacity);
+    }
+
+    /** The next call through the port, whichever it is, throws {@code failure} (and is recorded as made). */
+    public synchronized void failNextCall(ScaleSetException failure) {
+        nextFailure = failure;
+    }
+
+    public synchronized List<Call> calls() {
+        return List.copyOf(calls);
+    }
+
+    public synchronized long count(String method) {
+        return calls.stream().filter(call -> call.method().equals(method)).count();
+    }
+
+    public synchronized long capacity() {
+        return capacity;
+    }
+
+    // --- the port ----------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized ScaleSetModel describe() {
+        record("describe");
+        return new ScaleSetModel("/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/"
+                + name, name, capacity, "Standard_D2s_v5", ScaleSetModel.OrchestrationMode.UNIFORM, "Succeeded", etag());
+    }
+
+    @Override
+    public synchronized List<ScaleSetInstance> instances() {
+        record("instances");
+        return List.copyOf(instances.values());
+    }
+
+    @Override
+    public synchronized void setCapacity(long newCapacity, String expectedEtag) {
+        record("setCapacity", newCapacity, String.valueOf(expectedEtag));
+        // The adapter's own checks, made before anything is sent.
+        if (newCapacity < 0) {
+            throw new IllegalArgumentException("capacity must not be negative: " + newCapacity);
+        }
+        if (expectedEtag == null || expectedEtag.isBlank()) {
+            throw new IllegalArgumentException("expectedEtag is required");
+        }
+        if (!expectedEtag.equals(etag())) {
+            throw new ScaleSetConflictException("scale set " + name + " changed since " + expectedEtag + " (now " + etag()
+                    + ")", null);
+        }
+        resize(newCapacity);
+    }
+
+    @Override
+    public synchronized void deleteInstances(Collection<String> instanceIds) {
+        record("deleteInstances", Collections.unmodifiableList(new ArrayList<>(instanceIds)));
+        Set<Long> ids = new TreeSet<>();
+        for (String id : instanceIds) {
+            if (id == null || !UNIFORM_INSTANCE_ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("not an instance id of a Uniform scale set (a whole number): " + id);
+            }
+            ids.add(Long.parseLong(id));
+        }
+        // Ids that no longer exist count as deleted: a repeated call has the outcome of one.
+        int deleted = 0;
+        for (Long id : ids) {
+            if (instances.remove(id) != null) {
+                deleted++;
+            }
+        }
+        if (deleted > 0) {
+            // Deleting instances lowers the capacity in the model, which gives the scale set a new ETag.
+            capacity -= deleted;
+            etagVersion++;
+        }
+    }
+
+    @Override
+    public synchronized void protectFromScaleIn(String instanceId, boolean protect) {
+        record("protectFromScaleIn", instanceId, protect);
+        if (!instances.containsKey(parse(instanceId))) {
+            throw new ScaleSetException("instance " + instanceId + " of scale set " + name + " does not exist", false, "NotFound", null);
+        }
+        ScaleSetInstance old = instances.get(parse(instanceId));
+        instances.put(parse(instanceId), new ScaleSetInstance(old.instanceId(), old.computerName(), old.powerState(),
+                old.provisioningState(), old.createdAt(), protect));
+    }
+
+    private void resize(long newCapacity) {
+        while (instances.size() < newCapacity) {
+            newInstance(String.format("%s%06d", name, nextInstanceId));
+        }
+        // Setting a lower capacity lets Azure pick the victims: the newest unprotected instances here.
+        List<Long> removable = instances.values().stream()
+                .filter(instance -> !instance.protectedFromScaleIn())
+                .map(instance -> Long.parseLong(instance.instanceId()))
+                .sorted((a, b) -> Long.compare(b, a))
+                .toList();
+        for (int i = 0; instances.size() > newCapacity && i < removable.size(); i++) {
+            instances.remove(removable.get(i));
+        }
+        capacity = newCapacity;
+        etagVersion++;
+    }
+
+    private ScaleSetInstance newInstance(String computerName) {
+        long id = nextInstanceId++;
+        ScaleSetInstance instance = new ScaleSetInstance(String.valueOf(id), computerName,
+                ScaleSetInstance.PowerState.RUNNING, "Succeeded", clock.instant(), false);
+        instances.put(id, instance);
+        return instance;
+    }
+
+    private ScaleSetInstance requireInstance(String instanceId) {
+        ScaleSetInstance instance = instances.get(parse(instanceId));
+        if (instance == null) {
+            throw new IllegalArgumentException("no instance " + instanceId + " was arranged");
+        }
+        return instance;
+    }
+
+    private static long parse(String instanceId) {
+        if (instanceId == null || !UNIFORM_INSTANCE_ID.matcher(instanceId).matches()) {
+            throw new IllegalArgumentException("not an instance id of a Uniform scale set (a whole number): " + instanceId);
+        }
+        return Long.parseLong(instanceId);
+    }
+
+    private String etag() {
+        return "\"" + etagVersion + "\"";
+    }
+
+    private void record(String method, Object... arguments) {
+        calls.add(new Call(method, Arrays.asList(arguments)));
+        if (nextFailure != null) {
+            ScaleSetException failure = nextFailure;
+            nextFailure = null;
+            throw failure;
+        }
+    }
+}

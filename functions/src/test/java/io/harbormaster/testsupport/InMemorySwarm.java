@@ -1,0 +1,221 @@
+package io.harbormaster.testsupport;
+
+import io.harbormaster.swarm.JoinTicket;
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.NodeNotFoundException;
+import io.harbormaster.swarm.NodeStillUpException;
+import io.harbormaster.swarm.NodeVersionConflictException;
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.Swarm;
+import io.harbormaster.swarm.SwarmRole;
+import io.harbormaster.swarm.SwarmUnavailableException;
+import io.harbormaster.swarm.Task;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** An in-memory {@link Swarm} whose nodes, services and tasks a test arranges and moves as swarm would. */
+public final class InMemorySwarm implements Swarm {
+    /** What a Standard_D2s_v5 agent reports to Docker: the size the arranged nodes get unless told otherwise. */
+    public static final Resources AGENT = new Resources(2_000_000_000L, 8L << 30);
+
+    private final Clock clock;
+    private final Map<String, Node> nodes = new LinkedHashMap<>();
+    private final Map<String, Service> services = new LinkedHashMap<>();
+    private final Map<String, Task> tasks = new LinkedHashMap<>();
+    private int taskIds;
+    private boolean unavailable;
+
+    public InMemorySwarm(Clock clock) {
+        this.clock = clock;
+    }
+
+    // --- arranging ---------------------------------------------------------------------------------------------
+
+    /** Adds a ready, active worker with id {@code id-<hostname>}. */
+    public synchronized Node addWorker(String hostname) {
+        return addNode(new Node("id-" + hostname, 1, hostname, SwarmRole.WORKER, Node.Availability.ACTIVE,
+                Node.State.READY, Map.of(), AGENT, clock.instant()));
+    }
+
+    /** Adds a ready, active manager with id {@code id-<hostname>}. */
+    public synchronized Node addManager(String hostname) {
+        return addNode(new Node("id-" + hostname, 1, hostname, SwarmRole.MANAGER, Node.Availability.ACTIVE,
+                Node.State.READY, Map.of(), AGENT, clock.instant()));
+    }
+
+    public synchronized Node addNode(Node node) {
+        nodes.put(node.id(), node);
+        return node;
+    }
+
+    public synchronized Service addService(Service service) {
+        services.put(service.id(), service);
+        return service;
+    }
+
+    /** Adds a task of {@code serviceId} that runs on the node (or, with a null node, waits unassigned). */
+    public synchronized Task addTask(String serviceId, String nodeId, String state) {
+        return addTask(serviceId, nodeId, state, Resources.NONE, "");
+    }
+
+    /** Adds a task that swarm wants running, with its reservations and the message swarm gives its state. */
+    public synchronized Task addTask(String serviceId, String nodeId, String state, Resources reservations, String message) {
+        Task task = new Task("task-" + ++taskIds, serviceId, nodeId, "running", state, message, reservations, clock.instant());
+        tasks.put(task.id(), task);
+        return task;
+    }
+
+    public synchronized void setTaskState(String taskId, String state) {
+        Task task = requireTask(taskId);
+        tasks.put(taskId, new Task(task.id(), task.serviceId(), task.nodeId(), task.desiredState(), state, task.message(),
+                task.reservations(), clock.instant()));
+    }
+
+    /**
+     * What swarm does to a drained node's tasks: each live one is told to shut down and has finished doing so, and a
+     * replacement of the same service starts on {@code toNodeId} in {@code replacementState}. Returns the replacements.
+     */
+    public synchronized List<Task> moveTasks(String fromNodeId, String toNodeId, String replacementState) {
+        List<Task> replacements = new ArrayList<>();
+        for (Task task : List.copyOf(tasks.values())) {
+            if (fromNodeId.equals(task.nodeId()) && task.desiredRunning()) {
+                tasks.put(task.id(), new Task(task.id(), task.serviceId(), task.nodeId(), "shutdown", "shutdown",
+                        "", task.reservations(), clock.instant()));
+                replacements.add(addTask(task.serviceId(), toNodeId, replacementState, task.reservations(), ""));
+            }
+        }
+        return replacements;
+    }
+
+    /** The node's heartbeat state changes, as when its VM goes away or comes back; its version moves on. */
+    public synchronized void setNodeState(String nodeId, Node.State state) {
+        Node node = requireNode(nodeId);
+        put(node, node.availability(), node.labels(), state);
+    }
+
+    /** Someone else updates the node: a write based on an earlier read now conflicts. */
+    public synchronized void touch(String nodeId) {
+        Node node = requireNode(nodeId);
+        put(node, node.availability(), node.labels(), node.state());
+    }
+
+    /** While unavailable, every call throws {@link SwarmUnavailableException}, as when no manager answers. */
+    public synchronized void setUnavailable(boolean unavailable) {
+        this.unavailable = unavailable;
+    }
+
+    public synchronized List<Task> allTasks() {
+        return List.copyOf(tasks.values());
+    }
+
+    // --- the port ----------------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized JoinTicket joinTicket(SwarmRole role) {
+        answer();
+        List<String> managers = nodes.values().stream()
+                .filter(node -> node.isManager() && node.state() == Node.State.READY)
+                .map(node -> node.hostname() + ":2377")
+                .toList();
+        return new JoinTicket(role, "SWMTKN-1-" + role.urlName(), managers);
+    }
+
+    @Override
+    public synchronized List<Node> nodes() {
+        answer();
+        return List.copyOf(nodes.values());
+    }
+
+    @Override
+    public synchronized Optional<Node> node(String nodeId) {
+        answer();
+        // By id only, as the adapter's filter does: a hostname never matches.
+        return Optional.ofNullable(nodes.get(nodeId));
+    }
+
+    @Override
+    public synchronized List<Task> tasksOnNode(String nodeId) {
+        answer();
+        return tasks.values().stream().filter(task -> nodeId.equals(task.nodeId())).toList();
+    }
+
+    @Override
+    public synchronized List<Service> services() {
+        answer();
+        return List.copyOf(services.values());
+    }
+
+    @Override
+    public synchronized List<Task> desiredRunningTasks(Collection<String> serviceIds) {
+        answer();
+        Set<String> wanted = Set.copyOf(serviceIds);
+        return tasks.values().stream()
+                .filter(task -> wanted.contains(task.serviceId()) && task.desiredRunning())
+                .toList();
+    }
+
+    @Override
+    public synchronized void updateNode(Node node, Node.Availability availability, Map<String, String> labels) {
+        answer();
+        Node current = nodes.get(node.id());
+        if (current == null) {
+            throw new NodeNotFoundException(node.id(), null);
+        }
+        if (current.version() != node.version()) {
+            throw new NodeVersionConflictException(node.id(), node.version(), null);
+        }
+        // The adapter sends the role of the node as read; the heartbeat state is the manager's, not the caller's.
+        put(current, availability, labels, current.state());
+    }
+
+    @Override
+    public synchronized void removeNode(String nodeId) {
+        answer();
+        Node node = nodes.get(nodeId);
+        if (node == null) {
+            throw new NodeNotFoundException(nodeId, null);
+        }
+        // Swarm refuses an unforced removal only while the node reports ready; down, disconnected or unknown go.
+        if (node.state() == Node.State.READY) {
+            throw new NodeStillUpException(nodeId, null);
+        }
+        if (node.isManager()) {
+            throw new IllegalStateException("node " + nodeId + " is a cluster manager; it must be demoted before removal");
+        }
+        nodes.remove(nodeId);
+    }
+
+    private void put(Node node, Node.Availability availability, Map<String, String> labels, Node.State state) {
+        nodes.put(node.id(), new Node(node.id(), node.version() + 1, node.hostname(), node.role(), availability, state,
+                labels, node.resources(), node.createdAt()));
+    }
+
+    private Node requireNode(String nodeId) {
+        Node node = nodes.get(nodeId);
+        if (node == null) {
+            throw new IllegalArgumentException("no node " + nodeId + " was arranged");
+        }
+        return node;
+    }
+
+    private Task requireTask(String taskId) {
+        Task task = tasks.get(taskId);
+        if (task == null) {
+            throw new IllegalArgumentException("no task " + taskId + " was arranged");
+        }
+        return task;
+    }
+
+    private void answer() {
+        if (unavailable) {
+            throw new SwarmUnavailableException("no swarm manager answered (in-memory swarm set unavailable)");
+        }
+    }
+}
