@@ -73,6 +73,17 @@ public final class AzureScaleSet implements ScaleSet {
             "QuotaExceeded", "OperationNotAllowed", "SkuNotAvailable", "InvalidParameter", "BadRequest",
             "AuthorizationFailed", "LinkedAuthorizationFailed");
 
+    /**
+     * 409 codes that name another operation still running on the instance or scale set; it ends by itself, so the
+     * request may pass on the caller's next pass. {@code Conflict}: "The request failed due to conflict with a
+     * concurrent request." (cloudfoundry/bosh-azure-cpi-release#173); {@code AnotherOperationInProgress}: listed with
+     * it in Learn's common-deployment-errors as an operation that waits for a concurrent one (emulator README).
+     */
+    private static final Set<String> CONCURRENT_OPERATION_CONFLICTS = Set.of("conflict", "anotheroperationinprogress");
+    // Azure/azure-sdk-for-python#2702, sassoftware/viya4-iac-azure#140: "... since the VM is marked for deletion.
+    // You can only retry the Delete operation (or wait for an ongoing one to complete)."
+    private static final String MARKED_FOR_DELETION = "marked for deletion";
+
     static {
         JDK_CLIENT_LOG.setLevel(Level.SEVERE);
     }
@@ -227,7 +238,7 @@ public final class AzureScaleSet implements ScaleSet {
             awaitOperation(action, beginDelete(ids));
         } catch (HttpResponseException e) {
             if (!namesAnInstanceThatIsGone(e)) {
-                throw failure(action, e);
+                throw failure(action, e, true);
             }
             // ARM refuses the whole request when one id is unknown; the ones still there are deleted in a second request.
             Set<String> remaining = call("list instances of scale set " + name, () -> existing(ids));
@@ -236,10 +247,10 @@ public final class AzureScaleSet implements ScaleSet {
             LOG.info(() -> "Instances " + gone + " of scale set " + name + " are already gone");
             if (!remaining.isEmpty()) {
                 String retry = "delete instances " + remaining + " of scale set " + name;
-                call(retry, () -> awaitOperation(retry, beginDelete(remaining)));
+                call(retry, () -> awaitOperation(retry, beginDelete(remaining)), true);
             }
         } catch (RuntimeException e) {
-            throw failure(action, e);
+            throw failure(action, e, true);
         }
     }
 
@@ -351,17 +362,22 @@ public final class AzureScaleSet implements ScaleSet {
     }
 
     private <T> T call(String action, Supplier<T> request) {
+        return call(action, request, false);
+    }
+
+    /** {@code deleting}: the request deletes instances, for which a 409 about one marked for deletion is retryable. */
+    private <T> T call(String action, Supplier<T> request, boolean deleting) {
         try {
             return request.get();
         } catch (ScaleSetException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw failure(action, e);
+            throw failure(action, e, deleting);
         }
     }
 
     /** Messages are built from status, ARM's error code and message, never from requests, so no token reaches them. */
-    private ScaleSetException failure(String action, RuntimeException e) {
+    private ScaleSetException failure(String action, RuntimeException e, boolean deleting) {
         if (e instanceof ScaleSetException known) {
             return known;
         }
@@ -378,6 +394,11 @@ public final class AzureScaleSet implements ScaleSet {
                     + error.map(err -> " " + err.getCode() + ": " + err.getMessage()).orElse("");
             if (status == 412) {
                 return new ScaleSetConflictException(detail + " (the scale set changed since it was read; read it again)", e);
+            }
+            if (status == 409) {
+                // Never retried here (azure-core does not retry a 409, and a pass must not block): a retryable one is
+                // tried again by the caller's next pass, the drain's follow-up or the next capacity check.
+                return new ScaleSetException(detail, retryableConflict(error, deleting), code, e);
             }
             if (status == 429) {
                 String wait = ArmRetryStrategy.retryAfter(http.getResponse())
@@ -417,6 +438,28 @@ public final class AzureScaleSet implements ScaleSet {
         boolean retryable = code == null || !PERMANENT_OPERATION_ERRORS.contains(code);
         return new ScaleSetException("Failed to " + action + ": the operation ended " + last.getStatus()
                 + (code == null ? "" : " " + code) + (message == null ? "" : ": " + message), retryable, code, null);
+    }
+
+    /**
+     * Which 409s waiting can fix. Another operation on the same instance or scale set ({@link
+     * #CONCURRENT_OPERATION_CONFLICTS}) ends by itself: retryable. {@code OperationNotAllowed} about a VM marked for
+     * deletion is retryable only on a delete: Azure is already deleting the instance, its message says to retry the
+     * Delete or wait, and the next attempt finds the instance gone (or deletes it if Azure's delete failed); on any
+     * other write the instance is going away, which no retry changes. Every other 409 is final: {@code
+     * OperationNotAllowed} is also Compute's answer to a quota limit (Learn, "Resolve errors for resource quotas") and
+     * to a powerOff of a deallocated VM (the compute spec's PowerOff), and {@code SkuNotAvailable} (Learn, "Resolve
+     * errors for SKU not available") needs another size or region; a 409 without an error code is final too, since
+     * nothing says what it waits for.
+     */
+    private static boolean retryableConflict(Optional<ManagementError> error, boolean deleting) {
+        String code = error.map(ManagementError::getCode).map(c -> c.toLowerCase(Locale.ROOT)).orElse("");
+        if (CONCURRENT_OPERATION_CONFLICTS.contains(code)) {
+            return true;
+        }
+        return deleting && code.equals("operationnotallowed") && error
+                .map(ManagementError::getMessage)
+                .filter(message -> message.toLowerCase(Locale.ROOT).contains(MARKED_FOR_DELETION))
+                .isPresent();
     }
 
     /**

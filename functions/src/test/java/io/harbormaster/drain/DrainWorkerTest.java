@@ -178,6 +178,61 @@ class DrainWorkerTest {
         assertEquals(List.of(), scaleSet.instances());
     }
 
+    /** ARM's 409 Conflict as AzureScaleSet reports it: another operation holds the instance. */
+    private static ScaleSetException concurrentOperation() {
+        return new ScaleSetException("Failed to delete instances [0] of scale set agents: HTTP 409 Conflict: The request"
+                + " failed due to conflict with a concurrent request.", true, "Conflict", null);
+    }
+
+    @Test
+    void aDeleteRefusedByAConcurrentOperationKeepsTheDrainAndDeletesOnALaterPass() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+
+        scaleSet.failNextCallTo("deleteInstances", concurrentOperation());
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        DrainStatus retrying = status("worker-1");
+        assertEquals(DrainState.DRAINED, retrying.state());
+        assertFalse(retrying.instanceDeleted());
+        assertTrue(retrying.lastError().contains("409 Conflict"), retrying.lastError());
+        assertEquals(T0, retrying.unreachableSince());
+        assertEquals(CHECK.multipliedBy(2), lastSent().delay(), "it backs off while the other operation runs");
+
+        scaleSet.failNextCallTo("deleteInstances", concurrentOperation());
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(T0, status("worker-1").unreachableSince(), "the backoff counts from the first refusal");
+        assertEquals(CHECK.multipliedBy(2), lastSent().delay());
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        DrainStatus deleted = status("worker-1");
+        assertTrue(deleted.instanceDeleted());
+        assertNull(deleted.lastError());
+        assertNull(deleted.unreachableSince());
+        assertEquals(3, scaleSet.count("deleteInstances"));
+        assertEquals(List.of(), scaleSet.instances());
+    }
+
+    @Test
+    void aConflictThatOutlastsTheUnreachableTimeoutFailsTheDrain() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+        scaleSet.failNextCallTo("deleteInstances", concurrentOperation());
+        deliverNext();
+
+        clock.set(T0.plus(SETTINGS.unreachableTimeout()));
+        scaleSet.failNextCallTo("deleteInstances", concurrentOperation());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        DrainStatus failed = status("worker-1");
+        assertEquals(DrainState.FAILED, failed.state());
+        assertTrue(failed.failure().startsWith("unreachable for 900 s: scale set: "), failed.failure());
+        assertTrue(failed.failure().contains("409 Conflict"), failed.failure());
+        assertEquals(1, scaleSet.instances().size(), "nothing was deleted");
+    }
+
     @Test
     void aNonRetryableScaleSetFailureFailsTheDrain() {
         swarm.addWorker("worker-1");

@@ -38,6 +38,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     private long etagVersion = 1;
     private long nextInstanceId;
     private ScaleSetException nextFailure;
+    private String nextFailureMethod;
 
     public InMemoryScaleSet(String name, Clock clock) {
         this.name = name;
@@ -68,6 +69,13 @@ public final class InMemoryScaleSet implements ScaleSet {
     /** The next call through the port, whichever it is, throws {@code failure} (and is recorded as made). */
     public synchronized void failNextCall(ScaleSetException failure) {
         nextFailure = failure;
+        nextFailureMethod = null;
+    }
+
+    /** The next call of {@code method} (a port method's name, as in {@link #count}) throws {@code failure}. */
+    public synchronized void failNextCallTo(String method, ScaleSetException failure) {
+        nextFailure = failure;
+        nextFailureMethod = method;
     }
 
     public synchronized List<Call> calls() {
@@ -195,9 +203,10 @@ public final class InMemoryScaleSet implements ScaleSet {
 
     private void record(String method, Object... arguments) {
         calls.add(new Call(method, Arrays.asList(arguments)));
-        if (nextFailure != null) {
+        if (nextFailure != null && (nextFailureMethod == null || nextFailureMethod.equals(method))) {
             ScaleSetException failure = nextFailure;
             nextFailure = null;
+            nextFailureMethod = null;
             throw failure;
         }
     }

@@ -279,6 +279,69 @@ class AzureScaleSetTest {
         assertEquals(1, emulator.arm.requests().size(), "a 400 is not retried");
     }
 
+    /** Another operation holds the instance: the call fails at once, and the caller's next pass tries again. */
+    @Test
+    void aConcurrentOperationConflictOnDeleteIsRetryableAndNotRetriedInTheCall() {
+        scaleSet.describe();
+        emulator.arm.clearRequests();
+        emulator.faults.refuseNext(409, "Conflict", "The request failed due to conflict with a concurrent request.",
+                "POST", "/delete");
+
+        ScaleSetException e = assertThrows(ScaleSetException.class, () -> scaleSet.deleteInstances(List.of("1")));
+
+        assertTrue(e.retryable(), e.getMessage());
+        assertFalse(e instanceof ScaleSetConflictException, "not an ETag conflict: re-reading changes nothing");
+        assertEquals("Conflict", e.errorCode().orElseThrow());
+        assertTrue(e.getMessage().contains("HTTP 409"), e.getMessage());
+        assertEquals(1, requests("POST", "/delete").size(), "the adapter does not wait for the other operation");
+        assertEquals(5, instanceIds().size());
+        assertNoToken(e);
+
+        scaleSet.deleteInstances(List.of("1"));
+        assertEquals(List.of("0", "2", "3", "4"), instanceIds());
+    }
+
+    /** Azure is already deleting the instance; its message says to retry the delete, which then finds it gone. */
+    @Test
+    void aDeleteOfAnInstanceMarkedForDeletionIsRetryable() {
+        emulator.faults.refuseNext(409, "OperationNotAllowed", "Operation 'delete' is not allowed on VM"
+                + " 'harbormaster-agents_1' since the VM is marked for deletion. You can only retry the Delete operation"
+                + " (or wait for an ongoing one to complete).", "POST", "/delete");
+
+        ScaleSetException e = assertThrows(ScaleSetException.class, () -> scaleSet.deleteInstances(List.of("1")));
+
+        assertTrue(e.retryable(), e.getMessage());
+        assertEquals("OperationNotAllowed", e.errorCode().orElseThrow());
+    }
+
+    @Test
+    void aQuotaRefusalWith409OperationNotAllowedIsNotRetryable() {
+        String etag = scaleSet.describe().etag();
+        emulator.arm.clearRequests();
+        emulator.faults.refuseNext(409, "OperationNotAllowed", "Operation could not be completed as it results in"
+                + " exceeding approved standardDSv3Family Cores quota.", "PATCH", EmulatorFixture.SCALE_SET);
+
+        ScaleSetException e = assertThrows(ScaleSetException.class, () -> scaleSet.setCapacity(9, etag));
+
+        assertFalse(e.retryable(), e.getMessage());
+        assertEquals("OperationNotAllowed", e.errorCode().orElseThrow());
+        assertTrue(e.getMessage().contains("quota"), e.getMessage());
+        assertEquals(1, requests("PATCH", EmulatorFixture.SCALE_SET).size());
+        assertEquals(5, capacity());
+    }
+
+    @Test
+    void protectingAnInstanceMarkedForDeletionIsNotRetryable() {
+        scaleSet.describe();
+        emulator.faults.refuseNext(409, "OperationNotAllowed", "Operation 'update' is not allowed on VM"
+                + " 'harbormaster-agents_2' since the VM is marked for deletion. You can only retry the Delete operation"
+                + " (or wait for an ongoing one to complete).", "PUT", "/virtualMachines/2");
+
+        ScaleSetException e = assertThrows(ScaleSetException.class, () -> scaleSet.protectFromScaleIn("2", true));
+
+        assertFalse(e.retryable(), "the instance is going away; no retry of the protection changes that");
+    }
+
     @Test
     void anUnreachableEndpointIsRetryable() throws IOException {
         int closedPort;
