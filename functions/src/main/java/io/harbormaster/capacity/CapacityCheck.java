@@ -1,6 +1,7 @@
 package io.harbormaster.capacity;
 
 import io.harbormaster.drain.DrainOrder;
+import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainStatus;
@@ -8,14 +9,17 @@ import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetConflictException;
 import io.harbormaster.scaleset.ScaleSetModel;
+import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.NodeNotFoundException;
 import io.harbormaster.swarm.NodeStillUpException;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /** One capacity check: take the lease, snapshot, plan, act (unless dry-run), store the next history. */
@@ -88,6 +92,9 @@ public final class CapacityCheck {
                 }
             }
             state.writeHistory(plan.history());
+            // After the plan, so this check planned with what the last one saw; in a dry run too, as it touches only
+            // our own records of drains long over, and a cluster run dry for months must not pile them up either.
+            drains.expireFinished(snapshot.drains(), drainLabelsInUse(snapshot));
             return new Outcome(Optional.of(plan), done, failed, null);
         }
     }
@@ -104,6 +111,17 @@ public final class CapacityCheck {
                 // One status per node, the latest: the unfinished ones and those of nodes still carrying our label.
                 drainStatuses.list(),
                 clock.instant());
+    }
+
+    private static Set<String> drainLabelsInUse(CapacitySnapshot snapshot) {
+        Set<String> requestIds = new HashSet<>();
+        for (Node node : snapshot.nodes()) {
+            String requestId = node.labels().get(DrainProgress.REQUEST_LABEL);
+            if (requestId != null) {
+                requestIds.add(requestId);
+            }
+        }
+        return requestIds;
     }
 
     private void act(CapacityAction action, ScaleSetModel read) {

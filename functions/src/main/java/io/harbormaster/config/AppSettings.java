@@ -60,7 +60,7 @@ public final class AppSettings {
         throw new InvalidSettingException(name, "is '" + raw.get() + "': expected a whole number from " + min + " to " + max);
     }
 
-    /** Accepts ISO-8601 (PT5S), or a number with a unit: 500ms, 5s, 2m, 1h. */
+    /** Accepts ISO-8601 (PT5S), or a number with a unit: 500ms, 5s, 2m, 1h, 7d. */
     public Duration duration(String name, Duration defaultValue, Duration min, Duration max) {
         Optional<String> raw = optional(name);
         if (raw.isEmpty()) {
@@ -100,6 +100,7 @@ public final class AppSettings {
                 case 's' -> Duration.ofSeconds(amount);
                 case 'm' -> Duration.ofMinutes(amount);
                 case 'h' -> Duration.ofHours(amount);
+                case 'd' -> Duration.ofDays(amount);
                 default -> null;
             };
         } catch (DateTimeParseException | NumberFormatException | StringIndexOutOfBoundsException e) {

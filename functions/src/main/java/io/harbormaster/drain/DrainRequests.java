@@ -6,10 +6,13 @@ import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.logging.Logger;
 
@@ -20,6 +23,9 @@ public final class DrainRequests {
     /** The status of the request that answers a submission; {@code created} is false for a drain already under way. */
     public record Submission(DrainStatus status, boolean created) {
     }
+
+    /** At most this many statuses are expired per pass; at one capacity check every 30 s, 1,200 an hour. */
+    public static final int MAX_EXPIRED_PER_PASS = 10;
 
     private final Swarm swarm;
     private final DrainStatusStore statuses;
@@ -115,6 +121,52 @@ public final class DrainRequests {
     /** Sends the drain's message again at its current step, for a drain whose chain of messages was lost. */
     public void resume(DrainStatus status) {
         queue.send(DrainMessage.of(status.request().requestId(), status.request().hostname(), status.step()), Duration.ZERO);
+    }
+
+    /**
+     * Deletes finished statuses last updated longer ago than {@code HARBORMASTER_DRAIN_STATUS_RETENTION}, oldest first
+     * and at most {@link #MAX_EXPIRED_PER_PASS}, so a long backlog costs each pass a bounded number of calls (one read
+     * and one delete each) and is worked off over several passes.
+     * Each candidate is read again and deleted only at the ETag of that read, and only if it still qualifies: a drain
+     * started on the node meanwhile replaces the blob, moves its ETag, and the delete leaves it alone.
+     * A drain under way is never deleted, and neither is one whose request id a node still carries as its label: the
+     * capacity planner reads that status to tell a failed drain left in place from one left half-done.
+     * A failure is logged and ends nothing but that one deletion; the next pass tries again.
+     *
+     * @param listed          the statuses as just listed
+     * @param requestIdsInUse request ids found on nodes' {@link DrainProgress#REQUEST_LABEL}
+     * @return the hostnames whose status was deleted
+     */
+    public List<String> expireFinished(List<DrainStatus> listed, Set<String> requestIdsInUse) {
+        Instant cutoff = clock.instant().minus(settings.statusRetention());
+        List<DrainStatus> candidates = listed.stream()
+                .filter(status -> expired(status, cutoff, requestIdsInUse))
+                .sorted(Comparator.comparing(DrainStatus::updatedAt).thenComparing(DrainStatus::key))
+                .limit(MAX_EXPIRED_PER_PASS)
+                .toList();
+        List<String> expired = new ArrayList<>();
+        for (DrainStatus candidate : candidates) {
+            String hostname = candidate.request().hostname();
+            try {
+                Optional<DrainStatusStore.Stored> stored = statuses.read(hostname);
+                if (stored.isPresent() && expired(stored.get().status(), cutoff, requestIdsInUse)
+                        && statuses.delete(hostname, stored.get().etag())) {
+                    expired.add(hostname);
+                    LOG.info("drain status of " + hostname + " (request " + stored.get().status().request().requestId()
+                            + ", " + stored.get().status().state().wireName() + ", last updated "
+                            + stored.get().status().updatedAt() + ") expired and deleted");
+                }
+            } catch (RuntimeException e) {
+                LOG.warning("expiring the drain status of " + hostname + " failed: " + e.getClass().getSimpleName()
+                        + "; the next pass tries again");
+            }
+        }
+        return expired;
+    }
+
+    private static boolean expired(DrainStatus status, Instant cutoff, Set<String> requestIdsInUse) {
+        return status.finished() && status.updatedAt().isBefore(cutoff)
+                && !requestIdsInUse.contains(status.request().requestId());
     }
 
     private void enqueue(DrainStatus status) {

@@ -12,7 +12,10 @@ public interface DrainStatusStore {
 
     Optional<Stored> read(String hostname);
 
-    /** Every stored status, one per node that was ever drained (and not cleaned up since). */
+    /**
+     * Every stored status, one per node that was ever drained (and not expired since). A status that cannot be
+     * decoded is skipped with a warning naming it, never thrown: one bad record must not stop every reader.
+     */
     List<DrainStatus> list();
 
     /** Creates the status unless one exists for that hostname; false when one does. */
@@ -21,8 +24,8 @@ public interface DrainStatusStore {
     /** Replaces the status read at {@code etag}; false when it changed since. */
     boolean replace(DrainStatus status, String etag);
 
-    /** Deletes the status read at {@code etag}, if it is still that version. */
-    void delete(String hostname, String etag);
+    /** Deletes the status read at {@code etag}, if it is still that version; false when it changed or is gone. */
+    boolean delete(String hostname, String etag);
 
     static String key(String hostname) {
         return hostname.toLowerCase(Locale.ROOT);

@@ -7,7 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.config.DrainSettings;
+import io.harbormaster.drain.DrainProgress;
+import io.harbormaster.drain.DrainReason;
+import io.harbormaster.drain.DrainRequest;
 import io.harbormaster.drain.DrainRequests;
+import io.harbormaster.drain.DrainState;
+import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.testsupport.InMemoryCapacityState;
@@ -19,6 +25,7 @@ import io.harbormaster.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +35,8 @@ class CapacityCheckTest {
     private static final long GIB = 1L << 30;
     private static final String NO_ROOM = "no suitable node (insufficient resources on 2 nodes)";
     private static final DrainSettings DRAIN_SETTINGS = new DrainSettings(
-            Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15));
+            Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15),
+            Duration.ofDays(7));
 
     private final MutableClock clock = new MutableClock(T0);
     private final InMemorySwarm swarm = new InMemorySwarm(clock);
@@ -130,5 +138,41 @@ class CapacityCheckTest {
         assertEquals(0, scaleSet.count("setCapacity"));
         assertEquals(0, scaleSet.count("deleteInstances"));
         assertEquals(1, state.historyWrites());
+    }
+
+    private static DrainStatus finishedDrain(String hostname, DrainState state, Instant updatedAt) {
+        DrainRequest request = new DrainRequest("req-" + hostname, hostname, "id-" + hostname, DrainReason.MANUAL, false,
+                updatedAt.plusSeconds(600), updatedAt.minusSeconds(600));
+        return new DrainStatus(request, state, true, 0, 0, false, false,
+                state == DrainState.FAILED ? "gave up" : null, null, null, null, 3, null, updatedAt);
+    }
+
+    @Test
+    void aCheckExpiresFinishedStatusesPastTheRetentionButNotOneANodeStillCarries() {
+        swarm.addManager("manager-1");
+        Node agent = swarm.addWorker("agent-1");
+        scaleSet.addInstance("agent-1");
+        Instant longAgo = T0.minus(DRAIN_SETTINGS.statusRetention()).minusSeconds(1);
+        drainStatuses.put(finishedDrain("agent-0", DrainState.REMOVED, longAgo));
+        drainStatuses.put(finishedDrain("agent-1", DrainState.FAILED, longAgo));
+        // The failed drain's label is still on its node: the planner needs that status to know it failed.
+        swarm.updateNode(agent, Node.Availability.ACTIVE, Map.of(DrainProgress.REQUEST_LABEL, "req-agent-1"));
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertNotNull(outcome.plan().orElse(null));
+        assertTrue(drainStatuses.read("agent-0").isEmpty(), "past the retention and nothing refers to it");
+        assertTrue(drainStatuses.read("agent-1").isPresent(), "its node still carries its label");
+    }
+
+    @Test
+    void anUnreadableStatusDoesNotStopTheCheck() {
+        arrangeTwoPendingTasks();
+        drainStatuses.putRaw("agent-7", "{\"request\": truncated");
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(List.of("scale out 1 -> 3"), outcome.done());
+        assertTrue(drainStatuses.contains("agent-7"), "left in place for an operator; never expired, as its age is unknown");
     }
 }

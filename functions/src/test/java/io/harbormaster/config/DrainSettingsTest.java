@@ -16,6 +16,7 @@ class DrainSettingsTest {
         assertEquals(Duration.ofMinutes(10), settings.defaultTimeout());
         assertEquals(Duration.ofMinutes(30), settings.leaveTimeout());
         assertEquals(Duration.ofMinutes(15), settings.unreachableTimeout());
+        assertEquals(Duration.ofDays(7), settings.statusRetention());
     }
 
     @Test
@@ -31,5 +32,20 @@ class DrainSettingsTest {
     void aCheckIntervalOfASecondOrMoreIsTaken() {
         assertEquals(Duration.ofMillis(1500),
                 DrainSettings.from(new AppSettings(Map.of(DrainSettings.CHECK_INTERVAL, "1500ms"))).checkInterval());
+    }
+
+    @Test
+    void aStatusRetentionIsTakenInDays() {
+        assertEquals(Duration.ofDays(30),
+                DrainSettings.from(new AppSettings(Map.of(DrainSettings.STATUS_RETENTION, "30d"))).statusRetention());
+    }
+
+    @Test
+    void aStatusRetentionUnderAnHourIsRefusedByName() {
+        // Shorter would delete a finished drain's status before whoever asked for it could read the outcome.
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                () -> DrainSettings.from(new AppSettings(Map.of(DrainSettings.STATUS_RETENTION, "10m"))));
+        assertTrue(e.getMessage().contains("HARBORMASTER_DRAIN_STATUS_RETENTION"), e.getMessage());
+        assertTrue(e.getMessage().contains("10m"), e.getMessage());
     }
 }

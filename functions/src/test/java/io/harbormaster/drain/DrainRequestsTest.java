@@ -14,12 +14,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class DrainRequestsTest {
     private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
     private static final DrainSettings SETTINGS = new DrainSettings(
-            Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15));
+            Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15),
+            Duration.ofDays(7));
 
     private final MutableClock clock = new MutableClock(T0);
     private final InMemorySwarm swarm = new InMemorySwarm(clock);
@@ -110,5 +112,77 @@ class DrainRequestsTest {
         assertFalse(first.request().requestId().equals(second.status().request().requestId()));
         assertEquals(second.status(), statuses.read("worker-1").orElseThrow().status());
         assertEquals(2, queue.sent().size());
+    }
+
+    // --- expiry of finished statuses ------------------------------------------------------------------------------
+
+    private static DrainStatus finished(String hostname, Instant updatedAt) {
+        DrainStatus requested = DrainStatus.requested(new DrainRequest("req-" + hostname, hostname, "id-" + hostname,
+                DrainReason.MANUAL, false, updatedAt.plusSeconds(600), updatedAt.minusSeconds(60)));
+        return requested.withState(DrainState.REMOVED, true).claimed(3, "m-" + hostname, updatedAt);
+    }
+
+    private static DrainStatus underWay(String hostname, Instant updatedAt) {
+        DrainStatus requested = DrainStatus.requested(new DrainRequest("req-" + hostname, hostname, "id-" + hostname,
+                DrainReason.MANUAL, false, updatedAt.plusSeconds(600), updatedAt.minusSeconds(60)));
+        return requested.withState(DrainState.DRAINING, false).claimed(2, "m-" + hostname, updatedAt);
+    }
+
+    @Test
+    void onlyFinishedStatusesOlderThanTheRetentionExpire() {
+        Instant eightDaysAgo = T0.minus(Duration.ofDays(8));
+        statuses.put(finished("old-done", eightDaysAgo));
+        statuses.put(underWay("old-draining", eightDaysAgo));
+        statuses.put(finished("recent-done", T0.minus(Duration.ofDays(6))));
+        statuses.put(finished("labelled-done", eightDaysAgo));
+
+        List<String> expired = requests.expireFinished(statuses.list(), Set.of("req-labelled-done"));
+
+        assertEquals(List.of("old-done"), expired);
+        assertTrue(statuses.read("old-done").isEmpty());
+        assertTrue(statuses.read("old-draining").isPresent(), "a drain under way is never deleted, however old");
+        assertTrue(statuses.read("recent-done").isPresent(), "within the retention");
+        assertTrue(statuses.read("labelled-done").isPresent(), "a node still carries that drain's label");
+    }
+
+    @Test
+    void aStatusThatChangedSinceItWasListedStays() {
+        statuses.put(finished("worker-1", T0.minus(Duration.ofDays(8))));
+        List<DrainStatus> listed = statuses.list();
+        // A new drain of the node replaces the old status between the listing and the expiry.
+        DrainStatus newer = underWay("worker-1", T0);
+        statuses.put(newer);
+
+        assertEquals(List.of(), requests.expireFinished(listed, Set.of()));
+        assertEquals(newer, statuses.read("worker-1").orElseThrow().status());
+    }
+
+    @Test
+    void aStatusReplacedBetweenTheReadAndTheDeleteStays() {
+        // The delete is conditional on the ETag read just before it: a write in between moves the ETag.
+        InMemoryDrainStatusStore racing = new InMemoryDrainStatusStore();
+        racing.put(finished("worker-1", T0.minus(Duration.ofDays(8))));
+        racing.beforeNextDelete(() -> racing.put(underWay("worker-1", T0)));
+        DrainRequests withRace = new DrainRequests(swarm, racing, queue, SETTINGS, true, clock);
+
+        assertEquals(List.of(), withRace.expireFinished(racing.list(), Set.of()));
+
+        assertFalse(racing.read("worker-1").orElseThrow().status().finished(), "the new drain's status is kept");
+    }
+
+    @Test
+    void atMostTheBoundExpiresPerPassOldestFirst() {
+        int backlog = DrainRequests.MAX_EXPIRED_PER_PASS + 5;
+        for (int i = 0; i < backlog; i++) {
+            statuses.put(finished(String.format("worker-%02d", i), T0.minus(Duration.ofDays(30 - i))));
+        }
+
+        List<String> first = requests.expireFinished(statuses.list(), Set.of());
+
+        assertEquals(DrainRequests.MAX_EXPIRED_PER_PASS, first.size());
+        assertEquals("worker-00", first.get(0), "the oldest goes first");
+        assertEquals(5, statuses.list().size());
+        assertEquals(5, requests.expireFinished(statuses.list(), Set.of()).size(), "the next pass takes the rest");
+        assertEquals(List.of(), statuses.list());
     }
 }

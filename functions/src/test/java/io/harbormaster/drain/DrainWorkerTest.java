@@ -26,7 +26,8 @@ class DrainWorkerTest {
     private static final Instant T0 = Instant.parse("2026-11-25T10:00:00Z");
     private static final Duration CHECK = Duration.ofSeconds(2);
     private static final DrainSettings SETTINGS =
-            new DrainSettings(CHECK, Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15));
+            new DrainSettings(CHECK, Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15),
+            Duration.ofDays(7));
     private static final DrainOrder SCALE_IN = new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty());
 
     private final MutableClock clock = new MutableClock(T0);

@@ -3,6 +3,7 @@ package io.harbormaster.testsupport;
 import io.harbormaster.drain.DrainCodec;
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.drain.DrainStatusStore;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,10 +18,29 @@ public final class InMemoryDrainStatusStore implements DrainStatusStore {
     private final Map<String, Entry> entries = new TreeMap<>();
     private long etags;
     private int writes;
+    private Runnable beforeNextDelete;
 
     /** Stores the status whatever is there, as an operator's upload would; for arranging a test. */
     public synchronized String put(DrainStatus status) {
         return store(status);
+    }
+
+    /** Stores {@code json} as the node's status as it is, readable or not; for a test of a corrupt blob. */
+    public synchronized String putRaw(String hostname, String json) {
+        String etag = "\"0x" + Long.toHexString(++etags) + "\"";
+        entries.put(DrainStatusStore.key(hostname), new Entry(json, etag));
+        writes++;
+        return etag;
+    }
+
+    /** Whether anything, readable or not, is stored for the hostname. */
+    public synchronized boolean contains(String hostname) {
+        return entries.containsKey(DrainStatusStore.key(hostname));
+    }
+
+    /** Runs {@code action} once, just before the next delete looks at the ETag: for a write racing a delete. */
+    public synchronized void beforeNextDelete(Runnable action) {
+        beforeNextDelete = action;
     }
 
     /** How many writes (creates, replaces, puts) succeeded, for tests that check a pass wrote at most once. */
@@ -36,7 +56,16 @@ public final class InMemoryDrainStatusStore implements DrainStatusStore {
 
     @Override
     public synchronized List<DrainStatus> list() {
-        return entries.values().stream().map(entry -> DrainCodec.status(entry.json())).toList();
+        // As the adapter does: an entry the codec cannot decode is skipped, not thrown.
+        List<DrainStatus> statuses = new ArrayList<>();
+        for (Entry entry : entries.values()) {
+            try {
+                statuses.add(DrainCodec.status(entry.json()));
+            } catch (RuntimeException unreadable) {
+                // skipped
+            }
+        }
+        return statuses;
     }
 
     @Override
@@ -60,12 +89,19 @@ public final class InMemoryDrainStatusStore implements DrainStatusStore {
     }
 
     @Override
-    public synchronized void delete(String hostname, String etag) {
-        // A changed or missing status is left alone without a word, as the adapter swallows 412 and 404.
+    public synchronized boolean delete(String hostname, String etag) {
+        if (beforeNextDelete != null) {
+            Runnable action = beforeNextDelete;
+            beforeNextDelete = null;
+            action.run();
+        }
+        // A changed or missing status is left alone and reported as not deleted, as the adapter answers 412 and 404.
         Entry current = entries.get(DrainStatusStore.key(hostname));
         if (current != null && current.etag().equals(etag)) {
             entries.remove(DrainStatusStore.key(hostname));
+            return true;
         }
+        return false;
     }
 
     private String store(DrainStatus status) {

@@ -84,13 +84,27 @@ class InMemoryPortsTest {
         assertTrue(store.replace(status, read.etag()));
         assertFalse(store.replace(status, read.etag()), "the ETag moved on with the write");
 
-        store.delete("worker-1", read.etag());
+        assertFalse(store.delete("worker-1", read.etag()));
         assertTrue(store.read("worker-1").isPresent(), "a delete at an old ETag leaves the status");
-        store.delete("worker-1", store.read("worker-1").orElseThrow().etag());
+        assertTrue(store.delete("worker-1", store.read("worker-1").orElseThrow().etag()));
+        assertFalse(store.delete("worker-1", read.etag()), "a status already gone is not deleted again");
         assertTrue(store.read("worker-1").isEmpty());
         assertFalse(store.replace(status, read.etag()), "a replace does not bring a deleted status back");
         assertTrue(store.create(status));
         assertFalse(read.etag().equals(store.read("worker-1").orElseThrow().etag()), "ETags never repeat");
+    }
+
+    @Test
+    void drainStatusStoreListsAroundAnUnreadableStatusInsteadOfThrowing() {
+        InMemoryDrainStatusStore store = new InMemoryDrainStatusStore();
+        DrainStatus status = DrainStatus.requested(new DrainRequest("req-1", "worker-1", "id-worker-1",
+                DrainReason.MANUAL, false, T0.plusSeconds(600), T0));
+        store.create(status);
+        store.putRaw("worker-0", "{not json");
+        store.putRaw("worker-2", "{\"state\":\"removed\"}");
+
+        assertEquals(List.of(status), store.list());
+        assertTrue(store.contains("worker-0"), "an unreadable status is left in place for an operator");
     }
 
     @Test
