@@ -276,7 +276,9 @@ public final class AzureScaleSet implements ScaleSet {
     private Set<String> existing(Set<String> ids) {
         Set<String> existing = new TreeSet<>();
         virtualMachines.list(resourceGroup, name, null, null, null, Context.NONE).forEach(vm -> {
-            if (ids.contains(vm.instanceId())) {
+            // ARM lists an instance it is deleting until it is gone, but refuses a delete naming it with the same 400
+            // as a gone one: Azure's own delete is under way, so it counts as deleted here.
+            if (ids.contains(vm.instanceId()) && !"Deleting".equalsIgnoreCase(vm.provisioningState())) {
                 existing.add(vm.instanceId());
             }
         });

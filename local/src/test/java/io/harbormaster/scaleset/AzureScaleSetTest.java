@@ -215,6 +215,18 @@ class AzureScaleSetTest {
         assertEquals(List.of("0", "2", "3", "4"), instanceIds(), "a refused request deletes nothing");
     }
 
+    /** An instance Azure is already deleting (listed as Deleting, refused with 400) counts as deleted; the rest go. */
+    @Test
+    void deletingAnInstanceThatAzureIsStillDeletingSucceedsAndDeletesTheOthers() throws Exception {
+        emulator.faults.slowOperations(Duration.ofSeconds(3));
+        emulator.cloud.deleteInstances(EmulatorFixture.SCALE_SET, List.of("1"));
+        emulator.faults.slowOperations(Duration.ZERO);
+
+        scaleSet.deleteInstances(List.of("1", "3"));
+
+        assertFalse(instanceIds().contains("3"), "the other instance is deleted: " + instanceIds());
+    }
+
     /** A repeated delete after a crash, or a delete racing Azure's own: the gone id counts as deleted, the rest go. */
     @Test
     void deletingAnInstanceThatIsAlreadyGoneSucceedsAndStillDeletesTheOthers() {
