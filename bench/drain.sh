@@ -14,20 +14,7 @@
 # HARBORMASTER_JAVA_OPTS goes to the JVM; -DcheckInterval=2s sets HARBORMASTER_DRAIN_CHECK_INTERVAL (default 1s, its minimum).
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR/.. source=scripts/lib/services.sh
-source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/scripts/lib/services.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh"
 
-rounds=${1:-1}
-hm_install_prereqs
-hm_stop_on_exit
-hm_services_up
-# shellcheck source=/dev/null
-source "$HM_ENV_FILE"
-
-cd "$HM_ROOT"
-mkdir -p target/bench
-mvn -B -q -DskipTests -pl local -am package dependency:build-classpath \
-    -Dmdep.outputFile="$HM_ROOT/target/bench/test-classpath" -Dmdep.includeScope=test
-# shellcheck disable=SC2086
-java ${HARBORMASTER_JAVA_OPTS:-} -cp "local/target/test-classes:local/target/classes:$(cat "$HM_ROOT/target/bench/test-classpath")" \
-    io.harbormaster.bench.DrainBenchmark "$rounds"
+bench_run_main io.harbormaster.bench.DrainBenchmark "${1:-1}"

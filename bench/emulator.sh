@@ -14,8 +14,8 @@
 # Needs root (the nodes are namespaces). HARBORMASTER_JAVA_OPTS goes to the JVM.
 set -euo pipefail
 
-# shellcheck source-path=SCRIPTDIR/.. source=scripts/lib/services.sh
-source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/scripts/lib/services.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/lib.sh"
 
 # scripts/dev.sh as a developer runs it, 2 agents, until its "N of 2 agent(s) Ready" line (which carries dev.sh's
 # own elapsed time, including its build); then Ctrl-C as a terminal would send it. dev.sh starts and stops its
@@ -52,17 +52,4 @@ if [[ ${1:-} == --dev ]]; then
     exit
 fi
 
-rounds=${1:-1}
-hm_install_prereqs
-hm_stop_on_exit
-hm_services_up
-# shellcheck source=/dev/null
-source "$HM_ENV_FILE"
-
-cd "$HM_ROOT"
-mkdir -p target/bench
-mvn -B -q -DskipTests -pl local -am package dependency:build-classpath \
-    -Dmdep.outputFile="$HM_ROOT/target/bench/test-classpath" -Dmdep.includeScope=test
-# shellcheck disable=SC2086
-java ${HARBORMASTER_JAVA_OPTS:-} -cp "local/target/test-classes:local/target/classes:$(cat "$HM_ROOT/target/bench/test-classpath")" \
-    io.harbormaster.bench.EmulatorBenchmark "$rounds"
+bench_run_main io.harbormaster.bench.EmulatorBenchmark "${1:-1}"
