@@ -1,7 +1,6 @@
 package io.harbormaster.scaleset;
 
 import com.azure.core.credential.TokenCredential;
-import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeaderName;
@@ -11,8 +10,6 @@ import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.RetryPolicy;
 import com.azure.core.http.rest.Response;
 import com.azure.core.management.AzureEnvironment;
-import com.azure.core.management.exception.ManagementError;
-import com.azure.core.management.exception.ManagementException;
 import com.azure.core.management.polling.PollResult;
 import com.azure.core.management.profile.AzureProfile;
 import com.azure.core.util.Context;
@@ -34,18 +31,13 @@ import com.azure.resourcemanager.compute.models.Sku;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMProtectionPolicy;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.config.AzureCloud;
 import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.scaleset.ScaleSetInstance.PowerState;
 import io.harbormaster.scaleset.ScaleSetModel.OrchestrationMode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,7 +45,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -65,25 +56,8 @@ public final class AzureScaleSet implements ScaleSet {
     // The SDK warns on every request that the JDK client sets content-length itself, which is harmless and would
     // bury the function's own log; the logger is kept here because java.util.logging holds it weakly.
     private static final Logger JDK_CLIENT_LOG = Logger.getLogger("com.azure.core.http.jdk.httpclient.JdkHttpClient");
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern UNIFORM_INSTANCE_ID = Pattern.compile("\\d{1,10}");
     private static final String POWER_STATE_PREFIX = "PowerState/";
-    /** Failed operations that no amount of waiting fixes: quota, SKU and request errors need a person. */
-    private static final Set<String> PERMANENT_OPERATION_ERRORS = Set.of(
-            "QuotaExceeded", "OperationNotAllowed", "SkuNotAvailable", "InvalidParameter", "BadRequest",
-            "AuthorizationFailed", "LinkedAuthorizationFailed");
-
-    /**
-     * 409 codes that name another operation still running on the instance or scale set; it ends by itself, so the
-     * request may pass on the caller's next pass. {@code Conflict}: "The request failed due to conflict with a
-     * concurrent request." (cloudfoundry/bosh-azure-cpi-release#173); {@code AnotherOperationInProgress}: listed with
-     * it in Learn's common-deployment-errors as an operation that waits for a concurrent one (emulator README).
-     */
-    private static final Set<String> CONCURRENT_OPERATION_CONFLICTS = Set.of("conflict", "anotheroperationinprogress");
-    // Azure/azure-sdk-for-python#2702, sassoftware/viya4-iac-azure#140: "... since the VM is marked for deletion.
-    // You can only retry the Delete operation (or wait for an ongoing one to complete)."
-    private static final String MARKED_FOR_DELETION = "marked for deletion";
-
     static {
         JDK_CLIENT_LOG.setLevel(Level.SEVERE);
     }
@@ -237,7 +211,7 @@ public final class AzureScaleSet implements ScaleSet {
         try {
             awaitOperation(action, beginDelete(ids));
         } catch (HttpResponseException e) {
-            if (!namesAnInstanceThatIsGone(e)) {
+            if (!ArmFailures.namesAnInstanceThatIsGone(e)) {
                 throw failure(action, e, true);
             }
             // ARM refuses the whole request when one id is unknown; the ones still there are deleted in a second request.
@@ -290,7 +264,7 @@ public final class AzureScaleSet implements ScaleSet {
         poller.setPollInterval(policy.pollInterval());
         PollResponse<PollResult<T>> last = poller.waitForCompletion(policy.operationTimeout());
         if (last.getStatus() != LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
-            throw operationFailed(action, last);
+            throw ArmFailures.operationFailed(action, last);
         }
         return null;
     }
@@ -378,135 +352,8 @@ public final class AzureScaleSet implements ScaleSet {
         }
     }
 
-    /** Messages are built from status, ARM's error code and message, never from requests, so no token reaches them. */
     private ScaleSetException failure(String action, RuntimeException e, boolean deleting) {
-        if (e instanceof ScaleSetException known) {
-            return known;
-        }
-        // Before the general HTTP case: its response, if any, is the identity endpoint's, not ARM's.
-        if (e instanceof ClientAuthenticationException) {
-            return new ScaleSetException("Failed to " + action + ": no token for Azure Resource Manager ("
-                    + e.getClass().getSimpleName() + "); check the function app's managed identity", false, e);
-        }
-        if (e instanceof HttpResponseException http && http.getResponse() != null) {
-            int status = status(http);
-            Optional<ManagementError> error = managementError(http);
-            String code = error.map(ManagementError::getCode).orElse(null);
-            String detail = "Failed to " + action + ": HTTP " + status
-                    + error.map(err -> " " + err.getCode() + ": " + err.getMessage()).orElse("");
-            if (status == 412) {
-                return new ScaleSetConflictException(detail + " (the scale set changed since it was read; read it again)", e);
-            }
-            if (status == 409) {
-                // Never retried here (azure-core does not retry a 409, and a pass must not block): a retryable one is
-                // tried again by the caller's next pass, the drain's follow-up or the next capacity check.
-                return new ScaleSetException(detail, retryableConflict(error, deleting), code, e);
-            }
-            if (status == 429) {
-                String wait = ArmRetryStrategy.retryAfter(http.getResponse())
-                        .map(after -> " (ARM asks to wait " + after.toSeconds() + "s)").orElse("");
-                return new ScaleSetException(detail + wait, true, code, e);
-            }
-            return new ScaleSetException(detail, status == 408 || status >= 500, code, e);
-        }
-        if (causedBy(e, TimeoutException.class)) {
-            return new ScaleSetException("Failed to " + action + ": not finished within "
-                    + policy.operationTimeout().toSeconds() + "s; the operation may still complete in Azure", true, e);
-        }
-        if (causedBy(e, IOException.class) || e instanceof UncheckedIOException) {
-            return new ScaleSetException("Failed to " + action + ": no answer from Azure Resource Manager ("
-                    + rootCause(e).getClass().getSimpleName() + ")", true, e);
-        }
-        return new ScaleSetException("Failed to " + action + ": " + rootCause(e).getClass().getSimpleName(), false, e);
-    }
-
-    private ScaleSetException operationFailed(String action, PollResponse<? extends PollResult<?>> last) {
-        String code = null;
-        String message = null;
-        PollResult.Error error = last.getValue() == null ? null : last.getValue().getError();
-        if (error != null && error.getResponseBody() != null) {
-            // The operation's status document: {"status": "Failed", "error": {"code": ..., "message": ...}}.
-            try {
-                JsonNode body = JSON.readTree(error.getResponseBody()).path("error");
-                code = body.path("code").isTextual() ? body.path("code").asText() : null;
-                message = body.path("message").isTextual() ? body.path("message").asText() : null;
-            } catch (IOException unreadable) {
-                // the status and SDK message below still say what happened
-            }
-        }
-        if (message == null && error != null) {
-            message = error.getMessage();
-        }
-        boolean retryable = code == null || !PERMANENT_OPERATION_ERRORS.contains(code);
-        return new ScaleSetException("Failed to " + action + ": the operation ended " + last.getStatus()
-                + (code == null ? "" : " " + code) + (message == null ? "" : ": " + message), retryable, code, null);
-    }
-
-    /**
-     * Which 409s waiting can fix. Another operation on the same instance or scale set ({@link
-     * #CONCURRENT_OPERATION_CONFLICTS}) ends by itself: retryable. {@code OperationNotAllowed} about a VM marked for
-     * deletion is retryable only on a delete: Azure is already deleting the instance, its message says to retry the
-     * Delete or wait, and the next attempt finds the instance gone (or deletes it if Azure's delete failed); on any
-     * other write the instance is going away, which no retry changes. Every other 409 is final: {@code
-     * OperationNotAllowed} is also Compute's answer to a quota limit (Learn, "Resolve errors for resource quotas") and
-     * to a powerOff of a deallocated VM (the compute spec's PowerOff), and {@code SkuNotAvailable} (Learn, "Resolve
-     * errors for SKU not available") needs another size or region; a 409 without an error code is final too, since
-     * nothing says what it waits for.
-     */
-    private static boolean retryableConflict(Optional<ManagementError> error, boolean deleting) {
-        String code = error.map(ManagementError::getCode).map(c -> c.toLowerCase(Locale.ROOT)).orElse("");
-        if (CONCURRENT_OPERATION_CONFLICTS.contains(code)) {
-            return true;
-        }
-        return deleting && code.equals("operationnotallowed") && error
-                .map(ManagementError::getMessage)
-                .filter(message -> message.toLowerCase(Locale.ROOT).contains(MARKED_FOR_DELETION))
-                .isPresent();
-    }
-
-    /**
-     * ARM answers 400 InvalidParameter, targeting instanceIds, for an id that is not an active instance (public reports:
-     * Azure/azure-cli#25476, microsoft/onefuzz#2547); 404 is kept for a scale set that answers as a missing resource.
-     */
-    private static boolean namesAnInstanceThatIsGone(HttpResponseException e) {
-        if (status(e) == 404) {
-            return true;
-        }
-        return status(e) == 400 && managementError(e)
-                .filter(error -> "InvalidParameter".equalsIgnoreCase(error.getCode()))
-                .filter(error -> error.getTarget() == null || "instanceIds".equalsIgnoreCase(error.getTarget()))
-                .isPresent();
-    }
-
-    private static Optional<ManagementError> managementError(HttpResponseException e) {
-        if (e instanceof ManagementException management && management.getValue() != null
-                && management.getValue().getCode() != null) {
-            return Optional.of(management.getValue());
-        }
-        return Optional.empty();
-    }
-
-    private static int status(HttpResponseException e) {
-        return e.getResponse() == null ? 0 : e.getResponse().getStatusCode();
-    }
-
-    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
-        Set<Throwable> seen = new HashSet<>();
-        for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Throwable rootCause(Throwable e) {
-        Set<Throwable> seen = new HashSet<>();
-        Throwable root = e;
-        while (root.getCause() != null && seen.add(root)) {
-            root = root.getCause();
-        }
-        return root;
+        return ArmFailures.of(action, e, deleting, policy.operationTimeout());
     }
 
     @Override
