@@ -472,6 +472,7 @@ public final class CapacityPlanner {
                 double utilisation = index.utilisation(node);
                 Duration under = Duration.between(underUtilisedSince.get(node.id()), now);
                 ScaleSetInstance instance = index.instanceOf(node);
+                Instant givenBackUntil = givenBackUntil(node);
                 if (policy.optOutLabel().on(node)) {
                     notes.add("nodes opted out", "node " + name + " is under-utilised but opted out of scale-in (label "
                             + policy.optOutLabel() + ")");
@@ -483,6 +484,11 @@ public final class CapacityPlanner {
                             + " is protected from scale-in");
                 } else if (index.unfinishedDrainOf(name) != null) {
                     notes.add("nodes with a drain", "node " + name + " is under-utilised and already has a drain under way");
+                } else if (givenBackUntil != null) {
+                    notes.add("nodes given back", "node " + name + " is under-utilised but its last drain timed out with tasks"
+                            + " still on it and gave it back at " + index.latestDrainOf(name).updatedAt()
+                            + "; not scaled in again before " + givenBackUntil);
+                    due(givenBackUntil);
                 } else if (under.compareTo(policy.unneededTime()) < 0) {
                     notes.add("under-utilised nodes", "node " + name + " under-utilised (" + HumanUnits.percent(utilisation)
                             + ") for " + HumanUnits.duration(under) + " of " + HumanUnits.duration(policy.unneededTime()));
@@ -510,6 +516,20 @@ public final class CapacityPlanner {
             chooseScaleIns(eligible, allowed, byStep <= byMinimum
                     ? "at most " + policy.maxScaleInStep() + " at a time"
                     : "the minimum of " + policy.minAgents() + " agents");
+        }
+
+        /**
+         * When a node whose drain timed out and gave it back may be scaled in again: the unneeded time counted from
+         * the give-back, so it is never picked at once, even when no check saw it draining to restart its clock.
+         * Null when that time is over or its last drain ended otherwise.
+         */
+        private Instant givenBackUntil(Node node) {
+            DrainStatus last = index.latestDrainOf(node.hostname());
+            if (last == null || last.state() != DrainState.REACTIVATED || !last.finished()) {
+                return null;
+            }
+            Instant until = last.updatedAt().plus(policy.unneededTime());
+            return now.isBefore(until) ? until : null;
         }
 
         private record Candidate(Node node, double utilisation, Duration under) {

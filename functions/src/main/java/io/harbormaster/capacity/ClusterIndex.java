@@ -27,6 +27,7 @@ final class ClusterIndex {
     private final Map<String, Node> nodeByInstance = new HashMap<>();
     private final Map<String, DrainStatus> drainByRequest = new LinkedHashMap<>();
     private final Map<String, DrainStatus> unfinishedDrainByHostname = new HashMap<>();
+    private final Map<String, DrainStatus> latestDrainByHostname = new HashMap<>();
 
     ClusterIndex(CapacitySnapshot snapshot) {
         for (Service service : snapshot.services()) {
@@ -52,6 +53,8 @@ final class ClusterIndex {
             if (!status.finished()) {
                 unfinishedDrainByHostname.put(key(status.request().hostname()), status);
             }
+            latestDrainByHostname.merge(key(status.request().hostname()), status,
+                    (a, b) -> a.updatedAt().isAfter(b.updatedAt()) ? a : b);
         }
     }
 
@@ -169,6 +172,11 @@ final class ClusterIndex {
 
     DrainStatus unfinishedDrainOf(String hostname) {
         return unfinishedDrainByHostname.get(key(hostname));
+    }
+
+    /** The node's most recent drain, finished or not; null when none is stored. */
+    DrainStatus latestDrainOf(String hostname) {
+        return latestDrainByHostname.get(key(hostname));
     }
 
     Iterable<DrainStatus> drains() {

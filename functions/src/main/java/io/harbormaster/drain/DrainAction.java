@@ -9,6 +9,10 @@ public sealed interface DrainAction {
     record MarkNode(Node node, Map<String, String> labels) implements DrainAction {
     }
 
+    /** Set the node active again and take our label off it: the drain gave up and the node stays. */
+    record Reactivate(Node node, Map<String, String> labels) implements DrainAction {
+    }
+
     /** Delete the scale-set instance whose computer name is the node's hostname. */
     record DeleteInstance(String hostname) implements DrainAction {
     }

@@ -21,6 +21,9 @@ public final class DrainProgress {
 
     public static DrainDecision next(DrainStatus status, DrainSnapshot snapshot, Instant now, Duration leaveTimeout) {
         DrainRequest request = status.request();
+        if (status.state() == DrainState.REACTIVATED) {
+            return reactivate(status, snapshot);
+        }
         if (snapshot.node().isEmpty()) {
             // Gone already counts as success; what is left is the instance, when that was asked for.
             if (request.deleteInstance() && !status.instanceDeleted()) {
@@ -47,6 +50,11 @@ public final class DrainProgress {
                 return new DrainDecision(counted.withState(DrainState.DRAINING, false), new DrainAction.CheckAgain());
             }
             counted = counted.timedOut() ? counted : counted.withTimedOut();
+            if (keepsNodePastDeadline(counted)) {
+                // Whatever is still there could not move (a local volume, a host-mode port) or no other node took it:
+                // deleting the VM would take it down with it. Only the VM's own end justifies that.
+                return reactivate(counted.withState(DrainState.REACTIVATED, false), snapshot);
+            }
         }
 
         DrainStatus drained = counted
@@ -63,6 +71,28 @@ public final class DrainProgress {
             return new DrainDecision(drained.withState(drained.state(), true), new DrainAction.Finish());
         }
         return new DrainDecision(drained, new DrainAction.CheckAgain());
+    }
+
+    /**
+     * Whether a drain past its deadline gives the node back rather than proceed. Shutdown and terminate drains go on,
+     * because that VM goes anyway; scale-in and manual ones stop, because their VM goes only if the drain takes it.
+     * A drain that deleted the instance already (recorded before this rule) has nothing left to keep.
+     */
+    private static boolean keepsNodePastDeadline(DrainStatus status) {
+        DrainReason reason = status.request().reason();
+        return (reason == DrainReason.SCALE_IN || reason == DrainReason.MANUAL) && !status.instanceDeleted();
+    }
+
+    /** Sets the node active again until it no longer carries our label; then the drain is over. */
+    private static DrainDecision reactivate(DrainStatus status, DrainSnapshot snapshot) {
+        Node node = snapshot.node().orElse(null);
+        if (node == null || !status.request().requestId().equals(node.labels().get(REQUEST_LABEL))) {
+            // Our update landed (it drops the label with the drain), or someone removed or took over the node since.
+            return new DrainDecision(status.withState(DrainState.REACTIVATED, true), new DrainAction.Finish());
+        }
+        Map<String, String> labels = new HashMap<>(node.labels());
+        labels.remove(REQUEST_LABEL);
+        return new DrainDecision(status, new DrainAction.Reactivate(node, labels));
     }
 
     /** The set of services whose running tasks tell whether the node's tasks run elsewhere. */

@@ -12,12 +12,17 @@ public enum DrainState {
     DRAINED,
     /** The node is gone from the swarm (and its instance deleted, when asked). */
     REMOVED,
-    /** The deadline passed with tasks still on the node; removal goes ahead once it is down. */
+    /** A shutdown or terminate drain passed its deadline with tasks still on the node; removal goes ahead once it is down. */
     TIMED_OUT,
     /** Given up; {@code failure} says why. */
     FAILED,
     /** Called off before it finished, because the capacity is needed after all; the node is active again. */
-    CANCELLED;
+    CANCELLED,
+    /**
+     * A scale-in or manual drain passed its deadline with tasks still on the node; the node is given back to service
+     * and its instance kept. Unfinished only while the node is being set active again.
+     */
+    REACTIVATED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

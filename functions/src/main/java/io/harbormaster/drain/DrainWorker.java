@@ -123,6 +123,8 @@ public final class DrainWorker {
                 DrainAction action = decision.action();
                 if (action instanceof DrainAction.MarkNode mark) {
                     markNode(mark);
+                } else if (action instanceof DrainAction.Reactivate reactivate) {
+                    reactivate(current, reactivate);
                 } else if (action instanceof DrainAction.DeleteInstance delete) {
                     if (status.drainedAt() == null && current.drainedAt() != null) {
                         // "drained" goes on record before the delete: with terminate notifications on, Azure holds the
@@ -164,6 +166,20 @@ public final class DrainWorker {
     private void markNode(DrainAction.MarkNode mark) {
         try {
             swarm.updateNode(mark.node(), Node.Availability.DRAIN, mark.labels());
+        } catch (NodeVersionConflictException | NodeNotFoundException e) {
+            // The next decision reads the node again: a newer version, or gone.
+            LOG.fine(e.getMessage());
+        }
+    }
+
+    private void reactivate(DrainStatus status, DrainAction.Reactivate reactivate) {
+        try {
+            swarm.updateNode(reactivate.node(), Node.Availability.ACTIVE, reactivate.labels());
+            LOG.info("drain " + status.request().requestId() + " of " + status.request().hostname() + " ("
+                    + status.request().reason().wireName() + ") passed its deadline " + status.request().deadline()
+                    + " with " + status.tasksRemaining() + " tasks remaining and " + status.replacementsPending()
+                    + " replacements pending: the node is active again and its instance kept (only shutdown and"
+                    + " terminate drains proceed past their deadline)");
         } catch (NodeVersionConflictException | NodeNotFoundException e) {
             // The next decision reads the node again: a newer version, or gone.
             LOG.fine(e.getMessage());

@@ -377,6 +377,34 @@ class CapacityPlannerTest {
         assertEquals(NOW, plan.history().underUtilisedSince().get("id-agent-1"), "first seen under the threshold now");
     }
 
+    /** A finished scale-in drain of agent-3 that timed out and gave the node back at {@code at}. */
+    private static void givenBack(Cluster cluster, Instant at) {
+        DrainRequest request = new DrainRequest("req-back", "agent-3", "id-agent-3", DrainReason.SCALE_IN, true,
+                at, at.minus(Duration.ofMinutes(10)));
+        cluster.drains.add(new DrainStatus(request, DrainState.REACTIVATED, true, 1, 0, true, false, null, null, null, null,
+                3, null, at));
+    }
+
+    @Test
+    void aNodeGivenBackByATimedOutDrainIsNotPickedAgainWithinTheUnneededTime() {
+        // The history still counts agent-3 as idle for long, as when no check saw it draining: the give-back decides.
+        Cluster cluster = oneIdleAmongBusy();
+        givenBack(cluster, NOW.minus(Duration.ofMinutes(2)));
+        CapacityPlan plan = plan(cluster, POLICY, underUtilisedFor(Duration.ofMinutes(30), "agent-3"));
+        assertEquals(List.of(), plan.actions(CapacityAction.RequestDrain.class), plan.toString());
+        assertTrue(notesMention(plan, "node agent-3 is under-utilised but its last drain timed out with tasks still on it"
+                + " and gave it back at " + NOW.minus(Duration.ofMinutes(2)) + "; not scaled in again before "
+                + NOW.plus(Duration.ofMinutes(8))), plan.notes().toString());
+        assertEquals(NOW.plus(Duration.ofMinutes(8)), plan.nextDeadline());
+        assertEquals(List.of(), plan.actions(CapacityAction.ReactivateNode.class), "it is active already");
+
+        Cluster later = oneIdleAmongBusy();
+        givenBack(later, NOW.minus(Duration.ofMinutes(10)));
+        List<CapacityAction.RequestDrain> drains = plan(later, POLICY, underUtilisedFor(Duration.ofMinutes(30), "agent-3"))
+                .actions(CapacityAction.RequestDrain.class);
+        assertEquals(List.of("agent-3"), drains.stream().map(CapacityAction.RequestDrain::hostname).toList());
+    }
+
     @Test
     void aNodeBackAboveTheThresholdStartsOver() {
         Cluster cluster = oneIdleAmongBusy();

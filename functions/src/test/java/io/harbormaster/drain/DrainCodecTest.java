@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DrainCodecTest {
@@ -17,6 +19,18 @@ class DrainCodecTest {
                 .withLastError("manager down", t.plusSeconds(6)).claimed(4, "msg-9", t.plusSeconds(7))
                 .withState(DrainState.TIMED_OUT, false).withTimedOut();
         assertEquals(status, DrainCodec.status(DrainCodec.status(status)));
+    }
+
+    @Test
+    void everyStateKeepsItsWireName() {
+        // Stored statuses outlive a deploy: existing names must not change.
+        assertEquals(List.of("requested", "draining", "drained", "removed", "timed-out", "failed", "cancelled", "reactivated"),
+                Arrays.stream(DrainState.values()).map(DrainState::wireName).toList());
+        Instant t = Instant.parse("2026-11-25T10:00:00Z");
+        DrainStatus reactivated = DrainStatus.requested(new DrainRequest("r", "worker-1", "n1", DrainReason.SCALE_IN, true,
+                t.plusSeconds(600), t)).withTimedOut().withState(DrainState.REACTIVATED, true);
+        assertTrue(DrainCodec.status(reactivated).contains("\"state\":\"reactivated\""));
+        assertEquals(reactivated, DrainCodec.status(DrainCodec.status(reactivated)));
     }
 
     @Test

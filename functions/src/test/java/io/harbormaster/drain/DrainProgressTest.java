@@ -21,7 +21,11 @@ class DrainProgressTest {
     private static final Duration LEAVE = Duration.ofMinutes(30);
 
     private static DrainStatus status(boolean deleteInstance) {
-        return DrainStatus.requested(new DrainRequest("req-1", "worker-1", "node-1", DrainReason.SCALE_IN,
+        return status(DrainReason.SCALE_IN, deleteInstance);
+    }
+
+    private static DrainStatus status(DrainReason reason, boolean deleteInstance) {
+        return DrainStatus.requested(new DrainRequest("req-1", "worker-1", "node-1", reason,
                 deleteInstance, T0.plus(Duration.ofMinutes(10)), T0));
     }
 
@@ -107,11 +111,75 @@ class DrainProgressTest {
     }
 
     @Test
-    void pastTheDeadlineTheDrainIsRecordedAsTimedOutAndRemovalGoesAhead() {
+    void pastTheDeadlineAShutdownDrainIsRecordedAsTimedOutAndRemovalGoesAhead() {
         DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.DOWN)),
                 List.of(task("t1", "node-1", "running", "running")), List.of());
-        DrainDecision decision = DrainProgress.next(status(false), busy, T0.plus(Duration.ofMinutes(10)), LEAVE);
+        DrainDecision decision = DrainProgress.next(status(DrainReason.SHUTDOWN, false), busy, T0.plus(Duration.ofMinutes(10)), LEAVE);
         assertTrue(decision.status().timedOut());
+        assertEquals(DrainState.TIMED_OUT, decision.status().state());
+        assertEquals(new DrainAction.RemoveNode("node-1"), decision.action());
+    }
+
+    @Test
+    void pastTheDeadlineATerminateDrainStillDeletesTheInstanceItWasAskedTo() {
+        DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
+                List.of(task("t1", "node-1", "running", "running")), List.of());
+        DrainDecision decision = DrainProgress.next(status(DrainReason.TERMINATE_NOTIFICATION, true), busy,
+                T0.plus(Duration.ofMinutes(10)), LEAVE);
+        assertEquals(DrainState.TIMED_OUT, decision.status().state());
+        assertEquals(new DrainAction.DeleteInstance("worker-1"), decision.action());
+    }
+
+    @Test
+    void pastTheDeadlineScaleInAndManualDrainsGiveTheNodeBackAndKeepTheInstance() {
+        DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
+                List.of(task("t1", "node-1", "running", "running")), List.of());
+        for (DrainReason reason : List.of(DrainReason.SCALE_IN, DrainReason.MANUAL)) {
+            for (boolean deleteInstance : List.of(true, false)) {
+                DrainDecision decision = DrainProgress.next(status(reason, deleteInstance), busy,
+                        T0.plus(Duration.ofMinutes(10)), LEAVE);
+                String what = reason.wireName() + ", deleteInstance " + deleteInstance;
+                assertEquals(new DrainAction.Reactivate(marked(Node.State.READY), Map.of("zone", "a")), decision.action(), what);
+                assertEquals(DrainState.REACTIVATED, decision.status().state(), what);
+                assertTrue(decision.status().timedOut(), what);
+                assertFalse(decision.status().finished(), "finished once the node no longer carries the label: " + what);
+                assertEquals(1, decision.status().tasksRemaining(), what);
+            }
+        }
+        DrainDecision early = DrainProgress.next(status(true), busy, T0.plus(Duration.ofMinutes(9)), LEAVE);
+        assertInstanceOf(DrainAction.CheckAgain.class, early.action(), "before the deadline it waits");
+    }
+
+    @Test
+    void aReactivatedDrainFinishesOnceTheNodeIsBackAndNeverMarksItAgain() {
+        DrainStatus reactivating = status(true).withTimedOut().withState(DrainState.REACTIVATED, false);
+        Node back = node(Node.Availability.ACTIVE, Node.State.READY, Map.of("zone", "a"));
+        DrainDecision done = DrainProgress.next(reactivating,
+                new DrainSnapshot(Optional.of(back), List.of(task("t1", "node-1", "running", "running")), List.of()),
+                T0.plus(Duration.ofMinutes(11)), LEAVE);
+        assertInstanceOf(DrainAction.Finish.class, done.action());
+        assertEquals(DrainState.REACTIVATED, done.status().state());
+        assertTrue(done.status().finished());
+        assertFalse(done.status().instanceDeleted());
+
+        // The update was lost to a conflict: the node still carries our label, so it is set active again.
+        DrainDecision again = DrainProgress.next(reactivating,
+                new DrainSnapshot(Optional.of(marked(Node.State.READY)), List.of(), List.of()), T0.plus(Duration.ofMinutes(11)), LEAVE);
+        assertInstanceOf(DrainAction.Reactivate.class, again.action());
+
+        // Removed meanwhile by someone else: nothing of ours is left to do, and the instance is not deleted.
+        DrainDecision gone = DrainProgress.next(reactivating, new DrainSnapshot(Optional.empty(), List.of(), List.of()),
+                T0.plus(Duration.ofMinutes(11)), LEAVE);
+        assertInstanceOf(DrainAction.Finish.class, gone.action());
+        assertEquals(DrainState.REACTIVATED, gone.status().state());
+    }
+
+    @Test
+    void aScaleInDrainWhoseInstanceWasDeletedBeforeThisRuleProceedsAsBefore() {
+        DrainStatus deleted = status(true).withInstanceDeleted();
+        DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.DOWN)),
+                List.of(task("t1", "node-1", "running", "running")), List.of());
+        DrainDecision decision = DrainProgress.next(deleted, busy, T0.plus(Duration.ofMinutes(10)), LEAVE);
         assertEquals(DrainState.TIMED_OUT, decision.status().state());
         assertEquals(new DrainAction.RemoveNode("node-1"), decision.action());
     }

@@ -131,12 +131,59 @@ class DrainWorkerTest {
     }
 
     @Test
-    void aScaleInDrainPastItsDeadlineRecordsTimedOutBeforeTheInstanceDelete() {
+    void aScaleInDrainPastItsDeadlineGivesTheNodeBackAndKeepsTheInstance() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        // A task that cannot move (a local volume, a host-mode port): Swarm never starts it elsewhere.
+        swarm.addTask("db", "id-worker-1", "running");
+        scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+        assertEquals(Node.Availability.DRAIN, swarm.node("id-worker-1").orElseThrow().availability());
+        clock.advance(SETTINGS.defaultTimeout());
+
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        DrainStatus reactivated = status("worker-1");
+        assertEquals(DrainState.REACTIVATED, reactivated.state());
+        assertTrue(reactivated.finished());
+        assertTrue(reactivated.timedOut());
+        assertFalse(reactivated.instanceDeleted());
+        assertEquals(1, reactivated.tasksRemaining());
+        Node back = swarm.node("id-worker-1").orElseThrow();
+        assertEquals(Node.Availability.ACTIVE, back.availability());
+        assertNull(back.labels().get(DrainProgress.REQUEST_LABEL));
+        assertEquals(0, scaleSet.count("deleteInstances"));
+        assertEquals(1, scaleSet.instances().size());
+        assertEquals(List.of(), queue.waiting(), "a finished drain sends no follow-up");
+    }
+
+    @Test
+    void aShutdownDrainPastItsDeadlineStillProceedsToRemoveTheNode() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        swarm.addTask("db", "id-worker-1", "running");
+        requests.submit("worker-1", new DrainOrder(DrainReason.SHUTDOWN, false, Optional.empty()));
+        deliverNext();
+        clock.advance(SETTINGS.defaultTimeout());
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainState.TIMED_OUT, status("worker-1").state());
+        assertEquals(Node.Availability.DRAIN, swarm.node("id-worker-1").orElseThrow().availability(), "never given back");
+
+        swarm.setNodeState("id-worker-1", Node.State.DOWN);
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        assertEquals(DrainState.REMOVED, status("worker-1").state());
+        assertTrue(status("worker-1").timedOut());
+        assertTrue(swarm.node("id-worker-1").isEmpty());
+    }
+
+    @Test
+    void aTerminateDrainPastItsDeadlineRecordsTimedOutBeforeTheInstanceDelete() {
         swarm.addWorker("worker-1");
         swarm.addWorker("worker-2");
         swarm.addTask("web", "id-worker-1", "running");
         scaleSet.addInstance("worker-1");
-        requests.submit("worker-1", SCALE_IN);
+        requests.submit("worker-1", new DrainOrder(DrainReason.TERMINATE_NOTIFICATION, true, Optional.empty()));
         deliverNext();
         clock.advance(SETTINGS.defaultTimeout());
 
