@@ -379,4 +379,80 @@ class DrainWorkerTest {
         assertEquals(Node.Availability.ACTIVE, swarm.node(rejoined.id()).orElseThrow().availability());
         assertEquals(0, scaleSet.count("deleteInstances"));
     }
+
+    @Test
+    void theDeleteTargetsTheRecordedInstanceNeverANewOneThatTookItsName() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        ScaleSetInstance recorded = scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainState.DRAINED, status("worker-1").state());
+        // The recorded VM goes by another hand, and a new one takes its name before our delete runs.
+        scaleSet.deleteInstances(List.of(recorded.instanceId()));
+        ScaleSetInstance newcomer = scaleSet.addInstance("worker-1");
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+
+        assertTrue(status("worker-1").instanceDeleted(), "the recorded instance is gone, as was wanted");
+        assertEquals(List.of(newcomer), scaleSet.instances());
+        assertEquals(List.of(new InMemoryScaleSet.Call("deleteInstances", List.of(List.of(recorded.instanceId())))),
+                scaleSet.calls().stream().filter(call -> call.method().equals("deleteInstances")).toList(),
+                "only the test's own delete");
+    }
+
+    @Test
+    void noInstanceIsDeletedWhileAnotherLiveNodeCarriesItsComputerName() {
+        swarm.addWorker("worker-1");
+        ScaleSetInstance instance = scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        Node rejoined = rejoin("worker-1", "id-worker-1");
+
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+
+        assertEquals(DrainState.FAILED, status("worker-1").state());
+        String failure = status("worker-1").failure();
+        assertTrue(failure.contains("carried by live node " + rejoined.id()) && failure.contains("a new VM took the name"),
+                failure);
+        assertEquals(0, scaleSet.count("deleteInstances"));
+        assertEquals(List.of(instance), scaleSet.instances());
+    }
+
+    /** A scale-in drain as recorded before instance ids were, with its first message queued. */
+    private void oldScaleInDrain(String hostname) {
+        DrainStatus status = DrainStatus.requested(new DrainRequest("req-old", hostname, "id-" + hostname,
+                DrainReason.SCALE_IN, true, T0.plus(SETTINGS.defaultTimeout()), T0));
+        statuses.putRaw(hostname, DrainCodec.status(status).replace(",\"instanceId\":null", ""));
+        assertNull(status(hostname).request().instanceId());
+        queue.send(DrainMessage.of("req-old", hostname, 0), Duration.ZERO);
+    }
+
+    @Test
+    void anOldStatusWithoutAnInstanceIdStillDeletesTheInstanceNamedAsItsNode() {
+        swarm.addWorker("worker-1");
+        ScaleSetInstance instance = scaleSet.addInstance("worker-1");
+        oldScaleInDrain("worker-1");
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+
+        assertTrue(status("worker-1").instanceDeleted());
+        assertEquals(List.of(new InMemoryScaleSet.Call("deleteInstances", List.of(List.of(instance.instanceId())))),
+                scaleSet.calls().stream().filter(call -> call.method().equals("deleteInstances")).toList());
+    }
+
+    @Test
+    void anOldStatusWithoutAnInstanceIdDeletesNothingWhileAnotherLiveNodeCarriesTheName() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-1");
+        oldScaleInDrain("worker-1");
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        rejoin("worker-1", "id-worker-1");
+
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+
+        assertEquals(DrainState.FAILED, status("worker-1").state());
+        assertEquals(0, scaleSet.count("deleteInstances"));
+    }
 }
