@@ -54,7 +54,8 @@ public final class DrainCodec {
                 .put("reason", request.reason().wireName())
                 .put("deleteInstance", request.deleteInstance())
                 .put("deadline", request.deadline().toString())
-                .put("requestedAt", request.requestedAt().toString());
+                .put("requestedAt", request.requestedAt().toString())
+                .put("instanceId", request.instanceId());
         node.put("state", status.state().wireName())
                 .put("finished", status.finished())
                 .put("tasksRemaining", status.tasksRemaining())
@@ -79,7 +80,9 @@ public final class DrainCodec {
                 DrainReason.parse(text(r, "reason")).orElse(DrainReason.MANUAL),
                 r.path("deleteInstance").asBoolean(false),
                 Instant.parse(text(r, "deadline")),
-                Instant.parse(text(r, "requestedAt")));
+                Instant.parse(text(r, "requestedAt")),
+                // Absent from statuses written before instance ids were recorded.
+                optionalText(r, "instanceId"));
         return new DrainStatus(
                 request,
                 DrainState.valueOf(text(node, "state").toUpperCase(java.util.Locale.ROOT).replace('-', '_')),

@@ -1,6 +1,8 @@
 package io.harbormaster.drain;
 
 import io.harbormaster.config.DrainSettings;
+import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
@@ -31,27 +33,32 @@ public final class DrainRequests {
     private final DrainStatusStore statuses;
     private final DrainQueue queue;
     private final DrainSettings settings;
-    private final boolean instancesDeletable;
+    private final Optional<ScaleSet> scaleSet;
     private final Clock clock;
 
-    /** @param instancesDeletable whether a scale set is configured, without which deleteInstance cannot be honoured */
+    /** @param scaleSet the agents' scale set, without which deleteInstance cannot be honoured */
     public DrainRequests(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, DrainSettings settings,
-            boolean instancesDeletable, Clock clock) {
+            Optional<ScaleSet> scaleSet, Clock clock) {
         this.swarm = swarm;
         this.statuses = statuses;
         this.queue = queue;
         this.settings = settings;
-        this.instancesDeletable = instancesDeletable;
+        this.scaleSet = scaleSet;
         this.clock = clock;
     }
 
     /**
      * Starts a drain of {@code nodeName} (hostname or node id), or returns the one already under way.
+     * A drain is under way only for the same node id: an unfinished drain of an earlier node that had this hostname
+     * (a VM that rejoined, a name reused) is replaced, and its queued messages then find their request superseded.
+     * With deleteInstance, the instance whose computer name is the node's hostname is recorded now, and it is the
+     * only instance the drain ever deletes.
      *
-     * @throws DrainRejectedException when the node is unknown, a manager or ambiguous; nothing is queued then
+     * @throws DrainRejectedException when the node is unknown, a manager or ambiguous, or deleteInstance names no
+     *         single instance; nothing is queued then
      */
     public Submission submit(String nodeName, DrainOrder order) {
-        if (order.deleteInstance() && !instancesDeletable) {
+        if (order.deleteInstance() && scaleSet.isEmpty()) {
             throw new DrainRejectedException(DrainRejectedException.Kind.INVALID_BODY,
                     "deleteInstance needs a scale set, and none is configured (setting HARBORMASTER_SCALE_SET_NAME)");
         }
@@ -60,15 +67,25 @@ public final class DrainRequests {
             throw new DrainRejectedException(DrainRejectedException.Kind.MANAGER_NODE,
                     "node " + node.hostname() + " is a manager; managers are never drained or removed by this path");
         }
+        String instanceId = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             Optional<DrainStatusStore.Stored> existing = statuses.read(node.hostname());
             if (existing.isPresent() && !existing.get().status().finished()) {
-                return new Submission(existing.get().status(), false);
+                DrainRequest under = existing.get().status().request();
+                if (under.nodeId().equals(node.id())) {
+                    return new Submission(existing.get().status(), false);
+                }
+                // Same hostname, another node: that drain's node is gone, and its state must not act on this one.
+                LOG.warning("drain " + under.requestId() + " of " + under.hostname() + " was for node " + under.nodeId()
+                        + ", not the current " + node.id() + "; it is superseded by a new drain");
+            }
+            if (order.deleteInstance() && instanceId == null) {
+                instanceId = instanceOf(node);
             }
             Instant now = clock.instant();
             DrainRequest request = new DrainRequest(UUID.randomUUID().toString(), node.hostname(), node.id(),
                     order.reason(), order.deleteInstance(),
-                    order.deadline().orElse(now.plus(settings.defaultTimeout())), now);
+                    order.deadline().orElse(now.plus(settings.defaultTimeout())), now, instanceId);
             DrainStatus status = DrainStatus.requested(request);
             boolean recorded = existing.isPresent()
                     ? statuses.replace(status, existing.get().etag())
@@ -78,7 +95,8 @@ public final class DrainRequests {
             }
             enqueue(status);
             LOG.info("drain " + request.requestId() + " of " + request.hostname() + " (" + request.nodeId() + ") requested: "
-                    + request.reason().wireName() + (request.deleteInstance() ? ", then delete its instance" : ""));
+                    + request.reason().wireName()
+                    + (request.deleteInstance() ? ", then delete its instance " + request.instanceId() : ""));
             return new Submission(status, true);
         }
         throw new IllegalStateException("drain status of " + node.hostname() + " kept changing; try again");
@@ -179,6 +197,18 @@ public final class DrainRequests {
                     .ifPresent(stored -> statuses.delete(status.request().hostname(), stored.etag()));
             throw e;
         }
+    }
+
+    /** The id of the one instance whose computer name is the node's hostname, looked up once, at request time. */
+    private String instanceOf(Node node) {
+        List<ScaleSetInstance> named = scaleSet.orElseThrow().instances().stream()
+                .filter(instance -> node.hostname().equalsIgnoreCase(instance.computerName()))
+                .toList();
+        if (named.size() != 1) {
+            throw new DrainRejectedException(DrainRejectedException.Kind.NO_INSTANCE, "deleteInstance: the scale set has "
+                    + (named.isEmpty() ? "no instance" : named.size() + " instances") + " named " + node.hostname());
+        }
+        return named.get(0).instanceId();
     }
 
     private Node resolve(String name) {

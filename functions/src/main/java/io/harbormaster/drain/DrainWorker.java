@@ -186,19 +186,41 @@ public final class DrainWorker {
         }
     }
 
+    /**
+     * Deletes the instance recorded with the request, never one found by name now: the name may have passed to a new
+     * VM since. A status recorded before instance ids were falls back to the instance named as the node, behind the
+     * same guard. The guard: no live node other than the drained one carries the instance's computer name; if one
+     * does, a VM took that name and is in the swarm, so nothing is deleted and the drain fails.
+     */
     private DrainStatus deleteInstance(DrainStatus status, String hostname) {
         ScaleSet set = scaleSet.orElseThrow(() -> new ScaleSetException(
                 "deleteInstance was requested but no scale set is configured", false, null));
+        DrainRequest request = status.request();
+        String recorded = request.instanceId();
         Optional<ScaleSetInstance> instance = set.instances().stream()
-                .filter(candidate -> hostname.equalsIgnoreCase(candidate.computerName()))
+                .filter(candidate -> recorded != null
+                        ? recorded.equals(candidate.instanceId())
+                        : hostname.equalsIgnoreCase(candidate.computerName()))
                 .findFirst();
-        if (instance.isPresent()) {
-            set.deleteInstances(List.of(instance.get().instanceId()));
-            LOG.info("drain " + status.request().requestId() + ": deleted instance " + instance.get().instanceId()
-                    + " (" + hostname + ")");
-        } else {
-            LOG.info("drain " + status.request().requestId() + ": no instance named " + hostname + "; already deleted");
+        if (instance.isEmpty()) {
+            LOG.info("drain " + request.requestId() + ": no instance " + (recorded != null ? recorded : "named " + hostname)
+                    + "; already deleted");
+            return status.withInstanceDeleted();
         }
+        // Without a reported computer name, the name the node had is the one a rejoined VM would carry.
+        String computerName = instance.get().computerName() != null ? instance.get().computerName() : hostname;
+        Optional<Node> other = swarm.nodes().stream()
+                .filter(node -> node.state() == Node.State.READY && !node.id().equals(request.nodeId())
+                        && computerName.equalsIgnoreCase(node.hostname()))
+                .findFirst();
+        if (other.isPresent()) {
+            return status.withFailure("instance " + instance.get().instanceId() + " was not deleted: its computer name "
+                    + computerName + " is carried by live node " + other.get().id() + ", not by the drained node "
+                    + request.nodeId() + " (a new VM took the name)");
+        }
+        set.deleteInstances(List.of(instance.get().instanceId()));
+        LOG.info("drain " + request.requestId() + ": deleted instance " + instance.get().instanceId()
+                + " (" + computerName + ")");
         return status.withInstanceDeleted();
     }
 

@@ -70,7 +70,7 @@ public final class ControlPlane {
         BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storage).ensureContainer();
         DrainQueue queue = StorageDrainQueue.connect(storage, DrainQueue.NAME).ensureQueue();
         Clock clock = Clock.systemUTC();
-        DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet.isPresent(), clock);
+        DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock);
         Optional<CapacityCheck> check = scaleSet.map(set -> new CapacityCheck(swarm, set, statuses, drains,
                 BlobCapacityState.connect(storage).ensureContainer(), capacity.policy(), clock));
         QueueClient checks = new QueueClientBuilder()

@@ -94,6 +94,7 @@ public class DrainFunction {
             case UNKNOWN_NODE -> HttpReplies.error(request, HttpStatus.NOT_FOUND, "unknown_node", e.getMessage());
             case MANAGER_NODE -> HttpReplies.error(request, HttpStatus.CONFLICT, "node_is_manager", e.getMessage());
             case AMBIGUOUS_NODE -> HttpReplies.error(request, HttpStatus.CONFLICT, "ambiguous_node", e.getMessage());
+            case NO_INSTANCE -> HttpReplies.error(request, HttpStatus.CONFLICT, "no_instance", e.getMessage());
         };
     }
 

@@ -46,7 +46,7 @@ class CapacityCheckTest {
     private final InMemoryCapacityState state = new InMemoryCapacityState(clock);
 
     private CapacityCheck check(CapacityPolicy policy) {
-        DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN_SETTINGS, true, clock);
+        DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN_SETTINGS, Optional.of(scaleSet), clock);
         return new CapacityCheck(swarm, scaleSet, drainStatuses, drains, state, policy, clock);
     }
 

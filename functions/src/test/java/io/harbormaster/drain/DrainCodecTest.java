@@ -1,6 +1,8 @@
 package io.harbormaster.drain;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,5 +44,17 @@ class DrainCodecTest {
         assertTrue(e.getMessage().contains("version 99"), e.getMessage());
         assertEquals("r", DrainCodec.lenientMessage("{\"version\":99,\"requestId\":\"r\",\"hostname\":\"w\"}").requestId());
         assertThrows(IllegalArgumentException.class, () -> DrainCodec.message("not json"));
+    }
+
+    @Test
+    void theRecordedInstanceIdSurvivesTheRoundTripAndAStatusWrittenBeforeItReadsWithout() {
+        Instant t = Instant.parse("2026-11-25T10:00:00Z");
+        DrainStatus status = DrainStatus.requested(new DrainRequest("r", "worker-1", "n1", DrainReason.SCALE_IN, true,
+                t.plusSeconds(600), t, "7"));
+        assertEquals("7", DrainCodec.status(DrainCodec.status(status)).request().instanceId());
+
+        String old = DrainCodec.status(status).replace(",\"instanceId\":\"7\"", "");
+        assertFalse(old.contains("instanceId"), old);
+        assertNull(DrainCodec.status(old).request().instanceId());
     }
 }

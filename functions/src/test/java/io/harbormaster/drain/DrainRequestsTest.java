@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.testsupport.InMemoryDrainQueue;
 import io.harbormaster.testsupport.InMemoryDrainStatusStore;
+import io.harbormaster.testsupport.InMemoryScaleSet;
 import io.harbormaster.testsupport.InMemorySwarm;
 import io.harbormaster.testsupport.MutableClock;
 import java.time.Duration;
@@ -27,7 +28,8 @@ class DrainRequestsTest {
     private final InMemorySwarm swarm = new InMemorySwarm(clock);
     private final InMemoryDrainStatusStore statuses = new InMemoryDrainStatusStore();
     private final InMemoryDrainQueue queue = new InMemoryDrainQueue(clock);
-    private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, true, clock);
+    private final InMemoryScaleSet scaleSet = new InMemoryScaleSet("agents", clock);
+    private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.of(scaleSet), clock);
 
     private void assertNothingRecorded() {
         assertEquals(List.of(), statuses.list());
@@ -55,7 +57,7 @@ class DrainRequestsTest {
     @Test
     void deleteInstanceWithoutAScaleSetIsRefused() {
         swarm.addWorker("worker-1");
-        DrainRequests withoutScaleSet = new DrainRequests(swarm, statuses, queue, SETTINGS, false, clock);
+        DrainRequests withoutScaleSet = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.empty(), clock);
         DrainRejectedException refused = assertThrows(DrainRejectedException.class, () -> withoutScaleSet.submit(
                 "worker-1", new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty())));
         assertEquals(DrainRejectedException.Kind.INVALID_BODY, refused.kind());
@@ -163,7 +165,7 @@ class DrainRequestsTest {
         InMemoryDrainStatusStore racing = new InMemoryDrainStatusStore();
         racing.put(finished("worker-1", T0.minus(Duration.ofDays(8))));
         racing.beforeNextDelete(() -> racing.put(underWay("worker-1", T0)));
-        DrainRequests withRace = new DrainRequests(swarm, racing, queue, SETTINGS, true, clock);
+        DrainRequests withRace = new DrainRequests(swarm, racing, queue, SETTINGS, Optional.of(scaleSet), clock);
 
         assertEquals(List.of(), withRace.expireFinished(racing.list(), Set.of()));
 
@@ -184,5 +186,37 @@ class DrainRequestsTest {
         assertEquals(5, statuses.list().size());
         assertEquals(5, requests.expireFinished(statuses.list(), Set.of()).size(), "the next pass takes the rest");
         assertEquals(List.of(), statuses.list());
+    }
+
+    @Test
+    void aDrainThatDeletesItsInstanceRecordsTheInstanceIdWhenRequested() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-2");
+        String instanceId = scaleSet.addInstance("worker-1").instanceId();
+
+        DrainStatus status = requests.submit("worker-1", new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty())).status();
+
+        assertEquals(instanceId, status.request().instanceId());
+        assertEquals(instanceId, statuses.read("worker-1").orElseThrow().status().request().instanceId());
+        DrainRequests.Submission again = requests.submit("worker-1", DrainOrder.manual());
+        assertFalse(again.created(), "same node id: the drain under way is answered");
+        assertEquals(status, again.status());
+    }
+
+    @Test
+    void aDrainThatKeepsItsInstanceRecordsNone() {
+        swarm.addWorker("worker-1");
+        assertEquals(null, requests.submit("worker-1", DrainOrder.manual()).status().request().instanceId());
+    }
+
+    @Test
+    void deleteInstanceWithoutAnInstanceOfThatNameIsRefused() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-2");
+        DrainRejectedException refused = assertThrows(DrainRejectedException.class, () -> requests.submit(
+                "worker-1", new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty())));
+        assertEquals(DrainRejectedException.Kind.NO_INSTANCE, refused.kind());
+        assertTrue(refused.getMessage().contains("no instance named worker-1"), refused.getMessage());
+        assertNothingRecorded();
     }
 }

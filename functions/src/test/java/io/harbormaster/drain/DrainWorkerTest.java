@@ -10,6 +10,7 @@ import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.swarm.Task;
 import io.harbormaster.testsupport.InMemoryDrainQueue;
 import io.harbormaster.testsupport.InMemoryDrainStatusStore;
@@ -19,6 +20,7 @@ import io.harbormaster.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +37,7 @@ class DrainWorkerTest {
     private final InMemoryScaleSet scaleSet = new InMemoryScaleSet("agents", clock);
     private final InMemoryDrainStatusStore statuses = new InMemoryDrainStatusStore();
     private final InMemoryDrainQueue queue = new InMemoryDrainQueue(clock);
-    private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, true, clock);
+    private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.of(scaleSet), clock);
     private final DrainWorker worker = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock);
 
     /** Waits (on the test clock) for the next message to become visible and hands it to the worker, as the trigger would. */
@@ -394,5 +396,110 @@ class DrainWorkerTest {
         assertNotNull(status("worker-1").drainedAt());
 
         assertEquals(DrainWorker.Outcome.STALE, worker.handle(first.text(), first.id()));
+    }
+
+    // --- drain identity: the instance recorded at request time, never a name looked up later -----------------
+
+    /** The VM of a node rebooted and rejoined the swarm: a new node, with the old one's hostname. */
+    private Node rejoin(String hostname, String oldNodeId) {
+        swarm.setNodeState(oldNodeId, Node.State.DOWN);
+        return swarm.addNode(new Node(oldNodeId + "-rejoined", 1, hostname, SwarmRole.WORKER, Node.Availability.ACTIVE,
+                Node.State.READY, Map.of(), InMemorySwarm.AGENT, clock.instant()));
+    }
+
+    @Test
+    void aNodeThatRejoinedUnderTheSameHostnameGetsANewDrainAndTheOldDrainsMessageIsDropped() {
+        swarm.addWorker("worker-1");
+        ScaleSetInstance instance = scaleSet.addInstance("worker-1");
+        DrainStatus old = requests.submit("worker-1", SCALE_IN).status();
+        InMemoryDrainQueue.Sent oldMessage = queue.takeNextDue().orElseThrow();
+        Node rejoined = rejoin("worker-1", "id-worker-1");
+
+        DrainRequests.Submission again = requests.submit("worker-1", SCALE_IN);
+
+        assertTrue(again.created(), "not the old node's unfinished drain");
+        assertEquals(rejoined.id(), again.status().request().nodeId());
+        assertEquals(instance.instanceId(), again.status().request().instanceId());
+        assertFalse(again.status().request().requestId().equals(old.request().requestId()));
+        assertEquals(again.status(), status("worker-1"));
+        assertEquals(DrainWorker.Outcome.UNKNOWN_REQUEST, worker.handle(oldMessage.text(), oldMessage.id()));
+        assertEquals(Node.Availability.ACTIVE, swarm.node(rejoined.id()).orElseThrow().availability());
+        assertEquals(0, scaleSet.count("deleteInstances"));
+    }
+
+    @Test
+    void theDeleteTargetsTheRecordedInstanceNeverANewOneThatTookItsName() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        ScaleSetInstance recorded = scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainState.DRAINED, status("worker-1").state());
+        // The recorded VM goes by another hand, and a new one takes its name before our delete runs.
+        scaleSet.deleteInstances(List.of(recorded.instanceId()));
+        ScaleSetInstance newcomer = scaleSet.addInstance("worker-1");
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+
+        assertTrue(status("worker-1").instanceDeleted(), "the recorded instance is gone, as was wanted");
+        assertEquals(List.of(newcomer), scaleSet.instances());
+        assertEquals(List.of(new InMemoryScaleSet.Call("deleteInstances", List.of(List.of(recorded.instanceId())))),
+                scaleSet.calls().stream().filter(call -> call.method().equals("deleteInstances")).toList(),
+                "only the test's own delete");
+    }
+
+    @Test
+    void noInstanceIsDeletedWhileAnotherLiveNodeCarriesItsComputerName() {
+        swarm.addWorker("worker-1");
+        ScaleSetInstance instance = scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        Node rejoined = rejoin("worker-1", "id-worker-1");
+
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+
+        assertEquals(DrainState.FAILED, status("worker-1").state());
+        String failure = status("worker-1").failure();
+        assertTrue(failure.contains("carried by live node " + rejoined.id()) && failure.contains("a new VM took the name"),
+                failure);
+        assertEquals(0, scaleSet.count("deleteInstances"));
+        assertEquals(List.of(instance), scaleSet.instances());
+    }
+
+    /** A scale-in drain as recorded before instance ids were, with its first message queued. */
+    private void oldScaleInDrain(String hostname) {
+        DrainStatus status = DrainStatus.requested(new DrainRequest("req-old", hostname, "id-" + hostname,
+                DrainReason.SCALE_IN, true, T0.plus(SETTINGS.defaultTimeout()), T0));
+        statuses.putRaw(hostname, DrainCodec.status(status).replace(",\"instanceId\":null", ""));
+        assertNull(status(hostname).request().instanceId());
+        queue.send(DrainMessage.of("req-old", hostname, 0), Duration.ZERO);
+    }
+
+    @Test
+    void anOldStatusWithoutAnInstanceIdStillDeletesTheInstanceNamedAsItsNode() {
+        swarm.addWorker("worker-1");
+        ScaleSetInstance instance = scaleSet.addInstance("worker-1");
+        oldScaleInDrain("worker-1");
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+
+        assertTrue(status("worker-1").instanceDeleted());
+        assertEquals(List.of(new InMemoryScaleSet.Call("deleteInstances", List.of(List.of(instance.instanceId())))),
+                scaleSet.calls().stream().filter(call -> call.method().equals("deleteInstances")).toList());
+    }
+
+    @Test
+    void anOldStatusWithoutAnInstanceIdDeletesNothingWhileAnotherLiveNodeCarriesTheName() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-1");
+        oldScaleInDrain("worker-1");
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        rejoin("worker-1", "id-worker-1");
+
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+
+        assertEquals(DrainState.FAILED, status("worker-1").state());
+        assertEquals(0, scaleSet.count("deleteInstances"));
     }
 }

@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -82,9 +83,10 @@ class CapacityCheckCallsIT {
         BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storage).ensureContainer();
         DrainSettings drainSettings = DrainSettings.from(new AppSettings(Map.of()));
         // Dry run: the plan is made and logged, nothing is done, so what is counted is the snapshot alone.
-        CapacityCheck check = new CapacityCheck(swarm, arm.scaleSet(), statuses,
+        AzureScaleSet scaleSet = arm.scaleSet();
+        CapacityCheck check = new CapacityCheck(swarm, scaleSet, statuses,
                 new DrainRequests(swarm, statuses, StorageDrainQueue.connect(storage, "capacity-calls-it"), drainSettings,
-                        true, Clock.systemUTC()),
+                        Optional.of(scaleSet), Clock.systemUTC()),
                 new BlobCapacityState(stateContainer).ensureContainer(), CapacityPolicy.DEFAULTS.withDryRun(true),
                 Clock.systemUTC());
 

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -88,7 +89,7 @@ class BlobDrainStatusStoreIT {
         assertTrue(store.create(status(draining).withState(DrainState.DRAINING, false).claimed(2, "m", longAgo)));
         // Expiry uses neither the swarm nor the queue.
         DrainRequests requests = new DrainRequests(null, store, null,
-                DrainSettings.from(new AppSettings(Map.of())), false, Clock.systemUTC());
+                DrainSettings.from(new AppSettings(Map.of())), Optional.empty(), Clock.systemUTC());
         List<DrainStatus> listed = ours(old, draining);
 
         // A new drain of the node after the listing: its status must survive the expiry of the old one.
