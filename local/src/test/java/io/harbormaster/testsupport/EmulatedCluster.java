@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -180,16 +181,8 @@ public final class EmulatedCluster implements AutoCloseable {
     }
 
     private void removeOurNodes() {
-        try {
-            for (String line : manager.run("node", "ls", "--format", "{{.ID}} {{.Hostname}}").lines().toList()) {
-                // A node that is still joining may list no hostname yet.
-                String[] idAndHostname = line.split(" ", 2);
-                if (idAndHostname.length == 2 && idAndHostname[1].startsWith(prefix)) {
-                    manager.run("node", "rm", "--force", idAndHostname[0]);
-                }
-            }
-        } catch (RuntimeException e) {
-            // the manager is the suite's; a node left here is listed by the next run's clean-up
-        }
+        // The manager is the suite's: a node that cannot be removed now is reported and stays listed as down.
+        WorkerCleanup.removeFromSwarm(LocalServices.dockerHost(), hostname -> hostname.startsWith(prefix), List.of())
+                .forEach(problem -> System.err.println("EmulatedCluster clean-up: " + problem));
     }
 }

@@ -69,7 +69,8 @@ final class WorkerCleanup {
         return problems;
     }
 
-    private static List<String> removeFromSwarm(String managerHost, Predicate<String> hostname,
+    /** Removes from the swarm the nodes whose hostname {@code hostname} picks, and these ids; returns what failed. */
+    static List<String> removeFromSwarm(String managerHost, Predicate<String> hostname,
                                                 List<String> nodeIds) {
         List<String> problems = new ArrayList<>();
         List<String> toRemove = new ArrayList<>(nodeIds);
