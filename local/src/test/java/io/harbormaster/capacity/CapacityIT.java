@@ -76,6 +76,14 @@ class CapacityIT {
         return cluster.await(what, read, done, timeout);
     }
 
+    private JsonNode status() {
+        try {
+            return get("/api/status");
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private JsonNode get(String path) throws Exception {
         HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri(path)).GET());
         assertEquals(200, response.statusCode(), response.body());
@@ -115,8 +123,10 @@ class CapacityIT {
             Set<String> hosts = service.runningTasks().stream().map(TestService.Task::nodeHostname).collect(Collectors.toSet());
             assertEquals(2, hosts.size(), "replicas run on both agents: " + hosts);
 
-            JsonNode status = get("/api/status");
-            assertTrue(status.path("recentDecisions").toString().contains("scale out"), status.toString());
+            // The check records its decision once ARM reports the scale-out done, which its next poll may see only
+            // after the new agent already runs tasks.
+            JsonNode status = await("the scale-out among the recorded decisions", this::status,
+                    s -> s.path("recentDecisions").toString().contains("scale out"), Duration.ofSeconds(30));
             assertEquals(2, status.path("scaleSet").path("capacity").asInt(), status.toString());
 
             // Scale-in: with one replica left, an idle agent is drained and its instance deleted; the node goes away.
