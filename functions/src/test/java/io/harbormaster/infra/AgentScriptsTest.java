@@ -115,6 +115,8 @@ class AgentScriptsTest {
         Map<String, String> env = new HashMap<>(Map.of(
                 "HARBORMASTER_FUNCTION_URL", url,
                 "HARBORMASTER_IMDS_URL", url,
+                // No guard here, so no helpers' namespace: the scripts' IMDS calls go out as plain curl.
+                "HARBORMASTER_IMDS_CURL", "curl",
                 "HARBORMASTER_FUNCTION_KEY", KEY,
                 "HARBORMASTER_NODE_NAME", NODE,
                 "HARBORMASTER_JOIN_INITIAL_DELAY_SECONDS", "1",

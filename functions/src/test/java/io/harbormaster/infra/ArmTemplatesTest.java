@@ -146,18 +146,86 @@ class ArmTemplatesTest {
     }
 
     @Test
-    void theAppMayScaleOnlyTheClusterResourceGroupAsVirtualMachineContributor() {
+    void theAppsOnlyRoleInTheClusterIsACustomRoleOnTheAgentsScaleSet() throws IOException {
         ArmTemplate functions = InfraFiles.functions();
-        JsonNode deployment = functions.resource("Microsoft.Resources/deployments").node();
-        assertEquals("[parameters('clusterResourceGroup')]", deployment.path("resourceGroup").asText());
-        JsonNode inner = deployment.path("properties").path("template");
-        assertEquals(1, inner.path("resources").size(), "the nested deployment only assigns the role");
-        JsonNode assignment = inner.path("resources").get(0);
-        assertEquals("Microsoft.Authorization/roleAssignments", assignment.path("type").asText());
-        assertFalse(assignment.has("scope"), "scoped to the deployment's resource group, the cluster's");
-        assertEquals("9980e02c-c2be-4d73-94e8-173b1dc7cf3c", inner.path("variables").path("virtualMachineContributor").asText());
-        assertTrue(assignment.path("properties").path("roleDefinitionId").asText().contains("variables('virtualMachineContributor')"));
+        assertTrue(functions.resources.stream().map(ArmTemplate.Resource::node).noneMatch(r -> r.path("type").asText().equals("Microsoft.Resources/deployments")),
+                "functions.json assigns nothing in the cluster's group: cluster.json scopes the app's role to the scale set");
+        ArmTemplate cluster = InfraFiles.cluster();
+        JsonNode role = cluster.resource("Microsoft.Authorization/roleDefinitions").node();
+        assertEquals("CustomRole", role.path("properties").path("type").asText());
+        assertEquals("[variables('scaleSetOperatorActions')]", role.path("properties").path("permissions").get(0).path("actions").asText());
+        assertEquals(0, role.path("properties").path("permissions").get(0).path("dataActions").size());
+        for (JsonNode action : cluster.root.path("variables").path("scaleSetOperatorActions")) {
+            assertTrue(action.asText().startsWith("Microsoft.Compute/virtualMachineScaleSets/"), action.asText());
+            assertFalse(action.asText().contains("*"), "no wildcard: " + action.asText());
+        }
+        JsonNode assignment = cluster.resource("Microsoft.Authorization/roleAssignments").node();
+        assertEquals("[format('Microsoft.Compute/virtualMachineScaleSets/{0}', parameters('scaleSetName'))]", assignment.path("scope").asText());
+        assertTrue(assignment.path("properties").path("roleDefinitionId").asText().contains("variables('scaleSetOperatorRoleId')"));
+        String text = Files.readString(InfraFiles.path("infra/cluster.json")) + Files.readString(InfraFiles.path("infra/functions.json"));
+        assertFalse(text.contains("9980e02c-c2be-4d73-94e8-173b1dc7cf3c"), "no Virtual Machine Contributor anywhere");
+        assertFalse(text.contains("b24988ac-6180-42a0-ab88-20f7382dd24c"), "no Contributor anywhere");
         assertEquals("SystemAssigned", functions.resource("Microsoft.Web/sites").node().path("identity").path("type").asText());
+    }
+
+    @Test
+    void operationStatusesAreReadableAtTheSubscriptionAndNothingElse() {
+        ArmTemplate cluster = InfraFiles.cluster();
+        JsonNode deployment = cluster.resources.stream().map(ArmTemplate.Resource::node)
+                .filter(r -> r.path("type").asText().equals("Microsoft.Resources/deployments") && r.has("subscriptionId"))
+                .findFirst().orElseThrow(() -> new AssertionError("no subscription-scope deployment"));
+        assertFalse(deployment.has("resourceGroup"), "deployed at the subscription");
+        assertEquals(List.of("Microsoft.Compute/locations/operations/read"),
+                STRICT.convertValue(cluster.root.path("variables").path("operationStatusActions"), List.class));
+        JsonNode inner = deployment.path("properties").path("template");
+        assertEquals("[parameters('actions')]", inner.path("resources").get(0).path("properties").path("permissions").get(0).path("actions").asText());
+    }
+
+    @Test
+    void theAppIsLockedDown() {
+        ArmTemplate functions = InfraFiles.functions();
+        JsonNode vault = functions.resource("Microsoft.KeyVault/vaults").node().path("properties");
+        assertTrue(vault.path("enableRbacAuthorization").asBoolean());
+        assertTrue(vault.path("enablePurgeProtection").asBoolean(), "purge protection");
+        JsonNode site = functions.resource("Microsoft.Web/sites").node().path("properties");
+        assertTrue(site.path("httpsOnly").asBoolean());
+        assertEquals("1.2", site.path("siteConfig").path("minTlsVersion").asText());
+        assertEquals("Disabled", site.path("siteConfig").path("ftpsState").asText());
+        List<String> policies = new ArrayList<>();
+        for (JsonNode r : functions.resources.stream().map(ArmTemplate.Resource::node).toList()) {
+            if (r.path("type").asText().equals("Microsoft.Web/sites/basicPublishingCredentialsPolicies")) {
+                assertFalse(r.path("properties").path("allow").asBoolean(true), r.path("name").asText());
+                policies.add(r.path("name").asText().replaceAll(".*/(\\w+)'.*", "$1"));
+            }
+        }
+        assertEquals(List.of("scm", "ftp"), policies, "basic publishing credentials off for both");
+    }
+
+    @Test
+    void onlyTheClusterSubnetsAndOperatorsReachTheApp() {
+        ArmTemplate cluster = InfraFiles.cluster();
+        JsonNode vnet = cluster.resource("Microsoft.Network/virtualNetworks").node();
+        for (JsonNode subnet : vnet.path("properties").path("subnets")) {
+            String name = subnet.path("name").asText();
+            if (!name.equals("functions")) {
+                assertEquals("Microsoft.Web", subnet.path("properties").path("serviceEndpoints").get(0).path("service").asText(), name);
+            }
+        }
+        assertTrue(cluster.parameters().path("restrictAppAccess").path("defaultValue").asBoolean(), "restricted unless the operator says otherwise");
+        JsonNode web = cluster.nested.get(0).resource("Microsoft.Web/sites/config").node().path("properties");
+        assertEquals("[if(parameters('restrictAppAccess'), 'Deny', 'Allow')]", web.path("ipSecurityRestrictionsDefaultAction").asText());
+        assertTrue(web.path("ipSecurityRestrictions").asText().contains("variables('subnetRules')"));
+    }
+
+    @Test
+    void theAutoscaleWebhookCarriesTheAutoscaleFunctionsOwnKeyAndNoHostKey() {
+        ArmTemplate cluster = InfraFiles.cluster();
+        JsonNode autoscale = cluster.resource("Microsoft.Insights/autoscalesettings").node();
+        String webhooks = autoscale.path("properties").path("notifications").get(0).path("webhooks").asText();
+        assertTrue(webhooks.startsWith("[if(parameters('restrictAppAccess'), createArray(),"), "no webhook while the app admits only the cluster: " + webhooks);
+        assertTrue(webhooks.contains("/api/autoscale?code=") && webhooks.contains("listKeys(variables('autoscaleFunctionId')"), webhooks);
+        assertFalse(webhooks.contains("functionKeys") || webhooks.contains("masterKey"), "no host key: " + webhooks);
+        assertTrue(cluster.root.path("variables").path("autoscaleFunctionId").asText().contains("'Microsoft.Web/sites/functions', parameters('functionAppName'), 'autoscale')"));
     }
 
     @Test
@@ -185,8 +253,6 @@ class ArmTemplatesTest {
         assertEquals("PT10M", cluster.parameters().path("terminateNotBeforeTimeout").path("defaultValue").asText());
         JsonNode autoscale = cluster.resource("Microsoft.Insights/autoscalesettings").node();
         assertEquals("[parameters('enableAutoscale')]", autoscale.path("condition").asText());
-        String webhook = autoscale.path("properties").path("notifications").get(0).path("webhooks").get(0).path("serviceUri").asText();
-        assertTrue(webhook.contains("/api/autoscale?code="), webhook);
     }
 
     @ParameterizedTest

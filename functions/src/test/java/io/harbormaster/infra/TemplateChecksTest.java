@@ -49,7 +49,7 @@ class TemplateChecksTest {
         "infra/functions.json|variables('secretNames').caPem|variables('secretName').caPem",
         "infra/functions.json|resourceId('Microsoft.Insights/components', variables('appInsightsName'))|resourceId('Microsoft.Insights/components', variables('workspaceName'))",
         "infra/functions.json|resourceId('Microsoft.Web/serverfarms', variables('planName'))|resourceId('Microsoft.Web/serverfarms', 'plan')",
-        "infra/functions.json|\"principalId\": \"[parameters('principalId')]\"|\"principalId\": \"[parameters('principal')]\"",
+        "infra/cluster.json|\"principalId\": \"[parameters('principalId')]\"|\"principalId\": \"[parameters('principal')]\"",
         "infra/functions.json|resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName'))|resourceId('Microsoft.KeyVault/vaults/secrets', parameters('keyVaultName'))",
     })
     void aBrokenReferenceIsReported(String file, String from, String to) {
@@ -63,7 +63,7 @@ class TemplateChecksTest {
         assertFalse(TemplateChecks.apiVersionProblems(broken("infra/cluster.json", "\"2023-09-01\"", "\"2023-09-01-preview\"")).isEmpty());
         assertFalse(TemplateChecks.apiVersionProblems(broken("infra/cluster.json",
                 "'2023-01-31').clientId", "'2023-01-31-preview').clientId")).isEmpty());
-        assertFalse(TemplateChecks.apiVersionProblems(broken("infra/functions.json",
+        assertFalse(TemplateChecks.apiVersionProblems(broken("infra/cluster.json",
                 "\"apiVersion\": \"2022-04-01\",\n              \"name\"", "\"apiVersion\": \"2022-05-01-preview\",\n              \"name\"")).isEmpty(),
                 "also inside a nested template");
     }

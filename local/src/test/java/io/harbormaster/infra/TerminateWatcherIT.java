@@ -228,6 +228,8 @@ class TerminateWatcherIT {
         StringBuilder text = new StringBuilder()
                 .append("HARBORMASTER_FUNCTION_URL=").append(SwarmWorkers.joinUrl(host)).append('\n')
                 .append("HARBORMASTER_IMDS_URL=").append(imds.url()).append('\n')
+                // A swarm worker of the test swarm, not a VM booted by cloud-init: no IMDS guard, so plain curl.
+                .append("HARBORMASTER_IMDS_CURL=curl\n")
                 .append("HARBORMASTER_FUNCTION_KEY=").append(KEY).append('\n')
                 .append("HARBORMASTER_EVENTS_POLL_SECONDS=1\n")
                 .append("HARBORMASTER_DRAIN_POLL_SECONDS=1\n");

@@ -15,6 +15,7 @@ import io.harbormaster.testsupport.DockerCli;
 import io.harbormaster.testsupport.LocalHostProcess;
 import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.SwarmWorkers;
+import io.harbormaster.testsupport.TestService;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -146,7 +147,8 @@ class DockerdMachinesIT {
         assertTrue(inside.contains("-rwxr-xr-x") && inside.contains("-rw-------"), inside);
         assertFalse(Files.exists(Path.of("/usr/local/bin/harbormaster-join")), "the host's /usr/local/bin changed");
         assertTrue(unitLog("harbormaster-imds-guard").contains("IMDS (" + SwarmWorkers.BRIDGE_ADDRESS + ":"
-                + imds.address().getPort() + ") is reachable by root"), unitLogs());
+                + imds.address().getPort() + ") is reachable from the network namespace harbormaster-imds only"), unitLogs());
+        assertImdsOnlyForTheHelpers(pid);
         // The terminate watcher runs: it asked IMDS for the VM's name and polls the scheduled events.
         await("the watcher polling IMDS", Duration.ofSeconds(30), () -> namesServed.get() > 0 && documentsServed.get() > 1,
                 DockerdMachinesIT::unitLogs);
@@ -318,6 +320,43 @@ class DockerdMachinesIT {
             }
         }
         throw new IllegalStateException("no scripts/lib/node-init.sh above " + Path.of("").toAbsolutePath());
+    }
+
+    /**
+     * The IMDS guard as a workload would meet it: root on the node, and a root container on the host network, are
+     * refused; the node's helpers, through harbormaster-imds-curl, are answered.
+     */
+    private void assertImdsOnlyForTheHelpers(String pid) throws IOException, InterruptedException {
+        String url = "http://" + SwarmWorkers.BRIDGE_ADDRESS + ":" + imds.address().getPort()
+                + "/metadata/instance/compute/name?api-version=2021-02-01&format=text";
+        List<String> node = List.of("nsenter", "--target", pid, "--net", "--uts", "--mount", "--pid", "--");
+        String helper = run(concat(node, "/usr/local/sbin/harbormaster-imds-curl", "-sS", "--max-time", "5",
+                "-H", "Metadata: true", url));
+        assertEquals(VM, helper.strip(), "the helpers' namespace is answered by IMDS");
+        String rootOnHost = run(concat(node, "curl", "-sS", "--max-time", "5", "-H", "Metadata: true", url));
+        assertTrue(rootOnHost.contains("Connection refused") || rootOnHost.contains("Failed to connect"),
+                "root on the node reached IMDS: " + rootOnHost);
+        // busybox's wget crashes in this image; nc speaks the HTTP request itself.
+        String request = "GET /metadata/instance/compute/name?api-version=2021-02-01&format=text HTTP/1.0\\r\\nMetadata: true\\r\\n\\r\\n";
+        String container = run(List.of("docker", "-H", machines.dockerHost(VM), "run", "--rm", "--network", "host",
+                TestService.IMAGE, "sh", "-c", "printf '" + request + "' | nc -w 5 " + SwarmWorkers.BRIDGE_ADDRESS + " "
+                        + imds.address().getPort() + " 2>&1; echo rc=$?"));
+        assertFalse(container.contains(VM), "a host-network root container reached IMDS: " + container);
+        assertTrue(container.contains("refused") && container.contains("rc=1"), "expected a refused connection: " + container);
+    }
+
+    private static List<String> concat(List<String> head, String... tail) {
+        List<String> all = new java.util.ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all;
+    }
+
+    /** Runs a command and returns its output, whatever its exit status. */
+    private static String run(List<String> argv) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), String.join(" ", argv) + " did not finish");
+        return output;
     }
 
     private static String command(String... argv) throws IOException, InterruptedException {
