@@ -126,7 +126,7 @@ public final class CapacityCheck {
             started(action, now).ifPresent(operations::add);
         }
         CapacityHistory next = notDone(plan.history().withDecisions(review.ended()).withOperations(operations),
-                withheld.keySet(), now, scaleOutBefore, history.lastScaleOut(), null);
+                withheld.keySet(), now, scaleOutBefore, null);
 
         List<String> done = new ArrayList<>();
         List<String> failed = new ArrayList<>();
@@ -167,8 +167,9 @@ public final class CapacityCheck {
                     started(action, now).ifPresent(stillStarted::add);
                 }
             }
-            next = notDone(plan.history().withDecisions(review.ended()).withOperations(stillStarted), withheld.keySet(),
-                    now, scaleOutBefore, history.lastScaleOut(), failures);
+            // On what was recorded, which keeps what others wrote meanwhile.
+            next = notDone(recorded.get().history().withOperations(stillStarted), withheld.keySet(), now, scaleOutBefore,
+                    failures);
         }
         if (store(next, recorded.get(), lease).isEmpty()) {
             return new Outcome(Optional.of(plan), done, failed, describe(withheld),
@@ -231,8 +232,7 @@ public final class CapacityCheck {
      * not happen is not on record as one, so the scale-in delay does not start from it.
      */
     private static CapacityHistory notDone(CapacityHistory planned, Set<CapacityAction> withheld, Instant now,
-            CapacityHistory.ScaleOutRecord scaleOutBefore, CapacityHistory.ScaleOutRecord lastScaleOut,
-            Map<CapacityAction, String> failures) {
+            CapacityHistory.ScaleOutRecord scaleOutBefore, Map<CapacityAction, String> failures) {
         Map<String, String> failedBySummary = new HashMap<>();
         if (failures != null) {
             failures.forEach((action, message) -> failedBySummary.put(action.summary(), message));

@@ -119,6 +119,26 @@ public final class InMemoryScaleSet implements ScaleSet {
         etagVersion++;
     }
 
+    /**
+     * Ends every held operation in failure, as ARM may after accepting one (quota, capacity): the capacity falls back
+     * to the instances there are, the scale set reads Failed, and instances being deleted stay.
+     */
+    public synchronized void failOperations() {
+        holdOperations = false;
+        heldCapacity = null;
+        capacity = instances.size();
+        for (Long id : heldDeletes) {
+            ScaleSetInstance old = instances.get(id);
+            if (old != null) {
+                instances.put(id, new ScaleSetInstance(old.instanceId(), old.computerName(), old.powerState(),
+                        "Failed", old.createdAt(), old.protectedFromScaleIn()));
+            }
+        }
+        heldDeletes.clear();
+        provisioningState = "Failed";
+        etagVersion++;
+    }
+
     public synchronized List<Call> calls() {
         return List.copyOf(calls);
     }
