@@ -2,9 +2,11 @@ package io.harbormaster.capacity;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * What the planner remembers from one check to the next. A value: each {@link CapacityPlan} carries the next one,
@@ -19,6 +21,7 @@ import java.util.Objects;
  * @param expectedCapacity a capacity announced from outside (the autoscale webhook), or null
  * @param lastReading the scale set's capacity and instance count at the last check, or null; the guard compares to it
  * @param recentDecisions the latest decisions, oldest first, at most {@link #MAX_RECENT_DECISIONS}
+ * @param operations the ARM operations checks started and did not wait for; the next check looks at how they went
  */
 public record CapacityHistory(
         Instant checkedAt,
@@ -28,12 +31,14 @@ public record CapacityHistory(
         ScaleOutRecord lastScaleOut,
         Expectation expectedCapacity,
         Reading lastReading,
-        List<Decision> recentDecisions) {
+        List<Decision> recentDecisions,
+        List<Operation> operations) {
 
     /** Enough for the status endpoint to show the last hours of a busy cluster, small enough for one blob. */
     public static final int MAX_RECENT_DECISIONS = 50;
 
-    public static final CapacityHistory EMPTY = new CapacityHistory(null, Map.of(), Map.of(), Map.of(), null, null, null, List.of());
+    public static final CapacityHistory EMPTY = new CapacityHistory(null, Map.of(), Map.of(), Map.of(), null, null, null, List.of(),
+            List.of());
 
     public CapacityHistory {
         underUtilisedSince = Map.copyOf(underUtilisedSince);
@@ -42,6 +47,15 @@ public record CapacityHistory(
         recentDecisions = List.copyOf(recentDecisions.size() > MAX_RECENT_DECISIONS
                 ? recentDecisions.subList(recentDecisions.size() - MAX_RECENT_DECISIONS, recentDecisions.size())
                 : recentDecisions);
+        operations = List.copyOf(operations);
+    }
+
+    /** A history with no operation under way: what the planner builds, as operations are the executor's to follow. */
+    public CapacityHistory(Instant checkedAt, Map<String, Instant> underUtilisedSince, Map<String, Instant> downSince,
+            Map<String, Instant> unjoinedSince, ScaleOutRecord lastScaleOut, Expectation expectedCapacity, Reading lastReading,
+            List<Decision> recentDecisions) {
+        this(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity, lastReading,
+                recentDecisions, List.of());
     }
 
     /** A scale-out: when, and from which capacity to which. */
@@ -74,16 +88,114 @@ public record CapacityHistory(
         }
     }
 
+    /**
+     * An ARM operation a check started without waiting for it: a capacity write ({@code toCapacity}) or the deletion
+     * of one instance ({@code instanceId}).
+     */
+    public record Operation(Kind kind, long toCapacity, String instanceId, Instant startedAt) {
+        /** What the operation does; its wire name is stored. */
+        public enum Kind {
+            SET_CAPACITY("set-capacity"), DELETE_INSTANCE("delete-instance");
+
+            private final String wireName;
+
+            Kind(String wireName) {
+                this.wireName = wireName;
+            }
+
+            public String wireName() {
+                return wireName;
+            }
+
+            public static Kind fromWireName(String name) {
+                for (Kind kind : values()) {
+                    if (kind.wireName.equals(name)) {
+                        return kind;
+                    }
+                }
+                throw new IllegalArgumentException("unknown operation kind " + name);
+            }
+        }
+
+        public Operation {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(startedAt, "startedAt");
+            if (kind == Kind.DELETE_INSTANCE) {
+                Objects.requireNonNull(instanceId, "instanceId");
+            }
+        }
+
+        public static Operation setCapacity(long toCapacity, Instant startedAt) {
+            return new Operation(Kind.SET_CAPACITY, toCapacity, null, startedAt);
+        }
+
+        public static Operation deleteInstance(String instanceId, Instant startedAt) {
+            return new Operation(Kind.DELETE_INSTANCE, 0, instanceId, startedAt);
+        }
+
+        /** The operation in a few words, as decisions name it. */
+        public String summary() {
+            return kind == Kind.SET_CAPACITY ? "set capacity to " + toCapacity : "delete instance " + instanceId;
+        }
+    }
+
     /** The history with a capacity announced by the autoscale webhook, so the guard takes the change as expected. */
     public CapacityHistory withExpectedCapacity(long capacity, Instant at) {
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut,
-                new Expectation(capacity, at), lastReading, recentDecisions);
+                new Expectation(capacity, at), lastReading, recentDecisions, operations);
     }
 
     CapacityHistory withDecisions(List<Decision> added) {
         List<Decision> all = new ArrayList<>(recentDecisions);
         all.addAll(added);
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity,
-                lastReading, all);
+                lastReading, all, operations);
+    }
+
+    /** The history with one more decision, such as an operator's pause. */
+    public CapacityHistory withDecision(Decision decision) {
+        return withDecisions(List.of(decision));
+    }
+
+    /** Each decision made at {@code at} replaced by what {@code change} returns, or dropped where it returns null. */
+    CapacityHistory withDecisionsAt(Instant at, Function<Decision, Decision> change) {
+        List<Decision> all = new ArrayList<>();
+        for (Decision decision : recentDecisions) {
+            Decision kept = decision.at().equals(at) ? change.apply(decision) : decision;
+            if (kept != null) {
+                all.add(kept);
+            }
+        }
+        return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity,
+                lastReading, all, operations);
+    }
+
+    CapacityHistory withLastScaleOut(ScaleOutRecord scaleOut) {
+        return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, scaleOut, expectedCapacity,
+                lastReading, recentDecisions, operations);
+    }
+
+    CapacityHistory withOperations(List<Operation> under) {
+        return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity,
+                lastReading, recentDecisions, under);
+    }
+
+    /**
+     * This history (a check's) with what others wrote outside the lease since {@code base} was read, as {@code stored}
+     * shows it: the decisions they added (an operator's pause) and a capacity announced meanwhile. Everything else is
+     * the check's own to decide.
+     */
+    CapacityHistory withOutsideChanges(CapacityHistory base, CapacityHistory stored) {
+        List<Decision> all = new ArrayList<>(recentDecisions);
+        for (Decision decision : stored.recentDecisions()) {
+            if (!base.recentDecisions().contains(decision) && !all.contains(decision)) {
+                all.add(decision);
+            }
+        }
+        all.sort(Comparator.comparing(Decision::at));
+        Expectation expected = Objects.equals(base.expectedCapacity(), stored.expectedCapacity())
+                ? expectedCapacity : stored.expectedCapacity();
+        return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expected,
+                lastReading, all, operations);
     }
 }

@@ -66,6 +66,16 @@ public final class CapacityHistoryCodec {
                     .put("reason", decision.reason())
                     .put("dryRun", decision.dryRun());
         }
+        ArrayNode operations = node.putArray("operations");
+        for (CapacityHistory.Operation operation : history.operations()) {
+            ObjectNode entry = operations.addObject().put("kind", operation.kind().wireName());
+            if (operation.kind() == CapacityHistory.Operation.Kind.SET_CAPACITY) {
+                entry.put("toCapacity", operation.toCapacity());
+            } else {
+                entry.put("instanceId", operation.instanceId());
+            }
+            entry.put("startedAt", operation.startedAt().toString());
+        }
         return node.toString();
     }
 
@@ -86,6 +96,14 @@ public final class CapacityHistoryCodec {
                 decisions.add(new CapacityHistory.Decision(instant(decision, "at"), text(decision, "action"),
                         text(decision, "reason"), decision.path("dryRun").asBoolean(false)));
             }
+            // Absent in histories written before checks stopped waiting for ARM: nothing is under way then.
+            List<CapacityHistory.Operation> operations = new ArrayList<>();
+            for (JsonNode operation : node.path("operations")) {
+                CapacityHistory.Operation.Kind kind = CapacityHistory.Operation.Kind.fromWireName(text(operation, "kind"));
+                operations.add(kind == CapacityHistory.Operation.Kind.SET_CAPACITY
+                        ? CapacityHistory.Operation.setCapacity(number(operation, "toCapacity"), instant(operation, "startedAt"))
+                        : CapacityHistory.Operation.deleteInstance(text(operation, "instanceId"), instant(operation, "startedAt")));
+            }
             return new CapacityHistory(
                     optionalInstant(node, "checkedAt"),
                     instants(node.path("underUtilisedSince")),
@@ -97,7 +115,8 @@ public final class CapacityHistoryCodec {
                             instant(expected, "at")) : null,
                     reading.isObject() ? new CapacityHistory.Reading(number(reading, "capacity"),
                             (int) number(reading, "instances"), instant(reading, "at")) : null,
-                    decisions);
+                    decisions,
+                    operations);
         } catch (java.time.format.DateTimeParseException e) {
             throw new IllegalArgumentException("capacity history has a malformed time: " + e.getParsedString());
         }

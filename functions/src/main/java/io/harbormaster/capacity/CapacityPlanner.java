@@ -50,6 +50,8 @@ public final class CapacityPlanner {
         private final Map<String, Instant> underUtilisedSince = new HashMap<>();
         private final Map<String, Instant> downSince = new HashMap<>();
         private final Map<String, Instant> unjoinedSince = new HashMap<>();
+        private final CapacityHistory.ScaleOutRecord outsideScaleOut;
+        private final CapacityHistory.ScaleOutRecord latestScaleOut;
         private Instant nextDeadline;
 
         private Resources agentSize;
@@ -64,6 +66,8 @@ public final class CapacityPlanner {
             this.history = history;
             this.now = now;
             this.index = new ClusterIndex(snapshot);
+            this.outsideScaleOut = OutsideScaleOut.detect(history, snapshot.scaleSet().capacity(), now);
+            this.latestScaleOut = outsideScaleOut != null ? outsideScaleOut : history.lastScaleOut();
         }
 
         CapacityPlan run() {
@@ -234,7 +238,7 @@ public final class CapacityPlanner {
             }
             long capacity = snapshot.scaleSet().capacity();
             long missing = Math.max(0, capacity - snapshot.instances().size());
-            CapacityHistory.ScaleOutRecord last = history.lastScaleOut();
+            CapacityHistory.ScaleOutRecord last = latestScaleOut;
             boolean recent = last != null && now.isBefore(last.at().plus(policy.provisioningTimeout()));
             if (missing > 0 && recent) {
                 uncreated = missing;
@@ -442,7 +446,7 @@ public final class CapacityPlanner {
             if (underUtilised.isEmpty()) {
                 return;
             }
-            CapacityHistory.ScaleOutRecord last = history.lastScaleOut();
+            CapacityHistory.ScaleOutRecord last = latestScaleOut;
             if (last != null && now.isBefore(last.at().plus(policy.scaleInDelayAfterScaleOut()))) {
                 Instant until = last.at().plus(policy.scaleInDelayAfterScaleOut());
                 notes.add(HumanUnits.count(underUtilised.size(), "node is", "nodes are") + " under-utilised, but no scale-in until "
@@ -754,7 +758,14 @@ public final class CapacityPlanner {
             if (tripped) {
                 decisions.add(new CapacityHistory.Decision(now, "guard tripped", String.join("; ", guardReasons), policy.dryRun()));
             }
-            CapacityHistory.ScaleOutRecord lastScaleOut = history.lastScaleOut();
+            if (outsideScaleOut != null) {
+                decisions.add(new CapacityHistory.Decision(now, "capacity raised from outside " + outsideScaleOut.fromCapacity()
+                        + " -> " + outsideScaleOut.toCapacity(), "the scale set's capacity rose from " + outsideScaleOut.fromCapacity()
+                        + " to " + outsideScaleOut.toCapacity() + " since the last check, not by a scale-out of ours (Azure autoscale"
+                        + " or a person): it counts as a scale-out, so no scale-in before "
+                        + now.plus(policy.scaleInDelayAfterScaleOut()), false));
+            }
+            CapacityHistory.ScaleOutRecord lastScaleOut = latestScaleOut;
             for (CapacityAction action : kept) {
                 decisions.add(new CapacityHistory.Decision(now, action.summary(), action.reason(), policy.dryRun()));
                 if (action instanceof CapacityAction.ScaleOut scaleOut && !policy.dryRun()) {

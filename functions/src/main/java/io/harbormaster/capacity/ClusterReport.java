@@ -12,8 +12,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** What {@code GET /api/status} shows: the cluster as one snapshot saw it, and the latest decisions. No secrets. */
-public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history) {
+/**
+ * What {@code GET /api/status} shows: the cluster as one snapshot saw it, the latest decisions and the operator's
+ * pause switch. No secrets.
+ */
+public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, CapacityPause pause) {
 
     public Map<String, Object> toJson() {
         Map<String, List<Task>> tasksByNode = new HashMap<>();
@@ -93,12 +96,21 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history) 
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("takenAt", snapshot.takenAt().toString());
         body.put("lastCheck", history.checkedAt() == null ? null : history.checkedAt().toString());
+        body.put("automaticActions", pause.toMap());
         body.put("scaleSet", scaleSet);
         body.put("nodes", nodes);
         body.put("instances", instances);
         body.put("pendingTasks", pending);
         body.put("drainsInFlight", drains);
         body.put("recentDecisions", decisions);
+        List<Map<String, Object>> operations = new ArrayList<>();
+        for (CapacityHistory.Operation operation : history.operations()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("operation", operation.summary());
+            entry.put("startedAt", operation.startedAt().toString());
+            operations.add(entry);
+        }
+        body.put("operationsUnderWay", operations);
         return body;
     }
 

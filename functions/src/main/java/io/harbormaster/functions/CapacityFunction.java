@@ -40,11 +40,10 @@ public class CapacityFunction {
         Optional<Long> expected = body.hasNonNull("expectedCapacity")
                 ? Optional.of(body.get("expectedCapacity").asLong())
                 : Optional.empty();
-        CapacityCheck.Outcome outcome = run(expected, context);
-        if (outcome != null && outcome.skipped() != null) {
-            // Another check holds the lease: fail, so the queue delivers this again and the expectation is not lost.
-            throw new IllegalStateException("capacity check busy: " + outcome.skipped());
-        }
+        // A busy lease completes the message: the check recorded the announced capacity before trying the lease, and
+        // the check that holds it keeps it, so retrying (and at last the poison queue) would add nothing. Only a
+        // failure to record it throws, and the queue delivers the message again.
+        run(expected, context);
     }
 
     private CapacityCheck.Outcome run(Optional<Long> expected, ExecutionContext context) {
@@ -53,9 +52,12 @@ public class CapacityFunction {
             return null;
         }
         CapacityCheck.Outcome outcome = check.get().run(expected);
+        if (outcome.skipped() != null) {
+            context.getLogger().info("capacity check skipped: " + outcome.skipped());
+        }
         outcome.plan().ifPresent(plan -> context.getLogger().info("capacity check: " + plan.actions().size()
-                + " action(s), " + outcome.done().size() + " done, " + outcome.failed().size() + " failed"
-                + (plan.guardTripped() ? ", guard tripped" : "") + (plan.dryRun() ? ", dry run" : "")));
+                + " action(s), " + outcome.done().size() + " done, " + outcome.failed().size() + " failed, "
+                + outcome.withheld().size() + " withheld" + (plan.guardTripped() ? ", guard tripped" : "") + (plan.dryRun() ? ", dry run" : "")));
         return outcome;
     }
 }

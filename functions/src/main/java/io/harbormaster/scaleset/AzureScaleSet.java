@@ -201,6 +201,45 @@ public final class AzureScaleSet implements ScaleSet {
     }
 
     @Override
+    public void beginSetCapacity(long capacity, String expectedEtag) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("capacity must not be negative: " + capacity);
+        }
+        if (expectedEtag == null || expectedEtag.isBlank()) {
+            throw new IllegalArgumentException("expectedEtag is required: a capacity write must not overwrite a change it has not seen");
+        }
+        requireUniform();
+        VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate().withSku(new Sku().withCapacity(capacity));
+        // The SDK's poller sends the request when it is made and throws on a refusal (a 412 among them); it polls
+        // only when asked, which the next capacity check does by reading the scale set instead.
+        call("set capacity of scale set " + name + " to " + capacity,
+                () -> scaleSets.beginUpdate(resourceGroup, name, update, expectedEtag, null, Context.NONE));
+    }
+
+    @Override
+    public void beginDeleteInstances(Collection<String> instanceIds) {
+        Set<String> ids = instanceIds(instanceIds);
+        if (ids.isEmpty()) {
+            return;
+        }
+        requireUniform();
+        String action = "start deleting instances " + ids + " of scale set " + name;
+        try {
+            beginDelete(ids);
+        } catch (HttpResponseException e) {
+            if (!ArmFailures.namesAnInstanceThatIsGone(e)) {
+                throw failure(action, e, true);
+            }
+            Set<String> remaining = call("list instances of scale set " + name, () -> existing(ids));
+            if (!remaining.isEmpty()) {
+                call("start deleting instances " + remaining + " of scale set " + name, () -> beginDelete(remaining), true);
+            }
+        } catch (RuntimeException e) {
+            throw failure(action, e, true);
+        }
+    }
+
+    @Override
     public void deleteInstances(Collection<String> instanceIds) {
         Set<String> ids = instanceIds(instanceIds);
         if (ids.isEmpty()) {

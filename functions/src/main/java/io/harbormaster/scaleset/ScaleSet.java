@@ -20,6 +20,20 @@ public interface ScaleSet {
     void setCapacity(long capacity, String expectedEtag);
 
     /**
+     * Starts the capacity write of {@link #setCapacity} and returns once Azure accepted it, without waiting for the
+     * operation: the caller records it and looks at the scale set on its next pass.
+     *
+     * @throws ScaleSetConflictException when the scale set changed since {@code expectedEtag} was read
+     */
+    void beginSetCapacity(long capacity, String expectedEtag);
+
+    /**
+     * Starts deleting exactly these instances and returns once Azure accepted it, without waiting for the
+     * operation. Ids that no longer exist, or that Azure is already deleting, count as deleted.
+     */
+    void beginDeleteInstances(Collection<String> instanceIds);
+
+    /**
      * Deletes exactly these instances and waits for the operation to finish. Ids that no longer exist
      * count as deleted, so a repeated call after a crash has the outcome of one.
      */

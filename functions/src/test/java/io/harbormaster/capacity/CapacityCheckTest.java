@@ -13,6 +13,7 @@ import io.harbormaster.drain.DrainRequest;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
@@ -74,8 +75,8 @@ class CapacityCheckTest {
 
         assertEquals(List.of("scale out 1 -> 3"), outcome.done(), outcome.plan().orElseThrow().notes().toString());
         assertEquals(List.of(), outcome.failed());
-        assertEquals(List.of(new InMemoryScaleSet.Call("setCapacity", List.of(3L, etagRead))),
-                scaleSet.calls().stream().filter(call -> call.method().equals("setCapacity")).toList());
+        assertEquals(List.of(new InMemoryScaleSet.Call("beginSetCapacity", List.of(3L, etagRead))),
+                scaleSet.calls().stream().filter(call -> call.method().contains("etCapacity")).toList());
         assertEquals(3, scaleSet.capacity());
         assertEquals(3, scaleSet.instances().size());
         assertEquals(new CapacityHistory.ScaleOutRecord(T0, 1, 3), state.readHistory().lastScaleOut());
@@ -112,7 +113,7 @@ class CapacityCheckTest {
                 .map(CapacityAction.ScaleOut::toCapacity).toList());
         assertEquals(List.of(), outcome.done());
         assertEquals(List.of(), outcome.failed());
-        assertEquals(0, scaleSet.count("setCapacity"));
+        assertEquals(0, scaleSet.count("beginSetCapacity") + scaleSet.count("setCapacity"));
         assertEquals(1, scaleSet.capacity());
         assertEquals(List.of(), drainQueue.sent());
         // The decision is remembered for the status endpoint, marked as a dry run, and no scale-out is on record.
@@ -135,8 +136,8 @@ class CapacityCheckTest {
         CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
 
         assertEquals(Optional.of(List.of()), outcome.plan().map(CapacityPlan::actions));
-        assertEquals(0, scaleSet.count("setCapacity"));
-        assertEquals(0, scaleSet.count("deleteInstances"));
+        assertEquals(0, scaleSet.count("beginSetCapacity"));
+        assertEquals(0, scaleSet.count("beginDeleteInstances"));
         assertEquals(1, state.historyWrites());
     }
 
@@ -174,5 +175,241 @@ class CapacityCheckTest {
 
         assertEquals(List.of("scale out 1 -> 3"), outcome.done());
         assertTrue(drainStatuses.contains("agent-7"), "left in place for an operator; never expired, as its age is unknown");
+    }
+
+    // --- two checks at once (issue 12, item 2) -------------------------------------------------------------------
+
+    @Test
+    void aScaleOutThatFailsIsNotOnRecordAsOne() {
+        arrangeTwoPendingTasks();
+        scaleSet.failNextCallTo("beginSetCapacity", new ScaleSetException("ARM answered 500", true, "InternalServerError", null));
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(List.of(), outcome.done());
+        assertEquals(1, outcome.failed().size(), outcome.toString());
+        CapacityHistory history = state.readHistory();
+        assertNull(history.lastScaleOut(), "a scale-out that did not happen must not hold back scale-in");
+        assertEquals(List.of(), history.operations());
+        CapacityHistory.Decision last = history.recentDecisions().get(history.recentDecisions().size() - 1);
+        assertEquals("scale out 1 -> 3 (failed)", last.action());
+        assertTrue(last.reason().contains("ARM answered 500"), last.reason());
+    }
+
+    @Test
+    void aScaleOutIsOnRecordBeforeItStartsAndIsNotAwaited() {
+        arrangeTwoPendingTasks();
+        scaleSet.holdOperations();
+        CapacityHistory[] seenDuringTheCall = new CapacityHistory[1];
+        scaleSet.duringNextCallTo("beginSetCapacity", () -> seenDuringTheCall[0] = state.readHistory());
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(List.of("scale out 1 -> 3"), outcome.done());
+        CapacityHistory.Operation started = CapacityHistory.Operation.setCapacity(3, T0);
+        assertEquals(List.of(started), seenDuringTheCall[0].operations(), "recorded before ARM was called");
+        assertEquals(new CapacityHistory.ScaleOutRecord(T0, 1, 3), seenDuringTheCall[0].lastScaleOut());
+        assertEquals(List.of(started), state.readHistory().operations());
+        assertEquals("Updating", scaleSet.describe().provisioningState(), "the check returned while ARM still works");
+
+        // The next pass looks at it: still under way, so it stays on record and nothing more is started.
+        clock.advance(Duration.ofSeconds(30));
+        CapacityCheck.Outcome second = check(CapacityPolicy.DEFAULTS).run();
+        assertEquals(List.of(), second.done());
+        assertEquals(List.of(started), state.readHistory().operations());
+        assertEquals(1, scaleSet.count("beginSetCapacity"));
+
+        // Done: forgotten without a word; our own scale-out is not taken for capacity raised from outside.
+        scaleSet.completeOperations();
+        clock.advance(Duration.ofSeconds(30));
+        check(CapacityPolicy.DEFAULTS).run();
+        CapacityHistory history = state.readHistory();
+        assertEquals(List.of(), history.operations());
+        assertTrue(history.recentDecisions().stream().noneMatch(d -> d.action().contains("did not finish")
+                || d.action().contains("from outside")), history.recentDecisions().toString());
+    }
+
+    @Test
+    void anOperationThatFailsAfterItWasAcceptedIsReportedOnTheNextPass() {
+        arrangeTwoPendingTasks();
+        scaleSet.holdOperations();
+        check(CapacityPolicy.DEFAULTS).run();
+        scaleSet.failOperations();
+        clock.advance(Duration.ofSeconds(30));
+
+        check(CapacityPolicy.DEFAULTS).run();
+
+        CapacityHistory history = state.readHistory();
+        // The failed one is forgotten; the tasks still wait, so the planner starts another.
+        assertEquals(List.of(CapacityHistory.Operation.setCapacity(3, T0.plusSeconds(30))), history.operations());
+        assertTrue(history.recentDecisions().stream().anyMatch(d -> d.action().equals("set capacity to 3 did not finish")
+                && d.reason().contains("Failed")), history.recentDecisions().toString());
+    }
+
+    @Test
+    void anInstanceBeingDeletedIsNotDeletedAgain() {
+        swarm.addManager("manager-1");
+        swarm.addWorker("agent-1");
+        scaleSet.addInstance("agent-1");
+        clock.advance(Duration.ofMinutes(20));
+        scaleSet.addInstance("never-joined");
+        clock.advance(CapacityPolicy.DEFAULTS.provisioningTimeout().plusMinutes(1));
+        scaleSet.holdOperations();
+
+        CapacityCheck.Outcome first = check(CapacityPolicy.DEFAULTS).run();
+        clock.advance(Duration.ofSeconds(30));
+        CapacityCheck.Outcome second = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(List.of("delete instance 1 (never-joined)"), first.done(), first.toString());
+        assertEquals(List.of(), second.done());
+        assertEquals(1, second.withheld().size(), second.toString());
+        assertEquals(1, scaleSet.count("beginDeleteInstances"));
+        assertEquals(List.of(CapacityHistory.Operation.deleteInstance("1", T0.plus(Duration.ofMinutes(36)))),
+                state.readHistory().operations());
+    }
+
+    @Test
+    void aCheckThatOutlivedItsLeaseNeverOverwritesTheNewerHistory() {
+        arrangeTwoPendingTasks();
+        Instant later = T0.plus(InMemoryCapacityState.LEASE_DURATION).plusSeconds(1);
+        CapacityCheck.Outcome[] newer = new CapacityCheck.Outcome[1];
+        // The first check stalls in its snapshot past its lease; a second check takes the lease and finishes.
+        scaleSet.duringNextCallTo("instances", () -> {
+            clock.set(later);
+            newer[0] = check(CapacityPolicy.DEFAULTS).run();
+        });
+
+        CapacityCheck.Outcome slow = check(CapacityPolicy.DEFAULTS).run();
+
+        assertNull(newer[0].skipped());
+        assertEquals(List.of("scale out 1 -> 3"), newer[0].done());
+        assertNotNull(slow.skipped(), "the slow check went on without its lease");
+        assertEquals(List.of(), slow.done());
+        assertEquals(1, scaleSet.count("beginSetCapacity"), "only the check holding the lease acts");
+        assertEquals(later, state.readHistory().checkedAt(), "the newer check's history stands");
+    }
+
+    // --- webhook checks (item 11) ---------------------------------------------------------------------------------
+
+    @Test
+    void anAnnouncedCapacityIsRecordedWhileAnotherCheckHoldsTheLease() {
+        arrangeTwoPendingTasks();
+        CapacityState.Lease otherCheck = state.tryAcquire().orElseThrow();
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run(Optional.of(5L));
+
+        assertNotNull(outcome.skipped());
+        assertEquals(new CapacityHistory.Expectation(5, T0), state.readHistory().expectedCapacity());
+        otherCheck.close();
+    }
+
+    @Test
+    void anAnnouncementMadeDuringACheckSurvivesThatChecksWrite() {
+        arrangeTwoPendingTasks();
+        CapacityCheck.Outcome[] webhook = new CapacityCheck.Outcome[1];
+        scaleSet.duringNextCallTo("instances", () -> webhook[0] = check(CapacityPolicy.DEFAULTS).run(Optional.of(4L)));
+
+        CapacityCheck.Outcome running = check(CapacityPolicy.DEFAULTS).run();
+
+        assertNotNull(webhook[0].skipped(), "the webhook's check found the lease held");
+        assertNull(running.skipped());
+        assertEquals(new CapacityHistory.Expectation(4, T0), state.readHistory().expectedCapacity(),
+                "the running check's write dropped the announced capacity");
+        assertTrue(state.refusedWrites() > 0, "the running check's first write was based on a stale read");
+    }
+
+    // --- capacity added from outside (item 9) -------------------------------------------------------------------
+
+    /** Two idle agents, one under-utilised for an hour; the last check read the capacity {@code lastCapacity}. */
+    private void arrangeIdleAgents(long lastCapacity) {
+        swarm.addManager("manager-1");
+        swarm.addWorker("agent-1");
+        swarm.addWorker("agent-2");
+        scaleSet.addInstance("agent-1");
+        scaleSet.addInstance("agent-2");
+        Instant hourAgo = T0.minus(Duration.ofHours(1));
+        state.arrangeHistory(new CapacityHistory(T0.minusSeconds(30), Map.of("id-agent-1", hourAgo, "id-agent-2", hourAgo),
+                Map.of(), Map.of(), null, null, new CapacityHistory.Reading(lastCapacity, (int) lastCapacity, T0.minusSeconds(30)),
+                List.of()));
+    }
+
+    @Test
+    void capacityRaisedFromOutsideCountsAsAScaleOutForTheScaleInDelay() {
+        arrangeIdleAgents(1);
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(List.of(), outcome.plan().orElseThrow().actions(CapacityAction.RequestDrain.class));
+        CapacityHistory history = state.readHistory();
+        assertEquals(new CapacityHistory.ScaleOutRecord(T0, 1, 2), history.lastScaleOut());
+        assertTrue(history.recentDecisions().stream().anyMatch(d -> d.action().equals("capacity raised from outside 1 -> 2")),
+                history.recentDecisions().toString());
+
+        // The delay counts from when the raise was seen, not from each later check.
+        clock.advance(CapacityPolicy.DEFAULTS.scaleInDelayAfterScaleOut().plusSeconds(1));
+        CapacityCheck.Outcome after = check(CapacityPolicy.DEFAULTS).run();
+        assertEquals(1, after.plan().orElseThrow().actions(CapacityAction.RequestDrain.class).size(), after.toString());
+    }
+
+    @Test
+    void withoutARaiseTheSameIdleAgentIsScaledIn() {
+        arrangeIdleAgents(2);
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(1, outcome.plan().orElseThrow().actions(CapacityAction.RequestDrain.class).size(), outcome.toString());
+        assertNull(state.readHistory().lastScaleOut());
+    }
+
+    // --- the pause switch -------------------------------------------------------------------------------------------
+
+    @Test
+    void whilePausedNothingAutomaticHappensButAStalledDrainIsMovedOn() {
+        arrangeTwoPendingTasks();
+        Node draining = swarm.addWorker("agent-9");
+        scaleSet.addInstance("agent-9");
+        DrainRequest request = new DrainRequest("req-agent-9", "agent-9", "id-agent-9", DrainReason.MANUAL, false,
+                T0.plusSeconds(600), T0.minusSeconds(900));
+        drainStatuses.put(new DrainStatus(request, DrainState.DRAINING, false, 1, 0, false, false, null, null, null, null,
+                2, null, T0.minusSeconds(600)));
+        swarm.updateNode(draining, Node.Availability.DRAIN, Map.of(DrainProgress.REQUEST_LABEL, "req-agent-9"));
+        CapacityCheck check = check(CapacityPolicy.DEFAULTS);
+
+        CapacityPause pause = check.setPaused(true, "alice", "investigating a bad image");
+        CapacityCheck.Outcome outcome = check.run();
+
+        assertTrue(check.pause().paused());
+        assertEquals(pause, check.pause());
+        assertEquals(0, scaleSet.count("beginSetCapacity"));
+        assertEquals(1, scaleSet.capacity() - 1, "two instances, as arranged");
+        assertTrue(outcome.withheld().stream().anyMatch(line -> line.startsWith("scale out")), outcome.toString());
+        assertEquals(List.of("resume drain req-agent-9 of agent-9"), outcome.done());
+        assertEquals(1, drainQueue.sent().size(), "the drain under way was sent on");
+        CapacityHistory history = state.readHistory();
+        assertNull(history.lastScaleOut());
+        assertTrue(history.recentDecisions().stream().anyMatch(d -> d.action().equals("pause automatic actions")
+                && d.reason().contains("alice") && d.reason().contains("investigating a bad image")), history.toString());
+        assertTrue(history.recentDecisions().stream().noneMatch(d -> d.action().startsWith("scale out")), history.toString());
+
+        check.setPaused(false, "alice", null);
+        CapacityCheck.Outcome resumed = check.run();
+        assertEquals(1, scaleSet.count("beginSetCapacity"), resumed.toString());
+        assertTrue(state.readHistory().recentDecisions().stream().anyMatch(d -> d.action().equals("resume automatic actions")));
+    }
+
+    @Test
+    void aPauseDuringACheckStopsItsActionsAndIsKeptInItsHistory() {
+        arrangeTwoPendingTasks();
+        CapacityCheck check = check(CapacityPolicy.DEFAULTS);
+        scaleSet.duringNextCallTo("instances", () -> check.setPaused(true, "bob", null));
+
+        CapacityCheck.Outcome outcome = check.run();
+
+        assertEquals(List.of(), outcome.done());
+        assertEquals(0, scaleSet.count("beginSetCapacity"));
+        CapacityHistory history = state.readHistory();
+        assertTrue(history.recentDecisions().stream().anyMatch(d -> d.action().equals("pause automatic actions")),
+                "the check's own write dropped the operator's decision: " + history.recentDecisions());
+        assertNull(history.lastScaleOut());
     }
 }

@@ -22,10 +22,33 @@ class CapacityHistoryCodecTest {
                 new CapacityHistory.Expectation(7, T.minusSeconds(10)),
                 new CapacityHistory.Reading(5, 4, T.minusSeconds(30)),
                 List.of(new CapacityHistory.Decision(T.minusSeconds(300), "scale out 3 -> 5", "7 tasks are pending", false),
-                        new CapacityHistory.Decision(T, "guard tripped", "the scale set lists no instances", true)));
+                        new CapacityHistory.Decision(T, "guard tripped", "the scale set lists no instances", true)),
+                List.of(CapacityHistory.Operation.setCapacity(5, T.minusSeconds(300)),
+                        CapacityHistory.Operation.deleteInstance("17", T.minusSeconds(20))));
         String text = CapacityHistoryCodec.write(history);
         assertEquals(history, CapacityHistoryCodec.read(text));
         assertEquals(text, CapacityHistoryCodec.write(CapacityHistoryCodec.read(text)), "the same history is the same text");
+    }
+
+    @Test
+    void aHistoryWrittenBeforeOperationsWereRecordedHasNone() {
+        CapacityHistory old = CapacityHistoryCodec.read("{\"version\":1,\"checkedAt\":\"2026-11-25T10:00:00Z\"}");
+        assertEquals(List.of(), old.operations());
+    }
+
+    @Test
+    void outsideChangesAreKeptAndTheChecksOwnWin() {
+        CapacityHistory base = CapacityHistory.EMPTY.withDecision(new CapacityHistory.Decision(T.minusSeconds(60), "a", "r", false));
+        CapacityHistory.Decision pause = new CapacityHistory.Decision(T.minusSeconds(5), "pause automatic actions", "bob", false);
+        CapacityHistory stored = base.withExpectedCapacity(6, T.minusSeconds(3)).withDecision(pause);
+        CapacityHistory.Decision ours = new CapacityHistory.Decision(T, "scale out 1 -> 2", "pending", false);
+        CapacityHistory check = base.withDecision(ours).withLastScaleOut(new CapacityHistory.ScaleOutRecord(T, 1, 2));
+
+        CapacityHistory merged = check.withOutsideChanges(base, stored);
+
+        assertEquals(List.of(base.recentDecisions().get(0), pause, ours), merged.recentDecisions());
+        assertEquals(new CapacityHistory.Expectation(6, T.minusSeconds(3)), merged.expectedCapacity());
+        assertEquals(check.lastScaleOut(), merged.lastScaleOut());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.harbormaster.capacity.CapacityHistory;
 import io.harbormaster.capacity.CapacityState;
 import io.harbormaster.drain.DrainMessage;
 import io.harbormaster.drain.DrainReason;
@@ -135,5 +136,31 @@ class InMemoryPortsTest {
         first.close();
         assertTrue(state.tryAcquire().isEmpty(), "closing an expired lease does not free the one taken since");
         afterExpiry.close();
+    }
+
+    @Test
+    void capacityLeaseRenewsAfterExpiryOnlyWhileNoOneTookIt() {
+        InMemoryCapacityState state = new InMemoryCapacityState(clock);
+        CapacityState.Lease first = state.tryAcquire().orElseThrow();
+        clock.advance(InMemoryCapacityState.LEASE_DURATION.plusSeconds(1));
+        assertTrue(first.renew(), "an expired lease no one took renews, as a blob lease does");
+        assertTrue(state.tryAcquire().isEmpty(), "the renewed lease is held again");
+        clock.advance(InMemoryCapacityState.LEASE_DURATION);
+        CapacityState.Lease second = state.tryAcquire().orElseThrow();
+        assertFalse(first.renew(), "renewed a lease another check holds");
+        assertTrue(second.renew());
+        second.close();
+    }
+
+    @Test
+    void capacityHistoryWritesAreConditionalOnTheVersionRead() {
+        InMemoryCapacityState state = new InMemoryCapacityState(clock);
+        assertTrue(state.writeHistory(CapacityHistory.EMPTY, null).isPresent());
+        assertTrue(state.writeHistory(CapacityHistory.EMPTY, null).isEmpty(), "a first write over a stored history");
+        CapacityState.Versioned read = state.readVersioned();
+        CapacityHistory announced = state.update(history -> history.withExpectedCapacity(3, clock.instant()));
+        assertTrue(state.writeHistory(CapacityHistory.EMPTY, read.etag()).isEmpty(), "a write based on a stale read");
+        assertEquals(announced, state.readHistory());
+        assertEquals(2, state.historyWrites());
     }
 }

@@ -39,6 +39,12 @@ public final class InMemoryScaleSet implements ScaleSet {
     private long nextInstanceId;
     private ScaleSetException nextFailure;
     private String nextFailureMethod;
+    private final Map<String, Runnable> duringNextCall = new TreeMap<>();
+    // While held, begun operations are accepted and stay under way until completeOperations().
+    private boolean holdOperations;
+    private String provisioningState = "Succeeded";
+    private Long heldCapacity;
+    private final Set<Long> heldDeletes = new TreeSet<>();
 
     public InMemoryScaleSet(String name, Clock clock) {
         this.name = name;
@@ -78,6 +84,61 @@ public final class InMemoryScaleSet implements ScaleSet {
         nextFailureMethod = method;
     }
 
+    /**
+     * The next call of {@code method} first runs {@code action}, on the caller's thread, as if another party
+     * acted while the call was on its way: another check, an operator, the clock moving on.
+     */
+    public synchronized void duringNextCallTo(String method, Runnable action) {
+        duringNextCall.put(method, action);
+    }
+
+    /**
+     * Begun operations are accepted and stay under way, as ARM's do, until {@link #completeOperations()}: the scale
+     * set reads Updating and its capacity is the new one while its instances are not yet created; deleted instances
+     * read Deleting.
+     */
+    public synchronized void holdOperations() {
+        holdOperations = true;
+    }
+
+    /** Ends every held operation successfully. */
+    public synchronized void completeOperations() {
+        holdOperations = false;
+        if (heldCapacity != null) {
+            long target = heldCapacity;
+            heldCapacity = null;
+            resize(target);
+        }
+        for (Long id : heldDeletes) {
+            if (instances.remove(id) != null) {
+                capacity--;
+            }
+        }
+        heldDeletes.clear();
+        provisioningState = "Succeeded";
+        etagVersion++;
+    }
+
+    /**
+     * Ends every held operation in failure, as ARM may after accepting one (quota, capacity): the capacity falls back
+     * to the instances there are, the scale set reads Failed, and instances being deleted stay.
+     */
+    public synchronized void failOperations() {
+        holdOperations = false;
+        heldCapacity = null;
+        capacity = instances.size();
+        for (Long id : heldDeletes) {
+            ScaleSetInstance old = instances.get(id);
+            if (old != null) {
+                instances.put(id, new ScaleSetInstance(old.instanceId(), old.computerName(), old.powerState(),
+                        "Failed", old.createdAt(), old.protectedFromScaleIn()));
+            }
+        }
+        heldDeletes.clear();
+        provisioningState = "Failed";
+        etagVersion++;
+    }
+
     public synchronized List<Call> calls() {
         return List.copyOf(calls);
     }
@@ -96,7 +157,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     public synchronized ScaleSetModel describe() {
         record("describe");
         return new ScaleSetModel("/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/"
-                + name, name, capacity, "Standard_D2s_v5", ScaleSetModel.OrchestrationMode.UNIFORM, "Succeeded", etag());
+                + name, name, capacity, "Standard_D2s_v5", ScaleSetModel.OrchestrationMode.UNIFORM, provisioningState, etag());
     }
 
     @Override
@@ -108,6 +169,58 @@ public final class InMemoryScaleSet implements ScaleSet {
     @Override
     public synchronized void setCapacity(long newCapacity, String expectedEtag) {
         record("setCapacity", newCapacity, String.valueOf(expectedEtag));
+        checkCapacityWrite(newCapacity, expectedEtag);
+        resize(newCapacity);
+    }
+
+    @Override
+    public synchronized void beginSetCapacity(long newCapacity, String expectedEtag) {
+        record("beginSetCapacity", newCapacity, String.valueOf(expectedEtag));
+        checkCapacityWrite(newCapacity, expectedEtag);
+        if (!holdOperations) {
+            resize(newCapacity);
+            return;
+        }
+        heldCapacity = newCapacity;
+        capacity = newCapacity;
+        provisioningState = "Updating";
+        etagVersion++;
+    }
+
+    @Override
+    public synchronized void beginDeleteInstances(Collection<String> instanceIds) {
+        if (!holdOperations) {
+            deleteNow("beginDeleteInstances", instanceIds);
+            return;
+        }
+        record("beginDeleteInstances", Collections.unmodifiableList(new ArrayList<>(instanceIds)));
+        for (Long id : parseAll(instanceIds)) {
+            ScaleSetInstance old = instances.get(id);
+            if (old != null) {
+                heldDeletes.add(id);
+                instances.put(id, new ScaleSetInstance(old.instanceId(), old.computerName(), old.powerState(),
+                        "Deleting", old.createdAt(), old.protectedFromScaleIn()));
+            }
+        }
+    }
+
+    @Override
+    public synchronized void deleteInstances(Collection<String> instanceIds) {
+        deleteNow("deleteInstances", instanceIds);
+    }
+
+    private Set<Long> parseAll(Collection<String> instanceIds) {
+        Set<Long> ids = new TreeSet<>();
+        for (String id : instanceIds) {
+            if (id == null || !UNIFORM_INSTANCE_ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("not an instance id of a Uniform scale set (a whole number): " + id);
+            }
+            ids.add(Long.parseLong(id));
+        }
+        return ids;
+    }
+
+    private void checkCapacityWrite(long newCapacity, String expectedEtag) {
         // The adapter's own checks, made before anything is sent.
         if (newCapacity < 0) {
             throw new IllegalArgumentException("capacity must not be negative: " + newCapacity);
@@ -119,19 +232,11 @@ public final class InMemoryScaleSet implements ScaleSet {
             throw new ScaleSetConflictException("scale set " + name + " changed since " + expectedEtag + " (now " + etag()
                     + ")", null);
         }
-        resize(newCapacity);
     }
 
-    @Override
-    public synchronized void deleteInstances(Collection<String> instanceIds) {
-        record("deleteInstances", Collections.unmodifiableList(new ArrayList<>(instanceIds)));
-        Set<Long> ids = new TreeSet<>();
-        for (String id : instanceIds) {
-            if (id == null || !UNIFORM_INSTANCE_ID.matcher(id).matches()) {
-                throw new IllegalArgumentException("not an instance id of a Uniform scale set (a whole number): " + id);
-            }
-            ids.add(Long.parseLong(id));
-        }
+    private void deleteNow(String method, Collection<String> instanceIds) {
+        record(method, Collections.unmodifiableList(new ArrayList<>(instanceIds)));
+        Set<Long> ids = parseAll(instanceIds);
         // Ids that no longer exist count as deleted: a repeated call has the outcome of one.
         int deleted = 0;
         for (Long id : ids) {
@@ -202,6 +307,11 @@ public final class InMemoryScaleSet implements ScaleSet {
     }
 
     private void record(String method, Object... arguments) {
+        // The same thread, so the lock it holds is its own: the other party's calls re-enter it.
+        Runnable other = duringNextCall.remove(method);
+        if (other != null) {
+            other.run();
+        }
         calls.add(new Call(method, Arrays.asList(arguments)));
         if (nextFailure != null && (nextFailureMethod == null || nextFailureMethod.equals(method))) {
             ScaleSetException failure = nextFailure;

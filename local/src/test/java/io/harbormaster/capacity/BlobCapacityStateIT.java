@@ -1,12 +1,14 @@
 package io.harbormaster.capacity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import io.harbormaster.testsupport.LocalServices;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -41,14 +43,53 @@ class BlobCapacityStateIT {
 
     @Test
     void historySurvivesTheRoundTrip() {
-        CapacityHistory history = CapacityHistory.EMPTY.withExpectedCapacity(4, Instant.parse("2026-11-25T10:00:00Z"));
+        CapacityHistory history = CapacityHistory.EMPTY.withExpectedCapacity(4, Instant.parse("2026-11-25T10:00:00Z"))
+                .withOperations(List.of(CapacityHistory.Operation.setCapacity(5, Instant.parse("2026-11-25T10:00:01Z"))));
         Optional<CapacityState.Lease> lease = state.tryAcquire();
         assertTrue(lease.isPresent());
         try {
-            state.writeHistory(history);
+            assertTrue(state.writeHistory(history, null).isPresent(), "the first history is written where none is");
             assertEquals(history, state.readHistory());
         } finally {
             lease.get().close();
         }
+    }
+
+    @Test
+    void aWriteBasedOnAStaleReadIsRefusedAndChangesNothing() {
+        assertTrue(state.writeHistory(CapacityHistory.EMPTY, null).isPresent());
+        CapacityState.Versioned slow = state.readVersioned();
+        CapacityHistory newer = CapacityHistory.EMPTY.withExpectedCapacity(7, Instant.parse("2026-11-25T10:00:00Z"));
+        CapacityState.Versioned fast = state.readVersioned();
+        Optional<String> written = state.writeHistory(newer, fast.etag());
+        assertTrue(written.isPresent());
+
+        assertTrue(state.writeHistory(CapacityHistory.EMPTY, slow.etag()).isEmpty(), "the stale write went through");
+        assertTrue(state.writeHistory(CapacityHistory.EMPTY, null).isEmpty(), "a first-history write overwrote one");
+        assertEquals(newer, state.readHistory());
+        assertEquals(written.get(), state.readVersioned().etag());
+    }
+
+    @Test
+    void aReleasedLeaseTakenByAnotherCheckCannotBeRenewed() {
+        CapacityState.Lease first = state.tryAcquire().orElseThrow();
+        assertTrue(first.renew(), "a held lease renews");
+        first.close();
+        CapacityState.Lease second = state.tryAcquire().orElseThrow();
+        try {
+            assertFalse(first.renew(), "the first check renewed a lease another check holds");
+            assertTrue(second.renew());
+        } finally {
+            second.close();
+        }
+    }
+
+    @Test
+    void thePauseSwitchIsStoredOnItsOwn() {
+        assertEquals(CapacityPause.NEVER_CHANGED, state.readPause());
+        CapacityPause pause = new CapacityPause(true, "alice", "investigating", Instant.parse("2026-11-25T10:00:00Z"));
+        state.writePause(pause);
+        assertEquals(pause, state.readPause());
+        assertEquals(CapacityHistory.EMPTY, state.readHistory(), "the switch is not in the history");
     }
 }

@@ -123,8 +123,8 @@ class CapacityIT {
             Set<String> hosts = service.runningTasks().stream().map(TestService.Task::nodeHostname).collect(Collectors.toSet());
             assertEquals(2, hosts.size(), "replicas run on both agents: " + hosts);
 
-            // The check records its decision once ARM reports the scale-out done, which its next poll may see only
-            // after the new agent already runs tasks.
+            // The check records its decision before it starts the capacity write and does not wait for ARM; the
+            // status shows the decisions, and the capacity that ARM took.
             JsonNode status = await("the scale-out among the recorded decisions", this::status,
                     s -> s.path("recentDecisions").toString().contains("scale out"), Duration.ofSeconds(30));
             assertEquals(2, status.path("scaleSet").path("capacity").asInt(), status.toString());

@@ -96,6 +96,12 @@ class FunctionBindingsIT {
         JsonNode status = trigger(functions.get("status"), "httpTrigger");
         assertEquals("status", status.path("route").asText());
         assertEquals("FUNCTION", status.path("authLevel").asText());
+        // The pause switch is an operator's: master key only.
+        for (String name : new String[] {"capacityPause", "capacityResume"}) {
+            JsonNode pause = trigger(functions.get(name), "httpTrigger");
+            assertEquals(name.equals("capacityPause") ? "capacity/pause" : "capacity/resume", pause.path("route").asText());
+            assertEquals("ADMIN", pause.path("authLevel").asText());
+        }
     }
 
     /** Every annotated method has its function.json, and the generated bindings say what the annotations say. */

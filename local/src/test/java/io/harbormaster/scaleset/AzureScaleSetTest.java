@@ -165,6 +165,40 @@ class AzureScaleSetTest {
     }
 
     @Test
+    void beginSetCapacityReturnsOnceArmAcceptedItWithoutPolling() throws IOException {
+        emulator.faults.slowOperations(Duration.ofSeconds(3));
+        ScaleSetModel model = scaleSet.describe();
+
+        scaleSet.beginSetCapacity(7, model.etag());
+
+        assertEquals(0, operationPolls(), "the operation was waited for");
+        ArmCall patch = requests("PATCH", EmulatorFixture.SCALE_SET).get(0);
+        assertEquals(model.etag(), patch.ifMatch());
+        assertEquals(JSON.readTree("{\"sku\":{\"capacity\":7}}"), JSON.readTree(patch.body()));
+        ScaleSetModel during = scaleSet.describe();
+        assertEquals("Updating", during.provisioningState(), "returned before the operation ended");
+        assertEquals(7, during.capacity());
+        assertThrows(ScaleSetConflictException.class, () -> scaleSet.beginSetCapacity(8, model.etag()),
+                "a stale ETag is refused at once");
+    }
+
+    @Test
+    void beginDeleteInstancesStartsTheDeleteAndTakesAGoneIdAsDeleted() throws Exception {
+        scaleSet.deleteInstances(List.of("1"));
+        emulator.arm.clearRequests();
+        emulator.faults.slowOperations(Duration.ofSeconds(3));
+
+        scaleSet.beginDeleteInstances(List.of("1", "3"));
+
+        assertEquals(0, operationPolls(), "the operation was waited for");
+        ScaleSetInstance three = scaleSet.instances().stream().filter(i -> i.instanceId().equals("3")).findFirst()
+                .orElse(null);
+        assertTrue(three == null || "Deleting".equals(three.provisioningState()), "instance 3 is not being deleted: " + three);
+        ArmCall retried = requests("POST", "/delete").get(requests("POST", "/delete").size() - 1);
+        assertEquals(JSON.readTree("{\"instanceIds\":[\"3\"]}"), JSON.readTree(retried.body()));
+    }
+
+    @Test
     void aStaleEtagIsAConflictAndChangesNothing() {
         String stale = scaleSet.describe().etag();
         scaleSet.setCapacity(6, stale);

@@ -1,0 +1,76 @@
+package io.harbormaster.capacity;
+
+import io.harbormaster.scaleset.ScaleSetInstance;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The ARM operations earlier checks started without waiting, looked at in a new snapshot: a check never blocks on
+ * Azure, and the next one sees from the scale set itself whether the operation is still under way, done or lost.
+ */
+final class StartedOperations {
+    private StartedOperations() {
+    }
+
+    /** What is still under way, and a decision for each operation that ended otherwise than planned. */
+    record Review(List<CapacityHistory.Operation> underWay, List<CapacityHistory.Decision> ended) {
+    }
+
+    /** @param followFor how long an operation is followed; after it, it is reported and forgotten */
+    static Review review(List<CapacityHistory.Operation> operations, CapacitySnapshot snapshot, Duration followFor, Instant now) {
+        List<CapacityHistory.Operation> underWay = new ArrayList<>();
+        List<CapacityHistory.Decision> ended = new ArrayList<>();
+        for (CapacityHistory.Operation operation : operations) {
+            boolean overdue = !now.isBefore(operation.startedAt().plus(followFor));
+            String problem;
+            if (operation.kind() == CapacityHistory.Operation.Kind.SET_CAPACITY) {
+                String state = snapshot.scaleSet().provisioningState();
+                long capacity = snapshot.scaleSet().capacity();
+                if (updating(state)) {
+                    problem = overdue ? "the scale set is still " + state + " after " + HumanUnits.duration(followFor) : null;
+                    if (problem == null) {
+                        underWay.add(operation);
+                        continue;
+                    }
+                } else if ("Failed".equalsIgnoreCase(state)) {
+                    problem = "the scale set's provisioning state is Failed";
+                } else if (capacity < operation.toCapacity()) {
+                    problem = "the scale set's capacity is " + capacity + " (changed since, or the write did not take)";
+                } else {
+                    problem = null;
+                }
+            } else {
+                ScaleSetInstance instance = instance(snapshot, operation.instanceId());
+                if (instance == null) {
+                    problem = null;
+                } else if ("Deleting".equalsIgnoreCase(instance.provisioningState()) && !overdue) {
+                    underWay.add(operation);
+                    continue;
+                } else {
+                    problem = "the instance still exists (provisioning state " + instance.provisioningState() + ")";
+                }
+            }
+            if (problem != null) {
+                ended.add(new CapacityHistory.Decision(now, operation.summary() + " did not finish",
+                        "started at " + operation.startedAt() + " and not waited for; " + problem
+                                + ". The planner decides again from what is there now", false));
+            }
+        }
+        return new Review(underWay, ended);
+    }
+
+    private static boolean updating(String provisioningState) {
+        return "Updating".equalsIgnoreCase(provisioningState) || "Creating".equalsIgnoreCase(provisioningState);
+    }
+
+    private static ScaleSetInstance instance(CapacitySnapshot snapshot, String instanceId) {
+        for (ScaleSetInstance instance : snapshot.instances()) {
+            if (instance.instanceId().equals(instanceId)) {
+                return instance;
+            }
+        }
+        return null;
+    }
+}
