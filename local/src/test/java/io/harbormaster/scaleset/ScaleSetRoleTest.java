@@ -77,6 +77,11 @@ class ScaleSetRoleTest {
         ran.add("protectFromScaleIn");
         scaleSet.deleteInstances(List.of(instances.get(1).instanceId()));
         ran.add("deleteInstances");
+        ScaleSetModel now = scaleSet.describe();
+        scaleSet.beginSetCapacity(now.capacity() + 1, now.etag());
+        ran.add("beginSetCapacity");
+        scaleSet.beginDeleteInstances(List.of(instances.get(0).instanceId()));
+        ran.add("beginDeleteInstances");
         return ran;
     }
 
@@ -84,7 +89,7 @@ class ScaleSetRoleTest {
     void theTemplatesRolesHoldExactlyTheActionsTheScaleSetAdapterCalls() throws IOException {
         Set<String> called = new TreeSet<>();
         List<String> unmapped = new ArrayList<>();
-        try (EmulatorFixture emulator = new EmulatorFixture().withAgents(EmulatorFixture.agents(2))) {
+        try (EmulatorFixture emulator = new EmulatorFixture().withAgents(EmulatorFixture.agents(3))) {
             Set<String> ran = exercise(emulator.scaleSet());
             Set<String> declared = Arrays.stream(ScaleSet.class.getMethods())
                     .filter(m -> !m.isDefault() && !Modifier.isStatic(m.getModifiers()))
