@@ -28,8 +28,6 @@ final class ControlServer implements AutoCloseable {
 
     static {
         ROUTES.put("GET /events", "every scheduled event posted so far, with who approved it and when");
-        ROUTES.put("POST /events/cancel?id=EVENT_ID",
-                "Azure calls off that Terminate before it started: it leaves the document, its delete ends Canceled");
         ROUTES.put("GET /requests", "the ARM requests received, oldest first");
         ROUTES.put("POST /faults/throttle?count=N&retryAfterSeconds=S", "answer the next N ARM requests 429");
         ROUTES.put("POST /faults/server-error?count=N&status=503", "answer the next N ARM requests with a 5xx");
@@ -70,12 +68,6 @@ final class ControlServer implements AutoCloseable {
                 Object body = switch (route) {
                     case "GET /" -> ROUTES;
                     case "GET /events" -> cloud.eventHistory();
-                    case "POST /events/cancel" -> {
-                        if (!cloud.cancelEvent(required(query, "id"))) {
-                            throw new IllegalArgumentException("no Terminate " + query.get("id") + " is still Scheduled");
-                        }
-                        yield Map.of("cancelled", required(query, "id"));
-                    }
                     case "GET /requests" -> arm.requests().stream().map(call -> Map.of("method", call.method(),
                             "path", call.path(), "status", call.status(), "receivedAt", call.receivedAt().toString())).toList();
                     case "POST /faults/throttle" -> {

@@ -122,16 +122,6 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
         return events.all();
     }
 
-    /**
-     * A knob: Azure calls off a Terminate that has not started. It leaves the document; the delete that waited for it
-     * ends Canceled and its instances stay.
-     *
-     * @return false when no Terminate of that id is still Scheduled
-     */
-    public boolean cancelEvent(String eventId) {
-        return events.cancel(eventId);
-    }
-
     /** Every scheduled event posted so far, ended ones too, with who approved it and when. */
     public List<EventRecord> eventHistory() {
         return events.history();

@@ -5,8 +5,7 @@ import java.util.List;
 
 /**
  * What became of one scheduled event: when it was posted, which VM approved it and when (null if none did), and when
- * it started or was cancelled (null if not). Tests read it to tell an approval that waited for a drain from one that
- * did not.
+ * it started. Tests read it to tell an approval that waited for a drain from one that did not.
  */
 public record EventRecord(
         String eventId,
@@ -16,19 +15,14 @@ public record EventRecord(
         Instant notBefore,
         String approvedBy,
         Instant approvedAt,
-        Instant startedAt,
-        Instant cancelledAt) {
+        Instant startedAt) {
 
     EventRecord approved(String vmName, Instant at) {
         return approvedAt != null ? this
-                : new EventRecord(eventId, eventType, resources, scheduledAt, notBefore, vmName, at, startedAt, cancelledAt);
+                : new EventRecord(eventId, eventType, resources, scheduledAt, notBefore, vmName, at, startedAt);
     }
 
     EventRecord started(Instant at) {
-        return new EventRecord(eventId, eventType, resources, scheduledAt, notBefore, approvedBy, approvedAt, at, cancelledAt);
-    }
-
-    EventRecord cancelled(Instant at) {
-        return new EventRecord(eventId, eventType, resources, scheduledAt, notBefore, approvedBy, approvedAt, startedAt, at);
+        return new EventRecord(eventId, eventType, resources, scheduledAt, notBefore, approvedBy, approvedAt, at);
     }
 }

@@ -65,11 +65,9 @@ final class InstancePlans {
     OperationRunner.Plan delete(ScaleSetState scaleSet, List<Instance> victims, Long targetCapacity) {
         return new Finishing(scaleSet) {
             private ScheduledEventBook.Pending terminate;
-            private Long capacityBefore; // null until accepted: an injected failure reverts what was never done
 
             @Override
             public List<Instance> accept() {
-                capacityBefore = scaleSet.capacity;
                 if (targetCapacity != null) {
                     scaleSet.capacity = targetCapacity;
                 }
@@ -86,22 +84,10 @@ final class InstancePlans {
             }
 
             @Override
-            public boolean prepare() {
-                return terminate == null || events.awaitStart(terminate);
-            }
-
-            /** The Terminate was cancelled: the VMs stay, as they were (OURS: Learn does not say what ARM shows then). */
-            @Override
-            public void revert() {
-                if (capacityBefore != null) {
-                    victims.forEach(instance -> {
-                        instance.deleting = false;
-                        instance.provisioningState = "Succeeded";
-                    });
-                    scaleSet.capacity = capacityBefore;
-                    scaleSet.etag++;
+            public void prepare() {
+                if (terminate != null) {
+                    events.awaitStart(terminate);
                 }
-                super.revert();
             }
 
             @Override

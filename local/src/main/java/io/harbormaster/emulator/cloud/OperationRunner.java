@@ -23,14 +23,8 @@ final class OperationRunner {
         /** Under lock, when no failure is injected: set the visible states, return the instances to work on. */
         List<Instance> accept();
 
-        /**
-         * Off lock, before the machine work: e.g. wait for a Terminate event's approval.
-         *
-         * @return false when the operation is called off (its Terminate was cancelled): it ends Canceled after
-         *     {@link #revert()}, and no machine is touched
-         */
-        default boolean prepare() {
-            return true;
+        /** Off lock, before the machine work: e.g. wait for a Terminate event's approval. */
+        default void prepare() {
         }
 
         /** Off lock, once per instance, in parallel: the machine calls, then their state change (taking the lock). */
@@ -40,7 +34,7 @@ final class OperationRunner {
         default void complete() {
         }
 
-        /** Under lock, when a failure was injected or the operation was called off: it changes nothing. */
+        /** Under lock, when a failure was injected: the operation ends Failed and changes nothing. */
         default void revert() {
         }
     }
@@ -95,14 +89,7 @@ final class OperationRunner {
                 operation.fail(failure.get());
                 return;
             }
-            if (!plan.prepare()) {
-                synchronized (lock) {
-                    targets.forEach(instance -> instance.busyWith = null);
-                    plan.revert();
-                }
-                operation.cancel();
-                return;
-            }
+            plan.prepare();
             inParallel(targets, plan);
             synchronized (lock) {
                 targets.forEach(instance -> instance.busyWith = null);

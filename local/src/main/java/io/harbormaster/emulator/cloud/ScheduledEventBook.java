@@ -17,8 +17,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * The scheduled events of the emulated cloud (Learn: "Azure Metadata Service: Scheduled Events for Linux VMs"): an
  * event waits until every VM's approval lets it go or its NotBefore passes, then starts, then disappears; the document
- * incarnation grows on every change. A Terminate that Azure calls off before it started disappears too (Learn: an
- * event that is cancelled is removed from the document); what waited for it does not go ahead.
+ * incarnation grows on every change.
  */
 final class ScheduledEventBook {
     private final Clock clock;
@@ -34,7 +33,6 @@ final class ScheduledEventBook {
     /** An event in the book, and the signal that lets it go before NotBefore. */
     static final class Pending {
         private volatile ScheduledEvent event;
-        private volatile boolean cancelled;
         private final CompletableFuture<Void> approved = new CompletableFuture<>();
 
         Pending(ScheduledEvent event) {
@@ -53,17 +51,13 @@ final class ScheduledEventBook {
         Pending pending = new Pending(event);
         events.put(event.eventId(), pending);
         history.put(event.eventId(), new EventRecord(event.eventId(), type, event.resources(), clock.instant(),
-                event.notBefore(), null, null, null, null));
+                event.notBefore(), null, null, null));
         incarnation++;
         return pending;
     }
 
-    /**
-     * Blocks until the event is approved, its NotBefore has passed or it is cancelled; then marks it Started.
-     *
-     * @return false when the event was cancelled instead: it never starts
-     */
-    boolean awaitStart(Pending pending) {
+    /** Blocks until the event is approved or its NotBefore has passed; then marks it Started. */
+    void awaitStart(Pending pending) {
         Duration wait = Duration.between(clock.instant(), pending.event.notBefore());
         try {
             if (!wait.isNegative()) {
@@ -77,9 +71,6 @@ final class ScheduledEventBook {
             // never completed exceptionally
         }
         synchronized (this) {
-            if (pending.cancelled) {
-                return false;
-            }
             ScheduledEvent e = pending.event;
             pending.event = new ScheduledEvent(e.eventId(), e.eventType(), e.resourceType(), e.resources(), "Started",
                     null, e.description(), e.eventSource(), e.durationInSeconds());
@@ -87,29 +78,7 @@ final class ScheduledEventBook {
                 incarnation++;
             }
             history.computeIfPresent(e.eventId(), (id, record) -> record.started(clock.instant()));
-            return true;
         }
-    }
-
-    /**
-     * Azure calls off a Terminate that has not started: it disappears from the document, later approvals of it are
-     * refused as unknown, and the operation that waited for it does not delete anything. How Azure comes to cancel one
-     * is not documented; this is the knob for it.
-     *
-     * @return false when no Terminate of that id is still Scheduled
-     */
-    synchronized boolean cancel(String eventId) {
-        Pending pending = events.get(eventId);
-        if (pending == null || !pending.event.eventType().equals("Terminate")
-                || !pending.event.eventStatus().equals("Scheduled")) {
-            return false;
-        }
-        pending.cancelled = true;
-        events.remove(eventId);
-        incarnation++;
-        history.computeIfPresent(eventId, (id, record) -> record.cancelled(clock.instant()));
-        pending.approved.complete(null);
-        return true;
     }
 
     /** The event has ended: it disappears from the document. */

@@ -172,34 +172,6 @@ class EmulatedCloudTest {
     }
 
     @Test
-    void aCancelledTerminateLeavesTheDocumentAndItsDeleteEndsCanceledKeepingTheVms() {
-        cloud.addScaleSet(spec(3).withTerminateNotification(new TerminateNotification(true, Duration.ofSeconds(30)))).await(WAIT);
-        VmMetadata zero = imds("agents_0");
-        CloudOperation delete = cloud.deleteInstances(SS, List.of("0", "1"));
-        EventsDocument scheduled = cloud.scheduledEvents(zero);
-        String eventId = scheduled.events().get(0).eventId();
-
-        assertTrue(cloud.cancelEvent(eventId));
-
-        EventsDocument after = cloud.scheduledEvents(zero);
-        assertEquals(List.of(), after.events());
-        assertTrue(after.documentIncarnation() > scheduled.documentIncarnation());
-        assertEquals("Canceled", delete.await(WAIT).status());
-        assertTrue(machines.exists("agents_0"));
-        assertTrue(machines.exists("agents_1"));
-        assertEquals(List.of("0", "1", "2"), cloud.instances(SS).stream().map(InstanceSnapshot::instanceId).toList());
-        cloud.instances(SS).forEach(instance -> assertEquals("Succeeded", instance.provisioningState(), instance.toString()));
-        assertEquals(3, cloud.scaleSet(SS).orElseThrow().capacity());
-        assertFalse(cloud.approve(zero, eventId), "a cancelled event is no current event");
-        assertFalse(cloud.cancelEvent(eventId), "cancelled once");
-        EventRecord record = cloud.eventHistory().get(0);
-        assertNotNull(record.cancelledAt());
-        assertNull(record.startedAt());
-        // The instances can be deleted again: nothing is left marked as deleting.
-        assertEquals("InProgress", cloud.deleteInstances(SS, List.of("0")).status().status());
-    }
-
-    @Test
     void withoutApprovalTerminateGoesAheadAtNotBefore() {
         cloud.addScaleSet(spec(1).withTerminateNotification(new TerminateNotification(true, Duration.ofMillis(300)))).await(WAIT);
 
