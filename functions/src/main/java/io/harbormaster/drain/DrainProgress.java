@@ -25,11 +25,15 @@ public final class DrainProgress {
             return reactivate(status, snapshot);
         }
         if (snapshot.node().isEmpty()) {
-            // Gone already counts as success; what is left is the instance, when that was asked for.
+            // Gone already counts as success, and as drained: nothing of ours runs on a node that left. What is left is
+            // the instance, when that was asked for; "drained" goes on record before that delete, which a terminate
+            // notification holds until an agent's watcher reads drained (or removed) for every VM of the event.
+            DrainStatus gone = status.withCounts(0, 0).withDrainedAt(Objects.requireNonNullElse(status.drainedAt(), now));
             if (request.deleteInstance() && !status.instanceDeleted()) {
-                return new DrainDecision(status, new DrainAction.DeleteInstance(request.hostname()));
+                return new DrainDecision(gone.withState(DrainState.DRAINED, false),
+                        new DrainAction.DeleteInstance(request.hostname()));
             }
-            return new DrainDecision(status.withCounts(0, 0).withState(DrainState.REMOVED, true), new DrainAction.Finish());
+            return new DrainDecision(gone.withState(DrainState.REMOVED, true), new DrainAction.Finish());
         }
         Node node = snapshot.node().get();
         if (node.availability() != Node.Availability.DRAIN

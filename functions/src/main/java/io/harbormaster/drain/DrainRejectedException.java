@@ -3,7 +3,7 @@ package io.harbormaster.drain;
 /** A drain request that is refused before anything is queued; {@link #kind()} says why. */
 public class DrainRejectedException extends RuntimeException {
     /** The reasons a drain request can be refused. */
-    public enum Kind { INVALID_NODE_NAME, INVALID_BODY, UNKNOWN_NODE, MANAGER_NODE, AMBIGUOUS_NODE, NO_INSTANCE }
+    public enum Kind { INVALID_NODE_NAME, INVALID_BODY, UNKNOWN_NODE, MANAGER_NODE, AMBIGUOUS_NODE, NO_INSTANCE, NOT_CANCELLABLE }
 
     private final Kind kind;
 

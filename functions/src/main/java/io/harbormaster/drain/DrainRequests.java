@@ -4,6 +4,8 @@ import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.NodeNotFoundException;
+import io.harbormaster.swarm.NodeVersionConflictException;
 import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
 import java.time.Duration;
@@ -134,6 +136,96 @@ public final class DrainRequests {
             }
         }
         return false;
+    }
+
+    /**
+     * Calls off the terminate-notification drain of the node because Azure cancelled its Terminate event: the status
+     * becomes {@code cancelled} (first, so the drain worker cannot set the node back to drain), then the node is active
+     * again without our label, and its VM is kept. A drained terminate drain that finished waiting for the node to
+     * leave is called off too, as long as the node is still in the swarm and carries that drain's label. Calling off a
+     * cancelled drain again answers it unchanged.
+     *
+     * @return empty when no drain of that node is on record
+     * @throws DrainRejectedException NOT_CANCELLABLE for any other reason, a drain past its end (node gone, instance
+     *         deleted, failed) or one whose node now carries another drain's label; nothing changes then
+     */
+    public Optional<DrainStatus> cancelTerminate(String nodeName) {
+        String name = DrainOrder.validNodeName(nodeName);
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<DrainStatusStore.Stored> stored = statuses.read(name)
+                    .or(() -> swarm.node(name).flatMap(node -> statuses.read(node.hostname())));
+            if (stored.isEmpty()) {
+                return Optional.empty();
+            }
+            DrainStatus status = stored.get().status();
+            DrainRequest request = status.request();
+            if (request.reason() != DrainReason.TERMINATE_NOTIFICATION) {
+                throw notCancellable(status, "it is a " + request.reason().wireName() + " drain; only a "
+                        + DrainReason.TERMINATE_NOTIFICATION.wireName() + " drain is called off by its event");
+            }
+            if (status.state() == DrainState.CANCELLED) {
+                // Called again, say because setting the node active failed: finish that part, then answer as before.
+                swarm.node(request.nodeId())
+                        .filter(node -> request.requestId().equals(node.labels().get(DrainProgress.REQUEST_LABEL)))
+                        .ifPresent(node -> activate(node, request.requestId()));
+                return Optional.of(status);
+            }
+            if (status.instanceDeleted()) {
+                throw notCancellable(status, "its instance is deleted");
+            }
+            Optional<Node> node = swarm.node(request.nodeId());
+            if (node.isEmpty()) {
+                throw notCancellable(status, "its node " + request.nodeId() + " is no longer in the swarm");
+            }
+            String label = node.get().labels().get(DrainProgress.REQUEST_LABEL);
+            if (label != null && !label.equals(request.requestId())) {
+                throw notCancellable(status, "its node carries another drain's label, " + label);
+            }
+            boolean leftDrained = status.state() == DrainState.DRAINED || status.state() == DrainState.TIMED_OUT;
+            if (status.finished() && !(leftDrained && request.requestId().equals(label))) {
+                throw notCancellable(status, "it is " + status.state().wireName() + " already");
+            }
+            DrainStatus cancelled = status.cancelled(clock.instant());
+            if (statuses.replace(cancelled, stored.get().etag())) {
+                activate(node.get(), request.requestId());
+                LOG.info("drain " + request.requestId() + " of " + request.hostname() + " cancelled with its Terminate"
+                        + " event; the node is active again and its VM kept");
+                return Optional.of(cancelled);
+            }
+        }
+        throw new IllegalStateException("drain status of " + nodeName + " kept changing; try again");
+    }
+
+    /** Sets the node active without our label, reading it again when it changed meanwhile (the worker's last pass). */
+    private void activate(Node node, String requestId) {
+        Node current = node;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            String label = current.labels().get(DrainProgress.REQUEST_LABEL);
+            if (label != null && !label.equals(requestId)) {
+                return; // another drain took the node over since: it is that drain's to give back
+            }
+            Map<String, String> labels = new HashMap<>(current.labels());
+            labels.remove(DrainProgress.REQUEST_LABEL);
+            try {
+                swarm.updateNode(current, Node.Availability.ACTIVE, labels);
+                return;
+            } catch (NodeVersionConflictException e) {
+                Optional<Node> again = swarm.node(node.id());
+                if (again.isEmpty()) {
+                    return;
+                }
+                current = again.get();
+            } catch (NodeNotFoundException e) {
+                return;
+            }
+        }
+        throw new IllegalStateException("node " + node.hostname() + " kept changing while it was set active; its drain is"
+                + " cancelled, try again to set it active");
+    }
+
+    private static DrainRejectedException notCancellable(DrainStatus status, String why) {
+        return new DrainRejectedException(DrainRejectedException.Kind.NOT_CANCELLABLE, "drain "
+                + status.request().requestId() + " of " + status.request().hostname() + " cannot be called off: " + why);
     }
 
     /** Sends the drain's message again at its current step, for a drain whose chain of messages was lost. */

@@ -16,7 +16,10 @@ public enum DrainState {
     TIMED_OUT,
     /** Given up; {@code failure} says why. */
     FAILED,
-    /** Called off before it finished, because the capacity is needed after all; the node is active again. */
+    /**
+     * Called off, because the capacity is needed after all or (terminate-notification) Azure cancelled the Terminate;
+     * the node is active again and its VM kept.
+     */
     CANCELLED,
     /**
      * A scale-in or manual drain passed its deadline with tasks still on the node; the node is given back to service

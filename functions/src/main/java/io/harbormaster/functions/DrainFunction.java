@@ -22,7 +22,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** POST /api/drain/{node} asks for a node to be drained and removed; GET reports how far that got. */
+/**
+ * POST /api/drain/{node} asks for a node to be drained and removed; GET reports how far that got; DELETE calls off a
+ * terminate-notification drain whose Terminate event Azure cancelled.
+ */
 public class DrainFunction {
     static final Duration RETRY_AFTER_UNAVAILABLE = Duration.ofSeconds(5);
 
@@ -43,10 +46,13 @@ public class DrainFunction {
             @BindingName("node") String node,
             ExecutionContext context) {
         HttpMethod method = request.getHttpMethod();
-        if (method != HttpMethod.GET && method != HttpMethod.POST) {
-            return HttpReplies.methodNotAllowed(request, "GET, POST");
+        if (method != HttpMethod.GET && method != HttpMethod.POST && method != HttpMethod.DELETE) {
+            return HttpReplies.methodNotAllowed(request, "GET, POST, DELETE");
         }
         try {
+            if (method == HttpMethod.DELETE) {
+                return cancelTerminate(request, node);
+            }
             return method == HttpMethod.POST ? submit(request, node, context) : status(request, node);
         } catch (DrainRejectedException e) {
             return rejected(request, e);
@@ -87,6 +93,18 @@ public class DrainFunction {
                 .build();
     }
 
+    private HttpResponseMessage cancelTerminate(HttpRequestMessage<Optional<String>> request, String node) {
+        Optional<DrainStatus> status = drains.cancelTerminate(node);
+        if (status.isEmpty()) {
+            return HttpReplies.error(request, HttpStatus.NOT_FOUND, "no_drain",
+                    "no drain has been requested for node " + HttpReplies.quote(node));
+        }
+        return HttpReplies.jsonBuilder(request, HttpStatus.OK,
+                        body(status.get(), statusUrl(request, status.get().request().hostname()), false))
+                .header("Cache-Control", "no-store")
+                .build();
+    }
+
     private static HttpResponseMessage rejected(HttpRequestMessage<?> request, DrainRejectedException e) {
         return switch (e.kind()) {
             case INVALID_NODE_NAME -> HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_node_name", e.getMessage());
@@ -95,6 +113,7 @@ public class DrainFunction {
             case MANAGER_NODE -> HttpReplies.error(request, HttpStatus.CONFLICT, "node_is_manager", e.getMessage());
             case AMBIGUOUS_NODE -> HttpReplies.error(request, HttpStatus.CONFLICT, "ambiguous_node", e.getMessage());
             case NO_INSTANCE -> HttpReplies.error(request, HttpStatus.CONFLICT, "no_instance", e.getMessage());
+            case NOT_CANCELLABLE -> HttpReplies.error(request, HttpStatus.CONFLICT, "not_cancellable", e.getMessage());
         };
     }
 

@@ -197,4 +197,20 @@ class DrainProgressTest {
         assertEquals(DrainState.REMOVED, deleted.status().state());
         assertFalse(deleted.status().failure() != null);
     }
+
+    @Test
+    void aNodeThatLeftBeforeItDrainedCountsAsDrainedBeforeItsInstanceIsDeleted() {
+        DrainSnapshot gone = new DrainSnapshot(Optional.empty(), List.of(), List.of());
+        Instant now = T0.plusSeconds(7);
+
+        DrainDecision toDelete = DrainProgress.next(status(true), gone, now, LEAVE);
+        // On record before the delete: a terminate notification holds the delete until a watcher reads drained.
+        assertEquals(DrainState.DRAINED, toDelete.status().state());
+        assertEquals(now, toDelete.status().drainedAt());
+        assertFalse(toDelete.status().finished());
+        assertEquals(new DrainAction.DeleteInstance("worker-1"), toDelete.action());
+
+        DrainDecision removed = DrainProgress.next(status(false), gone, now, LEAVE);
+        assertEquals(now, removed.status().drainedAt());
+    }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.config.DrainSettings;
+import io.harbormaster.swarm.Node;
 import io.harbormaster.testsupport.InMemoryDrainQueue;
 import io.harbormaster.testsupport.InMemoryDrainStatusStore;
 import io.harbormaster.testsupport.InMemoryScaleSet;
@@ -13,7 +14,9 @@ import io.harbormaster.testsupport.InMemorySwarm;
 import io.harbormaster.testsupport.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -218,5 +221,80 @@ class DrainRequestsTest {
         assertEquals(DrainRejectedException.Kind.NO_INSTANCE, refused.kind());
         assertTrue(refused.getMessage().contains("no instance named worker-1"), refused.getMessage());
         assertNothingRecorded();
+    }
+
+    // --- a Terminate event that Azure cancelled --------------------------------------------------------------------
+
+    private static final DrainOrder TERMINATE = new DrainOrder(DrainReason.TERMINATE_NOTIFICATION, false, Optional.empty());
+
+    /** The node as the drain worker leaves it: set to drain, carrying the drain's label. */
+    private void markDrained(String hostname, DrainStatus status) {
+        Node node = swarm.node("id-" + hostname).orElseThrow();
+        Map<String, String> labels = new HashMap<>(node.labels());
+        labels.put(DrainProgress.REQUEST_LABEL, status.request().requestId());
+        swarm.updateNode(node, Node.Availability.DRAIN, labels);
+    }
+
+    @Test
+    void aCancelledTerminateCallsOffTheDrainAndReactivatesTheNodeKeepingItsVm() {
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-1");
+        DrainStatus drain = requests.submit("worker-1", TERMINATE).status();
+        statuses.put(drain.withState(DrainState.DRAINING, false));
+        markDrained("worker-1", drain);
+
+        DrainStatus cancelled = requests.cancelTerminate("worker-1").orElseThrow();
+
+        assertEquals(DrainState.CANCELLED, cancelled.state());
+        assertTrue(cancelled.finished());
+        assertEquals(cancelled, statuses.read("worker-1").orElseThrow().status());
+        // A later message of the drain is stale: its step moved on.
+        assertTrue(cancelled.step() > drain.step());
+        Node node = swarm.node("id-worker-1").orElseThrow();
+        assertEquals(Node.Availability.ACTIVE, node.availability());
+        assertFalse(node.labels().containsKey(DrainProgress.REQUEST_LABEL), node.labels().toString());
+        assertEquals(1, scaleSet.instances().size());
+        assertTrue(scaleSet.calls().stream().noneMatch(call -> call.method().equals("deleteInstances")), scaleSet.calls().toString());
+
+        // The watcher may ask again (its answer was lost): the same answer, nothing more changes.
+        assertEquals(cancelled, requests.cancelTerminate("worker-1").orElseThrow());
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+    }
+
+    @Test
+    void aTerminateDrainThatFinishedDrainedIsCalledOffWhileItsNodeStillCarriesItsLabel() {
+        swarm.addWorker("worker-1");
+        DrainStatus drain = requests.submit("worker-1", TERMINATE).status();
+        markDrained("worker-1", drain);
+        // Drained, and done waiting for the node to leave (HARBORMASTER_DRAIN_LEAVE_TIMEOUT): finished, node still drained.
+        statuses.put(drain.withDrainedAt(T0).withState(DrainState.DRAINED, true));
+
+        assertEquals(DrainState.CANCELLED, requests.cancelTerminate("id-worker-1").orElseThrow().state());
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+    }
+
+    @Test
+    void onlyATerminateDrainStillInPlaceIsCalledOff() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        swarm.addWorker("worker-3");
+        DrainStatus scaleIn = requests.submit("worker-1", DrainOrder.manual()).status();
+        markDrained("worker-1", scaleIn);
+        DrainStatus removed = requests.submit("worker-2", TERMINATE).status().withState(DrainState.REMOVED, true);
+        statuses.put(removed);
+        DrainStatus taken = requests.submit("worker-3", TERMINATE).status();
+        markDrained("worker-3", DrainStatus.requested(new DrainRequest("another", "worker-3", "id-worker-3",
+                DrainReason.MANUAL, false, T0.plusSeconds(600), T0)));
+
+        for (String hostname : List.of("worker-1", "worker-2", "worker-3")) {
+            DrainStatus before = statuses.read(hostname).orElseThrow().status();
+            Node nodeBefore = swarm.node("id-" + hostname).orElseThrow();
+            DrainRejectedException refused = assertThrows(DrainRejectedException.class,
+                    () -> requests.cancelTerminate(hostname), hostname);
+            assertEquals(DrainRejectedException.Kind.NOT_CANCELLABLE, refused.kind());
+            assertEquals(before, statuses.read(hostname).orElseThrow().status(), hostname);
+            assertEquals(nodeBefore, swarm.node("id-" + hostname).orElseThrow(), hostname);
+        }
+        assertEquals(Optional.empty(), requests.cancelTerminate("worker-9"));
     }
 }

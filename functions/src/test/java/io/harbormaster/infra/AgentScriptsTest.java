@@ -278,23 +278,180 @@ class AgentScriptsTest {
         assertEquals(List.of(), requests("POST", "/metadata/scheduledevents"));
     }
 
+    /** A Terminate event as the document lists it, for these VMs. */
+    private static String terminate(String eventId, Instant notBefore, String... resources) {
+        String when = DateTimeFormatter.RFC_1123_DATE_TIME.format(notBefore.atOffset(ZoneOffset.UTC));
+        return """
+                {"EventId":"%s","EventStatus":"Scheduled","EventType":"Terminate","ResourceType":"VirtualMachine",\
+                "Resources":[%s],"NotBefore":"%s","Description":"","EventSource":"Platform","DurationInSeconds":-1}"""
+                .formatted(eventId, String.join(",", java.util.Arrays.stream(resources).map(r -> "\"" + r + "\"").toList()), when);
+    }
+
+    private static String document(int incarnation, String... events) {
+        return "{\"DocumentIncarnation\":" + incarnation + ",\"Events\":[" + String.join(",", events) + "]}";
+    }
+
+    private String watcherLog() throws IOException {
+        Path log = dir.resolve("harbormaster-terminate-watcher.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
     @Test
-    void watcherApprovesWhenNotBeforeIsNearEvenIfTheDrainIsNotDone() throws Exception {
-        writeEnv(Map.of("HARBORMASTER_APPROVE_MARGIN_SECONDS", "2"));
-        Instant notBefore = Instant.now().plusSeconds(7);
-        standInMetadata(request -> requests("POST", "/metadata/scheduledevents").isEmpty()
-                ? Reply.json(200, scheduledEvents(VM_NAME, notBefore))
-                : Reply.json(200, "{\"DocumentIncarnation\":3,\"Events\":[]}"));
+    void watcherNeverApprovesAnUndrainedNodeAndAzureStartsAtNotBefore() throws Exception {
+        Instant notBefore = Instant.now().plusSeconds(9);
+        standInMetadata(request -> Reply.json(200, scheduledEvents(VM_NAME, notBefore)));
         routes.put("POST /api/drain/" + NODE, request -> Reply.json(202, "{\"state\":\"requested\"}"));
         routes.put("GET /api/drain/" + NODE, request -> Reply.json(200, "{\"state\":\"draining\"}"));
 
         start("harbormaster-terminate-watcher");
+        waitFor("NotBefore to pass", 30, () -> Instant.now().isAfter(notBefore.plusSeconds(3)));
+
+        assertEquals(List.of(), requests("POST", "/metadata/scheduledevents"), "approved while the node was draining");
+        assertTrue(requests("GET", "/api/drain/" + NODE).size() >= 2, "kept reading the drain until NotBefore");
+        assertTrue(watcherLog().contains("NotBefore of event " + EVENT_ID + " has passed, still waiting for: " + NODE + " (draining); not approved"),
+                watcherLog());
+    }
+
+    @Test
+    void watcherCallsEndBeforeNotBeforeWhenTheControlPlaneIsSlow() throws Exception {
+        Instant notBefore = Instant.now().plusSeconds(6);
+        standInMetadata(request -> Reply.json(200, scheduledEvents(VM_NAME, notBefore)));
+        routes.put("POST /api/drain/" + NODE, request -> {
+            sleepQuietly(20_000);
+            return Reply.json(202, "{\"state\":\"requested\"}");
+        });
+
+        start("harbormaster-terminate-watcher");
+        waitFor("the watcher to see NotBefore pass", 30, () -> {
+            try {
+                return watcherLog().contains("NotBefore of event " + EVENT_ID + " has passed");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+
+        // Without the bound, curl's own 15 s timeout would carry the call 10 s or more past NotBefore.
+        Instant seen = Instant.now();
+        assertTrue(seen.isBefore(notBefore.plusSeconds(4)), "the slow call ran to " + seen + ", NotBefore " + notBefore);
+        assertEquals(List.of(), requests("POST", "/metadata/scheduledevents"));
+    }
+
+    @Test
+    void aTerminateCancelledMidDrainCallsOffTheDrain() throws Exception {
+        AtomicInteger documents = new AtomicInteger();
+        standInMetadata(request -> Reply.json(200, documents.incrementAndGet() <= 3
+                ? scheduledEvents(VM_NAME, Instant.now().plusSeconds(600))
+                : document(3)));
+        routes.put("POST /api/drain/" + NODE, request -> Reply.json(202, "{\"state\":\"requested\"}"));
+        routes.put("GET /api/drain/" + NODE, request -> Reply.json(200, "{\"state\":\"draining\"}"));
+        routes.put("DELETE /api/drain/" + NODE, request -> Reply.json(200, "{\"state\":\"cancelled\"}"));
+
+        start("harbormaster-terminate-watcher");
+        waitFor("the drain to be called off", 30, () -> !requests("DELETE", "/api/drain/").isEmpty());
+
+        Request cancel = requests("DELETE", "/api/drain/").get(0);
+        assertEquals("/api/drain/" + NODE, cancel.path());
+        assertEquals(KEY, cancel.header("x-functions-key"));
+        assertTrue(cancel.at() > requests("GET", "/api/drain/" + NODE).get(0).at(), "called off mid-drain");
+        // Once more a round later, in case a drain pass under way set the node to drain again; then never again.
+        waitFor("the drain to be called off once more", 30, () -> requests("DELETE", "/api/drain/").size() >= 2);
+        Thread.sleep(2500);
+        assertEquals(2, requests("DELETE", "/api/drain/").size(), "called off twice, not more");
+        assertEquals(List.of(), requests("POST", "/metadata/scheduledevents"));
+        assertTrue(watcherLog().contains("Azure cancelled it"), watcherLog());
+        assertFalse(watcherLog().contains("proceeds at NotBefore anyway"), watcherLog());
+    }
+
+    @Test
+    void aTerminateOfSeveralVmsIsApprovedOnlyOnceEveryListedNodeIsDrainedOrGone() throws Exception {
+        // Computer names of a Uniform scale set: the prefix ("agent") then the instance id in base 36, padded to 6.
+        String peer = "agent00000z";
+        String gone = "agent000010";
+        AtomicInteger peerPolls = new AtomicInteger();
+        standInMetadata(request -> requests("POST", "/metadata/scheduledevents").isEmpty()
+                ? Reply.json(200, document(2, terminate(EVENT_ID, Instant.now().plusSeconds(600),
+                        "harbormaster-agents_35", VM_NAME, "harbormaster-agents_36")))
+                : Reply.json(200, document(3)));
+        routes.put("POST /api/drain/" + NODE, request -> Reply.json(202, "{\"state\":\"drained\"}"));
+        routes.put("GET /api/drain/" + NODE, request -> Reply.json(200, "{\"state\":\"drained\"}"));
+        routes.put("POST /api/drain/" + peer, request -> Reply.json(202, "{\"state\":\"requested\"}"));
+        routes.put("GET /api/drain/" + peer, request -> Reply.json(200,
+                "{\"state\":\"" + (peerPolls.incrementAndGet() < 4 ? "draining" : "drained") + "\"}"));
+        routes.put("POST /api/drain/" + gone, request -> Reply.json(404, "{\"error\":\"unknown_node\",\"message\":\"no node\"}"));
+
+        start("harbormaster-terminate-watcher");
+        waitFor("the approval", 60, () -> !requests("POST", "/metadata/scheduledevents").isEmpty());
+
+        assertEquals("{\"reason\":\"terminate-notification\"}", requests("POST", "/api/drain/" + peer).get(0).body());
+        List<Request> polls = requests("GET", "/api/drain/" + peer);
+        assertEquals(4, polls.size(), "the peer's drain was read until drained");
+        assertTrue(requests("POST", "/metadata/scheduledevents").get(0).at() > polls.get(3).at(),
+                "approved only once the peer read drained");
+        assertFalse(requests("POST", "/api/drain/" + gone).isEmpty(), "a node no longer in the swarm is gone");
+        assertTrue(watcherLog().contains("node " + gone + " is gone"), watcherLog());
+        assertEquals(List.of(), requests("DELETE", "/api/drain/"));
+    }
+
+    @Test
+    void aListedVmWhoseNodeCannotBeToldHoldsTheApproval() throws Exception {
+        standInMetadata(request -> Reply.json(200, document(2, terminate(EVENT_ID, Instant.now().plusSeconds(600),
+                VM_NAME, "other-scale-set_4"))));
+        routes.put("POST /api/drain/" + NODE, request -> Reply.json(202, "{\"state\":\"drained\"}"));
+        routes.put("GET /api/drain/" + NODE, request -> Reply.json(200, "{\"state\":\"drained\"}"));
+
+        start("harbormaster-terminate-watcher");
+        waitFor("three rounds", 30, () -> requests("GET", "/metadata/scheduledevents").size() >= 4);
+
+        assertEquals(List.of(), requests("POST", "/metadata/scheduledevents"));
+        assertTrue(watcherLog().contains("other-scale-set_4 (no swarm node known for it)"), watcherLog());
+    }
+
+    @Test
+    void oneBadEventDoesNotHideTheOthers() throws Exception {
+        String bad = """
+                {"EventId":"BAD-1","EventStatus":"Scheduled","EventType":"Terminate","Resources":["%s"],\
+                "NotBefore":"the day after tomorrow"}""".formatted("harbormaster-agents_9");
+        String worse = "{\"EventId\":\"BAD-2\",\"EventType\":\"Terminate\",\"Resources\":7}";
+        standInMetadata(request -> requests("POST", "/metadata/scheduledevents").isEmpty()
+                ? Reply.json(200, document(2, bad, worse, "\"not an event\"",
+                        terminate(EVENT_ID, Instant.now().plusSeconds(600), VM_NAME)))
+                : Reply.json(200, document(3)));
+        routes.put("POST /api/drain/" + NODE, request -> Reply.json(202, "{\"state\":\"requested\"}"));
+        routes.put("GET /api/drain/" + NODE, request -> Reply.json(200, "{\"state\":\"drained\"}"));
+
+        start("harbormaster-terminate-watcher");
         waitFor("the approval", 30, () -> !requests("POST", "/metadata/scheduledevents").isEmpty());
 
-        Instant approvedAt = Instant.now();
-        assertTrue(approvedAt.isAfter(notBefore.minusSeconds(4)), "not approved long before NotBefore - margin: " + approvedAt);
-        assertTrue(requests("GET", "/api/drain/" + NODE).size() >= 2, "kept polling until time was up");
-        assertTrue(Files.readString(dir.resolve("harbormaster-terminate-watcher.log")).contains("approving anyway"));
+        assertEquals("{\"StartRequests\":[{\"EventId\":\"" + EVENT_ID + "\"}]}",
+                requests("POST", "/metadata/scheduledevents").get(0).body());
+        assertTrue(watcherLog().contains("event 1 skipped"), watcherLog());
+    }
+
+    @Test
+    void aTerminateWithAnUnreadableNotBeforeIsStillDrainedAndApprovedOnlyOnceDrained() throws Exception {
+        AtomicInteger polls = new AtomicInteger();
+        String event = """
+                {"EventId":"%s","EventStatus":"Scheduled","EventType":"Terminate","Resources":["%s"],\
+                "NotBefore":"soon"}""".formatted(EVENT_ID, VM_NAME);
+        standInMetadata(request -> requests("POST", "/metadata/scheduledevents").isEmpty()
+                ? Reply.json(200, document(2, event)) : Reply.json(200, document(3)));
+        routes.put("POST /api/drain/" + NODE, request -> Reply.json(202, "{\"state\":\"requested\"}"));
+        routes.put("GET /api/drain/" + NODE, request -> Reply.json(200,
+                "{\"state\":\"" + (polls.incrementAndGet() < 3 ? "draining" : "drained") + "\"}"));
+
+        start("harbormaster-terminate-watcher");
+        waitFor("the approval", 30, () -> !requests("POST", "/metadata/scheduledevents").isEmpty());
+
+        assertTrue(requests("POST", "/metadata/scheduledevents").get(0).at() > requests("GET", "/api/drain/" + NODE).get(2).at());
+        assertTrue(watcherLog().contains("has an unreadable NotBefore"), watcherLog());
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
@@ -310,6 +467,26 @@ class AgentScriptsTest {
         assertEquals(0, result.exitCode(), result.output());
         assertEquals("{\"reason\":\"shutdown\"}", requests("POST", "/api/drain/" + NODE).get(0).body());
         assertEquals(2, requests("GET", "/api/drain/" + NODE).size());
+        assertEquals(List.of("info --format {{.Swarm.LocalNodeState}}", "swarm leave"), dockerCalls());
+    }
+
+    @Test
+    void shutdownGoesOnWithinASecondOfTheDrainBeingDoneByDefault() throws IOException {
+        Files.writeString(swarmState, "active\n");
+        writeEnv(Map.of("HARBORMASTER_DRAIN_POLL_SECONDS", "")); // unset: the script's own default
+        AtomicInteger statusPolls = new AtomicInteger();
+        routes.put("POST /api/drain/" + NODE, request -> Reply.json(202, "{\"state\":\"requested\"}"));
+        routes.put("GET /api/drain/" + NODE, request -> Reply.json(200,
+                "{\"state\":\"" + (statusPolls.incrementAndGet() < 2 ? "draining" : "drained") + "\"}"));
+
+        HostTools.Result result = run("harbormaster-drain-on-shutdown", 60);
+
+        assertEquals(0, result.exitCode(), result.output());
+        List<Request> polls = requests("GET", "/api/drain/" + NODE);
+        assertEquals(2, polls.size());
+        long between = TimeUnit.NANOSECONDS.toMillis(polls.get(1).at() - polls.get(0).at());
+        // A 5 s poll would read "drained" 5 s after "draining"; the default reads every second.
+        assertTrue(between < 2500, "read the drain again after " + between + " ms");
         assertEquals(List.of("info --format {{.Swarm.LocalNodeState}}", "swarm leave"), dockerCalls());
     }
 

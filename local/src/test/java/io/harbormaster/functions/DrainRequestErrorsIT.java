@@ -149,8 +149,15 @@ class DrainRequestErrorsIT {
 
     @Test
     void otherMethodsAre405() throws Exception {
-        HttpResponse<String> response = call("DELETE", "/api/drain/" + managerHostname, null, true);
+        HttpResponse<String> response = call("PUT", "/api/drain/" + managerHostname, null, true);
         assertRefused(response, 405, "method_not_allowed");
-        assertEquals("GET, POST", response.headers().firstValue("allow").orElse(""));
+        assertEquals("GET, POST, DELETE", response.headers().firstValue("allow").orElse(""));
+    }
+
+    @Test
+    void callingOffADrainThatWasNeverRequestedIs404AndABadNameIs400() throws Exception {
+        assertRefused(call("DELETE", "/api/drain/no-such-node-4711", null, true), 404, "no_drain");
+        assertRefused(call("DELETE", "/api/drain/" + managerHostname, null, true), 404, "no_drain");
+        assertRefused(call("DELETE", "/api/drain/bad_name", null, true), 400, "invalid_node_name");
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.config.StorageSettings;
 import io.harbormaster.drain.BlobDrainStatusStore;
+import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.emulator.imds.AttestedDocuments;
@@ -17,6 +18,7 @@ import io.harbormaster.emulator.imds.FakeImdsBackend;
 import io.harbormaster.emulator.imds.ImdsServer;
 import io.harbormaster.emulator.imds.ScheduledEvent;
 import io.harbormaster.emulator.pki.EmulatorAuthority;
+import io.harbormaster.testsupport.DockerCli;
 import io.harbormaster.testsupport.LocalHostProcess;
 import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.SwarmWorkers;
@@ -50,8 +52,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The agents' terminate watcher, cut from cloud-init/agent.yml, running as a process of a real swarm worker
  * (SwarmWorkers.startInNode: the node's network, UTS, mount and PID namespaces) against the real local host and the
  * emulator's real ImdsServer on the bridge, which knows the node by its address. Azure announces a Terminate; the
- * watcher must have the node drained, every replica running elsewhere, before it approves, and must approve in time
- * when the drain cannot finish before NotBefore.
+ * watcher must have every listed VM's node drained, every replica running elsewhere, before it approves; it never
+ * approves a node still draining (Azure starts at NotBefore anyway); and a Terminate that Azure cancels mid-drain
+ * gives the node back to service.
+ *
+ * <p>The workers carry a Uniform scale set's computer names ({@code <prefix>-000002} for VM {@code <prefix>-agents_2}),
+ * from which the watcher tells the node of each VM an event lists.
  *
  * <p>The events come from FakeImdsBackend, IMDS's in-memory backend: swarm worker nodes are no emulated cloud
  * instances, so EmulatedCloud cannot name them. It never starts an approved event, so the watcher must itself not
@@ -67,8 +73,8 @@ class TerminateWatcherIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(120);
 
-    /** What the backend saw, synchronously, when the watcher approved: the drain status and where tasks ran. */
-    record AtApproval(String drainState, Map<String, Long> runningPerNode) {}
+    /** What the backend saw, synchronously, when the watcher approved: the drain states and where tasks ran. */
+    record AtApproval(String drainState, String peerDrainState, Map<String, Long> runningPerNode) {}
 
     @TempDir
     Path dir;
@@ -82,6 +88,8 @@ class TerminateWatcherIT {
     private Process watcher;
     private Path watcherLog;
     private SwarmWorkers.Node target;
+    private SwarmWorkers.Node peer;
+    private TestService pinned;
     private boolean watcherMayExit;
     private BlobDrainStatusStore statuses;
 
@@ -95,8 +103,9 @@ class TerminateWatcherIT {
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s",
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
-        workers = SwarmWorkers.start(3, host, KEY);
+        workers = SwarmWorkers.startWithComputerNames(3, host, KEY);
         target = workers.node(2);
+        peer = workers.node(3);
     }
 
     @AfterEach
@@ -110,6 +119,9 @@ class TerminateWatcherIT {
             }
             if (service != null) {
                 service.close();
+            }
+            if (pinned != null) {
+                pinned.close();
             }
             if (workers != null) {
                 workers.close();
@@ -138,7 +150,7 @@ class TerminateWatcherIT {
 
         DrainPoller poller = new DrainPoller(target.hostname());
         poller.start();
-        String eventId = announceTerminate(Instant.now().plus(Duration.ofMinutes(15)));
+        String eventId = announceTerminate(Instant.now().plus(Duration.ofMinutes(15)), vm);
         ObservedImdsBackend.Approval<AtApproval> approval = awaitApproval(Duration.ofSeconds(60));
 
         assertEquals(List.of(vm + ":" + eventId), events.approvals());
@@ -146,6 +158,7 @@ class TerminateWatcherIT {
         assertEquals("terminate-notification", status.path("reason").asText(), status.toString());
         // Read while the watcher's approval was still waiting for ImdsServer's answer.
         assertEquals("drained", approval.observed().drainState(), approval.toString());
+        assertEquals("HTTP 404", approval.observed().peerDrainState(), "a VM the event does not list is left alone");
         Map<String, Long> perNode = approval.observed().runningPerNode();
         assertEquals(6L, perNode.values().stream().mapToLong(Long::longValue).sum(), "at approval: " + perNode);
         assertFalse(perNode.containsKey(target.hostname()), "at approval: " + perNode);
@@ -182,29 +195,92 @@ class TerminateWatcherIT {
     }
 
     @Test
-    void theWatcherApprovesAtTheDeadlineWhenTheDrainCannotFinishBeforeNotBefore() throws Exception {
+    void theWatcherNeverApprovesANodeStillDrainingAndAzureStartsAtNotBefore() throws Exception {
         // Pinned to the node, the tasks have nowhere to go: the drain stays under way.
         service = TestService.onWorkers(workers, "pinned", 2, "--constraint", "node.hostname==" + target.hostname());
         service.awaitRunning(2, Duration.ofSeconds(60));
-        int margin = 5;
-        startImdsAndWatcher(Map.of("HARBORMASTER_APPROVE_MARGIN_SECONDS", Integer.toString(margin)));
+        startImdsAndWatcher(Map.of());
 
         // RFC 1123 dates carry whole seconds.
-        Instant notBefore = Instant.now().plusSeconds(margin + 15).truncatedTo(ChronoUnit.SECONDS);
-        String eventId = announceTerminate(notBefore);
+        Instant notBefore = Instant.now().plusSeconds(20).truncatedTo(ChronoUnit.SECONDS);
+        String eventId = announceTerminate(notBefore, vm);
+        awaitTrue("NotBefore to pass", Duration.ofSeconds(60), () -> Instant.now().isAfter(notBefore.plusSeconds(3)));
+
+        assertEquals(List.of(), backend.approvals(), "approved while the node was still draining");
+        assertEquals("draining", drainStatus(target.hostname()).path("state").asText());
+        assertEquals("terminate-notification", drainStatus(target.hostname()).path("reason").asText());
+        assertTrue(service.runningTasksPerNode().keySet().stream().allMatch(target.hostname()::equals),
+                "pinned tasks ran elsewhere: " + service.runningTasksPerNode());
+        assertNoImdsRefusal();
+        assertTrue(watcherOutput().contains("NotBefore of event " + eventId + " has passed, still waiting for: "
+                + target.hostname() + " (draining); not approved"), watcherOutput());
+    }
+
+    @Test
+    void aTerminateCancelledMidDrainGivesTheNodeBackToServiceAndKeepsTheVm() throws Exception {
+        service = TestService.onWorkers(workers, "pinned", 2, "--constraint", "node.hostname==" + target.hostname());
+        service.awaitRunning(2, Duration.ofSeconds(60));
+        startImdsAndWatcher(Map.of());
+
+        announceTerminate(Instant.now().plus(Duration.ofMinutes(15)), vm);
+        awaitTrue("the drain under way", Duration.ofSeconds(60),
+                () -> "draining".equals(drainStatus(target.hostname()).path("state").asText()));
+        awaitTrue("the pinned tasks to stop", Duration.ofSeconds(60), () -> service.runningTasksPerNode().isEmpty());
+        // Azure calls the Terminate off: it leaves the document.
+        events.events(new EventsDocument(3, List.of()));
+
+        awaitTrue("the drain to be called off", Duration.ofSeconds(30),
+                () -> "cancelled".equals(drainStatus(target.hostname()).path("state").asText()));
+        DockerCli manager = DockerCli.forLocalManager();
+        assertEquals("active", manager.run("node", "inspect", "--format", "{{.Spec.Availability}}", target.nodeId()).strip());
+        assertEquals("", manager.run("node", "inspect", "--format",
+                "{{index .Spec.Labels \"" + DrainProgress.REQUEST_LABEL + "\"}}", target.nodeId()).strip().replace("<no value>", ""));
+        service.awaitRunning(2, Duration.ofSeconds(60));
+        assertEquals(Map.of(target.hostname(), 2L), service.runningTasksPerNode());
+        assertEquals(List.of(), backend.approvals(), "a cancelled event was approved");
+        // The VM is kept: the node stays in the swarm, Ready, and the drain never reaches removed.
+        Thread.sleep(3000);
+        assertEquals("cancelled", drainStatus(target.hostname()).path("state").asText());
+        assertEquals("ready", manager.run("node", "inspect", "--format", "{{.Status.State}}", target.nodeId()).strip());
+        assertTrue(watcher.isAlive(), watcherOutput());
+        assertTrue(watcherOutput().contains("before it was approved: Azure cancelled it"), watcherOutput());
+        assertTrue(watcherOutput().contains("drain of " + target.hostname() + " called off"), watcherOutput());
+        assertNoImdsRefusal();
+    }
+
+    @Test
+    void aTerminateOfTwoVmsIsApprovedOnlyOnceBothNodesAreDrained() throws Exception {
+        service = TestService.onWorkers(workers, "web", 6);
+        // One task that only the peer may run: the peer's drain cannot finish until it is gone.
+        pinned = TestService.onWorkers(workers, "pinned", 1, "--constraint", "node.hostname==" + peer.hostname());
+        service.awaitRunning(6, Duration.ofSeconds(60));
+        pinned.awaitRunning(1, Duration.ofSeconds(60));
+        startImdsAndWatcher(Map.of());
+        String peerVm = vmName(peer);
+
+        String eventId = announceTerminate(Instant.now().plus(Duration.ofMinutes(15)), vm, peerVm);
+        awaitTrue("this node drained", Duration.ofSeconds(60),
+                () -> "drained".equals(drainStatus(target.hostname()).path("state").asText()));
+        // The watcher asked for the peer's drain too: approving lets Azure delete both.
+        awaitTrue("the peer's drain under way", Duration.ofSeconds(30),
+                () -> "draining".equals(drainStatus(peer.hostname()).path("state").asText()));
+        assertEquals("terminate-notification", drainStatus(peer.hostname()).path("reason").asText());
+        int documents = backend.documentsServed();
+        awaitTrue("three more rounds of the watcher", Duration.ofSeconds(30), () -> backend.documentsServed() >= documents + 3);
+        assertEquals(List.of(), backend.approvals(), "approved while the peer was still draining");
+
+        pinned.close();
+        pinned = null;
         ObservedImdsBackend.Approval<AtApproval> approval = awaitApproval(Duration.ofSeconds(60));
 
-        Instant deadline = notBefore.minusSeconds(margin);
-        assertFalse(approval.at().isBefore(deadline), "approved at " + approval.at() + ", before the deadline " + deadline);
-        assertTrue(approval.at().isBefore(notBefore), "approved at " + approval.at() + ", after NotBefore " + notBefore);
         assertEquals(List.of(vm + ":" + eventId), events.approvals());
-        assertEquals("draining", approval.observed().drainState(), approval.toString());
+        assertEquals("drained", approval.observed().drainState(), approval.toString());
+        assertEquals("drained", approval.observed().peerDrainState(), approval.toString());
         Map<String, Long> perNode = approval.observed().runningPerNode();
-        assertTrue(perNode.keySet().stream().allMatch(target.hostname()::equals), "pinned tasks ran elsewhere: " + perNode);
-        assertEquals("terminate-notification", drainStatus(target.hostname()).path("reason").asText());
+        assertEquals(6L, perNode.values().stream().mapToLong(Long::longValue).sum(), "at approval: " + perNode);
+        assertFalse(perNode.containsKey(target.hostname()) || perNode.containsKey(peer.hostname()), "at approval: " + perNode);
+        assertTrue(watcherOutput().contains("node " + peer.hostname() + " is drained"), watcherOutput());
         assertNoImdsRefusal();
-        assertTrue(watcherOutput().contains("NotBefore is near and node " + target.hostname() + " is still draining; approving anyway"),
-                watcherOutput());
     }
 
     /**
@@ -212,10 +288,10 @@ class TerminateWatcherIT {
      * inside the target node.
      */
     private void startImdsAndWatcher(Map<String, String> extraSettings) throws Exception {
-        vm = vmName();
+        vm = vmName(target);
         events = new FakeImdsBackend().add(target.ip(), FakeImdsBackend.vm(vm, UUID.randomUUID().toString()));
-        backend = new ObservedImdsBackend<>(events,
-                () -> new AtApproval(drainStatus(target.hostname()).path("state").asText(), service.runningTasksPerNode()));
+        backend = new ObservedImdsBackend<>(events, () -> new AtApproval(drainStatus(target.hostname()).path("state").asText(),
+                drainStatus(peer.hostname()).path("state").asText(), service.runningTasksPerNode()));
         EmulatorAuthority authority = EmulatorAuthority.loadOrCreate(dir.resolve("authority"));
         // Lenient on rate: the watcher polls every second, and a 429 is not what this test is about.
         imds = new ImdsServer(new InetSocketAddress(InetAddress.getByName(SwarmWorkers.BRIDGE_ADDRESS), 0), backend,
@@ -243,10 +319,10 @@ class TerminateWatcherIT {
         assertTrue(watcherOutput().contains("watching scheduled events for VM " + vm), watcherOutput());
     }
 
-    /** Azure posts a Terminate for the target's VM, as the real document shows it. */
-    private String announceTerminate(Instant notBefore) {
+    /** Azure posts a Terminate for these VMs, as the real document shows it. */
+    private String announceTerminate(Instant notBefore, String... vms) {
         String eventId = UUID.randomUUID().toString().toUpperCase(java.util.Locale.ROOT);
-        events.events(new EventsDocument(2, List.of(new ScheduledEvent(eventId, "Terminate", "VirtualMachine", List.of(vm),
+        events.events(new EventsDocument(2, List.of(new ScheduledEvent(eventId, "Terminate", "VirtualMachine", List.of(vms),
                 "Scheduled", notBefore, "Virtual machine is being deleted.", "Platform", -1))));
         return eventId;
     }
@@ -341,9 +417,12 @@ class TerminateWatcherIT {
         }
     }
 
-    /** An agents' scale set VM name, deliberately not the node's hostname (its computer name), as in Azure. */
-    private String vmName() {
-        return workers.prefix() + "-agents_" + target.name().substring(target.name().lastIndexOf('-') + 1);
+    /**
+     * An agents' scale set VM name, {@code <set>_<instance id>}, not the node's hostname: that is its computer name,
+     * {@code <prefix>-<instance id in base 36, padded to 6>}, as in Azure.
+     */
+    private String vmName(SwarmWorkers.Node node) {
+        return workers.prefix() + "-agents_" + Integer.parseInt(node.name().substring(node.name().lastIndexOf('-') + 1), 36);
     }
 
     private static String tail(String output) {

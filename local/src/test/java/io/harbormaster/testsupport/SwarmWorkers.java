@@ -119,6 +119,21 @@ public final class SwarmWorkers implements AutoCloseable {
      * {@link StartException} says why (never with the key or a join token in it).
      */
     public static SwarmWorkers start(String prefix, int count, URI joinUrl, String functionKey) {
+        return start(prefix, count, joinUrl, functionKey, Integer::toString);
+    }
+
+    /**
+     * Starts workers named as a Uniform scale set names its VMs' computers: {@code prefix-} then the number in base 36,
+     * padded to 6 ({@code prefix-000002}); the prefix then plays the computer name prefix, {@code prefix-} (Learn:
+     * "VM names and instance IDs"). Numbers run from 1 to {@code count}, as {@link #node(int)} counts.
+     */
+    public static SwarmWorkers startWithComputerNames(int count, LocalHostProcess host, String functionKey) {
+        return start(randomPrefix(), count, joinUrl(host), functionKey,
+                i -> "0".repeat(Math.max(0, 6 - Integer.toString(i, 36).length())) + Integer.toString(i, 36));
+    }
+
+    private static SwarmWorkers start(String prefix, int count, URI joinUrl, String functionKey,
+            java.util.function.IntFunction<String> suffix) {
         checkPrefix(prefix);
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1");
@@ -145,14 +160,14 @@ public final class SwarmWorkers implements AutoCloseable {
             try {
                 List<Future<Node>> launches = new ArrayList<>();
                 for (int i = 1; i <= count; i++) {
-                    String name = prefix + "-" + i;
+                    String name = prefix + "-" + suffix.apply(i);
                     launches.add(pool.submit(() -> boot(booting, name, cloudConfig, managerHost)));
                 }
                 for (int i = 0; i < count; i++) {
                     try {
                         nodes.add(launches.get(i).get());
                     } catch (ExecutionException e) {
-                        failures.add(prefix + "-" + (i + 1) + ": " + e.getCause().getMessage());
+                        failures.add(prefix + "-" + suffix.apply(i + 1) + ": " + e.getCause().getMessage());
                     }
                 }
             } finally {
