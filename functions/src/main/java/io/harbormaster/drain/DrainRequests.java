@@ -4,7 +4,9 @@ import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.NodeVersionConflictException;
 import io.harbormaster.swarm.Swarm;
+import io.harbormaster.swarm.Task;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -94,12 +96,49 @@ public final class DrainRequests {
                 continue; // a concurrent request got there first: answer with that one
             }
             enqueue(status);
+            startAtOnce(node, request);
             LOG.info("drain " + request.requestId() + " of " + request.hostname() + " (" + request.nodeId() + ") requested: "
                     + request.reason().wireName()
                     + (request.deleteInstance() ? ", then delete its instance " + request.instanceId() : ""));
             return new Submission(status, true);
         }
         throw new IllegalStateException("drain status of " + node.hostname() + " kept changing; try again");
+    }
+
+    /**
+     * Sets the node to drain now, with our label, so swarm starts moving its tasks before the request is answered; the
+     * queued message carries only the follow-ups. The status is on record and its message queued before this, so
+     * nothing is lost when it fails or the host dies here: the worker's first pass marks the node, and marking twice
+     * is harmless. A node that runs replicas of a surge service is left alone: the worker records that surge before
+     * it touches the node or the service.
+     */
+    private void startAtOnce(Node node, DrainRequest request) {
+        try {
+            List<Task> onNode = swarm.tasksOnNode(node.id());
+            boolean anyRunning = onNode.stream().anyMatch(Task::desiredRunning);
+            if (anyRunning && !SurgeDrain.plan(node.id(), onNode, swarm.services()).isEmpty()) {
+                return;
+            }
+            Node current = node;
+            for (int attempt = 0; attempt < 2; attempt++) {
+                Map<String, String> labels = new HashMap<>(current.labels());
+                labels.put(DrainProgress.REQUEST_LABEL, request.requestId());
+                try {
+                    swarm.updateNode(current, Node.Availability.DRAIN, labels);
+                    return;
+                } catch (NodeVersionConflictException e) {
+                    // Its heartbeat or someone else moved it on since it was read: once more with a fresh read.
+                    Optional<Node> reread = swarm.node(node.id());
+                    if (reread.isEmpty()) {
+                        return;
+                    }
+                    current = reread.get();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("drain " + request.requestId() + " of " + request.hostname() + ": could not set the node to drain"
+                    + " at once (" + e.getClass().getSimpleName() + "); the first queued pass does it");
+        }
     }
 
     /** The latest drain of the node, addressed by hostname or by the id of a node the swarm still knows. */

@@ -67,14 +67,16 @@ class DrainWorkerTest {
         swarm.addWorker("worker-2");
         swarm.addTask("web", "id-worker-1", "running");
         assertEquals(DrainState.REQUESTED, requests.submit("worker-1", DrainOrder.manual()).status().state());
-
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        // The request itself set the node to drain: swarm is moving the task before the first pass runs.
         Node marked = swarm.node("id-worker-1").orElseThrow();
         assertEquals(Node.Availability.DRAIN, marked.availability());
         assertEquals(status("worker-1").request().requestId(), marked.labels().get(DrainProgress.REQUEST_LABEL));
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(marked, swarm.node("id-worker-1").orElseThrow(), "the pass found the node marked and left it so");
         assertEquals(DrainState.DRAINING, status("worker-1").state());
         assertEquals(1, status("worker-1").tasksRemaining());
-        assertEquals(CHECK, lastSent().delay());
+        assertEquals(Duration.ZERO, lastSent().delay(), "a young drain looks again as soon as the queue allows");
 
         // Swarm shuts the task down and starts its replacement elsewhere; it is not running yet.
         List<Task> replacements = swarm.moveTasks("id-worker-1", "id-worker-2", "starting");
@@ -100,7 +102,7 @@ class DrainWorkerTest {
     }
 
     @Test
-    void aScaleInDrainRecordsDrainedInOnePassAndDeletesTheInstanceOnlyInTheNext() {
+    void aScaleInDrainRecordsDrainedInOnePassThenDeletesTheInstanceAndRemovesItsNodeInTheNext() {
         swarm.addWorker("worker-1");
         ScaleSetInstance instance = scaleSet.addInstance("worker-1");
         scaleSet.addInstance("worker-2");
@@ -115,21 +117,18 @@ class DrainWorkerTest {
         assertEquals(0, scaleSet.count("deleteInstances"));
         assertEquals(Duration.ZERO, lastSent().delay(), "nothing to wait for before the delete");
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         assertEquals(T0, clock.instant(), "the follow-up came at once");
         assertEquals(List.of(new InMemoryScaleSet.Call("deleteInstances", List.of(List.of(instance.instanceId())))),
                 scaleSet.calls().stream().filter(call -> call.method().equals("deleteInstances")).toList());
+        // The deleted VM cannot be live: its node is removed in the same pass, without waiting for swarm to see it down.
         assertTrue(status("worker-1").instanceDeleted());
-        assertEquals(DrainState.DRAINED, status("worker-1").state());
-        assertEquals(CHECK, lastSent().delay(), "now it waits for the node to go down");
-
-        // The VM is gone, so its node goes down and is removed; the instance is not deleted twice.
-        swarm.setNodeState("id-worker-1", Node.State.DOWN);
-        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         assertEquals(DrainState.REMOVED, status("worker-1").state());
         assertTrue(swarm.node("id-worker-1").isEmpty());
+        assertEquals(List.of("id-worker-1"), swarm.forcedRemovals());
         assertEquals(1, scaleSet.count("deleteInstances"));
         assertEquals(1, scaleSet.instances().size());
+        assertEquals(List.of(), queue.waiting(), "a finished drain sends no follow-up");
     }
 
     @Test
@@ -198,9 +197,10 @@ class DrainWorkerTest {
         assertEquals(clock.instant(), timedOut.drainedAt());
         assertEquals(0, scaleSet.count("deleteInstances"));
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         assertEquals(1, scaleSet.count("deleteInstances"));
         assertTrue(status("worker-1").instanceDeleted());
+        assertTrue(status("worker-1").timedOut());
     }
 
     @Test
@@ -220,7 +220,7 @@ class DrainWorkerTest {
         assertEquals(CHECK.multipliedBy(2), lastSent().delay(), "it backs off while the scale set fails");
         assertEquals(1, scaleSet.instances().size());
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         DrainStatus recovered = status("worker-1");
         assertTrue(recovered.instanceDeleted());
         assertNull(recovered.lastError());
@@ -255,7 +255,7 @@ class DrainWorkerTest {
         assertEquals(T0, status("worker-1").unreachableSince(), "the backoff counts from the first refusal");
         assertEquals(CHECK.multipliedBy(2), lastSent().delay());
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         DrainStatus deleted = status("worker-1");
         assertTrue(deleted.instanceDeleted());
         assertNull(deleted.lastError());
@@ -345,10 +345,10 @@ class DrainWorkerTest {
         requests.resume(status("worker-1"));
         assertEquals(2, queue.waiting().size());
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         assertEquals(DrainWorker.Outcome.STALE, deliverNext());
         assertEquals(1, scaleSet.count("deleteInstances"));
-        assertEquals(1, queue.waiting().size(), "one chain of follow-ups goes on");
+        assertEquals(List.of(), queue.waiting(), "the one chain ended with the drain");
     }
 
     @Test
@@ -357,6 +357,8 @@ class DrainWorkerTest {
         swarm.addTask("web", "id-worker-1", "running");
         requests.submit("worker-1", DrainOrder.manual());
         InMemoryDrainQueue.Sent first = queue.takeNextDue().orElseThrow();
+        // Past the first seconds, follow-ups wait the check interval.
+        clock.advance(DrainWorker.PROMPT_WINDOW);
         worker.handle(first.text(), first.id());
         InMemoryDrainQueue.Sent followUp = queue.takeNextDue().orElse(null);
         assertNull(followUp, "the follow-up is not visible yet");
@@ -378,12 +380,13 @@ class DrainWorkerTest {
 
         requests.submit("worker-1", DrainOrder.manual());
         int writes = statuses.writes();
+        Node marked = swarm.node("id-worker-1").orElseThrow();
         // A request of the same node that another one has since replaced.
         String superseded = DrainCodec.message(DrainMessage.of("superseded-request", "worker-1", 0));
         assertEquals(DrainWorker.Outcome.UNKNOWN_REQUEST, worker.handle(superseded, "m-2"));
         assertEquals(writes, statuses.writes());
         assertEquals(1, queue.sent().size(), "only the request's own message");
-        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+        assertEquals(marked, swarm.node("id-worker-1").orElseThrow(), "the node is as the current request left it");
     }
 
     @Test
@@ -422,8 +425,11 @@ class DrainWorkerTest {
         assertEquals(instance.instanceId(), again.status().request().instanceId());
         assertFalse(again.status().request().requestId().equals(old.request().requestId()));
         assertEquals(again.status(), status("worker-1"));
+        Node marked = swarm.node(rejoined.id()).orElseThrow();
+        assertEquals(again.status().request().requestId(), marked.labels().get(DrainProgress.REQUEST_LABEL),
+                "the new drain marked the new node");
         assertEquals(DrainWorker.Outcome.UNKNOWN_REQUEST, worker.handle(oldMessage.text(), oldMessage.id()));
-        assertEquals(Node.Availability.ACTIVE, swarm.node(rejoined.id()).orElseThrow().availability());
+        assertEquals(marked, swarm.node(rejoined.id()).orElseThrow(), "the old drain's message touched nothing");
         assertEquals(0, scaleSet.count("deleteInstances"));
     }
 
@@ -439,7 +445,7 @@ class DrainWorkerTest {
         scaleSet.deleteInstances(List.of(recorded.instanceId()));
         ScaleSetInstance newcomer = scaleSet.addInstance("worker-1");
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
 
         assertTrue(status("worker-1").instanceDeleted(), "the recorded instance is gone, as was wanted");
         assertEquals(List.of(newcomer), scaleSet.instances());
