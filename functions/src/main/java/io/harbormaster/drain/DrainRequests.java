@@ -169,10 +169,38 @@ public final class DrainRequests {
                 labels.remove(DrainProgress.REQUEST_LABEL);
                 swarm.updateNode(node, Node.Availability.ACTIVE, labels);
                 LOG.info("drain " + requestId + " of " + node.hostname() + " cancelled; the node is active again");
+                restoreSurge(node.hostname(), requestId);
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Scales the surge services of a cancelled drain back to their recorded counts, as its worker no longer will. Each
+     * step decides from the service's current count, so one that is back already is not scaled again.
+     */
+    private void restoreSurge(String hostname, String requestId) {
+        try {
+            for (int attempt = 0; attempt < 8; attempt++) {
+                Optional<DrainStatusStore.Stored> stored = statuses.read(hostname);
+                if (stored.isEmpty() || !stored.get().status().request().requestId().equals(requestId)
+                        || !stored.get().status().surgeOutstanding()) {
+                    return;
+                }
+                SurgeDrain.Step step = SurgeDrain.restore(stored.get().status(), swarm.services());
+                if (step.action() instanceof DrainAction.ScaleService scale) {
+                    swarm.setReplicas(scale.service(), scale.replicas());
+                    LOG.info("drain " + requestId + " cancelled: service " + scale.service().name() + " back to "
+                            + scale.replicas() + " replicas");
+                } else {
+                    statuses.replace(step.status(), stored.get().etag());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("drain " + requestId + " of " + hostname + " cancelled, but its surge services could not all be"
+                    + " scaled back (" + e.getClass().getSimpleName() + "); see the status's surge entries");
+        }
     }
 
     /** Sends the drain's message again at its current step, for a drain whose chain of messages was lost. */

@@ -758,4 +758,22 @@ class DrainWorkerTest {
         assertEquals(List.of(), status("worker-1").surge());
         assertEquals(List.of(), swarm.replicaChanges());
     }
+
+    @Test
+    void aDrainCancelledMidSurgeScalesTheServiceBackAndItsLaterMessagesDoNothing() {
+        arrangeSurgeService();
+        String requestId = requests.submit("worker-1", DrainOrder.manual()).status().request().requestId();
+        deliverNext();
+        deliverNext();
+        assertEquals(6, swarm.service(SURGE_SERVICE).replicas());
+
+        assertTrue(requests.cancel(swarm.node("id-worker-1").orElseThrow(), requestId));
+
+        assertEquals(4, swarm.service(SURGE_SERVICE).replicas());
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+        assertEquals(DrainState.CANCELLED, status("worker-1").state());
+        assertEquals(SurgeEntry.Phase.RESTORED, status("worker-1").surge().get(0).phase());
+        assertEquals(DrainWorker.Outcome.STALE, deliverNext());
+        assertEquals(List.of(SURGE_SERVICE + "=6", SURGE_SERVICE + "=4"), swarm.replicaChanges());
+    }
 }
