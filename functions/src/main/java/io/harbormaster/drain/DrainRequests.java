@@ -6,7 +6,7 @@ import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.NodeVersionConflictException;
 import io.harbormaster.swarm.Swarm;
-import io.harbormaster.swarm.Task;
+import io.harbormaster.swarm.Service;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -114,9 +114,10 @@ public final class DrainRequests {
      */
     private void startAtOnce(Node node, DrainRequest request) {
         try {
-            List<Task> onNode = swarm.tasksOnNode(node.id());
-            boolean anyRunning = onNode.stream().anyMatch(Task::desiredRunning);
-            if (anyRunning && !SurgeDrain.plan(node.id(), onNode, swarm.services()).isEmpty()) {
+            // Most clusters have no surge service: then one call decides, and the node's tasks need not be listed.
+            List<Service> surgeServices = swarm.services().stream().filter(Service::surgeOnDrain).toList();
+            if (!surgeServices.isEmpty()
+                    && !SurgeDrain.plan(node.id(), swarm.tasksOnNode(node.id()), surgeServices).isEmpty()) {
                 return;
             }
             Node current = node;

@@ -312,6 +312,26 @@ class AgentScriptsTest {
     }
 
     @Test
+    void shutdownLooksEverySecondByDefaultSoItLeavesSoonAfterTheDrainIsDone() throws IOException {
+        Files.writeString(swarmState, "active\n");
+        // The terminate watcher's poll setting does not slow the shutdown's own.
+        writeEnv(Map.of("HARBORMASTER_DRAIN_POLL_SECONDS", "5"));
+        AtomicInteger statusPolls = new AtomicInteger();
+        routes.put("POST /api/drain/" + NODE, request -> Reply.json(202, "{\"state\":\"requested\"}"));
+        routes.put("GET /api/drain/" + NODE, request -> Reply.json(200,
+                "{\"state\":\"" + (statusPolls.incrementAndGet() < 3 ? "draining" : "drained") + "\"}"));
+
+        long start = System.nanoTime();
+        HostTools.Result result = run("harbormaster-drain-on-shutdown", 60);
+
+        assertEquals(0, result.exitCode(), result.output());
+        assertEquals(3, requests("GET", "/api/drain/" + NODE).size());
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+        assertTrue(seconds < 5, "two polls a second apart, not five: " + seconds + " s");
+        assertTrue(dockerCalls().contains("swarm leave"), result.output());
+    }
+
+    @Test
     void shutdownLeavesAfterABoundedWaitWhenTheControlPlaneIsDown() throws IOException {
         Files.writeString(swarmState, "active\n");
         writeEnv(Map.of("HARBORMASTER_SHUTDOWN_DRAIN_SECONDS", "3"));
