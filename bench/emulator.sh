@@ -3,6 +3,7 @@
 # booted by cloud-init/agent.yml), or scripts/dev.sh's start-up time.
 #
 # Usage: bench/emulator.sh [ROUNDS]   (default 1; with more, the median of each figure is summarised)
+#        HARBORMASTER_JAVA_OPTS=-Donly=scale-in bench/emulator.sh [ROUNDS]   only scale out, then the drain-first delete
 #        bench/emulator.sh --dev      scripts/dev.sh from start to "2 of 2 agent(s) Ready"
 #
 # The default mode starts an emulated cluster (EmulatedCluster: the emulator in the benchmark's JVM, the local host

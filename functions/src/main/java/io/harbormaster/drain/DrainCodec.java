@@ -3,8 +3,12 @@ package io.harbormaster.drain;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * JSON for queue messages and stored statuses, written field by field: the stored form outlives a deploy,
@@ -69,6 +73,17 @@ public final class DrainCodec {
                 .put("step", status.step())
                 .put("claimedBy", status.claimedBy())
                 .put("updatedAt", status.updatedAt().toString());
+        if (!status.surge().isEmpty()) {
+            ArrayNode surge = node.putArray("surge");
+            for (SurgeEntry entry : status.surge()) {
+                surge.addObject()
+                        .put("serviceId", entry.serviceId())
+                        .put("serviceName", entry.serviceName())
+                        .put("originalReplicas", entry.originalReplicas())
+                        .put("added", entry.added())
+                        .put("phase", entry.phase().wireName());
+            }
+        }
         return node.toString();
     }
 
@@ -97,7 +112,19 @@ public final class DrainCodec {
                 instant(node, "unreachableSince"),
                 node.path("step").asLong(0),
                 optionalText(node, "claimedBy"),
-                Instant.parse(text(node, "updatedAt")));
+                Instant.parse(text(node, "updatedAt")),
+                surge(node.path("surge")));
+    }
+
+    /** Absent from statuses of drains without surge, and from those written before surge drains existed. */
+    private static List<SurgeEntry> surge(JsonNode array) {
+        List<SurgeEntry> entries = new ArrayList<>();
+        for (JsonNode entry : array) {
+            entries.add(new SurgeEntry(text(entry, "serviceId"), Objects.requireNonNullElse(optionalText(entry, "serviceName"), ""),
+                    entry.path("originalReplicas").asLong(), entry.path("added").asLong(),
+                    SurgeEntry.Phase.parse(text(entry, "phase"))));
+        }
+        return entries;
     }
 
     private static JsonNode parse(String text, String what) {

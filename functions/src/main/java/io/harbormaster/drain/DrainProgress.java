@@ -25,6 +25,11 @@ public final class DrainProgress {
             return reactivate(status, snapshot);
         }
         if (snapshot.node().isEmpty()) {
+            SurgeDrain.Step restored = SurgeDrain.restore(status, snapshot.services());
+            if (restored.action() != null) {
+                return new DrainDecision(restored.status(), restored.action());
+            }
+            status = restored.status();
             // Gone already counts as success, and as drained: nothing of ours runs on a node that left. What is left is
             // the instance, when that was asked for; "drained" goes on record before that delete, which a terminate
             // notification holds until an agent's watcher reads drained (or removed) for every VM of the event.
@@ -36,10 +41,33 @@ public final class DrainProgress {
             return new DrainDecision(gone.withState(DrainState.REMOVED, true), new DrainAction.Finish());
         }
         Node node = snapshot.node().get();
-        if (node.availability() != Node.Availability.DRAIN
-                || !request.requestId().equals(node.labels().get(REQUEST_LABEL))) {
+        boolean ours = request.requestId().equals(node.labels().get(REQUEST_LABEL));
+        if (node.availability() != Node.Availability.DRAIN || !ours) {
             Map<String, String> labels = new HashMap<>(node.labels());
             labels.put(REQUEST_LABEL, request.requestId());
+            if (status.surge().isEmpty()) {
+                List<SurgeEntry> plan = SurgeDrain.plan(node.id(), snapshot.tasksOnNode(), snapshot.services());
+                if (!plan.isEmpty()) {
+                    // On record before any service is touched: whoever scales it back reads the original count here.
+                    return new DrainDecision(status.withSurge(plan).withState(DrainState.DRAINING, false),
+                            new DrainAction.Record());
+                }
+                return new DrainDecision(status, new DrainAction.MarkNode(node, labels));
+            }
+            if (node.availability() == Node.Availability.ACTIVE || !ours) {
+                // Paused, the node keeps its replicas running and gets none of the surge's new ones.
+                return new DrainDecision(status, new DrainAction.MarkNode(node, labels, Node.Availability.PAUSE));
+            }
+            SurgeDrain.Step scaled = SurgeDrain.scaleUp(status, snapshot.services());
+            if (scaled.action() != null) {
+                return new DrainDecision(scaled.status(), scaled.action());
+            }
+            status = scaled.status();
+            if (!SurgeDrain.replicasRunElsewhere(status, node.id(), snapshot.servicesDesiredRunning())
+                    && now.isBefore(request.deadline())) {
+                return new DrainDecision(status.withState(DrainState.DRAINING, false), new DrainAction.CheckAgain());
+            }
+            // The surge runs (or the deadline passed, and the drain goes on as swarm's own would).
             return new DrainDecision(status, new DrainAction.MarkNode(node, labels));
         }
 
@@ -54,6 +82,14 @@ public final class DrainProgress {
                 return new DrainDecision(counted.withState(DrainState.DRAINING, false), new DrainAction.CheckAgain());
             }
             counted = counted.timedOut() ? counted : counted.withTimedOut();
+        }
+        // The node's replicas of surge services run elsewhere (or never will): back to the recorded counts first.
+        SurgeDrain.Step restored = SurgeDrain.restore(counted, snapshot.services());
+        if (restored.action() != null) {
+            return new DrainDecision(restored.status().withState(DrainState.DRAINING, false), restored.action());
+        }
+        counted = restored.status();
+        if (remaining > 0 || pending > 0) {
             if (keepsNodePastDeadline(counted)) {
                 // Whatever is still there could not move (a local volume, a host-mode port) or no other node took it:
                 // deleting the VM would take it down with it. Only the VM's own end justifies that.
@@ -69,6 +105,12 @@ public final class DrainProgress {
         }
         if (node.state() == Node.State.DOWN) {
             return new DrainDecision(drained, new DrainAction.RemoveNode(node.id()));
+        }
+        if (request.deleteInstance() && request.instanceId() != null) {
+            // The recorded instance is deleted (the delete returns once Azure has finished it), so this node can no
+            // longer run anything: removing it now spares swarm's heartbeat timeout. Without a recorded id the
+            // instance was looked up by name, and a node of no instance at all might still be live.
+            return new DrainDecision(drained, new DrainAction.RemoveNode(node.id(), true));
         }
         if (!now.isBefore(drained.drainedAt().plus(leaveTimeout))) {
             // Still up: never force-remove a live node. The drain itself is done; say so and stop looking.
@@ -89,6 +131,11 @@ public final class DrainProgress {
 
     /** Sets the node active again until it no longer carries our label; then the drain is over. */
     private static DrainDecision reactivate(DrainStatus status, DrainSnapshot snapshot) {
+        SurgeDrain.Step restored = SurgeDrain.restore(status, snapshot.services());
+        if (restored.action() != null) {
+            return new DrainDecision(restored.status(), restored.action());
+        }
+        status = restored.status();
         Node node = snapshot.node().orElse(null);
         if (node == null || !status.request().requestId().equals(node.labels().get(REQUEST_LABEL))) {
             // Our update landed (it drops the label with the drain), or someone removed or took over the node since.

@@ -7,6 +7,7 @@ import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.NodeNotFoundException;
 import io.harbormaster.swarm.NodeVersionConflictException;
 import io.harbormaster.swarm.Swarm;
+import io.harbormaster.swarm.Service;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -96,12 +97,50 @@ public final class DrainRequests {
                 continue; // a concurrent request got there first: answer with that one
             }
             enqueue(status);
+            startAtOnce(node, request);
             LOG.info("drain " + request.requestId() + " of " + request.hostname() + " (" + request.nodeId() + ") requested: "
                     + request.reason().wireName()
                     + (request.deleteInstance() ? ", then delete its instance " + request.instanceId() : ""));
             return new Submission(status, true);
         }
         throw new IllegalStateException("drain status of " + node.hostname() + " kept changing; try again");
+    }
+
+    /**
+     * Sets the node to drain now, with our label, so swarm starts moving its tasks before the request is answered; the
+     * queued message carries only the follow-ups. The status is on record and its message queued before this, so
+     * nothing is lost when it fails or the host dies here: the worker's first pass marks the node, and marking twice
+     * is harmless. A node that runs replicas of a surge service is left alone: the worker records that surge before
+     * it touches the node or the service.
+     */
+    private void startAtOnce(Node node, DrainRequest request) {
+        try {
+            // Most clusters have no surge service: then one call decides, and the node's tasks need not be listed.
+            List<Service> surgeServices = swarm.services().stream().filter(Service::surgeOnDrain).toList();
+            if (!surgeServices.isEmpty()
+                    && !SurgeDrain.plan(node.id(), swarm.tasksOnNode(node.id()), surgeServices).isEmpty()) {
+                return;
+            }
+            Node current = node;
+            for (int attempt = 0; attempt < 2; attempt++) {
+                Map<String, String> labels = new HashMap<>(current.labels());
+                labels.put(DrainProgress.REQUEST_LABEL, request.requestId());
+                try {
+                    swarm.updateNode(current, Node.Availability.DRAIN, labels);
+                    return;
+                } catch (NodeVersionConflictException e) {
+                    // Its heartbeat or someone else moved it on since it was read: once more with a fresh read.
+                    Optional<Node> reread = swarm.node(node.id());
+                    if (reread.isEmpty()) {
+                        return;
+                    }
+                    current = reread.get();
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("drain " + request.requestId() + " of " + request.hostname() + ": could not set the node to drain"
+                    + " at once (" + e.getClass().getSimpleName() + "); the first queued pass does it");
+        }
     }
 
     /** The latest drain of the node, addressed by hostname or by the id of a node the swarm still knows. */
@@ -132,6 +171,7 @@ public final class DrainRequests {
                 labels.remove(DrainProgress.REQUEST_LABEL);
                 swarm.updateNode(node, Node.Availability.ACTIVE, labels);
                 LOG.info("drain " + requestId + " of " + node.hostname() + " cancelled; the node is active again");
+                restoreSurge(node.hostname(), requestId);
                 return true;
             }
         }
@@ -188,6 +228,7 @@ public final class DrainRequests {
             DrainStatus cancelled = status.cancelled(clock.instant());
             if (statuses.replace(cancelled, stored.get().etag())) {
                 activate(node.get(), request.requestId());
+                restoreSurge(request.hostname(), request.requestId());
                 LOG.info("drain " + request.requestId() + " of " + request.hostname() + " cancelled with its Terminate"
                         + " event; the node is active again and its VM kept");
                 return Optional.of(cancelled);
@@ -226,6 +267,33 @@ public final class DrainRequests {
     private static DrainRejectedException notCancellable(DrainStatus status, String why) {
         return new DrainRejectedException(DrainRejectedException.Kind.NOT_CANCELLABLE, "drain "
                 + status.request().requestId() + " of " + status.request().hostname() + " cannot be called off: " + why);
+    }
+
+    /**
+     * Scales the surge services of a cancelled drain back to their recorded counts, as its worker no longer will. Each
+     * step decides from the service's current count, so one that is back already is not scaled again.
+     */
+    private void restoreSurge(String hostname, String requestId) {
+        try {
+            for (int attempt = 0; attempt < 8; attempt++) {
+                Optional<DrainStatusStore.Stored> stored = statuses.read(hostname);
+                if (stored.isEmpty() || !stored.get().status().request().requestId().equals(requestId)
+                        || !stored.get().status().surgeOutstanding()) {
+                    return;
+                }
+                SurgeDrain.Step step = SurgeDrain.restore(stored.get().status(), swarm.services());
+                if (step.action() instanceof DrainAction.ScaleService scale) {
+                    swarm.setReplicas(scale.service(), scale.replicas());
+                    LOG.info("drain " + requestId + " cancelled: service " + scale.service().name() + " back to "
+                            + scale.replicas() + " replicas");
+                } else {
+                    statuses.replace(step.status(), stored.get().etag());
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warning("drain " + requestId + " of " + hostname + " cancelled, but its surge services could not all be"
+                    + " scaled back (" + e.getClass().getSimpleName() + "); see the status's surge entries");
+        }
     }
 
     /** Sends the drain's message again at its current step, for a drain whose chain of messages was lost. */

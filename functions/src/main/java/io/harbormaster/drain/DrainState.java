@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** Where a drain stands, as {@code GET /api/drain/{node}} reports it. */
 public enum DrainState {
-    /** Accepted and queued; the worker has not touched the node yet. */
+    /**
+     * Accepted and queued; the request has set the node to drain (unless it runs replicas of a surge service), and the
+     * worker has not looked at it yet.
+     */
     REQUESTED,
     /** The node is set to drain and tasks are still on it, or their replacements are not running yet. */
     DRAINING,

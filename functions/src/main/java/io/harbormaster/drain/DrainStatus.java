@@ -1,6 +1,8 @@
 package io.harbormaster.drain;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The durable record of one drain. {@code step} and {@code claimedBy} make the queue's at-least-once delivery
@@ -20,11 +22,24 @@ public record DrainStatus(
         Instant unreachableSince,
         long step,
         String claimedBy,
-        Instant updatedAt) {
+        Instant updatedAt,
+        List<SurgeEntry> surge) {
+
+    public DrainStatus {
+        surge = List.copyOf(surge);
+    }
+
+    /** A status without surge entries: a drain of a node that runs no service labelled for surge. */
+    public DrainStatus(DrainRequest request, DrainState state, boolean finished, int tasksRemaining,
+            int replacementsPending, boolean timedOut, boolean instanceDeleted, String failure, String lastError,
+            Instant drainedAt, Instant unreachableSince, long step, String claimedBy, Instant updatedAt) {
+        this(request, state, finished, tasksRemaining, replacementsPending, timedOut, instanceDeleted, failure, lastError,
+                drainedAt, unreachableSince, step, claimedBy, updatedAt, List.of());
+    }
 
     public static DrainStatus requested(DrainRequest request) {
         return new DrainStatus(request, DrainState.REQUESTED, false, 0, 0, false, false,
-                null, null, null, null, 0, null, request.requestedAt());
+                null, null, null, null, 0, null, request.requestedAt(), List.of());
     }
 
     /** The key the status is stored and addressed under: hostnames are case-insensitive. */
@@ -34,46 +49,65 @@ public record DrainStatus(
 
     DrainStatus withState(DrainState newState, boolean isFinished) {
         return new DrainStatus(request, newState, isFinished, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
     }
 
     DrainStatus withCounts(int remaining, int pending) {
         return new DrainStatus(request, state, finished, remaining, pending, timedOut,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
     }
 
     DrainStatus withTimedOut() {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, true,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
     }
 
     DrainStatus withInstanceDeleted() {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
-                true, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt);
+                true, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
     }
 
     DrainStatus withDrainedAt(Instant at) {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, lastError, at, unreachableSince, step, claimedBy, updatedAt);
+                instanceDeleted, failure, lastError, at, unreachableSince, step, claimedBy, updatedAt, surge);
     }
 
     DrainStatus withFailure(String why) {
         return new DrainStatus(request, DrainState.FAILED, true, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, why, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt);
+                instanceDeleted, why, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
     }
 
     DrainStatus cancelled(Instant now) {
         return new DrainStatus(request, DrainState.CANCELLED, true, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step + 1, null, now);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step + 1, null, now, surge);
     }
 
     DrainStatus withLastError(String error, Instant since) {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, error, drainedAt, since, step, claimedBy, updatedAt);
+                instanceDeleted, failure, error, drainedAt, since, step, claimedBy, updatedAt, surge);
     }
 
     DrainStatus claimed(long newStep, String messageId, Instant now) {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, newStep, messageId, now);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, newStep, messageId, now, surge);
+    }
+
+    DrainStatus withSurge(List<SurgeEntry> entries) {
+        return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, entries);
+    }
+
+    DrainStatus withSurgePhase(String serviceId, SurgeEntry.Phase phase) {
+        List<SurgeEntry> entries = new ArrayList<>();
+        for (SurgeEntry entry : surge) {
+            entries.add(entry.serviceId().equals(serviceId) ? entry.withPhase(phase) : entry);
+        }
+        return withSurge(entries);
+    }
+
+    /** Whether a surge is on record whose service may still stand above its original replica count. */
+    public boolean surgeOutstanding() {
+        return surge.stream().anyMatch(entry -> entry.phase() == SurgeEntry.Phase.PLANNED
+                || entry.phase() == SurgeEntry.Phase.SURGED);
     }
 }

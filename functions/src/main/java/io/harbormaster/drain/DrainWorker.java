@@ -8,6 +8,8 @@ import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.NodeNotFoundException;
 import io.harbormaster.swarm.NodeStillUpException;
 import io.harbormaster.swarm.NodeVersionConflictException;
+import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.ServiceVersionConflictException;
 import io.harbormaster.swarm.Swarm;
 import io.harbormaster.swarm.SwarmUnavailableException;
 import io.harbormaster.swarm.Task;
@@ -16,6 +18,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.logging.Logger;
 
 /**
@@ -26,6 +30,13 @@ public final class DrainWorker {
     private static final Logger LOG = Logger.getLogger(DrainWorker.class.getName());
     // Marking, deleting and removing are quick; a pass may do a few of them before it has to wait.
     private static final int MAX_ACTIONS_PER_PASS = 8;
+    /**
+     * For this long after the request, follow-ups are sent with no delay and come back as fast as the queue trigger
+     * polls (100 ms to a few hundred while messages keep coming); later ones wait the check interval. Swarm usually
+     * moves a node's tasks in a few seconds; a drain that lasts longer is waiting on something slow (an image pull,
+     * a task that cannot move) and is not worth a pass every few hundred milliseconds.
+     */
+    static final Duration PROMPT_WINDOW = Duration.ofSeconds(20);
 
     /** What a pass did with its message. */
     public enum Outcome { CHECK_SCHEDULED, FINISHED, STALE, UNKNOWN_REQUEST }
@@ -133,7 +144,12 @@ public final class DrainWorker {
                     }
                     current = deleteInstance(current, delete.hostname());
                 } else if (action instanceof DrainAction.RemoveNode remove) {
-                    removeNode(remove.nodeId());
+                    removeNode(current, remove);
+                } else if (action instanceof DrainAction.ScaleService scale) {
+                    scaleService(current, scale);
+                } else if (action instanceof DrainAction.Record) {
+                    // On record first; the follow-up, sent at once, acts on it.
+                    return current.withLastError(null, null);
                 } else {
                     // CheckAgain or Finish: this pass is over, and it reached the swarm.
                     return current.withLastError(null, null);
@@ -156,16 +172,35 @@ public final class DrainWorker {
     private DrainSnapshot snapshot(DrainStatus status) {
         String nodeId = status.request().nodeId();
         Optional<Node> node = swarm.node(nodeId);
+        // Services are read only when a surge may be planned (the node is not drained by us yet) or is outstanding.
+        boolean surgeMatters = status.surgeOutstanding() || node.isPresent()
+                && (node.get().availability() != Node.Availability.DRAIN
+                        || !status.request().requestId().equals(node.get().labels().get(DrainProgress.REQUEST_LABEL)));
+        List<Service> services = surgeMatters ? swarm.services() : List.of();
         if (node.isEmpty()) {
-            return new DrainSnapshot(node, List.of(), List.of());
+            return new DrainSnapshot(node, List.of(), List.of(), services);
         }
         List<Task> onNode = swarm.tasksOnNode(nodeId);
-        return new DrainSnapshot(node, onNode, swarm.desiredRunningTasks(DrainProgress.servicesOf(onNode)));
+        Set<String> serviceIds = new TreeSet<>(DrainProgress.servicesOf(onNode));
+        status.surge().forEach(entry -> serviceIds.add(entry.serviceId()));
+        return new DrainSnapshot(node, onNode, swarm.desiredRunningTasks(serviceIds), services);
+    }
+
+    private void scaleService(DrainStatus status, DrainAction.ScaleService scale) {
+        try {
+            swarm.setReplicas(scale.service(), scale.replicas());
+            LOG.info("drain " + status.request().requestId() + " of " + status.request().hostname() + ": service "
+                    + scale.service().name() + " (" + scale.service().id() + ") scaled from " + scale.service().replicas()
+                    + " to " + scale.replicas() + " replicas (surge)");
+        } catch (ServiceVersionConflictException | IllegalArgumentException e) {
+            // Changed or gone since it was read: the next decision reads it again.
+            LOG.fine(e.getMessage());
+        }
     }
 
     private void markNode(DrainAction.MarkNode mark) {
         try {
-            swarm.updateNode(mark.node(), Node.Availability.DRAIN, mark.labels());
+            swarm.updateNode(mark.node(), mark.availability(), mark.labels());
         } catch (NodeVersionConflictException | NodeNotFoundException e) {
             // The next decision reads the node again: a newer version, or gone.
             LOG.fine(e.getMessage());
@@ -224,9 +259,15 @@ public final class DrainWorker {
         return status.withInstanceDeleted();
     }
 
-    private void removeNode(String nodeId) {
+    private void removeNode(DrainStatus status, DrainAction.RemoveNode remove) {
         try {
-            swarm.removeNode(nodeId);
+            if (remove.force()) {
+                swarm.forceRemoveNode(remove.nodeId());
+                LOG.info("drain " + status.request().requestId() + ": node " + remove.nodeId() + " removed by force: its"
+                        + " instance " + status.request().instanceId() + " is deleted, so it cannot be live");
+            } else {
+                swarm.removeNode(remove.nodeId());
+            }
         } catch (NodeNotFoundException | NodeStillUpException e) {
             // Gone is what we wanted; back up again is seen by the next decision.
             LOG.fine(e.getMessage());
@@ -243,12 +284,20 @@ public final class DrainWorker {
     }
 
     private Duration delayFor(DrainStatus status) {
-        if (status.request().deleteInstance() && status.drainedAt() != null && !status.instanceDeleted()
-                && status.unreachableSince() == null) {
-            // Drained and on record: the next pass deletes the instance, with nothing to wait for.
-            return Duration.ZERO;
-        }
         if (status.unreachableSince() == null) {
+            if (status.request().deleteInstance() && status.drainedAt() != null && !status.instanceDeleted()) {
+                // Drained and on record: the next pass deletes the instance, with nothing to wait for.
+                return Duration.ZERO;
+            }
+            if (status.surge().stream().anyMatch(entry -> entry.phase() == SurgeEntry.Phase.PLANNED)) {
+                // A surge just went on record: the next pass scales, with nothing to wait for.
+                return Duration.ZERO;
+            }
+            if (clock.instant().isBefore(status.request().requestedAt().plus(PROMPT_WINDOW))) {
+                // Swarm moves tasks within seconds: look again as soon as the queue hands the message back, so
+                // "drained" is on record when it becomes true, not up to a check interval (in whole seconds) later.
+                return Duration.ZERO;
+            }
             return settings.checkInterval();
         }
         // Back off while something is unreachable, but keep looking often enough to resume promptly.

@@ -139,6 +139,17 @@ public class DrainFunction {
         if (status.lastError() != null) {
             body.put("lastError", status.lastError());
         }
+        if (!status.surge().isEmpty()) {
+            body.put("surge", status.surge().stream().map(entry -> {
+                Map<String, Object> surge = new LinkedHashMap<>();
+                surge.put("service", entry.serviceName());
+                surge.put("serviceId", entry.serviceId());
+                surge.put("originalReplicas", entry.originalReplicas());
+                surge.put("added", entry.added());
+                surge.put("phase", entry.phase().wireName());
+                return surge;
+            }).toList());
+        }
         body.put("deadline", request.deadline().toString());
         body.put("requestedAt", request.requestedAt().toString());
         if (status.drainedAt() != null) {

@@ -20,8 +20,16 @@ import com.github.dockerjava.api.model.TaskState;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.harbormaster.config.DockerSettings;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Collection;
@@ -34,6 +42,7 @@ import java.util.Optional;
 
 /** The {@link Swarm} port backed by docker-java, speaking to the managers in {@link DockerSettings}. */
 public final class DockerSwarm implements Swarm, AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final ManagerEndpoints managers;
 
     DockerSwarm(ManagerEndpoints managers) {
@@ -165,6 +174,69 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
         }
     }
 
+    @Override
+    public void forceRemoveNode(String nodeId) {
+        try {
+            managers.call(docker -> docker.removeSwarmNodeCmd(nodeId).withForce(true).exec());
+        } catch (NotFoundException e) {
+            throw new NodeNotFoundException(nodeId, e);
+        }
+    }
+
+    /**
+     * Sent as the service's own JSON with only the replica count changed: docker-java's service model lacks fields
+     * newer engines have, and a spec round-tripped through it would silently drop them from the service.
+     */
+    @Override
+    public void setReplicas(Service service, long replicas) {
+        try {
+            managers.call(docker -> {
+                DockerHttpClient http = ((DockerClientImpl) docker).getHttpClient();
+                JsonNode current = exchange(http, DockerHttpClient.Request.Method.GET, "/services/" + service.id(), null);
+                long version = current.path("Version").path("Index").asLong(-1);
+                if (version != service.version()) {
+                    throw new ServiceVersionConflictException(service.id(), service.version(), null);
+                }
+                JsonNode spec = current.path("Spec");
+                if (!(spec.path("Mode").path("Replicated") instanceof ObjectNode replicated)) {
+                    throw new IllegalArgumentException("service " + service.id() + " is not replicated");
+                }
+                replicated.put("Replicas", replicas);
+                exchange(http, DockerHttpClient.Request.Method.POST,
+                        "/services/" + service.id() + "/update?version=" + version, spec.toString());
+                return null;
+            });
+        } catch (NotFoundException e) {
+            throw new IllegalArgumentException("service " + service.id() + " is gone", e);
+        } catch (DockerException e) {
+            if (String.valueOf(e.getMessage()).contains("update out of sequence")) {
+                throw new ServiceVersionConflictException(service.id(), service.version(), e);
+            }
+            throw e;
+        }
+    }
+
+    private static JsonNode exchange(DockerHttpClient http, DockerHttpClient.Request.Method method, String path, String body) {
+        DockerHttpClient.Request.Builder request = DockerHttpClient.Request.builder().method(method).path(path);
+        if (body != null) {
+            request.putHeader("Content-Type", "application/json")
+                    .bodyBytes(body.getBytes(StandardCharsets.UTF_8));
+        }
+        try (DockerHttpClient.Response response = http.execute(request.build()); InputStream in = response.getBody()) {
+            String text = in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            int status = response.getStatusCode();
+            if (status == 404) {
+                throw new NotFoundException(text);
+            }
+            if (status / 100 != 2) {
+                throw new DockerException(method + " " + path + ": " + text, status);
+            }
+            return text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static Node toNode(SwarmNode node) {
         SwarmNodeSpec spec = node.getSpec();
         var description = node.getDescription();
@@ -202,7 +274,9 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
                 global ? Service.Mode.GLOBAL : Service.Mode.REPLICATED,
                 global ? 0 : replicas,
                 resources(requirements == null ? null : requirements.getReservations()),
-                placement == null || placement.getConstraints() == null ? List.of() : placement.getConstraints());
+                placement == null || placement.getConstraints() == null ? List.of() : placement.getConstraints(),
+                service.getVersion() == null || service.getVersion().getIndex() == null ? 0 : service.getVersion().getIndex(),
+                spec == null || spec.getLabels() == null ? Map.of() : spec.getLabels());
     }
 
     private static Resources resources(ResourceSpecs specs) {

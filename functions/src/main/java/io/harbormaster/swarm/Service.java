@@ -1,16 +1,30 @@
 package io.harbormaster.swarm;
 
 import java.util.List;
+import java.util.Map;
 
 /**
- * One swarm service, reduced to what capacity planning needs: how its tasks are spread, what each reserves and where
- * each may run. {@code replicas} is 0 for a global service; {@code constraints} are Docker's placement constraints
- * as written ({@code node.labels.zone==a}).
+ * One swarm service, reduced to what capacity planning and draining need: how its tasks are spread, what each
+ * reserves, where each may run, and its labels. {@code replicas} is 0 for a global service, and for a job service
+ * (the Docker client library reads job modes as neither replicated nor global); {@code constraints} are Docker's
+ * placement constraints as written ({@code node.labels.zone==a}); {@code version} guards a replica change against
+ * lost writes.
  */
-public record Service(String id, String name, Mode mode, long replicas, Resources reservations, List<String> constraints) {
+public record Service(String id, String name, Mode mode, long replicas, Resources reservations, List<String> constraints,
+        long version, Map<String, String> labels) {
+
+    /** The service label that opts a service into surge drains: {@code io.harbormaster.drain=surge}. */
+    public static final String DRAIN_LABEL = "io.harbormaster.drain";
+    public static final String SURGE = "surge";
 
     public Service {
         constraints = List.copyOf(constraints);
+        labels = Map.copyOf(labels);
+    }
+
+    /** A service as capacity planning sees it, without version or labels. */
+    public Service(String id, String name, Mode mode, long replicas, Resources reservations, List<String> constraints) {
+        this(id, name, mode, replicas, reservations, constraints, 0, Map.of());
     }
 
     /** Replicated services place a count of tasks anywhere; global ones one task on every eligible node. */
@@ -18,5 +32,13 @@ public record Service(String id, String name, Mode mode, long replicas, Resource
 
     public boolean global() {
         return mode == Mode.GLOBAL;
+    }
+
+    /**
+     * Whether a drain keeps this service's running replicas at or above desired: only a replicated service with
+     * replicas, labelled {@code io.harbormaster.drain=surge}. Global and job services cannot be scaled up by a count.
+     */
+    public boolean surgeOnDrain() {
+        return mode == Mode.REPLICATED && replicas > 0 && SURGE.equals(labels.get(DRAIN_LABEL));
     }
 }

@@ -44,4 +44,20 @@ public interface Swarm {
      * @throws NodeNotFoundException when the node is gone already
      */
     void removeNode(String nodeId);
+
+    /**
+     * Removes a node even while the managers still see it up. Only for a node whose machine is known to be gone (its
+     * instance deleted), so it can no longer run anything: swarm would otherwise take its own heartbeat timeout.
+     *
+     * @throws NodeNotFoundException when the node is gone already
+     */
+    void forceRemoveNode(String nodeId);
+
+    /**
+     * Sets the replica count of a replicated service, changing nothing else in its spec.
+     *
+     * @throws ServiceVersionConflictException when the service changed after {@code service} was read
+     * @throws IllegalArgumentException when the service is gone or not replicated
+     */
+    void setReplicas(Service service, long replicas);
 }

@@ -57,4 +57,21 @@ class DrainCodecTest {
         assertFalse(old.contains("instanceId"), old);
         assertNull(DrainCodec.status(old).request().instanceId());
     }
+
+    @Test
+    void surgeEntriesSurviveTheRoundTripAndAStatusWithoutThemReadsWithNone() {
+        Instant t = Instant.parse("2026-11-25T10:00:00Z");
+        DrainStatus plain = DrainStatus.requested(new DrainRequest("r", "worker-1", "n1", DrainReason.MANUAL, false,
+                t.plusSeconds(600), t));
+        assertFalse(DrainCodec.status(plain).contains("surge"), "statuses without a surge are written as before");
+        assertEquals(List.of(), DrainCodec.status(DrainCodec.status(plain)).surge());
+
+        DrainStatus surged = plain.withSurge(List.of(
+                new SurgeEntry("s1", "web", 4, 2, SurgeEntry.Phase.SURGED),
+                new SurgeEntry("s2", "api", 3, 1, SurgeEntry.Phase.LEFT_ALONE)));
+        assertTrue(DrainCodec.status(surged).contains("\"phase\":\"left-alone\""), DrainCodec.status(surged));
+        assertEquals(surged, DrainCodec.status(DrainCodec.status(surged)));
+        assertTrue(surged.surgeOutstanding());
+        assertFalse(surged.withSurgePhase("s1", SurgeEntry.Phase.RESTORED).surgeOutstanding());
+    }
 }

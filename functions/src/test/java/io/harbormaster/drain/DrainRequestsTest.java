@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.Service;
 import io.harbormaster.testsupport.InMemoryDrainQueue;
 import io.harbormaster.testsupport.InMemoryDrainStatusStore;
 import io.harbormaster.testsupport.InMemoryScaleSet;
@@ -296,5 +298,120 @@ class DrainRequestsTest {
             assertEquals(nodeBefore, swarm.node("id-" + hostname).orElseThrow(), hostname);
         }
         assertEquals(Optional.empty(), requests.cancelTerminate("worker-9"));
+    }
+
+    // --- a drain that starts at once ------------------------------------------------------------------------------
+
+    @Test
+    void aRequestSetsTheNodeToDrainBeforeItAnswersWithItsStatusAndFollowUpAlreadyOnRecord() {
+        swarm.addWorker("worker-1");
+        swarm.addTask("web", "id-worker-1", "running");
+
+        DrainStatus status = requests.submit("worker-1", DrainOrder.manual()).status();
+
+        Node node = swarm.node("id-worker-1").orElseThrow();
+        assertEquals(Node.Availability.DRAIN, node.availability());
+        assertEquals(status.request().requestId(), node.labels().get(DrainProgress.REQUEST_LABEL));
+        assertEquals(DrainState.REQUESTED, statuses.read("worker-1").orElseThrow().status().state());
+        assertEquals(1, queue.sent().size(), "the follow-up is queued");
+        assertEquals(Duration.ZERO, queue.sent().get(0).delay());
+    }
+
+    @Test
+    void aRequestForADrainUnderWayTouchesTheNodeNoMore() {
+        swarm.addWorker("worker-1");
+        requests.submit("worker-1", DrainOrder.manual());
+        Node marked = swarm.node("id-worker-1").orElseThrow();
+
+        assertFalse(requests.submit("worker-1", DrainOrder.manual()).created());
+        assertEquals(marked, swarm.node("id-worker-1").orElseThrow());
+        assertEquals(1, queue.sent().size());
+    }
+
+    @Test
+    void anUnreachableSwarmWhenMarkingStillAcceptsTheRequestAndLeavesTheMarkToTheWorker() {
+        swarm.addWorker("worker-1");
+        DrainRequests flaky = new DrainRequests(new FailingUpdates(swarm), statuses, queue, SETTINGS, Optional.of(scaleSet),
+                clock);
+
+        DrainRequests.Submission submission = flaky.submit("worker-1", DrainOrder.manual());
+
+        assertTrue(submission.created());
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+        assertEquals(1, queue.sent().size(), "the worker's first pass marks it");
+        assertEquals(submission.status(), statuses.read("worker-1").orElseThrow().status());
+    }
+
+    @Test
+    void aNodeRunningReplicasOfASurgeServiceIsLeftForTheWorkerToPlanTheSurge() {
+        swarm.addWorker("worker-1");
+        swarm.addService(new Service("web", "web", Service.Mode.REPLICATED, 2, Resources.NONE, List.of(), 1,
+                Map.of(Service.DRAIN_LABEL, Service.SURGE)));
+        swarm.addTask("web", "id-worker-1", "running");
+
+        assertTrue(requests.submit("worker-1", DrainOrder.manual()).created());
+
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+        assertEquals(List.of(), swarm.replicaChanges(), "nothing is scaled before the surge is on record");
+        assertEquals(1, queue.sent().size());
+    }
+
+    /** A swarm whose node updates fail as when the managers stop answering mid-request. */
+    private static final class FailingUpdates implements io.harbormaster.swarm.Swarm {
+        private final InMemorySwarm swarm;
+
+        FailingUpdates(InMemorySwarm swarm) {
+            this.swarm = swarm;
+        }
+
+        @Override
+        public io.harbormaster.swarm.JoinTicket joinTicket(io.harbormaster.swarm.SwarmRole role) {
+            return swarm.joinTicket(role);
+        }
+
+        @Override
+        public List<Node> nodes() {
+            return swarm.nodes();
+        }
+
+        @Override
+        public Optional<Node> node(String nodeId) {
+            return swarm.node(nodeId);
+        }
+
+        @Override
+        public List<io.harbormaster.swarm.Task> tasksOnNode(String nodeId) {
+            return swarm.tasksOnNode(nodeId);
+        }
+
+        @Override
+        public List<Service> services() {
+            return swarm.services();
+        }
+
+        @Override
+        public List<io.harbormaster.swarm.Task> desiredRunningTasks(java.util.Collection<String> serviceIds) {
+            return swarm.desiredRunningTasks(serviceIds);
+        }
+
+        @Override
+        public void updateNode(Node node, Node.Availability availability, Map<String, String> labels) {
+            throw new io.harbormaster.swarm.SwarmUnavailableException("no swarm manager answered (test)");
+        }
+
+        @Override
+        public void removeNode(String nodeId) {
+            swarm.removeNode(nodeId);
+        }
+
+        @Override
+        public void forceRemoveNode(String nodeId) {
+            swarm.forceRemoveNode(nodeId);
+        }
+
+        @Override
+        public void setReplicas(Service service, long replicas) {
+            swarm.setReplicas(service, replicas);
+        }
     }
 }

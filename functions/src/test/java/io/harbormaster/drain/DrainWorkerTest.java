@@ -10,6 +10,8 @@ import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.swarm.Task;
 import io.harbormaster.testsupport.InMemoryDrainQueue;
@@ -67,14 +69,16 @@ class DrainWorkerTest {
         swarm.addWorker("worker-2");
         swarm.addTask("web", "id-worker-1", "running");
         assertEquals(DrainState.REQUESTED, requests.submit("worker-1", DrainOrder.manual()).status().state());
-
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        // The request itself set the node to drain: swarm is moving the task before the first pass runs.
         Node marked = swarm.node("id-worker-1").orElseThrow();
         assertEquals(Node.Availability.DRAIN, marked.availability());
         assertEquals(status("worker-1").request().requestId(), marked.labels().get(DrainProgress.REQUEST_LABEL));
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(marked, swarm.node("id-worker-1").orElseThrow(), "the pass found the node marked and left it so");
         assertEquals(DrainState.DRAINING, status("worker-1").state());
         assertEquals(1, status("worker-1").tasksRemaining());
-        assertEquals(CHECK, lastSent().delay());
+        assertEquals(Duration.ZERO, lastSent().delay(), "a young drain looks again as soon as the queue allows");
 
         // Swarm shuts the task down and starts its replacement elsewhere; it is not running yet.
         List<Task> replacements = swarm.moveTasks("id-worker-1", "id-worker-2", "starting");
@@ -100,7 +104,7 @@ class DrainWorkerTest {
     }
 
     @Test
-    void aScaleInDrainRecordsDrainedInOnePassAndDeletesTheInstanceOnlyInTheNext() {
+    void aScaleInDrainRecordsDrainedInOnePassThenDeletesTheInstanceAndRemovesItsNodeInTheNext() {
         swarm.addWorker("worker-1");
         ScaleSetInstance instance = scaleSet.addInstance("worker-1");
         scaleSet.addInstance("worker-2");
@@ -115,21 +119,18 @@ class DrainWorkerTest {
         assertEquals(0, scaleSet.count("deleteInstances"));
         assertEquals(Duration.ZERO, lastSent().delay(), "nothing to wait for before the delete");
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         assertEquals(T0, clock.instant(), "the follow-up came at once");
         assertEquals(List.of(new InMemoryScaleSet.Call("deleteInstances", List.of(List.of(instance.instanceId())))),
                 scaleSet.calls().stream().filter(call -> call.method().equals("deleteInstances")).toList());
+        // The deleted VM cannot be live: its node is removed in the same pass, without waiting for swarm to see it down.
         assertTrue(status("worker-1").instanceDeleted());
-        assertEquals(DrainState.DRAINED, status("worker-1").state());
-        assertEquals(CHECK, lastSent().delay(), "now it waits for the node to go down");
-
-        // The VM is gone, so its node goes down and is removed; the instance is not deleted twice.
-        swarm.setNodeState("id-worker-1", Node.State.DOWN);
-        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         assertEquals(DrainState.REMOVED, status("worker-1").state());
         assertTrue(swarm.node("id-worker-1").isEmpty());
+        assertEquals(List.of("id-worker-1"), swarm.forcedRemovals());
         assertEquals(1, scaleSet.count("deleteInstances"));
         assertEquals(1, scaleSet.instances().size());
+        assertEquals(List.of(), queue.waiting(), "a finished drain sends no follow-up");
     }
 
     @Test
@@ -198,9 +199,10 @@ class DrainWorkerTest {
         assertEquals(clock.instant(), timedOut.drainedAt());
         assertEquals(0, scaleSet.count("deleteInstances"));
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         assertEquals(1, scaleSet.count("deleteInstances"));
         assertTrue(status("worker-1").instanceDeleted());
+        assertTrue(status("worker-1").timedOut());
     }
 
     @Test
@@ -220,7 +222,7 @@ class DrainWorkerTest {
         assertEquals(CHECK.multipliedBy(2), lastSent().delay(), "it backs off while the scale set fails");
         assertEquals(1, scaleSet.instances().size());
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         DrainStatus recovered = status("worker-1");
         assertTrue(recovered.instanceDeleted());
         assertNull(recovered.lastError());
@@ -255,7 +257,7 @@ class DrainWorkerTest {
         assertEquals(T0, status("worker-1").unreachableSince(), "the backoff counts from the first refusal");
         assertEquals(CHECK.multipliedBy(2), lastSent().delay());
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         DrainStatus deleted = status("worker-1");
         assertTrue(deleted.instanceDeleted());
         assertNull(deleted.lastError());
@@ -345,10 +347,10 @@ class DrainWorkerTest {
         requests.resume(status("worker-1"));
         assertEquals(2, queue.waiting().size());
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         assertEquals(DrainWorker.Outcome.STALE, deliverNext());
         assertEquals(1, scaleSet.count("deleteInstances"));
-        assertEquals(1, queue.waiting().size(), "one chain of follow-ups goes on");
+        assertEquals(List.of(), queue.waiting(), "the one chain ended with the drain");
     }
 
     @Test
@@ -357,6 +359,8 @@ class DrainWorkerTest {
         swarm.addTask("web", "id-worker-1", "running");
         requests.submit("worker-1", DrainOrder.manual());
         InMemoryDrainQueue.Sent first = queue.takeNextDue().orElseThrow();
+        // Past the first seconds, follow-ups wait the check interval.
+        clock.advance(DrainWorker.PROMPT_WINDOW);
         worker.handle(first.text(), first.id());
         InMemoryDrainQueue.Sent followUp = queue.takeNextDue().orElse(null);
         assertNull(followUp, "the follow-up is not visible yet");
@@ -378,12 +382,13 @@ class DrainWorkerTest {
 
         requests.submit("worker-1", DrainOrder.manual());
         int writes = statuses.writes();
+        Node marked = swarm.node("id-worker-1").orElseThrow();
         // A request of the same node that another one has since replaced.
         String superseded = DrainCodec.message(DrainMessage.of("superseded-request", "worker-1", 0));
         assertEquals(DrainWorker.Outcome.UNKNOWN_REQUEST, worker.handle(superseded, "m-2"));
         assertEquals(writes, statuses.writes());
         assertEquals(1, queue.sent().size(), "only the request's own message");
-        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+        assertEquals(marked, swarm.node("id-worker-1").orElseThrow(), "the node is as the current request left it");
     }
 
     @Test
@@ -422,8 +427,11 @@ class DrainWorkerTest {
         assertEquals(instance.instanceId(), again.status().request().instanceId());
         assertFalse(again.status().request().requestId().equals(old.request().requestId()));
         assertEquals(again.status(), status("worker-1"));
+        Node marked = swarm.node(rejoined.id()).orElseThrow();
+        assertEquals(again.status().request().requestId(), marked.labels().get(DrainProgress.REQUEST_LABEL),
+                "the new drain marked the new node");
         assertEquals(DrainWorker.Outcome.UNKNOWN_REQUEST, worker.handle(oldMessage.text(), oldMessage.id()));
-        assertEquals(Node.Availability.ACTIVE, swarm.node(rejoined.id()).orElseThrow().availability());
+        assertEquals(marked, swarm.node(rejoined.id()).orElseThrow(), "the old drain's message touched nothing");
         assertEquals(0, scaleSet.count("deleteInstances"));
     }
 
@@ -439,7 +447,7 @@ class DrainWorkerTest {
         scaleSet.deleteInstances(List.of(recorded.instanceId()));
         ScaleSetInstance newcomer = scaleSet.addInstance("worker-1");
 
-        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
 
         assertTrue(status("worker-1").instanceDeleted(), "the recorded instance is gone, as was wanted");
         assertEquals(List.of(newcomer), scaleSet.instances());
@@ -501,5 +509,271 @@ class DrainWorkerTest {
 
         assertEquals(DrainState.FAILED, status("worker-1").state());
         assertEquals(0, scaleSet.count("deleteInstances"));
+    }
+
+    // --- drained as soon as it is true --------------------------------------------------------------------------
+
+    @Test
+    void followUpsComeAtOnceWhileTheDrainIsYoungAndAfterTheCheckIntervalLater() {
+        swarm.addWorker("worker-1");
+        swarm.addTask("db", "id-worker-1", "running");
+        requests.submit("worker-1", DrainOrder.manual());
+
+        deliverNext();
+        assertEquals(Duration.ZERO, lastSent().delay());
+        clock.advance(DrainWorker.PROMPT_WINDOW.minusMillis(1));
+        deliverNext();
+        assertEquals(Duration.ZERO, lastSent().delay());
+        clock.advance(Duration.ofMillis(1));
+        deliverNext();
+        assertEquals(CHECK, lastSent().delay(), "a drain that takes longer than swarm usually does is looked at less often");
+    }
+
+    @Test
+    void drainedIsRecordedByThePassThatFirstSeesTheReplacementsRun() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        swarm.addTask("web", "id-worker-1", "running");
+        requests.submit("worker-1", DrainOrder.manual());
+        List<Task> replacements = swarm.moveTasks("id-worker-1", "id-worker-2", "starting");
+        deliverNext();
+        assertEquals(DrainState.DRAINING, status("worker-1").state());
+
+        swarm.setTaskState(replacements.get(0).id(), "running");
+        clock.advance(Duration.ofMillis(150));
+        deliverNext();
+        assertEquals(DrainState.DRAINED, status("worker-1").state());
+        assertEquals(T0.plusMillis(150), status("worker-1").drainedAt(), "no whole-second rounding in between");
+    }
+
+    // --- removal without waiting on swarm -----------------------------------------------------------------------
+
+    @Test
+    void aNodeIsNeverRemovedByForceWhileItsInstanceIsNotDeleted() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        swarm.addTask("web", "id-worker-1", "running");
+        scaleSet.addInstance("worker-1");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+        scaleSet.failNextCallTo("deleteInstances", concurrentOperation());
+        swarm.moveTasks("id-worker-1", "id-worker-2", "running");
+        deliverNext();
+        deliverNext();
+
+        assertFalse(status("worker-1").instanceDeleted());
+        assertTrue(swarm.node("id-worker-1").isPresent());
+        assertEquals(List.of(), swarm.forcedRemovals());
+    }
+
+    @Test
+    void aDrainWithoutDeleteInstanceNeverRemovesALiveNodeByForce() {
+        swarm.addWorker("worker-1");
+        requests.submit("worker-1", new DrainOrder(DrainReason.SHUTDOWN, false, Optional.empty()));
+        deliverNext();
+        deliverNext();
+        assertEquals(DrainState.DRAINED, status("worker-1").state());
+        assertTrue(swarm.node("id-worker-1").isPresent(), "up until swarm sees it down");
+        assertEquals(List.of(), swarm.forcedRemovals());
+
+        swarm.setNodeState("id-worker-1", Node.State.DOWN);
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        assertEquals(List.of(), swarm.forcedRemovals(), "a down node goes without force");
+    }
+
+    // --- surge drain --------------------------------------------------------------------------------------------
+
+    private static final String SURGE_SERVICE = "svc-web";
+
+    /** A surge service of 4 replicas, 2 of them on worker-1, and 3 workers. */
+    private void arrangeSurgeService() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        swarm.addWorker("worker-3");
+        swarm.addService(new Service(SURGE_SERVICE, "web", Service.Mode.REPLICATED, 4, Resources.NONE, List.of(), 7,
+                Map.of(Service.DRAIN_LABEL, Service.SURGE)));
+        swarm.addTask(SURGE_SERVICE, "id-worker-1", "running");
+        swarm.addTask(SURGE_SERVICE, "id-worker-1", "running");
+        swarm.addTask(SURGE_SERVICE, "id-worker-2", "running");
+        swarm.addTask(SURGE_SERVICE, "id-worker-3", "running");
+    }
+
+    private long runningReplicas() {
+        return swarm.allTasks().stream()
+                .filter(task -> SURGE_SERVICE.equals(task.serviceId()) && task.desiredRunning() && task.running())
+                .count();
+    }
+
+    /** What swarm does once the service is scaled up with the node paused: the new replicas start on other nodes. */
+    private List<Task> startSurgeReplicas(String state) {
+        return List.of(swarm.addTask(SURGE_SERVICE, "id-worker-2", state), swarm.addTask(SURGE_SERVICE, "id-worker-3", state));
+    }
+
+    @Test
+    void aSurgeServiceGetsItsExtraReplicasFirstIsDrainedThenScaledBackAndNeverRunsBelowDesired() {
+        arrangeSurgeService();
+        requests.submit("worker-1", DrainOrder.manual());
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+
+        // Pass 1: the plan goes on record, and nothing is touched yet.
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(List.of(new SurgeEntry(SURGE_SERVICE, "web", 4, 2, SurgeEntry.Phase.PLANNED)), status("worker-1").surge());
+        assertEquals(List.of(), swarm.replicaChanges());
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+        assertEquals(Duration.ZERO, lastSent().delay());
+
+        // Pass 2: the node is paused (its replicas keep running, it gets no new ones) and the service scaled up.
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        Node paused = swarm.node("id-worker-1").orElseThrow();
+        assertEquals(Node.Availability.PAUSE, paused.availability());
+        assertEquals(status("worker-1").request().requestId(), paused.labels().get(DrainProgress.REQUEST_LABEL));
+        assertEquals(List.of(SURGE_SERVICE + "=6"), swarm.replicaChanges());
+        assertEquals(SurgeEntry.Phase.SURGED, status("worker-1").surge().get(0).phase());
+        assertEquals(DrainState.DRAINING, status("worker-1").state());
+
+        // The extra replicas are starting: the node is not drained yet.
+        List<Task> extra = startSurgeReplicas("starting");
+        deliverNext();
+        assertEquals(Node.Availability.PAUSE, swarm.node("id-worker-1").orElseThrow().availability());
+        assertEquals(4, runningReplicas());
+
+        extra.forEach(task -> swarm.setTaskState(task.id(), "running"));
+        assertEquals(6, runningReplicas());
+        deliverNext();
+        assertEquals(Node.Availability.DRAIN, swarm.node("id-worker-1").orElseThrow().availability(), "drained once they run");
+
+        // Swarm stops the node's two and starts replacements (the service still wants 6): 4 keep running throughout.
+        List<Task> replacements = swarm.moveTasks("id-worker-1", "id-worker-2", "starting");
+        assertEquals(4, runningReplicas());
+        deliverNext();
+        assertEquals(List.of(SURGE_SERVICE + "=6"), swarm.replicaChanges(), "not scaled back while replacements start");
+
+        replacements.forEach(task -> swarm.setTaskState(task.id(), "running"));
+        deliverNext();
+        assertEquals(List.of(SURGE_SERVICE + "=6", SURGE_SERVICE + "=4"), swarm.replicaChanges());
+        assertEquals(4, swarm.service(SURGE_SERVICE).replicas());
+        DrainStatus drained = status("worker-1");
+        assertEquals(DrainState.DRAINED, drained.state());
+        assertEquals(SurgeEntry.Phase.RESTORED, drained.surge().get(0).phase());
+
+        swarm.setNodeState("id-worker-1", Node.State.DOWN);
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        assertEquals(DrainState.REMOVED, status("worker-1").state());
+        assertEquals(2, swarm.replicaChanges().size(), "scaled up once and back once");
+    }
+
+    @Test
+    void aPassThatScaledButDidNotRecordItIsNotRepeatedAndTheCountIsRestoredOnce() {
+        arrangeSurgeService();
+        requests.submit("worker-1", DrainOrder.manual());
+        deliverNext();
+        // A pass paused the node and scaled the service, then died before it could write the status.
+        Node node = swarm.node("id-worker-1").orElseThrow();
+        swarm.updateNode(node, Node.Availability.PAUSE,
+                Map.of(DrainProgress.REQUEST_LABEL, status("worker-1").request().requestId()));
+        swarm.setReplicas(swarm.service(SURGE_SERVICE), 6);
+
+        deliverNext();
+        assertEquals(List.of(SURGE_SERVICE + "=6"), swarm.replicaChanges(), "not scaled up twice");
+        assertEquals(SurgeEntry.Phase.SURGED, status("worker-1").surge().get(0).phase());
+
+        startSurgeReplicas("running");
+        deliverNext();
+        swarm.moveTasks("id-worker-1", "id-worker-2", "running");
+        // Again a pass scales back and dies before recording it; the service is at its original count already.
+        swarm.setReplicas(swarm.service(SURGE_SERVICE), 4);
+        deliverNext();
+
+        assertEquals(List.of(SURGE_SERVICE + "=6", SURGE_SERVICE + "=4"), swarm.replicaChanges(), "restored exactly once");
+        assertEquals(SurgeEntry.Phase.RESTORED, status("worker-1").surge().get(0).phase());
+        assertEquals(DrainState.DRAINED, status("worker-1").state());
+    }
+
+    @Test
+    void aReplicaCountChangedBySomeoneElseDuringTheSurgeIsLeftAsTheyChoseIt() {
+        arrangeSurgeService();
+        requests.submit("worker-1", DrainOrder.manual());
+        deliverNext();
+        deliverNext();
+        startSurgeReplicas("running");
+        deliverNext();
+        swarm.moveTasks("id-worker-1", "id-worker-2", "running");
+        // An operator scales the service to 10 meanwhile.
+        swarm.setReplicas(swarm.service(SURGE_SERVICE), 10);
+
+        deliverNext();
+        assertEquals(10, swarm.service(SURGE_SERVICE).replicas());
+        assertEquals(SurgeEntry.Phase.LEFT_ALONE, status("worker-1").surge().get(0).phase());
+        assertEquals(DrainState.DRAINED, status("worker-1").state());
+    }
+
+    @Test
+    void aNodeThatLeavesMidSurgeStillHasItsServiceScaledBack() {
+        arrangeSurgeService();
+        requests.submit("worker-1", DrainOrder.manual());
+        deliverNext();
+        deliverNext();
+        assertEquals(6, swarm.service(SURGE_SERVICE).replicas());
+        swarm.setNodeState("id-worker-1", Node.State.DOWN);
+        swarm.removeNode("id-worker-1");
+
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        assertEquals(4, swarm.service(SURGE_SERVICE).replicas());
+        assertEquals(DrainState.REMOVED, status("worker-1").state());
+        assertEquals(SurgeEntry.Phase.RESTORED, status("worker-1").surge().get(0).phase());
+    }
+
+    @Test
+    void aManualDrainPastItsDeadlineMidSurgeScalesBackAndGivesTheNodeBack() {
+        arrangeSurgeService();
+        requests.submit("worker-1", DrainOrder.manual());
+        deliverNext();
+        deliverNext();
+        // No other node takes the extra replicas: they stay pending until the deadline.
+        startSurgeReplicas("pending");
+        clock.advance(SETTINGS.defaultTimeout());
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+
+        DrainStatus status = status("worker-1");
+        assertEquals(DrainState.REACTIVATED, status.state());
+        assertEquals(SurgeEntry.Phase.RESTORED, status.surge().get(0).phase());
+        assertTrue(status.finished());
+        assertEquals(4, swarm.service(SURGE_SERVICE).replicas());
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+    }
+
+    @Test
+    void globalAndUnlabelledServicesAreDrainedTheSwarmWay() {
+        swarm.addWorker("worker-1");
+        swarm.addService(new Service("svc-logs", "logs", Service.Mode.GLOBAL, 0, Resources.NONE, List.of(), 1,
+                Map.of(Service.DRAIN_LABEL, Service.SURGE)));
+        swarm.addService(new Service("svc-api", "api", Service.Mode.REPLICATED, 2, Resources.NONE, List.of(), 1, Map.of()));
+        swarm.addTask("svc-logs", "id-worker-1", "running");
+        swarm.addTask("svc-api", "id-worker-1", "running");
+
+        requests.submit("worker-1", DrainOrder.manual());
+        deliverNext();
+
+        assertEquals(Node.Availability.DRAIN, swarm.node("id-worker-1").orElseThrow().availability());
+        assertEquals(List.of(), status("worker-1").surge());
+        assertEquals(List.of(), swarm.replicaChanges());
+    }
+
+    @Test
+    void aDrainCancelledMidSurgeScalesTheServiceBackAndItsLaterMessagesDoNothing() {
+        arrangeSurgeService();
+        String requestId = requests.submit("worker-1", DrainOrder.manual()).status().request().requestId();
+        deliverNext();
+        deliverNext();
+        assertEquals(6, swarm.service(SURGE_SERVICE).replicas());
+
+        assertTrue(requests.cancel(swarm.node("id-worker-1").orElseThrow(), requestId));
+
+        assertEquals(4, swarm.service(SURGE_SERVICE).replicas());
+        assertEquals(Node.Availability.ACTIVE, swarm.node("id-worker-1").orElseThrow().availability());
+        assertEquals(DrainState.CANCELLED, status("worker-1").state());
+        assertEquals(SurgeEntry.Phase.RESTORED, status("worker-1").surge().get(0).phase());
+        assertEquals(DrainWorker.Outcome.STALE, deliverNext());
+        assertEquals(List.of(SURGE_SERVICE + "=6", SURGE_SERVICE + "=4"), swarm.replicaChanges());
     }
 }

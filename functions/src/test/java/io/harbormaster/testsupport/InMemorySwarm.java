@@ -7,6 +7,7 @@ import io.harbormaster.swarm.NodeStillUpException;
 import io.harbormaster.swarm.NodeVersionConflictException;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.ServiceVersionConflictException;
 import io.harbormaster.swarm.Swarm;
 import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.swarm.SwarmUnavailableException;
@@ -29,6 +30,8 @@ public final class InMemorySwarm implements Swarm {
     private final Map<String, Node> nodes = new LinkedHashMap<>();
     private final Map<String, Service> services = new LinkedHashMap<>();
     private final Map<String, Task> tasks = new LinkedHashMap<>();
+    private final List<String> forcedRemovals = new ArrayList<>();
+    private final List<String> replicaChanges = new ArrayList<>();
     private int taskIds;
     private boolean unavailable;
 
@@ -190,6 +193,50 @@ public final class InMemorySwarm implements Swarm {
             throw new IllegalStateException("node " + nodeId + " is a cluster manager; it must be demoted before removal");
         }
         nodes.remove(nodeId);
+    }
+
+    @Override
+    public synchronized void forceRemoveNode(String nodeId) {
+        answer();
+        Node node = nodes.get(nodeId);
+        if (node == null) {
+            throw new NodeNotFoundException(nodeId, null);
+        }
+        if (node.isManager()) {
+            throw new IllegalStateException("node " + nodeId + " is a cluster manager; it must be demoted before removal");
+        }
+        forcedRemovals.add(nodeId);
+        nodes.remove(nodeId);
+    }
+
+    @Override
+    public synchronized void setReplicas(Service service, long replicas) {
+        answer();
+        Service current = services.get(service.id());
+        if (current == null || current.mode() != Service.Mode.REPLICATED) {
+            throw new IllegalArgumentException("service " + service.id() + " is gone or not replicated");
+        }
+        if (current.version() != service.version()) {
+            throw new ServiceVersionConflictException(service.id(), service.version(), null);
+        }
+        replicaChanges.add(service.id() + "=" + replicas);
+        services.put(current.id(), new Service(current.id(), current.name(), current.mode(), replicas, current.reservations(),
+                current.constraints(), current.version() + 1, current.labels()));
+    }
+
+    /** The nodes removed by force, in order. */
+    public synchronized List<String> forcedRemovals() {
+        return List.copyOf(forcedRemovals);
+    }
+
+    /** Every replica count set through the port, as {@code serviceId=replicas}, in order. */
+    public synchronized List<String> replicaChanges() {
+        return List.copyOf(replicaChanges);
+    }
+
+    /** The service as it stands now. */
+    public synchronized Service service(String serviceId) {
+        return services.get(serviceId);
     }
 
     private void put(Node node, Node.Availability availability, Map<String, String> labels, Node.State state) {

@@ -132,6 +132,11 @@ public final class EmulatorBenchmark {
         InstanceSnapshot b = scaleOut();
         String id = b.instanceId();
         String host = b.computerName();
+        if ("scale-in".equals(System.getProperty("only"))) {
+            // -Donly=scale-in: the drain-first delete alone (scale out, then scale in through the drain route).
+            deleteThroughDrain(id, host);
+            return;
+        }
         var ids = new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(List.of(id));
         var required = new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(List.of(id));
         arm("powerOff", host, false, () -> scaleSets.beginPowerOff(group, scaleSet, null, ids, Context.NONE));

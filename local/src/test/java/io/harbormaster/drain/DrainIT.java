@@ -182,6 +182,8 @@ class DrainIT {
             assertFalse(requestId.isEmpty(), accepted.body());
             assertTrue(accepted.headers().firstValue("location").orElse("").endsWith("/api/drain/" + target.hostname()),
                     accepted.headers().toString());
+            // The request itself set the node to drain, before it answered: the queue carries only the follow-ups.
+            assertEquals("drain", manager.run("node", "inspect", target.nodeId(), "--format", "{{.Spec.Availability}}"));
 
             JsonNode drained = awaitStatus(target.hostname(), "drained", state("drained"), DRAIN_TIMEOUT);
             assertEquals(requestId, drained.path("requestId").asText());
@@ -204,6 +206,47 @@ class DrainIT {
         }
         // Only the drained node's 4 tasks may be between homes; the other nodes' 2 never stop.
         assertTrue(fewestRunning.get() >= 2, "running replicas dropped to " + fewestRunning.get());
+    }
+
+    @Test
+    void aSurgeServiceNeverRunsBelowItsReplicasWhileItsNodeLeavesAndGetsItsCountBack() throws Exception {
+        SwarmWorkers.Node target = workers.node(3);
+        TestService web = fourOfSixOn(target, "--label", "io.harbormaster.drain=surge");
+        String specBefore = manager.run("service", "inspect", web.name(), "--format",
+                "{{json .Spec.TaskTemplate}} {{json .Spec.Labels}} {{json .Spec.UpdateConfig}}");
+
+        AtomicInteger fewestRunning = new AtomicInteger(Integer.MAX_VALUE);
+        AtomicBoolean watching = new AtomicBoolean(true);
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                fewestRunning.accumulateAndGet(web.runningTasks().size(), Math::min);
+            }
+        }, "running-count-watcher");
+        watcher.start();
+        try {
+            HttpResponse<String> accepted = post(target.hostname(), "{\"reason\":\"shutdown\"}");
+            assertEquals(202, accepted.statusCode(), accepted.body());
+
+            JsonNode drained = awaitStatus(target.hostname(), "drained", state("drained"), DRAIN_TIMEOUT);
+            JsonNode surge = drained.path("surge").path(0);
+            assertEquals(6, surge.path("originalReplicas").asInt(), drained.toString());
+            assertEquals(4, surge.path("added").asInt(), drained.toString());
+            assertEquals("restored", surge.path("phase").asText(), drained.toString());
+            assertEquals("6", manager.run("service", "inspect", web.name(), "--format", "{{.Spec.Mode.Replicated.Replicas}}"));
+            web.await("6 running elsewhere", tasks -> tasks.stream()
+                    .filter(task -> task.running() && !task.nodeHostname().equals(target.hostname())).count() == 6
+                    && tasks.stream().filter(TestService.Task::running).count() == 6, Duration.ofSeconds(30));
+
+            leaveWhenDrained(target);
+            awaitStatus(target.hostname(), "removed", state("removed"), DRAIN_TIMEOUT);
+        } finally {
+            watching.set(false);
+            watcher.join();
+        }
+        assertTrue(fewestRunning.get() >= 6, "running replicas dropped to " + fewestRunning.get());
+        // Only the replica count was changed and changed back: nothing else of the spec went through our update.
+        assertEquals(specBefore, manager.run("service", "inspect", web.name(), "--format",
+                "{{json .Spec.TaskTemplate}} {{json .Spec.Labels}} {{json .Spec.UpdateConfig}}"));
     }
 
     @Test
