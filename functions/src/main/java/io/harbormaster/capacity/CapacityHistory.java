@@ -19,6 +19,9 @@ import java.util.Objects;
  * @param expectedCapacity a capacity announced from outside (the autoscale webhook), or null
  * @param lastReading the scale set's capacity and instance count at the last check, or null; the guard compares to it
  * @param recentDecisions the latest decisions, oldest first, at most {@link #MAX_RECENT_DECISIONS}
+ * @param joinedInstances instance id to the last check that saw it with a swarm node, for the instances the scale
+ *                        set still lists: such an instance once joined, and without a node it is rejoining (a reboot),
+ *                        not provisioning
  */
 public record CapacityHistory(
         Instant checkedAt,
@@ -28,12 +31,14 @@ public record CapacityHistory(
         ScaleOutRecord lastScaleOut,
         Expectation expectedCapacity,
         Reading lastReading,
-        List<Decision> recentDecisions) {
+        List<Decision> recentDecisions,
+        Map<String, Instant> joinedInstances) {
 
     /** Enough for the status endpoint to show the last hours of a busy cluster, small enough for one blob. */
     public static final int MAX_RECENT_DECISIONS = 50;
 
-    public static final CapacityHistory EMPTY = new CapacityHistory(null, Map.of(), Map.of(), Map.of(), null, null, null, List.of());
+    public static final CapacityHistory EMPTY = new CapacityHistory(null, Map.of(), Map.of(), Map.of(), null, null, null, List.of(),
+            Map.of());
 
     public CapacityHistory {
         underUtilisedSince = Map.copyOf(underUtilisedSince);
@@ -42,6 +47,15 @@ public record CapacityHistory(
         recentDecisions = List.copyOf(recentDecisions.size() > MAX_RECENT_DECISIONS
                 ? recentDecisions.subList(recentDecisions.size() - MAX_RECENT_DECISIONS, recentDecisions.size())
                 : recentDecisions);
+        joinedInstances = Map.copyOf(joinedInstances);
+    }
+
+    /** A history that knows of no instance having joined, as one written before that was remembered. */
+    public CapacityHistory(Instant checkedAt, Map<String, Instant> underUtilisedSince, Map<String, Instant> downSince,
+            Map<String, Instant> unjoinedSince, ScaleOutRecord lastScaleOut, Expectation expectedCapacity,
+            Reading lastReading, List<Decision> recentDecisions) {
+        this(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity, lastReading,
+                recentDecisions, Map.of());
     }
 
     /** A scale-out: when, and from which capacity to which. */
@@ -77,13 +91,13 @@ public record CapacityHistory(
     /** The history with a capacity announced by the autoscale webhook, so the guard takes the change as expected. */
     public CapacityHistory withExpectedCapacity(long capacity, Instant at) {
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut,
-                new Expectation(capacity, at), lastReading, recentDecisions);
+                new Expectation(capacity, at), lastReading, recentDecisions, joinedInstances);
     }
 
     CapacityHistory withDecisions(List<Decision> added) {
         List<Decision> all = new ArrayList<>(recentDecisions);
         all.addAll(added);
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity,
-                lastReading, all);
+                lastReading, all, joinedInstances);
     }
 }
