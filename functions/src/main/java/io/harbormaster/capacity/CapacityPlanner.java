@@ -487,6 +487,9 @@ public final class CapacityPlanner {
                 } else if (instance == null) {
                     notes.add("nodes outside the scale set", "node " + name + " is under-utilised but no scale-set instance is named "
                             + name + ": not a scale-in candidate");
+                } else if (index.sharesComputerName(instance)) {
+                    notes.add("nodes sharing an instance name", "node " + name + " is under-utilised but more than one instance"
+                            + " is named " + name + ": which one would go is not clear, not a scale-in candidate");
                 } else if (instance.protectedFromScaleIn()) {
                     notes.add("protected nodes", "node " + name + " is under-utilised but its instance " + instance.instanceId()
                             + " is protected from scale-in");
@@ -595,7 +598,8 @@ public final class CapacityPlanner {
                     continue;
                 }
                 chosen++;
-                actions.add(new CapacityAction.RequestDrain(node.hostname(), node.id(), "node " + node.hostname()
+                String instanceId = index.instanceOf(node).instanceId();
+                actions.add(new CapacityAction.RequestDrain(node.hostname(), node.id(), instanceId, "node " + node.hostname()
                         + " has been under " + policy.scaleInUtilisationPercent() + " % utilisation for "
                         + HumanUnits.duration(candidate.under()) + " (unneeded time " + HumanUnits.duration(policy.unneededTime())
                         + "; " + HumanUnits.resources(index.usage(node)) + " reserved of " + HumanUnits.resources(node.resources())

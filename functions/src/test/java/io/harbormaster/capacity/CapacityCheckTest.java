@@ -243,4 +243,28 @@ class CapacityCheckTest {
         clock.advance(Duration.ofSeconds(1));
         assertEquals(List.of("delete instance " + stuck.instanceId() + " (agent-2)"), check(noScaleIn).run().done());
     }
+
+    @Test
+    void aScaleInDrainRecordsTheInstanceTheCheckListedWithoutListingTheScaleSetAgain() {
+        swarm.addManager("manager-1");
+        swarm.addWorker("agent-1");
+        scaleSet.addInstance("agent-1");
+        swarm.addWorker("agent-2");
+        ScaleSetInstance idle = scaleSet.addInstance("agent-2");
+        Resources some = new Resources(CPU / 2, GIB);
+        swarm.addService(new Service("web", "web", Service.Mode.REPLICATED, 1, some, List.of()));
+        swarm.addTask("web", "id-agent-1", "running", some, "");
+        swarm.addTask("web", "id-manager-1", "running", new Resources(CPU * 3 / 2, GIB), "");
+        state.arrangeHistory(new CapacityHistory(T0.minusSeconds(30), Map.of("id-agent-2", T0.minus(Duration.ofHours(1))),
+                Map.of(), Map.of(), null, null, null, List.of()));
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(List.of("drain agent-2 and delete its instance"), outcome.done(), outcome.plan().orElseThrow().notes().toString());
+        DrainRequest recorded = drainStatuses.read("agent-2").orElseThrow().status().request();
+        assertEquals(idle.instanceId(), recorded.instanceId());
+        assertEquals(DrainReason.SCALE_IN, recorded.reason());
+        assertTrue(recorded.deleteInstance());
+        assertEquals(1, scaleSet.count("instances"), "the snapshot's listing only");
+    }
 }

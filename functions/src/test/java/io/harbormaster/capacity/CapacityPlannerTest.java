@@ -361,10 +361,21 @@ class CapacityPlannerTest {
         assertEquals(1, drains.size(), plan.toString());
         assertEquals("agent-3", drains.get(0).hostname());
         assertEquals("id-agent-3", drains.get(0).nodeId());
+        assertEquals("2", drains.get(0).instanceId(), "the instance this check's listing names agent-3");
         assertTrue(drains.get(0).deleteInstance());
         assertEquals(DrainReason.SCALE_IN, drains.get(0).drainReason());
         assertTrue(drains.get(0).reason().contains("under 50 % utilisation for 12m"), drains.get(0).reason());
         assertTrue(notesMention(plan, "2 more nodes are eligible for scale-in; not now: at most 1 at a time"), plan.notes().toString());
+    }
+
+    @Test
+    void aNodeWhoseNameTwoInstancesShareIsNotScaledIn() {
+        Cluster cluster = oneIdleAmongBusy();
+        cluster.instance("AGENT-3", NOW.minus(Duration.ofHours(1)), false);
+        CapacityPlan plan = plan(cluster, POLICY, underUtilisedFor(Duration.ofMinutes(12), "agent-3"));
+        assertEquals(List.of(), plan.actions(CapacityAction.RequestDrain.class), plan.notes().toString());
+        assertTrue(notesMention(plan, "node agent-3 is under-utilised but more than one instance is named agent-3"),
+                plan.notes().toString());
     }
 
     @Test
