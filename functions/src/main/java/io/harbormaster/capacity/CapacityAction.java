@@ -2,6 +2,7 @@ package io.harbormaster.capacity;
 
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.swarm.Node;
+import java.util.Objects;
 
 /** One step of a {@link CapacityPlan}, with the reason a person reading the log needs to trust it. */
 public sealed interface CapacityAction {
@@ -36,8 +37,15 @@ public sealed interface CapacityAction {
         }
     }
 
-    /** Enqueue a drain of the node for scale-in; the drain worker then deletes exactly its instance. */
-    record RequestDrain(String hostname, String nodeId, String reason) implements CapacityAction {
+    /**
+     * Enqueue a drain of the node for scale-in; the drain worker then deletes exactly its instance,
+     * {@code instanceId}, the one instance the check's listing names as the node's hostname.
+     */
+    record RequestDrain(String hostname, String nodeId, String instanceId, String reason) implements CapacityAction {
+        public RequestDrain {
+            Objects.requireNonNull(instanceId, "instanceId");
+        }
+
         public DrainReason drainReason() {
             return DrainReason.SCALE_IN;
         }

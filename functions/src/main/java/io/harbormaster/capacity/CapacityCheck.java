@@ -322,7 +322,9 @@ public final class CapacityCheck {
                 throw new IllegalStateException("the scale set changed since it was read; the next check re-plans", e);
             }
         } else if (action instanceof CapacityAction.RequestDrain drain) {
-            drains.submit(drain.nodeId(), new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty()));
+            // The instance the planner matched to the node in this check's listing: no second listing to find it.
+            drains.submit(drain.nodeId(), new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty()),
+                    new DrainRequests.ListedInstance(drain.instanceId(), drain.hostname()));
         } else if (action instanceof CapacityAction.ReactivateNode reactivate) {
             if (!drains.cancel(reactivate.node(), reactivate.drainRequestId())) {
                 throw new IllegalStateException("drain " + reactivate.drainRequestId() + " is no longer under way");

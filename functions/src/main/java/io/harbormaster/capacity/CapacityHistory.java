@@ -22,6 +22,9 @@ import java.util.function.Function;
  * @param lastReading the scale set's capacity and instance count at the last check, or null; the guard compares to it
  * @param recentDecisions the latest decisions, oldest first, at most {@link #MAX_RECENT_DECISIONS}
  * @param operations the ARM operations checks started and did not wait for; the next check looks at how they went
+ * @param joinedInstances instance id to the last check that saw it with a swarm node, for the instances the scale
+ *                        set still lists: such an instance once joined, and without a node it is rejoining (a reboot),
+ *                        not provisioning
  */
 public record CapacityHistory(
         Instant checkedAt,
@@ -32,13 +35,14 @@ public record CapacityHistory(
         Expectation expectedCapacity,
         Reading lastReading,
         List<Decision> recentDecisions,
-        List<Operation> operations) {
+        List<Operation> operations,
+        Map<String, Instant> joinedInstances) {
 
     /** Enough for the status endpoint to show the last hours of a busy cluster, small enough for one blob. */
     public static final int MAX_RECENT_DECISIONS = 50;
 
     public static final CapacityHistory EMPTY = new CapacityHistory(null, Map.of(), Map.of(), Map.of(), null, null, null, List.of(),
-            List.of());
+            List.of(), Map.of());
 
     public CapacityHistory {
         underUtilisedSince = Map.copyOf(underUtilisedSince);
@@ -48,14 +52,31 @@ public record CapacityHistory(
                 ? recentDecisions.subList(recentDecisions.size() - MAX_RECENT_DECISIONS, recentDecisions.size())
                 : recentDecisions);
         operations = List.copyOf(operations);
+        joinedInstances = Map.copyOf(joinedInstances);
+    }
+
+    /** A history with no operation under way and no instance known to have joined, as one written before either was kept. */
+    public CapacityHistory(Instant checkedAt, Map<String, Instant> underUtilisedSince, Map<String, Instant> downSince,
+            Map<String, Instant> unjoinedSince, ScaleOutRecord lastScaleOut, Expectation expectedCapacity, Reading lastReading,
+            List<Decision> recentDecisions) {
+        this(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity, lastReading,
+                recentDecisions, List.of(), Map.of());
     }
 
     /** A history with no operation under way: what the planner builds, as operations are the executor's to follow. */
     public CapacityHistory(Instant checkedAt, Map<String, Instant> underUtilisedSince, Map<String, Instant> downSince,
             Map<String, Instant> unjoinedSince, ScaleOutRecord lastScaleOut, Expectation expectedCapacity, Reading lastReading,
-            List<Decision> recentDecisions) {
+            List<Decision> recentDecisions, Map<String, Instant> joinedInstances) {
         this(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity, lastReading,
-                recentDecisions, List.of());
+                recentDecisions, List.of(), joinedInstances);
+    }
+
+    /** A history that knows of no instance having joined. */
+    public CapacityHistory(Instant checkedAt, Map<String, Instant> underUtilisedSince, Map<String, Instant> downSince,
+            Map<String, Instant> unjoinedSince, ScaleOutRecord lastScaleOut, Expectation expectedCapacity, Reading lastReading,
+            List<Decision> recentDecisions, List<Operation> operations) {
+        this(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity, lastReading,
+                recentDecisions, operations, Map.of());
     }
 
     /** A scale-out: when, and from which capacity to which. */
@@ -142,14 +163,14 @@ public record CapacityHistory(
     /** The history with a capacity announced by the autoscale webhook, so the guard takes the change as expected. */
     public CapacityHistory withExpectedCapacity(long capacity, Instant at) {
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut,
-                new Expectation(capacity, at), lastReading, recentDecisions, operations);
+                new Expectation(capacity, at), lastReading, recentDecisions, operations, joinedInstances);
     }
 
     CapacityHistory withDecisions(List<Decision> added) {
         List<Decision> all = new ArrayList<>(recentDecisions);
         all.addAll(added);
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity,
-                lastReading, all, operations);
+                lastReading, all, operations, joinedInstances);
     }
 
     /** The history with one more decision, such as an operator's pause. */
@@ -167,17 +188,17 @@ public record CapacityHistory(
             }
         }
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity,
-                lastReading, all, operations);
+                lastReading, all, operations, joinedInstances);
     }
 
     CapacityHistory withLastScaleOut(ScaleOutRecord scaleOut) {
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, scaleOut, expectedCapacity,
-                lastReading, recentDecisions, operations);
+                lastReading, recentDecisions, operations, joinedInstances);
     }
 
     CapacityHistory withOperations(List<Operation> under) {
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expectedCapacity,
-                lastReading, recentDecisions, under);
+                lastReading, recentDecisions, under, joinedInstances);
     }
 
     /**
@@ -196,6 +217,6 @@ public record CapacityHistory(
         Expectation expected = Objects.equals(base.expectedCapacity(), stored.expectedCapacity())
                 ? expectedCapacity : stored.expectedCapacity();
         return new CapacityHistory(checkedAt, underUtilisedSince, downSince, unjoinedSince, lastScaleOut, expected,
-                lastReading, all, operations);
+                lastReading, all, operations, joinedInstances);
     }
 }

@@ -35,6 +35,8 @@ public final class CapacityHistoryCodec {
         new TreeMap<>(history.downSince()).forEach((id, since) -> down.put(id, since.toString()));
         ObjectNode unjoined = node.putObject("unjoinedSince");
         new TreeMap<>(history.unjoinedSince()).forEach((id, since) -> unjoined.put(id, since.toString()));
+        ObjectNode joined = node.putObject("joinedInstances");
+        new TreeMap<>(history.joinedInstances()).forEach((id, at) -> joined.put(id, at.toString()));
         if (history.lastScaleOut() == null) {
             node.putNull("lastScaleOut");
         } else {
@@ -116,7 +118,9 @@ public final class CapacityHistoryCodec {
                     reading.isObject() ? new CapacityHistory.Reading(number(reading, "capacity"),
                             (int) number(reading, "instances"), instant(reading, "at")) : null,
                     decisions,
-                    operations);
+                    operations,
+                    // Absent from a history written before it was kept: no instance is known to have joined.
+                    instants(node.path("joinedInstances")));
         } catch (java.time.format.DateTimeParseException e) {
             throw new IllegalArgumentException("capacity history has a malformed time: " + e.getParsedString());
         }

@@ -52,6 +52,7 @@ public final class CapacityPlanner {
         private final Map<String, Instant> unjoinedSince = new HashMap<>();
         private final CapacityHistory.ScaleOutRecord outsideScaleOut;
         private final CapacityHistory.ScaleOutRecord latestScaleOut;
+        private final Map<String, Instant> joinedInstances = new HashMap<>();
         private Instant nextDeadline;
 
         private Resources agentSize;
@@ -86,7 +87,7 @@ public final class CapacityPlanner {
                 scaleIn();
             }
             removeDownNodes();
-            deleteNeverJoinedInstances();
+            deleteNodelessInstances();
             return finish();
         }
 
@@ -136,8 +137,15 @@ public final class CapacityPlanner {
                 }
             }
             for (ScaleSetInstance instance : snapshot.instances()) {
-                if (index.nodeOf(instance) == null) {
+                Node node = index.nodeOf(instance);
+                if (node == null) {
                     unjoinedSince.put(instance.instanceId(), history.unjoinedSince().getOrDefault(instance.instanceId(), now));
+                }
+                if (node != null && (instance.createdAt() == null || !node.createdAt().isBefore(instance.createdAt()))) {
+                    joinedInstances.put(instance.instanceId(), now);
+                } else if (history.joinedInstances().containsKey(instance.instanceId())) {
+                    // Kept while the scale set lists the instance, so a reboot is not taken for a VM that never joined.
+                    joinedInstances.put(instance.instanceId(), history.joinedInstances().get(instance.instanceId()));
                 }
             }
         }
@@ -483,6 +491,9 @@ public final class CapacityPlanner {
                 } else if (instance == null) {
                     notes.add("nodes outside the scale set", "node " + name + " is under-utilised but no scale-set instance is named "
                             + name + ": not a scale-in candidate");
+                } else if (index.sharesComputerName(instance)) {
+                    notes.add("nodes sharing an instance name", "node " + name + " is under-utilised but more than one instance"
+                            + " is named " + name + ": which one would go is not clear, not a scale-in candidate");
                 } else if (instance.protectedFromScaleIn()) {
                     notes.add("protected nodes", "node " + name + " is under-utilised but its instance " + instance.instanceId()
                             + " is protected from scale-in");
@@ -591,7 +602,8 @@ public final class CapacityPlanner {
                     continue;
                 }
                 chosen++;
-                actions.add(new CapacityAction.RequestDrain(node.hostname(), node.id(), "node " + node.hostname()
+                String instanceId = index.instanceOf(node).instanceId();
+                actions.add(new CapacityAction.RequestDrain(node.hostname(), node.id(), instanceId, "node " + node.hostname()
                         + " has been under " + policy.scaleInUtilisationPercent() + " % utilisation for "
                         + HumanUnits.duration(candidate.under()) + " (unneeded time " + HumanUnits.duration(policy.unneededTime())
                         + "; " + HumanUnits.resources(index.usage(node)) + " reserved of " + HumanUnits.resources(node.resources())
@@ -688,30 +700,48 @@ public final class CapacityPlanner {
             }
         }
 
-        private void deleteNeverJoinedInstances() {
+        /**
+         * Deletes instances that never joined within the provisioning timeout, and those that once had a node and
+         * did not get one back within the rejoin grace ({@link NodelessInstanceRule}).
+         */
+        private void deleteNodelessInstances() {
             for (ScaleSetInstance instance : snapshot.instances()) {
                 if (index.nodeOf(instance) != null) {
                     continue;
                 }
-                Duration age = age(instance);
                 String name = instance.computerName();
-                if (age.compareTo(policy.provisioningTimeout()) < 0) {
-                    due(now.plus(policy.provisioningTimeout().minus(age)));
+                NodelessInstanceRule.Verdict verdict = NodelessInstanceRule.judge(instance,
+                        unjoinedSince.get(instance.instanceId()), joinedInstances.get(instance.instanceId()),
+                        name == null ? null : index.latestDrainOf(name), policy, now);
+                String what = "instance " + instance.instanceId() + " (" + name + ") " + verdict.describe(now);
+                String topic = verdict.evidence() == null ? "instances that never joined" : "instances without their node";
+                DrainStatus drain = name == null ? null : index.unfinishedDrainOf(name);
+                if (!verdict.overdue()) {
+                    due(verdict.until());
+                    if (verdict.kind() == NodelessInstanceRule.Kind.REJOINING) {
+                        notes.add("instances rejoining", what + ": it may rejoin until " + verdict.until()
+                                + " (rejoin grace " + HumanUnits.duration(policy.rejoinGrace()) + ")");
+                    }
                 } else if (instance.protectedFromScaleIn()) {
-                    notes.add("instances that never joined", "instance " + instance.instanceId() + " (" + name
-                            + ") never joined the swarm but is protected from scale-in: left alone");
+                    notes.add(topic, what + " but is protected from scale-in: left alone");
                 } else if (stopped(instance)) {
-                    notes.add("instances that never joined", "instance " + instance.instanceId() + " (" + name
-                            + ") never joined the swarm but is " + instance.powerState().name().toLowerCase(Locale.ROOT)
+                    notes.add(topic, what + " but is " + instance.powerState().name().toLowerCase(Locale.ROOT)
                             + ", by someone's choice: left alone");
-                } else if (name != null && index.unfinishedDrainOf(name) != null) {
-                    notes.add("instances that never joined", "instance " + instance.instanceId() + " (" + name
-                            + ") has no node; its drain deletes it");
-                } else {
+                } else if (drain != null) {
+                    notes.add(topic, "instance " + instance.instanceId() + " (" + name + ") has no node; "
+                            + (drain.request().deleteInstance() ? "its drain deletes it"
+                            : "its " + drain.request().reason().wireName() + " drain " + drain.request().requestId()
+                            + " is under way: left alone"));
+                } else if (verdict.kind() == NodelessInstanceRule.Kind.NEVER_JOINED) {
                     actions.add(new CapacityAction.DeleteInstance(instance.instanceId(), name, "instance "
-                            + instance.instanceId() + " (" + name + ") is " + HumanUnits.duration(age)
+                            + instance.instanceId() + " (" + name + ") is " + HumanUnits.duration(age(instance))
                             + " old and never joined the swarm (provisioning timeout " + HumanUnits.duration(policy.provisioningTimeout())
                             + ", provisioning state " + instance.provisioningState() + ")"));
+                } else {
+                    actions.add(new CapacityAction.DeleteInstance(instance.instanceId(), name, what
+                            + " and did not rejoin within the rejoin grace of " + HumanUnits.duration(policy.rejoinGrace())
+                            + " (provisioning state " + instance.provisioningState() + ", power state "
+                            + instance.powerState().name().toLowerCase(Locale.ROOT) + ")"));
                 }
             }
         }
@@ -772,9 +802,14 @@ public final class CapacityPlanner {
                     lastScaleOut = new CapacityHistory.ScaleOutRecord(now, scaleOut.fromCapacity(), scaleOut.toCapacity());
                 }
             }
+            Map<String, Instant> joined = new HashMap<>(joinedInstances);
+            if (tripped) {
+                // A doubtful instance list must not make the next checks forget which instances once had a node.
+                history.joinedInstances().forEach(joined::putIfAbsent);
+            }
             CapacityHistory next = new CapacityHistory(now, underUtilisedSince, downSince, unjoinedSince, lastScaleOut,
                     expectation(), new CapacityHistory.Reading(snapshot.scaleSet().capacity(), snapshot.instances().size(), now),
-                    history.recentDecisions()).withDecisions(decisions);
+                    history.recentDecisions(), joined).withDecisions(decisions);
             return new CapacityPlan(kept, lines, tripped, policy.dryRun(), next, nextDeadline);
         }
 

@@ -19,6 +19,7 @@ public record CapacityPolicy(
         Duration scaleInDelayAfterScaleOut,
         Duration downNodeGrace,
         Duration provisioningTimeout,
+        Duration rejoinGrace,
         Duration drainStallTimeout,
         Resources fallbackAgentSize,
         NodeLabel optOutLabel,
@@ -29,13 +30,14 @@ public record CapacityPolicy(
     public static final NodeLabel DEFAULT_OPT_OUT_LABEL = new NodeLabel("io.harbormaster.scale-in", "disabled");
     public static final CapacityPolicy DEFAULTS = new CapacityPolicy(1, 10, 3, 1, 50,
             Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofMinutes(10), Duration.ofMinutes(15),
-            Duration.ofMinutes(5), DEFAULT_AGENT_SIZE, DEFAULT_OPT_OUT_LABEL, false);
+            Duration.ofMinutes(15), Duration.ofMinutes(5), DEFAULT_AGENT_SIZE, DEFAULT_OPT_OUT_LABEL, false);
 
     public CapacityPolicy {
         Objects.requireNonNull(unneededTime, "unneededTime");
         Objects.requireNonNull(scaleInDelayAfterScaleOut, "scaleInDelayAfterScaleOut");
         Objects.requireNonNull(downNodeGrace, "downNodeGrace");
         Objects.requireNonNull(provisioningTimeout, "provisioningTimeout");
+        Objects.requireNonNull(rejoinGrace, "rejoinGrace");
         Objects.requireNonNull(drainStallTimeout, "drainStallTimeout");
         Objects.requireNonNull(fallbackAgentSize, "fallbackAgentSize");
         Objects.requireNonNull(optOutLabel, "optOutLabel");
@@ -55,19 +57,19 @@ public record CapacityPolicy(
 
     public CapacityPolicy withDryRun(boolean on) {
         return new CapacityPolicy(minAgents, maxAgents, maxScaleOutStep, maxScaleInStep, scaleInUtilisationPercent,
-                unneededTime, scaleInDelayAfterScaleOut, downNodeGrace, provisioningTimeout, drainStallTimeout,
+                unneededTime, scaleInDelayAfterScaleOut, downNodeGrace, provisioningTimeout, rejoinGrace, drainStallTimeout,
                 fallbackAgentSize, optOutLabel, on);
     }
 
     public CapacityPolicy withAgents(int min, int max) {
         return new CapacityPolicy(min, max, maxScaleOutStep, maxScaleInStep, scaleInUtilisationPercent,
-                unneededTime, scaleInDelayAfterScaleOut, downNodeGrace, provisioningTimeout, drainStallTimeout,
+                unneededTime, scaleInDelayAfterScaleOut, downNodeGrace, provisioningTimeout, rejoinGrace, drainStallTimeout,
                 fallbackAgentSize, optOutLabel, dryRun);
     }
 
     public CapacityPolicy withSteps(int scaleOut, int scaleIn) {
         return new CapacityPolicy(minAgents, maxAgents, scaleOut, scaleIn, scaleInUtilisationPercent,
-                unneededTime, scaleInDelayAfterScaleOut, downNodeGrace, provisioningTimeout, drainStallTimeout,
+                unneededTime, scaleInDelayAfterScaleOut, downNodeGrace, provisioningTimeout, rejoinGrace, drainStallTimeout,
                 fallbackAgentSize, optOutLabel, dryRun);
     }
 

@@ -26,6 +26,7 @@ public record CapacitySettings(String schedule, CapacityPolicy policy) {
     public static final String SCALE_IN_DELAY_AFTER_SCALE_OUT = "HARBORMASTER_CAPACITY_SCALE_IN_DELAY_AFTER_SCALE_OUT";
     public static final String DOWN_NODE_GRACE = "HARBORMASTER_CAPACITY_DOWN_NODE_GRACE";
     public static final String PROVISIONING_TIMEOUT = "HARBORMASTER_CAPACITY_PROVISIONING_TIMEOUT";
+    public static final String REJOIN_GRACE = "HARBORMASTER_CAPACITY_REJOIN_GRACE";
     public static final String DRAIN_STALL_TIMEOUT = "HARBORMASTER_CAPACITY_DRAIN_STALL_TIMEOUT";
     public static final String AGENT_NANO_CPUS = "HARBORMASTER_CAPACITY_AGENT_NANO_CPUS";
     public static final String AGENT_MEMORY = "HARBORMASTER_CAPACITY_AGENT_MEMORY";
@@ -67,6 +68,7 @@ public record CapacitySettings(String schedule, CapacityPolicy policy) {
                 settings.duration(SCALE_IN_DELAY_AFTER_SCALE_OUT, defaults.scaleInDelayAfterScaleOut(), Duration.ZERO, oneDay),
                 settings.duration(DOWN_NODE_GRACE, defaults.downNodeGrace(), oneSecond, oneDay),
                 settings.duration(PROVISIONING_TIMEOUT, defaults.provisioningTimeout(), Duration.ofMinutes(1), oneDay),
+                settings.duration(REJOIN_GRACE, defaults.rejoinGrace(), Duration.ofMinutes(1), oneDay),
                 settings.duration(DRAIN_STALL_TIMEOUT, defaults.drainStallTimeout(), Duration.ofMinutes(1), oneDay),
                 new Resources(nanoCpus(settings, defaults.fallbackAgentSize().nanoCpus()),
                         memory(settings, defaults.fallbackAgentSize().memoryBytes())),

@@ -25,6 +25,7 @@ final class ClusterIndex {
     private final List<Task> pending = new ArrayList<>();
     private final Map<String, ScaleSetInstance> instanceByNode = new HashMap<>();
     private final Map<String, Node> nodeByInstance = new HashMap<>();
+    private final Map<String, Integer> instancesByName = new HashMap<>();
     private final Map<String, DrainStatus> drainByRequest = new LinkedHashMap<>();
     private final Map<String, DrainStatus> unfinishedDrainByHostname = new HashMap<>();
     private final Map<String, DrainStatus> latestDrainByHostname = new HashMap<>();
@@ -78,6 +79,7 @@ final class ClusterIndex {
             if (instance.computerName() == null) {
                 continue;
             }
+            instancesByName.merge(key(instance.computerName()), 1, Integer::sum);
             List<Node> named = nodesByName.get(key(instance.computerName()));
             if (named == null) {
                 continue;
@@ -160,6 +162,11 @@ final class ClusterIndex {
 
     ScaleSetInstance instanceOf(Node node) {
         return instanceByNode.get(node.id());
+    }
+
+    /** Whether another listed instance has the same computer name; a scale-in could not say which one it deletes. */
+    boolean sharesComputerName(ScaleSetInstance instance) {
+        return instancesByName.getOrDefault(key(instance.computerName()), 0) > 1;
     }
 
     Node nodeOf(ScaleSetInstance instance) {

@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -27,6 +28,17 @@ public final class DrainRequests {
 
     /** The status of the request that answers a submission; {@code created} is false for a drain already under way. */
     public record Submission(DrainStatus status, boolean created) {
+    }
+
+    /**
+     * The instance a caller has just read in its own listing of the scale set as the only one named as the node, such
+     * as the capacity check's: a drain that deletes its instance records it without listing the scale set again.
+     */
+    public record ListedInstance(String instanceId, String computerName) {
+        public ListedInstance {
+            Objects.requireNonNull(instanceId, "instanceId");
+            Objects.requireNonNull(computerName, "computerName");
+        }
     }
 
     /** At most this many statuses are expired per pass; at one capacity check every 30 s, 1,200 an hour. */
@@ -61,6 +73,19 @@ public final class DrainRequests {
      *         single instance; nothing is queued then
      */
     public Submission submit(String nodeName, DrainOrder order) {
+        return submit(nodeName, order, Optional.empty());
+    }
+
+    /**
+     * As {@link #submit(String, DrainOrder)}, but a drain that deletes its instance records {@code listed} instead of
+     * listing the scale set, when its computer name is the node's hostname; otherwise the scale set is listed as usual.
+     * The id recorded is still the only instance the drain ever deletes.
+     */
+    public Submission submit(String nodeName, DrainOrder order, ListedInstance listed) {
+        return submit(nodeName, order, Optional.of(listed));
+    }
+
+    private Submission submit(String nodeName, DrainOrder order, Optional<ListedInstance> listed) {
         if (order.deleteInstance() && scaleSet.isEmpty()) {
             throw new DrainRejectedException(DrainRejectedException.Kind.INVALID_BODY,
                     "deleteInstance needs a scale set, and none is configured (setting HARBORMASTER_SCALE_SET_NAME)");
@@ -83,7 +108,9 @@ public final class DrainRequests {
                         + ", not the current " + node.id() + "; it is superseded by a new drain");
             }
             if (order.deleteInstance() && instanceId == null) {
-                instanceId = instanceOf(node);
+                instanceId = listed.filter(instance -> node.hostname().equalsIgnoreCase(instance.computerName()))
+                        .map(ListedInstance::instanceId)
+                        .orElseGet(() -> instanceOf(node));
             }
             Instant now = clock.instant();
             DrainRequest request = new DrainRequest(UUID.randomUUID().toString(), node.hostname(), node.id(),

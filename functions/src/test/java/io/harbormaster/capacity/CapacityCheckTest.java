@@ -14,6 +14,7 @@ import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.scaleset.ScaleSetException;
+import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
@@ -411,5 +412,97 @@ class CapacityCheckTest {
         assertTrue(history.recentDecisions().stream().anyMatch(d -> d.action().equals("pause automatic actions")),
                 "the check's own write dropped the operator's decision: " + history.recentDecisions());
         assertNull(history.lastScaleOut());
+    }
+
+    /** The agent's drain on shutdown ends as it does before a reboot: the node drained, left and removed. */
+    private void shutdownDrainRemoves(Node node) {
+        swarm.setNodeState(node.id(), Node.State.DOWN);
+        swarm.removeNode(node.id());
+        Instant now = clock.instant();
+        DrainRequest request = new DrainRequest("req-shutdown-" + now.getEpochSecond(), node.hostname(), node.id(),
+                DrainReason.SHUTDOWN, false, now.plus(Duration.ofMinutes(10)), now.minusSeconds(30));
+        drainStatuses.put(new DrainStatus(request, DrainState.REMOVED, true, 0, 0, false, false, null, null,
+                now.minusSeconds(10), null, 5, null, now));
+    }
+
+    @Test
+    void aRebootingAgentKeepsItsInstanceAndOneThatNeverComesBackIsDeletedAfterTheRejoinGrace() {
+        CapacityPolicy noScaleIn = CapacityPolicy.DEFAULTS.withSteps(3, 0);
+        swarm.addManager("manager-1");
+        swarm.addWorker("agent-1");
+        scaleSet.addInstance("agent-1");
+        Node agent2 = swarm.addWorker("agent-2");
+        ScaleSetInstance instance2 = scaleSet.addInstance("agent-2");
+        clock.advance(Duration.ofHours(2));
+        check(noScaleIn).run();
+
+        // A reboot: gone from the swarm for two minutes, four checks, then back under a new node id.
+        shutdownDrainRemoves(agent2);
+        for (int i = 0; i < 4; i++) {
+            clock.advance(Duration.ofSeconds(30));
+            CapacityCheck.Outcome outcome = check(noScaleIn).run();
+            assertTrue(outcome.plan().orElseThrow().notes().stream().anyMatch(note -> note.contains("lost its swarm node")),
+                    outcome.plan().orElseThrow().notes().toString());
+        }
+        swarm.addNode(new Node("id-agent-2-rebooted", 1, "agent-2", io.harbormaster.swarm.SwarmRole.WORKER,
+                Node.Availability.ACTIVE, Node.State.READY, Map.of(), InMemorySwarm.AGENT, clock.instant()));
+        clock.advance(Duration.ofSeconds(30));
+        check(noScaleIn).run();
+        assertEquals(0, scaleSet.count("deleteInstances") + scaleSet.count("beginDeleteInstances"));
+
+        // Another shutdown, and this time the VM does not come back: deleted once the grace has passed, not before.
+        // The grace runs from the later of the drain's end and the first check that saw the instance without a node.
+        shutdownDrainRemoves(swarm.node("id-agent-2-rebooted").orElseThrow());
+        clock.advance(Duration.ofSeconds(30));
+        check(noScaleIn).run();
+        clock.advance(noScaleIn.rejoinGrace().minus(Duration.ofSeconds(1)));
+        check(noScaleIn).run();
+        assertEquals(0, scaleSet.count("deleteInstances") + scaleSet.count("beginDeleteInstances"));
+        clock.advance(Duration.ofSeconds(1));
+        CapacityCheck.Outcome outcome = check(noScaleIn).run();
+        assertEquals(List.of("delete instance " + instance2.instanceId() + " (agent-2)"), outcome.done(),
+                outcome.plan().orElseThrow().notes().toString());
+        // Started, not awaited: the next check looks at how it went.
+        assertEquals(List.of(new InMemoryScaleSet.Call("beginDeleteInstances", List.of(List.of(instance2.instanceId())))),
+                scaleSet.calls().stream().filter(call -> call.method().endsWith("eleteInstances")).toList());
+    }
+
+    @Test
+    void anInstanceThatNeverJoinedIsDeletedAfterTheProvisioningTimeout() {
+        swarm.addManager("manager-1");
+        swarm.addWorker("agent-1");
+        scaleSet.addInstance("agent-1");
+        ScaleSetInstance stuck = scaleSet.addInstance("agent-2");
+        CapacityPolicy noScaleIn = CapacityPolicy.DEFAULTS.withSteps(3, 0);
+        check(noScaleIn).run();
+        clock.advance(noScaleIn.provisioningTimeout().minusSeconds(1));
+        check(noScaleIn).run();
+        assertEquals(0, scaleSet.count("deleteInstances") + scaleSet.count("beginDeleteInstances"));
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(List.of("delete instance " + stuck.instanceId() + " (agent-2)"), check(noScaleIn).run().done());
+    }
+
+    @Test
+    void aScaleInDrainRecordsTheInstanceTheCheckListedWithoutListingTheScaleSetAgain() {
+        swarm.addManager("manager-1");
+        swarm.addWorker("agent-1");
+        scaleSet.addInstance("agent-1");
+        swarm.addWorker("agent-2");
+        ScaleSetInstance idle = scaleSet.addInstance("agent-2");
+        Resources some = new Resources(CPU / 2, GIB);
+        swarm.addService(new Service("web", "web", Service.Mode.REPLICATED, 1, some, List.of()));
+        swarm.addTask("web", "id-agent-1", "running", some, "");
+        swarm.addTask("web", "id-manager-1", "running", new Resources(CPU * 3 / 2, GIB), "");
+        state.arrangeHistory(new CapacityHistory(T0.minusSeconds(30), Map.of("id-agent-2", T0.minus(Duration.ofHours(1))),
+                Map.of(), Map.of(), null, null, null, List.of()));
+
+        CapacityCheck.Outcome outcome = check(CapacityPolicy.DEFAULTS).run();
+
+        assertEquals(List.of("drain agent-2 and delete its instance"), outcome.done(), outcome.plan().orElseThrow().notes().toString());
+        DrainRequest recorded = drainStatuses.read("agent-2").orElseThrow().status().request();
+        assertEquals(idle.instanceId(), recorded.instanceId());
+        assertEquals(DrainReason.SCALE_IN, recorded.reason());
+        assertTrue(recorded.deleteInstance());
+        assertEquals(1, scaleSet.count("instances"), "the snapshot's listing only");
     }
 }

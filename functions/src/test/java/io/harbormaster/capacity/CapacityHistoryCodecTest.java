@@ -24,7 +24,8 @@ class CapacityHistoryCodecTest {
                 List.of(new CapacityHistory.Decision(T.minusSeconds(300), "scale out 3 -> 5", "7 tasks are pending", false),
                         new CapacityHistory.Decision(T, "guard tripped", "the scale set lists no instances", true)),
                 List.of(CapacityHistory.Operation.setCapacity(5, T.minusSeconds(300)),
-                        CapacityHistory.Operation.deleteInstance("17", T.minusSeconds(20))));
+                        CapacityHistory.Operation.deleteInstance("17", T.minusSeconds(20))),
+                Map.of("4", T.minusSeconds(30), "9", T));
         String text = CapacityHistoryCodec.write(history);
         assertEquals(history, CapacityHistoryCodec.read(text));
         assertEquals(text, CapacityHistoryCodec.write(CapacityHistoryCodec.read(text)), "the same history is the same text");
@@ -64,6 +65,14 @@ class CapacityHistoryCodecTest {
                 List.of(), List.of(), T), CapacityPolicy.DEFAULTS, CapacityHistory.EMPTY, T).history();
         assertEquals(1, next.recentDecisions().size(), "the scale-out to the minimum");
         assertEquals(next, CapacityHistoryCodec.read(CapacityHistoryCodec.write(next)));
+    }
+
+    @Test
+    void aHistoryWrittenBeforeJoinedInstancesWereKeptKnowsOfNone() {
+        CapacityHistory read = CapacityHistoryCodec.read("{\"version\":1,\"checkedAt\":\"2026-11-25T10:00:00Z\","
+                + "\"unjoinedSince\":{\"3\":\"2026-11-25T09:58:00Z\"},\"recentDecisions\":[]}");
+        assertEquals(Map.of(), read.joinedInstances());
+        assertEquals(Map.of("3", T.minusSeconds(120)), read.unjoinedSince());
     }
 
     @Test

@@ -361,10 +361,21 @@ class CapacityPlannerTest {
         assertEquals(1, drains.size(), plan.toString());
         assertEquals("agent-3", drains.get(0).hostname());
         assertEquals("id-agent-3", drains.get(0).nodeId());
+        assertEquals("2", drains.get(0).instanceId(), "the instance this check's listing names agent-3");
         assertTrue(drains.get(0).deleteInstance());
         assertEquals(DrainReason.SCALE_IN, drains.get(0).drainReason());
         assertTrue(drains.get(0).reason().contains("under 50 % utilisation for 12m"), drains.get(0).reason());
         assertTrue(notesMention(plan, "2 more nodes are eligible for scale-in; not now: at most 1 at a time"), plan.notes().toString());
+    }
+
+    @Test
+    void aNodeWhoseNameTwoInstancesShareIsNotScaledIn() {
+        Cluster cluster = oneIdleAmongBusy();
+        cluster.instance("AGENT-3", NOW.minus(Duration.ofHours(1)), false);
+        CapacityPlan plan = plan(cluster, POLICY, underUtilisedFor(Duration.ofMinutes(12), "agent-3"));
+        assertEquals(List.of(), plan.actions(CapacityAction.RequestDrain.class), plan.notes().toString());
+        assertTrue(notesMention(plan, "node agent-3 is under-utilised but more than one instance is named agent-3"),
+                plan.notes().toString());
     }
 
     @Test
@@ -651,6 +662,91 @@ class CapacityPlannerTest {
         CapacityHistory later = new CapacityHistory(null, Map.of(), Map.of(), Map.of("2", NOW.minus(Duration.ofMinutes(20))),
                 null, null, null, List.of());
         assertEquals(1, plan(cluster, POLICY, later).actions(CapacityAction.DeleteInstance.class).size());
+    }
+
+    /** agent-2 rebooted: its drain on shutdown removed its node at {@code removedAt}, and it has not rejoined yet. */
+    private static Cluster rebooting(Instant removedAt) {
+        Cluster cluster = busyAgents(2);
+        cluster.nodes.removeIf(node -> node.hostname().equals("agent-2"));
+        cluster.tasks.removeIf(task -> "id-agent-2".equals(task.nodeId()));
+        DrainRequest request = new DrainRequest("req-reboot", "agent-2", "id-agent-2", DrainReason.SHUTDOWN, false,
+                removedAt.plus(Duration.ofMinutes(10)), removedAt.minusSeconds(40));
+        cluster.drains.add(new DrainStatus(request, DrainState.REMOVED, true, 0, 0, false, false, null, null,
+                removedAt.minusSeconds(20), null, 5, null, removedAt));
+        return cluster;
+    }
+
+    @Test
+    void aRebootingAgentIsNotDeletedWithinTheRejoinGrace() {
+        // A check saw both agents with their nodes; the instances are two hours old, far past the provisioning timeout.
+        Instant seen = NOW.minus(Duration.ofMinutes(1));
+        CapacityHistory before = CapacityPlanner.plan(busyAgents(2).snapshot(), POLICY, CapacityHistory.EMPTY, seen).history();
+        assertEquals(Map.of("0", seen, "1", seen), before.joinedInstances());
+
+        Instant removedAt = NOW.minusSeconds(30);
+        CapacityPlan during = plan(rebooting(removedAt), POLICY, before);
+        assertEquals(List.of(), during.actions(CapacityAction.DeleteInstance.class), during.notes().toString());
+        assertTrue(notesMention(during, "instance 1 (agent-2) lost its swarm node"), during.notes().toString());
+        assertEquals(Map.of("0", NOW, "1", seen), during.history().joinedInstances(), "remembered while it has no node");
+        assertEquals(NOW.plus(POLICY.rejoinGrace()), during.nextDeadline(), "from the first check without its node");
+
+        // Still rebooting one minute short of the grace, counted from the first check that saw it without a node.
+        Instant later = NOW.plus(POLICY.rejoinGrace()).minus(Duration.ofMinutes(1));
+        CapacityPlan stillWaiting = CapacityPlanner.plan(rebooting(removedAt).snapshot(), POLICY, during.history(), later);
+        assertEquals(List.of(), stillWaiting.actions(CapacityAction.DeleteInstance.class), stillWaiting.notes().toString());
+
+        // Back: the instance has a node again, and the next loss starts a new grace.
+        CapacityPlan back = CapacityPlanner.plan(busyAgents(2).snapshot(), POLICY, stillWaiting.history(), later);
+        assertEquals(later, back.history().joinedInstances().get("1"));
+        assertFalse(back.history().unjoinedSince().containsKey("1"));
+    }
+
+    @Test
+    void anAgentThatLostItsNodeAndDidNotRejoinWithinTheGraceIsDeleted() {
+        Instant seen = NOW.minus(Duration.ofMinutes(20));
+        CapacityHistory before = CapacityPlanner.plan(busyAgents(2).snapshot(), POLICY, CapacityHistory.EMPTY, seen).history();
+        CapacityPlan first = CapacityPlanner.plan(rebooting(NOW.minus(Duration.ofMinutes(19))).snapshot(), POLICY, before,
+                NOW.minus(Duration.ofMinutes(19)));
+        assertEquals(List.of(), first.actions());
+
+        CapacityPlan plan = plan(rebooting(NOW.minus(Duration.ofMinutes(19))), POLICY, first.history());
+        List<CapacityAction.DeleteInstance> deleted = plan.actions(CapacityAction.DeleteInstance.class);
+        assertEquals(List.of("1"), deleted.stream().map(CapacityAction.DeleteInstance::instanceId).toList(), plan.notes().toString());
+        assertTrue(deleted.get(0).reason().contains("lost its swarm node 19m ago (drain req-reboot (shutdown) removed it at")
+                && deleted.get(0).reason().contains("did not rejoin within the rejoin grace of 15m"), deleted.get(0).reason());
+    }
+
+    @Test
+    void aShutdownDrainProtectsItsInstanceWhenNoCheckRemembersItsNode() {
+        // The history is new (first check after a deploy, or the blob was lost): the drain shows the instance joined.
+        CapacityPlan plan = plan(rebooting(NOW.minus(Duration.ofMinutes(2))));
+        assertEquals(List.of(), plan.actions(CapacityAction.DeleteInstance.class), plan.notes().toString());
+        assertTrue(notesMention(plan, "drain req-reboot (shutdown) removed it at"), plan.notes().toString());
+    }
+
+    @Test
+    void neverJoinedMeansNeverWhateverTheOtherInstancesDid() {
+        Instant seen = NOW.minus(Duration.ofMinutes(1));
+        CapacityHistory before = CapacityPlanner.plan(busyAgents(2).snapshot(), POLICY, CapacityHistory.EMPTY, seen).history();
+        Cluster cluster = busyAgents(2);
+        cluster.instance("agent-stuck", NOW.minus(Duration.ofMinutes(16)), false);
+        CapacityPlan plan = plan(cluster, POLICY, before);
+        assertEquals(List.of("2"), plan.actions(CapacityAction.DeleteInstance.class).stream()
+                .map(CapacityAction.DeleteInstance::instanceId).toList());
+        assertFalse(plan.history().joinedInstances().containsKey("2"));
+    }
+
+    @Test
+    void instancesNoLongerListedAreForgottenUnlessTheListIsInDoubt() {
+        CapacityHistory before = new CapacityHistory(null, Map.of(), Map.of(), Map.of(), null, null, null, List.of(),
+                Map.of("0", NOW.minusSeconds(30), "1", NOW.minusSeconds(30), "41", NOW.minus(Duration.ofHours(1))));
+        assertEquals(Map.of("0", NOW, "1", NOW), plan(busyAgents(2), POLICY, before).history().joinedInstances());
+
+        Cluster emptyList = busyAgents(2);
+        emptyList.instances.clear();
+        CapacityPlan doubtful = plan(emptyList, POLICY, before);
+        assertTrue(doubtful.guardTripped());
+        assertEquals(before.joinedInstances(), doubtful.history().joinedInstances());
     }
 
     @Test

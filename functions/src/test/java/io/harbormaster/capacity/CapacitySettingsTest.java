@@ -40,6 +40,7 @@ class CapacitySettingsTest {
         assertEquals(Duration.ofMinutes(10), policy.scaleInDelayAfterScaleOut());
         assertEquals(Duration.ofMinutes(10), policy.downNodeGrace());
         assertEquals(Duration.ofMinutes(15), policy.provisioningTimeout());
+        assertEquals(Duration.ofMinutes(15), policy.rejoinGrace());
         assertEquals(Duration.ofMinutes(5), policy.drainStallTimeout());
         assertEquals(new Resources(2_000_000_000L, 7L << 30), policy.fallbackAgentSize());
         assertEquals("io.harbormaster.scale-in=disabled", policy.optOutLabel().toString());
@@ -59,6 +60,7 @@ class CapacitySettingsTest {
                 CapacitySettings.SCALE_IN_DELAY_AFTER_SCALE_OUT, "0s",
                 CapacitySettings.DOWN_NODE_GRACE, "PT30M",
                 CapacitySettings.PROVISIONING_TIMEOUT, "25m",
+                CapacitySettings.REJOIN_GRACE, "6m",
                 CapacitySettings.DRAIN_STALL_TIMEOUT, "2m",
                 CapacitySettings.AGENT_NANO_CPUS, "4000000000",
                 CapacitySettings.AGENT_MEMORY, "15.5GiB",
@@ -66,7 +68,7 @@ class CapacitySettingsTest {
                 CapacitySettings.OPT_OUT_LABEL, "autoscale=off");
         assertEquals("0 */5 * * * *", settings.schedule());
         assertEquals(new CapacityPolicy(2, 40, 5, 0, 35, Duration.ofMinutes(20), Duration.ZERO, Duration.ofMinutes(30),
-                Duration.ofMinutes(25), Duration.ofMinutes(2), new Resources(4_000_000_000L, 31L << 29),
+                Duration.ofMinutes(25), Duration.ofMinutes(6), Duration.ofMinutes(2), new Resources(4_000_000_000L, 31L << 29),
                 new CapacityPolicy.NodeLabel("autoscale", "off"), true), settings.policy());
     }
 
@@ -92,6 +94,8 @@ class CapacitySettingsTest {
                 {CapacitySettings.SCALE_IN_UTILISATION, "50%"},
                 {CapacitySettings.UNNEEDED_TIME, "ten minutes"},
                 {CapacitySettings.PROVISIONING_TIMEOUT, "10s"},
+                {CapacitySettings.REJOIN_GRACE, "30s"},
+                {CapacitySettings.REJOIN_GRACE, "2d"},
                 {CapacitySettings.AGENT_NANO_CPUS, "2"},
                 {CapacitySettings.AGENT_NANO_CPUS, "2.5e9"},
                 {CapacitySettings.DRY_RUN, "maybe"},

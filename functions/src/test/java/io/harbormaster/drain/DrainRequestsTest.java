@@ -414,4 +414,39 @@ class DrainRequestsTest {
             swarm.setReplicas(service, replicas);
         }
     }
+
+    @Test
+    void anInstanceTheCallerListedIsRecordedWithoutListingTheScaleSetAgain() {
+        swarm.addWorker("worker-1");
+        String instanceId = scaleSet.addInstance("worker-1").instanceId();
+        DrainOrder scaleIn = new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty());
+
+        DrainStatus status = requests.submit("id-worker-1", scaleIn,
+                new DrainRequests.ListedInstance(instanceId, "WORKER-1")).status();
+
+        assertEquals(instanceId, status.request().instanceId());
+        assertEquals(0, scaleSet.count("instances"));
+    }
+
+    @Test
+    void aListedInstanceOfAnotherNameIsNotRecordedAndTheScaleSetIsListed() {
+        swarm.addWorker("worker-1");
+        String other = scaleSet.addInstance("worker-2").instanceId();
+        String own = scaleSet.addInstance("worker-1").instanceId();
+
+        DrainStatus status = requests.submit("worker-1", new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty()),
+                new DrainRequests.ListedInstance(other, "worker-2")).status();
+
+        assertEquals(own, status.request().instanceId());
+        assertEquals(1, scaleSet.count("instances"));
+    }
+
+    @Test
+    void aListedInstanceIsNotRecordedForADrainThatKeepsItsInstance() {
+        swarm.addWorker("worker-1");
+        String instanceId = scaleSet.addInstance("worker-1").instanceId();
+        DrainStatus status = requests.submit("worker-1", DrainOrder.manual(),
+                new DrainRequests.ListedInstance(instanceId, "worker-1")).status();
+        assertEquals(null, status.request().instanceId());
+    }
 }
