@@ -50,7 +50,11 @@ public final class JoinTicketCache implements AutoCloseable {
         }
     }
 
-    /** A cache whose background pass runs every {@link #PASS_INTERVAL} on a daemon thread until {@link #close()}. */
+    /**
+     * A cache whose background pass runs every {@link #PASS_INTERVAL} on a daemon thread until {@link #close()}. Its
+     * first task reads the worker ticket, so that the first join after a cold start does not also pay for the Docker
+     * client's first call, while the rest of the process starts.
+     */
     public static JoinTicketCache refreshingInBackground(Swarm swarm, Clock clock) {
         JoinTicketCache cache = new JoinTicketCache(swarm, clock);
         ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -59,6 +63,7 @@ public final class JoinTicketCache implements AutoCloseable {
             return thread;
         });
         cache.refresher = refresher;
+        refresher.execute(() -> cache.warm(SwarmRole.WORKER));
         refresher.scheduleWithFixedDelay(cache::refreshDueQuietly, PASS_INTERVAL.toMillis(), PASS_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
         return cache;
@@ -127,6 +132,26 @@ public final class JoinTicketCache implements AutoCloseable {
             } finally {
                 slot.reading.unlock();
             }
+        }
+    }
+
+    /**
+     * Reads the role's ticket unless it has one or a read is under way; not an ask, so an idle role stays unpolled.
+     * A failure is kept as any failed read is.
+     */
+    public void warm(SwarmRole role) {
+        Slot slot = slots.get(role);
+        if (slot.current != null || !slot.reading.tryLock()) {
+            return;
+        }
+        try {
+            read(role, slot);
+        } catch (SwarmUnavailableException e) {
+            LOG.fine(() -> "warming the " + role.urlName() + " ticket: " + e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "warming the " + role.urlName() + " ticket failed: " + e.getClass().getSimpleName(), e);
+        } finally {
+            slot.reading.unlock();
         }
     }
 

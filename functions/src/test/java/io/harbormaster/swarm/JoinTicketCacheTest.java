@@ -136,6 +136,22 @@ class JoinTicketCacheTest {
     }
 
     @Test
+    void warmingReadsOnceWithoutMakingTheRoleAskedFor() {
+        cache.warm(SwarmRole.WORKER);
+        cache.warm(SwarmRole.WORKER);
+        assertEquals(1, swarm.joinTicketReads());
+        assertEquals("SWMTKN-1-worker", cache.ticket(SwarmRole.WORKER).token());
+        assertEquals(1, swarm.joinTicketReads(), "the first request is served from the warmed ticket");
+
+        JoinTicketCache idle = new JoinTicketCache(swarm, clock);
+        idle.warm(SwarmRole.MANAGER);
+        int reads = swarm.joinTicketReads();
+        clock.advance(JoinTicketCache.REFRESH_AFTER);
+        idle.refreshDue();
+        assertEquals(reads, swarm.joinTicketReads(), "nobody asked: the background pass leaves it");
+    }
+
+    @Test
     void theTokenDoesNotShowInTheTicketsText() {
         assertTrue(!cache.ticket(SwarmRole.WORKER).toString().contains("SWMTKN"));
     }

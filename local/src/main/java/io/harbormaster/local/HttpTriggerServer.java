@@ -191,8 +191,8 @@ public final class HttpTriggerServer implements AutoCloseable {
             respondEmpty(exchange, 401);
             return;
         }
-        Optional<byte[]> body = declaredLength(headers.get("content-length")) > MAX_BODY_BYTES
-                ? Optional.empty() : readBody(exchange.getRequestBody());
+        Optional<byte[]> body = readBody(exchange.getRequestBody(), declaredLength(headers.get("content-length")),
+                headers.containsKey("transfer-encoding"));
         if (body.isEmpty()) {
             respondTooLarge(exchange);
             return;
@@ -383,8 +383,18 @@ public final class HttpTriggerServer implements AutoCloseable {
         return query;
     }
 
-    private static Optional<byte[]> readBody(InputStream in) throws IOException {
-        byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+    private static final byte[] NO_BODY = new byte[0];
+
+    /** The body, or empty when it is over the limit; a declared length over it is not read at all. */
+    private static Optional<byte[]> readBody(InputStream in, long declaredLength, boolean chunked) throws IOException {
+        if (!chunked && declaredLength > MAX_BODY_BYTES) {
+            return Optional.empty();
+        }
+        if (!chunked && declaredLength <= 0) {
+            // No body: spares the 8 KiB buffer an open-ended read allocates on every GET.
+            return Optional.of(NO_BODY);
+        }
+        byte[] bytes = in.readNBytes(chunked ? MAX_BODY_BYTES + 1 : (int) declaredLength);
         return bytes.length > MAX_BODY_BYTES ? Optional.empty() : Optional.of(bytes);
     }
 
