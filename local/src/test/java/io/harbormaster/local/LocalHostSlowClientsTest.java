@@ -74,6 +74,26 @@ class LocalHostSlowClientsTest {
     }
 
     @Test
+    void theThreadsSettingLimitsHowManyFunctionsRunAtOnce() throws Exception {
+        try (LocalHost host = LocalHost.start(LocalHostOptions.of(Map.of(LocalHostSettings.PORT, "0",
+                LocalHostSettings.FUNCTION_KEY, "k", LocalHostSettings.THREADS, "2"), LocalHostHttpTest.SAMPLES)
+                .withConsole(QUIET))) {
+            long started = System.nanoTime();
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                calls.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create(host.baseUri() + "slow")).build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            for (CompletableFuture<HttpResponse<String>> call : calls) {
+                assertEquals("slept", call.get(20, TimeUnit.SECONDS).body());
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            // Two at a time: three rounds of 300 ms. Unlimited, all six would sleep at once.
+            assertTrue(millis >= 850, "6 requests of 300 ms, 2 at a time, took only " + millis + " ms");
+        }
+    }
+
+    @Test
     void aBodyOverOneMebibyteIs413WithJsonAndOneOfExactlyThatSizeIsServed() throws Exception {
         try (LocalHost host = LocalHost.start(LocalHostOptions.of(Map.of(LocalHostSettings.PORT, "0",
                 LocalHostSettings.FUNCTION_KEY, "k"), LocalHostHttpTest.SAMPLES).withConsole(QUIET))) {
