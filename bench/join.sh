@@ -21,7 +21,7 @@
 #      GET /api/join/worker (polled every 20 ms), median of --runs fresh JVMs; next to it the
 #      "Host started in N ms" the host logs (its own start, after the JVM's, before the first join);
 #   3. join throughput and latency: wrk against /api/join/worker with the function key, after a warm-up;
-#      each call makes two Docker API calls to the manager. Then the same wrk against a trivial JDK
+#      joins come from the cached ticket (its background reads call the manager). Then the same wrk against a trivial JDK
 #      HttpServer (bench/CeilingServer.java, TCP_NODELAY, same pool size) answering a constant body: the
 #      ceiling of this machine, measured in the same run;
 #   4. memory of the local host JVM: VmRSS (and its peak VmHWM) after the first join and after the load,

@@ -19,25 +19,34 @@ import io.harbormaster.drain.StorageDrainQueue;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.swarm.DockerSwarm;
+import io.harbormaster.swarm.JoinTicketCache;
 import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.logging.Logger;
 
-/** The core's components, built once per process from app settings, which are validated on the way. */
+/**
+ * The core's components, built once per process from app settings, which are validated on the way.
+ *
+ * <p>The Azure Functions Java worker keeps one JVM per worker process and loads our classes once in it, so this
+ * static instance, and the state it holds (the {@link JoinTicketCache} above all), lives per worker process: each
+ * process of each instance of the app keeps and refreshes its own copy.
+ */
 public final class ControlPlane {
     private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
     private static volatile ControlPlane instance;
 
     private final Swarm swarm;
+    private final JoinTicketCache joinTickets;
     private final DrainRequests drainRequests;
     private final DrainWorker drainWorker;
     private final Optional<CapacityCheck> capacityCheck;
     private final QueueClient capacityChecks;
 
-    ControlPlane(Swarm swarm, DrainRequests drainRequests, DrainWorker drainWorker, Optional<CapacityCheck> capacityCheck,
-            QueueClient capacityChecks) {
+    ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
+            Optional<CapacityCheck> capacityCheck, QueueClient capacityChecks) {
         this.swarm = swarm;
+        this.joinTickets = joinTickets;
         this.drainRequests = drainRequests;
         this.drainWorker = drainWorker;
         this.capacityCheck = capacityCheck;
@@ -79,7 +88,8 @@ public final class ControlPlane {
                 .messageEncoding(QueueMessageEncoding.NONE)
                 .buildClient();
         checks.createIfNotExists();
-        return new ControlPlane(swarm, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock), check, checks);
+        return new ControlPlane(swarm, JoinTicketCache.refreshingInBackground(swarm, clock), drains,
+                new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock), check, checks);
     }
 
     /**
@@ -97,6 +107,11 @@ public final class ControlPlane {
 
     public Swarm swarm() {
         return swarm;
+    }
+
+    /** The join tickets of this process, refreshed in the background while nodes ask for them. */
+    public JoinTicketCache joinTickets() {
+        return joinTickets;
     }
 
     public DrainRequests drainRequests() {

@@ -10,7 +10,7 @@ import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import io.harbormaster.swarm.JoinTicket;
-import io.harbormaster.swarm.Swarm;
+import io.harbormaster.swarm.JoinTicketCache;
 import io.harbormaster.swarm.SwarmNotInitializedException;
 import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.swarm.SwarmUnavailableException;
@@ -24,14 +24,14 @@ public class JoinFunction {
     static final Duration RETRY_AFTER_NO_SWARM = Duration.ofSeconds(15);
     static final Duration RETRY_AFTER_NO_MANAGER = Duration.ofSeconds(5);
 
-    private final Swarm swarm;
+    private final JoinTicketCache tickets;
 
     public JoinFunction() {
-        this(ControlPlane.instance().swarm());
+        this(ControlPlane.instance().joinTickets());
     }
 
-    JoinFunction(Swarm swarm) {
-        this.swarm = swarm;
+    JoinFunction(JoinTicketCache tickets) {
+        this.tickets = tickets;
     }
 
     // No method filter on the trigger: the real host answers a method it does not route with 404, we want 405.
@@ -51,7 +51,7 @@ public class JoinFunction {
         }
         JoinTicket ticket;
         try {
-            ticket = swarm.joinTicket(role.get());
+            ticket = tickets.ticket(role.get());
         } catch (SwarmNotInitializedException e) {
             context.getLogger().warning("join " + role.get().urlName() + ": " + e.getMessage());
             return HttpReplies.unavailable(request, RETRY_AFTER_NO_SWARM, "swarm_not_initialised",

@@ -34,6 +34,8 @@ public final class InMemorySwarm implements Swarm {
     private final List<String> replicaChanges = new ArrayList<>();
     private int taskIds;
     private boolean unavailable;
+    private int tokenGeneration;
+    private int joinTicketReads;
 
     public InMemorySwarm(Clock clock) {
         this.clock = clock;
@@ -114,6 +116,16 @@ public final class InMemorySwarm implements Swarm {
         this.unavailable = unavailable;
     }
 
+    /** What {@code docker swarm join-token --rotate} does: both tokens change; old ones no longer join. */
+    public synchronized void rotateJoinTokens() {
+        tokenGeneration++;
+    }
+
+    /** How many times {@link #joinTicket} was asked (and answered or failed). */
+    public synchronized int joinTicketReads() {
+        return joinTicketReads;
+    }
+
     public synchronized List<Task> allTasks() {
         return List.copyOf(tasks.values());
     }
@@ -122,12 +134,14 @@ public final class InMemorySwarm implements Swarm {
 
     @Override
     public synchronized JoinTicket joinTicket(SwarmRole role) {
+        joinTicketReads++;
         answer();
         List<String> managers = nodes.values().stream()
                 .filter(node -> node.isManager() && node.state() == Node.State.READY)
                 .map(node -> node.hostname() + ":2377")
                 .toList();
-        return new JoinTicket(role, "SWMTKN-1-" + role.urlName(), managers);
+        return new JoinTicket(role, "SWMTKN-1-" + role.urlName() + (tokenGeneration == 0 ? "" : "-" + tokenGeneration),
+                managers);
     }
 
     @Override

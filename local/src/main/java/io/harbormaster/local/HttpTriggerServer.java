@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -37,13 +38,33 @@ import java.util.logging.Logger;
 public final class HttpTriggerServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(HttpTriggerServer.class.getName());
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_BODY_BYTES = 100 * 1024 * 1024;
     private static final String KEY_HEADER = "x-functions-key";
 
+    /** The largest request body a function is given; a larger one is answered 413 and never read whole. */
+    static final int MAX_BODY_BYTES = 1024 * 1024;
+    /** Request line, headers and body must arrive within this, or the connection is closed. */
+    static final Duration REQUEST_READ_TIMEOUT = Duration.ofSeconds(5);
+    /** A kept-alive connection with no request under way is closed after this (a new, silent one after the above). */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How much of a refused body is read and dropped before the connection closes: closing on unread bytes resets
+     * the connection, and the client may lose the 413 with it. Larger bodies are cut off.
+     */
+    static final int MAX_DISCARDED_BYTES = 16 * 1024 * 1024;
+    /** Connections beyond this are closed at once: each one being read holds a connection thread. */
+    static final int MAX_CONNECTIONS = 256;
+
     static {
-        // Read once by the JDK when its first HttpServer starts: without it every response waits ~40 ms for
-        // Nagle's algorithm and delayed ACKs (see notes/http-on-loopback.md).
-        System.setProperty("sun.net.httpserver.nodelay", "true");
+        // The JDK's server reads these once, when its first HttpServer starts in the JVM, so they are set here and not
+        // per server. A -D on the command line wins. Without nodelay every response waits ~40 ms for Nagle's
+        // algorithm and delayed ACKs (see notes/http-on-loopback.md).
+        defaultProperty("sun.net.httpserver.nodelay", "true");
+        defaultProperty("sun.net.httpserver.maxReqTime", Long.toString(REQUEST_READ_TIMEOUT.toSeconds()));
+        defaultProperty("sun.net.httpserver.timerMillis", "250");
+        defaultProperty("sun.net.httpserver.idleInterval", Long.toString(IDLE_TIMEOUT.toSeconds()));
+        defaultProperty("sun.net.httpserver.clockTick", "1000");
+        defaultProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+        defaultProperty("sun.net.httpserver.drainAmount", Integer.toString(MAX_DISCARDED_BYTES));
     }
 
     private final List<HttpRoute> routes;
@@ -53,7 +74,8 @@ public final class HttpTriggerServer implements AutoCloseable {
     private int active;
     private boolean stopping;
     private HttpServer server;
-    private ExecutorService workers;
+    private ExecutorService connections;
+    private Semaphore invocations;
 
     public HttpTriggerServer(List<HttpRoute> routes, FunctionKeys keys, String routePrefix) {
         this.routes = routes.stream().sorted((a, b) -> a.template().compareTo(b.template())).toList();
@@ -61,22 +83,28 @@ public final class HttpTriggerServer implements AutoCloseable {
         this.prefix = segments(routePrefix);
     }
 
+    /**
+     * Listens on {@code bindAddress:port}. Each connection is read on a thread of its own, so that clients slow to
+     * send their request hold only that thread (until {@link #REQUEST_READ_TIMEOUT}); at most {@code threads}
+     * functions run at once.
+     */
     public void start(String bindAddress, int port, int threads) {
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         AtomicInteger counter = new AtomicInteger();
-        workers = Executors.newFixedThreadPool(threads, runnable -> {
-            Thread thread = new Thread(runnable, "http-worker-" + counter.incrementAndGet());
+        // Unbounded here, bounded by MAX_CONNECTIONS in the server: a rejected task would leak its connection.
+        connections = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "http-connection-" + counter.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
+        invocations = new Semaphore(threads);
         try {
             server = HttpServer.create(new InetSocketAddress(bindAddress, port), 256);
         } catch (IOException e) {
-            workers.shutdownNow();
+            connections.shutdownNow();
             throw new LocalHostStartupException("Cannot listen on " + bindAddress + ":" + port + " (setting "
                     + LocalHostSettings.PORT + "): " + e.getMessage(), e);
         }
-        server.setExecutor(workers);
+        server.setExecutor(connections);
         server.createContext("/", this::handle);
         server.start();
     }
@@ -102,7 +130,7 @@ public final class HttpTriggerServer implements AutoCloseable {
             }
         }
         server.stop(0);
-        workers.shutdownNow();
+        connections.shutdownNow();
         server = null;
     }
 
@@ -163,9 +191,10 @@ public final class HttpTriggerServer implements AutoCloseable {
             respondEmpty(exchange, 401);
             return;
         }
-        Optional<byte[]> body = readBody(exchange.getRequestBody());
+        Optional<byte[]> body = readBody(exchange.getRequestBody(), declaredLength(headers.get("content-length")),
+                headers.containsKey("transfer-encoding"));
         if (body.isEmpty()) {
-            respondEmpty(exchange, 413);
+            respondTooLarge(exchange);
             return;
         }
         URI uri = requestUri(headers.get("host"), requestUri);
@@ -185,7 +214,7 @@ public final class HttpTriggerServer implements AutoCloseable {
         LocalHttpResponse response;
         LocalHttpResponse.EncodedBody body;
         try {
-            Object result = route.invoker().invoke(new FunctionInvoker.Invocation(request, bindingData, context));
+            Object result = invokeWithinLimit(route, new FunctionInvoker.Invocation(request, bindingData, context));
             response = toResponse(result);
             // Encoded here so that a body Jackson cannot write is a 500 like any other failure.
             body = response.encodedBody();
@@ -203,6 +232,16 @@ public final class HttpTriggerServer implements AutoCloseable {
             body = response.encodedBody();
         }
         write(exchange, response, body);
+    }
+
+    private Object invokeWithinLimit(HttpRoute route, FunctionInvoker.Invocation invocation)
+            throws FunctionInvoker.FunctionFailedException {
+        invocations.acquireUninterruptibly();
+        try {
+            return route.invoker().invoke(invocation);
+        } finally {
+            invocations.release();
+        }
     }
 
     private URI requestUri(String host, URI requestUri) {
@@ -256,6 +295,29 @@ public final class HttpTriggerServer implements AutoCloseable {
     private static void respondEmpty(HttpExchange exchange, int status) throws IOException {
         exchange.sendResponseHeaders(status, -1);
         exchange.close();
+    }
+
+    private static void respondTooLarge(HttpExchange exchange) throws IOException {
+        byte[] body = JSON.writeValueAsBytes(Map.of("error", "body_too_large",
+                "message", "the request body is larger than " + MAX_BODY_BYTES + " bytes (1 MiB)"));
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        // The rest of the body is not read: the connection cannot carry another request.
+        exchange.getResponseHeaders().set("Connection", "close");
+        exchange.sendResponseHeaders(413, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+    }
+
+    /** The Content-Length the client declared, or -1 (none, chunked, or not a number: the read decides then). */
+    private static long declaredLength(String contentLength) {
+        if (contentLength == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(contentLength.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private Optional<List<String>> routePath(String rawPath) {
@@ -321,8 +383,18 @@ public final class HttpTriggerServer implements AutoCloseable {
         return query;
     }
 
-    private static Optional<byte[]> readBody(InputStream in) throws IOException {
-        byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+    private static final byte[] NO_BODY = new byte[0];
+
+    /** The body, or empty when it is over the limit; a declared length over it is not read at all. */
+    private static Optional<byte[]> readBody(InputStream in, long declaredLength, boolean chunked) throws IOException {
+        if (!chunked && declaredLength > MAX_BODY_BYTES) {
+            return Optional.empty();
+        }
+        if (!chunked && declaredLength <= 0) {
+            // No body: spares the 8 KiB buffer an open-ended read allocates on every GET.
+            return Optional.of(NO_BODY);
+        }
+        byte[] bytes = in.readNBytes(chunked ? MAX_BODY_BYTES + 1 : (int) declaredLength);
         return bytes.length > MAX_BODY_BYTES ? Optional.empty() : Optional.of(bytes);
     }
 
@@ -340,6 +412,12 @@ public final class HttpTriggerServer implements AutoCloseable {
             }
         }
         return StandardCharsets.UTF_8;
+    }
+
+    private static void defaultProperty(String name, String value) {
+        if (System.getProperty(name) == null) {
+            System.setProperty(name, value);
+        }
     }
 
     private static long millisSince(long startedNanos) {

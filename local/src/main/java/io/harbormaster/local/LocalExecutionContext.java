@@ -4,15 +4,16 @@ import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.RetryContext;
 import com.microsoft.azure.functions.RpcException;
 import com.microsoft.azure.functions.TraceContext;
-import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /** One invocation's context: a fresh invocation id, the function's logger, W3C trace ids, no retry policy. */
 public final class LocalExecutionContext implements ExecutionContext {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Pattern TRACEPARENT = Pattern.compile("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$");
 
     private final String functionName;
     private final String invocationId;
@@ -26,9 +27,9 @@ public final class LocalExecutionContext implements ExecutionContext {
 
     /** A new invocation; {@code traceparent} continues the caller's trace when it is a valid W3C header. */
     public static LocalExecutionContext newInvocation(String functionName, String traceparent, String tracestate) {
-        String parent = traceparent != null && traceparent.matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+        String parent = traceparent != null && TRACEPARENT.matcher(traceparent).matches()
                 ? traceparent : "00-" + randomHex(16) + "-" + randomHex(8) + "-00";
-        return new LocalExecutionContext(functionName, UUID.randomUUID().toString(),
+        return new LocalExecutionContext(functionName, randomUuid().toString(),
                 new Trace(parent, tracestate == null ? "" : tracestate, Map.of()));
     }
 
@@ -93,9 +94,19 @@ public final class LocalExecutionContext implements ExecutionContext {
         return new NoRetry();
     }
 
+    // Ids, not secrets: ThreadLocalRandom spares every request SecureRandom's shared lock and its reads of
+    // /dev/urandom.
     private static String randomHex(int bytes) {
         byte[] buffer = new byte[bytes];
-        RANDOM.nextBytes(buffer);
+        ThreadLocalRandom.current().nextBytes(buffer);
         return HexFormat.of().formatHex(buffer);
+    }
+
+    /** A version 4 (random) UUID, as {@link UUID#randomUUID()} makes, from the same non-secret source. */
+    private static UUID randomUuid() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return new UUID(high, low);
     }
 }

@@ -2,6 +2,9 @@ package io.harbormaster.local;
 
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,10 +33,26 @@ public record LocalHostSettings(int port, String bindAddress, int threads, Funct
         int threads = settings.integer(THREADS, DEFAULT_THREADS, 1, 1024);
         String bindAddress = settings.optional(BIND_ADDRESS, DEFAULT_BIND_ADDRESS);
         FunctionKeys keys = readKeys(settings);
+        if (!keys.enabled() && !isLoopback(bindAddress)) {
+            // Anyone who reaches the port could drain and delete every node: only this machine may, then.
+            throw new InvalidSettingException(AUTH, "is disabled, which is allowed only on a loopback bind, but "
+                    + BIND_ADDRESS + " is '" + bindAddress + "': set it to 127.0.0.1 (or ::1, localhost), or set "
+                    + AUTH + "=enabled with a " + FUNCTION_KEY);
+        }
         Optional<String> hostJson = settings.optional(HOST_JSON);
         Duration queueLease = settings.duration(QUEUE_LEASE, DEFAULT_QUEUE_LEASE, Duration.ofSeconds(1), Duration.ofHours(1));
         return new LocalHostSettings(port, bindAddress, threads, keys, Path.of(hostJson.orElse("host.json")),
                 hostJson.isPresent(), queueLease);
+    }
+
+    /** True when every address the name stands for is a loopback one; a literal IP is not looked up in DNS. */
+    static boolean isLoopback(String bindAddress) {
+        try {
+            InetAddress[] addresses = InetAddress.getAllByName(bindAddress);
+            return addresses.length > 0 && Arrays.stream(addresses).allMatch(InetAddress::isLoopbackAddress);
+        } catch (UnknownHostException e) {
+            throw new InvalidSettingException(BIND_ADDRESS, "is '" + bindAddress + "', which does not resolve");
+        }
     }
 
     private static FunctionKeys readKeys(AppSettings settings) {

@@ -20,7 +20,8 @@ class LocalHostAuthDisabledTest {
         CapturedLogs logs = CapturedLogs.of(LocalHost.class);
         List<LogRecord> records = logs.records();
         try (LocalHost host = LocalHost.start(LocalHostOptions.of(Map.of(
-                        LocalHostSettings.PORT, "0", LocalHostSettings.AUTH, "disabled"), LocalHostHttpTest.SAMPLES)
+                        LocalHostSettings.PORT, "0", LocalHostSettings.AUTH, "disabled",
+                        LocalHostSettings.BIND_ADDRESS, "127.0.0.1"), LocalHostHttpTest.SAMPLES)
                 .withConsole(new PrintStream(OutputStream.nullOutputStream())))) {
             assertEquals(200, LocalHostHttpTest.send(host, "GET", "/api/secure", null).statusCode());
             assertEquals(200, LocalHostHttpTest.send(host, "GET", "/api/admin-only", null).statusCode());

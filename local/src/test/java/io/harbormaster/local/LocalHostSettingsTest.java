@@ -36,11 +36,34 @@ class LocalHostSettingsTest {
     @Test
     void authCanBeDisabledExplicitlyButNotMisspelled() {
         LocalHostSettings disabled = LocalHostSettings.read(new AppSettings(Map.of(
-                LocalHostSettings.AUTH, "disabled")));
+                LocalHostSettings.AUTH, "disabled", LocalHostSettings.BIND_ADDRESS, "127.0.0.1")));
         assertFalse(disabled.keys().enabled());
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
                 () -> LocalHostSettings.read(new AppSettings(Map.of(LocalHostSettings.AUTH, "off"))));
         assertEquals(LocalHostSettings.AUTH, e.setting());
+    }
+
+    @Test
+    void disabledAuthIsAllowedOnlyOnALoopbackBind() {
+        for (String loopback : new String[] {"127.0.0.1", "127.0.0.2", "::1", "localhost"}) {
+            assertFalse(LocalHostSettings.read(new AppSettings(Map.of(LocalHostSettings.AUTH, "disabled",
+                    LocalHostSettings.BIND_ADDRESS, loopback))).keys().enabled(), loopback);
+        }
+        for (String open : new String[] {"0.0.0.0", "::", "10.0.0.4"}) {
+            InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                    () -> LocalHostSettings.read(new AppSettings(Map.of(LocalHostSettings.AUTH, "disabled",
+                            LocalHostSettings.BIND_ADDRESS, open))), open);
+            assertEquals(LocalHostSettings.AUTH, e.setting());
+            assertTrue(e.getMessage().contains("loopback") && e.getMessage().contains(LocalHostSettings.BIND_ADDRESS)
+                    && e.getMessage().contains("'" + open + "'"), e.getMessage());
+        }
+        // The default bind address is every interface: disabling auth alone is refused.
+        InvalidSettingException byDefault = assertThrows(InvalidSettingException.class,
+                () -> LocalHostSettings.read(new AppSettings(Map.of(LocalHostSettings.AUTH, "disabled"))));
+        assertEquals(LocalHostSettings.AUTH, byDefault.setting());
+        // With keys checked, any bind address is fine.
+        assertTrue(LocalHostSettings.read(new AppSettings(Map.of(LocalHostSettings.FUNCTION_KEY, "k",
+                LocalHostSettings.BIND_ADDRESS, "0.0.0.0"))).keys().enabled());
     }
 
     @Test

@@ -32,6 +32,15 @@ class LocalHostStartupTest {
     }
 
     @Test
+    void disabledAuthOnEveryInterfaceIsRefusedBeforeAnythingListens() {
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> LocalHost.start(
+                LocalHostOptions.of(Map.of(LocalHostSettings.PORT, "0", LocalHostSettings.AUTH, "disabled",
+                        LocalHostSettings.BIND_ADDRESS, "0.0.0.0"), LocalHostHttpTest.SAMPLES).withConsole(QUIET)));
+        assertEquals(LocalHostSettings.AUTH, e.setting());
+        assertTrue(e.getMessage().contains("loopback"), e.getMessage());
+    }
+
+    @Test
     void aScheduleFromAMissingSettingNamesTheSettingAndTheFunction() {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
                 () -> start(Map.of(), "io.harbormaster.local.samples.badschedule"));
