@@ -111,15 +111,16 @@ public final class NodeAuthority {
     private Authenticated attested(JsonNode attestation, Optional<String> askedNonce) {
         AttestedDocument document = verifier.verify(attestation);
         String claimed = "vmId " + document.vmId();
+        // Learn: "IMDS's caching mechanism might return a previously cached nonce value". A node that asked for a
+        // current nonce of ours and got a document for another is told to ask IMDS again, not refused: whatever that
+        // other nonce is (expired, used, foreign), this document was not made for this request.
+        if (askedNonce.isPresent() && !askedNonce.get().equals(document.nonce())
+                && nonces.check(askedNonce.get()) == NonceBook.Check.CURRENT) {
+            throw new TrustRefusal(Kind.RETRY_ATTESTATION, "IMDS answered with a cached document (another nonce);"
+                    + " fetch the attested document again with the same nonce", claimed, RETRY_CACHED_DOCUMENT);
+        }
         NonceBook.Check check = nonces.check(document.nonce());
         if (check != NonceBook.Check.CURRENT) {
-            // Learn: "IMDS's caching mechanism might return a previously cached nonce value". A node that asked for a
-            // current nonce of ours and got another back is told to ask IMDS again, not refused.
-            if (askedNonce.isPresent() && !askedNonce.get().equals(document.nonce())
-                    && nonces.check(askedNonce.get()) == NonceBook.Check.CURRENT) {
-                throw new TrustRefusal(Kind.RETRY_ATTESTATION, "IMDS answered with a cached document (another nonce);"
-                        + " fetch the attested document again with the same nonce", claimed, RETRY_CACHED_DOCUMENT);
-            }
             throw new TrustRefusal(Kind.UNKNOWN_NONCE, check == NonceBook.Check.EXPIRED
                     ? "the document's nonce expired; get a new one from GET /api/node/nonce"
                     : "the document's nonce was not issued by GET /api/node/nonce", claimed);
