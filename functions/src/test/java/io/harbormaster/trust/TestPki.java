@@ -48,8 +48,8 @@ import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
  * A PKI for tests shaped like IMDS's: a root, an intermediate, and a signing certificate named under
  * metadata.azure.com; it signs attested documents as IMDS does (only the leaf embedded).
  */
-final class TestPki {
-    static final String SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
+public final class TestPki {
+    public static final String SUBSCRIPTION = "11111111-2222-3333-4444-555555555555";
     static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("MM/dd/yy HH:mm:ss '-0000'", Locale.ROOT)
             .withZone(ZoneOffset.UTC);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -69,21 +69,21 @@ final class TestPki {
                 signerName);
     }
 
-    TestPki() {
+    public TestPki() {
         this("eastus.metadata.azure.com");
     }
 
     /** The trust setting's PEM: root and intermediate. */
-    String anchorsPem() {
+    public String anchorsPem() {
         return pem(List.of(root, intermediate));
     }
 
-    TrustAnchors anchors() {
+    public TrustAnchors anchors() {
         return TrustAnchors.fromPem(anchorsPem());
     }
 
     /** The signed content as IMDS writes it. */
-    static ObjectNode content(String nonce, String vmId, String subscriptionId, Instant createdOn, Duration validity) {
+    public static ObjectNode content(String nonce, String vmId, String subscriptionId, Instant createdOn, Duration validity) {
         ObjectNode document = JSON.createObjectNode();
         document.put("nonce", nonce);
         document.set("plan", JSON.createObjectNode().put("name", "").put("product", "").put("publisher", ""));
@@ -97,7 +97,7 @@ final class TestPki {
     }
 
     /** {"encoding":"pkcs7","signature":...} over {@code content}, signed by this PKI's signer. */
-    JsonNode attested(JsonNode content) {
+    public JsonNode attested(JsonNode content) {
         return attested(content, signerKeys.getPrivate(), signer, false);
     }
 
