@@ -79,7 +79,9 @@ public final class NodeCredentials {
             throw bad("not a node credential", null);
         }
         if (!MessageDigest.isEqual(mac(body), presented) || payload == null || !payload.isObject()) {
-            throw bad("the credential's signature does not match", null);
+            // The payload is unproven, but what it claims is what the audit line should name.
+            throw bad("the credential's signature does not match", payload == null ? null
+                    : "claims vmId " + payload.path("vmId").asText("?"));
         }
         Machine machine;
         try {
