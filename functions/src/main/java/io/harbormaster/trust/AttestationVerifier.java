@@ -20,7 +20,6 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collection;
 import java.util.Date;
 import java.util.HexFormat;
 import java.util.List;
@@ -31,22 +30,8 @@ import org.bouncycastle.asn1.x500.RDN;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.asn1.x500.style.IETFUtils;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSSignedData;
-import org.bouncycastle.cms.SignerInformation;
-import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
-import org.bouncycastle.cms.DefaultCMSSignatureAlgorithmNameGenerator;
-import org.bouncycastle.cms.SignerInformationVerifier;
-import org.bouncycastle.operator.ContentVerifier;
-import org.bouncycastle.operator.ContentVerifierProvider;
-import org.bouncycastle.operator.DefaultSignatureAlgorithmIdentifierFinder;
-import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
-import org.bouncycastle.operator.DefaultDigestAlgorithmIdentifierFinder;
-import org.bouncycastle.operator.DigestCalculatorProvider;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 
 /**
  * Verifies an IMDS attested document, {@code {"encoding":"pkcs7","signature":"<base64 DER>"}}: the PKCS#7 signature
@@ -64,13 +49,6 @@ public final class AttestationVerifier {
     static final DateTimeFormatter TIMESTAMP = DateTimeFormatter.ofPattern("MM/dd/yy HH:mm:ss xx", Locale.ROOT);
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /**
-     * IMDS names its SignerInfo's digest algorithm sha256WithRSAEncryption (a signature algorithm; Learn's sample
-     * decodes so), for which the JDK has no MessageDigest. BouncyCastle's own finder maps it to SHA-256; a digest
-     * algorithm proper passes through.
-     */
-    private static final DigestCalculatorProvider DIGESTS = digests();
-
     private final TrustAnchors anchors;
     private final String signerDomain;
     private final String subscriptionId;
@@ -109,7 +87,7 @@ public final class AttestationVerifier {
         // Read first, so that every later refusal can name the vmId the caller claims.
         AttestedDocument document = content(content);
         String claimed = "vmId " + document.vmId();
-        X509Certificate signer = verifySignature(signed, claimed);
+        X509Certificate signer = ImdsSignature.verify(signed, claimed);
         checkSignerName(signer, claimed);
         checkChain(signer, claimed);
         if (!subscriptionId.equalsIgnoreCase(document.subscriptionId())) {
@@ -141,31 +119,6 @@ public final class AttestationVerifier {
             return Base64.getMimeDecoder().decode(signature.asText());
         } catch (IllegalArgumentException e) {
             throw refused(Kind.MALFORMED, "the signature is not base64", null);
-        }
-    }
-
-    private X509Certificate verifySignature(CMSSignedData signed, String claimed) {
-        Collection<SignerInformation> signers = signed.getSignerInfos().getSigners();
-        if (signers.size() != 1) {
-            throw refused(Kind.BAD_SIGNATURE, "the PKCS#7 has " + signers.size() + " signers; IMDS signs with one", claimed);
-        }
-        SignerInformation signer = signers.iterator().next();
-        @SuppressWarnings("unchecked")
-        Collection<X509CertificateHolder> matches = signed.getCertificates().getMatches(signer.getSID());
-        if (matches.size() != 1) {
-            throw refused(Kind.BAD_SIGNATURE, "the PKCS#7 does not carry its signer's certificate", claimed);
-        }
-        X509CertificateHolder holder = matches.iterator().next();
-        try {
-            if (!signer.verify(verifierFor(holder))) {
-                throw refused(Kind.BAD_SIGNATURE, "the signature does not match the document", claimed);
-            }
-            return new JcaX509CertificateConverter().getCertificate(holder);
-        } catch (CMSException | OperatorCreationException | GeneralSecurityException | RuntimeException e) {
-            if (e instanceof TrustRefusal refusal) {
-                throw refusal;
-            }
-            throw refused(Kind.BAD_SIGNATURE, "the signature does not verify: " + e.getClass().getSimpleName() + ": " + e.getMessage(), claimed);
         }
     }
 
@@ -262,69 +215,6 @@ public final class AttestationVerifier {
         } catch (DateTimeParseException e) {
             throw refused(Kind.MALFORMED, "timeStamp." + field + " is not like 11/28/18 00:16:17 -0000", null);
         }
-    }
-
-    /**
-     * BouncyCastle's verifier for the signer's certificate, with two allowances for IMDS's way of naming the digest
-     * sha256WithRSAEncryption: {@link #DIGESTS} finds SHA-256 for it, and the signature is checked as a whole
-     * (SHA256withRSA over the content) rather than as a raw RSA block over a DigestInfo, which BouncyCastle would build
-     * with that name and so never match. The cryptography is BouncyCastle's and the JDK's either way.
-     */
-    private static SignerInformationVerifier verifierFor(X509CertificateHolder holder) throws OperatorCreationException {
-        try {
-            ContentVerifierProvider jca = new JcaContentVerifierProviderBuilder().build(holder);
-            ContentVerifierProvider whole = new ContentVerifierProvider() {
-                @Override
-                public boolean hasAssociatedCertificate() {
-                    return jca.hasAssociatedCertificate();
-                }
-
-                @Override
-                public X509CertificateHolder getAssociatedCertificate() {
-                    return jca.getAssociatedCertificate();
-                }
-
-                @Override
-                public ContentVerifier get(AlgorithmIdentifier algorithm) throws OperatorCreationException {
-                    ContentVerifier verifier = jca.get(algorithm);
-                    // Not a RawContentVerifier: CMS then feeds it the content and asks it to verify the signature.
-                    return new ContentVerifier() {
-                        @Override
-                        public AlgorithmIdentifier getAlgorithmIdentifier() {
-                            return verifier.getAlgorithmIdentifier();
-                        }
-
-                        @Override
-                        public java.io.OutputStream getOutputStream() {
-                            return verifier.getOutputStream();
-                        }
-
-                        @Override
-                        public boolean verify(byte[] signature) {
-                            return verifier.verify(signature);
-                        }
-                    };
-                }
-            };
-            return new SignerInformationVerifier(new DefaultCMSSignatureAlgorithmNameGenerator(),
-                    new DefaultSignatureAlgorithmIdentifierFinder(), whole, DIGESTS);
-        } catch (java.security.cert.CertificateException e) {
-            throw new OperatorCreationException("signer certificate unreadable", e);
-        }
-    }
-
-    private static DigestCalculatorProvider digests() {
-        DigestCalculatorProvider jca;
-        try {
-            jca = new JcaDigestCalculatorProviderBuilder().build();
-        } catch (OperatorCreationException e) {
-            throw new IllegalStateException("no digest provider", e);
-        }
-        DefaultDigestAlgorithmIdentifierFinder finder = new DefaultDigestAlgorithmIdentifierFinder();
-        return algorithm -> {
-            AlgorithmIdentifier digest = finder.find(algorithm);
-            return jca.get(digest != null ? digest : algorithm);
-        };
     }
 
     private static String fingerprint(X509Certificate certificate) {
