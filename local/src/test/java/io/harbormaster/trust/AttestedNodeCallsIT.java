@@ -154,8 +154,13 @@ class AttestedNodeCallsIT {
         HttpResponse<String> operatorView = cluster.send(HttpRequest.newBuilder(
                 cluster.host().uri("/api/drain/" + agent.computerName())).GET());
         assertEquals(404, operatorView.statusCode(), "no drain recorded: " + operatorView.body());
+        // The node joins through cloud-init meanwhile; once it is in the swarm, it is as it joined: active.
+        cluster.await("agent in the swarm", cluster::nodes, nodes -> "ready".equals(nodes.get(agent.computerName())),
+                Duration.ofSeconds(120));
         assertEquals("active", cluster.manager().run("node", "inspect", agent.computerName(), "--format",
                 "{{.Spec.Availability}}").trim(), "the node is untouched");
+        assertEquals(404, cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/drain/" + agent.computerName()))
+                .GET()).statusCode(), "still no drain recorded");
 
         // The manager VM attests from its own address and gets the manager ticket.
         String managerNonce = nonce();
