@@ -169,6 +169,17 @@ class AttestedNodeCallsIT {
         assertEquals("manager", JSON.readTree(manager.body()).path("machine").path("kind").asText());
         assertEquals("manager", JSON.readTree(manager.body()).path("role").asText());
 
+        // The agent drains itself, for shutdown, and reads that drain; it is the one the operator sees.
+        HttpResponse<String> drained = post("/api/node/drain", "{\"reason\":\"shutdown\",\"deadline\":\"PT2M\"}", credential);
+        assertEquals(202, drained.statusCode(), drained.body());
+        assertEquals(agent.computerName(), JSON.readTree(drained.body()).path("node").asText());
+        assertFalse(JSON.readTree(drained.body()).path("deleteInstance").asBoolean());
+        HttpResponse<String> own = get("/api/node/drain", credential);
+        assertEquals(200, own.statusCode(), own.body());
+        assertEquals(JSON.readTree(drained.body()).path("requestId").asText(), JSON.readTree(own.body()).path("requestId").asText());
+        HttpResponse<String> seen = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/drain/" + agent.computerName())).GET());
+        assertEquals("shutdown", JSON.readTree(seen.body()).path("reason").asText(), seen.body());
+
         // Audit lines name the claimed caller; no credential, document or join token reaches the log.
         String logs = cluster.host().output();
         assertTrue(logs.contains("audit refused route=node/join"), "refusals are audited");
