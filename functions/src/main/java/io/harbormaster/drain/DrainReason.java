@@ -4,9 +4,12 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Why a node is leaving; recorded with the request and shown in its status. */
+/**
+ * Why a node is leaving; recorded with the request and shown in its status. SHUTDOWN, TERMINATE_NOTIFICATION and
+ * PREEMPT (a Spot eviction's Preempt event) are VMs that go anyway, so their drains remove the node at the deadline.
+ */
 public enum DrainReason {
-    SHUTDOWN, TERMINATE_NOTIFICATION, SCALE_IN, MANUAL;
+    SHUTDOWN, TERMINATE_NOTIFICATION, PREEMPT, SCALE_IN, MANUAL;
 
     /** The name on the wire: {@code terminate-notification}. */
     public String wireName() {

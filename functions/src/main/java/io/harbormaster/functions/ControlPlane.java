@@ -21,6 +21,8 @@ import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.JoinTicketCache;
 import io.harbormaster.swarm.Swarm;
+import io.harbormaster.trust.NodeAuthority;
+import io.harbormaster.trust.TrustSettings;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -42,9 +44,16 @@ public final class ControlPlane {
     private final DrainWorker drainWorker;
     private final Optional<CapacityCheck> capacityCheck;
     private final QueueClient capacityChecks;
+    private final Optional<NodeAuthority> nodeAuthority;
 
     ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, QueueClient capacityChecks) {
+        this(swarm, joinTickets, drainRequests, drainWorker, capacityCheck, capacityChecks, Optional.empty());
+    }
+
+    ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
+            Optional<CapacityCheck> capacityCheck, QueueClient capacityChecks, Optional<NodeAuthority> nodeAuthority) {
+        this.nodeAuthority = nodeAuthority;
         this.swarm = swarm;
         this.joinTickets = joinTickets;
         this.drainRequests = drainRequests;
@@ -74,6 +83,7 @@ public final class ControlPlane {
         StorageSettings storage = StorageSettings.from(settings);
         DrainSettings drain = DrainSettings.from(settings);
         CapacitySettings capacity = CapacitySettings.from(settings);
+        Optional<TrustSettings> trust = TrustSettings.from(settings);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
         Swarm swarm = DockerSwarm.connect(docker);
         BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storage).ensureContainer();
@@ -88,8 +98,11 @@ public final class ControlPlane {
                 .messageEncoding(QueueMessageEncoding.NONE)
                 .buildClient();
         checks.createIfNotExists();
+        Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storage, scaleSet.orElseThrow(), clock));
+        LOG.info(() -> "Node attestation: " + trust.map(Object::toString)
+                .orElse("off (" + TrustSettings.TRUST_PEM + " is not set; /api/node/* answer 503)"));
         return new ControlPlane(swarm, JoinTicketCache.refreshingInBackground(swarm, clock), drains,
-                new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock), check, checks);
+                new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock), check, checks, nodes);
     }
 
     /**
@@ -125,6 +138,11 @@ public final class ControlPlane {
     /** Present when a scale set is configured: without one there is nothing to scale. */
     public Optional<CapacityCheck> capacityCheck() {
         return capacityCheck;
+    }
+
+    /** Present when attestation is configured ({@code HARBORMASTER_ATTESTATION_TRUST_PEM}). */
+    public Optional<NodeAuthority> nodeAuthority() {
+        return nodeAuthority;
     }
 
     /** The queue that asks for a capacity check now (the autoscale webhook writes to it). */

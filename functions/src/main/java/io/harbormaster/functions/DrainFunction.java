@@ -105,7 +105,7 @@ public class DrainFunction {
                 .build();
     }
 
-    private static HttpResponseMessage rejected(HttpRequestMessage<?> request, DrainRejectedException e) {
+    static HttpResponseMessage rejected(HttpRequestMessage<?> request, DrainRejectedException e) {
         return switch (e.kind()) {
             case INVALID_NODE_NAME -> HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_node_name", e.getMessage());
             case INVALID_BODY -> HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body", e.getMessage());

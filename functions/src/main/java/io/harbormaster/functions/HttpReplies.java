@@ -37,7 +37,7 @@ final class HttpReplies {
                 .build();
     }
 
-    private static HttpResponseMessage.Builder errorBuilder(
+    static HttpResponseMessage.Builder errorBuilder(
             HttpRequestMessage<?> request, HttpStatus status, String code, String message) {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("error", code);

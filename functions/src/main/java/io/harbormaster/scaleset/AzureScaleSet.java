@@ -121,6 +121,24 @@ public final class AzureScaleSet implements ScaleSet {
     public static AzureScaleSet connect(
             ScaleSetSettings settings, URI resourceManagerEndpoint, TokenCredential credential, HttpClient httpClient,
             ArmCallPolicy policy) {
+        return new AzureScaleSet(computeClient(settings, resourceManagerEndpoint, credential, httpClient, policy),
+                settings, policy);
+    }
+
+    /**
+     * The compute client {@link #connect(ScaleSetSettings)} uses, for other reads in the same subscription (the
+     * manager VMs that attest); same cloud, credential, retries and timeouts.
+     */
+    public static ComputeManagementClient computeClient(ScaleSetSettings settings) {
+        ArmCallPolicy policy = ArmCallPolicy.defaults();
+        HttpClient http = jdkHttpClient(java.net.http.HttpClient.newBuilder(), policy);
+        return computeClient(settings, settings.cloud().resourceManagerEndpoint(), credential(http), http, policy);
+    }
+
+    /** As {@link #connect(ScaleSetSettings, URI, TokenCredential, HttpClient, ArmCallPolicy)}, the client alone. */
+    public static ComputeManagementClient computeClient(
+            ScaleSetSettings settings, URI resourceManagerEndpoint, TokenCredential credential, HttpClient httpClient,
+            ArmCallPolicy policy) {
         Map<String, String> endpoints = new HashMap<>(environment(settings.cloud()).getEndpoints());
         endpoints.put("resourceManagerEndpointUrl", resourceManagerEndpoint.toString());
         AzureProfile profile = new AzureProfile(null, settings.subscriptionId(), new AzureEnvironment(endpoints));
@@ -130,7 +148,7 @@ public final class AzureScaleSet implements ScaleSet {
                 // Request and response logging would print ARM's answers into the function's logs; our messages suffice.
                 .withLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
                 .authenticate(credential, profile);
-        return new AzureScaleSet(manager.serviceClient(), settings, policy);
+        return manager.serviceClient();
     }
 
     /** A sovereign cloud's other endpoints (the token audience among them); a URL takes the public cloud's. */
@@ -341,7 +359,8 @@ public final class AzureScaleSet implements ScaleSet {
                 powerState(vm),
                 vm.provisioningState(),
                 vm.timeCreated() == null ? null : vm.timeCreated().toInstant(),
-                vm.protectionPolicy() != null && Boolean.TRUE.equals(vm.protectionPolicy().protectFromScaleIn()));
+                vm.protectionPolicy() != null && Boolean.TRUE.equals(vm.protectionPolicy().protectFromScaleIn()),
+                vm.vmId());
     }
 
     static PowerState powerState(VirtualMachineScaleSetVMInner vm) {

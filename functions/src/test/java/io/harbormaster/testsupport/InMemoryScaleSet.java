@@ -64,7 +64,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     public synchronized void setPowerState(String instanceId, ScaleSetInstance.PowerState powerState) {
         ScaleSetInstance old = requireInstance(instanceId);
         instances.put(Long.parseLong(instanceId), new ScaleSetInstance(old.instanceId(), old.computerName(), powerState,
-                old.provisioningState(), old.createdAt(), old.protectedFromScaleIn()));
+                old.provisioningState(), old.createdAt(), old.protectedFromScaleIn(), old.vmId()));
     }
 
     /** Someone else (a person, Azure autoscale) changes the capacity: a write based on an earlier read conflicts. */
@@ -259,7 +259,7 @@ public final class InMemoryScaleSet implements ScaleSet {
         }
         ScaleSetInstance old = instances.get(parse(instanceId));
         instances.put(parse(instanceId), new ScaleSetInstance(old.instanceId(), old.computerName(), old.powerState(),
-                old.provisioningState(), old.createdAt(), protect));
+                old.provisioningState(), old.createdAt(), protect, old.vmId()));
     }
 
     private void resize(long newCapacity) {
@@ -282,7 +282,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     private ScaleSetInstance newInstance(String computerName) {
         long id = nextInstanceId++;
         ScaleSetInstance instance = new ScaleSetInstance(String.valueOf(id), computerName,
-                ScaleSetInstance.PowerState.RUNNING, "Succeeded", clock.instant(), false);
+                ScaleSetInstance.PowerState.RUNNING, "Succeeded", clock.instant(), false, vmIdOf(name, id));
         instances.put(id, instance);
         return instance;
     }
@@ -319,5 +319,11 @@ public final class InMemoryScaleSet implements ScaleSet {
             nextFailureMethod = null;
             throw failure;
         }
+    }
+
+    /** A stable vmId per scale set and instance id, GUID-shaped as ARM's: a test can derive it without asking. */
+    public static String vmIdOf(String scaleSetName, long instanceId) {
+        return java.util.UUID.nameUUIDFromBytes((scaleSetName + "/" + instanceId).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .toString();
     }
 }

@@ -19,6 +19,7 @@ import io.harbormaster.emulator.imds.ImdsServer;
 import io.harbormaster.emulator.nodes.DockerdMachines;
 import io.harbormaster.emulator.nodes.MachinesSettings;
 import io.harbormaster.emulator.pki.EmulatorAuthority;
+import io.harbormaster.trust.TrustSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -148,6 +149,14 @@ public final class AzureEmulator implements AutoCloseable {
         env.put(AzureCloud.SETTING, arm.endpoint().toString());
         env.put(AzureCloud.IDENTITY_ENDPOINT, identity.endpoint().toString());
         env.put(AzureCloud.IDENTITY_HEADER, identity.identityHeader());
+        // Attested node calls: the app trusts this emulator's IMDS signer (its chain: the PKCS#7 carries only the
+        // leaf), and the manager VM may attest as a manager.
+        try {
+            env.put(TrustSettings.TRUST_PEM, Files.readString(authority.rootPem()) + Files.readString(authority.intermediatePem()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the emulator's CA certificates", e);
+        }
+        env.put(TrustSettings.MANAGER_VM_NAMES, settings.managerName());
         return env;
     }
 

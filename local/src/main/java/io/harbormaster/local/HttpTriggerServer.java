@@ -194,6 +194,7 @@ public final class HttpTriggerServer implements AutoCloseable {
         Optional<byte[]> body = readBody(exchange.getRequestBody(), declaredLength(headers.get("content-length")),
                 headers.containsKey("transfer-encoding"));
         if (body.isEmpty()) {
+            discardRest(exchange.getRequestBody());
             respondTooLarge(exchange);
             return;
         }
@@ -295,6 +296,19 @@ public final class HttpTriggerServer implements AutoCloseable {
     private static void respondEmpty(HttpExchange exchange, int status) throws IOException {
         exchange.sendResponseHeaders(status, -1);
         exchange.close();
+    }
+
+    /**
+     * Reads and drops what is left of a refused body, up to {@link #MAX_DISCARDED_BYTES}, before the 413 is sent: a
+     * client still sending when the server closes gets a reset, which can cost it the 413 already on its way.
+     */
+    private static void discardRest(java.io.InputStream in) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long left = MAX_DISCARDED_BYTES;
+        int read;
+        while (left > 0 && (read = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+            left -= read;
+        }
     }
 
     private static void respondTooLarge(HttpExchange exchange) throws IOException {

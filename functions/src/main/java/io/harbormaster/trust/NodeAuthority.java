@@ -1,0 +1,159 @@
+package io.harbormaster.trust;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.harbormaster.config.StorageSettings;
+import io.harbormaster.scaleset.AzureScaleSet;
+import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.swarm.SwarmRole;
+import io.harbormaster.trust.CallerRights.DrainBounds;
+import io.harbormaster.trust.CallerRights.SelfDrain;
+import io.harbormaster.trust.TrustRefusal.Kind;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Decides who a node is and what it may do: a verified attested document with a nonce we issued, not used before,
+ * whose vmId ARM lists as our agent or manager; or a credential issued after such an attestation. Then the caller's
+ * rights and rate. Every "no" is a {@link TrustRefusal}, thrown before anything changes.
+ */
+public final class NodeAuthority {
+    /** How long a node waits before asking IMDS again when it sent a cached document: IMDS's cache is short. */
+    static final Duration RETRY_CACHED_DOCUMENT = Duration.ofSeconds(2);
+
+    /** How a node proves itself: a bearer credential, or an attested document with the nonce it asked IMDS to sign. */
+    public record Proof(Optional<String> credential, Optional<JsonNode> attestation, Optional<String> askedNonce) {
+        @Override
+        public String toString() {
+            return "Proof[credential=" + credential.map(c -> "<redacted>").orElse("none")
+                    + ", attestation=" + attestation.map(a -> "<document>").orElse("none") + "]";
+        }
+    }
+
+    /** The proven machine, and the credential issued when it proved itself by attestation. */
+    public record Authenticated(Machine machine, Optional<NodeCredentials.Issued> credential) {
+    }
+
+    private final AttestationVerifier verifier;
+    private final NonceBook nonces;
+    private final ReplayGuard replays;
+    private final MachineIndex machines;
+    private final NodeCredentials credentials;
+    private final RateLimits joins;
+    private final RateLimits drains;
+    private final DrainBounds drainBounds;
+    private final Clock clock;
+
+    public NodeAuthority(AttestationVerifier verifier, NonceBook nonces, ReplayGuard replays, MachineIndex machines,
+            NodeCredentials credentials, RateLimits joins, RateLimits drains, DrainBounds drainBounds, Clock clock) {
+        this.verifier = verifier;
+        this.nonces = nonces;
+        this.replays = replays;
+        this.machines = machines;
+        this.credentials = credentials;
+        this.joins = joins;
+        this.drains = drains;
+        this.drainBounds = drainBounds;
+        this.clock = clock;
+    }
+
+    /**
+     * Production: replay markers and the stored key in the Functions host's storage account, the machines from ARM.
+     * Connects to storage (the container, and the key when no setting gives one); ARM is first asked on a join.
+     */
+    public static NodeAuthority connect(TrustSettings settings, StorageSettings storage, ScaleSet scaleSet, Clock clock) {
+        BlobTrustStore store = BlobTrustStore.connect(storage,
+                settings.nonceLifetime().plus(AttestationVerifier.CLOCK_SKEW).plus(NonceBook.SLOT), clock).ensureContainer();
+        TrustKey key = settings.key().orElseGet(store::storedKey);
+        MachineDirectory directory = new ArmMachineDirectory(scaleSet,
+                AzureScaleSet.computeClient(settings.scaleSet()).getVirtualMachines(),
+                settings.scaleSet().resourceGroup(), settings.managerVmNames());
+        return new NodeAuthority(
+                new AttestationVerifier(settings.anchors(), settings.signerDomain(), settings.scaleSet().subscriptionId(), clock),
+                new NonceBook(key, settings.nonceLifetime(), clock),
+                store,
+                new MachineIndex(directory, clock),
+                new NodeCredentials(key, settings.credentialLifetime(), clock),
+                new RateLimits(settings.joinsPerMinute(), System::nanoTime),
+                new RateLimits(settings.drainsPerMinute(), System::nanoTime),
+                settings.drainBounds(),
+                clock);
+    }
+
+    /** A nonce for the node to pass to IMDS ({@code /metadata/attested/document?nonce=...}). */
+    public String nonce() {
+        return nonces.issue();
+    }
+
+    /** How long an issued nonce is accepted. */
+    public Duration nonceLifetime() {
+        return nonces.lifetime();
+    }
+
+    /** @throws TrustRefusal when the proof is missing, does not verify, or names no machine of ours */
+    public Authenticated authenticate(Proof proof) {
+        if (proof.attestation().isPresent()) {
+            return attested(proof.attestation().get(), proof.askedNonce());
+        }
+        if (proof.credential().isPresent()) {
+            Machine machine = credentials.verify(proof.credential().get());
+            // A credential outlives nothing: once ARM no longer lists its machine (deleted), it is refused.
+            Machine current = machines.byVmId(machine.vmId())
+                    .filter(found -> found.kind() == machine.kind())
+                    .orElseThrow(() -> new TrustRefusal(Kind.UNKNOWN_MACHINE,
+                            "the credential's machine is no longer part of this cluster", machine.describe()));
+            return new Authenticated(current, Optional.empty());
+        }
+        throw new TrustRefusal(Kind.MISSING_PROOF, "present an IMDS attested document with a nonce from GET /api/node/nonce,"
+                + " or the credential a join returned (Authorization: Bearer ...)", null);
+    }
+
+    private Authenticated attested(JsonNode attestation, Optional<String> askedNonce) {
+        AttestedDocument document = verifier.verify(attestation);
+        String claimed = "vmId " + document.vmId();
+        // Learn: "IMDS's caching mechanism might return a previously cached nonce value". A node that asked for a
+        // current nonce of ours and got a document for another is told to ask IMDS again, not refused: whatever that
+        // other nonce is (expired, used, foreign), this document was not made for this request.
+        if (askedNonce.isPresent() && !askedNonce.get().equals(document.nonce())
+                && nonces.check(askedNonce.get()) == NonceBook.Check.CURRENT) {
+            throw new TrustRefusal(Kind.RETRY_ATTESTATION, "IMDS answered with a cached document (another nonce);"
+                    + " fetch the attested document again with the same nonce", claimed, RETRY_CACHED_DOCUMENT);
+        }
+        NonceBook.Check check = nonces.check(document.nonce());
+        if (check != NonceBook.Check.CURRENT) {
+            throw new TrustRefusal(Kind.UNKNOWN_NONCE, check == NonceBook.Check.EXPIRED
+                    ? "the document's nonce expired; get a new one from GET /api/node/nonce"
+                    : "the document's nonce was not issued by GET /api/node/nonce", claimed);
+        }
+        Machine machine = machines.byVmId(document.vmId()).orElseThrow(() -> new TrustRefusal(Kind.UNKNOWN_MACHINE,
+                "vmId " + document.vmId() + " is neither an instance of the agents' scale set nor a manager VM", claimed));
+        if (!replays.firstUse(document.nonce(), document.vmId())) {
+            throw new TrustRefusal(Kind.REPLAYED, "this attested document was used already; get a new nonce",
+                    machine.describe());
+        }
+        return new Authenticated(machine, Optional.of(credentials.issue(machine)));
+    }
+
+    /** @throws TrustRefusal FORBIDDEN (an agent asking for a manager ticket) or RATE_LIMITED */
+    public void admitJoin(Machine machine, SwarmRole role) {
+        CallerRights.mayJoin(machine, role);
+        joins.acquire(machine.vmId(), machine.describe());
+    }
+
+    /**
+     * The drain an agent may ask for itself.
+     *
+     * @throws TrustRefusal FORBIDDEN or RATE_LIMITED
+     * @throws io.harbormaster.drain.DrainRejectedException INVALID_BODY for a malformed body
+     */
+    public SelfDrain admitDrain(Machine machine, String body) {
+        SelfDrain drain = CallerRights.selfDrain(machine, body, clock.instant(), drainBounds);
+        drains.acquire(machine.vmId(), machine.describe());
+        return drain;
+    }
+
+    /** The node whose drain the machine may read: its own. @throws TrustRefusal FORBIDDEN for a manager */
+    public String admitDrainRead(Machine machine) {
+        return CallerRights.ownNode(machine);
+    }
+}
