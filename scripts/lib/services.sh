@@ -20,7 +20,8 @@
 #   manager/docker.sock       the manager's API socket (a symlink into /tmp if the path is too long)
 #   manager/data              dockerd --data-root (swarm state and the test image survive restarts)
 #   manager/etc-docker        bind-mounted over /etc/docker inside the manager's namespace
-#   tls/                      ca.pem, server-cert.pem, server-key.pem, cert.pem, key.pem (+ ca-key.pem)
+#   tls/                      ca.pem, server-cert.pem, server-key.pem, cert.pem, key.pem (+ ca-key.pem);
+#                             truststore.p12 (ca.pem for JVMs) when Azurite runs with OAuth over https
 #   azurite/                  npm prefix with the pinned Azurite
 #
 # The manager's exec-root (containerd and swarm control sockets, netns mounts) lives in the private
@@ -54,6 +55,13 @@ HM_AZURITE_PREFIX="$HM_DEV/azurite"
 HM_AZURITE_DATA="$HM_DEV/azurite-data"
 HM_BLOB_PORT=10000
 HM_QUEUE_PORT=10001
+# 1: Azurite runs the way identity-based clients need it, OAuth ("--oauth basic") over https with the
+# server certificate of .dev/tls (its CA: ca.pem, also in tls/truststore.p12 for JVMs). The account key
+# still works there, over https. 0 (the default until tests and the dev host trust that CA): plain http.
+HM_AZURITE_OAUTH=${HM_AZURITE_OAUTH:-0}
+HM_TRUST_STORE="$HM_TLS_DIR/truststore.p12"
+# A trust store holds public certificates only; its password guards integrity, not a secret.
+HM_TRUST_STORE_PASSWORD=harbormaster-local
 # The published well-known development account key of Azurite and the storage emulator.
 HM_AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 
@@ -598,16 +606,35 @@ hm__manager_up() {
 # ---------------------------------------------------------------------------------------------
 
 hm__http_answers() {
-    local code
-    code=$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$1" 2>/dev/null) || true
+    local code tls=()
+    [[ $1 != https://* ]] || tls=(--cacert "$HM_TLS_DIR/ca.pem")
+    code=$(curl -s "${tls[@]}" -o /dev/null -m 2 -w '%{http_code}' "$1" 2>/dev/null) || true
     [[ -n $code && $code != 000 ]]
+}
+
+hm__azurite_scheme() { if [[ $HM_AZURITE_OAUTH == 1 ]]; then echo https; else echo http; fi; }
+
+# The local CA as a PKCS#12 trust store, for a JVM's -Djavax.net.ssl.trustStore.
+hm__ensure_trust_store() {
+    [[ ! -s $HM_TRUST_STORE || $HM_TLS_DIR/ca.pem -nt $HM_TRUST_STORE ]] || return 0
+    local tmp="$HM_TRUST_STORE.tmp.$$"
+    rm -f "$tmp"
+    keytool -importcert -noprompt -storetype PKCS12 -alias harbormaster-local-ca -file "$HM_TLS_DIR/ca.pem" \
+        -keystore "$tmp" -storepass "$HM_TRUST_STORE_PASSWORD" >>"$HM_LOGS/tls.log" 2>&1 ||
+        { rm -f "$tmp"; hm_die "keytool could not write $HM_TRUST_STORE"; }
+    chmod 644 "$tmp"
+    mv -f "$tmp" "$HM_TRUST_STORE"
 }
 
 # One Azurite service (blob or queue) per process, each with its own pidfile and log.
 hm__azurite_service_up() {
     local kind=$1 port=$2
     local name="azurite-$kind" pidfile="$HM_RUN/azurite-$kind.pid" log="$HM_LOGS/azurite-$kind.log"
-    local url="http://127.0.0.1:$port/devstoreaccount1?comp=list"
+    local url
+    url="$(hm__azurite_scheme)://127.0.0.1:$port/devstoreaccount1?comp=list"
+    local oauth=()
+    [[ $HM_AZURITE_OAUTH != 1 ]] ||
+        oauth=(--oauth basic --cert "$HM_TLS_DIR/server-cert.pem" --key "$HM_TLS_DIR/server-key.pem")
     local pid
     pid=$(hm__read_pid "$pidfile")
     if hm__http_answers "$url"; then
@@ -628,7 +655,8 @@ hm__azurite_service_up() {
         local owner
         owner=$(hm__listener_pid "$port" || true)
         hm_die "127.0.0.1:$port is taken by pid ${owner:-?} ($(hm__cmdline "${owner:-0}")) which does not" \
-            "answer HTTP like Azurite; free the port"
+            "answer $(hm__azurite_scheme) like Azurite (HM_AZURITE_OAUTH=$HM_AZURITE_OAUTH; after changing it," \
+            "run scripts/services.sh down first); free the port"
     fi
 
     mkdir -p "$HM_AZURITE_DATA" "$HM_LOGS" "$HM_RUN"
@@ -640,7 +668,7 @@ hm__azurite_service_up() {
         env -C "$HM_AZURITE_DATA" "$HM_AZURITE_PREFIX/node_modules/.bin/$name" \
         "--${kind}Host" 127.0.0.1 "--${kind}Port" "$port" \
         --inMemoryPersistence --skipApiVersionCheck --loose --silent \
-        --disableTelemetry
+        --disableTelemetry "${oauth[@]}"
     pid=$(hm__read_pid "$pidfile")
     HM__STARTED+=("$name $pid $pidfile")
     hm_log "started $name on 127.0.0.1:$port (pid $pid; log: $log)"
@@ -648,6 +676,7 @@ hm__azurite_service_up() {
 }
 
 hm__azurite_up() {
+    [[ $HM_AZURITE_OAUTH != 1 ]] || hm__ensure_trust_store
     hm__azurite_service_up blob "$HM_BLOB_PORT"
     hm__azurite_service_up queue "$HM_QUEUE_PORT"
 }
@@ -660,7 +689,9 @@ hm__azurite_up() {
 hm__sh_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
 hm__write_env() {
-    local storage="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$HM_AZURITE_KEY;BlobEndpoint=http://127.0.0.1:$HM_BLOB_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$HM_QUEUE_PORT/devstoreaccount1;"
+    local scheme
+    scheme=$(hm__azurite_scheme)
+    local storage="DefaultEndpointsProtocol=$scheme;AccountName=devstoreaccount1;AccountKey=$HM_AZURITE_KEY;BlobEndpoint=$scheme://127.0.0.1:$HM_BLOB_PORT/devstoreaccount1;QueueEndpoint=$scheme://127.0.0.1:$HM_QUEUE_PORT/devstoreaccount1;"
     local tmp="$HM_ENV_FILE.tmp.$$"
     {
         echo "# Written by scripts/lib/services.sh; regenerated on every start."
@@ -668,6 +699,15 @@ hm__write_env() {
         echo "export HARBORMASTER_TEST_DOCKER_TLS_ENDPOINT=$(hm__sh_quote "$HM_TLS_ENDPOINT")"
         echo "export HARBORMASTER_TEST_TLS_DIR=$(hm__sh_quote "$HM_TLS_DIR")"
         echo "export AzureWebJobsStorage=$(hm__sh_quote "$storage")"
+        # IdentityStorageIT starts an Azurite of its own with OAuth over https.
+        echo "export HARBORMASTER_TEST_AZURITE_BIN=$(hm__sh_quote "$HM_AZURITE_PREFIX/node_modules/.bin/azurite")"
+        if [[ $HM_AZURITE_OAUTH == 1 ]]; then
+            # For identity-based clients (tokens from the emulator's identity endpoint); the connection string
+            # above, when set too, wins over them, as in the Functions host.
+            echo "export HARBORMASTER_TEST_STORAGE_BLOB_URI=$(hm__sh_quote "https://127.0.0.1:$HM_BLOB_PORT/devstoreaccount1")"
+            echo "export HARBORMASTER_TEST_STORAGE_QUEUE_URI=$(hm__sh_quote "https://127.0.0.1:$HM_QUEUE_PORT/devstoreaccount1")"
+            echo "export HARBORMASTER_TEST_STORAGE_TRUST_OPTS=$(hm__sh_quote "-Djavax.net.ssl.trustStore=$HM_TRUST_STORE -Djavax.net.ssl.trustStorePassword=$HM_TRUST_STORE_PASSWORD")"
+        fi
     } >"$tmp"
     mv -f "$tmp" "$HM_ENV_FILE"
 }

@@ -3,7 +3,6 @@ package io.harbormaster.capacity;
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobDownloadContentResponse;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
@@ -16,6 +15,7 @@ import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.models.BlockBlobItem;
 import io.harbormaster.config.StorageSettings;
+import io.harbormaster.storage.StorageClients;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -38,11 +38,12 @@ public final class BlobCapacityState implements CapacityState {
     }
 
     public static BlobCapacityState connect(StorageSettings settings) {
-        return new BlobCapacityState(new BlobServiceClientBuilder()
-                .connectionString(settings.connectionString())
-                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null))
-                .buildClient()
-                .getBlobContainerClient(CONTAINER));
+        return connect(StorageClients.connect(settings));
+    }
+
+    public static BlobCapacityState connect(StorageClients storage) {
+        return new BlobCapacityState(storage.container(CONTAINER,
+                new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null)));
     }
 
     public BlobCapacityState ensureContainer() {

@@ -5,7 +5,6 @@ import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
@@ -15,6 +14,7 @@ import com.azure.storage.common.policy.RetryPolicyType;
 import com.azure.storage.blob.models.BlockBlobItem;
 import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
 import io.harbormaster.config.StorageSettings;
+import io.harbormaster.storage.StorageClients;
 import com.azure.storage.blob.models.BlobItem;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,12 +35,12 @@ public final class BlobDrainStatusStore implements DrainStatusStore {
     }
 
     public static BlobDrainStatusStore connect(StorageSettings settings) {
-        BlobContainerClient container = new BlobServiceClientBuilder()
-                .connectionString(settings.connectionString())
-                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null))
-                .buildClient()
-                .getBlobContainerClient(CONTAINER);
-        return new BlobDrainStatusStore(container);
+        return connect(StorageClients.connect(settings));
+    }
+
+    public static BlobDrainStatusStore connect(StorageClients storage) {
+        return new BlobDrainStatusStore(storage.container(CONTAINER,
+                new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null)));
     }
 
     /** Creates the container when missing; called once at startup. */

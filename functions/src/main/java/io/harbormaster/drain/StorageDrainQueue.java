@@ -4,9 +4,8 @@ import com.azure.core.util.Context;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import com.azure.storage.queue.QueueClient;
-import com.azure.storage.queue.QueueClientBuilder;
-import com.azure.storage.queue.QueueMessageEncoding;
 import io.harbormaster.config.StorageSettings;
+import io.harbormaster.storage.StorageClients;
 import java.time.Duration;
 
 /** The drain queue on Azure Storage, in the plain-text encoding host.json tells the trigger to expect. */
@@ -22,12 +21,12 @@ public final class StorageDrainQueue implements DrainQueue {
     }
 
     public static StorageDrainQueue connect(StorageSettings settings, String queueName) {
-        return new StorageDrainQueue(new QueueClientBuilder()
-                .connectionString(settings.connectionString())
-                .queueName(queueName)
-                .messageEncoding(QueueMessageEncoding.NONE)
-                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null))
-                .buildClient());
+        return connect(StorageClients.connect(settings), queueName);
+    }
+
+    public static StorageDrainQueue connect(StorageClients storage, String queueName) {
+        return new StorageDrainQueue(storage.queue(queueName,
+                new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null)));
     }
 
     /** Creates the queue when missing; called once at startup. */

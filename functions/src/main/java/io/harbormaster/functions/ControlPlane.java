@@ -1,8 +1,7 @@
 package io.harbormaster.functions;
 
+import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.queue.QueueClient;
-import com.azure.storage.queue.QueueClientBuilder;
-import com.azure.storage.queue.QueueMessageEncoding;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacityCheck;
 import io.harbormaster.config.AppSettings;
@@ -18,6 +17,7 @@ import io.harbormaster.drain.DrainWorker;
 import io.harbormaster.drain.StorageDrainQueue;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.storage.StorageClients;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.JoinTicketCache;
 import io.harbormaster.swarm.Swarm;
@@ -85,20 +85,18 @@ public final class ControlPlane {
         CapacitySettings capacity = CapacitySettings.from(settings);
         Optional<TrustSettings> trust = TrustSettings.from(settings);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
+        StorageClients storageClients = StorageClients.connect(storage);
+        LOG.info(() -> "Storage: " + storage);
         Swarm swarm = DockerSwarm.connect(docker);
-        BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storage).ensureContainer();
-        DrainQueue queue = StorageDrainQueue.connect(storage, DrainQueue.NAME).ensureQueue();
+        BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storageClients).ensureContainer();
+        DrainQueue queue = StorageDrainQueue.connect(storageClients, DrainQueue.NAME).ensureQueue();
         Clock clock = Clock.systemUTC();
         DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock);
         Optional<CapacityCheck> check = scaleSet.map(set -> new CapacityCheck(swarm, set, statuses, drains,
-                BlobCapacityState.connect(storage).ensureContainer(), capacity.policy(), clock));
-        QueueClient checks = new QueueClientBuilder()
-                .connectionString(storage.connectionString())
-                .queueName(CapacityFunction.QUEUE)
-                .messageEncoding(QueueMessageEncoding.NONE)
-                .buildClient();
+                BlobCapacityState.connect(storageClients).ensureContainer(), capacity.policy(), clock));
+        QueueClient checks = storageClients.queue(CapacityFunction.QUEUE, new RequestRetryOptions());
         checks.createIfNotExists();
-        Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storage, scaleSet.orElseThrow(), clock));
+        Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock));
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)
                 .orElse("off (" + TrustSettings.TRUST_PEM + " is not set; /api/node/* answer 503)"));
         return new ControlPlane(swarm, JoinTicketCache.refreshingInBackground(swarm, clock), drains,

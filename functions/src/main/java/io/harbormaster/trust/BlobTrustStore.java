@@ -4,7 +4,6 @@ import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.azure.storage.blob.models.BlobItem;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
@@ -13,6 +12,7 @@ import com.azure.storage.blob.options.BlobParallelUploadOptions;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import io.harbormaster.config.StorageSettings;
+import io.harbormaster.storage.StorageClients;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,11 +47,13 @@ public final class BlobTrustStore implements ReplayGuard {
 
     /** @param keepMarkers how long a replay marker must outlive its use: the nonce lifetime and the clock skew */
     public static BlobTrustStore connect(StorageSettings settings, Duration keepMarkers, Clock clock) {
-        BlobContainerClient container = new BlobServiceClientBuilder()
-                .connectionString(settings.connectionString())
-                .retryOptions(new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null))
-                .buildClient()
-                .getBlobContainerClient(CONTAINER);
+        return connect(StorageClients.connect(settings), keepMarkers, clock);
+    }
+
+    /** @param keepMarkers how long a replay marker must outlive its use: the nonce lifetime and the clock skew */
+    public static BlobTrustStore connect(StorageClients storage, Duration keepMarkers, Clock clock) {
+        BlobContainerClient container = storage.container(CONTAINER,
+                new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null));
         return new BlobTrustStore(container, keepMarkers, clock);
     }
 

@@ -1,7 +1,7 @@
 package io.harbormaster.trust;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.harbormaster.config.StorageSettings;
+import io.harbormaster.storage.StorageClients;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.swarm.SwarmRole;
@@ -61,7 +61,7 @@ public final class NodeAuthority {
      * Production: replay markers and the stored key in the Functions host's storage account, the machines from ARM.
      * Connects to storage (the container, and the key when no setting gives one); ARM is first asked on a join.
      */
-    public static NodeAuthority connect(TrustSettings settings, StorageSettings storage, ScaleSet scaleSet, Clock clock) {
+    public static NodeAuthority connect(TrustSettings settings, StorageClients storage, ScaleSet scaleSet, Clock clock) {
         BlobTrustStore store = BlobTrustStore.connect(storage,
                 settings.nonceLifetime().plus(AttestationVerifier.CLOCK_SKEW).plus(NonceBook.SLOT), clock).ensureContainer();
         TrustKey key = settings.key().orElseGet(store::storedKey);

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,7 +31,7 @@ class ArmTemplatesTest {
 
     /** The settings the app validates today (issue 5); the source scan below catches the ones added later. */
     private static final List<String> REQUIRED_APP_SETTINGS = List.of(
-            "AzureWebJobsStorage", "FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_WORKER_RUNTIME", "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "AzureWebJobsStorage__blobServiceUri", "AzureWebJobsStorage__queueServiceUri", "FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_WORKER_RUNTIME", "APPLICATIONINSIGHTS_CONNECTION_STRING",
             "HARBORMASTER_DOCKER_HOSTS", "HARBORMASTER_DOCKER_TLS_CA_PEM", "HARBORMASTER_DOCKER_TLS_CERT_PEM",
             "HARBORMASTER_DOCKER_TLS_KEY_PEM", "HARBORMASTER_DOCKER_CONNECT_TIMEOUT", "HARBORMASTER_DOCKER_RESPONSE_TIMEOUT",
             "HARBORMASTER_SUBSCRIPTION_ID", "HARBORMASTER_RESOURCE_GROUP", "HARBORMASTER_SCALE_SET_NAME");
@@ -131,6 +133,83 @@ class ArmTemplatesTest {
             }
         }
         return names;
+    }
+
+    @Test
+    void hostStorageIsReachedWithTheIdentityAndHasSharedKeyAccessOff() {
+        ArmTemplate functions = InfraFiles.functions();
+        JsonNode host = storageAccount(functions, "[parameters('storageAccountName')]");
+        assertFalse(host.path("properties").path("allowSharedKeyAccess").asBoolean(true), "shared key off on the queue/blob account");
+        assertTrue(host.path("properties").path("defaultToOAuthAuthentication").asBoolean(), "the portal uses Entra ID too");
+        Map<String, JsonNode> settings = functions.appSettings();
+        assertFalse(settings.containsKey("AzureWebJobsStorage"), "no connection string: the exact setting would win over the identity");
+        String hostAccount = "resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))";
+        assertEquals("[reference(" + hostAccount + ", '2023-05-01').primaryEndpoints.blob]",
+                settings.get("AzureWebJobsStorage__blobServiceUri").asText());
+        assertEquals("[reference(" + hostAccount + ", '2023-05-01').primaryEndpoints.queue]",
+                settings.get("AzureWebJobsStorage__queueServiceUri").asText());
+    }
+
+    @Test
+    void theAppsIdentityHasTheHostsDataRolesOnTheHostStorageAccountOnly() {
+        ArmTemplate functions = InfraFiles.functions();
+        JsonNode variables = functions.root.path("variables");
+        Map<String, String> roles = new TreeMap<>();
+        for (ArmTemplate.Resource resource : functions.resources) {
+            JsonNode node = resource.node();
+            String scope = node.path("scope").asText();
+            if (resource.type().equals("Microsoft.Authorization/roleAssignments") && scope.contains("Microsoft.Storage")) {
+                assertEquals("[format('Microsoft.Storage/storageAccounts/{0}', parameters('storageAccountName'))]", scope);
+                assertEquals("[reference(resourceId('Microsoft.Web/sites', parameters('functionAppName')), '2023-12-01', 'full').identity.principalId]",
+                        node.path("properties").path("principalId").asText());
+                String role = node.path("properties").path("roleDefinitionId").asText()
+                        .replaceAll(".*variables\\('(\\w+)'\\).*", "$1");
+                roles.put(role, variables.path(role).asText());
+            }
+        }
+        // Learn, "Connecting to host storage with an identity": Storage Blob Data Owner for the host's own blobs; the
+        // queue triggers and the app's own queues need Storage Queue Data Contributor. No blob trigger, so no
+        // Storage Account Contributor; no table, so no Storage Table Data Contributor.
+        assertEquals(Map.of("storageBlobDataOwner", "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
+                "storageQueueDataContributor", "974c5e8b-45b9-4653-ba55-5f855dd0fb88"), roles);
+    }
+
+    @Test
+    void noAppSettingCarriesAnAccountKeyButTheContentShares() {
+        ArmTemplate functions = InfraFiles.functions();
+        JsonNode variables = functions.root.path("variables");
+        List<String> keyed = new ArrayList<>();
+        functions.appSettings().forEach((name, value) -> {
+            String expanded = expandVariables(value.asText(), variables, 0);
+            if (expanded.contains("listKeys") || expanded.contains("AccountKey") || expanded.contains("listAccountSas")) {
+                keyed.add(name);
+                assertFalse(expanded.contains("parameters('storageAccountName')"), name + " holds the host account's key");
+                assertTrue(expanded.contains("listKeys(resourceId('Microsoft.Storage/storageAccounts', parameters('contentStorageAccountName'))"),
+                        name + " holds the content account's key: " + expanded);
+            }
+        });
+        assertEquals(List.of("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"), keyed);
+        JsonNode content = storageAccount(functions, "[parameters('contentStorageAccountName')]");
+        assertTrue(content.path("properties").path("allowSharedKeyAccess").asBoolean(), "Azure Files content shares take the key");
+        assertFalse(content.path("properties").path("allowBlobPublicAccess").asBoolean(true));
+    }
+
+    private static JsonNode storageAccount(ArmTemplate template, String name) {
+        return template.resources.stream()
+                .filter(r -> r.type().equals("Microsoft.Storage/storageAccounts") && r.name().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError("no storage account " + name)).node();
+    }
+
+    /** The expression with each variables('x') replaced by x's own expression, so a key cannot hide in a variable. */
+    private static String expandVariables(String text, JsonNode variables, int depth) {
+        Matcher matcher = Pattern.compile("variables\\('(\\w+)'\\)").matcher(text);
+        StringBuilder expanded = new StringBuilder();
+        while (matcher.find()) {
+            String inner = variables.path(matcher.group(1)).toString().replaceAll("^\"\\[|\\]\"$", "");
+            matcher.appendReplacement(expanded, Matcher.quoteReplacement(depth < 5 ? expandVariables(inner, variables, depth + 1) : inner));
+        }
+        matcher.appendTail(expanded);
+        return expanded.toString();
     }
 
     @Test

@@ -99,6 +99,17 @@ class PomMatchesFunctionsTemplateTest {
         }
     }
 
+    @Test
+    void theDeploymentNeedsNoKeyOfTheHostStorageAccount() {
+        // The plugin's run_from_blob (its default on Linux Elastic Premium) uploads with the AzureWebJobsStorage
+        // connection string; the template has none, and that account refuses shared keys. A zip deploy lands in the
+        // content share, which the template keeps (WEBSITE_CONTENTAZUREFILECONNECTIONSTRING, WEBSITE_CONTENTSHARE).
+        assertEquals("run_from_zip", text(child(plugin, "configuration"), "deploymentType"));
+        Map<String, JsonNode> settings = InfraFiles.functions().appSettings();
+        assertTrue(settings.containsKey("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING") && settings.containsKey("WEBSITE_CONTENTSHARE"));
+        assertTrue(!settings.containsKey("AzureWebJobsStorage"));
+    }
+
     /** ${property} as Maven would resolve it from the pom's properties (no -D overrides here). */
     private static String resolve(String value) {
         if (value.startsWith("${") && value.endsWith("}")) {

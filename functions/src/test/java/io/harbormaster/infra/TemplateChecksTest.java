@@ -98,10 +98,10 @@ class TemplateChecksTest {
         assertFalse(TemplateChecks.keyVaultOrSecureParameter(plain, value));
 
         ArmTemplate literalExpression = broken("infra/functions.json",
-                "{ \"name\": \"AzureWebJobsStorage\", \"value\": \"[variables('storageConnectionString')]\" }",
-                "{ \"name\": \"AzureWebJobsStorage\", \"value\": \"[concat('AccountName=x;', 'AccountKey=abc')]\" }");
-        assertTrue(TemplateChecks.secretSettingProblem(literalExpression, "AzureWebJobsStorage",
-                literalExpression.appSettings().get("AzureWebJobsStorage")).isPresent());
+                "{ \"name\": \"WEBSITE_CONTENTAZUREFILECONNECTIONSTRING\", \"value\": \"[variables('contentConnectionString')]\" }",
+                "{ \"name\": \"WEBSITE_CONTENTAZUREFILECONNECTIONSTRING\", \"value\": \"[concat('AccountName=x;', 'AccountKey=abc')]\" }");
+        assertTrue(TemplateChecks.secretSettingProblem(literalExpression, "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+                literalExpression.appSettings().get("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING")).isPresent());
     }
 
     @Test

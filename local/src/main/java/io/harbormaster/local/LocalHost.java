@@ -5,6 +5,7 @@ import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
+import io.harbormaster.storage.StorageClients;
 import java.io.PrintStream;
 import java.net.URI;
 import java.time.Clock;
@@ -99,11 +100,10 @@ public final class LocalHost implements AutoCloseable {
         }
         List<QueueTriggerPoller> pollers = new ArrayList<>();
         for (QueueTriggerPoller.QueueFunction function : queueFunctions) {
+            StorageClients storage = StorageClients.connect(function.storage());
             pollers.add(new QueueTriggerPoller(function,
-                    StorageTriggerQueue.connect(function.connectionString(), function.connectionSetting(),
-                            function.queueName()),
-                    StorageTriggerQueue.connect(function.connectionString(), function.connectionSetting(),
-                            function.queueName() + "-poison"),
+                    StorageTriggerQueue.connect(storage, function.queueName()),
+                    StorageTriggerQueue.connect(storage, function.queueName() + "-poison"),
                     hostJson.queues(), settings.queueLease()));
         }
 

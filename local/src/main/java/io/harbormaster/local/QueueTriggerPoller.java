@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
+import io.harbormaster.config.StorageSettings;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -52,7 +53,7 @@ public final class QueueTriggerPoller implements AutoCloseable {
     private Thread poller;
 
     /** A queue-triggered function with its resolved queue name and connection. */
-    public record QueueFunction(String name, String queueName, String connectionSetting, String connectionString,
+    public record QueueFunction(String name, String queueName, String connectionSetting, StorageSettings storage,
             FunctionInvoker invoker) {
 
         @Override
@@ -70,14 +71,18 @@ public final class QueueTriggerPoller implements AutoCloseable {
                         + "(56 so that '<queue>-poison' is valid too)");
             }
             String connection = trigger.connection().isBlank() ? DEFAULT_CONNECTION : trigger.connection();
-            // Like the host: the named setting, else the same name prefixed with AzureWebJobs.
-            Optional<String> value = settings.optional(connection).or(() -> settings.optional("AzureWebJobs" + connection));
-            String connectionString = value.orElseThrow(() -> new InvalidSettingException(connection,
-                    "is missing: expected the storage connection string for the queue trigger of function "
-                            + function.name()));
+            // Like the host: the named setting (a connection string, else <connection>__queueServiceUri or
+            // __accountName with the identity), else the same name prefixed with AzureWebJobs.
+            StorageSettings storage;
+            try {
+                storage = StorageSettings.forQueueTrigger(settings, connection);
+            } catch (InvalidSettingException e) {
+                throw new InvalidSettingException(e.setting(), e.problem() + " (for the queue trigger of function "
+                        + function.name() + ")");
+            }
             FunctionInvoker invoker = FunctionInvoker.create(function, parameter -> messageArgument(
                     JSON.getTypeFactory().constructType(parameter.getParameterizedType())));
-            return new QueueFunction(function.name(), queueName, connection, connectionString, invoker);
+            return new QueueFunction(function.name(), queueName, storage.connection(), storage, invoker);
         }
 
         public String describe() {

@@ -4,9 +4,9 @@ import com.azure.core.util.Context;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import com.azure.storage.queue.QueueClient;
-import com.azure.storage.queue.QueueClientBuilder;
-import com.azure.storage.queue.QueueMessageEncoding;
 import com.azure.storage.queue.models.QueueMessageItem;
+import io.harbormaster.config.InvalidSettingException;
+import io.harbormaster.storage.StorageClients;
 import java.time.Duration;
 import java.util.List;
 import java.util.logging.Level;
@@ -36,19 +36,12 @@ public final class StorageTriggerQueue implements TriggerQueue {
         this.client = client;
     }
 
-    /** @throws LocalHostStartupException naming {@code connectionSetting} (never its value) when it is malformed */
-    public static StorageTriggerQueue connect(String connectionString, String connectionSetting, String queueName) {
-        try {
-            return new StorageTriggerQueue(new QueueClientBuilder()
-                    .connectionString(connectionString)
-                    .queueName(queueName)
-                    .messageEncoding(QueueMessageEncoding.NONE)
-                    .retryOptions(RETRIES)
-                    .buildClient());
-        } catch (RuntimeException e) {
-            throw new LocalHostStartupException("Setting " + connectionSetting
-                    + " is not a valid storage connection string (" + e.getClass().getSimpleName() + ")");
-        }
+    /**
+     * The queue through the production clients, so a connection string and an identity-based connection work as in
+     * the app. @throws InvalidSettingException naming the connection (never its value) when it is malformed
+     */
+    public static StorageTriggerQueue connect(StorageClients storage, String queueName) {
+        return new StorageTriggerQueue(storage.queue(queueName, RETRIES));
     }
 
     @Override

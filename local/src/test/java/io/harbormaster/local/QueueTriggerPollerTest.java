@@ -4,6 +4,7 @@ import io.harbormaster.testsupport.CapturedLogs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.config.AppSettings;
@@ -35,6 +36,45 @@ class QueueTriggerPollerTest {
                 QueueTriggerPollerTest.class.getClassLoader()).functions().get(0);
         return QueueTriggerPoller.QueueFunction.of(work, new AppSettings(Map.of(
                 "HARBORMASTER_TEST_QUEUE", "unit-q", "AzureWebJobsStorage", "UseDevelopmentStorage=true")));
+    }
+
+    private static QueueTriggerPoller.QueueFunction sampleFunction(Map<String, String> storage) {
+        FunctionDefinition work = FunctionCatalog.discover(List.of("io.harbormaster.local.samples.queue"),
+                QueueTriggerPollerTest.class.getClassLoader()).functions().get(0);
+        Map<String, String> settings = new java.util.HashMap<>(storage);
+        settings.put("HARBORMASTER_TEST_QUEUE", "unit-q");
+        return QueueTriggerPoller.QueueFunction.of(work, new AppSettings(settings));
+    }
+
+    @Test
+    void theConnectionResolvesToAnIdentityBasedQueueServiceAsTheFunctionsHostDoes() {
+        QueueTriggerPoller.QueueFunction function = sampleFunction(Map.of(
+                "AzureWebJobsStorage__queueServiceUri", "https://127.0.0.1:10444/devstoreaccount1"));
+        assertTrue(function.storage().identityBased());
+        assertEquals(java.util.Optional.of(java.net.URI.create("https://127.0.0.1:10444/devstoreaccount1")),
+                function.storage().queueServiceUri());
+        assertEquals("AzureWebJobsStorage", function.connectionSetting());
+        QueueTriggerPoller.QueueFunction byAccount = sampleFunction(Map.of("AzureWebJobsStorage__accountName", "hmabc"));
+        assertEquals(java.util.Optional.of(java.net.URI.create("https://hmabc.queue.core.windows.net")),
+                byAccount.storage().queueServiceUri());
+    }
+
+    @Test
+    void aConnectionStringWinsAndIsNeverShown() {
+        QueueTriggerPoller.QueueFunction function = sampleFunction(Map.of(
+                "AzureWebJobsStorage", "AccountName=x;AccountKey=c2VrcmV0",
+                "AzureWebJobsStorage__queueServiceUri", "https://127.0.0.1:10444/devstoreaccount1"));
+        assertFalse(function.storage().identityBased());
+        assertFalse(function.toString().contains("c2VrcmV0") || function.storage().toString().contains("c2VrcmV0"));
+    }
+
+    @Test
+    void aBadIdentityBasedSettingIsNamedWithTheFunction() {
+        io.harbormaster.config.InvalidSettingException e = assertThrows(
+                io.harbormaster.config.InvalidSettingException.class, () -> sampleFunction(Map.of(
+                        "AzureWebJobsStorage__queueServiceUri", "http://127.0.0.1:10001/devstoreaccount1")));
+        assertEquals("AzureWebJobsStorage__queueServiceUri", e.setting());
+        assertTrue(e.getMessage().contains("function work"), e.getMessage());
     }
 
     private void start(QueueSettings settings) {

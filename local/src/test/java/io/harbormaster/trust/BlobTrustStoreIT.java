@@ -72,7 +72,7 @@ class BlobTrustStoreIT {
         BlobTrustStore store = instance(clock);
         String vmId = UUID.randomUUID().toString();
         assertTrue(store.firstUse("5555555555", vmId));
-        BlobContainerClient container = new BlobServiceClientBuilder().connectionString(STORAGE.connectionString())
+        BlobContainerClient container = new BlobServiceClientBuilder().connectionString(STORAGE.connectionString().orElseThrow())
                 .buildClient().getBlobContainerClient(BlobTrustStore.CONTAINER);
         String marker = BlobTrustStore.REPLAY_PREFIX + "5555555555/" + vmId;
         assertTrue(container.getBlobClient(marker).exists());

@@ -33,16 +33,28 @@ public final class IdentityServer implements AutoCloseable {
 
     private final HttpListener listener;
     private final TokenBook tokens;
+    private final StorageTokens storageTokens;
     private final Set<String> audiences;
     private final String identityHeader;
     private final String clientId = UUID.randomUUID().toString();
+    private final String principalId = UUID.randomUUID().toString();
 
     /**
      * @param audiences the resources a token may be asked for: {@link #ARM_AUDIENCES}, plus the emulator's own ARM URL
      *     if the lead wants to accept it
      */
     public IdentityServer(InetSocketAddress bind, TokenBook tokens, Set<String> audiences) throws IOException {
+        this(bind, tokens, audiences, new StorageTokens());
+    }
+
+    /**
+     * @param storageTokens what answers a request for Azure Storage ({@link StorageTokens#AUDIENCES}): a JWT that
+     *     Azurite's OAuth mode accepts; ARM never accepts it, as it is not in {@code tokens}
+     */
+    public IdentityServer(InetSocketAddress bind, TokenBook tokens, Set<String> audiences, StorageTokens storageTokens)
+            throws IOException {
         this.tokens = tokens;
+        this.storageTokens = storageTokens;
         this.audiences = Set.copyOf(audiences);
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
@@ -68,6 +80,15 @@ public final class IdentityServer implements AutoCloseable {
     /** The system-assigned identity's client id, which every answer carries. */
     public String clientId() {
         return clientId;
+    }
+
+    /** The object id of the identity's service principal: the {@code oid} of its storage tokens. */
+    public String principalId() {
+        return principalId;
+    }
+
+    public StorageTokens storageTokens() {
+        return storageTokens;
     }
 
     @Override
@@ -115,14 +136,15 @@ public final class IdentityServer implements AutoCloseable {
         if (resource == null || resource.isBlank()) {
             return error(400, "invalid_request", "The resource parameter is required.");
         }
-        if (!audiences.contains(resource)) {
+        boolean storage = StorageTokens.AUDIENCES.contains(resource);
+        if (!storage && !audiences.contains(resource)) {
             // Entra ID's code for a resource it does not know (Learn: "Microsoft Entra authentication and
-            // authorization error codes", AADSTS500011); the emulator issues tokens for ARM only.
+            // authorization error codes", AADSTS500011); the emulator issues tokens for ARM and storage only.
             return error(400, "invalid_resource", "AADSTS500011: The resource principal named " + resource
                     + " was not found in the tenant. The emulated identity endpoint issues tokens for Azure Resource "
-                    + "Manager only.");
+                    + "Manager and Azure Storage only.");
         }
-        TokenBook.IssuedToken token = tokens.issue();
+        TokenBook.IssuedToken token = storage ? storageTokens.issue(resource, clientId, principalId) : tokens.issue();
         ObjectNode body = JSON.createObjectNode();
         body.put("access_token", token.token());
         body.put("expires_on", Long.toString(token.expiresOn().getEpochSecond()));

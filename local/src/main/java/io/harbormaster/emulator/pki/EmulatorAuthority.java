@@ -162,6 +162,16 @@ public final class EmulatorAuthority {
         return tlsServer;
     }
 
+    /** PEM of the localhost TLS certificate then the intermediate, for servers that are not in this JVM (Azurite's --cert). */
+    public Path tlsServerPem() {
+        return folder.resolve(TLS_SERVER + ".pem");
+    }
+
+    /** The localhost TLS key as PKCS#8 PEM (Azurite's --key); mode 0600. */
+    public Path tlsServerKey() {
+        return folder.resolve(TLS_SERVER + ".key");
+    }
+
     /** PKCS#12 trust store holding the root; its password is {@link #TRUST_STORE_PASSWORD}. */
     public Path trustStore() {
         return folder.resolve(TRUST_STORE);

@@ -139,6 +139,37 @@ class IdentityServerTest {
                 identity.identityHeader()).statusCode());
     }
 
+    @Test
+    void aStorageTokenIsAJwtWithTheClaimsAzuriteChecksAndArmRefusesIt() throws Exception {
+        for (String resource : List.of("https://storage.azure.com/", "https://storage.azure.com")) {
+            java.net.http.HttpResponse<String> response = get("resource=" + resource + "&api-version=2019-08-01",
+                    identity.identityHeader());
+            assertEquals(200, response.statusCode());
+            JsonNode body = JSON.readTree(response.body());
+            assertEquals(resource, body.path("resource").asText());
+            String token = body.path("access_token").asText();
+            String[] parts = token.split("\\.");
+            assertEquals(3, parts.length, "header.claims.signature");
+            JsonNode header = JSON.readTree(java.util.Base64.getUrlDecoder().decode(parts[0]));
+            JsonNode claims = JSON.readTree(java.util.Base64.getUrlDecoder().decode(parts[1]));
+            assertEquals("RS256", header.path("alg").asText());
+            assertEquals("https://storage.azure.com", claims.path("aud").asText());
+            assertTrue(claims.path("iss").asText().startsWith("https://sts.windows.net/"), "an issuer Azurite accepts");
+            long now = Instant.now().getEpochSecond();
+            assertTrue(claims.path("nbf").asLong() <= now && claims.path("iat").asLong() <= now);
+            assertEquals(Long.parseLong(body.path("expires_on").asText()), claims.path("exp").asLong());
+            assertTrue(claims.path("exp").asLong() > now + 23 * 3600);
+            assertEquals(identity.clientId(), claims.path("appid").asText());
+            assertEquals(identity.principalId(), claims.path("oid").asText());
+            java.security.Signature rs256 = java.security.Signature.getInstance("SHA256withRSA");
+            rs256.initVerify(identity.storageTokens().publicKey());
+            rs256.update((parts[0] + "." + parts[1]).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertTrue(rs256.verify(java.util.Base64.getUrlDecoder().decode(parts[2])), "signed with the emulator's key");
+            assertEquals(TokenBook.Refusal.UNKNOWN, tokens.check(token).orElseThrow(),
+                    "a storage token is no ARM token");
+        }
+    }
+
     private static List<String> iterate(java.util.Iterator<String> names) {
         List<String> list = new java.util.ArrayList<>();
         names.forEachRemaining(list::add);
