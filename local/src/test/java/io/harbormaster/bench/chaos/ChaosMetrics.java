@@ -22,13 +22,18 @@ public final class ChaosMetrics {
     /**
      * Replica slots of the services that had no running task for longer than {@code lostAfterMs} of time during which
      * the cluster had room for them (a Ready, Active worker with the task's CPU unreserved), once per gap; plus tasks
-     * that ended failed or rejected, except on {@code disturbed} nodes (those the scenario itself rebooted or killed).
+     * that ended failed or rejected during these samples (not already in the first), except on {@code disturbed} nodes
+     * (those the scenario itself rebooted or killed).
      */
     public static List<String> tasksLost(List<SwarmSample> samples, long lostAfterMs, Set<String> disturbed) {
         List<String> lost = new ArrayList<>();
         Map<String, Long> gapWithRoom = new HashMap<>();
         Set<String> counted = new HashSet<>();
         Set<String> failed = new LinkedHashSet<>();
+        if (!samples.isEmpty()) {
+            samples.get(0).tasks().stream().filter(t -> "failed".equals(t.state()) || "rejected".equals(t.state()))
+                    .forEach(t -> failed.add(t.id()));
+        }
         SwarmSample previous = null;
         for (SwarmSample sample : samples) {
             Map<String, Boolean> slots = new LinkedHashMap<>();

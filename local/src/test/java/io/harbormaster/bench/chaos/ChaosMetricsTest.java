@@ -73,8 +73,9 @@ class ChaosMetricsTest {
 
     @Test
     void failedOrRejectedTasksCountExceptOnNodesTheScenarioDisturbed() {
-        var samples = List.of(sample(0, List.of(ready("a"), ready("b")),
-                List.of(task("t1", 1, "a", "shutdown", "failed"), task("t2", 2, "b", "shutdown", "rejected"),
+        var samples = List.of(sample(0, List.of(ready("a")), List.of(task("old", 1, "a", "shutdown", "failed")), List.of()),
+                sample(1000, List.of(ready("a"), ready("b")),
+                List.of(task("old", 1, "a", "shutdown", "failed"), task("t1", 1, "a", "shutdown", "failed"), task("t2", 2, "b", "shutdown", "rejected"),
                         task("t3", 1, "a", "shutdown", "shutdown"), task("t4", 2, "b", "shutdown", "complete")),
                 List.of()));
         assertEquals(2, ChaosMetrics.tasksLost(samples, 60_000, Set.of()).size());
