@@ -27,11 +27,18 @@ public final class ChaosBenchmark {
             ChaosRun run = null;
             try {
                 run = ChaosRun.start(scenario, out);
+                rounds:
                 for (int round = 1; round <= rounds; round++) {
                     for (ChaosRun.Phase phase : ChaosRun.Phase.values()) {
                         ChaosRun.PhaseResult result = run.phase(round, phase);
                         results.add(result);
                         print(out, result);
+                        if (!result.figures().converged()) {
+                            // The next phase would start from a cluster that is not where it should be.
+                            out.printf("(%c) stopped after round %d's %s: the cluster did not converge within %d s%n",
+                                    scenario.letter, round, phase.label, ChaosRun.PHASE_TIMEOUT.toSeconds());
+                            break rounds;
+                        }
                     }
                 }
             } catch (Exception | AssertionError e) {

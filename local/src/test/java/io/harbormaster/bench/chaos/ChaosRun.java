@@ -64,7 +64,7 @@ final class ChaosRun implements AutoCloseable {
     static final long WEB_NANO_CPUS = 500_000_000L;
     static final long BALLAST_NANO_CPUS = 1_000_000_000L;
     static final long LOST_AFTER_MS = 60_000;
-    static final Duration PHASE_TIMEOUT = Duration.ofSeconds(180);
+    static final Duration PHASE_TIMEOUT = Duration.ofSeconds(120);
     static final Duration TRIGGER_TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
