@@ -110,18 +110,46 @@ public final class ChaosMetrics {
         return wrong;
     }
 
-    /** Nodes Ready in one sample and no longer listed in the next: removed from the swarm while Ready. */
-    public static List<String> liveNodesRemoved(List<SwarmSample> samples) {
+    /**
+     * Nodes the manager removed while they were Ready: each remove event of these samples' time span whose node's
+     * state just before it, from the newest of its state events and of the samples that listed it, was ready. The
+     * events matter: an agent that leaves is down only milliseconds before a waiting drain removes it, so polling
+     * alone would show it removed while Ready.
+     */
+    public static List<String> liveNodesRemoved(List<SwarmSample> samples, List<NodeEvent> events) {
         List<String> removed = new ArrayList<>();
-        for (int i = 1; i < samples.size(); i++) {
-            SwarmSample before = samples.get(i - 1);
-            Set<String> after = new HashSet<>();
-            samples.get(i).nodes().forEach(n -> after.add(n.id()));
-            for (SwarmSample.Node node : before.nodes()) {
-                if (node.ready() && !after.contains(node.id())) {
-                    removed.add(node.hostname() + " (" + node.id() + ") removed while Ready, between " + before.atMs()
-                            + " and " + samples.get(i).atMs() + " ms");
+        if (samples.isEmpty()) {
+            return removed;
+        }
+        long from = samples.get(0).atMs();
+        long to = samples.get(samples.size() - 1).atMs();
+        for (int i = 0; i < events.size(); i++) {
+            NodeEvent remove = events.get(i);
+            if (!"remove".equals(remove.action()) || remove.atMs() < from || remove.atMs() > to) {
+                continue;
+            }
+            String state = null;
+            long stateAt = Long.MIN_VALUE;
+            for (int j = 0; j < i; j++) {
+                NodeEvent event = events.get(j);
+                if (event.id().equals(remove.id()) && event.stateNew() != null) {
+                    state = event.stateNew();
+                    stateAt = event.atMs();
                 }
+            }
+            for (SwarmSample sample : samples) {
+                if (sample.atMs() > stateAt && sample.atMs() <= remove.atMs()) {
+                    for (SwarmSample.Node node : sample.nodes()) {
+                        if (node.id().equals(remove.id())) {
+                            state = node.ready() ? "ready" : "down";
+                            stateAt = sample.atMs();
+                        }
+                    }
+                }
+            }
+            if ("ready".equals(state)) {
+                removed.add(remove.name() + " (" + remove.id() + ") removed at " + remove.atMs()
+                        + " ms while Ready (last seen so at " + stateAt + " ms)");
             }
         }
         return removed;
@@ -175,10 +203,10 @@ public final class ChaosMetrics {
     }
 
     /** All figures of one phase that started at {@code fromMs} and should end with {@code instances} instances. */
-    public static ChaosFigures figures(List<SwarmSample> samples, long fromMs, int instances, Set<String> chosen,
-            Set<String> disturbed, Set<String> observedServices, long lostAfterMs) {
+    public static ChaosFigures figures(List<SwarmSample> samples, List<NodeEvent> events, long fromMs, int instances,
+            Set<String> chosen, Set<String> disturbed, Set<String> observedServices, long lostAfterMs) {
         long converged = firstMs(samples, fromMs, converged(instances));
         return new ChaosFigures(tasksLost(samples, lostAfterMs, disturbed), wronglyDeleted(samples, chosen),
-                liveNodesRemoved(samples), longestBelowDesiredMs(samples, observedServices), converged >= 0, converged);
+                liveNodesRemoved(samples, events), longestBelowDesiredMs(samples, observedServices), converged >= 0, converged);
     }
 }

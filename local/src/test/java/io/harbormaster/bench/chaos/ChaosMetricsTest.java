@@ -105,14 +105,37 @@ class ChaosMetricsTest {
     }
 
     @Test
-    void aNodeGoneFromTheListWhileReadyWasRemovedLiveButADownOneWasNot() {
+    void aNodeRemovedWhileItsLastStateWasReadyWasRemovedLive() {
         var both = sample(0, List.of(ready("a"), ready("b")), List.of(), List.of());
-        var bDown = sample(1000, List.of(ready("a"), down("b")), List.of(), List.of());
         var onlyA = sample(2000, List.of(ready("a")), List.of(), List.of());
-        assertEquals(List.of(), ChaosMetrics.liveNodesRemoved(List.of(both, bDown, onlyA)));
-        List<String> removed = ChaosMetrics.liveNodesRemoved(List.of(both, onlyA));
+        var samples = List.of(both, onlyA);
+
+        List<String> removed = ChaosMetrics.liveNodesRemoved(samples,
+                List.of(new NodeEvent(1000, "id-b", "b", "remove", null)));
         assertEquals(1, removed.size());
         assertTrue(removed.get(0).startsWith("b "), removed.toString());
+    }
+
+    @Test
+    void aNodeThatWentDownMillisecondsBeforeItsRemovalWasNotLive() {
+        // Polled, b is Ready at 0 and gone at 300: only the manager's events tell that it was down first.
+        var samples = List.of(sample(0, List.of(ready("a"), ready("b")), List.of(), List.of()),
+                sample(300, List.of(ready("a")), List.of(), List.of()));
+        List<NodeEvent> events = List.of(new NodeEvent(100, "id-b", "b", "update", "down"),
+                new NodeEvent(140, "id-b", "b", "remove", null));
+        assertEquals(List.of(), ChaosMetrics.liveNodesRemoved(samples, events));
+    }
+
+    @Test
+    void aSampleNewerThanTheLastStateEventDecides() {
+        // b came back (a reboot), was seen Ready after its down event, then removed: live.
+        var samples = List.of(sample(0, List.of(ready("a"), down("b")), List.of(), List.of()),
+                sample(2000, List.of(ready("a"), ready("b")), List.of(), List.of()),
+                sample(4000, List.of(ready("a")), List.of(), List.of()));
+        List<NodeEvent> events = List.of(new NodeEvent(10, "id-b", "b", "update", "down"),
+                new NodeEvent(3000, "id-b", "b", "remove", null));
+        assertEquals(1, ChaosMetrics.liveNodesRemoved(samples, events).size());
+        assertEquals(List.of(), ChaosMetrics.liveNodesRemoved(samples.subList(2, 3), events), "outside the samples' span");
     }
 
     @Test

@@ -219,7 +219,7 @@ final class ChaosRun implements AutoCloseable {
         }
         List<SwarmSample> samples = observer.since(from);
         chosen.addAll(chosenForScaleIn(samples));
-        ChaosFigures figures = ChaosMetrics.figures(samples, from, phase.instances, Set.copyOf(chosen),
+        ChaosFigures figures = ChaosMetrics.figures(samples, observer.nodeEvents(), from, phase.instances, Set.copyOf(chosen),
                 Set.copyOf(disturbed), Set.of(web), LOST_AFTER_MS);
         return new PhaseResult(scenario, round, phase, triggerMs, seen, figures, List.copyOf(notes));
     }
