@@ -98,7 +98,10 @@ final class InstancePlans {
                     instance.deleting = false;
                     instance.provisioningState = "Succeeded";
                 });
-                scaleSet.capacity = capacityBefore;
+                if (targetCapacity != null) {
+                    // A deleteInstances lowers the capacity only when done; a lower PATCH lowered it at once.
+                    scaleSet.capacity = capacityBefore;
+                }
                 super.revert();
             }
 

@@ -5,6 +5,7 @@ import com.azure.resourcemanager.compute.fluent.VirtualMachineScaleSetsClient;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceIDs;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.queue.QueueClientBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.emulator.EmulatorSettings;
@@ -112,6 +113,14 @@ final class ChaosRun implements AutoCloseable {
                 .buildClient().getBlobContainerClient(BlobCapacityState.CONTAINER);
         if (capacity.exists()) {
             capacity.getBlobClient("history.json").deleteIfExists();
+        }
+        // The queues are the storage account's, shared by every host started against it: a message a previous
+        // cluster's host left (a drain's follow-up) would be run by this one.
+        for (String queue : List.of("drain-requests", "drain-requests-poison", "capacity-checks", "capacity-checks-poison")) {
+            var client = new QueueClientBuilder().connectionString(LocalServices.storageConnectionString()).queueName(queue)
+                    .buildClient();
+            client.createIfNotExists();
+            client.clearMessages();
         }
         Map<String, String> host = new HashMap<>(Map.of(
                 "HARBORMASTER_CAPACITY_SCHEDULE", "*/3 * * * * *",
@@ -351,25 +360,36 @@ final class ChaosRun implements AutoCloseable {
                 .withInstanceIds(List.of(instanceId(instance))), Context.NONE);
     }
 
-    /** Waits until the node of that hostname is no longer Active (drained); false after {@code timeout}. */
+    /**
+     * Waits until the node of that hostname is no longer Active (drained), asking the manager directly every 100 ms
+     * (a drain of a few tasks takes about a second); false after {@code timeout}.
+     */
     boolean awaitNodeDraining(String hostname, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (observer.latestAfter(observer.nowMs()).node(hostname).filter(n -> !n.active()).isPresent()) {
-                return true;
+            try {
+                String availability = cluster.manager().run("node", "inspect", "--format",
+                        "{{.Spec.Availability}}", hostname);
+                if (!availability.equals("active")) {
+                    return true;
+                }
+            } catch (AssertionError notAnswered) {
+                // the next try
             }
+            Thread.sleep(100);
         }
         return false;
     }
 
-    /** POSTs to the emulator's controls (fault knobs). */
-    void control(String pathAndQuery) throws Exception {
+    /** POSTs to the emulator's controls (fault knobs); returns the answer's body. */
+    String control(String pathAndQuery) throws Exception {
         URI uri = cluster.emulator().controlEndpoint().resolve(pathAndQuery.substring(1));
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody())
                 .build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("POST " + pathAndQuery + ": " + response.statusCode() + " " + response.body());
         }
+        return response.body();
     }
 
     /** Sleeps until the timer's next tick (every 3 s on the wall clock). */

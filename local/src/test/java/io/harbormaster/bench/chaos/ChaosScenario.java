@@ -142,8 +142,10 @@ enum ChaosScenario {
             SwarmSample.Instance victim = others.get(0);
             run.deleteAsAzure(List.of(victim));
             boolean draining = run.awaitNodeDraining(victim.computerName(), Duration.ofSeconds(20));
-            run.control("/events/cancel?vm=" + victim.vmName());
-            run.note("Terminate of " + victim.computerName() + " cancelled " + (draining ? "while its node drained"
+            String answer = run.control("/events/cancel?vm=" + victim.vmName());
+            boolean cancelled = !answer.contains("\"cancelled\":[]");
+            run.note("Terminate of " + victim.computerName() + (cancelled ? " cancelled " : " NOT cancelled (it had "
+                    + "already started: approved first) ") + (draining ? "after its node was seen draining"
                     : "(its node was not seen draining within 20 s)"));
         }
     },
