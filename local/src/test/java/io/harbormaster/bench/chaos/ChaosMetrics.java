@@ -73,7 +73,8 @@ public final class ChaosMetrics {
     /**
      * Instances that left the scale set though they were not among {@code chosen} (computer names chosen for scale-in
      * by a drain, or deleted by the scenario as Azure would evict them), or whose node, the last time it was Ready,
-     * still ran tasks: those tasks went down with the machine.
+     * still ran tasks (they went down with the machine) or had stopped tasks whose replacements ran nowhere (a drain
+     * with nowhere to go, cut short by the delete).
      */
     public static List<String> wronglyDeleted(List<SwarmSample> samples, Set<String> chosen) {
         List<String> wrong = new ArrayList<>();
@@ -102,12 +103,39 @@ public final class ChaosMetrics {
                 List<String> running = lastReady.tasks().stream()
                         .filter(t -> t.running() && t.nodeHostname().equals(name))
                         .map(t -> t.service() + "." + t.slot()).toList();
+                List<String> stranded = stranded(samples, lastReady, name);
                 if (!running.isEmpty()) {
                     wrong.add(name + " deleted while its node still ran " + running + " at " + lastReady.atMs() + " ms");
+                } else if (!stranded.isEmpty()) {
+                    wrong.add(name + " deleted while the tasks it last ran had nowhere to go: " + stranded
+                            + " not running anywhere at " + lastReady.atMs() + " ms");
                 }
             }
         }
         return wrong;
+    }
+
+    /** Slots not running anywhere in {@code at} whose last running task, up to then, ran on {@code hostname}. */
+    private static List<String> stranded(List<SwarmSample> samples, SwarmSample at, String hostname) {
+        Map<String, String> lastNode = new HashMap<>();
+        for (SwarmSample sample : samples) {
+            for (SwarmSample.Task task : sample.tasks()) {
+                if (task.running()) {
+                    lastNode.put(task.service() + "." + task.slot(), task.nodeHostname());
+                }
+            }
+            if (sample == at) {
+                break;
+            }
+        }
+        Map<String, Boolean> slots = new LinkedHashMap<>();
+        for (SwarmSample.Task task : at.tasks()) {
+            if (task.wanted()) {
+                slots.merge(task.service() + "." + task.slot(), task.running(), Boolean::logicalOr);
+            }
+        }
+        return slots.entrySet().stream().filter(e -> !e.getValue() && hostname.equals(lastNode.get(e.getKey())))
+                .map(Map.Entry::getKey).toList();
     }
 
     /**

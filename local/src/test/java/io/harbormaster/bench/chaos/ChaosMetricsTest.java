@@ -105,6 +105,24 @@ class ChaosMetricsTest {
     }
 
     @Test
+    void aDeletedInstanceWhoseDrainedTasksHadNowhereToGoIsWrong() {
+        var before = sample(0, List.of(ready("a"), ready("b")),
+                List.of(task("t1", 1, "a", "running", "running"), task("t2", 2, "b", "running", "running")),
+                List.of(instance("a"), instance("b")));
+        // b drained: swarm stopped t2, its replacement finds no room and stays pending; then b's machine goes.
+        var stuck = sample(1000, List.of(ready("a"), new SwarmSample.Node("id-b", "b", true, false, true, 2 * CPU)),
+                List.of(task("t1", 1, "a", "running", "running"), task("t2", 2, "b", "shutdown", "shutdown"),
+                        task("t3", 2, "", "running", "pending")),
+                List.of(instance("a"), instance("b")));
+        var gone = sample(2000, List.of(ready("a"), down("b")),
+                List.of(task("t1", 1, "a", "running", "running"), task("t3", 2, "", "running", "pending")),
+                List.of(instance("a")));
+        List<String> wrong = ChaosMetrics.wronglyDeleted(List.of(before, stuck, gone), Set.of("b"));
+        assertEquals(1, wrong.size());
+        assertTrue(wrong.get(0).contains("nowhere to go") && wrong.get(0).contains("web.2"), wrong.toString());
+    }
+
+    @Test
     void aNodeRemovedWhileItsLastStateWasReadyWasRemovedLive() {
         var both = sample(0, List.of(ready("a"), ready("b")), List.of(), List.of());
         var onlyA = sample(2000, List.of(ready("a")), List.of(), List.of());
