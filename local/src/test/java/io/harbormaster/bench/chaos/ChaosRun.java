@@ -160,7 +160,10 @@ final class ChaosRun implements AutoCloseable {
         }
         cluster = EmulatedCluster.start(Map.of(
                 EmulatorSettings.CAPACITY, "3",
-                EmulatorSettings.TERMINATE_NOTICE, "30s"), host);
+                // Longer than the agents' terminate watcher's approval margin (30 s before NotBefore it approves
+                // whatever the drain's state, as Azure would go ahead then anyway): with less, every Terminate is
+                // approved at once and no drain is waited for. Azure's own notice is 5 to 15 minutes.
+                EmulatorSettings.TERMINATE_NOTICE, "90s"), host);
         scaleSets = EmulatorArmClient.compute(cluster.emulator()).getVirtualMachineScaleSets();
         cluster.await("3 ready agents", cluster::nodes,
                 n -> n.size() == 3 && n.values().stream().allMatch("ready"::equals), Duration.ofSeconds(240));
