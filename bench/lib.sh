@@ -8,6 +8,21 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)/scripts/lib/services
 bench_run_main() {
     local main=$1
     shift
+    bench_prepare
+    bench_java "$main" "$@"
+}
+
+# bench_prepare: the services and the build, for a script that runs several mains. With BENCH_USE_ENV=1 and
+# HARBORMASTER_DOCKER_HOSTS set, the services that environment names are used as they are (none is started or
+# stopped) and Maven runs offline: for a machine whose services someone else runs.
+bench_prepare() {
+    if [[ ${BENCH_USE_ENV:-} == 1 && -n ${HARBORMASTER_DOCKER_HOSTS:-} ]]; then
+        cd "$HM_ROOT"
+        mkdir -p target/bench
+        mvn -o -B -q -DskipTests -pl local -am package dependency:build-classpath \
+            -Dmdep.outputFile="$HM_ROOT/target/bench/test-classpath" -Dmdep.includeScope=test
+        return
+    fi
     hm_install_prereqs
     hm_stop_on_exit
     hm_services_up
@@ -17,7 +32,14 @@ bench_run_main() {
     mkdir -p target/bench
     mvn -B -q -DskipTests -pl local -am package dependency:build-classpath \
         -Dmdep.outputFile="$HM_ROOT/target/bench/test-classpath" -Dmdep.includeScope=test
+}
+
+# bench_java CLASS [ARG...]: runs CLASS from the local module's test classes, after bench_prepare.
+bench_java() {
+    local main=$1
+    shift
     # shellcheck disable=SC2086
     java ${HARBORMASTER_JAVA_OPTS:-} \
-        -cp "local/target/test-classes:local/target/classes:$(cat "$HM_ROOT/target/bench/test-classpath")" "$main" "$@"
+        -cp "$HM_ROOT/local/target/test-classes:$HM_ROOT/local/target/classes:$(cat "$HM_ROOT/target/bench/test-classpath")" \
+        "$main" "$@"
 }

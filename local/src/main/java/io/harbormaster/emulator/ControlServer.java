@@ -37,6 +37,7 @@ final class ControlServer implements AutoCloseable {
                 "the next long-running operation ends Failed with that code");
         ROUTES.put("POST /faults/slow-operations?seconds=S", "every operation takes S seconds longer");
         ROUTES.put("POST /faults/clear", "no more injected faults");
+        ROUTES.put("POST /events/cancel?vm=NAME", "Azure cancels the not yet started events listing that VM");
         ROUTES.put("POST /maintenance?vm=NAME&type=Reboot|Redeploy|Freeze&noticeSeconds=S",
                 "a maintenance event for that VM, as Azure would schedule one");
     }
@@ -96,6 +97,7 @@ final class ControlServer implements AutoCloseable {
                         arm.faults().clear();
                         yield Map.of("cleared", true);
                     }
+                    case "POST /events/cancel" -> Map.of("cancelled", cloud.cancelEvents(required(query, "vm")));
                     case "POST /maintenance" -> {
                         cloud.scheduleMaintenance(required(query, "vm"), required(query, "type"),
                                 Duration.ofSeconds(number(query, "noticeSeconds", 300)));

@@ -35,6 +35,9 @@ public final class EmulatedCluster implements AutoCloseable {
     private final DockerCli manager = DockerCli.forLocalManager();
     private AzureEmulator emulator;
     private LocalHostProcess host;
+    private Map<String, String> hostValues;
+    private int hostPort;
+    private final StringBuilder killedHostsOutput = new StringBuilder();
 
     private EmulatedCluster(String prefix, Path directory) {
         this.prefix = prefix;
@@ -67,7 +70,7 @@ public final class EmulatedCluster implements AutoCloseable {
     private void startBoth(Map<String, String> emulatorSettings, Map<String, String> hostSettings) throws Exception {
         Path keyFile = Files.writeString(directory.resolve("function-key"), key + "\n");
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
-        int hostPort = LocalHostProcess.freePort();
+        hostPort = LocalHostProcess.freePort();
         Map<String, String> target = Map.of(
                 "HARBORMASTER_SUBSCRIPTION_ID", UUID.randomUUID().toString(),
                 "HARBORMASTER_RESOURCE_GROUP", "harbormaster-it-rg",
@@ -97,8 +100,23 @@ public final class EmulatedCluster implements AutoCloseable {
                 "HARBORMASTER_CAPACITY_SCHEDULE", "*/5 * * * * *",
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s"));
         hostValues.putAll(hostSettings);
+        this.hostValues = Map.copyOf(hostValues);
+        startHost();
+    }
+
+    /** Starts the host again, with the same settings and port, after {@link #killHost()}. */
+    public void startHost() throws IOException, InterruptedException {
+        LocalHostProcess previous = host;
         host = LocalHostProcess.start(System.getProperty("java.class.path"), hostValues, hostPort,
                 emulator.appJvmOptions()).awaitReady(Duration.ofSeconds(60));
+        if (previous != null) {
+            killedHostsOutput.append(previous.output());
+        }
+    }
+
+    /** Kills the host as a crash would (SIGKILL): whatever it was doing stops mid-way. */
+    public void killHost() throws InterruptedException {
+        host.kill();
     }
 
     private static boolean isRoot() {
@@ -115,6 +133,11 @@ public final class EmulatedCluster implements AutoCloseable {
 
     public LocalHostProcess host() {
         return host;
+    }
+
+    /** Everything the host printed, across restarts. */
+    public String hostOutputAllRuns() {
+        return killedHostsOutput + host.output();
     }
 
     public String key() {
@@ -173,8 +196,9 @@ public final class EmulatedCluster implements AutoCloseable {
             } finally {
                 removeOurNodes();
                 if (host != null) {
-                    assertFalse(host.output().contains(key), "the function key reached the host's logs");
-                    assertFalse(host.output().contains("SWMTKN-"), "a join token reached the host's logs");
+                    String output = killedHostsOutput + host.output();
+                    assertFalse(output.contains(key), "the function key reached the host's logs");
+                    assertFalse(output.contains("SWMTKN-"), "a join token reached the host's logs");
                 }
             }
         }

@@ -268,6 +268,15 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
         });
     }
 
+    /**
+     * A knob: Azure cancels the not yet started scheduled events listing this VM (Learn "Scheduled Events for Linux
+     * VMs": a cancelled event disappears from the document). A cancelled Terminate's delete ends Canceled and its
+     * instances stay; a cancelled Reboot, Redeploy or Preempt changes nothing. Returns the cancelled events' ids.
+     */
+    public List<String> cancelEvents(String vmName) {
+        return events.cancel(vmName);
+    }
+
     // ---- ImdsBackend ----
 
     @Override

@@ -31,7 +31,13 @@ final class Eviction {
 
     private void run() {
         try {
-            events.awaitStart(preempt);
+            if (!events.awaitStart(preempt)) {
+                // Cancelled: the instance keeps running.
+                synchronized (lock) {
+                    instance.busyWith = null;
+                }
+                return;
+            }
             boolean delete = "Delete".equals(scaleSet.evictionPolicy);
             synchronized (lock) {
                 instance.provisioningState = delete ? "Deleting" : "Updating";

@@ -68,6 +68,7 @@ final class InstancePlans {
 
             @Override
             public List<Instance> accept() {
+                capacityBefore = scaleSet.capacity;
                 if (targetCapacity != null) {
                     scaleSet.capacity = targetCapacity;
                 }
@@ -83,11 +84,25 @@ final class InstancePlans {
                 return victims;
             }
 
+            private long capacityBefore;
+
             @Override
-            public void prepare() {
-                if (terminate != null) {
-                    events.awaitStart(terminate);
+            public boolean prepare() {
+                return terminate == null || events.awaitStart(terminate);
+            }
+
+            /** The Terminate was cancelled: the instances stay, as before the request. */
+            @Override
+            public void revert() {
+                victims.forEach(instance -> {
+                    instance.deleting = false;
+                    instance.provisioningState = "Succeeded";
+                });
+                if (targetCapacity != null) {
+                    // A deleteInstances lowers the capacity only when done; a lower PATCH lowered it at once.
+                    scaleSet.capacity = capacityBefore;
                 }
+                super.revert();
             }
 
             @Override

@@ -34,8 +34,8 @@ final class Maintenance {
         runner.execute(() -> {
             RuntimeException failure = null;
             try {
-                events.awaitStart(pending);
-                MachineSpec spec = currentSpec.get();
+                // A cancelled event never starts: the machine keeps running.
+                MachineSpec spec = events.awaitStart(pending) ? currentSpec.get() : null;
                 // A Reboot or Redeploy restarts the machine (a Redeploy's move to another host looks the same here);
                 // a Freeze pauses the VM for seconds, which the emulator does not model.
                 if (spec != null && !eventType.equals("Freeze") && machines.running(vmName)) {

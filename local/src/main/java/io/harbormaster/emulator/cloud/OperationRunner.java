@@ -23,8 +23,12 @@ final class OperationRunner {
         /** Under lock, when no failure is injected: set the visible states, return the instances to work on. */
         List<Instance> accept();
 
-        /** Off lock, before the machine work: e.g. wait for a Terminate event's approval. */
-        default void prepare() {
+        /**
+         * Off lock, before the machine work: e.g. wait for a Terminate event's approval. False: the event was
+         * cancelled, so the operation ends Canceled after {@link #revert()} and no machine is touched.
+         */
+        default boolean prepare() {
+            return true;
         }
 
         /** Off lock, once per instance, in parallel: the machine calls, then their state change (taking the lock). */
@@ -34,7 +38,7 @@ final class OperationRunner {
         default void complete() {
         }
 
-        /** Under lock, when a failure was injected: the operation ends Failed and changes nothing. */
+        /** Under lock, when a failure was injected or the event was cancelled: the operation changes nothing. */
         default void revert() {
         }
     }
@@ -89,7 +93,14 @@ final class OperationRunner {
                 operation.fail(failure.get());
                 return;
             }
-            plan.prepare();
+            if (!plan.prepare()) {
+                synchronized (lock) {
+                    targets.forEach(instance -> instance.busyWith = null);
+                    plan.revert();
+                }
+                operation.cancel();
+                return;
+            }
             inParallel(targets, plan);
             synchronized (lock) {
                 targets.forEach(instance -> instance.busyWith = null);

@@ -34,6 +34,7 @@ final class ScheduledEventBook {
     static final class Pending {
         private volatile ScheduledEvent event;
         private final CompletableFuture<Void> approved = new CompletableFuture<>();
+        private volatile boolean cancelled;
 
         Pending(ScheduledEvent event) {
             this.event = event;
@@ -51,13 +52,16 @@ final class ScheduledEventBook {
         Pending pending = new Pending(event);
         events.put(event.eventId(), pending);
         history.put(event.eventId(), new EventRecord(event.eventId(), type, event.resources(), clock.instant(),
-                event.notBefore(), null, null, null));
+                event.notBefore(), null, null, null, null));
         incarnation++;
         return pending;
     }
 
-    /** Blocks until the event is approved or its NotBefore has passed; then marks it Started. */
-    void awaitStart(Pending pending) {
+    /**
+     * Blocks until the event is approved, cancelled or its NotBefore has passed; then marks it Started and returns
+     * true, or returns false if it was cancelled (it never starts).
+     */
+    boolean awaitStart(Pending pending) {
         Duration wait = Duration.between(clock.instant(), pending.event.notBefore());
         try {
             if (!wait.isNegative()) {
@@ -71,6 +75,9 @@ final class ScheduledEventBook {
             // never completed exceptionally
         }
         synchronized (this) {
+            if (pending.cancelled) {
+                return false;
+            }
             ScheduledEvent e = pending.event;
             pending.event = new ScheduledEvent(e.eventId(), e.eventType(), e.resourceType(), e.resources(), "Started",
                     null, e.description(), e.eventSource(), e.durationInSeconds());
@@ -78,7 +85,30 @@ final class ScheduledEventBook {
                 incarnation++;
             }
             history.computeIfPresent(e.eventId(), (id, record) -> record.started(clock.instant()));
+            return true;
         }
+    }
+
+    /**
+     * Learn ("Scheduled Events for Linux VMs"): an event Azure cancels disappears from the document. Cancels every
+     * not yet started event listing {@code vmName}; returns their ids.
+     */
+    synchronized List<String> cancel(String vmName) {
+        List<String> cancelled = new java.util.ArrayList<>();
+        for (Pending pending : List.copyOf(events.values())) {
+            ScheduledEvent e = pending.event;
+            if (e.resources().contains(vmName) && "Scheduled".equals(e.eventStatus())) {
+                pending.cancelled = true;
+                events.remove(e.eventId());
+                history.computeIfPresent(e.eventId(), (id, record) -> record.cancelled(clock.instant()));
+                pending.approved.complete(null);
+                cancelled.add(e.eventId());
+            }
+        }
+        if (!cancelled.isEmpty()) {
+            incarnation++;
+        }
+        return cancelled;
     }
 
     /** The event has ended: it disappears from the document. */

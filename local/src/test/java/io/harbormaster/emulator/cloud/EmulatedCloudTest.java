@@ -184,6 +184,29 @@ class EmulatedCloudTest {
     }
 
     @Test
+    void aCancelledTerminateDisappearsAndItsDeleteEndsCanceledKeepingTheInstances() {
+        cloud.addScaleSet(spec(2).withTerminateNotification(new TerminateNotification(true, Duration.ofSeconds(30)))).await(WAIT);
+        VmMetadata zero = imds("agents_0");
+        CloudOperation delete = cloud.deleteInstances(SS, List.of("0"));
+        long scheduled = cloud.scheduledEvents(zero).documentIncarnation();
+        String eventId = cloud.scheduledEvents(zero).events().get(0).eventId();
+
+        assertEquals(List.of(eventId), cloud.cancelEvents("agents_0"));
+
+        assertEquals("Canceled", delete.await(WAIT).status());
+        assertEquals(List.of(), cloud.scheduledEvents(zero).events());
+        assertTrue(cloud.scheduledEvents(zero).documentIncarnation() > scheduled);
+        assertTrue(machines.exists("agents_0"), "the machine of a cancelled Terminate was destroyed");
+        assertEquals("Succeeded", cloud.instance(SS, "0").provisioningState());
+        assertEquals(2, cloud.scaleSet(SS).orElseThrow().capacity());
+        assertFalse(cloud.approve(zero, eventId), "a cancelled event cannot be approved");
+        EventRecord record = cloud.eventHistory().get(0);
+        assertNotNull(record.cancelledAt());
+        assertEquals(null, record.startedAt());
+        assertEquals(List.of(), cloud.cancelEvents("agents_0"), "nothing left to cancel");
+    }
+
+    @Test
     void lowerCapacityDeletesTheNewestUnprotectedInstances() {
         cloud.addScaleSet(spec(4)).await(WAIT);
         cloud.updateProtection(SS, "3", new ProtectionPolicy(true, false)).await(WAIT);
