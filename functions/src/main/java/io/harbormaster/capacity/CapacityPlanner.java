@@ -415,6 +415,14 @@ public final class CapacityPlanner {
                         || status.state() == DrainState.REMOVED || index.instanceOf(node) == null) {
                     continue;
                 }
+                if (status.request().deleteInstance() && status.state() == DrainState.DRAINED
+                        || "Deleting".equalsIgnoreCase(index.instanceOf(node).provisioningState())) {
+                    // The worker records "drained" just before it asks ARM to delete the instance, and a delete once
+                    // sent is not called back: tasks put on the node now would lose it again (seen in the chaos run).
+                    notes.add("drains past the point of return", node.hostname() + " is drained for scale-in and its instance"
+                            + " is being deleted: not reactivated");
+                    continue;
+                }
                 candidates.add(new Reactivation(node, status, roomAfterReactivation(node)));
             }
             candidates.sort(Comparator.comparing((Reactivation r) -> r.status().request().requestedAt()).reversed()

@@ -330,6 +330,22 @@ class CapacityPlannerTest {
     }
 
     @Test
+    void aNodeDrainedForScaleInWhoseDeleteIsUnderWayIsNotReactivated() {
+        Cluster cluster = busyAgents(1);
+        cluster.agent("agent-2", Node.Availability.DRAIN, Node.State.READY, Map.of(DrainProgress.REQUEST_LABEL, "req-2"));
+        DrainStatus draining = cluster.drain("agent-2", "req-2", DrainReason.SCALE_IN, false, NOW.minusSeconds(5));
+        // The worker records "drained" just before it sends the delete (seen in the chaos run: a reactivated node lost
+        // its new tasks when the delete it could not call back went through).
+        cluster.drains.set(cluster.drains.indexOf(draining), new DrainStatus(draining.request(), DrainState.DRAINED, false,
+                0, 0, false, false, null, null, null, null, 3, null, NOW.minusSeconds(1)));
+        cluster.pending(1, "web", 1.5, GIB, NO_ROOM);
+        CapacityPlan plan = plan(cluster);
+        assertEquals(List.of(), plan.actions(CapacityAction.ReactivateNode.class));
+        assertEquals(1, plan.actions(CapacityAction.ScaleOut.class).size());
+        assertTrue(plan.notes().toString().contains("its instance is being deleted: not reactivated"), plan.notes().toString());
+    }
+
+    @Test
     void aNodeDrainingForAnotherReasonIsNotReactivated() {
         Cluster cluster = busyAgents(1);
         cluster.agent("agent-2", Node.Availability.DRAIN, Node.State.READY, Map.of(DrainProgress.REQUEST_LABEL, "req-2"));
