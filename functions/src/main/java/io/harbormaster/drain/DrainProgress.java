@@ -71,7 +71,11 @@ public final class DrainProgress {
             return new DrainDecision(status, new DrainAction.MarkNode(node, labels));
         }
 
-        int remaining = (int) snapshot.tasksOnNode().stream().filter(task -> task.desiredRunning() || task.live()).count();
+        // A down node runs nothing swarm counts on: swarm starts its replicas elsewhere, and the pending count below waits
+        // for those. Counting its tasks as remaining would hold the drain until its deadline, and the down node with it
+        // (seen in the chaos run: a Terminate drain of a node whose instance another drain had deleted).
+        int remaining = node.state() == Node.State.DOWN ? 0
+                : (int) snapshot.tasksOnNode().stream().filter(task -> task.desiredRunning() || task.live()).count();
         // Replacements still starting elsewhere: the node's tasks do not "run elsewhere" until these run.
         int pending = (int) snapshot.servicesDesiredRunning().stream()
                 .filter(task -> !task.running() && !Objects.equals(task.nodeId(), node.id()))

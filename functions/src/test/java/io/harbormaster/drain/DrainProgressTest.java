@@ -97,6 +97,23 @@ class DrainProgressTest {
     }
 
     @Test
+    void aDownNodesTasksDoNotHoldTheDrainOnceTheirReplacementsRun() {
+        // Swarm still lists the down node's tasks as running, and starts their replicas elsewhere.
+        DrainSnapshot replacing = new DrainSnapshot(Optional.of(marked(Node.State.DOWN)),
+                List.of(task("t1", "node-1", "running", "running")), List.of(task("t2", "node-2", "running", "starting")));
+        DrainDecision waiting = DrainProgress.next(status(DrainReason.TERMINATE_NOTIFICATION, false), replacing, T0, LEAVE);
+        assertInstanceOf(DrainAction.CheckAgain.class, waiting.action());
+        assertEquals(0, waiting.status().tasksRemaining());
+        assertEquals(1, waiting.status().replacementsPending());
+
+        DrainSnapshot replaced = new DrainSnapshot(Optional.of(marked(Node.State.DOWN)),
+                List.of(task("t1", "node-1", "running", "running")), List.of(task("t2", "node-2", "running", "running")));
+        DrainDecision done = DrainProgress.next(status(DrainReason.TERMINATE_NOTIFICATION, false), replaced, T0, LEAVE);
+        assertEquals(DrainState.DRAINED, done.status().state());
+        assertEquals(new DrainAction.RemoveNode("node-1"), done.action());
+    }
+
+    @Test
     void instanceIsDeletedOnlyAfterTheNodeIsDrained() {
         DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
                 List.of(task("t1", "node-1", "running", "running")), List.of());
@@ -112,12 +129,17 @@ class DrainProgressTest {
 
     @Test
     void pastTheDeadlineAShutdownDrainIsRecordedAsTimedOutAndRemovalGoesAhead() {
-        DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.DOWN)),
+        // Still up with a task on it (a down node's tasks no longer count: swarm replaces them).
+        DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
                 List.of(task("t1", "node-1", "running", "running")), List.of());
         DrainDecision decision = DrainProgress.next(status(DrainReason.SHUTDOWN, false), busy, T0.plus(Duration.ofMinutes(10)), LEAVE);
         assertTrue(decision.status().timedOut());
         assertEquals(DrainState.TIMED_OUT, decision.status().state());
-        assertEquals(new DrainAction.RemoveNode("node-1"), decision.action());
+        assertInstanceOf(DrainAction.CheckAgain.class, decision.action(), "on to removal once the node goes down");
+        DrainDecision down = DrainProgress.next(decision.status(), new DrainSnapshot(Optional.of(marked(Node.State.DOWN)),
+                List.of(task("t1", "node-1", "running", "running")), List.of()), T0.plus(Duration.ofMinutes(11)), LEAVE);
+        assertEquals(DrainState.TIMED_OUT, down.status().state());
+        assertEquals(new DrainAction.RemoveNode("node-1"), down.action());
     }
 
     @Test
@@ -177,11 +199,11 @@ class DrainProgressTest {
     @Test
     void aScaleInDrainWhoseInstanceWasDeletedBeforeThisRuleProceedsAsBefore() {
         DrainStatus deleted = status(true).withInstanceDeleted();
-        DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.DOWN)),
+        DrainSnapshot busy = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
                 List.of(task("t1", "node-1", "running", "running")), List.of());
         DrainDecision decision = DrainProgress.next(deleted, busy, T0.plus(Duration.ofMinutes(10)), LEAVE);
         assertEquals(DrainState.TIMED_OUT, decision.status().state());
-        assertEquals(new DrainAction.RemoveNode("node-1"), decision.action());
+        assertFalse(decision.action() instanceof DrainAction.Reactivate, decision.action().toString());
     }
 
     @Test
