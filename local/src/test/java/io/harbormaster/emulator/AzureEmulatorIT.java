@@ -107,9 +107,10 @@ class AzureEmulatorIT {
 
     private JsonNode eventsSeenBy(String vm) {
         try {
-            String netns = Files.readString(cluster.emulator().machines().stateDirectory(vm).resolve("netns")).trim();
-            Process curl = new ProcessBuilder("nsenter", "--net=/run/netns/" + netns, "curl", "-fsS", "--max-time", "5",
-                    "-H", "Metadata: true", cluster.emulator().imds().url() + "/metadata/scheduledevents?api-version=2020-07-01")
+            // As the node's own helpers ask: its IMDS guard refuses every other process.
+            Process curl = cluster.emulator().machines().inNode(vm, List.of("/usr/local/sbin/harbormaster-imds-curl", "-fsS",
+                    "--max-time", "5", "-H", "Metadata: true",
+                    cluster.emulator().imds().url() + "/metadata/scheduledevents?api-version=2020-07-01"))
                     .redirectErrorStream(true).start();
             String body = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return curl.waitFor() == 0 ? JSON.readTree(body) : JSON.createObjectNode().put("error", body);

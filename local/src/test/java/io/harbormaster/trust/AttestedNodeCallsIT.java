@@ -225,9 +225,11 @@ class AttestedNodeCallsIT {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The document as the agent gets it: curl inside its node, to the emulator's IMDS. */
+    /** The document as the agent gets it: inside its node, through the IMDS guard's helpers' namespace. */
     private static String imdsInNode(String nonce) throws Exception {
-        return run(cluster.emulator().machines().inNode(agent.name(), curl(nonce, List.of())));
+        List<String> command = new java.util.ArrayList<>(curl(nonce, List.of()));
+        command.set(0, "/usr/local/sbin/harbormaster-imds-curl");
+        return run(cluster.emulator().machines().inNode(agent.name(), command));
     }
 
     /** The manager VM is the bridge address: IMDS answers a call from it as the manager's. */
