@@ -195,28 +195,6 @@ class TerminateWatcherIT {
     }
 
     @Test
-    void theWatcherNeverApprovesANodeStillDrainingAndAzureStartsAtNotBefore() throws Exception {
-        // Pinned to the node, the tasks have nowhere to go: the drain stays under way.
-        service = TestService.onWorkers(workers, "pinned", 2, "--constraint", "node.hostname==" + target.hostname());
-        service.awaitRunning(2, Duration.ofSeconds(60));
-        startImdsAndWatcher(Map.of());
-
-        // RFC 1123 dates carry whole seconds.
-        Instant notBefore = Instant.now().plusSeconds(20).truncatedTo(ChronoUnit.SECONDS);
-        String eventId = announceTerminate(notBefore, vm);
-        awaitTrue("NotBefore to pass", Duration.ofSeconds(60), () -> Instant.now().isAfter(notBefore.plusSeconds(3)));
-
-        assertEquals(List.of(), backend.approvals(), "approved while the node was still draining");
-        assertEquals("draining", drainStatus(target.hostname()).path("state").asText());
-        assertEquals("terminate-notification", drainStatus(target.hostname()).path("reason").asText());
-        assertTrue(service.runningTasksPerNode().keySet().stream().allMatch(target.hostname()::equals),
-                "pinned tasks ran elsewhere: " + service.runningTasksPerNode());
-        assertNoImdsRefusal();
-        assertTrue(watcherOutput().contains("NotBefore of event " + eventId + " has passed, still waiting for: "
-                + target.hostname() + " (draining); not approved"), watcherOutput());
-    }
-
-    @Test
     void aTerminateCancelledMidDrainGivesTheNodeBackToServiceAndKeepsTheVm() throws Exception {
         service = TestService.onWorkers(workers, "pinned", 2, "--constraint", "node.hostname==" + target.hostname());
         service.awaitRunning(2, Duration.ofSeconds(60));

@@ -142,7 +142,8 @@ public final class ChaosMetrics {
      * Nodes the manager removed while they were Ready: each remove event of these samples' time span whose node's
      * state just before it, from the newest of its state events and of the samples that listed it, was ready. The
      * events matter: an agent that leaves is down only milliseconds before a waiting drain removes it, so polling
-     * alone would show it removed while Ready.
+     * alone would show it removed while Ready. A node whose instance is gone by the removal does not count: it was
+     * Ready only in swarm's eyes.
      */
     public static List<String> liveNodesRemoved(List<SwarmSample> samples, List<NodeEvent> events) {
         List<String> removed = new ArrayList<>();
@@ -175,12 +176,26 @@ public final class ChaosMetrics {
                     }
                 }
             }
-            if ("ready".equals(state)) {
+            if ("ready".equals(state) && machineStillThere(samples, remove)) {
                 removed.add(remove.name() + " (" + remove.id() + ") removed at " + remove.atMs()
                         + " ms while Ready (last seen so at " + stateAt + " ms)");
             }
         }
         return removed;
+    }
+
+    /**
+     * Whether the node's instance was still in the scale set's list at the first sample from the removal on. Swarm shows
+     * a node Ready until its heartbeat times out; a node removed once its instance is deleted is dead, not live, though
+     * the manager still says Ready (the drain removes it without waiting for that timeout).
+     */
+    static boolean machineStillThere(List<SwarmSample> samples, NodeEvent remove) {
+        for (SwarmSample sample : samples) {
+            if (sample.atMs() >= remove.atMs()) {
+                return sample.instances().stream().anyMatch(instance -> instance.computerName().equals(remove.name()));
+            }
+        }
+        return true;
     }
 
     /** The longest stretch during which one of {@code services} ran fewer tasks than it desired, in ms. */

@@ -125,13 +125,22 @@ class ChaosMetricsTest {
     @Test
     void aNodeRemovedWhileItsLastStateWasReadyWasRemovedLive() {
         var both = sample(0, List.of(ready("a"), ready("b")), List.of(), List.of());
-        var onlyA = sample(2000, List.of(ready("a")), List.of(), List.of());
+        var onlyA = sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), instance("b")));
         var samples = List.of(both, onlyA);
 
         List<String> removed = ChaosMetrics.liveNodesRemoved(samples,
                 List.of(new NodeEvent(1000, "id-b", "b", "remove", null)));
         assertEquals(1, removed.size());
         assertTrue(removed.get(0).startsWith("b "), removed.toString());
+    }
+
+    @Test
+    void aNodeRemovedOnceItsInstanceWasDeletedWasNotLiveThoughSwarmStillSaidReady() {
+        // The drain removes the node as soon as the delete is done, before swarm's heartbeat timeout marks it down.
+        var both = sample(0, List.of(ready("a"), ready("b")), List.of(), List.of(instance("a"), instance("b")));
+        var onlyA = sample(2000, List.of(ready("a")), List.of(), List.of(instance("a")));
+        assertEquals(List.of(), ChaosMetrics.liveNodesRemoved(List.of(both, onlyA),
+                List.of(new NodeEvent(1000, "id-b", "b", "remove", null))));
     }
 
     @Test
@@ -149,7 +158,7 @@ class ChaosMetricsTest {
         // b came back (a reboot), was seen Ready after its down event, then removed: live.
         var samples = List.of(sample(0, List.of(ready("a"), down("b")), List.of(), List.of()),
                 sample(2000, List.of(ready("a"), ready("b")), List.of(), List.of()),
-                sample(4000, List.of(ready("a")), List.of(), List.of()));
+                sample(4000, List.of(ready("a")), List.of(), List.of(instance("a"), instance("b"))));
         List<NodeEvent> events = List.of(new NodeEvent(10, "id-b", "b", "update", "down"),
                 new NodeEvent(3000, "id-b", "b", "remove", null));
         assertEquals(1, ChaosMetrics.liveNodesRemoved(samples, events).size());
