@@ -261,7 +261,11 @@ public final class DrainWorker {
 
     private void removeNode(DrainStatus status, DrainAction.RemoveNode remove) {
         try {
-            if (remove.force()) {
+            if (remove.force() && stillListed(status.request().instanceId())) {
+                // A delete can come back done while Azure only holds it (an instance under a pending Terminate is
+                // "being deleted"): the VM still runs, so the node may be live. Removed the ordinary way, or later.
+                swarm.removeNode(remove.nodeId());
+            } else if (remove.force()) {
                 swarm.forceRemoveNode(remove.nodeId());
                 LOG.info("drain " + status.request().requestId() + ": node " + remove.nodeId() + " removed by force: its"
                         + " instance " + status.request().instanceId() + " is deleted, so it cannot be live");
@@ -272,6 +276,12 @@ public final class DrainWorker {
             // Gone is what we wanted; back up again is seen by the next decision.
             LOG.fine(e.getMessage());
         }
+    }
+
+    /** Whether the scale set still lists the instance (seen in chaos scenario i: a node force-removed while its VM ran). */
+    private boolean stillListed(String instanceId) {
+        return instanceId != null && scaleSet.map(set -> set.instances().stream()
+                .anyMatch(instance -> instance.instanceId().equals(instanceId))).orElse(false);
     }
 
     private DrainStatus retryLater(DrainStatus status, String error, Instant now) {

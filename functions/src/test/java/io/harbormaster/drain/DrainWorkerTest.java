@@ -104,6 +104,23 @@ class DrainWorkerTest {
     }
 
     @Test
+    void aNodeWhoseInstanceIsStillListedAfterItsDeleteIsNeverRemovedByForce() {
+        // Chaos scenario (i): the instance was under a pending Terminate, so the delete came back while the VM still ran.
+        swarm.addWorker("worker-1");
+        scaleSet.addInstance("worker-1");
+        scaleSet.addInstance("worker-2");
+        requests.submit("worker-1", SCALE_IN);
+        deliverNext();
+        scaleSet.holdDeletes();
+
+        deliverNext();
+
+        assertEquals(1, scaleSet.count("deleteInstances"));
+        assertEquals(List.of(), swarm.forcedRemovals(), "its VM still runs: the node may be live");
+        assertTrue(swarm.node("id-worker-1").isPresent(), "a Ready node is not removed the ordinary way either");
+    }
+
+    @Test
     void aScaleInDrainRecordsDrainedInOnePassThenDeletesTheInstanceAndRemovesItsNodeInTheNext() {
         swarm.addWorker("worker-1");
         ScaleSetInstance instance = scaleSet.addInstance("worker-1");

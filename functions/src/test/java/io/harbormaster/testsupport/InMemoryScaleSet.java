@@ -204,8 +204,19 @@ public final class InMemoryScaleSet implements ScaleSet {
         }
     }
 
+    private boolean deletesHeld;
+
+    /** Deletes return at once but the instances stay listed, as Azure answers a delete it holds for a Terminate. */
+    public synchronized void holdDeletes() {
+        deletesHeld = true;
+    }
+
     @Override
     public synchronized void deleteInstances(Collection<String> instanceIds) {
+        if (deletesHeld) {
+            record("deleteInstances", Collections.unmodifiableList(new ArrayList<>(instanceIds)));
+            return;
+        }
         deleteNow("deleteInstances", instanceIds);
     }
 
