@@ -82,19 +82,16 @@ public class DrainFunction {
     }
 
     private HttpResponseMessage status(HttpRequestMessage<Optional<String>> request, String node) {
-        Optional<DrainStatus> status = drains.status(node);
-        if (status.isEmpty()) {
-            return HttpReplies.error(request, HttpStatus.NOT_FOUND, "no_drain",
-                    "no drain has been requested for node " + HttpReplies.quote(node));
-        }
-        return HttpReplies.jsonBuilder(request, HttpStatus.OK,
-                        body(status.get(), statusUrl(request, status.get().request().hostname()), false))
-                .header("Cache-Control", "no-store")
-                .build();
+        return statusReply(request, node, drains.status(node));
     }
 
     private HttpResponseMessage cancelTerminate(HttpRequestMessage<Optional<String>> request, String node) {
-        Optional<DrainStatus> status = drains.cancelTerminate(node);
+        return statusReply(request, node, drains.cancelTerminate(node));
+    }
+
+    /** The drain's status as GET shows it, or 404 when the node has none. */
+    private HttpResponseMessage statusReply(HttpRequestMessage<Optional<String>> request, String node,
+            Optional<DrainStatus> status) {
         if (status.isEmpty()) {
             return HttpReplies.error(request, HttpStatus.NOT_FOUND, "no_drain",
                     "no drain has been requested for node " + HttpReplies.quote(node));

@@ -45,6 +45,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -205,21 +206,23 @@ public final class AzureScaleSet implements ScaleSet {
 
     @Override
     public void setCapacity(long capacity, String expectedEtag) {
-        if (capacity < 0) {
-            throw new IllegalArgumentException("capacity must not be negative: " + capacity);
-        }
-        if (expectedEtag == null || expectedEtag.isBlank()) {
-            throw new IllegalArgumentException("expectedEtag is required: a capacity write must not overwrite a change it has not seen");
-        }
-        requireUniform();
-        VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate().withSku(new Sku().withCapacity(capacity));
         String action = "set capacity of scale set " + name + " to " + capacity;
+        VirtualMachineScaleSetUpdate update = capacityUpdate(capacity, expectedEtag);
         call(action, () -> awaitOperation(action,
                 scaleSets.beginUpdate(resourceGroup, name, update, expectedEtag, null, Context.NONE)));
     }
 
     @Override
     public void beginSetCapacity(long capacity, String expectedEtag) {
+        VirtualMachineScaleSetUpdate update = capacityUpdate(capacity, expectedEtag);
+        // The SDK's poller sends the request when it is made and throws on a refusal (a 412 among them); it polls
+        // only when asked, which the next capacity check does by reading the scale set instead.
+        call("set capacity of scale set " + name + " to " + capacity,
+                () -> scaleSets.beginUpdate(resourceGroup, name, update, expectedEtag, null, Context.NONE));
+    }
+
+    /** The capacity write both variants send, after the checks the adapter makes before anything is sent. */
+    private VirtualMachineScaleSetUpdate capacityUpdate(long capacity, String expectedEtag) {
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity must not be negative: " + capacity);
         }
@@ -227,58 +230,47 @@ public final class AzureScaleSet implements ScaleSet {
             throw new IllegalArgumentException("expectedEtag is required: a capacity write must not overwrite a change it has not seen");
         }
         requireUniform();
-        VirtualMachineScaleSetUpdate update = new VirtualMachineScaleSetUpdate().withSku(new Sku().withCapacity(capacity));
-        // The SDK's poller sends the request when it is made and throws on a refusal (a 412 among them); it polls
-        // only when asked, which the next capacity check does by reading the scale set instead.
-        call("set capacity of scale set " + name + " to " + capacity,
-                () -> scaleSets.beginUpdate(resourceGroup, name, update, expectedEtag, null, Context.NONE));
+        return new VirtualMachineScaleSetUpdate().withSku(new Sku().withCapacity(capacity));
     }
 
     @Override
     public void beginDeleteInstances(Collection<String> instanceIds) {
-        Set<String> ids = instanceIds(instanceIds);
-        if (ids.isEmpty()) {
-            return;
-        }
-        requireUniform();
-        String action = "start deleting instances " + ids + " of scale set " + name;
-        try {
-            beginDelete(ids);
-        } catch (HttpResponseException e) {
-            if (!ArmFailures.namesAnInstanceThatIsGone(e)) {
-                throw failure(action, e, true);
-            }
-            Set<String> remaining = call("list instances of scale set " + name, () -> existing(ids));
-            if (!remaining.isEmpty()) {
-                call("start deleting instances " + remaining + " of scale set " + name, () -> beginDelete(remaining), true);
-            }
-        } catch (RuntimeException e) {
-            throw failure(action, e, true);
-        }
+        // Started, not awaited: the next capacity check reads the instances instead.
+        deleteInstances(instanceIds, "start deleting", ids -> beginDelete(ids));
     }
 
     @Override
     public void deleteInstances(Collection<String> instanceIds) {
+        deleteInstances(instanceIds, "delete", ids -> awaitOperation("delete instances " + ids + " of scale set " + name,
+                beginDelete(ids)));
+    }
+
+    /**
+     * Sends {@code send} for the ids. ARM refuses the whole request when one id is unknown; the ones still there are
+     * then sent again on their own, so ids that no longer exist count as deleted.
+     */
+    private void deleteInstances(Collection<String> instanceIds, String verb, Consumer<Set<String>> send) {
         Set<String> ids = instanceIds(instanceIds);
         if (ids.isEmpty()) {
             return;
         }
         requireUniform();
-        String action = "delete instances " + ids + " of scale set " + name;
+        String action = verb + " instances " + ids + " of scale set " + name;
         try {
-            awaitOperation(action, beginDelete(ids));
+            send.accept(ids);
         } catch (HttpResponseException e) {
             if (!ArmFailures.namesAnInstanceThatIsGone(e)) {
                 throw failure(action, e, true);
             }
-            // ARM refuses the whole request when one id is unknown; the ones still there are deleted in a second request.
             Set<String> remaining = call("list instances of scale set " + name, () -> existing(ids));
             Set<String> gone = new TreeSet<>(ids);
             gone.removeAll(remaining);
             LOG.info(() -> "Instances " + gone + " of scale set " + name + " are already gone");
             if (!remaining.isEmpty()) {
-                String retry = "delete instances " + remaining + " of scale set " + name;
-                call(retry, () -> awaitOperation(retry, beginDelete(remaining)), true);
+                call(verb + " instances " + remaining + " of scale set " + name, () -> {
+                    send.accept(remaining);
+                    return null;
+                }, true);
             }
         } catch (RuntimeException e) {
             throw failure(action, e, true);
