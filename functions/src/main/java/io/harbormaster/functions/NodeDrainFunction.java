@@ -23,7 +23,8 @@ import java.util.Optional;
 
 /**
  * POST /api/node/drain (anonymous; the node proves itself): an agent asks for its own drain, for a reason that means
- * its VM is going, never deleting its instance. GET reports that drain, to the agent that presents its credential.
+ * its VM is going, never deleting its instance. GET reports that drain, and DELETE calls it off when it is a
+ * terminate-notification drain whose event Azure cancelled, to the agent that presents its credential.
  */
 public class NodeDrainFunction {
     static final String ROUTE = "node/drain";
@@ -46,14 +47,17 @@ public class NodeDrainFunction {
             HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         HttpMethod method = request.getHttpMethod();
-        if (method != HttpMethod.GET && method != HttpMethod.POST) {
-            return HttpReplies.methodNotAllowed(request, "GET, POST");
+        if (method != HttpMethod.GET && method != HttpMethod.POST && method != HttpMethod.DELETE) {
+            return HttpReplies.methodNotAllowed(request, "GET, POST, DELETE");
         }
         try {
             NodeAuthority nodes = NodeCalls.authority(authority);
-            // A GET's body is ignored: its proof is the credential header.
+            // A GET's or DELETE's body is ignored: its proof is the credential header.
             ObjectNode body = method == HttpMethod.POST ? NodeCalls.body(request) : NodeCalls.emptyBody();
             NodeAuthority.Authenticated caller = nodes.authenticate(NodeCalls.proof(request, body));
+            if (method == HttpMethod.DELETE) {
+                return cancel(request, nodes, caller);
+            }
             return method == HttpMethod.POST ? submit(request, nodes, caller, body) : status(request, nodes, caller);
         } catch (NodeCalls.BadBody e) {
             return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body", e.getMessage());
@@ -90,8 +94,23 @@ public class NodeDrainFunction {
 
     private HttpResponseMessage status(HttpRequestMessage<?> request, NodeAuthority nodes,
             NodeAuthority.Authenticated caller) {
-        String node = nodes.admitDrainRead(caller.machine());
-        Optional<DrainStatus> status = drains.status(node);
+        return statusReply(request, nodes.admitDrainRead(caller.machine()), drains::status);
+    }
+
+    /** Only a terminate-notification drain is called off (the drain core refuses any other with 409). */
+    private HttpResponseMessage cancel(HttpRequestMessage<?> request, NodeAuthority nodes,
+            NodeAuthority.Authenticated caller) {
+        String node = nodes.admitDrainCancel(caller.machine());
+        HttpResponseMessage reply = statusReply(request, node, drains::cancelTerminate);
+        if (reply.getStatusCode() == HttpStatus.OK.value()) {
+            TrustAudit.granted(ROUTE, caller.machine(), "call off its terminate-notification drain");
+        }
+        return reply;
+    }
+
+    private HttpResponseMessage statusReply(HttpRequestMessage<?> request, String node,
+            java.util.function.Function<String, Optional<DrainStatus>> read) {
+        Optional<DrainStatus> status = read.apply(node);
         if (status.isEmpty()) {
             return HttpReplies.error(request, HttpStatus.NOT_FOUND, "no_drain",
                     "no drain has been requested for node " + HttpReplies.quote(node));

@@ -152,6 +152,31 @@ public final class NodeAuthority {
         return drain;
     }
 
+    /**
+     * The node whose terminate-notification drain the machine may call off: its own, within the drain rate.
+     *
+     * @throws TrustRefusal FORBIDDEN for a manager, or RATE_LIMITED
+     */
+    public String admitDrainCancel(Machine machine) {
+        String node = CallerRights.ownNode(machine);
+        drains.acquire(machine.vmId(), machine.describe());
+        return node;
+    }
+
+    /**
+     * A fresh credential is given only for an attestation, never for a credential: a stolen credential must not renew
+     * itself. Counted with the machine's joins.
+     *
+     * @throws TrustRefusal MISSING_PROOF when the caller presented a credential, or RATE_LIMITED
+     */
+    public NodeCredentials.Issued admitCredential(Authenticated caller) {
+        NodeCredentials.Issued issued = caller.credential().orElseThrow(() -> new TrustRefusal(Kind.MISSING_PROOF,
+                "a new credential is issued only for an IMDS attested document, not for a credential",
+                caller.machine().describe()));
+        joins.acquire(caller.machine().vmId(), caller.machine().describe());
+        return issued;
+    }
+
     /** The node whose drain the machine may read: its own. @throws TrustRefusal FORBIDDEN for a manager */
     public String admitDrainRead(Machine machine) {
         return CallerRights.ownNode(machine);

@@ -1,6 +1,7 @@
 package io.harbormaster.infra;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,11 +31,11 @@ class CloudInitTest {
     private static final int MAX_CUSTOM_DATA_BASE64 = 65_535;
 
     static final List<String> AGENT_SCRIPTS = List.of(
-            "/usr/local/bin/harbormaster-function-key", "/usr/local/bin/harbormaster-join",
+            "/usr/local/bin/harbormaster-node-call", "/usr/local/bin/harbormaster-join",
             "/usr/local/bin/harbormaster-terminate-watcher", "/usr/local/bin/harbormaster-drain-on-shutdown",
             "/usr/local/sbin/harbormaster-imds-guard");
     static final List<String> MASTER_SCRIPTS = List.of(
-            "/usr/local/bin/harbormaster-function-key", "/usr/local/bin/harbormaster-join",
+            "/usr/local/bin/harbormaster-node-call", "/usr/local/bin/harbormaster-join",
             "/usr/local/bin/harbormaster-manager-bootstrap", "/usr/local/sbin/harbormaster-imds-guard");
 
     @ParameterizedTest
@@ -108,9 +109,20 @@ class CloudInitTest {
             assertTrue(agent.contains(unit + ".service,") || agent.contains(unit + ".service]"), "runcmd enables " + unit);
         });
         String env = files.get("/etc/harbormaster/agent.env").content();
-        for (String setting : List.of("HARBORMASTER_FUNCTION_URL=", "HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n",
-                "HARBORMASTER_KEY_VAULT_URI=", "HARBORMASTER_FUNCTION_KEY_SECRET=", "HARBORMASTER_IDENTITY_CLIENT_ID=")) {
+        for (String setting : List.of("HARBORMASTER_FUNCTION_URL=", "HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n")) {
             assertTrue(env.contains(setting), "agent.env sets " + setting);
+        }
+    }
+
+    @Test
+    void nodesHoldNoSharedSecretAndCallOnlyTheAttestedRoutes() {
+        for (String role : List.of("agent", "master")) {
+            String text = CloudInitFiles.text("cloud-init/" + role + ".yml");
+            for (String gone : List.of("x-functions-key", "FUNCTION_KEY", "KEY_VAULT", "vault.azure.net", "/api/join/",
+                    "/api/drain/")) {
+                assertFalse(text.contains(gone), role + ".yml still mentions " + gone);
+            }
+            assertTrue(text.contains("/api/node/$2"), role + ".yml calls the attested node routes");
         }
     }
 
@@ -138,7 +150,7 @@ class CloudInitTest {
     void scriptsSharedByManagersAndAgentsAreTheSame() {
         Map<String, CloudInitFiles.Entry> master = CloudInitFiles.writeFiles(CloudInitFiles.text("cloud-init/master.yml"));
         Map<String, CloudInitFiles.Entry> agent = CloudInitFiles.writeFiles(CloudInitFiles.text("cloud-init/agent.yml"));
-        for (String shared : List.of("/usr/local/bin/harbormaster-function-key", "/usr/local/bin/harbormaster-join",
+        for (String shared : List.of("/usr/local/bin/harbormaster-node-call", "/usr/local/bin/harbormaster-join",
                 "/usr/local/sbin/harbormaster-imds-guard", "/etc/systemd/system/harbormaster-imds-guard.service")) {
             assertEquals(agent.get(shared).content(), master.get(shared).content(), shared);
         }
@@ -181,9 +193,6 @@ class CloudInitTest {
         values.put("__HARBORMASTER_MANAGER_INDEX__", "1");
         values.put("__HARBORMASTER_MANAGER_ADDRESS__", "10.0.0.5");
         values.put("__HARBORMASTER_FUNCTION_URL__", "https://harbormaster-functions.azurewebsites.net");
-        values.put("__HARBORMASTER_KEY_VAULT_URI__", "https://harbormaster-kv-changeme.vault.azure.net/");
-        values.put("__HARBORMASTER_FUNCTION_KEY_SECRET__", "harbormaster-node-function-key");
-        values.put("__HARBORMASTER_IDENTITY_CLIENT_ID__", "00000000-0000-0000-0000-000000000000");
         values.put("__HARBORMASTER_IMDS_URL__", "http://169.254.169.254");
         String pem = "-----BEGIN CERTIFICATE-----\n" + "A".repeat(64).concat("\n").repeat(30) + "-----END CERTIFICATE-----\n";
         String b64 = Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8));

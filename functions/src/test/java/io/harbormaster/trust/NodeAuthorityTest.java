@@ -164,4 +164,32 @@ class NodeAuthorityTest {
         assertEquals(TrustRefusal.Kind.MISSING_PROOF, assertThrows(TrustRefusal.class, () -> authority.authenticate(
                 new NodeAuthority.Proof(Optional.empty(), Optional.empty(), Optional.empty()))).kind());
     }
+
+    @Test
+    void aFreshCredentialIsIssuedOnlyForAnAttestation() {
+        String nonce = authority.nonce();
+        NodeAuthority.Authenticated attested = attest(attested(nonce, agent.vmId()), nonce);
+        NodeCredentials.Issued issued = authority.admitCredential(attested);
+        assertEquals(attested.credential().orElseThrow(), issued);
+        NodeAuthority.Authenticated byCredential = authority.authenticate(
+                new NodeAuthority.Proof(Optional.of(issued.credential()), Optional.empty(), Optional.empty()));
+        assertEquals(TrustRefusal.Kind.MISSING_PROOF,
+                assertThrows(TrustRefusal.class, () -> authority.admitCredential(byCredential)).kind(),
+                "a credential never renews itself");
+    }
+
+    @Test
+    void anAgentCallsOffOnlyItsOwnDrainWithinItsRate() {
+        directory.addManager("master0", "7b3c5e9a-0000-4000-8000-000000000001");
+        String nonce = authority.nonce();
+        Machine machine = attest(attested(nonce, agent.vmId()), nonce).machine();
+        assertEquals("agent000001", authority.admitDrainCancel(machine));
+        authority.admitDrainCancel(machine);
+        assertEquals(TrustRefusal.Kind.RATE_LIMITED,
+                assertThrows(TrustRefusal.class, () -> authority.admitDrainCancel(machine)).kind());
+        String managerNonce = authority.nonce();
+        Machine manager = attest(attested(managerNonce, "7b3c5e9a-0000-4000-8000-000000000001"), managerNonce).machine();
+        assertEquals(TrustRefusal.Kind.FORBIDDEN,
+                assertThrows(TrustRefusal.class, () -> authority.admitDrainCancel(manager)).kind());
+    }
 }

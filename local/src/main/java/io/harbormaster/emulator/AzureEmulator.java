@@ -86,7 +86,7 @@ public final class AzureEmulator implements AutoCloseable {
         Path checkout = settings.cloudConfig().getParent().getParent();
         machines = new DockerdMachines(new MachinesSettings(dir.resolve("machines"), checkout.resolve("scripts/lib"),
                 "hm-br0", settings.bridgeAddress().getHostAddress(), Path.of("/run/harbormaster-nodes"),
-                Optional.of(settings.functionKeyFile()), Duration.ofSeconds(30), Duration.ofSeconds(15)));
+                Duration.ofSeconds(30), Duration.ofSeconds(15)));
         ArmFaults faults = new ArmFaults();
         cloud = new EmulatedCloud(new CloudSettings(settings.subscriptionId(), settings.resourceGroup(),
                 settings.preemptNotice()), machines, faults);
@@ -125,16 +125,12 @@ public final class AzureEmulator implements AutoCloseable {
 
     /**
      * The agents' cloud-config, base64 as the scale set's custom data carries it, with the placeholders filled as
-     * infra/cluster.json fills them in Azure. The nodes get the function key from the machines' key file, so Key Vault
-     * is left unnamed. Public so that a model change can start from the scale set's first model.
+     * infra/cluster.json fills them in Azure. Public so that a model change can start from the scale set's first model.
      */
     public String customData() throws IOException {
         String config = Files.readString(settings.cloudConfig())
                 .replace("__HARBORMASTER_FUNCTION_URL__", settings.functionUrl().toString().replaceAll("/$", ""))
-                .replace("__HARBORMASTER_IMDS_URL__", imds.url().toString().replaceAll("/$", ""))
-                .replace("__HARBORMASTER_KEY_VAULT_URI__", "")
-                .replace("__HARBORMASTER_FUNCTION_KEY_SECRET__", "")
-                .replace("__HARBORMASTER_IDENTITY_CLIENT_ID__", "");
+                .replace("__HARBORMASTER_IMDS_URL__", imds.url().toString().replaceAll("/$", ""));
         java.util.regex.Matcher unfilled = java.util.regex.Pattern.compile("__HARBORMASTER_[A-Z0-9_]+__").matcher(config);
         if (unfilled.find()) {
             throw new InvalidSettingException(EmulatorSettings.CLOUD_CONFIG,

@@ -37,7 +37,6 @@ public record EmulatorSettings(
         Duration terminateNotice,
         Duration preemptNotice,
         URI functionUrl,
-        Path functionKeyFile,
         Path cloudConfig,
         String managerName) {
 
@@ -57,7 +56,6 @@ public record EmulatorSettings(
     public static final String TERMINATE_NOTICE = "HARBORMASTER_EMULATOR_TERMINATE_NOTICE";
     public static final String PREEMPT_NOTICE = "HARBORMASTER_EMULATOR_PREEMPT_NOTICE";
     public static final String FUNCTION_URL = "HARBORMASTER_EMULATOR_FUNCTION_URL";
-    public static final String FUNCTION_KEY_FILE = "HARBORMASTER_EMULATOR_FUNCTION_KEY_FILE";
     public static final String CLOUD_CONFIG = "HARBORMASTER_EMULATOR_CLOUD_CONFIG";
     public static final String MANAGER_NAME = "HARBORMASTER_EMULATOR_MANAGER_NAME";
 
@@ -102,7 +100,6 @@ public record EmulatorSettings(
                 settings.duration(PREEMPT_NOTICE, Duration.ofSeconds(30), Duration.ofSeconds(1), Duration.ofMinutes(5)),
                 URI.create(settings.required(FUNCTION_URL,
                         "the function app's URL as nodes reach it, such as http://10.213.77.1:7071")),
-                readable(settings, FUNCTION_KEY_FILE, "a file whose first line is the function key nodes present"),
                 readable(settings, CLOUD_CONFIG, "the agents' cloud-config, cloud-init/agent.yml"),
                 settings.optional(MANAGER_NAME, "master0"));
     }

@@ -64,13 +64,10 @@ public final class DockerdMachines implements InstanceMachines {
                 importImage(disk);
                 disk.markInitialized(commands.enabled());
             }
-            String key = functionKey();
-            Map<String, String> env = new java.util.HashMap<>(Map.of("PATH", NODE_PATH, "HOME", "/root",
-                    "LANG", "C.UTF-8", "DOCKER_HOST", disk.dockerHost()));
-            if (!key.isEmpty()) {
-                env.put("HARBORMASTER_FUNCTION_KEY", key);
-            }
-            NodeUnits nodeUnits = new NodeUnits(disk, pid, bootUnits, env, key);
+            // No key, no secret: the node's helpers prove who the VM is with IMDS's attested document.
+            Map<String, String> env = Map.of("PATH", NODE_PATH, "HOME", "/root", "LANG", "C.UTF-8",
+                    "DOCKER_HOST", disk.dockerHost());
+            NodeUnits nodeUnits = new NodeUnits(disk, pid, bootUnits, env);
             units.put(spec.name(), nodeUnits);
             nodeUnits.start();
             LOG.info(() -> String.format("machine %s (%s, %s) booted%s in %d ms: dockerd answering after %d ms; units %s",
@@ -218,17 +215,6 @@ public final class DockerdMachines implements InstanceMachines {
                 "source \"$0\" && hm_import_busybox_image \"$1\" \"$2\"",
                 settings.scripts().resolve("services.sh").toString(), disk.dockerHost(), disk.daemonLog().toString()))
                 .orThrow();
-    }
-
-    private String functionKey() {
-        if (settings.keyFile().isEmpty()) {
-            return "";
-        }
-        try {
-            return Files.readAllLines(settings.keyFile().get(), StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the function key file", e);
-        }
     }
 
     private MachineDisk disk(String name) {

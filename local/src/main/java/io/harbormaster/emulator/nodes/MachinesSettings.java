@@ -2,7 +2,6 @@ package io.harbormaster.emulator.nodes;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 
 /**
  * Where and how {@link DockerdMachines} runs its nodes.
@@ -11,13 +10,11 @@ import java.util.Optional;
  * @param scripts      scripts/lib of the checkout: node-init.sh (a node's PID 1) and services.sh (the test image)
  * @param bridge       the bridge every node is plugged into ({@code hm-br0}), with {@code bridgeAddress} on it
  * @param leases       machine-wide address leases, shared by every checkout's nodes ({@code /run/harbormaster-nodes})
- * @param keyFile      the function key on its first line, handed to units as HARBORMASTER_FUNCTION_KEY; empty:
- *                     units get no key (an agent then asks Key Vault)
  * @param startTimeout for a node's dockerd to answer
  * @param stopTimeout  between SIGTERM and SIGKILL of a node's dockerd on shutdown
  */
 public record MachinesSettings(Path stateRoot, Path scripts, String bridge, String bridgeAddress, Path leases,
-                               Optional<Path> keyFile, Duration startTimeout, Duration stopTimeout) {
+                               Duration startTimeout, Duration stopTimeout) {
     public MachinesSettings {
         String root = stateRoot.toAbsolutePath().normalize() + "/";
         if (root.startsWith("/run/") || root.startsWith("/var/run/") || root.startsWith("/etc/docker/")) {
@@ -28,9 +25,9 @@ public record MachinesSettings(Path stateRoot, Path scripts, String bridge, Stri
     }
 
     /** This checkout's defaults: {@code .dev/emulator/machines}, hm-br0 10.213.77.1, 30 s to start, 15 s to stop. */
-    public static MachinesSettings forCheckout(Path checkout, Path keyFile) {
+    public static MachinesSettings forCheckout(Path checkout) {
         return new MachinesSettings(checkout.resolve(".dev/emulator/machines"), checkout.resolve("scripts/lib"), "hm-br0",
-                "10.213.77.1", Path.of("/run/harbormaster-nodes"), Optional.ofNullable(keyFile),
+                "10.213.77.1", Path.of("/run/harbormaster-nodes"),
                 Duration.ofSeconds(30), Duration.ofSeconds(15));
     }
 

@@ -18,7 +18,6 @@ final class NodeUnits {
     private final MachineDisk disk;
     private final long dockerdPid;
     private final Map<String, String> environment;
-    private final String secret;
     private final List<SystemdUnit> order;
     private final Map<String, UnitState> states = new ConcurrentHashMap<>();
     private final Map<String, Process> mainProcesses = new ConcurrentHashMap<>();
@@ -27,12 +26,11 @@ final class NodeUnits {
     private Thread boot;
 
     /** {@code environment}: the units' whole environment (PATH, HOME, LANG, DOCKER_HOST, the key if any). */
-    NodeUnits(MachineDisk disk, long dockerdPid, List<SystemdUnit> order, Map<String, String> environment, String secret) {
+    NodeUnits(MachineDisk disk, long dockerdPid, List<SystemdUnit> order, Map<String, String> environment) {
         this.disk = disk;
         this.dockerdPid = dockerdPid;
         this.order = List.copyOf(order);
         this.environment = Map.copyOf(environment);
-        this.secret = secret;
         order.forEach(unit -> states.put(unit.name(), UnitState.INACTIVE));
     }
 
@@ -162,7 +160,7 @@ final class NodeUnits {
     }
 
     private UnitLog log(SystemdUnit unit) {
-        return logs.computeIfAbsent(unit.name(), name -> new UnitLog(disk.unitLog(name), secret));
+        return logs.computeIfAbsent(unit.name(), name -> new UnitLog(disk.unitLog(name)));
     }
 
     /** SIGTERM to the command and everything it started in the node, SIGKILL after {@code grace}. */

@@ -18,23 +18,20 @@ final class UnitLog {
     private static final Pattern SWARM_TOKEN = Pattern.compile("SWMTKN-[A-Za-z0-9-]+");
 
     private final Path file;
-    private final String secret;
 
-    /** {@code secret}: the function key, or empty; it is replaced wherever a line would show it. */
-    UnitLog(Path file, String secret) {
+    UnitLog(Path file) {
         this.file = file;
-        this.secret = secret;
     }
 
-    static String redact(String line, String secret) {
-        String redacted = SWARM_TOKEN.matcher(line).replaceAll("SWMTKN-<redacted>");
-        return secret.isEmpty() ? redacted : redacted.replace(secret, "<redacted>");
+    /** Nodes hold no key; the swarm join token is the one secret a unit's output could show. */
+    static String redact(String line) {
+        return SWARM_TOKEN.matcher(line).replaceAll("SWMTKN-<redacted>");
     }
 
     synchronized void note(String line) {
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
-            out.write(Instant.now() + " " + redact(line, secret) + "\n");
+            out.write(Instant.now() + " " + redact(line) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
