@@ -120,7 +120,7 @@ public final class DrainBenchmark {
         boolean throughHarbormaster = scenario != Scenario.SWARM_ALONE;
         String[] options = scenario == Scenario.HARBORMASTER_SURGE
                 ? new String[] {"--label", "io.harbormaster.drain=surge"} : new String[0];
-        try (SwarmWorkers workers = SwarmWorkers.start(3, host, KEY);
+        try (SwarmWorkers workers = SwarmWorkers.start(3, host);
              TestService web = TestService.onWorkers(workers, "web", 6, options)) {
             web.awaitRunning(6, Duration.ofSeconds(60));
             SwarmWorkers.Node target = workers.node(1);

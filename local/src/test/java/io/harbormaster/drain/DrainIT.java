@@ -54,7 +54,7 @@ class DrainIT {
         URI tls = URI.create(LocalServices.dockerTlsEndpoint());
         managerLink = SeverableLink.to(tls.getHost(), tls.getPort());
         host = startHost();
-        workers = SwarmWorkers.start(3, host, KEY);
+        workers = SwarmWorkers.start(3, host);
     }
 
     private LocalHostProcess startHost() throws Exception {

@@ -58,7 +58,6 @@ class ShippedPackageIT {
         String storage = LocalServices.storageConnectionString();
         String classPath = stagedClassPath();
         Path state = Files.createTempDirectory("hm-shipped-package-it");
-        Path keyFile = Files.writeString(state.resolve("key"), KEY + "\n");
         Map<String, String> target = Map.of(
                 "HARBORMASTER_SUBSCRIPTION_ID", UUID.randomUUID().toString(),
                 "HARBORMASTER_RESOURCE_GROUP", "harbormaster-shipped-package-it",
@@ -72,7 +71,6 @@ class ShippedPackageIT {
                 EmulatorSettings.IMDS_PORT, Integer.toString(LocalHostProcess.freePort()),
                 EmulatorSettings.CONTROL_PORT, Integer.toString(LocalHostProcess.freePort()),
                 EmulatorSettings.FUNCTION_URL, "http://10.213.77.1:7071",
-                EmulatorSettings.FUNCTION_KEY_FILE, keyFile.toString(),
                 EmulatorSettings.CLOUD_CONFIG, Path.of("cloud-init/agent.yml").toAbsolutePath().toString()));
         emulator = AzureEmulator.start(EmulatorSettings.from(new AppSettings(emulatorSettings)));
         Map<String, String> settings = new HashMap<>(target);

@@ -68,8 +68,6 @@ public final class EmulatedCluster implements AutoCloseable {
     }
 
     private void startBoth(Map<String, String> emulatorSettings, Map<String, String> hostSettings) throws Exception {
-        Path keyFile = Files.writeString(directory.resolve("function-key"), key + "\n");
-        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
         hostPort = LocalHostProcess.freePort();
         Map<String, String> target = Map.of(
                 "HARBORMASTER_SUBSCRIPTION_ID", UUID.randomUUID().toString(),
@@ -85,7 +83,6 @@ public final class EmulatedCluster implements AutoCloseable {
         emulatorValues.put(EmulatorSettings.CAPACITY, "1");
         emulatorValues.put(EmulatorSettings.TERMINATE_NOTICE, "10s");
         emulatorValues.put(EmulatorSettings.FUNCTION_URL, "http://" + SwarmWorkers.BRIDGE_ADDRESS + ":" + hostPort);
-        emulatorValues.put(EmulatorSettings.FUNCTION_KEY_FILE, keyFile.toString());
         emulatorValues.put(EmulatorSettings.CLOUD_CONFIG, SwarmWorkers.script().getParent().getParent().getParent()
                 .resolve("cloud-init/agent.yml").toString());
         emulatorValues.putAll(emulatorSettings);

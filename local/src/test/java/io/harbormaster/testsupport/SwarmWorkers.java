@@ -107,19 +107,19 @@ public final class SwarmWorkers implements AutoCloseable {
         return URI.create("http://" + BRIDGE_ADDRESS + ":" + host.uri("/").getPort());
     }
 
-    /** Starts {@code count} workers that join through this local host's join function with this key. */
-    public static SwarmWorkers start(int count, LocalHostProcess host, String functionKey) {
-        return start(randomPrefix(), count, joinUrl(host), functionKey);
+    /** Starts {@code count} workers that join the local manager; their agent scripts point at this local host. */
+    public static SwarmWorkers start(int count, LocalHostProcess host) {
+        return start(randomPrefix(), count, joinUrl(host), null, Integer::toString);
     }
 
     /**
-     * Starts {@code count} workers named {@code prefix-1..prefix-count} in parallel; each joins through
-     * {@code joinUrl}/api/join/worker with {@code functionKey} and is a Ready worker in the manager's node list
+     * Starts {@code count} workers named {@code prefix-1..prefix-count} in parallel; each joins the local manager with
+     * {@code joinToken} (null: the manager's current worker token) and is a Ready worker in the manager's node list
      * when this returns. On any failure every node of this prefix is destroyed and removed, and a
-     * {@link StartException} says why (never with the key or a join token in it).
+     * {@link StartException} says why (never with a join token in it).
      */
-    public static SwarmWorkers start(String prefix, int count, URI joinUrl, String functionKey) {
-        return start(prefix, count, joinUrl, functionKey, Integer::toString);
+    public static SwarmWorkers start(String prefix, int count, URI functionUrl, String joinToken) {
+        return start(prefix, count, functionUrl, joinToken, Integer::toString);
     }
 
     /**
@@ -127,31 +127,29 @@ public final class SwarmWorkers implements AutoCloseable {
      * padded to 6 ({@code prefix-000002}); the prefix then plays the computer name prefix, {@code prefix-} (Learn:
      * "VM names and instance IDs"). Numbers run from 1 to {@code count}, as {@link #node(int)} counts.
      */
-    public static SwarmWorkers startWithComputerNames(int count, LocalHostProcess host, String functionKey) {
-        return start(randomPrefix(), count, joinUrl(host), functionKey,
+    public static SwarmWorkers startWithComputerNames(int count, LocalHostProcess host) {
+        return start(randomPrefix(), count, joinUrl(host), null,
                 i -> "0".repeat(Math.max(0, 6 - Integer.toString(i, 36).length())) + Integer.toString(i, 36));
     }
 
-    private static SwarmWorkers start(String prefix, int count, URI joinUrl, String functionKey,
+    private static SwarmWorkers start(String prefix, int count, URI functionUrl, String joinToken,
             java.util.function.IntFunction<String> suffix) {
         checkPrefix(prefix);
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1");
         }
         String managerHost = LocalServices.dockerHost();
-        String cloudConfig = WorkerCloudConfig.render(checkout().resolve("cloud-init/agent.yml"), joinUrl);
+        String token = joinToken != null ? joinToken
+                : DockerCli.forHost(managerHost).run("swarm", "join-token", "--quiet", "worker").strip();
+        String cloudConfig = WorkerCloudConfig.render(checkout().resolve("cloud-init/agent.yml"), functionUrl,
+                BRIDGE_ADDRESS + ":2377", token);
         WorkerCleanup.sweepLeftovers(managerHost);
         long t0 = System.nanoTime();
-        Path keyFile = null;
         DockerdMachines machines = null;
         Thread hook = null;
         List<Node> nodes = new ArrayList<>();
         try {
-            // The machines hand the key to the join unit in its environment; the file is gone once all booted.
-            keyFile = Files.createTempFile("hm-function-key", "",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(keyFile, functionKey + "\n");
-            machines = machines(keyFile);
+            machines = machines();
             DockerdMachines booting = machines;
             hook = new Thread(() -> WorkerCleanup.cleanUp(booting, prefix, managerHost, List.of()), "swarm-workers-" + prefix);
             Runtime.getRuntime().addShutdownHook(hook);
@@ -174,16 +172,13 @@ public final class SwarmWorkers implements AutoCloseable {
                 pool.shutdownNow();
             }
             if (!failures.isEmpty()) {
-                throw new StartException(redact("could not start " + count + " swarm worker(s) joining through "
-                        + joinUrl + ":\n" + String.join("\n", failures), functionKey));
+                throw new StartException(redact("could not start " + count + " swarm worker(s) joining "
+                        + BRIDGE_ADDRESS + ":2377:\n" + String.join("\n", failures)));
             }
             DockerCli manager = DockerCli.forHost(managerHost);
             for (Node node : nodes) {
                 manager.run("node", "update", "--label-add", LABEL_KEY + "=" + prefix, node.nodeId());
             }
-        } catch (IOException e) {
-            cleanUpAfterFailedStart(machines, prefix, managerHost, nodes, hook);
-            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             cleanUpAfterFailedStart(machines, prefix, managerHost, nodes, hook);
@@ -191,8 +186,6 @@ public final class SwarmWorkers implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             cleanUpAfterFailedStart(machines, prefix, managerHost, nodes, hook);
             throw e;
-        } finally {
-            WorkerCleanup.deleteQuietly(keyFile);
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         LOG.info(() -> "started " + count + " swarm worker(s) " + prefix + "-1.." + count + " in " + took.toMillis() + " ms");
@@ -314,7 +307,7 @@ public final class SwarmWorkers implements AutoCloseable {
      */
     public static void stopAndRemoveAll(String prefix) {
         checkPrefix(prefix);
-        List<String> problems = WorkerCleanup.cleanUp(machines(null), prefix, LocalServices.dockerHost(), List.of());
+        List<String> problems = WorkerCleanup.cleanUp(machines(), prefix, LocalServices.dockerHost(), List.of());
         if (!problems.isEmpty()) {
             throw new AssertionError("cleaning up swarm workers " + prefix + " failed:\n" + String.join("\n", problems));
         }
@@ -342,15 +335,16 @@ public final class SwarmWorkers implements AutoCloseable {
         await(name + "'s join", JOIN_TIMEOUT, () -> {
             UnitState state = machines.units(name).getOrDefault(WorkerCloudConfig.JOIN_UNIT, UnitState.INACTIVE);
             if (state == UnitState.FAILED) {
-                String why = WorkerCleanup.readQuietly(joinLog).lines().filter(line -> line.contains("FAILED")).reduce((a, b) -> b)
-                        .map(line -> line.substring(Math.max(0, line.indexOf("harbormaster-join:")))).orElse("the join unit failed");
+                // docker swarm join's last words, such as "Error response from daemon: invalid join token".
+                String why = WorkerCleanup.readQuietly(joinLog).lines().filter(line -> line.contains("rror"))
+                        .reduce((a, b) -> b).map(line -> line.substring(line.indexOf(' ') + 1)).orElse("the join unit failed");
                 throw new IllegalStateException("node " + name + " could not join the swarm: " + why);
             }
             if (!machines.running(name)) {
                 throw new IllegalStateException("node " + name + " stopped while joining; see " + dir.resolve("dockerd.log"));
             }
             return Optional.of(state).filter(UnitState.ACTIVE::equals);
-        }, () -> WorkerCleanup.readQuietly(joinLog));
+        }, () -> redact(WorkerCleanup.readQuietly(joinLog)));
         String dockerHost = machines.dockerHost(name);
         String nodeId = DockerCli.forHost(dockerHost).run("info", "--format", "{{.Swarm.NodeID}}");
         if (!nodeId.matches("[a-z0-9]{25}")) {
@@ -386,16 +380,16 @@ public final class SwarmWorkers implements AutoCloseable {
         }
     }
 
-    static DockerdMachines machines(Path keyFile) {
-        MachinesSettings defaults = MachinesSettings.forCheckout(checkout(), keyFile);
+    static DockerdMachines machines() {
+        MachinesSettings defaults = MachinesSettings.forCheckout(checkout());
         return new DockerdMachines(new MachinesSettings(nodesDirectory(), defaults.scripts(), defaults.bridge(),
-                defaults.bridgeAddress(), defaults.leases(), defaults.keyFile(), defaults.startTimeout(),
+                defaults.bridgeAddress(), defaults.leases(), defaults.startTimeout(),
                 defaults.stopTimeout()));
     }
 
     private static void cleanUpAfterFailedStart(DockerdMachines machines, String prefix, String managerHost,
                                                 List<Node> nodes, Thread hook) {
-        List<String> problems = WorkerCleanup.cleanUp(machines == null ? machines(null) : machines, prefix, managerHost,
+        List<String> problems = WorkerCleanup.cleanUp(machines == null ? machines() : machines, prefix, managerHost,
                 nodes.stream().map(Node::nodeId).toList());
         problems.forEach(problem -> LOG.warning("after a failed start of " + prefix + ": " + problem));
         if (hook != null) {
@@ -427,9 +421,8 @@ public final class SwarmWorkers implements AutoCloseable {
         return WorkerCleanup.readQuietly(dir.resolve(file)).strip();
     }
 
-    /** Neither the function key nor any swarm join token may reach an exception message or a log. */
-    static String redact(String text, String functionKey) {
-        String redacted = SWARM_TOKEN.matcher(text).replaceAll("SWMTKN-<redacted>");
-        return functionKey == null || functionKey.isEmpty() ? redacted : redacted.replace(functionKey, "<function key>");
+    /** No swarm join token may reach an exception message or a log. */
+    static String redact(String text) {
+        return SWARM_TOKEN.matcher(text).replaceAll("SWMTKN-<redacted>");
     }
 }

@@ -60,7 +60,7 @@ class SwarmWorkersIT {
 
     @Test
     void workersJoinThroughTheFunctionRunTasksAndLeaveNothingBehind() throws Exception {
-        SwarmWorkers workers = SwarmWorkers.start(2, host, KEY);
+        SwarmWorkers workers = SwarmWorkers.start(2, host);
         someNodeJoined = true;
         List<SwarmWorkers.Node> nodes = workers.nodes();
         Set<Long> nodeProcesses;
@@ -108,20 +108,21 @@ class SwarmWorkersIT {
     @Test
     void aRejectedJoinFailsClearlyAndLeavesNothingBehind() throws Exception {
         String prefix = SwarmWorkers.randomPrefix();
-        String wrongKey = "wrong-" + UUID.randomUUID();
+        String real = DockerCli.forLocalManager().run("swarm", "join-token", "--quiet", "worker").strip();
+        // The manager's own token with a wrong secret part: the manager refuses it.
+        String wrongToken = real.substring(0, real.lastIndexOf('-') + 1) + "0".repeat(real.length() - real.lastIndexOf('-') - 1);
         SwarmWorkers.StartException failure = assertThrows(SwarmWorkers.StartException.class,
-                () -> SwarmWorkers.start(prefix, 1, SwarmWorkers.joinUrl(host), wrongKey));
+                () -> SwarmWorkers.start(prefix, 1, SwarmWorkers.joinUrl(host), wrongToken));
         String message = failure.getMessage();
-        assertTrue(message.contains(prefix + "-1") && message.contains("HTTP 401"), message);
-        assertFalse(message.contains(wrongKey), "the function key in the error: " + message);
-        assertFalse(message.contains("SWMTKN"), message);
+        assertTrue(message.contains(prefix + "-1") && message.contains("join"), message);
+        assertFalse(message.contains(wrongToken) || message.contains(real), "a join token in the error: " + message);
         assertNothingLeft(prefix, List.of(), Set.of());
     }
 
     /** The shape the drain tests use: 3 workers, 6 replicas, one node leaves (here by a power cut). */
     @Test
     void aKilledNodeGoesDownAndItsTasksRunOnTheOtherNodes() throws Exception {
-        SwarmWorkers workers = SwarmWorkers.start(3, host, KEY);
+        SwarmWorkers workers = SwarmWorkers.start(3, host);
         someNodeJoined = true;
         List<SwarmWorkers.Node> nodes = workers.nodes();
         Set<Long> killedProcesses;

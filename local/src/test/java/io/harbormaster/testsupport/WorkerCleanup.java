@@ -152,7 +152,7 @@ final class WorkerCleanup {
             return;
         }
         LOG.warning("destroying leftover swarm workers of JVMs that are gone: " + dead);
-        DockerdMachines machines = SwarmWorkers.machines(null);
+        DockerdMachines machines = SwarmWorkers.machines();
         List<String> problems = new ArrayList<>(destroyAll(machines, dead));
         problems.addAll(removeFromSwarm(managerHost, dead::contains, List.of()));
         problems.forEach(problem -> LOG.warning("leftover swarm workers: " + problem));

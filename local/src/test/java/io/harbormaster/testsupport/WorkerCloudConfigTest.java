@@ -2,6 +2,7 @@ package io.harbormaster.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.emulator.nodes.CloudConfig;
@@ -14,22 +15,36 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class WorkerCloudConfigTest {
+    private static final String TOKEN = "SWMTKN-1-0123456789abcdefghijklmnopqrstuvwxyz-abcdefghijklmnopqrstuvwxy";
+
     @Test
-    void theAgentsCloudConfigBecomesAPlainWorkerThatOnlyJoins() {
-        String text = WorkerCloudConfig.render(agentYml(), URI.create("http://10.213.77.1:7071/"));
+    void theAgentsCloudConfigBecomesAPlainWorkerThatOnlyJoinsWithTheHarnesssToken() {
+        String text = WorkerCloudConfig.render(agentYml(), URI.create("http://10.213.77.1:7071/"), "10.213.77.1:2377", TOKEN);
         CloudConfig config = CloudConfig.parse(text);
         RunCommands commands = RunCommands.interpret(config.runcmd());
-        assertEquals(List.of("harbormaster-join.service"), commands.enabled());
-        assertEquals(List.of("harbormaster-join.service"), commands.started());
-        String env = config.writeFiles().stream().filter(file -> file.path().equals("/etc/harbormaster/agent.env"))
-                .map(file -> new String(file.content(), StandardCharsets.UTF_8)).findFirst().orElseThrow();
-        assertTrue(env.startsWith("HARBORMASTER_FUNCTION_URL=http://10.213.77.1:7071\nHARBORMASTER_JOIN_ATTEMPTS=3\n"), env);
+        assertEquals(List.of(WorkerCloudConfig.JOIN_UNIT), commands.enabled());
+        assertEquals(List.of(WorkerCloudConfig.JOIN_UNIT), commands.started());
+        String env = file(config, "/etc/harbormaster/agent.env");
+        assertTrue(env.startsWith("HARBORMASTER_FUNCTION_URL=http://10.213.77.1:7071\n"), env);
         assertTrue(env.contains("HARBORMASTER_IMDS_URL=http://10.213.77.1:9\n"), env);
         assertFalse(text.matches("(?s).*__HARBORMASTER_[A-Z_]+__.*"), "a placeholder left");
         assertFalse(env.contains("169.254"), env);
-        // The scripts and units are the agents' own, untouched.
-        assertTrue(config.writeFiles().stream().anyMatch(file -> file.path().equals("/usr/local/bin/harbormaster-join")));
-        assertTrue(config.writeFiles().stream().anyMatch(file -> file.path().equals("/etc/systemd/system/harbormaster-join.service")));
+        assertEquals(TOKEN + "\n", file(config, WorkerCloudConfig.TOKEN_FILE));
+        assertTrue(file(config, WorkerCloudConfig.JOIN_SCRIPT).contains(" 10.213.77.1:2377"));
+        assertFalse(file(config, WorkerCloudConfig.JOIN_SCRIPT).contains("SWMTKN"), "the token stays in its file");
+        // The agents' scripts are there, untouched.
+        assertTrue(config.writeFiles().stream().anyMatch(f -> f.path().equals("/usr/local/bin/harbormaster-join")));
+    }
+
+    @Test
+    void somethingThatIsNoTokenIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> WorkerCloudConfig.render(agentYml(),
+                URI.create("http://10.213.77.1:7071/"), "10.213.77.1:2377", "x; rm -rf /"));
+    }
+
+    private static String file(CloudConfig config, String path) {
+        return config.writeFiles().stream().filter(f -> f.path().equals(path))
+                .map(f -> new String(f.content(), StandardCharsets.UTF_8)).findFirst().orElseThrow();
     }
 
     private static Path agentYml() {

@@ -179,12 +179,29 @@ class AttestedNodeCallsIT {
         assertEquals(JSON.readTree(drained.body()).path("requestId").asText(), JSON.readTree(own.body()).path("requestId").asText());
         HttpResponse<String> seen = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/drain/" + agent.computerName())).GET());
         assertEquals("shutdown", JSON.readTree(seen.body()).path("reason").asText(), seen.body());
+        // Only a terminate-notification drain is called off by its node (its event was cancelled); this one stays.
+        HttpResponse<String> callOff = HTTP.send(HttpRequest.newBuilder(cluster.host().uri("/api/node/drain")).DELETE()
+                .header("Authorization", "Bearer " + credential).build(), HttpResponse.BodyHandlers.ofString());
+        assertRefused(callOff, 409, "not_cancellable");
+        assertEquals("shutdown", JSON.readTree(get("/api/node/drain", credential).body()).path("reason").asText());
+
+        // A fresh credential costs a fresh attestation: a credential never renews itself.
+        assertRefused(post("/api/node/credential", "{}", credential), 401, "attestation_required");
+        String renewalNonce = nonce();
+        ObjectNode renewal = JSON.createObjectNode().put("nonce", renewalNonce);
+        renewal.set("attestation", JSON.readTree(imdsInNode(renewalNonce)));
+        HttpResponse<String> renewed = post("/api/node/credential", renewal.toString(), null);
+        assertEquals(200, renewed.statusCode(), renewed.body());
+        String second = JSON.readTree(renewed.body()).path("credential").asText();
+        assertTrue(second.startsWith("hm1.") && !second.equals(credential), renewed.body());
+        assertEquals(200, get("/api/node/drain", second).statusCode());
 
         // Audit lines name the claimed caller; no credential, document or join token reaches the log.
         String logs = cluster.host().output();
         assertTrue(logs.contains("audit refused route=node/join"), "refusals are audited");
         assertTrue(logs.contains("vmId " + agent.vmId()), "the audit names the claimed vmId");
-        assertFalse(logs.contains(credential.substring(4, 40)), "a credential reached the log");
+        assertFalse(logs.contains(credential.substring(4, 40)) || logs.contains(second.substring(4, 40)),
+                "a credential reached the log");
         assertFalse(logs.contains(genuine.path("signature").asText().substring(0, 40)), "a document reached the log");
         assertFalse(logs.contains("SWMTKN-"), "a join token reached the log");
     }

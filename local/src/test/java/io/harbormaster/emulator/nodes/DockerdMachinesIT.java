@@ -4,141 +4,82 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.harbormaster.emulator.imds.AttestedDocuments;
-import io.harbormaster.emulator.imds.EventsDocument;
-import io.harbormaster.emulator.imds.FakeImdsBackend;
-import io.harbormaster.emulator.imds.ImdsBackend;
 import io.harbormaster.emulator.imds.ImdsServer;
-import io.harbormaster.emulator.imds.VmMetadata;
-import io.harbormaster.emulator.pki.EmulatorAuthority;
+import io.harbormaster.emulator.cloud.InstanceSnapshot;
 import io.harbormaster.testsupport.DockerCli;
+import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.LocalHostProcess;
 import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.SwarmWorkers;
 import io.harbormaster.testsupport.TestService;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * One emulated VM booted from the real cloud-init/agent.yml: it joins the local swarm through the join function,
- * runs its terminate watcher against the emulator's IMDS server on the bridge, drains and leaves on shutdown, rejoins from
- * the same disk on the next boot, and leaves nothing behind once destroyed.
+ * One emulated VM booted from the real cloud-init/agent.yml, an instance of the emulator's scale set: it joins the local
+ * swarm through the attested join route (IMDS's document, no key), runs its terminate watcher against the emulator's
+ * IMDS, drains and leaves on shutdown, rejoins from the same disk on the next boot, and leaves nothing behind once
+ * destroyed.
  */
 class DockerdMachinesIT {
-    private static final String KEY = UUID.randomUUID().toString();
-    private static final String TAG = HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8)
-            .putLong(UUID.randomUUID().getMostSignificantBits()).array(), 0, 4);
-    private static final String VM = "hm-it-" + TAG + "_0";
-    private static final String COMPUTER = "hm-it-" + TAG + "-vm0";
-
+    private static EmulatedCluster cluster;
     private static LocalHostProcess host;
     private static DockerCli manager;
     private static ImdsServer imds;
-    private static final AtomicInteger namesServed = new AtomicInteger();
-    private static final AtomicInteger documentsServed = new AtomicInteger();
-    private static Path keyFile;
     private static DockerdMachines machines;
+    private static String VM;
+    private static String COMPUTER;
+    private static MachineSpec spec;
 
     @BeforeAll
     static void start() throws Exception {
         LocalServices.require("root".equals(System.getProperty("user.name")), "emulated machines need root");
-        manager = DockerCli.forLocalManager();
-        host = LocalHostProcess.start(LocalHostProcess.settings(
-                "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
-                "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s",
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
-                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
-        // The emulator's real IMDS, serving one VM to whichever address asks (the machine's is known only once it
-        // boots); the counts say that the watcher read its name and then polled its events.
-        VmMetadata vm = FakeImdsBackend.vm(VM, UUID.randomUUID().toString());
-        ImdsBackend backend = new ImdsBackend() {
-            @Override
-            public Optional<VmMetadata> vmAt(InetAddress caller) {
-                namesServed.incrementAndGet();
-                return Optional.of(vm);
-            }
-
-            @Override
-            public EventsDocument scheduledEvents(VmMetadata caller) {
-                documentsServed.incrementAndGet();
-                return new EventsDocument(1, List.of());
-            }
-
-            @Override
-            public boolean approve(VmMetadata caller, String eventId) {
-                return false;
-            }
-        };
-        Path authority = Files.createTempDirectory("hm-machines-pki");
-        imds = new ImdsServer(new InetSocketAddress(InetAddress.getByName(SwarmWorkers.BRIDGE_ADDRESS), 0), backend,
-                new AttestedDocuments(EmulatorAuthority.loadOrCreate(authority).imdsSigning(), Clock.systemUTC()), 50)
-                .start();
-        keyFile = Files.createTempFile("hm-machines-key", "", PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(keyFile, KEY + "\n");
-        machines = new DockerdMachines(MachinesSettings.forCheckout(checkout(), keyFile));
+        // One instance, booted by the emulator as ARM creates it; a check every 5 s that has nothing to do.
+        cluster = EmulatedCluster.start(java.util.Map.of(), java.util.Map.of());
+        host = cluster.host();
+        manager = cluster.manager();
+        imds = cluster.emulator().imds();
+        machines = cluster.emulator().machines();
+        String scaleSet = cluster.emulator().settings().scaleSetName();
+        InstanceSnapshot instance = cluster.emulator().cloud().instances(scaleSet).get(0);
+        VM = instance.name();
+        COMPUTER = instance.computerName();
+        spec = new MachineSpec(VM, COMPUTER, new String(java.util.Base64.getDecoder().decode(
+                cluster.emulator().customData()), StandardCharsets.UTF_8));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (machines != null) {
-                machines.destroy(VM);
-            }
-            if (manager != null) {
-                removeSwarmNodes();
-            }
-        } finally {
-            if (imds != null) {
-                imds.close();
-            }
-            if (keyFile != null) {
-                Files.deleteIfExists(keyFile);
-            }
-            if (host != null) {
-                host.close();
-                assertFalse(host.output().contains("SWMTKN"), "a swarm token in the host's logs");
-                assertFalse(host.output().contains(KEY), "the function key in the host's logs");
-            }
+        if (cluster != null) {
+            String output = cluster.hostOutputAllRuns();
+            cluster.close();
+            assertFalse(output.contains("SWMTKN"), "a swarm token in the host's logs");
         }
     }
 
     @Test
     void bootsFromTheAgentsCloudConfigDrainsOnShutdownRebootsFromItsDiskAndIsDestroyed() throws Exception {
-        MachineSpec spec = new MachineSpec(VM, COMPUTER, customData());
-
         long t0 = System.nanoTime();
-        machines.boot(spec);
-        long booted = System.nanoTime();
         assertTrue(machines.running(VM));
         String address = machines.address(VM).orElseThrow().getHostAddress();
         assertTrue(address.startsWith("10.213.77."), address);
         await("every unit active", Duration.ofSeconds(120), () -> machines.units(VM).values().stream()
                 .allMatch(state -> state == UnitState.ACTIVE), () -> machines.units(VM) + unitLogs());
-        long unitsStarted = System.nanoTime();
         String nodeId = awaitReadyWorker(address);
-        long ready = System.nanoTime();
-        System.out.printf("[DockerdMachinesIT] first boot: boot returned (dockerd answering, image imported) %d ms, units active %d ms, Ready worker %d ms%n",
-                ms(t0, booted), ms(t0, unitsStarted), ms(t0, ready));
-        assertTrue(host.output().contains("join worker: ticket issued"), "no join through the function");
+        System.out.printf("[DockerdMachinesIT] first boot (by the emulator): Ready worker %d ms after the cluster started%n",
+                ms(t0, System.nanoTime()));
+        assertTrue(host.output().contains("audit granted route=node/join"), "no attested join: " + host.output());
+        assertTrue(unitLog("harbormaster-join").contains("joined the swarm as a worker"), unitLogs());
 
         // cloud-init's files are at their real paths inside the node only; the host's own files still show there.
         String pid = Files.readString(machines.stateDirectory(VM).resolve("pid")).strip();
@@ -150,9 +91,9 @@ class DockerdMachinesIT {
                 + imds.address().getPort() + ") is reachable from the network namespace harbormaster-imds only"), unitLogs());
         assertImdsOnlyForTheHelpers(pid);
         // The terminate watcher runs: it asked IMDS for the VM's name and polls the scheduled events.
-        await("the watcher polling IMDS", Duration.ofSeconds(30), () -> namesServed.get() > 0 && documentsServed.get() > 1,
+        await("the watcher polling IMDS", Duration.ofSeconds(30),
+                () -> unitLog("harbormaster-terminate-watcher").contains("watching scheduled events for VM " + VM),
                 DockerdMachinesIT::unitLogs);
-        assertTrue(unitLog("harbormaster-terminate-watcher").contains("watching scheduled events for VM " + VM), unitLogs());
         // Restart=always: the watcher comes back after RestartSec when its process dies.
         List<ProcessHandle> watcher = processesOf(Long.parseLong(pid)).stream().flatMap(p -> ProcessHandle.of(p).stream())
                 .filter(p -> p.info().commandLine().orElse("").contains("harbormaster-terminate-watcher")).toList();
@@ -216,7 +157,8 @@ class DockerdMachinesIT {
         long d0 = System.nanoTime();
         machines.destroy(VM);
         System.out.printf("[DockerdMachinesIT] destroy: %d ms%n", ms(d0, System.nanoTime()));
-        assertFalse(logs.contains("SWMTKN-1-") || logs.contains(KEY), "a secret in the units' logs");
+        assertFalse(logs.contains("SWMTKN-1-"), "a secret in the units' logs");
+        assertFalse(logs.contains("\"credential\"") || logs.contains("pkcs7"), "a credential or a document in the units' logs");
         assertFalse(machines.running(VM));
         assertTrue(machines.address(VM).isEmpty());
         assertTrue(processes.stream().noneMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)));
@@ -225,16 +167,6 @@ class DockerdMachinesIT {
         assertFalse(Files.exists(disk), "folder left: " + disk);
         assertFalse(Files.exists(Path.of("/run/harbormaster-nodes", address)), "lease left: " + address);
         assertTrue(ProcessHandle.allProcesses().noneMatch(p -> p.info().commandLine().orElse("").contains(disk.toString())));
-    }
-
-    /** The real agent cloud-config as the emulator would render it for this machine. */
-    private static String customData() throws IOException {
-        return CloudConfigTest.agentCloudConfig()
-                .replace("__HARBORMASTER_FUNCTION_URL__", SwarmWorkers.joinUrl(host).toString())
-                .replace("__HARBORMASTER_IMDS_URL__", "http://" + SwarmWorkers.BRIDGE_ADDRESS + ":" + imds.address().getPort())
-                .replace("__HARBORMASTER_KEY_VAULT_URI__", "https://unused.vault.invalid/")
-                .replace("__HARBORMASTER_FUNCTION_KEY_SECRET__", "harbormaster-node-function-key")
-                .replace("__HARBORMASTER_IDENTITY_CLIENT_ID__", "00000000-0000-0000-0000-000000000000");
     }
 
     /** Waits for a Ready worker named COMPUTER at {@code address}, none of {@code formerIds}; returns its id. */
@@ -254,14 +186,6 @@ class DockerdMachinesIT {
             return false;
         }, DockerdMachinesIT::unitLogs);
         return id[0];
-    }
-
-    private static void removeSwarmNodes() {
-        for (String line : manager.run("node", "ls", "--format", "{{.ID}} {{.Hostname}}").lines().toList()) {
-            if (line.endsWith(" " + COMPUTER)) {
-                manager.run("node", "rm", "--force", line.split(" ")[0]);
-            }
-        }
     }
 
     private static String unitLog(String unit) {

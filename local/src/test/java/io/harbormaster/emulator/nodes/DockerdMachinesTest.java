@@ -23,7 +23,7 @@ class DockerdMachinesTest {
 
     private DockerdMachines machines() {
         return new DockerdMachines(new MachinesSettings(root.resolve("machines"), root.resolve("scripts"), "hm-br0",
-                "10.213.77.1", root.resolve("leases"), Optional.empty(), Duration.ofSeconds(1), Duration.ofSeconds(1)));
+                "10.213.77.1", root.resolve("leases"), Duration.ofSeconds(1), Duration.ofSeconds(1)));
     }
 
     @Test
