@@ -76,8 +76,9 @@ class AttestedNodeCallsIT {
         cluster = EmulatedCluster.start(Map.of(), Map.of());
         AzureEmulator emulator = cluster.emulator();
         agent = emulator.cloud().instances(emulator.settings().scaleSetName()).get(0);
-        cluster.await("agent machine running", () -> emulator.machines().running(agent.name()), running -> running,
-                Duration.ofSeconds(90));
+        // The agent joins by attestation alone, through its own cloud-init units: no key anywhere.
+        cluster.await("agent in the swarm", cluster::nodes, nodes -> "ready".equals(nodes.get(agent.computerName())),
+                Duration.ofSeconds(120));
         trustContainer = new BlobServiceClientBuilder().connectionString(LocalServices.storageConnectionString())
                 .buildClient().getBlobContainerClient(BlobTrustStore.CONTAINER);
     }
@@ -154,9 +155,7 @@ class AttestedNodeCallsIT {
         HttpResponse<String> operatorView = cluster.send(HttpRequest.newBuilder(
                 cluster.host().uri("/api/drain/" + agent.computerName())).GET());
         assertEquals(404, operatorView.statusCode(), "no drain recorded: " + operatorView.body());
-        // The node joins through cloud-init meanwhile; once it is in the swarm, it is as it joined: active.
-        cluster.await("agent in the swarm", cluster::nodes, nodes -> "ready".equals(nodes.get(agent.computerName())),
-                Duration.ofSeconds(120));
+        // The node, in the swarm since it joined through cloud-init, is as it joined: active.
         assertEquals("active", cluster.manager().run("node", "inspect", agent.computerName(), "--format",
                 "{{.Spec.Availability}}").trim(), "the node is untouched");
         assertEquals(404, cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/drain/" + agent.computerName()))
