@@ -581,7 +581,8 @@ class AgentScriptsTest {
         nodeRoute("GET", "drain", request -> drainState(200, "drained"));
 
         start("harbormaster-terminate-watcher");
-        waitFor("four rounds after the drain", 30, () -> nodeCalls("GET", "drain").size() >= 4);
+        waitFor("four rounds after the drain, or an approval", 30, () -> nodeCalls("GET", "drain").size() >= 4
+                || !requests("POST", "/metadata/scheduledevents").isEmpty());
 
         assertEquals(List.of(), requests("POST", "/metadata/scheduledevents"), "an event of several VMs is never approved");
         List<NodeCall> drains = nodeCalls("POST", "drain");
@@ -868,6 +869,27 @@ class AgentScriptsTest {
         assertEquals(2, requests("GET", "/metadata/attested/document").size());
         assertEquals(2, requests("POST", "/api/node/join").size());
         assertFalse(Files.exists(credentialFile));
+    }
+
+    @Test
+    void nodeCallDoesNotAskImdsAgainWhenItsTimeIsTooShortForTheWait() throws IOException {
+        retryAttestations.set(1);
+        nodeRoute("POST", "drain", request -> drainState(202, "requested"));
+
+        HostTools.Result result = HostTools.run(List.of(dir.resolve("bin").resolve("harbormaster-node-call").toString(),
+                "POST", "drain", reply().toString(), "{\"reason\":\"terminate-notification\"}"),
+                withEnvironment("HARBORMASTER_CALL_MAX_SECONDS", "2"), 30);
+
+        // Waiting 2 s for IMDS to sign afresh would carry the call past its bound (the watcher's is NotBefore).
+        assertEquals("409\n", result.output());
+        assertEquals(1, requests("GET", "/metadata/attested/document").size());
+        assertEquals(1, requests("POST", "/api/node/drain").size());
+    }
+
+    private Map<String, String> withEnvironment(String name, String value) {
+        Map<String, String> environment = new HashMap<>(environment());
+        environment.put(name, value);
+        return environment;
     }
 
     @Test
