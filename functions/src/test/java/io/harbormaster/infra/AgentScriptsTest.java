@@ -154,9 +154,22 @@ class AgentScriptsTest {
 
     @AfterEach
     void stop() {
+        // Waits for every killed process to be gone: one still writing (a log line, the kept credential) would keep the
+        // temporary directory from being deleted.
+        List<ProcessHandle> killed = new ArrayList<>();
         started.forEach(process -> {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly();
+            process.descendants().forEach(killed::add);
+            killed.add(process.toHandle());
+        });
+        killed.forEach(ProcessHandle::destroyForcibly);
+        killed.forEach(process -> {
+            try {
+                process.onExit().get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("process " + process.pid() + " did not end", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         });
         if (server != null) {
             server.stop(0);
@@ -790,6 +803,26 @@ class AgentScriptsTest {
         assertEquals(Proof.ATTESTATION, nodeCalls("POST", "drain").get(0).proof());
         String fresh = kept().path("credential").asText();
         assertTrue(credentials.containsKey(fresh), "the new credential is kept: " + fresh);
+    }
+
+    @Test
+    void aDeleteWhoseCredentialIsRefusedBuysAFreshOneAndCallsAgain() throws IOException {
+        Files.createDirectories(credentialFile.getParent());
+        Files.writeString(credentialFile, "{\"credential\":\"cred-of-a-restarted-app\",\"expiresAt\":"
+                + Instant.now().plusSeconds(600).getEpochSecond() + "}");
+        nodeRoute("DELETE", "drain", request -> drainState(200, "cancelled"));
+
+        HostTools.Result result = run("harbormaster-node-call", 30, "DELETE", "drain", reply().toString());
+
+        assertEquals("200\n", result.output());
+        List<Request> deletes = requests("DELETE", "/api/node/drain");
+        assertEquals(2, deletes.size());
+        assertEquals("Bearer cred-of-a-restarted-app", deletes.get(0).header("authorization"));
+        assertEquals(1, requests("POST", "/api/node/credential").size(), "a fresh credential bought once");
+        String fresh = kept().path("credential").asText();
+        assertTrue(credentials.containsKey(fresh), fresh);
+        assertEquals("Bearer " + fresh, deletes.get(1).header("authorization"));
+        assertEquals(1, nodeCalls("DELETE", "drain").size());
     }
 
     @Test
