@@ -281,7 +281,7 @@ final class TemplateChecks {
     }
 
     /** Replaces variables('x') by x's own expression, so that a check sees where a value comes from. */
-    private static ArmExpression inlineVariables(ArmTemplate template, ArmExpression expression, int depth) {
+    static ArmExpression inlineVariables(ArmTemplate template, ArmExpression expression, int depth) {
         if (depth > 10) {
             return expression;
         }

@@ -26,7 +26,7 @@ class TemplateChecksTest {
     }
 
     /** The template with the first occurrence of {@code from} replaced, which must exist. */
-    private static ArmTemplate broken(String file, String from, String to) {
+    static ArmTemplate broken(String file, String from, String to) {
         String text = read(file);
         assertTrue(text.contains(from), file + " contains " + from);
         return ArmTemplate.parse(file + " (broken)", text.replaceFirst(java.util.regex.Pattern.quote(from),
@@ -62,7 +62,7 @@ class TemplateChecksTest {
     void aPreviewApiVersionIsReported() {
         assertFalse(TemplateChecks.apiVersionProblems(broken("infra/cluster.json", "\"2023-09-01\"", "\"2023-09-01-preview\"")).isEmpty());
         assertFalse(TemplateChecks.apiVersionProblems(broken("infra/cluster.json",
-                "'2023-01-31').clientId", "'2023-01-31-preview').clientId")).isEmpty());
+                "'2022-09-01').outputs.functionAppUrl", "'2022-09-01-preview').outputs.functionAppUrl")).isEmpty());
         assertFalse(TemplateChecks.apiVersionProblems(broken("infra/cluster.json",
                 "\"apiVersion\": \"2022-04-01\",\n              \"name\"", "\"apiVersion\": \"2022-05-01-preview\",\n              \"name\"")).isEmpty(),
                 "also inside a nested template");
