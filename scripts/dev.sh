@@ -61,7 +61,6 @@ rm -f "$app_env"
 HARBORMASTER_EMULATOR_DIR="$emulator_dir" \
 HARBORMASTER_EMULATOR_CAPACITY=${HARBORMASTER_DEV_WORKERS:-2} \
 HARBORMASTER_EMULATOR_FUNCTION_URL="http://$HM_BRIDGE_ADDR:$port" \
-HARBORMASTER_EMULATOR_FUNCTION_KEY_FILE="$key_file" \
 HARBORMASTER_EMULATOR_CLOUD_CONFIG="$HM_ROOT/cloud-init/agent.yml" \
     java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} -cp "$classpath" \
     io.harbormaster.emulator.AzureEmulator >>"$HM_LOGS/emulator.log" 2>&1 &
@@ -89,7 +88,7 @@ pids+=("$!")
 workers=${HARBORMASTER_DEV_WORKERS:-2}
 prefix=${HARBORMASTER_EMULATOR_COMPUTER_NAME_PREFIX:-agent}
 if (( workers > 0 )); then
-    echo "[dev] waiting for the scale set's $workers instance(s) to boot and join through /api/join/worker" >&2
+    echo "[dev] waiting for the scale set's $workers instance(s) to boot and join through /api/node/join (attested)" >&2
     for _ in $(seq 1 600); do
         ready=$(hm_docker node ls --filter role=worker --filter "name=$prefix" --format '{{.Status}}' 2>/dev/null \
             | grep -c '^Ready$' || true)
