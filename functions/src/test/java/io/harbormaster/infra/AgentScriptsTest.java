@@ -477,6 +477,22 @@ class AgentScriptsTest {
     }
 
     @Test
+    void aSpotEvictionIsDrainedAsPreemptAndApprovedOnceDrained() throws Exception {
+        // Learn, "Scheduled Events": a Spot VM's eviction is a Preempt event, at least 30 s ahead.
+        String preempt = terminate(EVENT_ID, Instant.now().plusSeconds(30), VM_NAME).replace("\"Terminate\"", "\"Preempt\"");
+        standInMetadata(request -> requests("POST", "/metadata/scheduledevents").isEmpty()
+                ? Reply.json(200, document(2, preempt)) : Reply.json(200, document(3)));
+        nodeRoute("POST", "drain", request -> drainState(202, "requested"));
+        nodeRoute("GET", "drain", request -> drainState(200, "drained"));
+
+        start("harbormaster-terminate-watcher");
+        waitFor("the approval", 30, () -> !requests("POST", "/metadata/scheduledevents").isEmpty());
+
+        assertEquals("{\"reason\":\"preempt\"}", nodeCalls("POST", "drain").get(0).payload());
+        assertTrue(watcherLog().contains("Preempt event " + EVENT_ID), watcherLog());
+    }
+
+    @Test
     void watcherApprovesOnceItsNodeIsNoLongerInTheSwarm() throws Exception {
         standInMetadata(request -> requests("POST", "/metadata/scheduledevents").isEmpty()
                 ? Reply.json(200, scheduledEvents(VM_NAME, Instant.now().plusSeconds(600)))
