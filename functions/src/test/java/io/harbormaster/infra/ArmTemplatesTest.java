@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -238,25 +239,61 @@ class ArmTemplatesTest {
     }
 
     @Test
-    void theAppsOnlyRoleInTheClusterIsACustomRoleOnTheAgentsScaleSet() throws IOException {
+    void theAppsRolesInTheClusterAreCustomRolesOnTheAgentsScaleSetAndOnEachManager() throws IOException {
         ArmTemplate functions = InfraFiles.functions();
         assertTrue(functions.resources.stream().map(ArmTemplate.Resource::node).noneMatch(r -> r.path("type").asText().equals("Microsoft.Resources/deployments")),
-                "functions.json assigns nothing in the cluster's group: cluster.json scopes the app's role to the scale set");
+                "functions.json assigns nothing in the cluster's group: cluster.json scopes the app's roles to the scale set and the managers");
         ArmTemplate cluster = InfraFiles.cluster();
-        JsonNode role = cluster.resource("Microsoft.Authorization/roleDefinitions").node();
-        assertEquals("CustomRole", role.path("properties").path("type").asText());
-        assertEquals("[variables('scaleSetOperatorActions')]", role.path("properties").path("permissions").get(0).path("actions").asText());
-        assertEquals(0, role.path("properties").path("permissions").get(0).path("dataActions").size());
-        for (JsonNode action : cluster.root.path("variables").path("scaleSetOperatorActions")) {
-            assertTrue(action.asText().startsWith("Microsoft.Compute/virtualMachineScaleSets/"), action.asText());
-            assertFalse(action.asText().contains("*"), "no wildcard: " + action.asText());
+        Map<String, JsonNode> definitions = new TreeMap<>();
+        Map<String, JsonNode> assignments = new TreeMap<>();
+        for (ArmTemplate.Resource resource : cluster.resources) {
+            if (resource.type().equals("Microsoft.Authorization/roleDefinitions")) {
+                definitions.put(resource.name(), resource.node());
+            } else if (resource.type().equals("Microsoft.Authorization/roleAssignments")) {
+                assignments.put(resource.node().path("properties").path("roleDefinitionId").asText(), resource.node());
+            }
         }
-        JsonNode assignment = cluster.resource("Microsoft.Authorization/roleAssignments").node();
-        assertEquals("[format('Microsoft.Compute/virtualMachineScaleSets/{0}', parameters('scaleSetName'))]", assignment.path("scope").asText());
-        assertTrue(assignment.path("properties").path("roleDefinitionId").asText().contains("variables('scaleSetOperatorRoleId')"));
+        assertEquals(Set.of("[variables('managerReaderRoleId')]", "[variables('scaleSetOperatorRoleId')]"), definitions.keySet(),
+                "two roles in the cluster's group: the scale set operator and the manager reader");
+        assertEquals(Set.of("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('managerReaderRoleId'))]",
+                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('scaleSetOperatorRoleId'))]"), assignments.keySet(),
+                "each role assigned once (the manager reader through a copy loop)");
+        Map<String, String> prefixes = Map.of("scaleSetOperator", "Microsoft.Compute/virtualMachineScaleSets/",
+                "managerReader", "Microsoft.Compute/virtualMachines/");
+        for (Map.Entry<String, String> prefix : prefixes.entrySet()) {
+            JsonNode role = definitions.get("[variables('" + prefix.getKey() + "RoleId')]");
+            assertEquals("CustomRole", role.path("properties").path("type").asText());
+            assertEquals("[variables('" + prefix.getKey() + "Actions')]", role.path("properties").path("permissions").get(0).path("actions").asText());
+            assertEquals(0, role.path("properties").path("permissions").get(0).path("dataActions").size());
+            assertEquals(1, role.path("properties").path("permissions").size());
+            JsonNode actions = cluster.root.path("variables").path(prefix.getKey() + "Actions");
+            assertFalse(actions.isEmpty(), prefix.getKey() + "Actions");
+            for (JsonNode action : actions) {
+                assertTrue(action.asText().startsWith(prefix.getValue()), action.asText());
+                assertFalse(action.asText().contains("*"), "no wildcard: " + action.asText());
+            }
+        }
+        // A manager's role reads and nothing else: run-command on a manager is root on the swarm's control plane.
+        for (JsonNode action : cluster.root.path("variables").path("managerReaderActions")) {
+            assertTrue(action.asText().endsWith("/read"), "the manager reader only reads: " + action.asText());
+        }
+        JsonNode scaleSet = assignments.get("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('scaleSetOperatorRoleId'))]");
+        assertEquals("[format('Microsoft.Compute/virtualMachineScaleSets/{0}', parameters('scaleSetName'))]", scaleSet.path("scope").asText());
+        JsonNode managers = assignments.get("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('managerReaderRoleId'))]");
+        assertEquals("[format('Microsoft.Compute/virtualMachines/master{0}', copyIndex())]", managers.path("scope").asText(),
+                "one assignment on each manager VM, never on the group");
+        assertEquals("[parameters('managerCount')]", managers.path("copy").path("count").asText());
+        JsonNode managerVm = cluster.resources.stream().filter(r -> r.type().equals("Microsoft.Compute/virtualMachines"))
+                .findFirst().orElseThrow().node();
+        assertEquals("[format('master{0}', copyIndex())]", managerVm.path("name").asText(), "the assignment's scope names the managers as they are");
+        assertEquals(managerVm.path("copy").path("count").asText(), managers.path("copy").path("count").asText());
+        List<String> dependsOn = STRICT.convertValue(managers.path("dependsOn"), List.class);
+        assertTrue(dependsOn.contains("[resourceId('Microsoft.Compute/virtualMachines', format('master{0}', copyIndex()))]"), dependsOn.toString());
+        assertTrue(dependsOn.contains("[resourceId('Microsoft.Authorization/roleDefinitions', variables('managerReaderRoleId'))]"), dependsOn.toString());
         String text = Files.readString(InfraFiles.path("infra/cluster.json")) + Files.readString(InfraFiles.path("infra/functions.json"));
         assertFalse(text.contains("9980e02c-c2be-4d73-94e8-173b1dc7cf3c"), "no Virtual Machine Contributor anywhere");
         assertFalse(text.contains("b24988ac-6180-42a0-ab88-20f7382dd24c"), "no Contributor anywhere");
+        assertFalse(text.toLowerCase(Locale.ROOT).contains("runcommand"), "no run-command anywhere");
         assertEquals("SystemAssigned", functions.resource("Microsoft.Web/sites").node().path("identity").path("type").asText());
     }
 
