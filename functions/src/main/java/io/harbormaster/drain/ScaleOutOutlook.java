@@ -27,21 +27,18 @@ public record ScaleOutOutlook(boolean possible, boolean underWay, String seen) {
     }
 
     /**
-     * The outlook from the scale set's instances and the swarm's nodes. Instances being deleted count neither toward the
-     * maximum nor as on the way; the leaving node's own instance (its computer name is the node's hostname) is not on the
-     * way either; a stopped or deallocated one does not come back by itself.
+     * The outlook from the scale set's instances and the swarm's nodes. Every listed instance counts toward the maximum,
+     * one being deleted too: the capacity check scales from the scale set's capacity, which drops only once the delete
+     * is done (seen in chaos scenario i: instances held by a pending Terminate). Those are not on the way, nor the
+     * leaving node's own instance (its computer name is the node's hostname), nor a stopped or deallocated one.
      */
     public static ScaleOutOutlook of(List<ScaleSetInstance> instances, List<Node> nodes, String leavingHostname,
             int maxAgents) {
-        int staying = 0;
         List<String> coming = new ArrayList<>();
         for (ScaleSetInstance instance : instances) {
-            if ("Deleting".equalsIgnoreCase(instance.provisioningState())) {
-                continue;
-            }
-            staying++;
             String name = instance.computerName();
-            if (name != null && name.equalsIgnoreCase(leavingHostname) || NOT_COMING.contains(instance.powerState())) {
+            if ("Deleting".equalsIgnoreCase(instance.provisioningState())
+                    || name != null && name.equalsIgnoreCase(leavingHostname) || NOT_COMING.contains(instance.powerState())) {
                 continue;
             }
             boolean ready = name != null && nodes.stream()
@@ -50,8 +47,8 @@ public record ScaleOutOutlook(boolean possible, boolean underWay, String seen) {
                 coming.add(name != null ? name : "instance " + instance.instanceId());
             }
         }
-        boolean possible = staying < maxAgents;
-        String seen = "the scale set has " + staying + " of at most " + maxAgents + " agents"
+        boolean possible = instances.size() < maxAgents;
+        String seen = "the scale set has " + instances.size() + " of at most " + maxAgents + " agents"
                 + (coming.isEmpty() ? " and none is on the way" : "; on the way: " + String.join(", ", coming));
         return new ScaleOutOutlook(possible, !coming.isEmpty(), seen);
     }
