@@ -73,6 +73,9 @@ public final class DrainCodec {
                 .put("step", status.step())
                 .put("claimedBy", status.claimedBy())
                 .put("updatedAt", status.updatedAt().toString());
+        if (status.stranded() != null) {
+            node.put("stranded", status.stranded());
+        }
         if (!status.surge().isEmpty()) {
             ArrayNode surge = node.putArray("surge");
             for (SurgeEntry entry : status.surge()) {
@@ -113,7 +116,9 @@ public final class DrainCodec {
                 node.path("step").asLong(0),
                 optionalText(node, "claimedBy"),
                 Instant.parse(text(node, "updatedAt")),
-                surge(node.path("surge")));
+                surge(node.path("surge")),
+                // Absent from statuses that were never stranded, and from those written before the state existed.
+                optionalText(node, "stranded"));
     }
 
     /** Absent from statuses of drains without surge, and from those written before surge drains existed. */

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -74,26 +75,33 @@ public final class DrainProgress {
         // A down node runs nothing swarm counts on: swarm starts its replicas elsewhere, and the pending count below waits
         // for those. Counting its tasks as remaining would hold the drain until its deadline, and the down node with it
         // (seen in the chaos run: a Terminate drain of a node whose instance another drain had deleted).
-        int remaining = node.state() == Node.State.DOWN ? 0
-                : (int) snapshot.tasksOnNode().stream().filter(task -> task.desiredRunning() || task.live()).count();
+        int remaining = tasksRemaining(node, snapshot.tasksOnNode());
         // Replacements still starting elsewhere: the node's tasks do not "run elsewhere" until these run.
-        int pending = (int) snapshot.servicesDesiredRunning().stream()
-                .filter(task -> !task.running() && !Objects.equals(task.nodeId(), node.id()))
-                .count();
+        List<Task> waitingFor = replacementsPending(snapshot, node);
+        int pending = waitingFor.size();
         DrainStatus counted = status.withCounts(remaining, pending);
+        Optional<String> stranded = Optional.empty();
         if (remaining > 0 || pending > 0) {
-            if (now.isBefore(request.deadline())) {
-                return new DrainDecision(counted.withState(DrainState.DRAINING, false), new DrainAction.CheckAgain());
+            // Once stranded, it stays so until the replacements run: the agent may have acted on it already.
+            stranded = remaining == 0 && status.state() == DrainState.STRANDED && status.stranded() != null
+                    ? Optional.of(status.stranded())
+                    : Stranding.why(request, remaining, waitingFor, snapshot.outlook());
+            if (now.isBefore(request.deadline()) && stranded.isEmpty()) {
+                return new DrainDecision(counted.withStranded(null).withState(DrainState.DRAINING, false),
+                        new DrainAction.CheckAgain());
             }
-            counted = counted.timedOut() ? counted : counted.withTimedOut();
+            if (!now.isBefore(request.deadline())) {
+                counted = counted.timedOut() ? counted : counted.withTimedOut();
+            }
         }
+        counted = counted.withStranded(stranded.orElse(null));
         // The node's replicas of surge services run elsewhere (or never will): back to the recorded counts first.
         SurgeDrain.Step restored = SurgeDrain.restore(counted, snapshot.services());
         if (restored.action() != null) {
             return new DrainDecision(restored.status().withState(DrainState.DRAINING, false), restored.action());
         }
         counted = restored.status();
-        if (remaining > 0 || pending > 0) {
+        if ((remaining > 0 || pending > 0) && stranded.isEmpty()) {
             if (keepsNodePastDeadline(counted)) {
                 // Whatever is still there could not move (a local volume, a host-mode port) or no other node took it:
                 // deleting the VM would take it down with it. Only the VM's own end justifies that.
@@ -102,7 +110,8 @@ public final class DrainProgress {
         }
 
         DrainStatus drained = counted
-                .withState(counted.timedOut() ? DrainState.TIMED_OUT : DrainState.DRAINED, false)
+                .withState(stranded.isPresent() ? DrainState.STRANDED
+                        : counted.timedOut() ? DrainState.TIMED_OUT : DrainState.DRAINED, false)
                 .withDrainedAt(Objects.requireNonNullElse(counted.drainedAt(), now));
         if (request.deleteInstance() && !drained.instanceDeleted()) {
             return new DrainDecision(drained, new DrainAction.DeleteInstance(request.hostname()));
@@ -148,6 +157,19 @@ public final class DrainProgress {
         Map<String, String> labels = new HashMap<>(node.labels());
         labels.remove(REQUEST_LABEL);
         return new DrainDecision(status, new DrainAction.Reactivate(node, labels));
+    }
+
+    /** The node's tasks that still run or are still to stop; none on a down node (see {@link #next}). */
+    static int tasksRemaining(Node node, List<Task> tasksOnNode) {
+        return node.state() == Node.State.DOWN ? 0
+                : (int) tasksOnNode.stream().filter(task -> task.desiredRunning() || task.live()).count();
+    }
+
+    /** The node's replacements that do not run yet: tasks of its services, desired running, not running, not on it. */
+    static List<Task> replacementsPending(DrainSnapshot snapshot, Node node) {
+        return snapshot.servicesDesiredRunning().stream()
+                .filter(task -> !task.running() && !Objects.equals(task.nodeId(), node.id()))
+                .toList();
     }
 
     /** The set of services whose running tasks tell whether the node's tasks run elsewhere. */

@@ -248,7 +248,8 @@ public final class DrainRequests {
             if (label != null && !label.equals(request.requestId())) {
                 throw notCancellable(status, "its node carries another drain's label, " + label);
             }
-            boolean leftDrained = status.state() == DrainState.DRAINED || status.state() == DrainState.TIMED_OUT;
+            boolean leftDrained = status.state() == DrainState.DRAINED || status.state() == DrainState.TIMED_OUT
+                    || status.state() == DrainState.STRANDED;
             if (status.finished() && !(leftDrained && request.requestId().equals(label))) {
                 throw notCancellable(status, "it is " + status.state().wireName() + " already");
             }

@@ -28,7 +28,14 @@ public enum DrainState {
      * A scale-in or manual drain passed its deadline with tasks still on the node; the node is given back to service
      * and its instance kept. Unfinished only while the node is being set active again.
      */
-    REACTIVATED;
+    REACTIVATED,
+    /**
+     * A shutdown, terminate or preempt drain whose replacements swarm could place nowhere while no room can come (the
+     * scale set at its maximum, no agent on the way): the VM goes anyway, so the wait ends now instead of at the
+     * deadline, with the node's tasks already down; {@code stranded} says why. The node is removed once it is down, and
+     * the state becomes {@code drained} should the replacements run after all.
+     */
+    STRANDED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

@@ -23,10 +23,20 @@ public record DrainStatus(
         long step,
         String claimedBy,
         Instant updatedAt,
-        List<SurgeEntry> surge) {
+        List<SurgeEntry> surge,
+        String stranded) {
 
     public DrainStatus {
         surge = List.copyOf(surge);
+    }
+
+    /** A status of a drain that was never stranded (see {@link DrainState#STRANDED}). */
+    public DrainStatus(DrainRequest request, DrainState state, boolean finished, int tasksRemaining,
+            int replacementsPending, boolean timedOut, boolean instanceDeleted, String failure, String lastError,
+            Instant drainedAt, Instant unreachableSince, long step, String claimedBy, Instant updatedAt,
+            List<SurgeEntry> surge) {
+        this(request, state, finished, tasksRemaining, replacementsPending, timedOut, instanceDeleted, failure, lastError,
+                drainedAt, unreachableSince, step, claimedBy, updatedAt, surge, null);
     }
 
     /** A status without surge entries: a drain of a node that runs no service labelled for surge. */
@@ -34,12 +44,12 @@ public record DrainStatus(
             int replacementsPending, boolean timedOut, boolean instanceDeleted, String failure, String lastError,
             Instant drainedAt, Instant unreachableSince, long step, String claimedBy, Instant updatedAt) {
         this(request, state, finished, tasksRemaining, replacementsPending, timedOut, instanceDeleted, failure, lastError,
-                drainedAt, unreachableSince, step, claimedBy, updatedAt, List.of());
+                drainedAt, unreachableSince, step, claimedBy, updatedAt, List.of(), null);
     }
 
     public static DrainStatus requested(DrainRequest request) {
         return new DrainStatus(request, DrainState.REQUESTED, false, 0, 0, false, false,
-                null, null, null, null, 0, null, request.requestedAt(), List.of());
+                null, null, null, null, 0, null, request.requestedAt(), List.of(), null);
     }
 
     /** The key the status is stored and addressed under: hostnames are case-insensitive. */
@@ -49,52 +59,52 @@ public record DrainStatus(
 
     DrainStatus withState(DrainState newState, boolean isFinished) {
         return new DrainStatus(request, newState, isFinished, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge, stranded);
     }
 
     DrainStatus withCounts(int remaining, int pending) {
         return new DrainStatus(request, state, finished, remaining, pending, timedOut,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge, stranded);
     }
 
     DrainStatus withTimedOut() {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, true,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge, stranded);
     }
 
     DrainStatus withInstanceDeleted() {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
-                true, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
+                true, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge, stranded);
     }
 
     DrainStatus withDrainedAt(Instant at) {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, lastError, at, unreachableSince, step, claimedBy, updatedAt, surge);
+                instanceDeleted, failure, lastError, at, unreachableSince, step, claimedBy, updatedAt, surge, stranded);
     }
 
     DrainStatus withFailure(String why) {
         return new DrainStatus(request, DrainState.FAILED, true, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, why, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge);
+                instanceDeleted, why, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge, stranded);
     }
 
     DrainStatus cancelled(Instant now) {
         return new DrainStatus(request, DrainState.CANCELLED, true, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step + 1, null, now, surge);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step + 1, null, now, surge, stranded);
     }
 
     DrainStatus withLastError(String error, Instant since) {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, error, drainedAt, since, step, claimedBy, updatedAt, surge);
+                instanceDeleted, failure, error, drainedAt, since, step, claimedBy, updatedAt, surge, stranded);
     }
 
     DrainStatus claimed(long newStep, String messageId, Instant now) {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, newStep, messageId, now, surge);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, newStep, messageId, now, surge, stranded);
     }
 
     DrainStatus withSurge(List<SurgeEntry> entries) {
         return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
-                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, entries);
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, entries, stranded);
     }
 
     DrainStatus withSurgePhase(String serviceId, SurgeEntry.Phase phase) {
@@ -103,6 +113,12 @@ public record DrainStatus(
             entries.add(entry.serviceId().equals(serviceId) ? entry.withPhase(phase) : entry);
         }
         return withSurge(entries);
+    }
+
+    /** Why the node's tasks have nowhere to go (state {@code stranded}); null while they may yet move. */
+    DrainStatus withStranded(String why) {
+        return new DrainStatus(request, state, finished, tasksRemaining, replacementsPending, timedOut,
+                instanceDeleted, failure, lastError, drainedAt, unreachableSince, step, claimedBy, updatedAt, surge, why);
     }
 
     /** Whether a surge is on record whose service may still stand above its original replica count. */

@@ -47,15 +47,29 @@ public final class DrainWorker {
     private final Optional<ScaleSet> scaleSet;
     private final DrainSettings settings;
     private final Clock clock;
+    private final int maxAgents;
+    /** The scale set's instances as last listed, for the outlook of stranded drains: passes come every few 100 ms. */
+    private volatile Listed listed;
 
+    private record Listed(Instant at, List<ScaleSetInstance> instances) {
+    }
+
+    /** A worker that knows no maximum of the scale set: a scale-out always counts as possible, so no drain is stranded. */
     public DrainWorker(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, Optional<ScaleSet> scaleSet,
             DrainSettings settings, Clock clock) {
+        this(swarm, statuses, queue, scaleSet, settings, clock, Integer.MAX_VALUE);
+    }
+
+    /** @param maxAgents the most agents the capacity check scales the scale set to (HARBORMASTER_CAPACITY_MAX_AGENTS) */
+    public DrainWorker(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, Optional<ScaleSet> scaleSet,
+            DrainSettings settings, Clock clock, int maxAgents) {
         this.swarm = swarm;
         this.statuses = statuses;
         this.queue = queue;
         this.scaleSet = scaleSet;
         this.settings = settings;
         this.clock = clock;
+        this.maxAgents = maxAgents;
     }
 
     /**
@@ -183,7 +197,31 @@ public final class DrainWorker {
         List<Task> onNode = swarm.tasksOnNode(nodeId);
         Set<String> serviceIds = new TreeSet<>(DrainProgress.servicesOf(onNode));
         status.surge().forEach(entry -> serviceIds.add(entry.serviceId()));
-        return new DrainSnapshot(node, onNode, swarm.desiredRunningTasks(serviceIds), services);
+        DrainSnapshot seen = new DrainSnapshot(node, onNode, swarm.desiredRunningTasks(serviceIds), services);
+        if (!Stranding.worthAsking(status, seen)) {
+            return seen;
+        }
+        return new DrainSnapshot(node, onNode, seen.servicesDesiredRunning(), services, outlook(status));
+    }
+
+    /** The scale set's outlook for a drain that may be stranded; empty when the scale set did not answer (wait then). */
+    private Optional<ScaleOutOutlook> outlook(DrainStatus status) {
+        if (scaleSet.isEmpty()) {
+            return Optional.of(ScaleOutOutlook.withoutScaleSet());
+        }
+        Instant now = clock.instant();
+        Listed last = listed;
+        if (last == null || !now.isBefore(last.at().plus(settings.checkInterval()))) {
+            try {
+                last = new Listed(now, scaleSet.get().instances());
+            } catch (ScaleSetException e) {
+                LOG.info("drain " + status.request().requestId() + ": the scale set's instances could not be listed ("
+                        + e.getMessage() + "); not judging whether the drain is stranded this pass");
+                return Optional.empty();
+            }
+            listed = last;
+        }
+        return Optional.of(ScaleOutOutlook.of(last.instances(), swarm.nodes(), status.request().hostname(), maxAgents));
     }
 
     private void scaleService(DrainStatus status, DrainAction.ScaleService scale) {
@@ -318,6 +356,7 @@ public final class DrainWorker {
         LOG.info("drain " + status.request().requestId() + " of " + status.request().hostname() + ": " + status.state().wireName()
                 + (status.finished() ? " (finished)" : "")
                 + ", tasks remaining " + status.tasksRemaining() + ", replacements pending " + status.replacementsPending()
+                + (status.state() == DrainState.STRANDED && status.stranded() != null ? ": " + status.stranded() : "")
                 + (status.lastError() == null ? "" : ", retrying after: " + status.lastError())
                 + (status.failure() == null ? "" : ", failure: " + status.failure()));
     }

@@ -100,7 +100,7 @@ public final class ControlPlane {
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)
                 .orElse("off (" + TrustSettings.TRUST_PEM + " is not set; /api/node/* answer 503)"));
         return new ControlPlane(swarm, JoinTicketCache.refreshingInBackground(swarm, clock), drains,
-                new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock), check, checks, nodes);
+                new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock, capacity.policy().maxAgents()), check, checks, nodes);
     }
 
     /**

@@ -133,6 +133,9 @@ public class DrainFunction {
         if (status.failure() != null) {
             body.put("failure", status.failure());
         }
+        if (status.stranded() != null) {
+            body.put("stranded", status.stranded());
+        }
         if (status.lastError() != null) {
             body.put("lastError", status.lastError());
         }

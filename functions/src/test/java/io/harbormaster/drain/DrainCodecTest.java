@@ -26,7 +26,8 @@ class DrainCodecTest {
     @Test
     void everyStateKeepsItsWireName() {
         // Stored statuses outlive a deploy: existing names must not change.
-        assertEquals(List.of("requested", "draining", "drained", "removed", "timed-out", "failed", "cancelled", "reactivated"),
+        assertEquals(List.of("requested", "draining", "drained", "removed", "timed-out", "failed", "cancelled", "reactivated",
+                        "stranded"),
                 Arrays.stream(DrainState.values()).map(DrainState::wireName).toList());
         Instant t = Instant.parse("2026-11-25T10:00:00Z");
         DrainStatus reactivated = DrainStatus.requested(new DrainRequest("r", "worker-1", "n1", DrainReason.SCALE_IN, true,
@@ -44,6 +45,20 @@ class DrainCodecTest {
         assertTrue(e.getMessage().contains("version 99"), e.getMessage());
         assertEquals("r", DrainCodec.lenientMessage("{\"version\":99,\"requestId\":\"r\",\"hostname\":\"w\"}").requestId());
         assertThrows(IllegalArgumentException.class, () -> DrainCodec.message("not json"));
+    }
+
+    @Test
+    void whyADrainIsStrandedSurvivesTheRoundTripAndAStatusWithoutItReadsWithNone() {
+        Instant t = Instant.parse("2026-11-25T10:00:00Z");
+        DrainStatus plain = DrainStatus.requested(new DrainRequest("r", "worker-1", "n1", DrainReason.SHUTDOWN, false,
+                t.plusSeconds(600), t));
+        assertFalse(DrainCodec.status(plain).contains("stranded"), "statuses never stranded are written as before");
+        assertNull(DrainCodec.status(DrainCodec.status(plain)).stranded());
+
+        DrainStatus stranded = plain.withStranded("2 replacements could not be placed").withState(DrainState.STRANDED, false);
+        DrainStatus read = DrainCodec.status(DrainCodec.status(stranded));
+        assertEquals(DrainState.STRANDED, read.state());
+        assertEquals("2 replacements could not be placed", read.stranded());
     }
 
     @Test

@@ -235,4 +235,53 @@ class DrainProgressTest {
         DrainDecision removed = DrainProgress.next(status(false), gone, now, LEAVE);
         assertEquals(now, removed.status().drainedAt());
     }
+
+    private static final String NO_ROOM = "no suitable node (insufficient resources on 2 nodes)";
+
+    @Test
+    void aShutdownDrainWhoseReplacementsHaveNowhereToGoEndsItsWaitAsStrandedAndSaysWhy() {
+        DrainSnapshot stuck = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
+                List.of(task("t1", "node-1", "shutdown", "shutdown")),
+                List.of(new Task("t2", "svc-1", null, "running", "pending", NO_ROOM, Resources.NONE, T0)), List.of(),
+                Optional.of(new ScaleOutOutlook(false, false, "the scale set has 3 of at most 3 agents and none is on the way")));
+        DrainDecision decision = DrainProgress.next(status(DrainReason.SHUTDOWN, false), stuck, T0.plusSeconds(3), LEAVE);
+        assertEquals(DrainState.STRANDED, decision.status().state());
+        assertFalse(decision.status().finished(), "the node is still to be removed once it is down");
+        assertInstanceOf(DrainAction.CheckAgain.class, decision.action());
+        assertEquals(1, decision.status().replacementsPending());
+        assertEquals(T0.plusSeconds(3), decision.status().drainedAt());
+        assertTrue(decision.status().stranded().contains(NO_ROOM), decision.status().stranded());
+        assertFalse(decision.status().timedOut(), "long before the deadline");
+
+        // Stranded stays so without reading the scale set again, and the node is removed once it is down.
+        DrainSnapshot down = new DrainSnapshot(Optional.of(marked(Node.State.DOWN)), stuck.tasksOnNode(),
+                stuck.servicesDesiredRunning());
+        DrainDecision left = DrainProgress.next(decision.status(), down, T0.plusSeconds(5), LEAVE);
+        assertEquals(DrainState.STRANDED, left.status().state());
+        assertEquals(new DrainAction.RemoveNode("node-1"), left.action());
+
+        // Should the replacements run after all, the drain is drained, and no longer says it is stranded.
+        DrainSnapshot placed = new DrainSnapshot(Optional.of(marked(Node.State.READY)), stuck.tasksOnNode(),
+                List.of(task("t2", "node-2", "running", "running")));
+        DrainDecision drained = DrainProgress.next(decision.status(), placed, T0.plusSeconds(6), LEAVE);
+        assertEquals(DrainState.DRAINED, drained.status().state());
+        assertEquals(null, drained.status().stranded());
+    }
+
+    @Test
+    void aShutdownDrainKeepsWaitingWhileRoomMayComeAndAScaleInDrainIsNeverStranded() {
+        List<Task> stopped = List.of(task("t1", "node-1", "shutdown", "shutdown"));
+        List<Task> unplaced = List.of(new Task("t2", "svc-1", null, "running", "pending", NO_ROOM, Resources.NONE, T0));
+        DrainSnapshot joining = new DrainSnapshot(Optional.of(marked(Node.State.READY)), stopped, unplaced, List.of(),
+                Optional.of(new ScaleOutOutlook(false, true, "on the way: worker-3")));
+        DrainDecision waits = DrainProgress.next(status(DrainReason.SHUTDOWN, false), joining, T0, LEAVE);
+        assertEquals(DrainState.DRAINING, waits.status().state());
+        assertInstanceOf(DrainAction.CheckAgain.class, waits.action());
+
+        DrainSnapshot atMax = new DrainSnapshot(Optional.of(marked(Node.State.READY)), stopped, unplaced, List.of(),
+                Optional.of(new ScaleOutOutlook(false, false, "at its maximum")));
+        DrainDecision scaleIn = DrainProgress.next(status(DrainReason.SCALE_IN, true), atMax, T0, LEAVE);
+        assertEquals(DrainState.DRAINING, scaleIn.status().state());
+        assertInstanceOf(DrainAction.CheckAgain.class, scaleIn.action());
+    }
 }

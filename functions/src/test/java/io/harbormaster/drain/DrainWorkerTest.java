@@ -197,6 +197,69 @@ class DrainWorkerTest {
         assertTrue(swarm.node("id-worker-1").isEmpty());
     }
 
+    private static final String NO_ROOM = "no suitable node (insufficient resources on 2 nodes)";
+
+    /** What swarm does to a drained node's tasks when no other node has room: stopped, their replacements unplaced. */
+    private void strandTasks(String nodeId) {
+        for (Task replacement : swarm.moveTasks(nodeId, null, "pending")) {
+            swarm.setTaskMessage(replacement.id(), NO_ROOM);
+        }
+    }
+
+    @Test
+    void aShutdownDrainWhoseTasksHaveNowhereToGoIsStrandedAtOnceWhenTheScaleSetIsAtItsMaximum() {
+        // Chaos scenario (f): an agent reboots while the scale set is at its maximum and every other agent is full.
+        DrainWorker atMost3 = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock, 3);
+        for (String name : List.of("worker-1", "worker-2", "worker-3")) {
+            swarm.addWorker(name);
+            scaleSet.addInstance(name);
+        }
+        swarm.addTask("web", "id-worker-1", "running");
+        requests.submit("worker-1", new DrainOrder(DrainReason.SHUTDOWN, false, Optional.empty()));
+        strandTasks("id-worker-1");
+        long listedBefore = scaleSet.count("instances");
+
+        InMemoryDrainQueue.Sent first = queue.takeNextDue().orElseThrow();
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, atMost3.handle(first.text(), first.id()));
+        DrainStatus stranded = status("worker-1");
+        assertEquals(DrainState.STRANDED, stranded.state());
+        assertEquals(T0, stranded.drainedAt(), "decided in the first pass, not at the deadline");
+        assertTrue(stranded.stranded().contains(NO_ROOM), stranded.stranded());
+        assertTrue(stranded.stranded().contains("3 of at most 3 agents and none is on the way"), stranded.stranded());
+        assertEquals(1, scaleSet.count("instances") - listedBefore, "the scale set is read once, when it decides");
+
+        // The agent leaves: its node goes down and is removed.
+        swarm.setNodeState("id-worker-1", Node.State.DOWN);
+        InMemoryDrainQueue.Sent next = queue.takeNextDue().orElseThrow();
+        assertEquals(DrainWorker.Outcome.FINISHED, atMost3.handle(next.text(), next.id()));
+        assertEquals(DrainState.REMOVED, status("worker-1").state());
+        assertTrue(swarm.node("id-worker-1").isEmpty());
+        assertEquals(1, scaleSet.count("instances") - listedBefore, "a stranded drain does not read it again");
+    }
+
+    @Test
+    void aShutdownDrainWaitsWhileTheScaleSetCanGrowOrAnAgentIsOnTheWay() {
+        DrainWorker atMost3 = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock, 3);
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        scaleSet.addInstance("worker-1");
+        scaleSet.addInstance("worker-2");
+        swarm.addTask("web", "id-worker-1", "running");
+        requests.submit("worker-1", new DrainOrder(DrainReason.SHUTDOWN, false, Optional.empty()));
+        strandTasks("id-worker-1");
+
+        InMemoryDrainQueue.Sent first = queue.takeNextDue().orElseThrow();
+        atMost3.handle(first.text(), first.id());
+        assertEquals(DrainState.DRAINING, status("worker-1").state(), "2 of at most 3: the capacity check can add one");
+
+        scaleSet.addInstance("worker-3"); // created, not joined yet
+        clock.advance(CHECK);
+        InMemoryDrainQueue.Sent second = queue.takeNextDue().orElseThrow();
+        atMost3.handle(second.text(), second.id());
+        assertEquals(DrainState.DRAINING, status("worker-1").state(), "worker-3 is on the way");
+        assertNull(status("worker-1").stranded());
+    }
+
     @Test
     void aTerminateDrainPastItsDeadlineRecordsTimedOutBeforeTheInstanceDelete() {
         swarm.addWorker("worker-1");

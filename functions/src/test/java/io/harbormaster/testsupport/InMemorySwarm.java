@@ -77,6 +77,13 @@ public final class InMemorySwarm implements Swarm {
         return task;
     }
 
+    /** Sets the message swarm gives a task's state, as its scheduler does on one it found no node for. */
+    public synchronized void setTaskMessage(String taskId, String message) {
+        Task task = requireTask(taskId);
+        tasks.put(taskId, new Task(task.id(), task.serviceId(), task.nodeId(), task.desiredState(), task.state(), message,
+                task.reservations(), clock.instant()));
+    }
+
     public synchronized void setTaskState(String taskId, String state) {
         Task task = requireTask(taskId);
         tasks.put(taskId, new Task(task.id(), task.serviceId(), task.nodeId(), task.desiredState(), state, task.message(),

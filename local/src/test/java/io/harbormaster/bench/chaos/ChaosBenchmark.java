@@ -36,7 +36,7 @@ public final class ChaosBenchmark {
                         if (!result.figures().converged()) {
                             // The next phase would start from a cluster that is not where it should be.
                             out.printf("(%c) stopped after round %d's %s: the cluster did not converge within %d s%n",
-                                    scenario.letter, round, phase.label, ChaosRun.PHASE_TIMEOUT.toSeconds());
+                                    scenario.letter, round, phase.label, run.phaseTimeout().toSeconds());
                             break rounds;
                         }
                     }

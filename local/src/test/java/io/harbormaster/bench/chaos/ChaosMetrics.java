@@ -70,13 +70,21 @@ public final class ChaosMetrics {
         return lost;
     }
 
+    /** {@link #wronglyDeleted(List, Set, Set)} with no instance deleted by Azure on its own. */
+    public static List<String> wronglyDeleted(List<SwarmSample> samples, Set<String> chosen) {
+        return wronglyDeleted(samples, chosen, Set.of());
+    }
+
     /**
      * Instances that left the scale set though they were not among {@code chosen} (computer names chosen for scale-in
      * by a drain, or deleted by the scenario as Azure would evict them), or whose node, the last time it was Ready,
-     * still ran tasks (they went down with the machine) or had stopped tasks whose replacements ran nowhere (a drain
-     * with nowhere to go, cut short by the delete).
+     * still ran tasks (they went down with the machine) or had stopped tasks whose replacements ran nowhere, still not
+     * at the first sample without the instance (a drain with nowhere to go, cut short by the delete; a replacement that
+     * ran between the last sample with the node Ready and the delete was placed in time, though polling missed it).
+     * Instances in {@code forcedByAzure} (chosen, deleted by a Terminate event Azure started at its NotBefore with no
+     * approval from any agent) are not counted: nothing of ours let that delete go.
      */
-    public static List<String> wronglyDeleted(List<SwarmSample> samples, Set<String> chosen) {
+    public static List<String> wronglyDeleted(List<SwarmSample> samples, Set<String> chosen, Set<String> forcedByAzure) {
         List<String> wrong = new ArrayList<>();
         if (samples.isEmpty()) {
             return wrong;
@@ -93,6 +101,9 @@ public final class ChaosMetrics {
                 wrong.add(name + " deleted, but not chosen for scale-in or eviction");
                 continue;
             }
+            if (forcedByAzure.contains(name)) {
+                continue;
+            }
             SwarmSample lastReady = null;
             for (SwarmSample sample : samples) {
                 if (sample.node(name).filter(SwarmSample.Node::ready).isPresent()) {
@@ -103,7 +114,9 @@ public final class ChaosMetrics {
                 List<String> running = lastReady.tasks().stream()
                         .filter(t -> t.running() && t.nodeHostname().equals(name))
                         .map(t -> t.service() + "." + t.slot()).toList();
-                List<String> stranded = stranded(samples, lastReady, name);
+                SwarmSample firstGone = firstWithout(samples, lastReady, name);
+                List<String> stranded = stranded(samples, lastReady, name).stream()
+                        .filter(slot -> firstGone == null || !runs(firstGone, slot)).toList();
                 if (!running.isEmpty()) {
                     wrong.add(name + " deleted while its node still ran " + running + " at " + lastReady.atMs() + " ms");
                 } else if (!stranded.isEmpty()) {
@@ -113,6 +126,22 @@ public final class ChaosMetrics {
             }
         }
         return wrong;
+    }
+
+    /** The first sample after {@code from} whose scale set no longer lists the instance of that computer name. */
+    private static SwarmSample firstWithout(List<SwarmSample> samples, SwarmSample from, String computerName) {
+        boolean after = false;
+        for (SwarmSample sample : samples) {
+            if (after && sample.instances().stream().noneMatch(i -> i.computerName().equals(computerName))) {
+                return sample;
+            }
+            after |= sample == from;
+        }
+        return null;
+    }
+
+    private static boolean runs(SwarmSample sample, String slot) {
+        return sample.tasks().stream().anyMatch(t -> t.wanted() && t.running() && slot.equals(t.service() + "." + t.slot()));
     }
 
     /** Slots not running anywhere in {@code at} whose last running task, up to then, ran on {@code hostname}. */
@@ -247,9 +276,10 @@ public final class ChaosMetrics {
 
     /** All figures of one phase that started at {@code fromMs} and should end with {@code instances} instances. */
     public static ChaosFigures figures(List<SwarmSample> samples, List<NodeEvent> events, long fromMs, int instances,
-            Set<String> chosen, Set<String> disturbed, Set<String> observedServices, long lostAfterMs) {
+            Set<String> chosen, Set<String> forcedByAzure, Set<String> disturbed, Set<String> observedServices,
+            long lostAfterMs) {
         long converged = firstMs(samples, fromMs, converged(instances));
-        return new ChaosFigures(tasksLost(samples, lostAfterMs, disturbed), wronglyDeleted(samples, chosen),
+        return new ChaosFigures(tasksLost(samples, lostAfterMs, disturbed), wronglyDeleted(samples, chosen, forcedByAzure),
                 liveNodesRemoved(samples, events), longestBelowDesiredMs(samples, observedServices), converged >= 0, converged);
     }
 }

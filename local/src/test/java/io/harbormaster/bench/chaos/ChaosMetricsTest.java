@@ -123,6 +123,41 @@ class ChaosMetricsTest {
     }
 
     @Test
+    void aReplacementThatRanBeforeTheInstanceLeftWasPlacedInTimeThoughPollingMissedIt() {
+        // Chaos scenario (i), first run: the last sample with b Ready predates the replacement's start; the drain had
+        // read "drained" (the replacement running) before the delete, and the next sample, without b, shows it running.
+        var before = sample(0, List.of(ready("a"), ready("b")),
+                List.of(task("t1", 1, "a", "running", "running"), task("t2", 2, "b", "running", "running")),
+                List.of(instance("a"), instance("b")));
+        var starting = sample(1000, List.of(ready("a"), new SwarmSample.Node("id-b", "b", true, false, true, 2 * CPU)),
+                List.of(task("t1", 1, "a", "running", "running"), task("t2", 2, "b", "shutdown", "shutdown"),
+                        task("t3", 2, "a", "running", "starting")),
+                List.of(instance("a"), instance("b")));
+        var gone = sample(2000, List.of(ready("a")),
+                List.of(task("t1", 1, "a", "running", "running"), task("t3", 2, "a", "running", "running")),
+                List.of(instance("a")));
+        assertEquals(List.of(), ChaosMetrics.wronglyDeleted(List.of(before, starting, gone), Set.of("b")));
+    }
+
+    @Test
+    void anInstanceAzureDeletedAtNotBeforeWithoutApprovalIsNotOurs() {
+        var before = sample(0, List.of(ready("a"), ready("b")),
+                List.of(task("t1", 1, "a", "running", "running"), task("t2", 2, "b", "running", "running")),
+                List.of(instance("a"), instance("b")));
+        var stuck = sample(1000, List.of(ready("a"), new SwarmSample.Node("id-b", "b", true, false, true, 2 * CPU)),
+                List.of(task("t1", 1, "a", "running", "running"), task("t3", 2, "", "running", "pending")),
+                List.of(instance("a"), instance("b")));
+        var gone = sample(2000, List.of(ready("a"), down("b")),
+                List.of(task("t1", 1, "a", "running", "running"), task("t3", 2, "", "running", "pending")),
+                List.of(instance("a")));
+        var samples = List.of(before, stuck, gone);
+        assertEquals(1, ChaosMetrics.wronglyDeleted(samples, Set.of("b"), Set.of()).size(), "approved, it would be ours");
+        assertEquals(List.of(), ChaosMetrics.wronglyDeleted(samples, Set.of("b"), Set.of("b")));
+        assertEquals(1, ChaosMetrics.wronglyDeleted(samples, Set.of(), Set.of("b")).size(),
+                "a VM nobody chose is wrongly deleted whoever deleted it");
+    }
+
+    @Test
     void aNodeRemovedWhileItsLastStateWasReadyWasRemovedLive() {
         var both = sample(0, List.of(ready("a"), ready("b")), List.of(), List.of());
         var onlyA = sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), instance("b")));

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.emulator.EmulatorSettings;
 import io.harbormaster.emulator.arm.ArmCall;
+import io.harbormaster.emulator.cloud.EventRecord;
 import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.EmulatorArmClient;
 import io.harbormaster.testsupport.LocalServices;
@@ -23,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -66,6 +68,8 @@ final class ChaosRun implements AutoCloseable {
     static final long BALLAST_NANO_CPUS = 1_000_000_000L;
     static final long LOST_AFTER_MS = 60_000;
     static final Duration PHASE_TIMEOUT = Duration.ofSeconds(120);
+    /** The emulator's notice before a Terminate starts unless an agent approves it. */
+    static final Duration TERMINATE_NOTICE = Duration.ofSeconds(90);
     static final Duration TRIGGER_TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -86,6 +90,7 @@ final class ChaosRun implements AutoCloseable {
     private final List<String> notes = new CopyOnWriteArrayList<>();
     private volatile SwarmSample phaseStart;
     private volatile long phaseStartNanos;
+    private volatile Instant phaseStartedAt;
     private volatile Phase phase;
     private String scaleSetId;
 
@@ -160,10 +165,9 @@ final class ChaosRun implements AutoCloseable {
         }
         cluster = EmulatedCluster.start(Map.of(
                 EmulatorSettings.CAPACITY, "3",
-                // Longer than the agents' terminate watcher's approval margin (30 s before NotBefore it approves
-                // whatever the drain's state, as Azure would go ahead then anyway): with less, every Terminate is
-                // approved at once and no drain is waited for. Azure's own notice is 5 to 15 minutes.
-                EmulatorSettings.TERMINATE_NOTICE, "90s"), host);
+                // Long enough for the drains a Terminate asks for to finish before Azure starts it at NotBefore
+                // (the agents approve no event early). Azure's own notice is 5 to 15 minutes.
+                EmulatorSettings.TERMINATE_NOTICE, TERMINATE_NOTICE.toSeconds() + "s"), host);
         scaleSets = EmulatorArmClient.compute(cluster.emulator()).getVirtualMachineScaleSets();
         cluster.await("3 ready agents", cluster::nodes,
                 n -> n.size() == 3 && n.values().stream().allMatch("ready"::equals), Duration.ofSeconds(240));
@@ -201,6 +205,7 @@ final class ChaosRun implements AutoCloseable {
         this.phase = phase;
         notes.clear();
         phaseStartNanos = System.nanoTime();
+        phaseStartedAt = Instant.now();
         long from = observer.nowMs();
         phaseStart = observer.latestAfter(from);
         cluster.manager().run("service", "scale", "--detach", ballast + "=" + (phase == Phase.SCALE_IN ? 0 : 1));
@@ -217,7 +222,7 @@ final class ChaosRun implements AutoCloseable {
         fault.start();
         fault.join(Duration.ofMinutes(2).toMillis());
         failures.forEach(e -> note("the fault's injection failed: " + e));
-        long deadline = from + PHASE_TIMEOUT.toMillis();
+        long deadline = from + phaseTimeout().toMillis();
         boolean converged = false;
         while (observer.nowMs() < deadline) {
             if (ChaosMetrics.converged(phase.instances).test(observer.latestAfter(observer.nowMs()))) {
@@ -231,9 +236,45 @@ final class ChaosRun implements AutoCloseable {
         }
         List<SwarmSample> samples = observer.since(from);
         chosen.addAll(chosenForScaleIn(samples));
+        Set<String> forced = forcedByAzure(samples);
         ChaosFigures figures = ChaosMetrics.figures(samples, observer.nodeEvents(), from, phase.instances, Set.copyOf(chosen),
-                Set.copyOf(disturbed), Set.of(web), LOST_AFTER_MS);
+                forced, Set.copyOf(disturbed), Set.of(web), LOST_AFTER_MS);
         return new PhaseResult(scenario, round, phase, triggerMs, seen, figures, List.copyOf(notes));
+    }
+
+    /**
+     * How long a phase may take to converge: 120 s, and for a Terminate listing 2 VMs the event's notice on top. No agent
+     * approves an event that lists other VMs, so Azure starts it at NotBefore, and only then can the capacity check
+     * replace what it deletes (the scale set is at its maximum until then).
+     */
+    Duration phaseTimeout() {
+        return scenario == ChaosScenario.TWO_VM_TERMINATE ? PHASE_TIMEOUT.plus(TERMINATE_NOTICE) : PHASE_TIMEOUT;
+    }
+
+    /**
+     * Computer names, among these samples' instances, that a Terminate event deleted when Azure started it at its
+     * NotBefore with no agent's approval: Azure's own doing. Each such event, and each approved one, is noted.
+     */
+    private Set<String> forcedByAzure(List<SwarmSample> samples) {
+        Map<String, String> names = new HashMap<>();
+        samples.forEach(s -> s.instances().forEach(i -> names.put(i.vmName(), i.computerName())));
+        Set<String> forced = new LinkedHashSet<>();
+        for (EventRecord event : cluster.emulator().cloud().eventHistory()) {
+            List<String> ours = event.resources().stream().filter(names::containsKey).map(names::get).toList();
+            if (!"Terminate".equals(event.eventType()) || event.startedAt() == null || ours.isEmpty()
+                    || event.startedAt().isBefore(phaseStartedAt)) {
+                continue;
+            }
+            if (event.approvedAt() == null) {
+                forced.addAll(ours);
+                note("Terminate of " + ours + " started by Azure at its NotBefore " + event.notBefore() + ", approved by"
+                        + " no agent: not counted as wrongly deleted");
+            } else {
+                note("Terminate of " + ours + " approved by " + event.approvedBy() + " at " + event.approvedAt()
+                        + " (NotBefore " + event.notBefore() + ")");
+            }
+        }
+        return forced;
     }
 
     /** Scale-in: a node of ours is drained, or an instance deleted; scale-out: the host's PATCH of the scale set. */
