@@ -302,7 +302,7 @@ class DrainIT {
     }
 
     @Test
-    void aDrainOutlivesTwentySecondsWithoutTheManagersApi() throws Exception {
+    void aDrainOutlivesAnOutageOfTheManagersApi() throws Exception {
         SwarmWorkers.Node target = workers.node(1);
         fourOfSixOn(target);
         assertEquals(202, post(target.hostname(), null).statusCode());
@@ -313,7 +313,8 @@ class DrainIT {
         JsonNode during = awaitStatus(target.hostname(), "reporting the outage",
                 status -> status.path("lastError").asText().contains("no swarm manager answered"), Duration.ofSeconds(15));
         assertFalse(during.path("finished").asBoolean(), during.toString());
-        long remaining = Duration.ofSeconds(20).toNanos() - (System.nanoTime() - severedAt);
+        // 8 s, several drain passes: chaos scenario (a) holds a 20 s outage mid-drain (bench/chaos.sh).
+        long remaining = Duration.ofSeconds(8).toNanos() - (System.nanoTime() - severedAt);
         if (remaining > 0) {
             Thread.sleep(remaining / 1_000_000);
         }
