@@ -202,14 +202,19 @@ public final class ControlPlane {
     /**
      * The Azure scale set when {@code HARBORMASTER_SCALE_SET_NAME} is set (in Azure, or the local emulator that
      * {@code HARBORMASTER_AZURE_CLOUD} names), else none: joins and drains still work without one, only deleteInstance
-     * is refused. Nothing is sent before the first call.
+     * is refused. Its settings are validated now; its client is built, and anything sent, on the first call.
      */
     static Optional<ScaleSet> scaleSet(AppSettings settings) {
-        Optional<ScaleSet> scaleSet = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent()
-                ? Optional.of(AzureScaleSet.connect(ScaleSetSettings.from(settings)))
-                : Optional.empty();
-        LOG.info(() -> "Scale set: " + scaleSet.map(Object::toString).orElse("none (deleteInstance is refused)"));
-        return scaleSet;
+        if (settings.optional(ScaleSetSettings.SCALE_SET_NAME).isEmpty()) {
+            LOG.info("Scale set: none (deleteInstance is refused)");
+            return Optional.empty();
+        }
+        ScaleSetSettings validated = ScaleSetSettings.from(settings);
+        // The resource manager SDK's client is built by the first call (a drain, a capacity check), not at startup.
+        ScaleSet scaleSet = new OnFirstUse<ScaleSet>("AzureScaleSet " + validated.resourceGroup() + "/"
+                + validated.scaleSetName(), () -> AzureScaleSet.connect(validated)).as(ScaleSet.class);
+        LOG.info(() -> "Scale set: " + scaleSet);
+        return Optional.of(scaleSet);
     }
 
     public Swarm swarm() {

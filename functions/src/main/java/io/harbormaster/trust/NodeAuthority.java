@@ -74,9 +74,10 @@ public final class NodeAuthority {
                 : Optional.of(new OnFirstUse<>("stored trust key", () -> ready.get().storedKey()));
         Supplier<TrustKey> key = storedKey.<Supplier<TrustKey>>map(stored -> stored)
                 .orElseGet(() -> settings.key()::orElseThrow);
-        MachineDirectory directory = new ArmMachineDirectory(scaleSet,
-                AzureScaleSet.computeClient(settings.scaleSet()).getVirtualMachines(),
-                settings.scaleSet().resourceGroup(), settings.managerVmNames());
+        // ARM's client (the resource manager SDK's classes) is built by the first listing: the warm-up or a join.
+        MachineDirectory directory = new OnFirstUse<MachineDirectory>("machines from ARM", () -> new ArmMachineDirectory(
+                scaleSet, AzureScaleSet.computeClient(settings.scaleSet()).getVirtualMachines(),
+                settings.scaleSet().resourceGroup(), settings.managerVmNames())).as(MachineDirectory.class);
         MachineIndex machines = new MachineIndex(directory, clock);
         NodeAuthority authority = new NodeAuthority(
                 new AttestationVerifier(settings.anchors(), settings.signerDomain(), settings.scaleSet().subscriptionId(), clock),
