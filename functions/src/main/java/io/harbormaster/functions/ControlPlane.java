@@ -112,11 +112,20 @@ public final class ControlPlane {
         CompletableFuture<StorageClients> checkedStorage = CompletableFuture.supplyAsync(
                 () -> StorageClients.connect(storage).validated());
         Swarm swarm = swarms.apply(docker);
-        StorageClients storageClients = joined(checkedStorage);
-        LOG.info(() -> "Storage: " + storage);
-        StartupTrace.mark("control plane: settings valid, swarm client built");
         Clock clock = Clock.systemUTC();
+        // The first ticket read (a GET, no side effect) starts before the storage check ends: it is the first join's
+        // longest wait. A bad storage setting stops it again.
         JoinTicketCache tickets = JoinTicketCache.refreshingInBackground(swarm, clock);
+        StartupTrace.mark("control plane: swarm client built, first ticket read started");
+        StorageClients storageClients;
+        try {
+            storageClients = joined(checkedStorage);
+        } catch (RuntimeException e) {
+            tickets.close();
+            throw e;
+        }
+        LOG.info(() -> "Storage: " + storage);
+        StartupTrace.mark("control plane: settings valid");
 
         OnFirstUse<DrainStatusStore> statusStore = new OnFirstUse<>(BlobDrainStatusStore.CONTAINER,
                 () -> BlobDrainStatusStore.connect(storageClients).ensureContainer());
