@@ -67,9 +67,10 @@ public final class NodeAuthority {
      * {@link #warm()} in the background to have them ready before the first node asks.
      */
     public static NodeAuthority connect(TrustSettings settings, StorageClients storage, ScaleSet scaleSet, Clock clock) {
-        BlobTrustStore store = BlobTrustStore.connect(storage,
-                settings.nonceLifetime().plus(AttestationVerifier.CLOCK_SKEW).plus(NonceBook.SLOT), clock);
-        OnFirstUse<BlobTrustStore> ready = new OnFirstUse<>("trust container", store::ensureContainer);
+        // The blob client too (the storage SDK's HTTP pipeline) is built on first use.
+        OnFirstUse<BlobTrustStore> ready = new OnFirstUse<>("trust container", () -> BlobTrustStore.connect(storage,
+                settings.nonceLifetime().plus(AttestationVerifier.CLOCK_SKEW).plus(NonceBook.SLOT), clock)
+                .ensureContainer());
         Optional<OnFirstUse<TrustKey>> storedKey = settings.key().isPresent() ? Optional.empty()
                 : Optional.of(new OnFirstUse<>("stored trust key", () -> ready.get().storedKey()));
         Supplier<TrustKey> key = storedKey.<Supplier<TrustKey>>map(stored -> stored)
