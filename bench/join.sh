@@ -19,7 +19,12 @@
 #      and zipped with the JDK's jar tool (the Maven plugin deploys a zip of that folder);
 #   2. cold start: from launching the local host JVM, as scripts/dev.sh launches it, to the first 200 of
 #      GET /api/join/worker (polled every 20 ms), median of --runs fresh JVMs; next to it the
-#      "Host started in N ms" the host logs (its own start, after the JVM's, before the first join);
+#      "Host started in N ms" the host logs (its own start, after the JVM's, before the first join), and the
+#      milestones of -Dharbormaster.startup.trace=true (main entered, control plane built, listening, first reply).
+#      This is the keyed route. The attested one (GET /api/node/nonce, IMDS, POST /api/node/join) needs the Azure
+#      emulator's ARM and IMDS and a VM of its scale set (EmulatedCluster), which this benchmark does not start; its
+#      first join after JVM start adds a nonce round trip, the document's verification (bench/attestation.sh) and,
+#      unless warmed by then, the trust container, key and machine list (warmed 1 s after the first ticket read);
 #   3. join throughput and latency: wrk against /api/join/worker with the function key, after a warm-up;
 #      joins come from the cached ticket (its background reads call the manager). Then the same wrk against a trivial JDK
 #      HttpServer (bench/CeilingServer.java, TCP_NODELAY, same pool size) answering a constant body: the
@@ -177,16 +182,21 @@ tmp=$(mktemp -d /tmp/hm-bench.XXXXXX)
 chmod 700 "$tmp"
 
 if [[ -z $skip_build ]]; then
-    bench_log "building (mvn -B -q -DskipTests package)"
-    mvn -B -q -DskipTests -pl local -am package dependency:build-classpath \
+    bench_log "building (mvn -o -B -q -DskipTests package)"
+    mvn -o -B -q -DskipTests -pl local -am package dependency:build-classpath \
         -Dmdep.outputFile="$BENCH_OUT/classpath" -Dmdep.includeScope=runtime >&2
 elif [[ ! -s $BENCH_OUT/classpath ]]; then
-    mvn -B -q -pl local dependency:build-classpath -Dmdep.outputFile="$BENCH_OUT/classpath" -Dmdep.includeScope=runtime >&2
+    mvn -o -B -q -pl local dependency:build-classpath -Dmdep.outputFile="$BENCH_OUT/classpath" -Dmdep.includeScope=runtime >&2
 fi
 [[ -f local/target/classes/io/harbormaster/local/LocalHost.class ]] ||
     hm_die "local/target/classes has no LocalHost; run without --skip-build"
+[[ -f functions/target/classes/io/harbormaster/functions/ControlPlane.class ]] ||
+    hm_die "functions/target/classes has no ControlPlane; run without --skip-build"
 [[ -d $STAGING ]] || hm_die "no staging folder $STAGING; run without --skip-build"
-classpath="local/target/classes:$(cat "$BENCH_OUT/classpath")"
+# This checkout's classes, never a harbormaster jar that the classpath file may name from ~/.m2: resolved without
+# the reactor (--skip-build), the functions module is whatever was last installed there, not the code under test.
+classpath="local/target/classes:functions/target/classes:$(tr ':' '\n' <"$BENCH_OUT/classpath" |
+    grep -v '/io/harbormaster/' | paste -sd: -)"
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
@@ -235,7 +245,9 @@ start_host() {
         fi
         # Split into words on purpose, as in scripts/dev.sh (several -D/-X options).
         # shellcheck disable=SC2086
-        exec java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} -cp "$classpath" \
+        # The startup trace prints milestones since JVM start to stderr (the log), nothing after the first reply.
+        exec java -Dsun.net.httpserver.nodelay=true -Dharbormaster.startup.trace=true ${HARBORMASTER_JAVA_OPTS:-} \
+            -cp "$classpath" \
             io.harbormaster.local.LocalHost
     ) </dev/null >"$log" 2>&1 &
     host_pid=$!
@@ -303,6 +315,10 @@ for (( i = 1; i <= runs; i++ )); do
     host_start+=("${own:-0}")
     rss_idle_kib=$(proc_kib "$host_pid" VmRSS)
     echo "cold start $i/$runs: ${elapsed} ms to the first 200 (host's own start ${own:-?} ms; RSS then $(mib $(( rss_idle_kib * 1024 ))) MiB)"
+    # Since JVM start, from the host's startup trace: main entered, listening, first reply sent.
+    trace() { sed -n "s/^\[startup\] +\([0-9]*\) ms $1.*/\1/p" "$log" | head -n 1; }
+    echo "  trace since JVM start: main $(trace 'local host: start') ms, control plane built $(trace 'control plane: built') ms," \
+        "listening $(trace 'local host: listening') ms, first reply $(trace 'local host: first reply') ms"
     # The last host stays up for the load.
     (( i == runs )) || { bench_stop_pid "$host_pid"; host_pid=; }
 done

@@ -43,7 +43,7 @@ public final class BlobDrainStatusStore implements DrainStatusStore {
                 new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null)));
     }
 
-    /** Creates the container when missing; called once at startup. */
+    /** Creates the container when missing; the control plane calls it on the first use of the store. */
     public BlobDrainStatusStore ensureContainer() {
         container.createIfNotExists();
         return this;

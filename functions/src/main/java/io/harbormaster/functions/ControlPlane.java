@@ -4,8 +4,9 @@ import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.queue.QueueClient;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacityCheck;
-import io.harbormaster.config.AppSettings;
 import io.harbormaster.capacity.CapacitySettings;
+import io.harbormaster.capacity.CapacityState;
+import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.DockerSettings;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.config.ScaleSetSettings;
@@ -13,10 +14,12 @@ import io.harbormaster.config.StorageSettings;
 import io.harbormaster.drain.BlobDrainStatusStore;
 import io.harbormaster.drain.DrainQueue;
 import io.harbormaster.drain.DrainRequests;
+import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.drain.DrainWorker;
 import io.harbormaster.drain.StorageDrainQueue;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.storage.OnFirstUse;
 import io.harbormaster.storage.StorageClients;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.JoinTicketCache;
@@ -24,7 +27,14 @@ import io.harbormaster.swarm.Swarm;
 import io.harbormaster.trust.NodeAuthority;
 import io.harbormaster.trust.TrustSettings;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -33,8 +43,19 @@ import java.util.logging.Logger;
  * <p>The Azure Functions Java worker keeps one JVM per worker process and loads our classes once in it, so this
  * static instance, and the state it holds (the {@link JoinTicketCache} above all), lives per worker process: each
  * process of each instance of the app keeps and refreshes its own copy.
+ *
+ * <p>Building it validates every setting and connects to nothing but the swarm's ticket reads: storage (drain
+ * statuses, queues, capacity state, trust marks and key) is reached on the first call that needs it, and warmed by
+ * a background thread {@link #WARM_UP_AFTER} after the first ticket read. So the first join after a cold start waits neither for
+ * storage nor for ARM, and a storage outage at startup fails only the routes that need storage.
  */
 public final class ControlPlane {
+    /**
+     * Storage and attestation caches are warmed this long after the first ticket read: the first join, which needs
+     * none of them, has the CPU (two cores) before.
+     */
+    static final Duration WARM_UP_AFTER = Duration.ofSeconds(1);
+    private static final Duration FIRST_TICKET_WAIT = Duration.ofSeconds(10);
     private static final Logger LOG = Logger.getLogger(ControlPlane.class.getName());
     private static volatile ControlPlane instance;
 
@@ -43,16 +64,13 @@ public final class ControlPlane {
     private final DrainRequests drainRequests;
     private final DrainWorker drainWorker;
     private final Optional<CapacityCheck> capacityCheck;
-    private final QueueClient capacityChecks;
+    private final Supplier<QueueClient> capacityChecks;
     private final Optional<NodeAuthority> nodeAuthority;
+    private final List<Runnable> warmUps;
 
-    ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
-            Optional<CapacityCheck> capacityCheck, QueueClient capacityChecks) {
-        this(swarm, joinTickets, drainRequests, drainWorker, capacityCheck, capacityChecks, Optional.empty());
-    }
-
-    ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
-            Optional<CapacityCheck> capacityCheck, QueueClient capacityChecks, Optional<NodeAuthority> nodeAuthority) {
+    private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
+            Optional<CapacityCheck> capacityCheck, Supplier<QueueClient> capacityChecks,
+            Optional<NodeAuthority> nodeAuthority, List<Runnable> warmUps) {
         this.nodeAuthority = nodeAuthority;
         this.swarm = swarm;
         this.joinTickets = joinTickets;
@@ -60,6 +78,7 @@ public final class ControlPlane {
         this.drainWorker = drainWorker;
         this.capacityCheck = capacityCheck;
         this.capacityChecks = capacityChecks;
+        this.warmUps = List.copyOf(warmUps);
     }
 
     /** Throws {@link io.harbormaster.config.InvalidSettingException} naming the first bad setting; nothing is cached then. */
@@ -69,7 +88,8 @@ public final class ControlPlane {
             synchronized (ControlPlane.class) {
                 current = instance;
                 if (current == null) {
-                    current = from(AppSettings.fromEnvironment());
+                    current = from(AppSettings.fromEnvironment(), DockerSwarm::connect);
+                    current.warmInBackground(WARM_UP_AFTER);
                     instance = current;
                 }
             }
@@ -77,43 +97,134 @@ public final class ControlPlane {
         return current;
     }
 
-    static ControlPlane from(AppSettings settings) {
-        // Every setting is read before anything connects, so a bad one is reported before any side effect.
+    /** Validates every setting, then builds the components; only the swarm's ticket reads start now. */
+    static ControlPlane from(AppSettings settings, Function<DockerSettings, Swarm> swarms) {
+        StartupTrace.mark("control plane: reading settings");
+        // Every setting is read before anything is built, so a bad one is reported before any side effect.
         DockerSettings docker = DockerSettings.from(settings);
         StorageSettings storage = StorageSettings.from(settings);
         DrainSettings drain = DrainSettings.from(settings);
         CapacitySettings capacity = CapacitySettings.from(settings);
         Optional<TrustSettings> trust = TrustSettings.from(settings);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
-        StorageClients storageClients = StorageClients.connect(storage);
-        LOG.info(() -> "Storage: " + storage);
-        Swarm swarm = DockerSwarm.connect(docker);
-        BlobDrainStatusStore statuses = BlobDrainStatusStore.connect(storageClients).ensureContainer();
-        DrainQueue queue = StorageDrainQueue.connect(storageClients, DrainQueue.NAME).ensureQueue();
+        // The storage connection is checked (a connection string that does not parse is a bad setting; nothing is
+        // sent) while the swarm's client is built: both mostly load classes, and a cold start has two cores to do it.
+        CompletableFuture<StorageClients> checkedStorage = CompletableFuture.supplyAsync(
+                () -> StorageClients.connect(storage).validated());
+        Swarm swarm = swarms.apply(docker);
         Clock clock = Clock.systemUTC();
+        // The first ticket read (a GET, no side effect) starts before the storage check ends: it is the first join's
+        // longest wait. A bad storage setting stops it again.
+        JoinTicketCache tickets = JoinTicketCache.refreshingInBackground(swarm, clock);
+        StartupTrace.mark("control plane: swarm client built, first ticket read started");
+        StorageClients storageClients;
+        try {
+            storageClients = joined(checkedStorage);
+        } catch (RuntimeException e) {
+            tickets.close();
+            throw e;
+        }
+        LOG.info(() -> "Storage: " + storage);
+        StartupTrace.mark("control plane: settings valid");
+
+        OnFirstUse<DrainStatusStore> statusStore = new OnFirstUse<>(BlobDrainStatusStore.CONTAINER,
+                () -> BlobDrainStatusStore.connect(storageClients).ensureContainer());
+        OnFirstUse<DrainQueue> drainQueue = new OnFirstUse<>(DrainQueue.NAME,
+                () -> StorageDrainQueue.connect(storageClients, DrainQueue.NAME).ensureQueue());
+        OnFirstUse<CapacityState> capacityState = new OnFirstUse<>(BlobCapacityState.CONTAINER,
+                () -> BlobCapacityState.connect(storageClients).ensureContainer());
+        OnFirstUse<QueueClient> checks = new OnFirstUse<>(CapacityFunction.QUEUE, () -> {
+            QueueClient queue = storageClients.queue(CapacityFunction.QUEUE, new RequestRetryOptions());
+            queue.createIfNotExists();
+            return queue;
+        });
+        DrainStatusStore statuses = statusStore.as(DrainStatusStore.class);
+        DrainQueue queue = drainQueue.as(DrainQueue.class);
         DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock);
         Optional<CapacityCheck> check = scaleSet.map(set -> new CapacityCheck(swarm, set, statuses, drains,
-                BlobCapacityState.connect(storageClients).ensureContainer(), capacity.policy(), clock));
-        QueueClient checks = storageClients.queue(CapacityFunction.QUEUE, new RequestRetryOptions());
-        checks.createIfNotExists();
+                capacityState.as(CapacityState.class), capacity.policy(), clock));
         Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock));
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)
                 .orElse("off (" + TrustSettings.TRUST_PEM + " is not set; /api/node/* answer 503)"));
-        return new ControlPlane(swarm, JoinTicketCache.refreshingInBackground(swarm, clock), drains,
-                new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock, capacity.policy().maxAgents()), check, checks, nodes);
+        List<Runnable> warmUps = new ArrayList<>();
+        // The attestation caches first: a booting node's join needs them, a drain or capacity check can wait.
+        nodes.ifPresent(authority -> warmUps.add(authority::warm));
+        warmUps.add(statusStore::get);
+        warmUps.add(drainQueue::get);
+        if (check.isPresent()) {
+            warmUps.add(capacityState::get);
+        }
+        warmUps.add(checks::get);
+        StartupTrace.mark("control plane: built");
+        return new ControlPlane(swarm, tickets, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock,
+                capacity.policy().maxAgents()),
+                check, checks, nodes, warmUps);
+    }
+
+    private static <T> T joined(CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * On a daemon thread, once the first worker ticket read has ended (10 s at most) and {@code delay} more has
+     * passed, builds what was left for its first use: the trust container, key and machine list, then the storage
+     * containers and queues. A failure is logged and left to the first use, which tries again.
+     */
+    void warmInBackground(Duration delay) {
+        Thread thread = new Thread(() -> {
+            try {
+                joinTickets.awaitFirstWarm(FIRST_TICKET_WAIT);
+                Thread.sleep(delay.toMillis());
+            } catch (InterruptedException e) {
+                return;
+            }
+            StartupTrace.mark("control plane: warm-up started");
+            warm();
+            StartupTrace.mark("control plane: warm-up done");
+        }, "control-plane-warm-up");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Builds every part left for its first use now; true when all could be built. */
+    boolean warm() {
+        boolean all = true;
+        for (Runnable warmUp : warmUps) {
+            try {
+                warmUp.run();
+            } catch (RuntimeException e) {
+                all = false;
+                // The class only: an SDK message may quote a URL with a SAS token.
+                LOG.warning("warm-up: " + e.getClass().getSimpleName()
+                        + "; storage or ARM is tried again when a call needs it");
+            }
+        }
+        return all;
     }
 
     /**
      * The Azure scale set when {@code HARBORMASTER_SCALE_SET_NAME} is set (in Azure, or the local emulator that
      * {@code HARBORMASTER_AZURE_CLOUD} names), else none: joins and drains still work without one, only deleteInstance
-     * is refused. Nothing is sent before the first call.
+     * is refused. Its settings are validated now; its client is built, and anything sent, on the first call.
      */
     static Optional<ScaleSet> scaleSet(AppSettings settings) {
-        Optional<ScaleSet> scaleSet = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent()
-                ? Optional.of(AzureScaleSet.connect(ScaleSetSettings.from(settings)))
-                : Optional.empty();
-        LOG.info(() -> "Scale set: " + scaleSet.map(Object::toString).orElse("none (deleteInstance is refused)"));
-        return scaleSet;
+        if (settings.optional(ScaleSetSettings.SCALE_SET_NAME).isEmpty()) {
+            LOG.info("Scale set: none (deleteInstance is refused)");
+            return Optional.empty();
+        }
+        ScaleSetSettings validated = ScaleSetSettings.from(settings);
+        // The resource manager SDK's client is built by the first call (a drain, a capacity check), not at startup.
+        ScaleSet scaleSet = new OnFirstUse<ScaleSet>("AzureScaleSet " + validated.resourceGroup() + "/"
+                + validated.scaleSetName(), () -> AzureScaleSet.connect(validated)).as(ScaleSet.class);
+        LOG.info(() -> "Scale set: " + scaleSet);
+        return Optional.of(scaleSet);
     }
 
     public Swarm swarm() {
@@ -143,8 +254,8 @@ public final class ControlPlane {
         return nodeAuthority;
     }
 
-    /** The queue that asks for a capacity check now (the autoscale webhook writes to it). */
+    /** The queue that asks for a capacity check now (the autoscale webhook writes to it); created on first use. */
     public QueueClient capacityChecksQueue() {
-        return capacityChecks;
+        return capacityChecks.get();
     }
 }

@@ -69,6 +69,20 @@ public final class StorageClients {
         return value == null || value.isBlank();
     }
 
+    /**
+     * Parses the connection string as the clients will, without sending anything, so that one that does not parse
+     * stops the app at startup rather than at the first call that needs storage.
+     *
+     * @throws InvalidSettingException naming the connection
+     */
+    public StorageClients validated() {
+        if (!settings.identityBased()) {
+            connectionString(() -> new BlobServiceClientBuilder().connectionString(settings.connectionString().get()));
+            connectionString(() -> new QueueClientBuilder().connectionString(settings.connectionString().get()));
+        }
+        return this;
+    }
+
     public StorageSettings settings() {
         return settings;
     }

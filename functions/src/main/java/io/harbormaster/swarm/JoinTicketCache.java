@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +41,7 @@ public final class JoinTicketCache implements AutoCloseable {
     private final Clock clock;
     private final Map<SwarmRole, Slot> slots = new EnumMap<>(SwarmRole.class);
     private volatile ScheduledExecutorService refresher;
+    private final CountDownLatch firstWarmDone = new CountDownLatch(1);
 
     /** A cache without a background thread: tests drive {@link #refreshDue()} themselves. */
     public JoinTicketCache(Swarm swarm, Clock clock) {
@@ -63,7 +65,13 @@ public final class JoinTicketCache implements AutoCloseable {
             return thread;
         });
         cache.refresher = refresher;
-        refresher.execute(() -> cache.warm(SwarmRole.WORKER));
+        refresher.execute(() -> {
+            try {
+                cache.warm(SwarmRole.WORKER);
+            } finally {
+                cache.firstWarmDone.countDown();
+            }
+        });
         refresher.scheduleWithFixedDelay(cache::refreshDueQuietly, PASS_INTERVAL.toMillis(), PASS_INTERVAL.toMillis(),
                 TimeUnit.MILLISECONDS);
         return cache;
@@ -153,6 +161,16 @@ public final class JoinTicketCache implements AutoCloseable {
         } finally {
             slot.reading.unlock();
         }
+    }
+
+    /**
+     * Waits until the background cache's first read of the worker ticket has ended, well or not, at most
+     * {@code timeout}: what else warms in the background waits for it, so as not to slow the first join.
+     *
+     * @return whether it ended in time (never, for a cache without a background thread)
+     */
+    public boolean awaitFirstWarm(Duration timeout) throws InterruptedException {
+        return refresher != null && firstWarmDone.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Stops the background pass, if any. */

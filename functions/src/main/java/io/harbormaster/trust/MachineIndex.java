@@ -41,6 +41,14 @@ public final class MachineIndex {
         return Optional.ofNullable(byVmId.get(key));
     }
 
+    /** Lists the machines now unless a listing is recent, so that the first attested join need not wait for ARM. */
+    public synchronized void warm() {
+        Instant now = clock.instant();
+        if (!now.isBefore(safePlus(listedAt, MIN_REFRESH))) {
+            refresh(now);
+        }
+    }
+
     private void refresh(Instant now) {
         List<Machine> machines = directory.machines();
         Map<String, Machine> index = new HashMap<>();

@@ -1,6 +1,7 @@
 package io.harbormaster.trust;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.harbormaster.storage.OnFirstUse;
 import io.harbormaster.storage.StorageClients;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
@@ -11,6 +12,7 @@ import io.harbormaster.trust.TrustRefusal.Kind;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Decides who a node is and what it may do: a verified attested document with a nonce we issued, not used before,
@@ -43,6 +45,7 @@ public final class NodeAuthority {
     private final RateLimits drains;
     private final DrainBounds drainBounds;
     private final Clock clock;
+    private volatile Runnable warmUp = () -> { };
 
     public NodeAuthority(AttestationVerifier verifier, NonceBook nonces, ReplayGuard replays, MachineIndex machines,
             NodeCredentials credentials, RateLimits joins, RateLimits drains, DrainBounds drainBounds, Clock clock) {
@@ -59,25 +62,48 @@ public final class NodeAuthority {
 
     /**
      * Production: replay markers and the stored key in the Functions host's storage account, the machines from ARM.
-     * Connects to storage (the container, and the key when no setting gives one); ARM is first asked on a join.
+     * Sends nothing: the container is created, and the stored key read, on first use (a nonce, a join), so a cold
+     * start can serve other routes meanwhile and a storage outage at startup fails only the calls that need it. Call
+     * {@link #warm()} in the background to have them ready before the first node asks.
      */
     public static NodeAuthority connect(TrustSettings settings, StorageClients storage, ScaleSet scaleSet, Clock clock) {
-        BlobTrustStore store = BlobTrustStore.connect(storage,
-                settings.nonceLifetime().plus(AttestationVerifier.CLOCK_SKEW).plus(NonceBook.SLOT), clock).ensureContainer();
-        TrustKey key = settings.key().orElseGet(store::storedKey);
-        MachineDirectory directory = new ArmMachineDirectory(scaleSet,
-                AzureScaleSet.computeClient(settings.scaleSet()).getVirtualMachines(),
-                settings.scaleSet().resourceGroup(), settings.managerVmNames());
-        return new NodeAuthority(
+        // The blob client too (the storage SDK's HTTP pipeline) is built on first use.
+        OnFirstUse<BlobTrustStore> ready = new OnFirstUse<>("trust container", () -> BlobTrustStore.connect(storage,
+                settings.nonceLifetime().plus(AttestationVerifier.CLOCK_SKEW).plus(NonceBook.SLOT), clock)
+                .ensureContainer());
+        Optional<OnFirstUse<TrustKey>> storedKey = settings.key().isPresent() ? Optional.empty()
+                : Optional.of(new OnFirstUse<>("stored trust key", () -> ready.get().storedKey()));
+        Supplier<TrustKey> key = storedKey.<Supplier<TrustKey>>map(stored -> stored)
+                .orElseGet(() -> settings.key()::orElseThrow);
+        // ARM's client (the resource manager SDK's classes) is built by the first listing: the warm-up or a join.
+        MachineDirectory directory = new OnFirstUse<MachineDirectory>("machines from ARM", () -> new ArmMachineDirectory(
+                scaleSet, AzureScaleSet.computeClient(settings.scaleSet()).getVirtualMachines(),
+                settings.scaleSet().resourceGroup(), settings.managerVmNames())).as(MachineDirectory.class);
+        MachineIndex machines = new MachineIndex(directory, clock);
+        NodeAuthority authority = new NodeAuthority(
                 new AttestationVerifier(settings.anchors(), settings.signerDomain(), settings.scaleSet().subscriptionId(), clock),
                 new NonceBook(key, settings.nonceLifetime(), clock),
-                store,
-                new MachineIndex(directory, clock),
+                new OnFirstUse<ReplayGuard>("replay marks", ready).as(ReplayGuard.class),
+                machines,
                 new NodeCredentials(key, settings.credentialLifetime(), clock),
                 new RateLimits(settings.joinsPerMinute(), System::nanoTime),
                 new RateLimits(settings.drainsPerMinute(), System::nanoTime),
                 settings.drainBounds(),
                 clock);
+        authority.warmUp = () -> {
+            ready.get();
+            storedKey.ifPresent(OnFirstUse::get);
+            machines.warm();
+        };
+        return authority;
+    }
+
+    /**
+     * Creates the trust container, reads the stored key and lists the machines now, so that the first attested join
+     * pays none of it; throws what storage or ARM throws (each is tried again on its first use).
+     */
+    public void warm() {
+        warmUp.run();
     }
 
     /** A nonce for the node to pass to IMDS ({@code /metadata/attested/document?nonce=...}). */

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The short-lived credential a node gets after one attestation, for its later calls: {@code hm1.<payload>.<mac>}, the
@@ -32,11 +33,16 @@ public final class NodeCredentials {
         }
     }
 
-    private final TrustKey key;
+    private final Supplier<TrustKey> key;
     private final Duration lifetime;
     private final Clock clock;
 
     public NodeCredentials(TrustKey key, Duration lifetime, Clock clock) {
+        this(() -> key, lifetime, clock);
+    }
+
+    /** With a key read on first use (the one kept in storage), so that building them sends nothing. */
+    public NodeCredentials(Supplier<TrustKey> key, Duration lifetime, Clock clock) {
         this.key = key;
         this.lifetime = lifetime;
         this.clock = clock;
@@ -102,7 +108,7 @@ public final class NodeCredentials {
     }
 
     private byte[] mac(String body) {
-        return key.mac("node-credential", body.getBytes(StandardCharsets.US_ASCII));
+        return key.get().mac("node-credential", body.getBytes(StandardCharsets.US_ASCII));
     }
 
     private static TrustRefusal bad(String message, String claimed) {

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -25,12 +26,17 @@ public final class NonceBook {
     /** What a nonce turned out to be. */
     public enum Check { CURRENT, EXPIRED, NOT_OURS }
 
-    private final TrustKey key;
+    private final Supplier<TrustKey> key;
     private final Duration lifetime;
     private final Clock clock;
 
     /** @param lifetime how long after issue a nonce is accepted; at most a day, far inside the wrap */
     public NonceBook(TrustKey key, Duration lifetime, Clock clock) {
+        this(() -> key, lifetime, clock);
+    }
+
+    /** With a key read on first use (the one kept in storage), so that building the book sends nothing. */
+    public NonceBook(Supplier<TrustKey> key, Duration lifetime, Clock clock) {
         if (lifetime.compareTo(Duration.ofDays(1)) > 0 || lifetime.compareTo(SLOT) < 0) {
             throw new IllegalArgumentException("nonce lifetime must be from 10 s to a day: " + lifetime);
         }
@@ -69,7 +75,7 @@ public final class NonceBook {
     }
 
     private long mac(long slot, int random) {
-        byte[] mac = key.mac("imds-nonce", (slot + ":" + random).getBytes(StandardCharsets.US_ASCII));
+        byte[] mac = key.get().mac("imds-nonce", (slot + ":" + random).getBytes(StandardCharsets.US_ASCII));
         return Math.floorMod(ByteBuffer.wrap(mac).getLong(), 1000);
     }
 }

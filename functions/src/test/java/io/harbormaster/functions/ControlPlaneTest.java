@@ -1,14 +1,23 @@
 package io.harbormaster.functions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.AzureCloud;
 import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.ScaleSetSettings;
-import io.harbormaster.scaleset.AzureScaleSet;
+import io.harbormaster.config.DockerSettings;
+import io.harbormaster.config.StorageSettings;
+import io.harbormaster.swarm.JoinTicket;
+import io.harbormaster.swarm.SwarmRole;
+import io.harbormaster.testsupport.CountingStorageEndpoint;
+import io.harbormaster.testsupport.InMemorySwarm;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -21,7 +30,9 @@ class ControlPlaneTest {
 
     @Test
     void theAzureScaleSetWhenItsNameIsSetAndNoneWithout() {
-        assertInstanceOf(AzureScaleSet.class, ControlPlane.scaleSet(new AppSettings(SCALE_SET)).orElseThrow());
+        io.harbormaster.scaleset.ScaleSet scaleSet = ControlPlane.scaleSet(new AppSettings(SCALE_SET)).orElseThrow();
+        assertTrue(scaleSet.toString().contains("AzureScaleSet harbormaster-cluster-rg/harbormaster-agents, not used yet"),
+                scaleSet.toString());
         assertEquals(Optional.empty(), ControlPlane.scaleSet(new AppSettings(Map.of())));
     }
 
@@ -32,5 +43,71 @@ class ControlPlaneTest {
         InvalidSettingException e = assertThrows(InvalidSettingException.class,
                 () -> ControlPlane.scaleSet(new AppSettings(settings)));
         assertEquals(AzureCloud.IDENTITY_ENDPOINT, e.setting());
+    }
+
+    @Test
+    void aJoinIsServedWhileStorageIsDownAndNothingIsSentToStorageBeforeACallNeedsIt() throws Exception {
+        InMemorySwarm swarm = new InMemorySwarm(Clock.systemUTC());
+        swarm.addManager("manager-1");
+        Map<String, String> down = new HashMap<>(SCALE_SET);
+        down.put(StorageSettings.CONNECTION, CountingStorageEndpoint.unreachableConnectionString());
+        down.put(DockerSettings.HOSTS, "unix:///var/run/docker.sock");
+        ControlPlane plane = ControlPlane.from(new AppSettings(down), docker -> swarm);
+        try {
+            JoinTicket ticket = plane.joinTickets().ticket(SwarmRole.WORKER);
+            assertEquals(java.util.List.of("manager-1:2377"), ticket.managerAddresses());
+            assertTrue(plane.capacityCheck().isPresent(), "the routes that need storage are there, to connect when called");
+        } finally {
+            plane.joinTickets().close();
+        }
+
+        try (CountingStorageEndpoint storage = new CountingStorageEndpoint()) {
+            Map<String, String> up = new HashMap<>(down);
+            up.put(StorageSettings.CONNECTION, storage.connectionString());
+            ControlPlane counted = ControlPlane.from(new AppSettings(up), docker -> swarm);
+            try {
+                counted.joinTickets().ticket(SwarmRole.WORKER);
+                counted.drainRequests();
+                counted.drainWorker();
+                assertEquals(0, storage.requests(), "building the control plane and a join sent nothing to storage");
+                counted.capacityChecksQueue();
+                int afterFirstUse = storage.requests();
+                assertTrue(afterFirstUse >= 1, "the queue is created on its first use");
+                counted.capacityChecksQueue();
+                assertEquals(afterFirstUse, storage.requests(), "and only then");
+                assertTrue(counted.warm(), "the warm-up creates the drain and capacity containers and queues");
+                assertTrue(storage.requests() >= afterFirstUse + 3, "statuses, drain queue, capacity state: "
+                        + storage.requests());
+            } finally {
+                counted.joinTickets().close();
+            }
+        }
+    }
+
+    @Test
+    void aStorageConnectionStringThatDoesNotParseStillStopsStartupNamingIt() {
+        Map<String, String> settings = new HashMap<>(SCALE_SET);
+        settings.put(StorageSettings.CONNECTION, "AccountName=devstoreaccount1;not-a-pair");
+        settings.put(DockerSettings.HOSTS, "unix:///var/run/docker.sock");
+        InvalidSettingException e = assertThrows(InvalidSettingException.class,
+                () -> ControlPlane.from(new AppSettings(settings), docker -> new InMemorySwarm(Clock.systemUTC())));
+        assertEquals(StorageSettings.CONNECTION, e.setting());
+        assertFalse(e.getMessage().contains("not-a-pair"), "the connection string is never echoed: " + e.getMessage());
+    }
+
+    @Test
+    void theWarmUpWaitsForTheFirstTicketRead() throws Exception {
+        InMemorySwarm swarm = new InMemorySwarm(Clock.systemUTC());
+        swarm.addManager("manager-1");
+        io.harbormaster.swarm.JoinTicketCache background =
+                io.harbormaster.swarm.JoinTicketCache.refreshingInBackground(swarm, Clock.systemUTC());
+        try {
+            assertTrue(background.awaitFirstWarm(Duration.ofSeconds(10)));
+            assertTrue(swarm.joinTicketReads() >= 1, "the first warm read the worker ticket");
+        } finally {
+            background.close();
+        }
+        assertFalse(new io.harbormaster.swarm.JoinTicketCache(swarm, Clock.systemUTC()).awaitFirstWarm(Duration.ZERO),
+                "a cache without a background thread never warms by itself");
     }
 }

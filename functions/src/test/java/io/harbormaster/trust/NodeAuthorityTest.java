@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.StorageSettings;
 import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.storage.StorageClients;
 import io.harbormaster.swarm.SwarmRole;
+import io.harbormaster.testsupport.CountingStorageEndpoint;
 import io.harbormaster.testsupport.InMemoryMachineDirectory;
 import io.harbormaster.testsupport.InMemoryReplayGuard;
 import io.harbormaster.testsupport.InMemoryScaleSet;
@@ -191,5 +195,32 @@ class NodeAuthorityTest {
         Machine manager = attest(attested(managerNonce, "7b3c5e9a-0000-4000-8000-000000000001"), managerNonce).machine();
         assertEquals(TrustRefusal.Kind.FORBIDDEN,
                 assertThrows(TrustRefusal.class, () -> authority.admitDrainCancel(manager)).kind());
+    }
+
+    @Test
+    void connectingSendsNothingToStorageAndTheStoredKeyIsReadByTheFirstNonce() {
+        java.util.Map<String, String> values = new java.util.HashMap<>();
+        values.put("HARBORMASTER_ATTESTATION_TRUST_PEM", PKI.anchorsPem());
+        values.put("HARBORMASTER_SUBSCRIPTION_ID", TestPki.SUBSCRIPTION);
+        values.put("HARBORMASTER_RESOURCE_GROUP", "rg");
+        values.put("HARBORMASTER_SCALE_SET_NAME", "agents");
+        try (CountingStorageEndpoint storage = new CountingStorageEndpoint()) {
+            StorageClients clients = StorageClients.connect(new StorageSettings(storage.connectionString()));
+
+            values.put("HARBORMASTER_TRUST_KEY", java.util.Base64.getEncoder().encodeToString(TrustKey.generate().bytes()));
+            NodeAuthority keyed = NodeAuthority.connect(TrustSettings.from(new AppSettings(values)).orElseThrow(), clients,
+                    scaleSet, clock);
+            keyed.nonce();
+            assertEquals(0, storage.requests(), "with the key in a setting, a nonce needs no storage");
+
+            values.remove("HARBORMASTER_TRUST_KEY");
+            NodeAuthority stored = NodeAuthority.connect(TrustSettings.from(new AppSettings(values)).orElseThrow(), clients,
+                    scaleSet, clock);
+            assertEquals(0, storage.requests(), "connecting sent nothing");
+            // The stand-in creates the container and the key blob but has no key to read back: the nonce fails, as
+            // it would while storage is down, and only then has anything been sent.
+            assertThrows(RuntimeException.class, stored::nonce);
+            assertTrue(storage.requests() >= 2, "container and key: " + storage.requests());
+        }
     }
 }

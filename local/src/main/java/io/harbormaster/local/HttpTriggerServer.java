@@ -7,6 +7,7 @@ import com.microsoft.azure.functions.HttpStatus;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.harbormaster.functions.StartupTrace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -233,7 +234,14 @@ public final class HttpTriggerServer implements AutoCloseable {
             body = response.encodedBody();
         }
         write(exchange, response, body);
+        if (StartupTrace.enabled() && !firstReplyTraced) {
+            firstReplyTraced = true;
+            StartupTrace.mark("local host: first reply " + response.getStatus().value() + " from "
+                    + route.functionName() + " (" + millisSince(started) + " ms in the function)");
+        }
     }
+
+    private volatile boolean firstReplyTraced;
 
     private Object invokeWithinLimit(HttpRoute route, FunctionInvoker.Invocation invocation)
             throws FunctionInvoker.FunctionFailedException {

@@ -5,6 +5,8 @@ import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
+import io.harbormaster.functions.StartupTrace;
+import io.harbormaster.storage.OnFirstUse;
 import io.harbormaster.storage.StorageClients;
 import java.io.PrintStream;
 import java.net.URI;
@@ -77,10 +79,13 @@ public final class LocalHost implements AutoCloseable {
      */
     public static LocalHost start(LocalHostOptions options) {
         long started = System.nanoTime();
+        StartupTrace.mark("local host: start");
         AppSettings appSettings = new AppSettings(options.settings());
         LocalHostSettings settings = LocalHostSettings.read(appSettings);
         HostJson hostJson = HostJson.read(settings.hostJson(), settings.hostJsonRequired());
+        StartupTrace.mark("local host: settings read");
         FunctionCatalog catalog = FunctionCatalog.discover(options.packages(), classLoader());
+        StartupTrace.mark("local host: functions discovered and constructed");
 
         List<HttpRoute> routes = new ArrayList<>();
         List<TimerTriggerScheduler.TimerFunction> timerFunctions = new ArrayList<>();
@@ -100,10 +105,12 @@ public final class LocalHost implements AutoCloseable {
         }
         List<QueueTriggerPoller> pollers = new ArrayList<>();
         for (QueueTriggerPoller.QueueFunction function : queueFunctions) {
-            StorageClients storage = StorageClients.connect(function.storage());
+            // Validated now, built by the poller's first poll: the SDK's clients are not what the first HTTP call
+            // should wait for, as the Functions host in Azure serves HTTP while its queue listeners start.
+            StorageClients storage = StorageClients.connect(function.storage()).validated();
             pollers.add(new QueueTriggerPoller(function,
-                    StorageTriggerQueue.connect(storage, function.queueName()),
-                    StorageTriggerQueue.connect(storage, function.queueName() + "-poison"),
+                    onFirstUse(storage, function.queueName()),
+                    onFirstUse(storage, function.queueName() + "-poison"),
                     hostJson.queues(), settings.queueLease()));
         }
 
@@ -113,6 +120,7 @@ public final class LocalHost implements AutoCloseable {
         }
         HttpTriggerServer http = new HttpTriggerServer(routes, settings.keys(), hostJson.routePrefix());
         http.start(settings.bindAddress(), settings.port(), settings.threads());
+        StartupTrace.mark("local host: listening");
         TimerTriggerScheduler timers = new TimerTriggerScheduler(timerFunctions, Clock.systemUTC());
         timers.start();
         pollers.forEach(QueueTriggerPoller::start);
@@ -172,6 +180,11 @@ public final class LocalHost implements AutoCloseable {
         } finally {
             stopped.countDown();
         }
+    }
+
+    private static TriggerQueue onFirstUse(StorageClients storage, String queueName) {
+        return new OnFirstUse<TriggerQueue>(queueName, () -> StorageTriggerQueue.connect(storage, queueName))
+                .as(TriggerQueue.class);
     }
 
     private static ClassLoader classLoader() {
