@@ -10,6 +10,8 @@ import io.harbormaster.config.DockerSettings;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.config.StorageSettings;
+import io.harbormaster.config.JoinTokenSettings;
+import io.harbormaster.config.TlsMaterial;
 import io.harbormaster.drain.BlobDrainStatusStore;
 import io.harbormaster.drain.DrainQueue;
 import io.harbormaster.drain.DrainRequests;
@@ -20,10 +22,12 @@ import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.storage.StorageClients;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.JoinTicketCache;
+import io.harbormaster.swarm.JoinTokenRotation;
 import io.harbormaster.swarm.Swarm;
 import io.harbormaster.trust.NodeAuthority;
 import io.harbormaster.trust.TrustSettings;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -45,6 +49,8 @@ public final class ControlPlane {
     private final Optional<CapacityCheck> capacityCheck;
     private final QueueClient capacityChecks;
     private final Optional<NodeAuthority> nodeAuthority;
+    private final JoinTokenRotation joinTokenRotation;
+    private final Optional<Instant> dockerClientCertificateNotAfter;
 
     ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, QueueClient capacityChecks) {
@@ -53,6 +59,15 @@ public final class ControlPlane {
 
     ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, QueueClient capacityChecks, Optional<NodeAuthority> nodeAuthority) {
+        this(swarm, joinTickets, drainRequests, drainWorker, capacityCheck, capacityChecks, nodeAuthority,
+                new JoinTokenRotation(swarm, joinTickets, Optional.empty(), Clock.systemUTC()), Optional.empty());
+    }
+
+    ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
+            Optional<CapacityCheck> capacityCheck, QueueClient capacityChecks, Optional<NodeAuthority> nodeAuthority,
+            JoinTokenRotation joinTokenRotation, Optional<Instant> dockerClientCertificateNotAfter) {
+        this.joinTokenRotation = joinTokenRotation;
+        this.dockerClientCertificateNotAfter = dockerClientCertificateNotAfter;
         this.nodeAuthority = nodeAuthority;
         this.swarm = swarm;
         this.joinTickets = joinTickets;
@@ -84,6 +99,8 @@ public final class ControlPlane {
         DrainSettings drain = DrainSettings.from(settings);
         CapacitySettings capacity = CapacitySettings.from(settings);
         Optional<TrustSettings> trust = TrustSettings.from(settings);
+        JoinTokenSettings joinTokens = JoinTokenSettings.from(settings);
+        Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
         StorageClients storageClients = StorageClients.connect(storage);
         LOG.info(() -> "Storage: " + storage);
@@ -99,8 +116,13 @@ public final class ControlPlane {
         Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock));
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)
                 .orElse("off (" + TrustSettings.TRUST_PEM + " is not set; /api/node/* answer 503)"));
-        return new ControlPlane(swarm, JoinTicketCache.refreshingInBackground(swarm, clock), drains,
-                new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock), check, checks, nodes);
+        JoinTicketCache tickets = JoinTicketCache.refreshingInBackground(swarm, clock);
+        JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock);
+        LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
+                + clientCertificateNotAfter.map(at -> "valid until " + at).orElse("none (no TLS)"));
+        return new ControlPlane(swarm, tickets, drains,
+                new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock), check, checks, nodes, rotation,
+                clientCertificateNotAfter);
     }
 
     /**
@@ -141,6 +163,16 @@ public final class ControlPlane {
     /** Present when attestation is configured ({@code HARBORMASTER_ATTESTATION_TRUST_PEM}). */
     public Optional<NodeAuthority> nodeAuthority() {
         return nodeAuthority;
+    }
+
+    /** Rotates the join tokens on demand and on the schedule of {@code HARBORMASTER_JOIN_TOKEN_ROTATION}. */
+    public JoinTokenRotation joinTokenRotation() {
+        return joinTokenRotation;
+    }
+
+    /** When the client certificate for the managers' Docker API expires; empty without TLS (a local socket). */
+    public Optional<Instant> dockerClientCertificateNotAfter() {
+        return dockerClientCertificateNotAfter;
     }
 
     /** The queue that asks for a capacity check now (the autoscale webhook writes to it). */
