@@ -68,7 +68,9 @@ import org.junit.jupiter.api.io.TempDir;
 class TerminateWatcherIT {
     private static final String AGENT = "cloud-init/agent.yml";
     private static final String WATCHER = "/usr/local/bin/harbormaster-terminate-watcher";
+    /** The master key: drain (and join, which the workers still call) are ADMIN-level routes. */
     private static final String KEY = "terminate-watcher-it-key-0123456789abcdef";
+    private static final String FUNCTION_KEY = "terminate-watcher-it-function-key-0123456789";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(120);
@@ -101,7 +103,8 @@ class TerminateWatcherIT {
         host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s",
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
         workers = SwarmWorkers.startWithComputerNames(3, host, KEY);
         target = workers.node(2);
@@ -129,13 +132,13 @@ class TerminateWatcherIT {
         } finally {
             if (host != null) {
                 host.close();
-                assertFalse(host.output().contains(KEY), "the function key reached the host's logs");
+                assertFalse(host.output().contains(KEY), "the master key reached the host's logs");
                 assertFalse(host.output().contains("SWMTKN-"), "a join token reached the host's logs");
             }
         }
         if (watcherLog != null && Files.exists(watcherLog)) {
             String log = Files.readString(watcherLog);
-            assertFalse(log.contains(KEY), "the function key reached the watcher's output");
+            assertFalse(log.contains(KEY), "the master key reached the watcher's output");
             assertFalse(log.contains("SWMTKN-"), "a join token reached the watcher's output");
         }
     }

@@ -30,6 +30,8 @@ public final class EmulatedCluster implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final String key = "emulated-it-" + UUID.randomUUID();
+    /** The operator's key: drain, status and join are ADMIN-level routes. */
+    private final String masterKey = "emulated-it-master-" + UUID.randomUUID();
     private final String prefix;
     private final Path directory;
     private final DockerCli manager = DockerCli.forLocalManager();
@@ -68,7 +70,9 @@ public final class EmulatedCluster implements AutoCloseable {
     }
 
     private void startBoth(Map<String, String> emulatorSettings, Map<String, String> hostSettings) throws Exception {
-        Path keyFile = Files.writeString(directory.resolve("function-key"), key + "\n");
+        // The agents of cloud-init/agent.yml present this key to /api/join and /api/drain, now ADMIN-level routes, until
+        // they move to the attested /api/node/* routes and hold no key at all.
+        Path keyFile = Files.writeString(directory.resolve("function-key"), masterKey + "\n");
         Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
         hostPort = LocalHostProcess.freePort();
         Map<String, String> target = Map.of(
@@ -96,6 +100,7 @@ public final class EmulatedCluster implements AutoCloseable {
         hostValues.putAll(Map.of(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", key,
+                "HARBORMASTER_LOCAL_MASTER_KEY", masterKey,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString(),
                 "HARBORMASTER_CAPACITY_SCHEDULE", "*/5 * * * * *",
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s"));
@@ -140,8 +145,14 @@ public final class EmulatedCluster implements AutoCloseable {
         return killedHostsOutput + host.output();
     }
 
+    /** The function key: the autoscale route's. */
     public String key() {
         return key;
+    }
+
+    /** The master key: the operator routes' (drain, status, join, capacity pause, join token rotation). */
+    public String masterKey() {
+        return masterKey;
     }
 
     /** The computer name prefix of this cluster's instances, also their swarm hostnames' prefix. */
@@ -177,8 +188,13 @@ public final class EmulatedCluster implements AutoCloseable {
         return value;
     }
 
-    /** A request to the host with the function key. */
+    /** A request to the host with the master key, as the operator sends it. */
     public HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return HTTP.send(request.header("x-functions-key", masterKey).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request to the host with the function key, as Azure Monitor's autoscale webhook sends it. */
+    public HttpResponse<String> sendWithFunctionKey(HttpRequest.Builder request) throws IOException, InterruptedException {
         return HTTP.send(request.header("x-functions-key", key).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -198,6 +214,7 @@ public final class EmulatedCluster implements AutoCloseable {
                 if (host != null) {
                     String output = killedHostsOutput + host.output();
                     assertFalse(output.contains(key), "the function key reached the host's logs");
+                    assertFalse(output.contains(masterKey), "the master key reached the host's logs");
                     assertFalse(output.contains("SWMTKN-"), "a join token reached the host's logs");
                 }
             }
