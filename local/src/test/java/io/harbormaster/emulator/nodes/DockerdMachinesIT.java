@@ -43,7 +43,9 @@ import org.junit.jupiter.api.Test;
  * the same disk on the next boot, and leaves nothing behind once destroyed.
  */
 class DockerdMachinesIT {
+    /** The master key: the agents call /api/join, an ADMIN-level route, until they move to the attested /api/node/*. */
     private static final String KEY = UUID.randomUUID().toString();
+    private static final String FUNCTION_KEY = UUID.randomUUID().toString();
     private static final String TAG = HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8)
             .putLong(UUID.randomUUID().getMostSignificantBits()).array(), 0, 4);
     private static final String VM = "hm-it-" + TAG + "_0";
@@ -64,7 +66,8 @@ class DockerdMachinesIT {
         host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s",
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
         // The emulator's real IMDS, serving one VM to whichever address asks (the machine's is known only once it
         // boots); the counts say that the watcher read its name and then polled its events.
@@ -116,7 +119,7 @@ class DockerdMachinesIT {
             if (host != null) {
                 host.close();
                 assertFalse(host.output().contains("SWMTKN"), "a swarm token in the host's logs");
-                assertFalse(host.output().contains(KEY), "the function key in the host's logs");
+                assertFalse(host.output().contains(KEY), "the master key in the host's logs");
             }
         }
     }
