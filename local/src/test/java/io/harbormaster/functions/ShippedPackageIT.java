@@ -210,6 +210,13 @@ class ShippedPackageIT {
                 response.body());
         assertTrue(emulator.arm().requests().stream().anyMatch(call -> call.status() == 200),
                 "the emulator's ARM answered no request");
+        // The managers are reached over TLS here: the status shows when our client certificate expires, never it.
+        java.security.cert.X509Certificate certificate = (java.security.cert.X509Certificate)
+                java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
+                        Files.newInputStream(LocalServices.dockerTlsDirectory().resolve("cert.pem")));
+        assertEquals(certificate.getNotAfter().toInstant().toString(),
+                JSON.readTree(response.body()).at("/dockerTls/clientCertificateNotAfter").asText(), response.body());
+        assertFalse(response.body().contains("BEGIN"), "no PEM in the status");
         assertNoMissingClass();
     }
 }
