@@ -25,7 +25,7 @@
 #      emulator's ARM and IMDS and a VM of its scale set (EmulatedCluster), which this benchmark does not start; its
 #      first join after JVM start adds a nonce round trip, the document's verification (bench/attestation.sh) and,
 #      unless warmed by then, the trust container, key and machine list (warmed 1 s after the first ticket read);
-#   3. join throughput and latency: wrk against /api/join/worker with the function key, after a warm-up;
+#   3. join throughput and latency: wrk against /api/join/worker with the master key (an ADMIN route), after a warm-up;
 #      joins come from the cached ticket (its background reads call the manager). Then the same wrk against a trivial JDK
 #      HttpServer (bench/CeilingServer.java, TCP_NODELAY, same pool size) answering a constant body: the
 #      ceiling of this machine, measured in the same run;
@@ -41,7 +41,7 @@
 # with scripts/lib/services.sh, and on exit stops only what it started. It never stops services it found.
 # Missing tools (wrk, curl, a JDK, Maven) are installed with apt-get; that needs root.
 #
-# Secrets: a fresh random function key per run reaches the JVM through its environment, curl through a
+# Secrets: a fresh random master key per run reaches the JVM through its environment, curl through a
 # 0600 header file and wrk through HM_BENCH_KEY, never a command line. No response body is printed. The
 # host logs (kept in target/bench/logs) are checked for swarm tokens and the key; a hit deletes them and fails.
 #
@@ -211,7 +211,9 @@ echo "package: $(mib "$package_bytes") MiB in $package_files files, $(mib "$zip_
 # The local host
 # ---------------------------------------------------------------------------------------------
 
+# The master key: /api/join/{role} is an operator (ADMIN) route. The function key only has to exist.
 key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+function_key=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 header_file="$tmp/key-header"
 (umask 077 && printf 'x-functions-key: %s\n' "$key" >"$header_file")
 host_threads=${HARBORMASTER_LOCAL_THREADS:-32}
@@ -232,7 +234,8 @@ start_host() {
     host_port=$(free_port)
     (
         export HARBORMASTER_DOCKER_HOSTS=$docker_hosts
-        export HARBORMASTER_LOCAL_FUNCTION_KEY=$key
+        export HARBORMASTER_LOCAL_FUNCTION_KEY=$function_key
+        export HARBORMASTER_LOCAL_MASTER_KEY=$key
         export HARBORMASTER_LOCAL_PORT=$host_port
         export HARBORMASTER_LOCAL_BIND_ADDRESS=127.0.0.1
         export HARBORMASTER_LOCAL_THREADS=$host_threads
@@ -387,7 +390,7 @@ load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 (umask 077 && printf 'SWMTKN\n%s\n' "$key" >"$tmp/secrets")
 if grep -rlqF -f "$tmp/secrets" "$BENCH_LOGS"; then
     rm -rf "$BENCH_LOGS"
-    hm_die "a swarm token or the function key reached the logs; they were deleted. This is a bug in the host."
+    hm_die "a swarm token or the master key reached the logs; they were deleted. This is a bug in the host."
 fi
 
 # ---------------------------------------------------------------------------------------------

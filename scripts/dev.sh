@@ -16,11 +16,16 @@ hm_services_up
 source "$HM_ENV_FILE"
 
 key_file="$HM_DEV/function-key"
-if [[ ! -s $key_file ]]; then
-    # Created once so curl commands and saved requests keep working across restarts.
-    (umask 077 && openssl rand -hex 24 >"$key_file.tmp" && mv -f "$key_file.tmp" "$key_file")
-fi
-chmod 600 "$key_file"
+# The master key opens the operator routes (drain, status, join, capacity pause, join token rotation); the function
+# key only the autoscale webhook.
+master_key_file="$HM_DEV/master-key"
+for file in "$key_file" "$master_key_file"; do
+    if [[ ! -s $file ]]; then
+        # Created once so curl commands and saved requests keep working across restarts.
+        (umask 077 && openssl rand -hex 24 >"$file.tmp" && mv -f "$file.tmp" "$file")
+    fi
+    chmod 600 "$file"
+done
 
 cd "$HM_ROOT"
 echo "[dev] building (mvn -B -q -DskipTests package)" >&2
@@ -55,6 +60,7 @@ trap 'stop_all; exit 130' INT TERM
 
 mkdir -p "$emulator_dir"
 rm -f "$app_env"
+# The agents hold no key: they prove who they are to /api/node/* with the emulator's IMDS attested document.
 # HARBORMASTER_JAVA_OPTS is split into words on purpose (several -D/-X options).
 # nodelay: the JDK HttpServer otherwise stalls ~40 ms per response on loopback (shared/notes/http-on-loopback.md).
 # shellcheck disable=SC2086
@@ -79,6 +85,7 @@ source "$app_env"
 # The key is assigned before env, never one of its arguments: command lines are visible to every user.
 # shellcheck disable=SC2086
 HARBORMASTER_LOCAL_FUNCTION_KEY=$(cat "$key_file") \
+HARBORMASTER_LOCAL_MASTER_KEY=$(cat "$master_key_file") \
 HARBORMASTER_LOCAL_PORT=$port \
 HARBORMASTER_CAPACITY_SCHEDULE=${HARBORMASTER_CAPACITY_SCHEDULE:-*/30 * * * * *} \
     java -Dsun.net.httpserver.nodelay=true $HARBORMASTER_EMULATOR_TRUST_OPTS ${HARBORMASTER_JAVA_OPTS:-} \
@@ -108,18 +115,21 @@ cat >&2 <<INFO
   its controls http://127.0.0.1:${HARBORMASTER_EMULATOR_CONTROL_PORT:-7446}/ (faults, scheduled events); log $HM_LOGS/emulator.log
   without the key (expect 401):
     curl -i http://localhost:$port/api/join/worker
-  with the function key:
-    KEY=\$(cat $key_file)
-    curl -s -H "x-functions-key: \$KEY" http://localhost:$port/api/status
+  the operator's routes take the master key:
+    MASTER=\$(cat $master_key_file)
+    curl -s -H "x-functions-key: \$MASTER" http://localhost:$port/api/status
+  rotate the swarm's join tokens (both, or {"role":"worker"}); the reply names the roles, never the tokens:
+    curl -s -X POST -H "x-functions-key: \$MASTER" http://localhost:$port/api/swarm/rotate-join-tokens
   the swarm (the scale set's instances join as agents; HARBORMASTER_DEV_WORKERS changes how many):
     docker -H $HARBORMASTER_DOCKER_HOSTS node ls
   a service, then a scale-in drain: the drain deletes the instance, Azure's Terminate event reaches the agent, whose
   watcher approves it once the node is drained
     docker -H $HARBORMASTER_DOCKER_HOSTS service create --detach --name web --replicas 4 --no-resolve-image \\
         --constraint node.role==worker harbormaster/busybox:local sh -c 'trap "exit 0" TERM; sleep 1000000 & wait'
-    curl -s -X POST -H "x-functions-key: \$KEY" -d '{"reason":"scale-in","deleteInstance":true}' \\
+    curl -s -X POST -H "x-functions-key: \$MASTER" -d '{"reason":"scale-in","deleteInstance":true}' \\
         http://localhost:$port/api/drain/<agent hostname>
-  an autoscale notification exactly as Azure Monitor sends it (202, and a capacity check runs):
+  an autoscale notification exactly as Azure Monitor sends it, with the function key (202, and a capacity check runs):
+    KEY=\$(cat $key_file)
     curl -s -X POST -H "x-functions-key: \$KEY" -H 'Content-Type: application/json' http://localhost:$port/api/autoscale \\
         -d '{"version":"1.0","status":"Activated","operation":"Scale Out","context":{"resourceId":"$scale_set_id","oldCapacity":"2","newCapacity":"3","resourceType":"microsoft.compute/virtualmachinescalesets"}}'
 

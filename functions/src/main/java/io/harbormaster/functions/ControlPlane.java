@@ -11,6 +11,8 @@ import io.harbormaster.config.DockerSettings;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.config.StorageSettings;
+import io.harbormaster.config.JoinTokenSettings;
+import io.harbormaster.config.TlsMaterial;
 import io.harbormaster.drain.BlobDrainStatusStore;
 import io.harbormaster.drain.DrainQueue;
 import io.harbormaster.drain.DrainRequests;
@@ -23,6 +25,7 @@ import io.harbormaster.storage.OnFirstUse;
 import io.harbormaster.storage.StorageClients;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.JoinTicketCache;
+import io.harbormaster.swarm.JoinTokenRotation;
 import io.harbormaster.swarm.Swarm;
 import io.harbormaster.trust.NodeAuthority;
 import io.harbormaster.trust.TrustSettings;
@@ -30,6 +33,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -67,10 +71,15 @@ public final class ControlPlane {
     private final Supplier<QueueClient> capacityChecks;
     private final Optional<NodeAuthority> nodeAuthority;
     private final List<Runnable> warmUps;
+    private final JoinTokenRotation joinTokenRotation;
+    private final Optional<Instant> dockerClientCertificateNotAfter;
 
     private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, Supplier<QueueClient> capacityChecks,
-            Optional<NodeAuthority> nodeAuthority, List<Runnable> warmUps) {
+            Optional<NodeAuthority> nodeAuthority, List<Runnable> warmUps, JoinTokenRotation joinTokenRotation,
+            Optional<Instant> dockerClientCertificateNotAfter) {
+        this.joinTokenRotation = joinTokenRotation;
+        this.dockerClientCertificateNotAfter = dockerClientCertificateNotAfter;
         this.nodeAuthority = nodeAuthority;
         this.swarm = swarm;
         this.joinTickets = joinTickets;
@@ -106,6 +115,8 @@ public final class ControlPlane {
         DrainSettings drain = DrainSettings.from(settings);
         CapacitySettings capacity = CapacitySettings.from(settings);
         Optional<TrustSettings> trust = TrustSettings.from(settings);
+        JoinTokenSettings joinTokens = JoinTokenSettings.from(settings);
+        Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
         // The storage connection is checked (a connection string that does not parse is a bad setting; nothing is
         // sent) while the swarm's client is built: both mostly load classes, and a cold start has two cores to do it.
@@ -155,10 +166,13 @@ public final class ControlPlane {
             warmUps.add(capacityState::get);
         }
         warmUps.add(checks::get);
+        JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock);
+        LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
+                + clientCertificateNotAfter.map(at -> "valid until " + at).orElse("none (no TLS)"));
         StartupTrace.mark("control plane: built");
         return new ControlPlane(swarm, tickets, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock,
                 capacity.policy().maxAgents()),
-                check, checks, nodes, warmUps);
+                check, checks, nodes, warmUps, rotation, clientCertificateNotAfter);
     }
 
     private static <T> T joined(CompletableFuture<T> future) {
@@ -252,6 +266,16 @@ public final class ControlPlane {
     /** Present when attestation is configured ({@code HARBORMASTER_ATTESTATION_TRUST_PEM}). */
     public Optional<NodeAuthority> nodeAuthority() {
         return nodeAuthority;
+    }
+
+    /** Rotates the join tokens on demand and on the schedule of {@code HARBORMASTER_JOIN_TOKEN_ROTATION}. */
+    public JoinTokenRotation joinTokenRotation() {
+        return joinTokenRotation;
+    }
+
+    /** When the client certificate for the managers' Docker API expires; empty without TLS (a local socket). */
+    public Optional<Instant> dockerClientCertificateNotAfter() {
+        return dockerClientCertificateNotAfter;
     }
 
     /** The queue that asks for a capacity check now (the autoscale webhook writes to it); created on first use. */

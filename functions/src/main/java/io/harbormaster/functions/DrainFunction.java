@@ -24,7 +24,8 @@ import java.util.Optional;
 
 /**
  * POST /api/drain/{node} asks for a node to be drained and removed; GET reports how far that got; DELETE calls off a
- * terminate-notification drain whose Terminate event Azure cancelled.
+ * terminate-notification drain whose Terminate event Azure cancelled. Master key only: nodes drain themselves through
+ * the attested /api/node/drain.
  */
 public class DrainFunction {
     static final Duration RETRY_AFTER_UNAVAILABLE = Duration.ofSeconds(5);
@@ -41,7 +42,7 @@ public class DrainFunction {
 
     @FunctionName("drain")
     public HttpResponseMessage run(
-            @HttpTrigger(name = "req", route = "drain/{node}", authLevel = AuthorizationLevel.FUNCTION)
+            @HttpTrigger(name = "req", route = "drain/{node}", authLevel = AuthorizationLevel.ADMIN)
             HttpRequestMessage<Optional<String>> request,
             @BindingName("node") String node,
             ExecutionContext context) {

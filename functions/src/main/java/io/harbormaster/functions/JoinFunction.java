@@ -19,7 +19,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
-/** GET /api/join/{role}: the join token and manager addresses a booting node needs to join the swarm. */
+/**
+ * GET /api/join/{role} (master key): the join token and manager addresses, for an operator who joins a node by hand;
+ * booting nodes use the attested /api/node/join.
+ */
 public class JoinFunction {
     static final Duration RETRY_AFTER_NO_SWARM = Duration.ofSeconds(15);
     static final Duration RETRY_AFTER_NO_MANAGER = Duration.ofSeconds(5);
@@ -37,7 +40,7 @@ public class JoinFunction {
     // No method filter on the trigger: the real host answers a method it does not route with 404, we want 405.
     @FunctionName("join")
     public HttpResponseMessage run(
-            @HttpTrigger(name = "req", route = "join/{role}", authLevel = AuthorizationLevel.FUNCTION)
+            @HttpTrigger(name = "req", route = "join/{role}", authLevel = AuthorizationLevel.ADMIN)
             HttpRequestMessage<Optional<String>> request,
             @BindingName("role") String roleName,
             ExecutionContext context) {

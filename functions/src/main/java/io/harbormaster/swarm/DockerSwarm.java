@@ -39,6 +39,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.EnumMap;
+import java.util.Set;
 
 /** The {@link Swarm} port backed by docker-java, speaking to the managers in {@link DockerSettings}. */
 public final class DockerSwarm implements Swarm, AutoCloseable {
@@ -214,6 +216,70 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
             }
             throw e;
         }
+    }
+
+    @Override
+    public JoinTokenRecord joinTokenRecord() {
+        return managers.call(docker -> toJoinTokenRecord(exchange(httpClient(docker), DockerHttpClient.Request.Method.GET,
+                "/swarm", null)));
+    }
+
+    /** Reads only the version, creation time and our labels: the answer also carries the tokens, which stay here. */
+    static JoinTokenRecord toJoinTokenRecord(JsonNode swarm) {
+        Map<SwarmRole, Instant> rotated = new EnumMap<>(SwarmRole.class);
+        JsonNode labels = swarm.path("Spec").path("Labels");
+        for (SwarmRole role : SwarmRole.values()) {
+            String value = labels.path(JoinTokenRecord.label(role)).asText("");
+            if (!value.isEmpty()) {
+                Instant at = instant(value);
+                if (!Instant.EPOCH.equals(at)) {
+                    rotated.put(role, at);
+                }
+            }
+        }
+        return new JoinTokenRecord(swarm.path("Version").path("Index").asLong(-1),
+                instant(swarm.path("CreatedAt").asText(null)), rotated);
+    }
+
+    /**
+     * The spec is sent back as the engine's own JSON with only our labels added, as {@code docker swarm join-token
+     * --rotate} does, so that no field docker-java's model lacks is dropped; the version makes it conditional.
+     */
+    @Override
+    public void rotateJoinTokens(JoinTokenRecord record, Set<SwarmRole> roles, Instant at) {
+        if (roles.isEmpty()) {
+            return;
+        }
+        try {
+            managers.call(docker -> {
+                DockerHttpClient http = httpClient(docker);
+                JsonNode current = exchange(http, DockerHttpClient.Request.Method.GET, "/swarm", null);
+                long version = current.path("Version").path("Index").asLong(-1);
+                if (version != record.version()) {
+                    throw new SwarmVersionConflictException(record.version(), null);
+                }
+                if (!(current.path("Spec") instanceof ObjectNode spec)) {
+                    throw new IllegalStateException("the swarm answered without a spec");
+                }
+                ObjectNode labels = spec.path("Labels") instanceof ObjectNode existing ? existing : spec.putObject("Labels");
+                for (SwarmRole role : roles) {
+                    labels.put(JoinTokenRecord.label(role), at.toString());
+                }
+                exchange(http, DockerHttpClient.Request.Method.POST, "/swarm/update?version=" + version
+                        + "&rotateWorkerToken=" + roles.contains(SwarmRole.WORKER)
+                        + "&rotateManagerToken=" + roles.contains(SwarmRole.MANAGER), spec.toString());
+                return null;
+            });
+        } catch (DockerException e) {
+            if (String.valueOf(e.getMessage()).contains("update out of sequence")) {
+                throw new SwarmVersionConflictException(record.version(), e);
+            }
+            throw e;
+        }
+    }
+
+    private static DockerHttpClient httpClient(DockerClient docker) {
+        return ((DockerClientImpl) docker).getHttpClient();
     }
 
     private static JsonNode exchange(DockerHttpClient http, DockerHttpClient.Request.Method method, String path, String body) {

@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -173,6 +175,18 @@ public final class JoinTicketCache implements AutoCloseable {
         return refresher != null && firstWarmDone.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Forgets the tickets of {@code roles}, as after their tokens were rotated: the next request reads the swarm, and a
+     * read that began before this call is not kept. Other processes' caches catch up within {@link #MAX_STALENESS}.
+     */
+    public void invalidate(Set<SwarmRole> roles) {
+        for (SwarmRole role : roles) {
+            Slot slot = slots.get(role);
+            slot.generation.incrementAndGet();
+            slot.current = null;
+        }
+    }
+
     /** Stops the background pass, if any. */
     @Override
     public void close() {
@@ -185,9 +199,12 @@ public final class JoinTicketCache implements AutoCloseable {
     private JoinTicket read(SwarmRole role, Slot slot) {
         // The start of the read, not its end: the swarm may have changed while the managers answered.
         Instant readAt = clock.instant();
+        long generation = slot.generation.get();
         try {
             JoinTicket ticket = swarm.joinTicket(role);
-            slot.current = new Reading(ticket, readAt);
+            if (slot.generation.get() == generation) {
+                slot.current = new Reading(ticket, readAt);
+            }
             slot.failure = null;
             return ticket;
         } catch (SwarmUnavailableException e) {
@@ -208,6 +225,8 @@ public final class JoinTicketCache implements AutoCloseable {
     /** One role's last good reading, its last failure, and who asked last. */
     private static final class Slot {
         final ReentrantLock reading = new ReentrantLock();
+        /** Counts {@link #invalidate} calls, so a read that overlaps one is not kept. */
+        final AtomicLong generation = new AtomicLong();
         volatile Reading current;
         volatile Failure failure;
         volatile Instant lastAsked;

@@ -4,6 +4,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.time.Instant;
 
 /**
  * The swarm as its managers' Docker Engine API shows it; the port the control plane's core talks through.
@@ -60,4 +62,15 @@ public interface Swarm {
      * @throws IllegalArgumentException when the service is gone or not replicated
      */
     void setReplicas(Service service, long replicas);
+
+    /** The swarm's record of its join tokens (version, creation, our last rotations); never the tokens. */
+    JoinTokenRecord joinTokenRecord();
+
+    /**
+     * What {@code docker swarm join-token --rotate} does for each of {@code roles}, in the same spec update that records
+     * {@code at} in the role's label ({@link JoinTokenRecord#label}); nodes already in the swarm are not affected.
+     *
+     * @throws SwarmVersionConflictException when the swarm spec changed after {@code record} was read
+     */
+    void rotateJoinTokens(JoinTokenRecord record, Set<SwarmRole> roles, Instant at);
 }

@@ -413,6 +413,17 @@ class DrainRequestsTest {
         public void setReplicas(Service service, long replicas) {
             swarm.setReplicas(service, replicas);
         }
+
+        @Override
+        public io.harbormaster.swarm.JoinTokenRecord joinTokenRecord() {
+            return swarm.joinTokenRecord();
+        }
+
+        @Override
+        public void rotateJoinTokens(io.harbormaster.swarm.JoinTokenRecord record,
+                java.util.Set<io.harbormaster.swarm.SwarmRole> roles, java.time.Instant at) {
+            swarm.rotateJoinTokens(record, roles, at);
+        }
     }
 
     @Test

@@ -110,4 +110,15 @@ class ControlPlaneTest {
         assertFalse(new io.harbormaster.swarm.JoinTicketCache(swarm, Clock.systemUTC()).awaitFirstWarm(Duration.ZERO),
                 "a cache without a background thread never warms by itself");
     }
+
+    @Test
+    void aBadJoinTokenRotationStopsTheAppNamingItBeforeAnythingConnects() {
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> ControlPlane.from(new AppSettings(Map.of(
+                "HARBORMASTER_DOCKER_HOSTS", "unix:///nonexistent/harbormaster.sock",
+                "AzureWebJobsStorage", "UseDevelopmentStorage=true",
+                io.harbormaster.config.JoinTokenSettings.ROTATION, "monthly")), docker -> new InMemorySwarm(Clock.systemUTC())));
+        assertEquals(io.harbormaster.config.JoinTokenSettings.ROTATION, e.setting());
+        assertEquals("Setting HARBORMASTER_JOIN_TOKEN_ROTATION is 'monthly': expected a duration from 1h to 365d such as"
+                + " P7D, 12h or 30d, or off", e.getMessage());
+    }
 }

@@ -36,16 +36,6 @@ class ArmTemplatesTest {
             "HARBORMASTER_DOCKER_HOSTS", "HARBORMASTER_DOCKER_TLS_CA_PEM", "HARBORMASTER_DOCKER_TLS_CERT_PEM",
             "HARBORMASTER_DOCKER_TLS_KEY_PEM", "HARBORMASTER_DOCKER_CONNECT_TIMEOUT", "HARBORMASTER_DOCKER_RESPONSE_TIMEOUT",
             "HARBORMASTER_SUBSCRIPTION_ID", "HARBORMASTER_RESOURCE_GROUP", "HARBORMASTER_SCALE_SET_NAME");
-    /**
-     * Attestation settings (issue 11) the app reads, optional, whose infra/functions.json wiring belongs to the infra
-     * part of that issue, done on another branch. Each is named here so it is not forgotten: once infra sets one, the
-     * test below fails until it is taken off this list.
-     */
-    private static final List<String> PENDING_IN_INFRA = List.of(
-            "HARBORMASTER_ATTESTATION_TRUST_PEM", "HARBORMASTER_ATTESTATION_SIGNER_DOMAIN",
-            "HARBORMASTER_ATTESTATION_NONCE_LIFETIME", "HARBORMASTER_MANAGER_VM_NAMES", "HARBORMASTER_TRUST_KEY",
-            "HARBORMASTER_NODE_CREDENTIAL_LIFETIME", "HARBORMASTER_NODE_JOINS_PER_MINUTE",
-            "HARBORMASTER_NODE_DRAINS_PER_MINUTE", "HARBORMASTER_NODE_DRAIN_MAX_DEADLINE");
     private static final List<String> DOCKER_TLS_SETTINGS =
             List.of("HARBORMASTER_DOCKER_TLS_CA_PEM", "HARBORMASTER_DOCKER_TLS_CERT_PEM", "HARBORMASTER_DOCKER_TLS_KEY_PEM");
 
@@ -110,11 +100,8 @@ class ArmTemplatesTest {
         List<String> missing = new ArrayList<>(REQUIRED_APP_SETTINGS);
         missing.addAll(settingsNamedInMainSources());
         missing.removeAll(settings);
-        missing.removeAll(PENDING_IN_INFRA);
         assertEquals(List.of(), missing.stream().distinct().toList(),
                 "settings the app reads but infra/functions.json does not set (add them to the function app's appSettings)");
-        assertEquals(List.of(), PENDING_IN_INFRA.stream().filter(settings::contains).toList(),
-                "settings infra/functions.json now sets: take them off PENDING_IN_INFRA");
     }
 
     /**

@@ -17,7 +17,7 @@ final class TemplateChecks {
             Set.of("key", "password", "pwd", "passphrase", "secret", "cert", "certificate", "token", "pem", "credential", "credentials");
     /** A last word that makes the parameter the name or address of a secret, not the secret itself. */
     private static final Set<String> NOT_A_SECRET_ENDING =
-            Set.of("name", "names", "id", "uri", "url", "count", "timeout", "path", "file", "vault");
+            Set.of("name", "names", "id", "uri", "url", "count", "timeout", "path", "file", "vault", "lifetime", "rotation");
 
     private TemplateChecks() {
     }
@@ -226,6 +226,10 @@ final class TemplateChecks {
 
     /** Whether an app setting's name says its value is a secret. */
     static boolean secretSetting(String settingName) {
+        // How long a secret lives or how often it changes (HARBORMASTER_JOIN_TOKEN_ROTATION) is not the secret.
+        if (settingName.toUpperCase(Locale.ROOT).matches(".*_(ROTATION|LIFETIME)")) {
+            return false;
+        }
         return settingName.toUpperCase(Locale.ROOT).matches(".*(KEY|PEM|PASSWORD|SECRET|TOKEN|CERT|CONNECTION_?STRING|STORAGE).*");
     }
 

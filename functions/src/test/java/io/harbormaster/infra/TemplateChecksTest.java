@@ -82,10 +82,20 @@ class TemplateChecksTest {
     @CsvSource({
         "dockerTlsKeyPem, true", "dockerTlsCaPem, true", "adminPassword, true", "agentJoinToken, true", "clientCertificate, true",
         "storageAccountKey, true", "keyVaultName, false", "adminSshPublicKey, false", "functionKeySecretName, false",
-        "dockerConnectTimeout, false", "managerCount, false", "sshSourcePrefix, false"
+        "dockerConnectTimeout, false", "managerCount, false", "sshSourcePrefix, false",
+        "nodeCredentialLifetime, false", "joinTokenRotation, false", "trustKey, true"
     })
     void secretLookingNames(String name, boolean secret) {
         assertEquals(secret, TemplateChecks.looksSecret(name), name);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "HARBORMASTER_TRUST_KEY, true", "HARBORMASTER_ATTESTATION_TRUST_PEM, true", "HARBORMASTER_JOIN_TOKEN, true",
+        "HARBORMASTER_JOIN_TOKEN_ROTATION, false", "HARBORMASTER_NODE_CREDENTIAL_LIFETIME, false"
+    })
+    void secretLookingSettings(String name, boolean secret) {
+        assertEquals(secret, TemplateChecks.secretSetting(name), name);
     }
 
     @Test

@@ -18,6 +18,23 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DockerSwarmTest {
+    @Test
+    void theJoinTokenRecordTakesVersionCreationAndOurLabelsAndLeavesTheTokens() throws Exception {
+        // Shaped as GET /swarm answers (Engine API 1.43), trimmed.
+        var swarm = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                {"ID":"abc","Version":{"Index":42},"CreatedAt":"2026-11-30T09:15:02.123456789Z",
+                 "Spec":{"Name":"default","Labels":{"io.harbormaster.join-token.worker.rotated-at":"2026-12-05T10:17:00Z",
+                   "io.harbormaster.join-token.manager.rotated-at":"not a time","other":"x"}},
+                 "JoinTokens":{"Worker":"SWMTKN-1-w","Manager":"SWMTKN-1-m"}}
+                """);
+        JoinTokenRecord record = DockerSwarm.toJoinTokenRecord(swarm);
+        assertEquals(42, record.version());
+        assertEquals(java.time.Instant.parse("2026-11-30T09:15:02.123456789Z"), record.swarmCreatedAt());
+        assertEquals(java.util.Map.of(SwarmRole.WORKER, java.time.Instant.parse("2026-12-05T10:17:00Z")), record.rotatedAt());
+        assertEquals(record.swarmCreatedAt(), record.tokenSince(SwarmRole.MANAGER), "an unreadable label counts as none");
+        assertFalse(record.toString().contains("SWMTKN"));
+    }
+
     private static SwarmNode manager(String addr, boolean leader, Reachability reachability) {
         return new SwarmNode().withManagerStatus(
                 new SwarmNodeManagerStatus().withAddr(addr).withLeader(leader).withReachability(reachability));

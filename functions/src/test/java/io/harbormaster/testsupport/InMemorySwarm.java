@@ -1,6 +1,8 @@
 package io.harbormaster.testsupport;
 
 import io.harbormaster.swarm.JoinTicket;
+import io.harbormaster.swarm.JoinTokenRecord;
+import io.harbormaster.swarm.SwarmVersionConflictException;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.NodeNotFoundException;
 import io.harbormaster.swarm.NodeStillUpException;
@@ -13,6 +15,8 @@ import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.swarm.SwarmUnavailableException;
 import io.harbormaster.swarm.Task;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.EnumMap;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -34,11 +38,16 @@ public final class InMemorySwarm implements Swarm {
     private final List<String> replicaChanges = new ArrayList<>();
     private int taskIds;
     private boolean unavailable;
-    private int tokenGeneration;
+    private final Map<SwarmRole, Integer> tokenGeneration = new EnumMap<>(Map.of(SwarmRole.WORKER, 0, SwarmRole.MANAGER, 0));
+    private final Map<SwarmRole, Instant> rotatedAt = new EnumMap<>(SwarmRole.class);
+    private final Instant createdAt;
+    private long swarmVersion = 1;
+    private int portRotations;
     private int joinTicketReads;
 
     public InMemorySwarm(Clock clock) {
         this.clock = clock;
+        this.createdAt = clock.instant();
     }
 
     // --- arranging ---------------------------------------------------------------------------------------------
@@ -123,9 +132,20 @@ public final class InMemorySwarm implements Swarm {
         this.unavailable = unavailable;
     }
 
-    /** What {@code docker swarm join-token --rotate} does: both tokens change; old ones no longer join. */
+    /** What {@code docker swarm join-token --rotate} does by hand: both tokens change; old ones no longer join. */
     public synchronized void rotateJoinTokens() {
-        tokenGeneration++;
+        tokenGeneration.replaceAll((role, generation) -> generation + 1);
+        swarmVersion++;
+    }
+
+    /** Another change to the swarm spec (as another app instance's rotation or an operator's update would make). */
+    public synchronized void bumpSwarmVersion() {
+        swarmVersion++;
+    }
+
+    /** How many times {@link #rotateJoinTokens(JoinTokenRecord, Set, Instant)} changed the tokens. */
+    public synchronized int portRotations() {
+        return portRotations;
     }
 
     /** How many times {@link #joinTicket} was asked (and answered or failed). */
@@ -147,8 +167,31 @@ public final class InMemorySwarm implements Swarm {
                 .filter(node -> node.isManager() && node.state() == Node.State.READY)
                 .map(node -> node.hostname() + ":2377")
                 .toList();
-        return new JoinTicket(role, "SWMTKN-1-" + role.urlName() + (tokenGeneration == 0 ? "" : "-" + tokenGeneration),
+        return new JoinTicket(role, "SWMTKN-1-" + role.urlName() + (tokenGeneration.get(role) == 0 ? "" : "-" + tokenGeneration.get(role)),
                 managers);
+    }
+
+    @Override
+    public synchronized JoinTokenRecord joinTokenRecord() {
+        answer();
+        return new JoinTokenRecord(swarmVersion, createdAt, rotatedAt);
+    }
+
+    @Override
+    public synchronized void rotateJoinTokens(JoinTokenRecord record, Set<SwarmRole> roles, Instant at) {
+        answer();
+        if (record.version() != swarmVersion) {
+            throw new SwarmVersionConflictException(record.version(), null);
+        }
+        if (roles.isEmpty()) {
+            return;
+        }
+        for (SwarmRole role : roles) {
+            tokenGeneration.merge(role, 1, Integer::sum);
+            rotatedAt.put(role, at);
+        }
+        swarmVersion++;
+        portRotations++;
     }
 
     @Override

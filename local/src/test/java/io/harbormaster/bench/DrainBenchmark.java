@@ -28,7 +28,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Run by bench/drain.sh; prints its figures.
  */
 public final class DrainBenchmark {
+    /** The master key: join, drain and status are ADMIN-level routes. */
     private static final String KEY = "drain-benchmark-key-" + Long.toHexString(System.nanoTime());
+    private static final String FUNCTION_KEY = "drain-benchmark-function-key-" + Long.toHexString(System.nanoTime());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final DockerCli MANAGER = DockerCli.forLocalManager();
@@ -45,7 +47,8 @@ public final class DrainBenchmark {
         try (LocalHostProcess host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", System.getProperty("checkInterval", "1s"),
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60))) {
             try {
                 run(host, rounds);

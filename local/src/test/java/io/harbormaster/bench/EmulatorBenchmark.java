@@ -123,7 +123,7 @@ public final class EmulatorBenchmark {
                     m.swarmMs() < 0 ? "-" : m.swarmWhat() + " " + m.swarmMs());
         }
         String logs = cluster.host().output();
-        if (logs.contains(cluster.key()) || logs.contains("SWMTKN-")) {
+        if (logs.contains(cluster.key()) || logs.contains(cluster.masterKey()) || logs.contains("SWMTKN-")) {
             throw new IllegalStateException("a secret reached the host's logs");
         }
     }

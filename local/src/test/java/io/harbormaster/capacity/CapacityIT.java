@@ -209,8 +209,9 @@ class CapacityIT {
                 """.formatted(parts[2], parts[4], parts[parts.length - 1], resourceId);
     }
 
+    /** Only the autoscale route is posted to: with the function key, as Azure Monitor does. */
     private HttpResponse<String> post(String path, String body) throws Exception {
-        return cluster.send(HttpRequest.newBuilder(cluster.host().uri(path)).header("Content-Type", "application/json")
+        return cluster.sendWithFunctionKey(HttpRequest.newBuilder(cluster.host().uri(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 }

@@ -38,6 +38,8 @@ import org.junit.jupiter.api.Test;
  */
 class DrainIT {
     private static final String KEY = "drain-it-key-0123456789abcdef";
+    /** The operator's key: drain (and join, which the workers still call with it) are ADMIN-level routes. */
+    private static final String MASTER_KEY = "drain-it-master-key-0123456789abcdef";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
@@ -70,6 +72,7 @@ class DrainIT {
                 // A killed host's message in progress comes back after this, not after the real host's 10 minutes.
                 "HARBORMASTER_LOCAL_QUEUE_LEASE", "15s",
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", MASTER_KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
     }
 
@@ -86,6 +89,7 @@ class DrainIT {
             if (host != null) {
                 host.close();
                 assertFalse(host.output().contains(KEY), "the function key reached the logs");
+                assertFalse(host.output().contains(MASTER_KEY), "the master key reached the logs");
                 assertFalse(host.output().contains("SWMTKN-"), "a join token reached the logs");
             }
             if (managerLink != null) {
@@ -117,14 +121,14 @@ class DrainIT {
 
     private HttpResponse<String> post(String node, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(host.uri("/api/drain/" + node))
-                .header("x-functions-key", KEY)
+                .header("x-functions-key", MASTER_KEY)
                 .POST(body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private JsonNode status(String node) throws Exception {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(host.uri("/api/drain/" + node))
-                .header("x-functions-key", KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
+                .header("x-functions-key", MASTER_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         return JSON.readTree(response.body());
     }

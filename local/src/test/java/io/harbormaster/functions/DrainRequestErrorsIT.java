@@ -31,7 +31,9 @@ import org.junit.jupiter.api.Test;
  * the swarm exactly as they were.
  */
 class DrainRequestErrorsIT {
+    /** The master key: join, drain and status are ADMIN-level routes. */
     private static final String KEY = "drain-errors-key-0123456789";
+    private static final String FUNCTION_KEY = "drain-errors-function-key-0123456789";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -47,7 +49,8 @@ class DrainRequestErrorsIT {
         swarmBefore = swarmState();
         host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
     }
 
@@ -56,7 +59,7 @@ class DrainRequestErrorsIT {
         if (host != null) {
             host.close();
             String logs = host.output();
-            assertFalse(logs.contains(KEY), "the function key reached the logs");
+            assertFalse(logs.contains(KEY), "the master key reached the logs");
             assertFalse(logs.contains(" requested: "), "a refused request was recorded:\n" + logs);
             assertFalse(logs.contains("no such request"), "a refused request reached the queue:\n" + logs);
         }
@@ -144,6 +147,12 @@ class DrainRequestErrorsIT {
         HttpResponse<String> wrong = HTTP.send(HttpRequest.newBuilder(URI.create(host.uri("/api/drain/x") + "?code=wrong"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(401, wrong.statusCode(), wrong.body());
+        // The autoscale route's key: drain is an operator (ADMIN) route.
+        HttpResponse<String> functionKey = HTTP.send(HttpRequest.newBuilder(host.uri("/api/drain/" + managerHostname))
+                .header("x-functions-key", FUNCTION_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"deleteInstance\":true}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, functionKey.statusCode(), functionKey.body());
         assertUnchanged();
     }
 

@@ -59,24 +59,24 @@ class FunctionBindingsIT {
     }
 
     @Test
-    void joinIsAnHttpGetOnJoinRoleWithFunctionKey() {
+    void joinIsAnHttpGetOnJoinRoleWithTheMasterKey() {
         JsonNode join = functions.get("join");
         assertNotNull(join, "no join/function.json in " + functions.keySet());
         assertEquals("io.harbormaster.functions.JoinFunction.run", join.path("entryPoint").asText());
         JsonNode trigger = trigger(join, "httpTrigger");
         assertEquals("join/{role}", trigger.path("route").asText());
-        assertEquals("FUNCTION", trigger.path("authLevel").asText());
+        assertEquals("ADMIN", trigger.path("authLevel").asText());
         // No method filter: the function itself answers 405, the real host would answer 404.
         assertTrue(trigger.path("methods").isMissingNode() || trigger.path("methods").isEmpty(), trigger.toString());
     }
 
     @Test
-    void drainIsAnHttpTriggerWithFunctionKeyAndItsWorkerAndPoisonHandlerAreQueueTriggers() {
+    void drainIsAnHttpTriggerWithTheMasterKeyAndItsWorkerAndPoisonHandlerAreQueueTriggers() {
         JsonNode drain = functions.get("drain");
         assertNotNull(drain, "no drain/function.json in " + functions.keySet());
         JsonNode http = trigger(drain, "httpTrigger");
         assertEquals("drain/{node}", http.path("route").asText());
-        assertEquals("FUNCTION", http.path("authLevel").asText());
+        assertEquals("ADMIN", http.path("authLevel").asText());
 
         JsonNode worker = trigger(functions.get("drainWorker"), "queueTrigger");
         assertEquals("drain-requests", worker.path("queueName").asText());
@@ -95,7 +95,12 @@ class FunctionBindingsIT {
         assertEquals("FUNCTION", autoscale.path("authLevel").asText());
         JsonNode status = trigger(functions.get("status"), "httpTrigger");
         assertEquals("status", status.path("route").asText());
-        assertEquals("FUNCTION", status.path("authLevel").asText());
+        assertEquals("ADMIN", status.path("authLevel").asText());
+        JsonNode rotate = trigger(functions.get("rotateJoinTokens"), "httpTrigger");
+        assertEquals("swarm/rotate-join-tokens", rotate.path("route").asText());
+        assertEquals("ADMIN", rotate.path("authLevel").asText());
+        assertEquals(JoinTokenRotationFunction.SCHEDULE,
+                trigger(functions.get("joinTokenRotation"), "timerTrigger").path("schedule").asText());
         // The pause switch is an operator's: master key only.
         for (String name : new String[] {"capacityPause", "capacityResume"}) {
             JsonNode pause = trigger(functions.get(name), "httpTrigger");

@@ -25,7 +25,9 @@ import org.junit.jupiter.api.Test;
 class JoinFunctionIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The master key: join, drain and status are ADMIN-level routes. */
     private static final String KEY = UUID.randomUUID().toString();
+    private static final String FUNCTION_KEY = UUID.randomUUID().toString();
 
     private static LocalHostProcess host;
     private static DockerCli docker;
@@ -35,7 +37,8 @@ class JoinFunctionIT {
         docker = DockerCli.forLocalManager();
         host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
     }
 
@@ -48,7 +51,7 @@ class JoinFunctionIT {
         assertFalse(logs.contains(docker.run("swarm", "join-token", "-q", "worker")), "worker token in the logs");
         assertFalse(logs.contains(docker.run("swarm", "join-token", "-q", "manager")), "manager token in the logs");
         assertFalse(logs.contains("SWMTKN"), "a swarm token in the logs");
-        assertFalse(logs.contains(KEY), "the function key in the logs");
+        assertFalse(logs.contains(KEY), "the master key in the logs");
     }
 
     private static HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
@@ -66,6 +69,38 @@ class JoinFunctionIT {
         assertFalse(none.body().contains("SWMTKN"));
         assertEquals(401, get("/api/join/worker", "x-functions-key", "wrong").statusCode());
         assertEquals(401, get("/api/join/worker?code=wrong").statusCode());
+        HttpResponse<String> functionKey = get("/api/join/manager", "x-functions-key", FUNCTION_KEY);
+        assertEquals(401, functionKey.statusCode(), "the function key (the autoscale route's) does not open join");
+        assertFalse(functionKey.body().contains("SWMTKN"));
+    }
+
+    @Test
+    void aRotationOnTheOperatorRouteChangesTheSwarmsTokenAndTheTicketAtOnce() throws Exception {
+        String oldWorker = JSON.readTree(get("/api/join/worker", "x-functions-key", KEY).body()).path("token").asText();
+        String oldManager = docker.run("swarm", "join-token", "-q", "manager");
+        assertEquals(401, rotate(FUNCTION_KEY, "{}").statusCode(), "the function key does not rotate");
+        assertEquals(oldWorker, docker.run("swarm", "join-token", "-q", "worker"));
+
+        HttpResponse<String> rotated = rotate(KEY, "{\"role\":\"worker\"}");
+        assertEquals(200, rotated.statusCode(), rotated.body());
+        assertEquals("[\"worker\"]", JSON.readTree(rotated.body()).path("rotated").toString());
+        assertFalse(rotated.body().contains("SWMTKN"), "no token in the reply");
+        String newWorker = docker.run("swarm", "join-token", "-q", "worker");
+        assertNotEquals(oldWorker, newWorker, "the swarm's worker token changed");
+        assertEquals(oldManager, docker.run("swarm", "join-token", "-q", "manager"), "the manager token did not");
+        // Within the cache's 2 s bound, yet the new token: the rotation dropped the cached ticket.
+        assertEquals(newWorker, JSON.readTree(get("/api/join/worker", "x-functions-key", KEY).body()).path("token").asText());
+        String label = docker.run("info", "--format", "{{json .Swarm.Cluster.Spec.Labels}}");
+        assertTrue(label.contains("io.harbormaster.join-token.worker.rotated-at"), label);
+
+        assertEquals(400, rotate(KEY, "{\"role\":\"admin\"}").statusCode());
+        assertEquals(newWorker, docker.run("swarm", "join-token", "-q", "worker"), "a refused request rotates nothing");
+    }
+
+    private static HttpResponse<String> rotate(String key, String body) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(host.uri("/api/swarm/rotate-join-tokens")).timeout(Duration.ofSeconds(30))
+                .header("x-functions-key", key).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
@@ -126,7 +161,8 @@ class JoinFunctionIT {
     void noReachableManagerIs503WithRetryAfter() throws Exception {
         try (LocalHostProcess deadManagers = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", "unix:///nonexistent/harbormaster.sock",
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60))) {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(deadManagers.uri("/api/join/worker"))
                     .header("x-functions-key", KEY).build(), HttpResponse.BodyHandlers.ofString());
@@ -139,7 +175,8 @@ class JoinFunctionIT {
     @Test
     void aMissingSettingStopsTheHostWithOneMessageNamingIt() throws Exception {
         LocalHostProcess misconfigured = LocalHostProcess.start(LocalHostProcess.settings(
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString()));
         int exit = misconfigured.awaitExit(Duration.ofSeconds(60));
         assertNotEquals(0, exit);

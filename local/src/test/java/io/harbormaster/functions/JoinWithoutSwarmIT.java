@@ -32,7 +32,9 @@ import org.junit.jupiter.api.Test;
 class JoinWithoutSwarmIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The master key: join, drain and status are ADMIN-level routes. */
     private static final String KEY = UUID.randomUUID().toString();
+    private static final String FUNCTION_KEY = UUID.randomUUID().toString();
 
     private static ScratchDockerd dockerd;
     private static long dockerdPid;
@@ -75,7 +77,8 @@ class JoinWithoutSwarmIT {
     void joinIs503WithRetryAfterAndSaysTheSwarmIsNotInitialised() throws Exception {
         try (LocalHostProcess host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", dockerd.host(),
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60))) {
             HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(host.uri("/api/join/worker"))
                     .header("x-functions-key", KEY).timeout(Duration.ofSeconds(30)).build(),
@@ -92,7 +95,7 @@ class JoinWithoutSwarmIT {
             host.close();
             String logs = host.output();
             assertTrue(logs.contains("join worker: no swarm is initialised"), logs);
-            assertFalse(logs.contains(KEY), "the function key in the logs");
+            assertFalse(logs.contains(KEY), "the master key in the logs");
         }
     }
 }

@@ -42,7 +42,9 @@ import org.junit.jupiter.api.Test;
 class ShippedPackageIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The master key: join, drain and status are ADMIN-level routes. */
     private static final String KEY = UUID.randomUUID().toString();
+    private static final String FUNCTION_KEY = UUID.randomUUID().toString();
     /** Artifacts the function app must not ship; finding one means the staging folder is not what this test proves. */
     private static final List<String> LEFT_OUT = List.of(
             "jna-", "jna-platform-", "commons-compress-", "commons-codec-", "msal4j-persistence-extension-",
@@ -80,7 +82,8 @@ class ShippedPackageIT {
                 "HARBORMASTER_DOCKER_TLS_CA_PEM", Files.readString(tls.resolve("ca.pem")),
                 "HARBORMASTER_DOCKER_TLS_CERT_PEM", Files.readString(tls.resolve("cert.pem")),
                 "HARBORMASTER_DOCKER_TLS_KEY_PEM", Files.readString(tls.resolve("key.pem")),
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", storage));
         host = LocalHostProcess.start(classPath, settings, LocalHostProcess.freePort(), emulator.appJvmOptions())
                 .awaitReady(Duration.ofSeconds(60));
@@ -205,6 +208,13 @@ class ShippedPackageIT {
                 response.body());
         assertTrue(emulator.arm().requests().stream().anyMatch(call -> call.status() == 200),
                 "the emulator's ARM answered no request");
+        // The managers are reached over TLS here: the status shows when our client certificate expires, never it.
+        java.security.cert.X509Certificate certificate = (java.security.cert.X509Certificate)
+                java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(
+                        Files.newInputStream(LocalServices.dockerTlsDirectory().resolve("cert.pem")));
+        assertEquals(certificate.getNotAfter().toInstant().toString(),
+                JSON.readTree(response.body()).at("/dockerTls/clientCertificateNotAfter").asText(), response.body());
+        assertFalse(response.body().contains("BEGIN"), "no PEM in the status");
         assertNoMissingClass();
     }
 }

@@ -30,6 +30,8 @@ public final class EmulatedCluster implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final String key = "emulated-it-" + UUID.randomUUID();
+    /** The operator's key: drain, status and join are ADMIN-level routes. */
+    private final String masterKey = "emulated-it-master-" + UUID.randomUUID();
     private final String prefix;
     private final Path directory;
     private final DockerCli manager = DockerCli.forLocalManager();
@@ -93,6 +95,7 @@ public final class EmulatedCluster implements AutoCloseable {
         hostValues.putAll(Map.of(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", key,
+                "HARBORMASTER_LOCAL_MASTER_KEY", masterKey,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString(),
                 "HARBORMASTER_CAPACITY_SCHEDULE", "*/5 * * * * *",
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s"));
@@ -137,8 +140,14 @@ public final class EmulatedCluster implements AutoCloseable {
         return killedHostsOutput + host.output();
     }
 
+    /** The function key: the autoscale route's. */
     public String key() {
         return key;
+    }
+
+    /** The master key: the operator routes' (drain, status, join, capacity pause, join token rotation). */
+    public String masterKey() {
+        return masterKey;
     }
 
     /** The computer name prefix of this cluster's instances, also their swarm hostnames' prefix. */
@@ -174,8 +183,13 @@ public final class EmulatedCluster implements AutoCloseable {
         return value;
     }
 
-    /** A request to the host with the function key. */
+    /** A request to the host with the master key, as the operator sends it. */
     public HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return HTTP.send(request.header("x-functions-key", masterKey).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A request to the host with the function key, as Azure Monitor's autoscale webhook sends it. */
+    public HttpResponse<String> sendWithFunctionKey(HttpRequest.Builder request) throws IOException, InterruptedException {
         return HTTP.send(request.header("x-functions-key", key).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -195,6 +209,7 @@ public final class EmulatedCluster implements AutoCloseable {
                 if (host != null) {
                     String output = killedHostsOutput + host.output();
                     assertFalse(output.contains(key), "the function key reached the host's logs");
+                    assertFalse(output.contains(masterKey), "the master key reached the host's logs");
                     assertFalse(output.contains("SWMTKN-"), "a join token reached the host's logs");
                 }
             }

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
  * manager, and worker dockerds in their own namespaces on the bridge.
  */
 class SwarmWorkersIT {
+    /** The host's master key: none of it may reach its logs (the workers join with the manager's token, no key). */
     private static final String KEY = UUID.randomUUID().toString();
+    private static final String FUNCTION_KEY = UUID.randomUUID().toString();
     private static final Path LEASES = Path.of("/run/harbormaster-nodes");
 
     private static LocalHostProcess host;
@@ -38,7 +40,8 @@ class SwarmWorkersIT {
         manager = DockerCli.forLocalManager();
         host = LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_DOCKER_HOSTS", LocalServices.dockerHost(),
-                "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
+                "HARBORMASTER_LOCAL_FUNCTION_KEY", FUNCTION_KEY,
+                "HARBORMASTER_LOCAL_MASTER_KEY", KEY,
                 "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
     }
 
@@ -51,7 +54,7 @@ class SwarmWorkersIT {
         host.close();
         String logs = host.output();
         assertFalse(logs.contains("SWMTKN"), "a swarm token in the host's logs");
-        assertFalse(logs.contains(KEY), "the function key in the host's logs");
+        assertFalse(logs.contains(KEY), "the master key in the host's logs");
     }
 
     @Test

@@ -448,7 +448,7 @@ final class ChaosRun implements AutoCloseable {
             HttpResponse<String> status = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/status")).GET());
             scaleSetId = JSON.readTree(status.body()).path("scaleSet").path("id").asText();
         }
-        HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/autoscale"))
+        HttpResponse<String> response = cluster.sendWithFunctionKey(HttpRequest.newBuilder(cluster.host().uri("/api/autoscale"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(AutoscaleNotification.forResource(scaleSetId))));
         if (response.statusCode() != 202) {
