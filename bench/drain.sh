@@ -4,7 +4,8 @@
 # Usage: bench/drain.sh [ROUNDS]   (default 1; with more, the median round is summarised)
 #
 # Each round runs two scenarios on 3 fresh worker nodes (each its own dockerd in its own namespaces, joined
-# through the join function) with 6 SIGTERM-aware replicas, 2 per node, and drains one worker:
+# with the manager's token: plain workers of no scale set, which cannot attest) with 6 SIGTERM-aware replicas, 2 per
+# node, and drains one worker:
 #   swarm alone:  docker node update --availability drain, until all 6 replicas run on the other workers;
 #   harbormaster: POST /api/drain/{node}, until the status is drained; then the node leaves (as the agent's
 #                 drain-on-shutdown does) and we wait until the status is removed.
