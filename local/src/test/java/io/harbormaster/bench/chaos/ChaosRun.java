@@ -225,7 +225,8 @@ final class ChaosRun implements AutoCloseable {
         long deadline = from + phaseTimeout().toMillis();
         boolean converged = false;
         while (observer.nowMs() < deadline) {
-            if (ChaosMetrics.converged(phase.instances).test(observer.latestAfter(observer.nowMs()))) {
+            if (ChaosMetrics.converged(phase.instances).test(observer.latestAfter(observer.nowMs()))
+                    && !terminateStillScheduled()) {
                 converged = true;
                 break;
             }
@@ -240,6 +241,15 @@ final class ChaosRun implements AutoCloseable {
         ChaosFigures figures = ChaosMetrics.figures(samples, observer.nodeEvents(), from, phase.instances, Set.copyOf(chosen),
                 forced, Set.copyOf(disturbed), Set.of(web), LOST_AFTER_MS);
         return new PhaseResult(scenario, round, phase, triggerMs, seen, figures, List.copyOf(notes));
+    }
+
+    /**
+     * In (i) a phase ends only once the Terminate it caused has started: its VMs stay until NotBefore, and a phase that
+     * converged before would leave their deletion, and what it costs, to the next phase.
+     */
+    private boolean terminateStillScheduled() {
+        return scenario == ChaosScenario.TWO_VM_TERMINATE && cluster.emulator().cloud().scheduledEvents().stream()
+                .anyMatch(event -> "Terminate".equals(event.eventType()) && "Scheduled".equals(event.eventStatus()));
     }
 
     /**
@@ -336,6 +346,20 @@ final class ChaosRun implements AutoCloseable {
                 break;
             }
             Thread.sleep(500);
+        }
+        if (state.contains("paused")) {
+            // Swarm pauses a rolling update when a new task fails (its node went away) and never goes on by itself:
+            // left paused, the service stays short of replicas in the next phase. Once more, then as it ends.
+            note("spreading the replicas paused; updating once more");
+            cluster.manager().run("service", "update", "--detach", "--force", web);
+            while (System.nanoTime() < deadline + Duration.ofSeconds(60).toNanos()) {
+                state = cluster.manager().run("service", "inspect", "--format",
+                        "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", web);
+                if (state.equals("completed") || state.contains("paused") || state.contains("rollback")) {
+                    break;
+                }
+                Thread.sleep(500);
+            }
         }
         if (!state.equals("completed")) {
             note("spreading the replicas ended " + state);
