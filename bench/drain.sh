@@ -7,8 +7,9 @@
 # with the manager's token: plain workers of no scale set, which cannot attest) with 6 SIGTERM-aware replicas, 2 per
 # node, and drains one worker:
 #   swarm alone:  docker node update --availability drain, until all 6 replicas run on the other workers;
-#   harbormaster: POST /api/drain/{node}, until the status is drained; then the node leaves (as the agent's
-#                 drain-on-shutdown does) and we wait until the status is removed.
+#   harbormaster: POST /api/drain/{node} with reason shutdown (what the agent's drain-on-shutdown asks for), until
+#                 the status is removed (a shutdown drain removes its node once drained); then the worker leaves,
+#                 which only clears its local state.
 # The overhead printed is (request -> node removed) minus (swarm alone: drain -> all running elsewhere).
 # It also prints the time with fewer than 6 replicas running in each scenario (polled through the CLI,
 # so shorter gaps than one poll may be missed).

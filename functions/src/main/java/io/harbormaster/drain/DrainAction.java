@@ -25,13 +25,17 @@ public sealed interface DrainAction {
     }
 
     /**
-     * Remove the node from the swarm: a node that is down, or, with {@code force}, one whose instance is deleted and so
-     * can no longer run anything, although the managers have not noticed yet.
+     * Remove the node from the swarm, because it is {@link Because#DOWN}; or, by force although the managers still see
+     * it Ready, because its instance is deleted and it can no longer run anything, or because it is drained and leaving
+     * at its own request (a shutdown drain).
      */
-    record RemoveNode(String nodeId, boolean force) implements DrainAction {
+    record RemoveNode(String nodeId, Because because) implements DrainAction {
         public RemoveNode(String nodeId) {
-            this(nodeId, false);
+            this(nodeId, Because.DOWN);
         }
+
+        /** Why the node may go. */
+        public enum Because { DOWN, INSTANCE_DELETED, LEAVING }
     }
 
     /** Set a surge service's replica count (up by the node's replicas, or back to the recorded original). */

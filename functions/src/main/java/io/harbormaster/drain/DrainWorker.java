@@ -298,17 +298,27 @@ public final class DrainWorker {
     }
 
     private void removeNode(DrainStatus status, DrainAction.RemoveNode remove) {
+        String requestId = status.request().requestId();
         try {
-            if (remove.force() && stillListed(status.request().instanceId())) {
-                // A delete can come back done while Azure only holds it (an instance under a pending Terminate is
-                // "being deleted"): the VM still runs, so the node may be live. Removed the ordinary way, or later.
-                swarm.removeNode(remove.nodeId());
-            } else if (remove.force()) {
-                swarm.forceRemoveNode(remove.nodeId());
-                LOG.info("drain " + status.request().requestId() + ": node " + remove.nodeId() + " removed by force: its"
-                        + " instance " + status.request().instanceId() + " is deleted, so it cannot be live");
-            } else {
-                swarm.removeNode(remove.nodeId());
+            switch (remove.because()) {
+                case DOWN -> swarm.removeNode(remove.nodeId());
+                case LEAVING -> {
+                    swarm.forceRemoveNode(remove.nodeId());
+                    LOG.info("drain " + requestId + ": node " + remove.nodeId() + " removed: it is drained and its VM"
+                            + " is shutting down, so it leaves anyway");
+                }
+                case INSTANCE_DELETED -> {
+                    if (stillListed(status.request().instanceId())) {
+                        // A delete can come back done while Azure only holds it (an instance under a pending Terminate
+                        // is "being deleted"): the VM still runs, so the node may be live. Removed the ordinary way,
+                        // or later.
+                        swarm.removeNode(remove.nodeId());
+                    } else {
+                        swarm.forceRemoveNode(remove.nodeId());
+                        LOG.info("drain " + requestId + ": node " + remove.nodeId() + " removed by force: its instance "
+                                + status.request().instanceId() + " is deleted, so it cannot be live");
+                    }
+                }
             }
         } catch (NodeNotFoundException | NodeStillUpException e) {
             // Gone is what we wanted; back up again is seen by the next decision.

@@ -90,6 +90,20 @@ class DrainProgressTest {
     }
 
     @Test
+    void aDrainedShutdownDrainRemovesItsStillReadyNodeBecauseItIsLeaving() {
+        DrainSnapshot empty = new DrainSnapshot(Optional.of(marked(Node.State.READY)), List.of(), List.of());
+        DrainDecision shutdown = DrainProgress.next(status(DrainReason.SHUTDOWN, false), empty, T0, LEAVE);
+        assertEquals(DrainState.DRAINED, shutdown.status().state());
+        assertEquals(new DrainAction.RemoveNode("node-1", DrainAction.RemoveNode.Because.LEAVING), shutdown.action());
+
+        // Any other drain of a node that is still up waits for it to go down.
+        for (DrainReason reason : List.of(DrainReason.MANUAL, DrainReason.TERMINATE_NOTIFICATION, DrainReason.PREEMPT)) {
+            assertInstanceOf(DrainAction.CheckAgain.class, DrainProgress.next(status(reason, false), empty, T0, LEAVE).action(),
+                    reason.wireName());
+        }
+    }
+
+    @Test
     void drainedNodeThatIsDownIsRemoved() {
         DrainDecision decision = DrainProgress.next(status(false),
                 new DrainSnapshot(Optional.of(marked(Node.State.DOWN)), List.of(), List.of()), T0, LEAVE);

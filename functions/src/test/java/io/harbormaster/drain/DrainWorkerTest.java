@@ -647,9 +647,9 @@ class DrainWorkerTest {
     }
 
     @Test
-    void aDrainWithoutDeleteInstanceNeverRemovesALiveNodeByForce() {
+    void aManualDrainWithoutDeleteInstanceNeverRemovesALiveNodeByForce() {
         swarm.addWorker("worker-1");
-        requests.submit("worker-1", new DrainOrder(DrainReason.SHUTDOWN, false, Optional.empty()));
+        requests.submit("worker-1", new DrainOrder(DrainReason.MANUAL, false, Optional.empty()));
         deliverNext();
         deliverNext();
         assertEquals(DrainState.DRAINED, status("worker-1").state());
@@ -659,6 +659,31 @@ class DrainWorkerTest {
         swarm.setNodeState("id-worker-1", Node.State.DOWN);
         assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
         assertEquals(List.of(), swarm.forcedRemovals(), "a down node goes without force");
+    }
+
+    @Test
+    void aShutdownDrainRemovesItsNodeAsSoonAsItIsDrainedWithoutWaitingForItsLeave() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        requests.submit("worker-1", new DrainOrder(DrainReason.SHUTDOWN, false, Optional.empty()));
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext(), "nothing ran there: drained and removed in one pass");
+        assertEquals(DrainState.REMOVED, status("worker-1").state());
+        assertEquals(List.of("id-worker-1"), swarm.forcedRemovals(), "removed while the managers still see it Ready");
+        assertTrue(swarm.node("id-worker-2").isPresent(), "only the node of the drain");
+    }
+
+    @Test
+    void aShutdownDrainWhoseTaskCannotMoveIsNotRemovedWhileTheNodeIsUp() {
+        swarm.addWorker("worker-1");
+        swarm.addWorker("worker-2");
+        swarm.addTask("db", "id-worker-1", "running");
+        requests.submit("worker-1", new DrainOrder(DrainReason.SHUTDOWN, false, Optional.empty()));
+        deliverNext();
+        clock.advance(SETTINGS.defaultTimeout());
+        deliverNext();
+        assertEquals(DrainState.TIMED_OUT, status("worker-1").state());
+        assertTrue(swarm.node("id-worker-1").isPresent(), "its task runs there until the VM goes");
+        assertEquals(List.of(), swarm.forcedRemovals());
     }
 
     // --- surge drain --------------------------------------------------------------------------------------------

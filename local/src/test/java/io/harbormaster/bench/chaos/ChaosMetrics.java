@@ -205,12 +205,33 @@ public final class ChaosMetrics {
                     }
                 }
             }
-            if ("ready".equals(state) && machineStillThere(samples, remove)) {
+            if ("ready".equals(state) && machineStillThere(samples, remove) && !leavingAtItsOwnShutdown(samples, remove)) {
                 removed.add(remove.name() + " (" + remove.id() + ") removed at " + remove.atMs()
                         + " ms while Ready (last seen so at " + stateAt + " ms)");
             }
         }
         return removed;
+    }
+
+    /**
+     * Whether, in the newest sample up to the removal, the node was drained (not Active) and its machine was shutting
+     * down (power state stopping or deallocating): its own shutdown drain removed it, as its agent's leave would have a
+     * few seconds later. Such a node runs nothing and is going; it is not a live node.
+     */
+    static boolean leavingAtItsOwnShutdown(List<SwarmSample> samples, NodeEvent remove) {
+        SwarmSample newest = null;
+        for (SwarmSample sample : samples) {
+            if (sample.atMs() <= remove.atMs()) {
+                newest = sample;
+            }
+        }
+        if (newest == null) {
+            return false;
+        }
+        boolean drained = newest.nodes().stream().anyMatch(node -> node.id().equals(remove.id()) && !node.active());
+        boolean stopping = newest.instances().stream().anyMatch(instance -> instance.computerName().equals(remove.name())
+                && ("stopping".equals(instance.powerState()) || "deallocating".equals(instance.powerState())));
+        return drained && stopping;
     }
 
     /**

@@ -179,6 +179,25 @@ class ChaosMetricsTest {
     }
 
     @Test
+    void aDrainedNodeRemovedWhileItsMachineShutsDownLeftAtItsOwnRequest() {
+        // A shutdown drain removes its node once drained, before the agent's own leave: Ready to swarm, but going.
+        var drainedB = new SwarmSample.Node("id-b", "b", true, false, true, 2 * CPU);
+        var stoppingB = new SwarmSample.Instance("vm_b", "b", "stopping");
+        var samples = List.of(sample(0, List.of(ready("a"), drainedB), List.of(), List.of(instance("a"), stoppingB)),
+                sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), stoppingB)));
+        List<NodeEvent> events = List.of(new NodeEvent(1000, "id-b", "b", "remove", null));
+        assertEquals(List.of(), ChaosMetrics.liveNodesRemoved(samples, events));
+
+        // Still Active, or its machine running: live.
+        var activeB = List.of(sample(0, List.of(ready("a"), ready("b")), List.of(), List.of(instance("a"), stoppingB)),
+                sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), stoppingB)));
+        assertEquals(1, ChaosMetrics.liveNodesRemoved(activeB, events).size());
+        var runningB = List.of(sample(0, List.of(ready("a"), drainedB), List.of(), List.of(instance("a"), instance("b"))),
+                sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), instance("b"))));
+        assertEquals(1, ChaosMetrics.liveNodesRemoved(runningB, events).size());
+    }
+
+    @Test
     void aNodeThatWentDownMillisecondsBeforeItsRemovalWasNotLive() {
         // Polled, b is Ready at 0 and gone at 300: only the manager's events tell that it was down first.
         var samples = List.of(sample(0, List.of(ready("a"), ready("b")), List.of(), List.of()),
