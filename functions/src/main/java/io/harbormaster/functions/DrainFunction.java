@@ -83,22 +83,23 @@ public class DrainFunction {
     }
 
     private HttpResponseMessage status(HttpRequestMessage<Optional<String>> request, String node) {
-        return statusReply(request, node, drains.status(node));
+        Optional<DrainStatus> status = drains.status(node);
+        return statusReply(request, node, status, statusUrl(request, status.map(s -> s.request().hostname()).orElse(node)));
     }
 
     private HttpResponseMessage cancelTerminate(HttpRequestMessage<Optional<String>> request, String node) {
-        return statusReply(request, node, drains.cancelTerminate(node));
+        Optional<DrainStatus> status = drains.cancelTerminate(node);
+        return statusReply(request, node, status, statusUrl(request, status.map(s -> s.request().hostname()).orElse(node)));
     }
 
-    /** The drain's status as GET shows it, or 404 when the node has none. */
-    private HttpResponseMessage statusReply(HttpRequestMessage<Optional<String>> request, String node,
-            Optional<DrainStatus> status) {
+    /** The drain's status as GET shows it, or 404 when the node has none; the node routes answer the same way. */
+    static HttpResponseMessage statusReply(HttpRequestMessage<?> request, String node, Optional<DrainStatus> status,
+            String statusUrl) {
         if (status.isEmpty()) {
             return HttpReplies.error(request, HttpStatus.NOT_FOUND, "no_drain",
                     "no drain has been requested for node " + HttpReplies.quote(node));
         }
-        return HttpReplies.jsonBuilder(request, HttpStatus.OK,
-                        body(status.get(), statusUrl(request, status.get().request().hostname()), false))
+        return HttpReplies.jsonBuilder(request, HttpStatus.OK, body(status.get(), statusUrl, false))
                 .header("Cache-Control", "no-store")
                 .build();
     }

@@ -94,30 +94,19 @@ public class NodeDrainFunction {
 
     private HttpResponseMessage status(HttpRequestMessage<?> request, NodeAuthority nodes,
             NodeAuthority.Authenticated caller) {
-        return statusReply(request, nodes.admitDrainRead(caller.machine()), drains::status);
+        String node = nodes.admitDrainRead(caller.machine());
+        return DrainFunction.statusReply(request, node, drains.status(node), statusUrl(request));
     }
 
     /** Only a terminate-notification drain is called off (the drain core refuses any other with 409). */
     private HttpResponseMessage cancel(HttpRequestMessage<?> request, NodeAuthority nodes,
             NodeAuthority.Authenticated caller) {
         String node = nodes.admitDrainCancel(caller.machine());
-        HttpResponseMessage reply = statusReply(request, node, drains::cancelTerminate);
+        HttpResponseMessage reply = DrainFunction.statusReply(request, node, drains.cancelTerminate(node), statusUrl(request));
         if (reply.getStatusCode() == HttpStatus.OK.value()) {
             TrustAudit.granted(ROUTE, caller.machine(), "call off its terminate-notification drain");
         }
         return reply;
-    }
-
-    private HttpResponseMessage statusReply(HttpRequestMessage<?> request, String node,
-            java.util.function.Function<String, Optional<DrainStatus>> read) {
-        Optional<DrainStatus> status = read.apply(node);
-        if (status.isEmpty()) {
-            return HttpReplies.error(request, HttpStatus.NOT_FOUND, "no_drain",
-                    "no drain has been requested for node " + HttpReplies.quote(node));
-        }
-        return HttpReplies.jsonBuilder(request, HttpStatus.OK, DrainFunction.body(status.get(), statusUrl(request), false))
-                .header("Cache-Control", "no-store")
-                .build();
     }
 
     /** Built from scheme and authority only, as the drain route's. */

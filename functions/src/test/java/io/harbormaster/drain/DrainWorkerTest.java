@@ -189,6 +189,7 @@ class DrainWorkerTest {
         assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
         assertEquals(DrainState.TIMED_OUT, status("worker-1").state());
         assertEquals(Node.Availability.DRAIN, swarm.node("id-worker-1").orElseThrow().availability(), "never given back");
+        assertEquals(List.of(), swarm.forcedRemovals(), "its task runs there until the VM goes: not removed while up");
 
         swarm.setNodeState("id-worker-1", Node.State.DOWN);
         assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
@@ -670,20 +671,6 @@ class DrainWorkerTest {
         assertEquals(DrainState.REMOVED, status("worker-1").state());
         assertEquals(List.of("id-worker-1"), swarm.forcedRemovals(), "removed while the managers still see it Ready");
         assertTrue(swarm.node("id-worker-2").isPresent(), "only the node of the drain");
-    }
-
-    @Test
-    void aShutdownDrainWhoseTaskCannotMoveIsNotRemovedWhileTheNodeIsUp() {
-        swarm.addWorker("worker-1");
-        swarm.addWorker("worker-2");
-        swarm.addTask("db", "id-worker-1", "running");
-        requests.submit("worker-1", new DrainOrder(DrainReason.SHUTDOWN, false, Optional.empty()));
-        deliverNext();
-        clock.advance(SETTINGS.defaultTimeout());
-        deliverNext();
-        assertEquals(DrainState.TIMED_OUT, status("worker-1").state());
-        assertTrue(swarm.node("id-worker-1").isPresent(), "its task runs there until the VM goes");
-        assertEquals(List.of(), swarm.forcedRemovals());
     }
 
     // --- surge drain --------------------------------------------------------------------------------------------
