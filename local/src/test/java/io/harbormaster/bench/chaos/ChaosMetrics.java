@@ -205,7 +205,7 @@ public final class ChaosMetrics {
                     }
                 }
             }
-            if ("ready".equals(state) && machineStillThere(samples, remove) && !leavingAtItsOwnShutdown(samples, remove)) {
+            if ("ready".equals(state) && machineStillThere(samples, remove) && !leavingAtItsOwnShutdown(samples, events, remove)) {
                 removed.add(remove.name() + " (" + remove.id() + ") removed at " + remove.atMs()
                         + " ms while Ready (last seen so at " + stateAt + " ms)");
             }
@@ -214,24 +214,43 @@ public final class ChaosMetrics {
     }
 
     /**
-     * Whether, in the newest sample up to the removal, the node was drained (not Active) and its machine was shutting
-     * down (power state stopping or deallocating): its own shutdown drain removed it, as its agent's leave would have a
-     * few seconds later. Such a node runs nothing and is going; it is not a live node.
+     * Whether the node was drained (its newest availability up to the removal, from its events and the samples, not
+     * active) while its machine was shutting down (power state stopping or deallocating in the newest sample before the
+     * removal or the first after it): its own shutdown drain removed it, as its agent's leave would have a few seconds
+     * later. Such a node runs nothing and is going; it is not a live node.
      */
-    static boolean leavingAtItsOwnShutdown(List<SwarmSample> samples, NodeEvent remove) {
-        SwarmSample newest = null;
-        for (SwarmSample sample : samples) {
-            if (sample.atMs() <= remove.atMs()) {
-                newest = sample;
+    static boolean leavingAtItsOwnShutdown(List<SwarmSample> samples, List<NodeEvent> events, NodeEvent remove) {
+        String availability = null;
+        long availabilityAt = Long.MIN_VALUE;
+        for (NodeEvent event : events) {
+            if (event.id().equals(remove.id()) && event.availabilityNew() != null && event.atMs() <= remove.atMs()) {
+                availability = event.availabilityNew();
+                availabilityAt = event.atMs();
             }
         }
-        if (newest == null) {
-            return false;
+        SwarmSample before = null;
+        SwarmSample after = null;
+        for (SwarmSample sample : samples) {
+            if (sample.atMs() <= remove.atMs()) {
+                before = sample;
+            } else if (after == null) {
+                after = sample;
+            }
         }
-        boolean drained = newest.nodes().stream().anyMatch(node -> node.id().equals(remove.id()) && !node.active());
-        boolean stopping = newest.instances().stream().anyMatch(instance -> instance.computerName().equals(remove.name())
+        if (before != null && before.atMs() > availabilityAt) {
+            for (SwarmSample.Node node : before.nodes()) {
+                if (node.id().equals(remove.id())) {
+                    availability = node.active() ? "active" : "drain";
+                }
+            }
+        }
+        boolean drained = availability != null && !"active".equals(availability);
+        return drained && (stopping(before, remove.name()) || stopping(after, remove.name()));
+    }
+
+    private static boolean stopping(SwarmSample sample, String computerName) {
+        return sample != null && sample.instances().stream().anyMatch(instance -> instance.computerName().equals(computerName)
                 && ("stopping".equals(instance.powerState()) || "deallocating".equals(instance.powerState())));
-        return drained && stopping;
     }
 
     /**

@@ -192,6 +192,11 @@ class ChaosMetricsTest {
         var activeB = List.of(sample(0, List.of(ready("a"), ready("b")), List.of(), List.of(instance("a"), stoppingB)),
                 sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), stoppingB)));
         assertEquals(1, ChaosMetrics.liveNodesRemoved(activeB, events).size());
+        // Drained after the last sample, as the manager's events tell: the drain set it so before the removal.
+        var activeUntilTheDrain = List.of(sample(0, List.of(ready("a"), ready("b")), List.of(), List.of(instance("a"), stoppingB)),
+                sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), stoppingB)));
+        assertEquals(List.of(), ChaosMetrics.liveNodesRemoved(activeUntilTheDrain, List.of(
+                new NodeEvent(400, "id-b", "b", "update", null, "drain"), new NodeEvent(1000, "id-b", "b", "remove", null))));
         var runningB = List.of(sample(0, List.of(ready("a"), drainedB), List.of(), List.of(instance("a"), instance("b"))),
                 sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), instance("b"))));
         assertEquals(1, ChaosMetrics.liveNodesRemoved(runningB, events).size());

@@ -81,7 +81,8 @@ final class SwarmObserver implements AutoCloseable {
                         }
                         since = nanos / 1_000_000_000L;
                         nodeEvents.add(new NodeEvent(nanos / 1_000_000 - epochAtT0Ms, id, name, action,
-                                attributes.hasNonNull("state.new") ? attributes.path("state.new").asText() : null));
+                                attributes.hasNonNull("state.new") ? attributes.path("state.new").asText() : null,
+                                attributes.hasNonNull("availability.new") ? attributes.path("availability.new").asText() : null));
                     }
                 }
             } catch (IOException | RuntimeException e) {
