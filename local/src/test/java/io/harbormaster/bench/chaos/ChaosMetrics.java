@@ -207,7 +207,7 @@ public final class ChaosMetrics {
             }
             if ("ready".equals(state) && machineStillThere(samples, remove) && !leavingAtItsOwnShutdown(samples, events, remove)) {
                 removed.add(remove.name() + " (" + remove.id() + ") removed at " + remove.atMs()
-                        + " ms while Ready (last seen so at " + stateAt + " ms)");
+                        + " ms while Ready (last seen so at " + stateAt + " ms; " + machineAround(samples, remove) + ")");
             }
         }
         return removed;
@@ -215,42 +215,69 @@ public final class ChaosMetrics {
 
     /**
      * Whether the node was drained (its newest availability up to the removal, from its events and the samples, not
-     * active) while its machine was shutting down (power state stopping or deallocating in the newest sample before the
-     * removal or the first after it): its own shutdown drain removed it, as its agent's leave would have a few seconds
-     * later. Such a node runs nothing and is going; it is not a live node.
+     * active) and its machine has shut down since it was last seen active: a sample from then until the first one
+     * after the removal shows the machine stopping, stopped, deallocating, deallocated or starting again. Its own
+     * shutdown drain removed it, as its agent's leave would have (a node that left shows Ready for a few seconds, and a
+     * rebooted machine's old node is left by its join script at boot). Such a node runs nothing; it is not live.
      */
     static boolean leavingAtItsOwnShutdown(List<SwarmSample> samples, List<NodeEvent> events, NodeEvent remove) {
         String availability = null;
-        long availabilityAt = Long.MIN_VALUE;
+        long drainedSince = Long.MIN_VALUE;
         for (NodeEvent event : events) {
             if (event.id().equals(remove.id()) && event.availabilityNew() != null && event.atMs() <= remove.atMs()) {
                 availability = event.availabilityNew();
-                availabilityAt = event.atMs();
+                drainedSince = event.atMs();
             }
         }
-        SwarmSample before = null;
-        SwarmSample after = null;
         for (SwarmSample sample : samples) {
-            if (sample.atMs() <= remove.atMs()) {
-                before = sample;
-            } else if (after == null) {
-                after = sample;
+            if (sample.atMs() > remove.atMs()) {
+                break;
             }
-        }
-        if (before != null && before.atMs() > availabilityAt) {
-            for (SwarmSample.Node node : before.nodes()) {
-                if (node.id().equals(remove.id())) {
-                    availability = node.active() ? "active" : "drain";
+            for (SwarmSample.Node node : sample.nodes()) {
+                if (node.id().equals(remove.id()) && sample.atMs() > drainedSince) {
+                    if (node.active()) {
+                        availability = "active";
+                        drainedSince = sample.atMs();
+                    } else if (!"drain".equals(availability) && !"pause".equals(availability)) {
+                        availability = "drain";
+                        drainedSince = sample.atMs();
+                    }
                 }
             }
         }
-        boolean drained = availability != null && !"active".equals(availability);
-        return drained && (stopping(before, remove.name()) || stopping(after, remove.name()));
+        if (availability == null || "active".equals(availability)) {
+            return false;
+        }
+        boolean afterRemoval = false;
+        for (SwarmSample sample : samples) {
+            if (afterRemoval) {
+                break;
+            }
+            afterRemoval = sample.atMs() > remove.atMs();
+            if (sample.atMs() >= drainedSince && sample.instances().stream()
+                    .anyMatch(i -> i.computerName().equals(remove.name()) && SHUT_DOWN_SINCE.contains(i.powerState()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private static boolean stopping(SwarmSample sample, String computerName) {
-        return sample != null && sample.instances().stream().anyMatch(instance -> instance.computerName().equals(computerName)
-                && ("stopping".equals(instance.powerState()) || "deallocating".equals(instance.powerState())));
+    /** Power states of a machine that is shutting down, or booting again after it did. */
+    private static final Set<String> SHUT_DOWN_SINCE = Set.of("stopping", "stopped", "deallocating", "deallocated", "starting");
+
+    /** What the samples around the removal show of the node's availability and its machine's power state. */
+    static String machineAround(List<SwarmSample> samples, NodeEvent remove) {
+        StringBuilder seen = new StringBuilder();
+        for (SwarmSample sample : samples) {
+            if (Math.abs(sample.atMs() - remove.atMs()) <= 3000) {
+                String node = sample.nodes().stream().filter(n -> n.id().equals(remove.id()))
+                        .map(n -> n.active() ? "active" : "not active").findFirst().orElse("no node");
+                String power = sample.instances().stream().filter(i -> i.computerName().equals(remove.name()))
+                        .map(SwarmSample.Instance::powerState).findFirst().orElse("no instance");
+                seen.append(seen.isEmpty() ? "" : ", ").append(sample.atMs()).append(" ms: ").append(node).append('/').append(power);
+            }
+        }
+        return seen.toString();
     }
 
     /**

@@ -197,6 +197,13 @@ class ChaosMetricsTest {
                 sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), stoppingB)));
         assertEquals(List.of(), ChaosMetrics.liveNodesRemoved(activeUntilTheDrain, List.of(
                 new NodeEvent(400, "id-b", "b", "update", null, "drain"), new NodeEvent(1000, "id-b", "b", "remove", null))));
+        // The machine rebooted while the drain waited (stranded, then drained): the old node shows Ready a few
+        // seconds after its agent left, and is removed while its machine runs again.
+        var rebooted = List.of(sample(0, List.of(ready("a"), drainedB), List.of(), List.of(instance("a"),
+                        new SwarmSample.Instance("vm_b", "b", "starting"))),
+                sample(500, List.of(ready("a"), drainedB), List.of(), List.of(instance("a"), instance("b"))),
+                sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), instance("b"))));
+        assertEquals(List.of(), ChaosMetrics.liveNodesRemoved(rebooted, events));
         var runningB = List.of(sample(0, List.of(ready("a"), drainedB), List.of(), List.of(instance("a"), instance("b"))),
                 sample(2000, List.of(ready("a")), List.of(), List.of(instance("a"), instance("b"))));
         assertEquals(1, ChaosMetrics.liveNodesRemoved(runningB, events).size());
