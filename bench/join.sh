@@ -9,6 +9,9 @@
 #   --duration S        seconds of measured load, each server (default 10)
 #   --warmup S          seconds of unmeasured load before it (default 10: docker-java and Jackson
 #                       need several thousand calls before the JIT has compiled them)
+#   --wrk-cpus LIST     run wrk pinned to these CPUs (taskset -c LIST, e.g. 1), for the join and the ceiling
+#                       alike; unpinned by default. On this 2-core machine an unpinned wrk that moves between the
+#                       cores puts about 2 ms on the p99 of even the trivial server
 #   --docker dev|tls    how the host reaches the manager: `dev` is HARBORMASTER_DOCKER_HOSTS as the dev
 #                       setup has it (the manager's unix socket); `tls` is its mutual-TLS listener
 #                       (HARBORMASTER_TEST_DOCKER_TLS_ENDPOINT), as in Azure (default dev)
@@ -64,6 +67,7 @@ duration=10
 warmup=10
 docker_mode=dev
 env_file=
+wrk_cpus=
 
 bench_log() { printf '[bench] %s\n' "$*" >&2; }
 
@@ -81,6 +85,7 @@ while (( $# > 0 )); do
         --duration) duration=${2:?}; shift ;;
         --warmup) warmup=${2:?}; shift ;;
         --docker) docker_mode=${2:?}; shift ;;
+        --wrk-cpus) wrk_cpus=${2:?}; shift ;;
         --env) env_file=${2:?}; shift ;;
         -h | --help) usage ;;
         *) bench_log "unknown argument: $1"; usage ;;
@@ -93,6 +98,9 @@ done
 (( runs >= 1 && duration >= 1 && wrk_threads >= 1 && wrk_connections >= wrk_threads )) ||
     hm_die "need --runs >= 1, --duration >= 1 and --connections >= --threads >= 1"
 [[ $docker_mode == dev || $docker_mode == tls ]] || hm_die "--docker is dev or tls, not '$docker_mode'"
+[[ -z $wrk_cpus || $wrk_cpus =~ ^[0-9]+([,-][0-9]+)*$ ]] || hm_die "--wrk-cpus is a CPU list such as 1 or 0-1, not '$wrk_cpus'"
+wrk_pin=()
+[[ -z $wrk_cpus ]] || wrk_pin=(taskset -c "$wrk_cpus")
 
 # ---------------------------------------------------------------------------------------------
 # Tools and services
@@ -289,7 +297,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); print (NR 
 # Runs wrk with the report script and prints its HM_WRK line; the full wrk output goes to $2.
 run_wrk() {
     local url=$1 out=$2 seconds=$3
-    HM_BENCH_KEY=$key wrk -t"$wrk_threads" -c"$wrk_connections" -d"${seconds}s" --latency -s "$LUA" "$url" >"$out" 2>&1 ||
+    HM_BENCH_KEY=$key "${wrk_pin[@]}" wrk -t"$wrk_threads" -c"$wrk_connections" -d"${seconds}s" --latency -s "$LUA" "$url" >"$out" 2>&1 ||
         { cat "$out" >&2; hm_die "wrk failed against $url"; }
     grep '^HM_WRK ' "$out" || { cat "$out" >&2; hm_die "wrk printed no HM_WRK line"; }
 }
@@ -339,7 +347,7 @@ if (( warmup > 0 )); then
     bench_log "warming up the host for ${warmup}s"
     run_wrk "$join_url" "$BENCH_LOGS/wrk-join-warmup.txt" "$warmup" >/dev/null
 fi
-bench_log "measuring join for ${duration}s: wrk -t$wrk_threads -c$wrk_connections --latency"
+bench_log "measuring join for ${duration}s: wrk -t$wrk_threads -c$wrk_connections --latency${wrk_cpus:+ on CPU(s) $wrk_cpus}"
 join=$(run_wrk "$join_url" "$BENCH_LOGS/wrk-join.txt" "$duration")
 echo "join:    $(rps "$join") requests/s, p50 $(ms "$join" p50_us) ms, p99 $(ms "$join" p99_us) ms, failed $(failures "$join")"
 
@@ -402,7 +410,7 @@ echo
 echo "== join benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load average $load_before before / $load_after after =="
 echo "   $(java -version 2>&1 | head -n 1); JVM options: -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-}"
 echo "   docker endpoint: $docker_note ($docker_hosts); host threads $host_threads"
-echo "   load: wrk -t$wrk_threads -c$wrk_connections -d${duration}s --latency after a ${warmup}s warm-up"
+echo "   load: wrk -t$wrk_threads -c$wrk_connections -d${duration}s --latency after a ${warmup}s warm-up${wrk_cpus:+, wrk pinned to CPU(s) $wrk_cpus}"
 row "deployment package, uncompressed" "$(mib "$package_bytes") MiB ($package_files files)"
 row "deployment package, zipped (jar)" "$(mib "$zip_bytes") MiB"
 row "cold start to first join 200, median of $runs" "$cold_median ms (min $cold_min, max $cold_max)"
