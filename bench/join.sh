@@ -257,7 +257,8 @@ start_host() {
         # Split into words on purpose, as in scripts/dev.sh (several -D/-X options).
         # shellcheck disable=SC2086
         # The startup trace prints milestones since JVM start to stderr (the log), nothing after the first reply.
-        exec java -Dsun.net.httpserver.nodelay=true -Dharbormaster.startup.trace=true ${HARBORMASTER_JAVA_OPTS:-} \
+        exec java -Dsun.net.httpserver.nodelay=true -Dharbormaster.startup.trace=true ${HARBORMASTER_LOCAL_TRUST_OPTS:-} \
+            ${HARBORMASTER_JAVA_OPTS:-} \
             -cp "$classpath" \
             io.harbormaster.local.LocalHost
     ) </dev/null >"$log" 2>&1 &

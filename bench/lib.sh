@@ -39,7 +39,8 @@ bench_java() {
     local main=$1
     shift
     # shellcheck disable=SC2086
-    java ${HARBORMASTER_JAVA_OPTS:-} \
+    # HARBORMASTER_LOCAL_TRUST_OPTS (.dev/env): trust the local CA, for Azurite over https.
+    java ${HARBORMASTER_LOCAL_TRUST_OPTS:-} ${HARBORMASTER_JAVA_OPTS:-} \
         -cp "$HM_ROOT/local/target/test-classes:$HM_ROOT/local/target/classes:$(cat "$HM_ROOT/target/bench/test-classpath")" \
         "$main" "$@"
 }

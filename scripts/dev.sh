@@ -68,7 +68,7 @@ HARBORMASTER_EMULATOR_DIR="$emulator_dir" \
 HARBORMASTER_EMULATOR_CAPACITY=${HARBORMASTER_DEV_WORKERS:-2} \
 HARBORMASTER_EMULATOR_FUNCTION_URL="http://$HM_BRIDGE_ADDR:$port" \
 HARBORMASTER_EMULATOR_CLOUD_CONFIG="$HM_ROOT/cloud-init/agent.yml" \
-    java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_JAVA_OPTS:-} -cp "$classpath" \
+    java -Dsun.net.httpserver.nodelay=true ${HARBORMASTER_LOCAL_TRUST_OPTS:-} ${HARBORMASTER_JAVA_OPTS:-} -cp "$classpath" \
     io.harbormaster.emulator.AzureEmulator >>"$HM_LOGS/emulator.log" 2>&1 &
 pids+=("$!")
 for _ in $(seq 1 300); do
@@ -81,6 +81,18 @@ t_emulator=$(hm__now_ms)
 # IDENTITY_ENDPOINT, IDENTITY_HEADER, HARBORMASTER_AZURE_CLOUD and the trust store of the emulator's CA.
 # shellcheck source=/dev/null
 source "$app_env"
+
+# Storage as in Azure (infra/functions.json): an identity-based connection, tokens from the emulator's managed
+# identity endpoint, Azurite in OAuth mode over https. With HM_AZURITE_OAUTH=0 (plain http Azurite), the
+# connection string of .dev/env instead.
+if [[ $HM_AZURITE_OAUTH == 1 ]]; then
+    export AzureWebJobsStorage__blobServiceUri="https://127.0.0.1:$HM_BLOB_PORT/devstoreaccount1"
+    export AzureWebJobsStorage__queueServiceUri="https://127.0.0.1:$HM_QUEUE_PORT/devstoreaccount1"
+    unset AzureWebJobsStorage
+    echo "[dev] storage: identity-based, Azurite in OAuth mode over https" >&2
+else
+    echo "[dev] storage: the connection string of .dev/env, Azurite over http" >&2
+fi
 
 # The key is assigned before env, never one of its arguments: command lines are visible to every user.
 # shellcheck disable=SC2086

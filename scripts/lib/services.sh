@@ -55,10 +55,10 @@ HM_AZURITE_PREFIX="$HM_DEV/azurite"
 HM_AZURITE_DATA="$HM_DEV/azurite-data"
 HM_BLOB_PORT=10000
 HM_QUEUE_PORT=10001
-# 1: Azurite runs the way identity-based clients need it, OAuth ("--oauth basic") over https with the
-# server certificate of .dev/tls (its CA: ca.pem, also in tls/truststore.p12 for JVMs). The account key
-# still works there, over https. 0 (the default until tests and the dev host trust that CA): plain http.
-HM_AZURITE_OAUTH=${HM_AZURITE_OAUTH:-0}
+# 1 (the default): Azurite runs the way identity-based clients need it, OAuth ("--oauth basic") over https
+# with the server certificate of .dev/tls (its CA: ca.pem, also in tls/truststore.p12 for JVMs, named by
+# HARBORMASTER_LOCAL_TRUST_OPTS in .dev/env). The account key still works there, over https. 0: plain http.
+HM_AZURITE_OAUTH=${HM_AZURITE_OAUTH:-1}
 HM_TRUST_STORE="$HM_TLS_DIR/truststore.p12"
 # A trust store holds public certificates only; its password guards integrity, not a secret.
 HM_TRUST_STORE_PASSWORD=harbormaster-local
@@ -702,11 +702,11 @@ hm__write_env() {
         # IdentityStorageIT starts an Azurite of its own with OAuth over https.
         echo "export HARBORMASTER_TEST_AZURITE_BIN=$(hm__sh_quote "$HM_AZURITE_PREFIX/node_modules/.bin/azurite")"
         if [[ $HM_AZURITE_OAUTH == 1 ]]; then
-            # For identity-based clients (tokens from the emulator's identity endpoint); the connection string
-            # above, when set too, wins over them, as in the Functions host.
-            echo "export HARBORMASTER_TEST_STORAGE_BLOB_URI=$(hm__sh_quote "https://127.0.0.1:$HM_BLOB_PORT/devstoreaccount1")"
-            echo "export HARBORMASTER_TEST_STORAGE_QUEUE_URI=$(hm__sh_quote "https://127.0.0.1:$HM_QUEUE_PORT/devstoreaccount1")"
-            echo "export HARBORMASTER_TEST_STORAGE_TRUST_OPTS=$(hm__sh_quote "-Djavax.net.ssl.trustStore=$HM_TRUST_STORE -Djavax.net.ssl.trustStorePassword=$HM_TRUST_STORE_PASSWORD")"
+            # JVM options that trust the local CA (Azurite's server certificate); every JVM that reaches Azurite
+            # takes them: the tests (Maven reads them from here), the dev host, the emulator, the benchmarks.
+            echo "export HARBORMASTER_LOCAL_TRUST_OPTS=$(hm__sh_quote "-Djavax.net.ssl.trustStore=$HM_TRUST_STORE -Djavax.net.ssl.trustStorePassword=$HM_TRUST_STORE_PASSWORD")"
+        else
+            echo "export HARBORMASTER_LOCAL_TRUST_OPTS=''"
         fi
     } >"$tmp"
     mv -f "$tmp" "$HM_ENV_FILE"
@@ -792,7 +792,7 @@ hm_services_status() {
     fi
     for name in blob:"$HM_BLOB_PORT" queue:"$HM_QUEUE_PORT"; do
         pid=$(hm__read_pid "$HM_RUN/azurite-${name%%:*}.pid")
-        if hm__http_answers "http://127.0.0.1:${name#*:}/devstoreaccount1?comp=list"; then
+        if hm__http_answers "$(hm__azurite_scheme)://127.0.0.1:${name#*:}/devstoreaccount1?comp=list"; then
             if [[ -n $pid ]] && hm__pid_is "$pid" "azurite-${name%%:*}"; then
                 echo "azurite ${name%%:*}: answering on 127.0.0.1:${name#*:}, pid $pid"
             else

@@ -98,8 +98,13 @@ public final class AzureScaleSet implements ScaleSet {
      * Azure its link-local address may answer for another machine.
      */
     public static TokenCredential credential(HttpClient http) {
-        ChainedTokenCredentialBuilder chain = new ChainedTokenCredentialBuilder()
-                .addLast(new EnvironmentCredentialBuilder().httpClient(http).build());
+        ChainedTokenCredentialBuilder chain = new ChainedTokenCredentialBuilder();
+        if (present("AZURE_TENANT_ID") && present("AZURE_CLIENT_ID")
+                && (present("AZURE_CLIENT_SECRET") || present("AZURE_CLIENT_CERTIFICATE_PATH"))) {
+            // Only when a service principal is configured: otherwise it logs an error on every token request (seen
+            // as SEVERE lines in the local host's log), and AZURE_CLIENT_ID alone names a user-assigned identity.
+            chain.addLast(new EnvironmentCredentialBuilder().httpClient(http).build());
+        }
         if (present(AzureCloud.IDENTITY_ENDPOINT) && present(AzureCloud.IDENTITY_HEADER)) {
             ManagedIdentityCredentialBuilder managedIdentity = new ManagedIdentityCredentialBuilder().httpClient(http);
             if (present("AZURE_CLIENT_ID")) {

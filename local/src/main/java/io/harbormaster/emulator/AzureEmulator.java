@@ -21,10 +21,14 @@ import io.harbormaster.emulator.nodes.MachinesSettings;
 import io.harbormaster.emulator.pki.EmulatorAuthority;
 import io.harbormaster.trust.TrustSettings;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,6 +38,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,10 +161,35 @@ public final class AzureEmulator implements AutoCloseable {
         return env;
     }
 
-    /** The app JVM's options: trust the emulator's CA, whose certificate the ARM endpoint presents. */
+    /**
+     * The app JVM's options: trust the emulator's CA, whose certificate the ARM endpoint presents, and whatever this
+     * JVM was told to trust ({@code -Djavax.net.ssl.trustStore}: the local services' CA, for Azurite over https).
+     */
     public List<String> appJvmOptions() {
-        return List.of("-Djavax.net.ssl.trustStore=" + authority.trustStore(),
+        return List.of("-Djavax.net.ssl.trustStore=" + authority.appTrustStore(trustedByThisJvm()),
                 "-Djavax.net.ssl.trustStorePassword=" + EmulatorAuthority.TRUST_STORE_PASSWORD);
+    }
+
+    /** The certificates of the trust store this JVM was started with, if one was named; none otherwise. */
+    static List<X509Certificate> trustedByThisJvm() {
+        String path = System.getProperty("javax.net.ssl.trustStore");
+        if (path == null || path.isBlank()) {
+            return List.of();
+        }
+        String password = System.getProperty("javax.net.ssl.trustStorePassword");
+        try (InputStream in = Files.newInputStream(Path.of(path))) {
+            KeyStore store = KeyStore.getInstance(System.getProperty("javax.net.ssl.trustStoreType", KeyStore.getDefaultType()));
+            store.load(in, password == null ? null : password.toCharArray());
+            List<X509Certificate> certificates = new ArrayList<>();
+            for (String alias : Collections.list(store.aliases())) {
+                if (store.getCertificate(alias) instanceof X509Certificate certificate) {
+                    certificates.add(certificate);
+                }
+            }
+            return certificates;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot read the trust store javax.net.ssl.trustStore=" + path, e);
+        }
     }
 
     public EmulatorSettings settings() {

@@ -53,6 +53,15 @@ public final class LocalHostProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
+        if (jvmOptions.stream().noneMatch(option -> option.startsWith("-Djavax.net.ssl.trustStore="))) {
+            // The host trusts what this JVM was told to trust: the local services' CA, for Azurite over https.
+            for (String property : List.of("javax.net.ssl.trustStore", "javax.net.ssl.trustStorePassword")) {
+                String value = System.getProperty(property);
+                if (value != null && !value.isBlank()) {
+                    command.add("-D" + property + "=" + value);
+                }
+            }
+        }
         command.addAll(List.of("-cp", classPath, "io.harbormaster.local.LocalHost"));
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();

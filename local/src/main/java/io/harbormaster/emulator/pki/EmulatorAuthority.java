@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
@@ -191,6 +192,30 @@ public final class EmulatorAuthority {
             return context;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("server SSLContext", e);
+        }
+    }
+
+    /**
+     * A PKCS#12 trust store ({@link #TRUST_STORE_PASSWORD}) for the function app's JVM: this authority's root plus
+     * {@code alsoTrusted} (the local services' CA: Azurite runs over https with it), rewritten on each call.
+     */
+    public Path appTrustStore(List<X509Certificate> alsoTrusted) {
+        Path path = folder.resolve("app-" + TRUST_STORE);
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("harbormaster-emulator-root", root);
+            for (int i = 0; i < alsoTrusted.size(); i++) {
+                trust.setCertificateEntry("also-trusted-" + i, alsoTrusted.get(i));
+            }
+            Path tmp = Files.createTempFile(folder, "app-truststore", ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                trust.store(out, TRUST_STORE_PASSWORD.toCharArray());
+            }
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return path;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot write the app's trust store " + path, e);
         }
     }
 
