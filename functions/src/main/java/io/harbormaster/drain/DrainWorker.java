@@ -54,13 +54,11 @@ public final class DrainWorker {
     private record Listed(Instant at, List<ScaleSetInstance> instances) {
     }
 
-    /** A worker that knows no maximum of the scale set: a scale-out always counts as possible, so no drain is stranded. */
-    public DrainWorker(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, Optional<ScaleSet> scaleSet,
-            DrainSettings settings, Clock clock) {
-        this(swarm, statuses, queue, scaleSet, settings, clock, Integer.MAX_VALUE);
-    }
-
-    /** @param maxAgents the most agents the capacity check scales the scale set to (HARBORMASTER_CAPACITY_MAX_AGENTS) */
+    /**
+     * @param maxAgents the most agents the capacity check scales the scale set to (HARBORMASTER_CAPACITY_MAX_AGENTS);
+     *     {@link Integer#MAX_VALUE} when none is known: a scale-out then always counts as possible, and no drain is
+     *     stranded
+     */
     public DrainWorker(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, Optional<ScaleSet> scaleSet,
             DrainSettings settings, Clock clock, int maxAgents) {
         this.swarm = swarm;

@@ -40,7 +40,8 @@ class DrainWorkerTest {
     private final InMemoryDrainStatusStore statuses = new InMemoryDrainStatusStore();
     private final InMemoryDrainQueue queue = new InMemoryDrainQueue(clock);
     private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.of(scaleSet), clock);
-    private final DrainWorker worker = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock);
+    private final DrainWorker worker = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock,
+            Integer.MAX_VALUE);
 
     /** Waits (on the test clock) for the next message to become visible and hands it to the worker, as the trigger would. */
     private DrainWorker.Outcome deliverNext() {
