@@ -15,6 +15,7 @@ import io.harbormaster.swarm.NodeStillUpException;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,6 +54,10 @@ public final class CapacityCheck {
     private final CapacityState state;
     private final CapacityPolicy policy;
     private final Clock clock;
+    private final SharedSnapshot statusSnapshot;
+
+    /** How old the status route's shared snapshot may be: the 2 s refresh for a page that polls. */
+    public static final Duration STATUS_SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
 
     public CapacityCheck(Swarm swarm, ScaleSet scaleSet, DrainStatusStore drainStatuses, DrainRequests drains,
             CapacityState state, CapacityPolicy policy, Clock clock) {
@@ -63,6 +68,7 @@ public final class CapacityCheck {
         this.state = state;
         this.policy = policy;
         this.clock = clock;
+        this.statusSnapshot = new SharedSnapshot(this::snapshot, clock, STATUS_SNAPSHOT_MAX_AGE);
     }
 
     public Outcome run() {
@@ -355,8 +361,12 @@ public final class CapacityCheck {
     }
 
     /** For the status endpoint: a fresh snapshot and what the last checks decided; acts on nothing. */
+    /**
+     * What the status route shows: the shared snapshot (at most {@link #STATUS_SNAPSHOT_MAX_AGE} old, so at most 2 ARM
+     * calls per that interval whatever the number of viewers), and the history and pause switch as stored now.
+     */
     public ClusterReport report() {
-        return new ClusterReport(snapshot(), state.readHistory(), state.readPause());
+        return new ClusterReport(statusSnapshot.get(), state.readHistory(), state.readPause());
     }
 
     /** The operator's pause switch as stored. */

@@ -362,6 +362,29 @@ class CapacityCheckTest {
         assertNull(state.readHistory().lastScaleOut());
     }
 
+    // --- the status report ------------------------------------------------------------------------------------------
+
+    @Test
+    void everyStatusViewerWithinTwoSecondsSharesOneSnapshotWhileThePauseSwitchIsReadFresh() {
+        arrangeTwoPendingTasks();
+        CapacityCheck check = check(CapacityPolicy.DEFAULTS);
+        long before = scaleSet.count("instances");
+        ClusterReport first = check.report();
+        for (int viewer = 0; viewer < 20; viewer++) {
+            assertEquals(first.snapshot(), check.report().snapshot());
+        }
+        assertEquals(before + 1, scaleSet.count("instances"), "one ARM listing for 21 viewers");
+        check.setPaused(true, "alice", null);
+        assertTrue(check.report().pause().paused(), "the switch shows at once");
+
+        clock.advance(CapacityCheck.STATUS_SNAPSHOT_MAX_AGE);
+        swarm.addWorker("agent-2");
+        ClusterReport later = check.report();
+        assertEquals(before + 2, scaleSet.count("instances"));
+        assertEquals(clock.instant(), later.snapshot().takenAt());
+        assertTrue(later.snapshot().nodes().stream().anyMatch(node -> node.hostname().equals("agent-2")));
+    }
+
     // --- the pause switch -------------------------------------------------------------------------------------------
 
     @Test
