@@ -43,6 +43,33 @@ class EmulatorAuthorityTest {
     }
 
     @Test
+    void theAppTrustStoreHoldsTheRootAndWhatElseTheAppMustTrust() throws Exception {
+        EmulatorAuthority other = EmulatorAuthority.loadOrCreate(folder.resolve("other-pki"));
+        Path path = authority.appTrustStore(List.of(other.rootCertificate()));
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(path)) {
+            trust.load(in, EmulatorAuthority.TRUST_STORE_PASSWORD.toCharArray());
+        }
+        List<java.security.cert.Certificate> held = java.util.Collections.list(trust.aliases()).stream()
+                .map(alias -> {
+                    try {
+                        return trust.getCertificate(alias);
+                    } catch (java.security.KeyStoreException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }).toList();
+        assertEquals(2, held.size());
+        assertTrue(held.contains(authority.rootCertificate()));
+        assertTrue(held.contains(other.rootCertificate()));
+        // The authority's own trust store still trusts its root alone.
+        KeyStore own = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(authority.trustStore())) {
+            own.load(in, EmulatorAuthority.TRUST_STORE_PASSWORD.toCharArray());
+        }
+        assertEquals(1, own.size());
+    }
+
+    @Test
     void keysAreReadableByTheOwnerOnlyAndCertificatesArePem() throws Exception {
         for (String key : List.of("root.key", "intermediate.key", "imds-signing.key", "tls-server.key")) {
             assertEquals(Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE),
