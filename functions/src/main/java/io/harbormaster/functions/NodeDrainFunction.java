@@ -11,7 +11,6 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import io.harbormaster.drain.DrainRejectedException;
 import io.harbormaster.drain.DrainRequests;
-import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.swarm.SwarmUnavailableException;
 import io.harbormaster.trust.CallerRights;
 import io.harbormaster.trust.NodeAuthority;
