@@ -86,8 +86,9 @@ source "$app_env"
 # identity endpoint, Azurite in OAuth mode over https. With HM_AZURITE_OAUTH=0 (plain http Azurite), the
 # connection string of .dev/env instead.
 if [[ $HM_AZURITE_OAUTH == 1 ]]; then
-    export AzureWebJobsStorage__blobServiceUri="https://127.0.0.1:$HM_BLOB_PORT/devstoreaccount1"
-    export AzureWebJobsStorage__queueServiceUri="https://127.0.0.1:$HM_QUEUE_PORT/devstoreaccount1"
+    AzureWebJobsStorage__blobServiceUri=$(hm_azurite_endpoint "$HM_BLOB_PORT")
+    AzureWebJobsStorage__queueServiceUri=$(hm_azurite_endpoint "$HM_QUEUE_PORT")
+    export AzureWebJobsStorage__blobServiceUri AzureWebJobsStorage__queueServiceUri
     unset AzureWebJobsStorage
     echo "[dev] storage: identity-based, Azurite in OAuth mode over https" >&2
 else

@@ -613,6 +613,8 @@ hm__http_answers() {
 }
 
 hm__azurite_scheme() { if [[ $HM_AZURITE_OAUTH == 1 ]]; then echo https; else echo http; fi; }
+# hm_azurite_endpoint PORT: the account's endpoint of the Azurite service on PORT (blob or queue).
+hm_azurite_endpoint() { echo "$(hm__azurite_scheme)://127.0.0.1:$1/devstoreaccount1"; }
 
 # The local CA as a PKCS#12 trust store, for a JVM's -Djavax.net.ssl.trustStore.
 hm__ensure_trust_store() {
@@ -631,7 +633,7 @@ hm__azurite_service_up() {
     local kind=$1 port=$2
     local name="azurite-$kind" pidfile="$HM_RUN/azurite-$kind.pid" log="$HM_LOGS/azurite-$kind.log"
     local url
-    url="$(hm__azurite_scheme)://127.0.0.1:$port/devstoreaccount1?comp=list"
+    url="$(hm_azurite_endpoint "$port")?comp=list"
     local oauth=()
     [[ $HM_AZURITE_OAUTH != 1 ]] ||
         oauth=(--oauth basic --cert "$HM_TLS_DIR/server-cert.pem" --key "$HM_TLS_DIR/server-key.pem")
@@ -691,7 +693,7 @@ hm__sh_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 hm__write_env() {
     local scheme
     scheme=$(hm__azurite_scheme)
-    local storage="DefaultEndpointsProtocol=$scheme;AccountName=devstoreaccount1;AccountKey=$HM_AZURITE_KEY;BlobEndpoint=$scheme://127.0.0.1:$HM_BLOB_PORT/devstoreaccount1;QueueEndpoint=$scheme://127.0.0.1:$HM_QUEUE_PORT/devstoreaccount1;"
+    local storage="DefaultEndpointsProtocol=$scheme;AccountName=devstoreaccount1;AccountKey=$HM_AZURITE_KEY;BlobEndpoint=$(hm_azurite_endpoint "$HM_BLOB_PORT");QueueEndpoint=$(hm_azurite_endpoint "$HM_QUEUE_PORT");"
     local tmp="$HM_ENV_FILE.tmp.$$"
     {
         echo "# Written by scripts/lib/services.sh; regenerated on every start."
@@ -792,7 +794,7 @@ hm_services_status() {
     fi
     for name in blob:"$HM_BLOB_PORT" queue:"$HM_QUEUE_PORT"; do
         pid=$(hm__read_pid "$HM_RUN/azurite-${name%%:*}.pid")
-        if hm__http_answers "$(hm__azurite_scheme)://127.0.0.1:${name#*:}/devstoreaccount1?comp=list"; then
+        if hm__http_answers "$(hm_azurite_endpoint "${name#*:}")?comp=list"; then
             if [[ -n $pid ]] && hm__pid_is "$pid" "azurite-${name%%:*}"; then
                 echo "azurite ${name%%:*}: answering on 127.0.0.1:${name#*:}, pid $pid"
             else

@@ -360,10 +360,10 @@ public final class CapacityCheck {
         }
     }
 
-    /** For the status endpoint: a fresh snapshot and what the last checks decided; acts on nothing. */
     /**
-     * What the status route shows: the shared snapshot (at most {@link #STATUS_SNAPSHOT_MAX_AGE} old, so at most 2 ARM
-     * calls per that interval whatever the number of viewers), and the history and pause switch as stored now.
+     * What the status route shows, acting on nothing: the shared snapshot (at most {@link #STATUS_SNAPSHOT_MAX_AGE} old,
+     * so at most 2 ARM calls per that interval whatever the number of viewers), and the history and pause switch as
+     * stored now.
      */
     public ClusterReport report() {
         return new ClusterReport(statusSnapshot.get(), state.readHistory(), state.readPause());

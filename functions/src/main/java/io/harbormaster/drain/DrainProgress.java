@@ -124,13 +124,15 @@ public final class DrainProgress {
             // leave takes about 5 s and the managers notice it about 6 s later (measured by bench/drain.sh); nothing
             // runs on it now, so it is removed at once. Stranded and timed-out drains still hold tasks: those wait for
             // the node to go down, as swarm would.
-            return new DrainDecision(drained, new DrainAction.RemoveNode(node.id(), DrainAction.RemoveNode.Because.LEAVING));
+            return new DrainDecision(drained,
+                    new DrainAction.RemoveNode(node.id(), DrainAction.RemoveNode.Because.LEAVING));
         }
         if (request.deleteInstance() && request.instanceId() != null) {
             // The recorded instance is deleted (the delete returns once Azure has finished it), so this node can no
             // longer run anything: removing it now spares swarm's heartbeat timeout. Without a recorded id the
             // instance was looked up by name, and a node of no instance at all might still be live.
-            return new DrainDecision(drained, new DrainAction.RemoveNode(node.id(), DrainAction.RemoveNode.Because.INSTANCE_DELETED));
+            return new DrainDecision(drained,
+                    new DrainAction.RemoveNode(node.id(), DrainAction.RemoveNode.Because.INSTANCE_DELETED));
         }
         if (!now.isBefore(drained.drainedAt().plus(leaveTimeout))) {
             // Still up: never force-remove a live node. The drain itself is done; say so and stop looking.

@@ -83,12 +83,16 @@ public class DrainFunction {
     }
 
     private HttpResponseMessage status(HttpRequestMessage<Optional<String>> request, String node) {
-        Optional<DrainStatus> status = drains.status(node);
-        return statusReply(request, node, status, statusUrl(request, status.map(s -> s.request().hostname()).orElse(node)));
+        return statusReply(request, node, drains.status(node));
     }
 
     private HttpResponseMessage cancelTerminate(HttpRequestMessage<Optional<String>> request, String node) {
-        Optional<DrainStatus> status = drains.cancelTerminate(node);
+        return statusReply(request, node, drains.cancelTerminate(node));
+    }
+
+    /** The reply below, its statusUrl naming the drain's node by hostname. */
+    private static HttpResponseMessage statusReply(HttpRequestMessage<?> request, String node,
+            Optional<DrainStatus> status) {
         return statusReply(request, node, status, statusUrl(request, status.map(s -> s.request().hostname()).orElse(node)));
     }
 

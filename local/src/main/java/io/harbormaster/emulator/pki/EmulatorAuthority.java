@@ -105,12 +105,7 @@ public final class EmulatorAuthority {
         Files.writeString(folder.resolve(INTERMEDIATE + ".pem"), Certificates.pem(List.of(intermediate)));
         Files.writeString(folder.resolve(IMDS_SIGNING + ".pem"), Certificates.pem(List.of(signing)));
         Files.writeString(folder.resolve(TLS_SERVER + ".pem"), Certificates.pem(List.of(tls, intermediate)));
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("harbormaster-emulator-root", root);
-        try (OutputStream out = Files.newOutputStream(folder.resolve(TRUST_STORE))) {
-            trust.store(out, TRUST_STORE_PASSWORD.toCharArray());
-        }
+        writeTrustStore(folder, folder.resolve(TRUST_STORE), root, List.of());
         // Written last: its presence is what loadOrCreate takes for a complete authority.
         writeKey(folder.resolve(ROOT + ".key"), rootKeys.getPrivate());
         return new EmulatorAuthority(folder, root,
@@ -202,21 +197,27 @@ public final class EmulatorAuthority {
     public Path appTrustStore(List<X509Certificate> alsoTrusted) {
         Path path = folder.resolve("app-" + TRUST_STORE);
         try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            trust.setCertificateEntry("harbormaster-emulator-root", root);
-            for (int i = 0; i < alsoTrusted.size(); i++) {
-                trust.setCertificateEntry("also-trusted-" + i, alsoTrusted.get(i));
-            }
-            Path tmp = Files.createTempFile(folder, "app-truststore", ".tmp");
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                trust.store(out, TRUST_STORE_PASSWORD.toCharArray());
-            }
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            writeTrustStore(folder, path, root, alsoTrusted);
             return path;
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("cannot write the app's trust store " + path, e);
         }
+    }
+
+    /** A PKCS#12 trust store of {@code root} and {@code alsoTrusted}, written whole (through a file beside it). */
+    private static void writeTrustStore(Path folder, Path path, X509Certificate root, List<X509Certificate> alsoTrusted)
+            throws GeneralSecurityException, IOException {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("harbormaster-emulator-root", root);
+        for (int i = 0; i < alsoTrusted.size(); i++) {
+            trust.setCertificateEntry("also-trusted-" + i, alsoTrusted.get(i));
+        }
+        Path tmp = Files.createTempFile(folder, path.getFileName().toString(), ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            trust.store(out, TRUST_STORE_PASSWORD.toCharArray());
+        }
+        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** For a client that trusts this authority's root, and nothing else. */

@@ -222,11 +222,11 @@ public final class ChaosMetrics {
      */
     static boolean leavingAtItsOwnShutdown(List<SwarmSample> samples, List<NodeEvent> events, NodeEvent remove) {
         String availability = null;
-        long drainedSince = Long.MIN_VALUE;
+        long availabilitySince = Long.MIN_VALUE;
         for (NodeEvent event : events) {
             if (event.id().equals(remove.id()) && event.availabilityNew() != null && event.atMs() <= remove.atMs()) {
                 availability = event.availabilityNew();
-                drainedSince = event.atMs();
+                availabilitySince = event.atMs();
             }
         }
         for (SwarmSample sample : samples) {
@@ -234,13 +234,13 @@ public final class ChaosMetrics {
                 break;
             }
             for (SwarmSample.Node node : sample.nodes()) {
-                if (node.id().equals(remove.id()) && sample.atMs() > drainedSince) {
+                if (node.id().equals(remove.id()) && sample.atMs() > availabilitySince) {
                     if (node.active()) {
                         availability = "active";
-                        drainedSince = sample.atMs();
+                        availabilitySince = sample.atMs();
                     } else if (!"drain".equals(availability) && !"pause".equals(availability)) {
                         availability = "drain";
-                        drainedSince = sample.atMs();
+                        availabilitySince = sample.atMs();
                     }
                 }
             }
@@ -248,15 +248,14 @@ public final class ChaosMetrics {
         if (availability == null || "active".equals(availability)) {
             return false;
         }
-        boolean afterRemoval = false;
         for (SwarmSample sample : samples) {
-            if (afterRemoval) {
-                break;
-            }
-            afterRemoval = sample.atMs() > remove.atMs();
-            if (sample.atMs() >= drainedSince && sample.instances().stream()
+            if (sample.atMs() >= availabilitySince && sample.instances().stream()
                     .anyMatch(i -> i.computerName().equals(remove.name()) && SHUT_DOWN_SINCE.contains(i.powerState()))) {
                 return true;
+            }
+            if (sample.atMs() > remove.atMs()) {
+                // The first sample after the removal is the last one that counts.
+                break;
             }
         }
         return false;

@@ -336,10 +336,24 @@ final class ChaosRun implements AutoCloseable {
 
     /** A forced start-first update: the replicas are placed again, some onto the new agent. */
     private void spreadReplicas() throws InterruptedException {
-        cluster.manager().run("service", "update", "--detach", "--force", web);
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        String state = forceUpdate(deadline);
+        if (state.contains("paused")) {
+            // Swarm pauses a rolling update when a new task fails (its node went away) and never goes on by itself:
+            // left paused, the service stays short of replicas in the next phase. Once more, then as it ends.
+            note("spreading the replicas paused; updating once more");
+            state = forceUpdate(deadline + Duration.ofSeconds(60).toNanos());
+        }
+        if (!state.equals("completed")) {
+            note("spreading the replicas ended " + state);
+        }
+    }
+
+    /** Starts a forced update of the web service and waits until it completes, pauses or rolls back, or the deadline. */
+    private String forceUpdate(long deadlineNanos) throws InterruptedException {
+        cluster.manager().run("service", "update", "--detach", "--force", web);
         String state = "";
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() < deadlineNanos) {
             state = cluster.manager().run("service", "inspect", "--format",
                     "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", web);
             if (state.equals("completed") || state.contains("paused") || state.contains("rollback")) {
@@ -347,23 +361,7 @@ final class ChaosRun implements AutoCloseable {
             }
             Thread.sleep(500);
         }
-        if (state.contains("paused")) {
-            // Swarm pauses a rolling update when a new task fails (its node went away) and never goes on by itself:
-            // left paused, the service stays short of replicas in the next phase. Once more, then as it ends.
-            note("spreading the replicas paused; updating once more");
-            cluster.manager().run("service", "update", "--detach", "--force", web);
-            while (System.nanoTime() < deadline + Duration.ofSeconds(60).toNanos()) {
-                state = cluster.manager().run("service", "inspect", "--format",
-                        "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", web);
-                if (state.equals("completed") || state.contains("paused") || state.contains("rollback")) {
-                    break;
-                }
-                Thread.sleep(500);
-            }
-        }
-        if (!state.equals("completed")) {
-            note("spreading the replicas ended " + state);
-        }
+        return state;
     }
 
     // ---- for the faults ----
