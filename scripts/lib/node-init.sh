@@ -33,15 +33,23 @@ mount --bind "$etc_docker" /etc/docker
 # An emulated VM's own files (cloud-init's write_files, kept on its disk at their real paths under
 # $HM_NODE_FILES) appear at those paths inside the node only: a read-only overlay over a folder the host
 # has, a bind mount where it has none (its empty mount point is all the host gets).
+# A folder under one mounted already is skipped: it shows through its parent (a bind mount shows the disk's folder,
+# an overlay merges subfolders), and mounting it again would overlay a folder onto itself (/etc/docker/tls under
+# /etc/docker, on a manager).
 if [[ -n ${HM_NODE_FILES:-} ]]; then
+    mounted=()
     while IFS= read -r dir; do
         real=${dir#"$HM_NODE_FILES"}
+        for above in "${mounted[@]}"; do
+            [[ $real == "$above"/* ]] && continue 2
+        done
         if [[ -d $real && -n $(ls -A "$real") ]]; then
             mount -t overlay overlay -o "ro,lowerdir=$dir:$real" "$real"
         else
             mkdir -p "$real"
             mount --bind "$dir" "$real"
         fi
+        mounted+=("$real")
     done < <(find "$HM_NODE_FILES" -mindepth 1 -type f -printf '%h\n' | sort -u)
 fi
 

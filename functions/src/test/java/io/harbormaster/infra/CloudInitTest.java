@@ -143,7 +143,16 @@ class CloudInitTest {
             assertTrue(files.containsKey(script), "master.yml writes " + script);
         }
         String master = CloudInitFiles.text("cloud-init/master.yml");
-        assertTrue(master.contains("[/usr/local/bin/harbormaster-manager-bootstrap]"), "runcmd bootstraps the manager");
+        CloudInitFiles.Entry bootstrap = files.get("/etc/systemd/system/harbormaster-manager-bootstrap.service");
+        assertTrue(bootstrap != null && bootstrap.content().contains("ExecStart=/usr/local/bin/harbormaster-manager-bootstrap\n"),
+                "a unit bootstraps the manager");
+        assertTrue(bootstrap.content().contains("After=network-online.target docker.service harbormaster-imds-guard.service\n"),
+                "after Docker and the IMDS guard");
+        assertTrue(master.contains("[systemctl, enable, docker.service, harbormaster-imds-guard.service, "
+                + "harbormaster-manager-bootstrap.service]"), "runcmd enables the bootstrap at every boot");
+        assertTrue(master.contains("harbormaster-manager-bootstrap.service]\n"), "and starts it");
+        assertTrue(files.get("/etc/harbormaster/manager.env").content().contains("HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n"),
+                "IMDS is a placeholder: the emulator's locally, 169.254.169.254 in Azure");
     }
 
     @Test

@@ -57,6 +57,8 @@ public final class AzureEmulator implements AutoCloseable {
 
     private final EmulatorSettings settings;
     private final List<AutoCloseable> opened = new ArrayList<>();
+    /** Manager VMs booted as machines from cloud-init/master.yml, destroyed with the emulator. */
+    private final List<String> managerMachines = new java.util.concurrent.CopyOnWriteArrayList<>();
     private EmulatorAuthority authority;
     private DockerdMachines machines;
     private EmulatedCloud cloud;
@@ -88,8 +90,7 @@ public final class AzureEmulator implements AutoCloseable {
     private void open() throws IOException {
         Path dir = Files.createDirectories(settings.stateDirectory());
         authority = EmulatorAuthority.loadOrCreate(dir.resolve("pki"));
-        Path checkout = settings.cloudConfig().getParent().getParent();
-        machines = new DockerdMachines(new MachinesSettings(dir.resolve("machines"), checkout.resolve("scripts/lib"),
+        machines = new DockerdMachines(new MachinesSettings(dir.resolve("machines"), checkout().resolve("scripts/lib"),
                 "hm-br0", settings.bridgeAddress().getHostAddress(), Path.of("/run/harbormaster-nodes"),
                 Duration.ofSeconds(30), Duration.ofSeconds(15)));
         ArmFaults faults = new ArmFaults();
@@ -142,6 +143,88 @@ public final class AzureEmulator implements AutoCloseable {
                     "has a placeholder the emulator does not fill: " + unfilled.group());
         }
         return Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Boots manager VM {@code name} (also its computer name) as a machine from cloud-init/master.yml, with the
+     * placeholders filled as infra/cluster.json fills them: its index, its private address (leased before it boots, as
+     * Azure's static manager address is known to the template), the function URL, this emulator's IMDS, and the Docker
+     * TLS material of {@code infra/docker-tls.sh generate}. It becomes a standalone VM of the resource group, known to
+     * ARM and IMDS. Returns once its units have started: index 0 initialises a swarm of its own; any other index joins
+     * that swarm as a manager through the join function, by attestation. The nodes' Docker API stays on their unix
+     * socket: the emulator runs dockerd itself and does not read master.yml's docker.service drop-in (TCP 2376).
+     */
+    public StandaloneVm bootManager(String name, int index) throws IOException {
+        if (index < 0 || index > 4) {
+            throw new IllegalArgumentException("a manager index is 0 to 4, as infra/cluster.json's copy loop has it: " + index);
+        }
+        InetAddress address = machines.reserveAddress(name);
+        StandaloneVm vm = new StandaloneVm(name, UUID.randomUUID().toString(), name, address, settings.location(),
+                settings.sku(), "");
+        cloud.addStandaloneVm(vm);
+        managerMachines.add(name);
+        Path tls = dockerTls();
+        String config = Files.readString(checkout().resolve("cloud-init/master.yml"))
+                .replace("__HARBORMASTER_MANAGER_INDEX__", Integer.toString(index))
+                .replace("__HARBORMASTER_MANAGER_ADDRESS__", address.getHostAddress())
+                .replace("__HARBORMASTER_FUNCTION_URL__", settings.functionUrl().toString().replaceAll("/$", ""))
+                .replace("__HARBORMASTER_IMDS_URL__", imds.url().toString().replaceAll("/$", ""))
+                .replace("__HARBORMASTER_DOCKER_TLS_CA_PEM_B64__", base64(tls.resolve("ca.pem")))
+                .replace("__HARBORMASTER_DOCKER_TLS_SERVER_CERT_PEM_B64__", base64(tls.resolve("server-cert.pem")))
+                .replace("__HARBORMASTER_DOCKER_TLS_SERVER_KEY_PEM_B64__", base64(tls.resolve("server-key.pem")));
+        java.util.regex.Matcher unfilled = java.util.regex.Pattern.compile("__HARBORMASTER_[A-Z0-9_]+__").matcher(config);
+        if (unfilled.find()) {
+            throw new IllegalStateException("cloud-init/master.yml has a placeholder the emulator does not fill: "
+                    + unfilled.group());
+        }
+        machines.boot(new io.harbormaster.emulator.nodes.MachineSpec(name, name, config));
+        return vm;
+    }
+
+    /** The managers' Docker TLS material, made once per state directory by the operators' own generator. */
+    private synchronized Path dockerTls() throws IOException {
+        Path dir = settings.stateDirectory().resolve("docker-tls");
+        if (Files.isRegularFile(dir.resolve("server-key.pem"))) {
+            return dir;
+        }
+        String bridge = settings.bridgeAddress().getHostAddress();
+        String prefix = bridge.substring(0, bridge.lastIndexOf('.')) + ".0/24";
+        Path partial = settings.stateDirectory().resolve("docker-tls.partial");
+        deleteTree(partial);
+        Process generate = new ProcessBuilder("sh", checkout().resolve("infra/docker-tls.sh").toString(), "generate",
+                partial.toString(), prefix).redirectErrorStream(true).start();
+        String output = new String(generate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!generate.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || generate.exitValue() != 0) {
+                generate.destroyForcibly();
+                throw new IllegalStateException("infra/docker-tls.sh generate failed: " + output.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while generating the managers' Docker TLS material", e);
+        }
+        Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+        return dir;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    private static String base64(Path file) throws IOException {
+        return Base64.getEncoder().encodeToString(Files.readAllBytes(file));
+    }
+
+    /** The checkout this emulator runs from: the agents' cloud-config is its cloud-init/agent.yml. */
+    private Path checkout() {
+        return settings.cloudConfig().toAbsolutePath().getParent().getParent();
     }
 
     /** What the function app needs to reach this emulator: the cloud setting and the identity endpoint. */
@@ -235,6 +318,13 @@ public final class AzureEmulator implements AutoCloseable {
             }
         }
         opened.clear();
+        for (String manager : managerMachines) {
+            try {
+                machines.destroy(manager);
+            } catch (RuntimeException e) {
+                LOG.warning("destroying manager machine " + manager + " failed: " + e.getMessage());
+            }
+        }
         if (cloud != null && machines != null && cloud.scaleSet(settings.scaleSetName()).isPresent()) {
             for (InstanceSnapshot instance : cloud.instances(settings.scaleSetName())) {
                 try {

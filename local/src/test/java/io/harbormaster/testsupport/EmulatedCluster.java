@@ -34,7 +34,8 @@ public final class EmulatedCluster implements AutoCloseable {
     private final String masterKey = "emulated-it-master-" + UUID.randomUUID();
     private final String prefix;
     private final Path directory;
-    private final DockerCli manager = DockerCli.forLocalManager();
+    /** The swarm manager the host talks to: the suite's, unless the host is pointed at another. */
+    private DockerCli manager = DockerCli.forLocalManager();
     private AzureEmulator emulator;
     private LocalHostProcess host;
     private Map<String, String> hostValues;
@@ -52,6 +53,14 @@ public final class EmulatedCluster implements AutoCloseable {
      */
     public static EmulatedCluster start(Map<String, String> emulatorSettings, Map<String, String> hostSettings)
             throws Exception {
+        return start(emulatorSettings, emulator -> hostSettings);
+    }
+
+    /**
+     * Starts both, the host's settings coming from {@code beforeHost} once the emulator runs (which may boot machines
+     * first, such as the manager VMs the host is then pointed at).
+     */
+    public static EmulatedCluster start(Map<String, String> emulatorSettings, BeforeHost beforeHost) throws Exception {
         LocalServices.require(isRoot(), "the emulator's instances are dockerd nodes in namespaces, which need root");
         // A computer name prefix of its own (at most 9 characters), so that leftovers of other runs never count.
         StringBuilder prefix = new StringBuilder("it");
@@ -61,7 +70,7 @@ public final class EmulatedCluster implements AutoCloseable {
         }
         EmulatedCluster cluster = new EmulatedCluster(prefix.toString(), Files.createTempDirectory("hm-emulated-"));
         try {
-            cluster.startBoth(emulatorSettings, hostSettings);
+            cluster.startBoth(emulatorSettings, beforeHost);
             return cluster;
         } catch (Exception | Error e) {
             cluster.close();
@@ -69,7 +78,13 @@ public final class EmulatedCluster implements AutoCloseable {
         }
     }
 
-    private void startBoth(Map<String, String> emulatorSettings, Map<String, String> hostSettings) throws Exception {
+    /** What runs between the emulator's start and the host's, and the host settings it adds. */
+    @FunctionalInterface
+    public interface BeforeHost {
+        Map<String, String> hostSettings(AzureEmulator emulator) throws Exception;
+    }
+
+    private void startBoth(Map<String, String> emulatorSettings, BeforeHost beforeHost) throws Exception {
         hostPort = LocalHostProcess.freePort();
         Map<String, String> target = Map.of(
                 "HARBORMASTER_SUBSCRIPTION_ID", UUID.randomUUID().toString(),
@@ -99,8 +114,11 @@ public final class EmulatedCluster implements AutoCloseable {
                 "AzureWebJobsStorage", LocalServices.storageConnectionString(),
                 "HARBORMASTER_CAPACITY_SCHEDULE", "*/5 * * * * *",
                 "HARBORMASTER_DRAIN_CHECK_INTERVAL", "1s"));
-        hostValues.putAll(hostSettings);
+        hostValues.putAll(beforeHost.hostSettings(emulator));
         this.hostValues = Map.copyOf(hostValues);
+        if (!hostValues.get("HARBORMASTER_DOCKER_HOSTS").equals(LocalServices.dockerHost())) {
+            manager = DockerCli.forHost(hostValues.get("HARBORMASTER_DOCKER_HOSTS").split(",")[0].strip());
+        }
         startHost();
     }
 

@@ -133,6 +133,18 @@ public final class DockerdMachines implements InstanceMachines {
         return disk.exists() ? disk.value("ip").map(DockerdMachines::inet) : Optional.empty();
     }
 
+    /**
+     * The machine's address, leased now if it has none: a VM's private address is known before it boots (a manager's
+     * cloud-config advertises it), and it stays the machine's until {@link #destroy}.
+     */
+    public InetAddress reserveAddress(String name) {
+        synchronized (lock(name)) {
+            MachineDisk disk = disk(name);
+            disk.create();
+            return inet(network.ensure(disk));
+        }
+    }
+
     @Override
     public boolean running(String name) {
         return daemon.running(disk(name)).isPresent();

@@ -1,0 +1,121 @@
+package io.harbormaster.trust;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.harbormaster.capacity.CapacitySettings;
+import io.harbormaster.config.DockerSettings;
+import io.harbormaster.emulator.AzureEmulator;
+import io.harbormaster.emulator.EmulatorSettings;
+import io.harbormaster.emulator.cloud.InstanceSnapshot;
+import io.harbormaster.emulator.nodes.UnitState;
+import io.harbormaster.testsupport.DockerCli;
+import io.harbormaster.testsupport.EmulatedCluster;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Managers booted from cloud-init/master.yml alone, as Azure boots them: manager VM 0 initialises a swarm of its own,
+ * the control plane is pointed at it, and manager VM 1 joins it as a manager through the join function, proving who it
+ * is with its IMDS attested document only (no key on any VM), as does the scale set's agent as a worker. The suite's shared swarm is not touched: adding a manager
+ * to it would change its quorum.
+ */
+class ManagerJoinIT {
+    private static final String BOOTSTRAP = "harbormaster-manager-bootstrap.service";
+
+    @Test
+    void aSecondManagerVmJoinsTheFirstOnesSwarmAsAManagerByAttestationAlone() throws Exception {
+        AtomicReference<String> first = new AtomicReference<>();
+        AtomicReference<String> second = new AtomicReference<>();
+        try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
+            String prefix = emulator.settings().computerNamePrefix();
+            first.set(prefix + "m0");
+            second.set(prefix + "m1");
+            emulator.bootManager(first.get(), 0);
+            DockerCli master0 = DockerCli.forHost(emulator.machines().dockerHost(first.get()));
+            awaitValue("master0's own swarm", () -> master0.run("info", "--format",
+                    "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"), "active true", Duration.ofSeconds(60));
+            return Map.of(DockerSettings.HOSTS, emulator.machines().dockerHost(first.get()),
+                    TrustSettings.MANAGER_VM_NAMES, first.get() + "," + second.get(),
+                    // The control plane scales the empty scale set out to one agent, which joins as a worker.
+                    CapacitySettings.MIN_AGENTS, "1");
+        })) {
+            AzureEmulator emulator = cluster.emulator();
+            String master0Address = emulator.cloud().standaloneVm(first.get()).orElseThrow().address().getHostAddress();
+            assertEquals(UnitState.ACTIVE, emulator.machines().units(first.get()).get(BOOTSTRAP));
+            assertTrue(unitLog(emulator, first.get()).contains("initialised the swarm, advertising " + master0Address + ":2377"),
+                    unitLog(emulator, first.get()));
+
+            emulator.bootManager(second.get(), 1);
+            Map<String, String> managers;
+            try {
+                managers = cluster.await("master1 a reachable manager of master0's swarm",
+                        () -> managerStatus(cluster.manager()),
+                        status -> "Reachable".equals(status.get(second.get())), Duration.ofSeconds(120));
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\nmaster1's bootstrap unit:\n" + unitLog(emulator, second.get()), e);
+            }
+            assertEquals("Leader", managers.get(first.get()), managers.toString());
+            cluster.await("master1's bootstrap unit done", () -> emulator.machines().units(second.get()).get(BOOTSTRAP),
+                    UnitState.ACTIVE::equals, Duration.ofSeconds(30));
+            String log = unitLog(emulator, second.get());
+            assertTrue(log.contains("joined the swarm as a manager through " + master0Address + ":2377"), log);
+            assertFalse(log.contains("SWMTKN-"), "no join token in the manager's log");
+
+            // master1 is a manager of that swarm in its own right: it lists the nodes itself.
+            DockerCli master1 = DockerCli.forHost(emulator.machines().dockerHost(second.get()));
+            assertEquals("active true", master1.run("info", "--format",
+                    "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"));
+            assertEquals(managerStatus(master1).keySet(), managers.keySet());
+            // The scale set's agent, from cloud-init/agent.yml, joins the same swarm as a worker, also by attestation.
+            String scaleSet = emulator.settings().scaleSetName();
+            String agent = cluster.await("an agent of the scale set", () -> emulator.cloud().instances(scaleSet).stream()
+                    .map(InstanceSnapshot::computerName).findFirst().orElse(""), name -> !name.isEmpty(), Duration.ofSeconds(60));
+            cluster.await("the agent a ready worker of master0's swarm", cluster::nodes,
+                    nodes -> "ready".equals(nodes.get(agent)), Duration.ofSeconds(120));
+            assertEquals("", managerStatus(cluster.manager()).get(agent), "the agent is a worker");
+
+            // No key and no secret was handed to either VM: their files are their cloud-config's, which holds none.
+            for (String vm : new String[] {first.get(), second.get()}) {
+                Path env = emulator.machines().stateDirectory(vm).resolve("rootfs/etc/harbormaster/manager.env");
+                String text = Files.readString(env, StandardCharsets.UTF_8);
+                assertFalse(text.contains(cluster.key()) || text.contains(cluster.masterKey()), vm + "'s manager.env");
+                assertTrue(text.contains("HARBORMASTER_IMDS_URL=" + emulator.imds().url().toString().replaceAll("/$", "")),
+                        "the manager asks the emulator's IMDS, never 169.254.169.254: " + text);
+            }
+        }
+    }
+
+    /** Hostname to manager status (Leader, Reachable; empty for a worker), as {@code docker node ls} shows it. */
+    private static Map<String, String> managerStatus(DockerCli manager) {
+        return manager.run("node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}").lines()
+                .map(line -> line.split(" ", 2))
+                .collect(Collectors.toMap(parts -> parts[0], parts -> parts.length > 1 ? parts[1].strip() : "",
+                        (a, b) -> a.isEmpty() ? b : a));
+    }
+
+    private static String unitLog(AzureEmulator emulator, String vm) throws java.io.IOException {
+        Path log = emulator.machines().stateDirectory(vm).resolve("units/" + BOOTSTRAP + ".log");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    }
+
+    private static void awaitValue(String what, java.util.function.Supplier<String> read, String expected, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String value = read.get();
+        while (!expected.equals(value)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": expected '" + expected + "' within " + timeout + ", last '" + value + "'");
+            }
+            Thread.sleep(250);
+            value = read.get();
+        }
+    }
+}
