@@ -14,6 +14,7 @@ import io.harbormaster.swarm.Task;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -38,10 +39,6 @@ final class PlanningFixture {
     CapacityPolicy policy = CapacityPolicy.DEFAULTS;
     CapacityHistory history = CapacityHistory.EMPTY;
     private int taskIds;
-
-    static Instant ago(Duration duration) {
-        return NOW.minus(duration);
-    }
 
     static Instant minutesAgo(long minutes) {
         return NOW.minus(Duration.ofMinutes(minutes));
@@ -116,7 +113,7 @@ final class PlanningFixture {
 
     /** A history whose last check saw the given nodes under the scale-in threshold since {@code since}. */
     static CapacityHistory underUtilisedSince(Instant since, String... hostnames) {
-        Map<String, Instant> under = new java.util.HashMap<>();
+        Map<String, Instant> under = new HashMap<>();
         for (String hostname : hostnames) {
             under.put("id-" + hostname, since);
         }

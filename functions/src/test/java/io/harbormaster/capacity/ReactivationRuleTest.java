@@ -11,6 +11,7 @@ import io.harbormaster.drain.DrainState;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.SwarmRole;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class ReactivationRuleTest {
         PlanningFixture cluster = new PlanningFixture();
         draining(cluster, "manual", DrainReason.MANUAL, DrainState.DRAINING, 3);
         draining(cluster, "shutdown", DrainReason.SHUTDOWN, DrainState.DRAINING, 3);
-        cluster.node("outside", io.harbormaster.swarm.SwarmRole.WORKER, Node.Availability.DRAIN, Node.State.READY,
+        cluster.node("outside", SwarmRole.WORKER, Node.Availability.DRAIN, Node.State.READY,
                 Map.of(DrainProgress.REQUEST_LABEL, "req-outside"));
         cluster.drain("outside", "req-outside", DrainReason.SCALE_IN, DrainState.DRAINING, false, minutesAgo(3));
         assertEquals(List.of(), names(ReactivationRule.find(cluster.context())));
