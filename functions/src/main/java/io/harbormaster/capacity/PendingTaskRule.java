@@ -22,6 +22,8 @@ final class PendingTaskRule {
     }
 
     /**
+     * The demand for more capacity.
+     *
      * @param counted the pending tasks more agents would place, in the index's order
      * @param summary "5 tasks are pending for lack of resources (web at 1.5 CPU / 512 MiB ×5)", or empty when none are
      */
@@ -39,7 +41,7 @@ final class PendingTaskRule {
 
     static Demand classify(PlanningContext context) {
         ClusterIndex index = context.index();
-        Resources room = context.agent().room();
+        Resources room = context.newAgent().room();
         List<Task> counted = new ArrayList<>();
         Map<String, Map<String, Integer>> reported = new LinkedHashMap<>();
         for (Task task : index.pending()) {

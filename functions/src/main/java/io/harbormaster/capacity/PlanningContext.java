@@ -7,7 +7,7 @@ import java.time.Instant;
 
 /**
  * What every rule of one check reads, and nothing a rule decides: the check's inputs and what is computed from them
- * once (the index, the tracked clocks, the new agent's size, the scale-out that counts last). Rules hand their
+ * once (the index, the tracked clocks, what a new agent is, the scale-out that counts last). Rules hand their
  * decisions on as return values; none writes here.
  *
  * @param latestScaleOut the scale-out the scale-in delay counts from: one from outside, or else our last, or null
@@ -21,7 +21,7 @@ record PlanningContext(
         Instant now,
         ClusterIndex index,
         Tracking tracking,
-        AgentSize agent,
+        AgentSize newAgent,
         CapacityHistory.ScaleOutRecord latestScaleOut,
         CapacityHistory.ScaleOutRecord outsideScaleOut,
         CapacityHistory.Expectation expectation) {

@@ -68,7 +68,7 @@ final class ScaleInNodeSelector {
                 }
             }
             own.closed = true;
-            Packing.Group misfit = Packing.moveAll(Packing.groups(movable, index::placement, context.agent().size()), targets);
+            Packing.Group misfit = Packing.moveAll(Packing.groups(movable, index::placement, context.newAgent().size()), targets);
             if (misfit != null) {
                 own.closed = false;
                 out.note("nodes whose tasks do not fit elsewhere", "node " + node.hostname() + " is under-utilised ("

@@ -27,6 +27,8 @@ final class ScaleInRule {
     }
 
     /**
+     * The nodes a scale-in may pick from now, and how many it may pick.
+     *
      * @param candidates the eligible nodes, in the snapshot's order; empty when none may go now
      * @param allowed how many of them may go now
      * @param limit what bounds {@code allowed}, for the note about the nodes that wait

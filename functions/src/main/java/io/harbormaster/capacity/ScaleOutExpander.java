@@ -36,7 +36,7 @@ final class ScaleOutExpander {
         String why;
         if (newAgents > 0) {
             why = pendingSummary + "; they pack into " + HumanUnits.count(newAgents, "new agent", "new agents")
-                    + " of " + HumanUnits.resources(context.agent().size()) + " (" + context.agent().source() + ")";
+                    + " of " + HumanUnits.resources(context.newAgent().size()) + " (" + context.newAgent().source() + ")";
         } else {
             why = "the scale set's capacity " + capacity + " is below the minimum of " + policy.minAgents();
         }

@@ -13,6 +13,8 @@ final class ScaleOutInFlightRule {
     }
 
     /**
+     * The agents on their way.
+     *
      * @param joining instances without a node, running, younger than the provisioning timeout
      * @param uncreated capacity above the instance list, from a scale-out within the provisioning timeout
      */

@@ -14,6 +14,8 @@ final class ScaleOutRule {
     }
 
     /**
+     * What the pending tasks need beyond the room there is.
+     *
      * @param actions the draining nodes that take some of the tasks, to reactivate
      * @param newAgents how many new agents the rest pack into
      */
@@ -27,7 +29,7 @@ final class ScaleOutRule {
     static Need pack(PlanningContext context, PendingTaskRule.Demand demand, ReactivationRule.Candidates reactivations,
             ScaleOutInFlightRule.InFlight inFlight) {
         CapacityPolicy policy = context.policy();
-        Resources room = context.agent().room();
+        Resources room = context.newAgent().room();
         List<Packing.Bin> bins = new ArrayList<>();
         for (ReactivationRule.Reactivation candidate : reactivations.candidates()) {
             bins.add(new Packing.Bin(candidate.node(), candidate.room().nanoCpus(), candidate.room().memoryBytes()));
@@ -40,7 +42,7 @@ final class ScaleOutRule {
         int firstNew = bins.size();
         long leftOver = 0;
         if (demand.capacityNeeded()) {
-            List<Packing.Group> groups = Packing.groups(demand.counted(), context.index()::placement, context.agent().size());
+            List<Packing.Group> groups = Packing.groups(demand.counted(), context.index()::placement, context.newAgent().size());
             leftOver = Packing.pack(groups, bins, room, policy.maxAgents());
         }
 

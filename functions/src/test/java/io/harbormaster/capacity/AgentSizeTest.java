@@ -16,7 +16,7 @@ class AgentSizeTest {
     private static final Resources BIGGER = new Resources(4 * CPU, 16 * GIB);
 
     private static AgentSize measure(PlanningFixture cluster) {
-        return cluster.context().agent();
+        return cluster.context().newAgent();
     }
 
     private static void worker(PlanningFixture cluster, String name, Resources resources, long minutesOld, boolean withInstance) {
