@@ -37,6 +37,7 @@ public final class CapacityPlanner {
         RuleDecision<CapacityAction.RemoveDownNode> downNodes = DownNodeRule.decide(context);
         RuleDecision<CapacityAction.DeleteInstance> nodeless = InstanceCleanupRule.decide(context);
 
+        // The plan lists the actions and notes in the order the rules ran.
         return finish(context, guard, List.of(inFlight, resumed, demand, reactivations, need, scaleOut, eligible, scaleIn,
                 downNodes, nodeless));
     }
