@@ -27,6 +27,15 @@ final class Notes {
         }
     }
 
+    /** Adds a rule's note, under its topic when it has one. */
+    void add(Note note) {
+        if (note.topic() == null) {
+            add(note.line());
+        } else {
+            add(note.topic(), note.line());
+        }
+    }
+
     List<String> build() {
         List<String> all = new ArrayList<>(lines);
         leftOut.forEach((topic, n) -> all.add("… and " + n + " more " + topic));

@@ -1,0 +1,49 @@
+package io.harbormaster.capacity;
+
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.SwarmRole;
+
+/**
+ * What a new agent is: its size as Docker will report it, where that figure comes from, and the room it offers
+ * replicated tasks once one task of every global service that will run on it has its share.
+ *
+ * @param source for reasons: "as agent agent000003 reports it", or that the policy's fallback was taken
+ */
+record AgentSize(Resources size, String source, Resources room) {
+
+    /** The newest ready agent shows what the scale set's SKU gives Docker; a SKU change shows there first. */
+    static AgentSize measure(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy) {
+        Node newest = null;
+        for (Node node : snapshot.nodes()) {
+            if (node.role() == SwarmRole.WORKER && node.state() == Node.State.READY && index.instanceOf(node) != null
+                    && node.resources().nanoCpus() > 0 && node.resources().memoryBytes() > 0
+                    && (newest == null || node.createdAt().isAfter(newest.createdAt()))) {
+                newest = node;
+            }
+        }
+        Resources size;
+        String source;
+        if (newest == null) {
+            size = policy.fallbackAgentSize();
+            source = "the policy's agent size, as no agent is in the swarm to measure";
+        } else {
+            size = newest.resources();
+            source = "as agent " + newest.hostname() + " reports it";
+        }
+        return new AgentSize(size, source, room(size, snapshot, index));
+    }
+
+    private static Resources room(Resources size, CapacitySnapshot snapshot, ClusterIndex index) {
+        long cpu = size.nanoCpus();
+        long memory = size.memoryBytes();
+        for (Service service : snapshot.services()) {
+            if (service.global() && index.placement(service.id()).allowsNewAgent()) {
+                cpu -= service.reservations().nanoCpus();
+                memory -= service.reservations().memoryBytes();
+            }
+        }
+        return new Resources(Math.max(0, cpu), Math.max(0, memory));
+    }
+}

@@ -1,0 +1,103 @@
+package io.harbormaster.capacity;
+
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.Task;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Which pending tasks more capacity would place: those swarm left pending for insufficient resources, that a new
+ * agent can take (not tied to a node, reserving something, allowed on a new agent, small enough for one). The
+ * others are counted in the notes by why they do not count.
+ */
+final class PendingTaskRule {
+    private static final String INSUFFICIENT_RESOURCES = "insufficient resources";
+
+    private PendingTaskRule() {
+    }
+
+    /**
+     * The demand for more capacity.
+     *
+     * @param counted the pending tasks more agents would place, in the index's order
+     * @param summary "5 tasks are pending for lack of resources (web at 1.5 CPU / 512 MiB ×5)", or empty when none are
+     */
+    record Demand(List<Task> counted, String summary, List<Note> notes) implements RuleOutcome {
+        Demand {
+            counted = List.copyOf(counted);
+            notes = List.copyOf(notes);
+        }
+
+        /** Tasks are pending that more capacity would place; scale-in waits while they are. */
+        boolean capacityNeeded() {
+            return !counted.isEmpty();
+        }
+    }
+
+    static Demand classify(PlanningContext context) {
+        ClusterIndex index = context.index();
+        Resources room = context.newAgent().room();
+        List<Task> counted = new ArrayList<>();
+        Map<String, Map<String, Integer>> reported = new LinkedHashMap<>();
+        for (Task task : index.pending()) {
+            String message = task.message() == null ? "" : task.message();
+            Service service = index.service(task.serviceId());
+            String why = null;
+            if (!message.toLowerCase(Locale.ROOT).contains(INSUFFICIENT_RESOURCES)) {
+                if (!message.isBlank()) {
+                    why = "pending for a reason more agents do not change: " + message;
+                }
+            } else if (index.global(task) || task.nodeId() != null && !task.nodeId().isEmpty()) {
+                why = "tied to its node (global service): a new agent does not help";
+            } else if (task.reservations().nanoCpus() == 0 && task.reservations().memoryBytes() == 0) {
+                why = "reserves no CPU or memory the planner can see (generic resources?): not scaling for it";
+            } else if (!index.placement(task.serviceId()).allowsNewAgent()) {
+                why = "its placement constraints " + service.constraints() + " exclude a new agent: not scaling for it";
+            } else if (task.reservations().nanoCpus() > room.nanoCpus() || task.reservations().memoryBytes() > room.memoryBytes()) {
+                why = "reserves " + HumanUnits.resources(task.reservations()) + ", more than one agent offers ("
+                        + HumanUnits.resources(room) + "): it can never fit, not scaling for it";
+            } else {
+                counted.add(task);
+            }
+            if (why != null) {
+                reported.computeIfAbsent(why, reason -> new LinkedHashMap<>())
+                        .merge(context.serviceName(task.serviceId()), 1, Integer::sum);
+            }
+        }
+        List<Note> notes = new ArrayList<>();
+        reported.forEach((why, byService) -> notes.add(new Note("kinds of pending tasks",
+                HumanUnits.count(byService.values().stream().mapToInt(Integer::intValue).sum(), "pending task", "pending tasks")
+                        + " of " + describeServices(byService) + ": " + why)));
+        return new Demand(counted, counted.isEmpty() ? "" : describe(context, counted), notes);
+    }
+
+    private static String describe(PlanningContext context, List<Task> counted) {
+        Map<String, Integer> byKind = new LinkedHashMap<>();
+        for (Task task : counted) {
+            byKind.merge(context.serviceName(task.serviceId()) + " at " + HumanUnits.resources(task.reservations()), 1, Integer::sum);
+        }
+        return HumanUnits.count(counted.size(), "task is", "tasks are") + " pending for lack of resources ("
+                + mostFirst(byKind) + ")";
+    }
+
+    /** "service web", or "3 services (web ×5, api ×2, db ×1)"; the three with most tasks first. */
+    private static String describeServices(Map<String, Integer> byService) {
+        if (byService.size() == 1) {
+            return "service " + byService.keySet().iterator().next();
+        }
+        return byService.size() + " services (" + mostFirst(byService) + ")";
+    }
+
+    private static String mostFirst(Map<String, Integer> counts) {
+        return counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                .limit(3)
+                .map(entry -> entry.getKey() + " ×" + entry.getValue())
+                .collect(Collectors.joining(", ")) + (counts.size() > 3 ? ", …" : "");
+    }
+}
