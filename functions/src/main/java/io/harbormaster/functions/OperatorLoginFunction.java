@@ -78,7 +78,7 @@ public class OperatorLoginFunction {
                     authLevel = AuthorizationLevel.ANONYMOUS) HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
         return request.createResponseBuilder(HttpStatus.SEE_OTHER)
-                .header("Location", auth.loginLocation())
+                .header("Location", auth.logoutLocation())
                 .header("Set-Cookie", auth.clearedCookie(https(request)))
                 .header("Cache-Control", "no-store")
                 .build();

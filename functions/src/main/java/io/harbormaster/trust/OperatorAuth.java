@@ -108,6 +108,13 @@ public final class OperatorAuth {
                 : LOGIN_PAGE_PATH;
     }
 
+    /** Where a browser goes after signing out: the sign-in form, or App Service's own sign-out. */
+    public String logoutLocation() {
+        return settings.mode() == OperatorAuthSettings.Mode.APPSERVICE
+                ? "/.auth/logout?post_logout_redirect_uri=" + PAGE_PATH
+                : LOGIN_PAGE_PATH;
+    }
+
     static Optional<String> cookie(String header, String name) {
         if (header == null) {
             return Optional.empty();
