@@ -9,7 +9,6 @@ import com.microsoft.playwright.APIResponse;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Request;
-import com.microsoft.playwright.Response;
 import com.microsoft.playwright.options.Cookie;
 import com.microsoft.playwright.options.FormData;
 import com.microsoft.playwright.options.RequestOptions;
@@ -165,9 +164,11 @@ class StatusPageIT {
         try (BrowserContext context = chromium.browser().newContext(new com.microsoft.playwright.Browser.NewContextOptions()
                 .setViewportSize(1440, 900))) {
             List<Request> requests = new ArrayList<>();
-            List<Response> responses = new ArrayList<>();
+            List<String> responses = new java.util.concurrent.CopyOnWriteArrayList<>();
             context.onRequest(requests::add);
-            context.onResponse(responses::add);
+            // Read as each arrives: a document's body is gone once the browser has left it.
+            context.onResponse(response -> responses.add(response.url() + " " + response.allHeaders()
+                    + (response.status() >= 300 && response.status() < 400 ? "" : "\n" + response.text())));
             Page page = signedIn(context);
 
             // Every node the manager lists, this cluster's agents and the manager itself.
@@ -196,12 +197,7 @@ class StatusPageIT {
                     seen.append(request.postData());
                 }
             }
-            for (Response response : List.copyOf(responses)) {
-                seen.append('\n').append(response.allHeaders());
-                if (response.status() < 300 || response.status() >= 400) {
-                    seen.append(response.text());
-                }
-            }
+            responses.forEach(response -> seen.append('\n').append(response));
             assertTrue(requests.stream().anyMatch(r -> r.url().endsWith("/api/ui/app.js")), "the script was loaded");
             assertTrue(requests.stream().anyMatch(r -> r.url().endsWith("/api/ui/data")), "the data was polled");
             for (String secret : secrets) {
