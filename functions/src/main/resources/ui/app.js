@@ -5,6 +5,9 @@
   'use strict';
   var POLL_MS = 1000;   // the data is at most 2 s old on the server; polling every second keeps a change under 3 s
   var PALETTE = 24;     // service colours: style.css defines .svc-0 ... .svc-23
+  // Past this many placed tasks, task boxes drop their names (kept in the legend, tooltip and label): a thousand
+  // labels cost the browser more to lay out and paint than everything else on the page.
+  var LABELLED_TASKS = 300;
   var last = {};        // section id -> the HTML last written
   var lastData = null;
   var timer = null;
@@ -32,6 +35,13 @@
     return s < 90 ? s + ' s ago' : s < 5400 ? Math.round(s / 60) + ' min ago' : Math.round(s / 3600) + ' h ago';
   }
 
+  // A share as a bar in tenths (classes, not inline styles: the page's CSP allows no inline style).
+  function bar(fraction) {
+    var tenths = Math.round(fraction * 10);
+    return ' <span class="bar' + (fraction > 0.85 ? ' high' : '') + '" role="img" aria-label="'
+      + Math.round(fraction * 100) + ' percent reserved"><span class="fill w' + tenths + '"></span></span>';
+  }
+
   // Task states: running, starting (on its way), ended, failed. The mark is in the box and in its label.
   function stateClass(state) {
     switch (state) {
@@ -55,6 +65,48 @@
     }
   }
 
+  // Node columns are kept by node id from one poll to the next: a column is touched only where its node changed,
+  // so focus stays on it and columns off screen (content-visibility: auto) are not laid out again.
+  var columnElements = {};   // node id -> its <article>
+  var columnHtml = {};       // node id -> the inner HTML last written
+  function writeColumns(container, columns) {
+    var wanted = {};
+    var previous = null;
+    columns.forEach(function (column) {
+      wanted[column.key] = true;
+      var element = columnElements[column.key];
+      if (!element) {
+        element = document.createElement('article');
+        element.tabIndex = 0;
+        element.setAttribute('data-key', column.key);
+        element.setAttribute('data-hostname', column.hostname);
+        columnElements[column.key] = element;
+      }
+      if (element.className !== column.className) { element.className = column.className; }
+      if (element.getAttribute('aria-label') !== column.label) { element.setAttribute('aria-label', column.label); }
+      if (columnHtml[column.key] !== column.html) {
+        element.innerHTML = column.html;
+        columnHtml[column.key] = column.html;
+      }
+      var expected = previous ? previous.nextSibling : container.firstChild;
+      if (expected !== element) { container.insertBefore(element, expected); }
+      previous = element;
+    });
+    Object.keys(columnElements).forEach(function (key) {
+      if (!wanted[key]) {
+        columnElements[key].remove();
+        delete columnElements[key];
+        delete columnHtml[key];
+      }
+    });
+    var empty = container.querySelector('.empty');
+    if (columns.length === 0 && !empty) {
+      container.insertAdjacentHTML('beforeend', '<p class="empty">No node matches.</p>');
+    } else if (columns.length > 0 && empty) {
+      empty.remove();
+    }
+  }
+
   function filterText() {
     var input = document.getElementById('filter');
     return input ? input.value.trim().toLowerCase() : '';
@@ -70,6 +122,11 @@
     (data.drainsInFlight || []).forEach(function (d) { drainsByNode[d.node.toLowerCase()] = d; });
 
     // Nodes as columns.
+    var placed = 0;
+    (data.nodes || []).forEach(function (node) {
+      placed += ((data.tasksByNode && data.tasksByNode[node.id]) || []).length;
+    });
+    var compact = placed > LABELLED_TASKS;
     var columns = [];
     var seenServices = {};
     var tasksShown = 0;
@@ -89,27 +146,31 @@
         var name = serviceNames[i];
         var st = stateClass(t.state);
         seenServices[name] = true;
-        boxes.push('<li class="task ' + colour(name) + ' ' + st[0] + '" title="' + esc(name + ' · ' + t.state)
-          + '"><span class="mark" aria-hidden="true">' + st[1] + '</span>' + esc(name)
-          + '<span class="sr"> ' + esc(t.state) + '</span></li>');
+        var label = esc(name + ' · ' + t.state);
+        boxes.push('<li class="task ' + colour(name) + ' ' + st[0] + '" title="' + label + '" aria-label="' + label
+          + '">' + (compact ? '' : st[1] + ' ' + esc(name)) + '</li>');
       }
       tasksShown += tasks.length;
-      columns.push('<article class="node av-' + esc(node.availability) + ' ns-' + esc(node.state)
-        + '" tabindex="0" data-key="' + esc(node.id) + '" data-hostname="' + esc(node.hostname) + '" aria-label="'
-        + esc(node.hostname + ', ' + node.role + ', ' + node.state + ', ' + node.availability + ', '
-          + tasks.length + ' tasks') + '">'
-        + '<h3>' + esc(node.hostname) + '</h3>'
-        + '<p class="badges"><span class="badge role">' + esc(node.role) + '</span>'
-        + '<span class="badge state-' + esc(node.state) + '">' + esc(node.state) + '</span>'
-        + '<span class="badge avail-' + esc(node.availability) + '">' + esc(node.availability) + '</span></p>'
-        + '<p class="res">CPU ' + cpus(node.reserved.nanoCpus) + '/' + cpus(node.capacity.nanoCpus)
-        + ' <meter min="0" max="1" high="0.85" value="' + cpu.toFixed(3) + '"></meter></p>'
-        + '<p class="res">Mem ' + gib(node.reserved.memoryBytes) + '/' + gib(node.capacity.memoryBytes) + ' GiB'
-        + ' <meter min="0" max="1" high="0.85" value="' + mem.toFixed(3) + '"></meter></p>'
-        + (drain ? '<p class="draining">draining: ' + esc(drain.state) + ', ' + drain.tasksRemaining + ' left</p>' : '')
-        + '<ul class="tasks">' + boxes.join('') + '</ul></article>');
+      columns.push({
+        key: node.id,
+        hostname: node.hostname,
+        className: 'node av-' + node.availability + ' ns-' + node.state,
+        label: node.hostname + ', ' + node.role + ', ' + node.state + ', ' + node.availability + ', '
+          + tasks.length + ' tasks',
+        html: '<h3>' + esc(node.hostname) + '</h3>'
+          + '<p class="badges"><span class="badge role">' + esc(node.role) + '</span>'
+          + '<span class="badge state-' + esc(node.state) + '">' + esc(node.state) + '</span>'
+          + '<span class="badge avail-' + esc(node.availability) + '">' + esc(node.availability) + '</span></p>'
+          + '<p class="res">CPU ' + cpus(node.reserved.nanoCpus) + '/' + cpus(node.capacity.nanoCpus) + bar(cpu) + '</p>'
+          + '<p class="res">Mem ' + gib(node.reserved.memoryBytes) + '/' + gib(node.capacity.memoryBytes) + ' GiB'
+          + bar(mem) + '</p>'
+          + (drain ? '<p class="draining">draining: ' + esc(drain.state) + ', ' + drain.tasksRemaining + ' left</p>' : '')
+          + '<ul class="tasks">' + boxes.join('') + '</ul>'
+      });
     });
-    write('nodes', columns.join('') || '<p class="empty">No node matches.</p>');
+    var nodesElement = document.getElementById('nodes');
+    if (nodesElement.classList.contains('compact') !== compact) { nodesElement.classList.toggle('compact', compact); }
+    writeColumns(nodesElement, columns);
 
     var legend = Object.keys(seenServices).sort().map(function (n) {
       return '<span class="task ' + colour(n) + ' st-running">' + esc(n) + '</span>';
@@ -228,9 +289,16 @@
     poll();
   });
 
-  // For the render benchmark: draw given data (as the JSON text a poll receives) with nothing cached, and stop polling.
+  // For the render benchmark: draw given data (as the JSON text a poll receives), every column's content written
+  // anew, and stop polling.
   window.harbormaster = {
-    render: function (text) { last = {}; lastData = JSON.parse(text); render(lastData); },
+    render: function (text) { last = {}; columnHtml = {}; lastData = JSON.parse(text); render(lastData); },
+    // The same from a blank page: every column made anew, as on the first poll after loading.
+    renderAfresh: function (text) {
+      last = {}; columnHtml = {}; columnElements = {};
+      document.getElementById('nodes').textContent = '';
+      lastData = JSON.parse(text); render(lastData);
+    },
     stop: function () { stopped = true; clearTimeout(timer); }
   };
 })();
