@@ -13,9 +13,14 @@ import com.microsoft.playwright.options.Cookie;
 import com.microsoft.playwright.options.FormData;
 import com.microsoft.playwright.options.RequestOptions;
 import com.microsoft.playwright.options.SameSiteAttribute;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import io.harbormaster.drain.BlobDrainStatusStore;
+import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.emulator.EmulatorSettings;
 import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.HeadlessChromium;
+import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.TestService;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -70,6 +75,15 @@ class StatusPageIT {
     void stop() throws Exception {
         try {
             services.forEach(TestService::close);
+            if (cluster != null) {
+                // The drain this test started outlives its cluster in the suite's shared storage: forget it.
+                BlobContainerClient statuses = new BlobServiceClientBuilder()
+                        .connectionString(LocalServices.storageConnectionString()).buildClient()
+                        .getBlobContainerClient(BlobDrainStatusStore.CONTAINER);
+                for (String agent : List.of(cluster.prefix() + "000000", cluster.prefix() + "000001")) {
+                    statuses.getBlobClient(DrainStatusStore.key(agent) + ".json").deleteIfExists();
+                }
+            }
             if (chromium != null) {
                 chromium.close();
             }
@@ -185,6 +199,20 @@ class StatusPageIT {
             assertEquals("", page.evaluate("() => document.cookie"), "the page's scripts cannot read the session");
 
             screenshot(page, "status-page");
+
+            // From the keyboard: arrows move between node columns, "/" jumps to the filter, which narrows the columns.
+            page.focus("#nodes .node");
+            String first = (String) page.evaluate("() => document.activeElement.dataset.hostname");
+            page.keyboard().press("ArrowRight");
+            String second = (String) page.evaluate("() => document.activeElement.dataset.hostname");
+            assertEquals(hostnamesShown(page).get(1), second, "ArrowRight from " + first);
+            page.keyboard().press("/");
+            assertEquals("filter", page.evaluate("() => document.activeElement.id"));
+            page.keyboard().type(second);
+            awaitTrue(page, "h => [...document.querySelectorAll('#nodes .node')].every(n => n.dataset.hostname.includes(h))",
+                    second, 5_000);
+            page.keyboard().press("Escape");
+            awaitTrue(page, "n => document.querySelectorAll('#nodes .node').length === n", expected.size(), 5_000);
 
             // Nothing the browser got or sent holds a secret: the login form's one POST carries the key, once.
             List<String> secrets = List.of(cluster.masterKey(), cluster.key(), "SWMTKN-", "-----BEGIN");
