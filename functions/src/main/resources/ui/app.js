@@ -20,10 +20,17 @@
     });
   }
 
+  // Services in name order take colours 0, 1, 2, ...: style.css orders its 24 hues so that neighbours differ most,
+  // so a handful of services never look alike (a new service may shift the colours of those after it).
+  var colours = {};
+  function assignColours(services) {
+    colours = {};
+    services.map(function (s) { return s.name; }).sort().forEach(function (name, index) {
+      colours[name] = 'svc-' + (index % PALETTE);
+    });
+  }
   function colour(name) {
-    var h = 0;
-    for (var i = 0; i < name.length; i++) { h = (h * 31 + name.charCodeAt(i)) | 0; }
-    return 'svc-' + (Math.abs(h) % PALETTE);
+    return colours[name] || 'svc-0';
   }
 
   function cpus(nano) { return (nano / 1e9).toFixed(nano % 1e9 === 0 ? 0 : 1); }
@@ -116,6 +123,7 @@
     var now = Date.now();
     var names = {};
     (data.services || []).forEach(function (s) { names[s.id] = s.name; });
+    assignColours(data.services || []);
     var nameOf = function (id) { return names[id] || String(id).slice(0, 12); };
     var filter = filterText();
     var drainsByNode = {};
