@@ -131,6 +131,8 @@ cat >&2 <<INFO
   the operator's routes take the master key:
     MASTER=\$(cat $master_key_file)
     curl -s -H "x-functions-key: \$MASTER" http://localhost:$port/api/status
+  the status page in a browser: sign in with that key (the contents of $master_key_file) once
+    http://localhost:$port/api/ui/
   rotate the swarm's join tokens (both, or {"role":"worker"}); the reply names the roles, never the tokens:
     curl -s -X POST -H "x-functions-key: \$MASTER" http://localhost:$port/api/swarm/rotate-join-tokens
   the swarm (the scale set's instances join as agents; HARBORMASTER_DEV_WORKERS changes how many):

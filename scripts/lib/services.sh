@@ -174,7 +174,11 @@ hm_install_prereqs() {
     fi
     command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
     command -v javac >/dev/null 2>&1 || pkgs+=(openjdk-17-jdk-headless)
+    # The status page's browser tests and render benchmark drive Debian's chromium through Playwright, which never
+    # downloads a browser of its own here (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1, below).
+    [[ -x /usr/bin/chromium ]] || pkgs+=(chromium)
     hm__apt_install "${pkgs[@]}"
+    export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
     local tool
     for tool in unshare nsenter setsid flock timeout dockerd docker busybox ip ss openssl curl node npm mvn javac cloud-init python3; do

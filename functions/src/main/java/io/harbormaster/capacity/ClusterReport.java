@@ -75,6 +75,9 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             entry.put("reason", status.request().reason().wireName());
             entry.put("deleteInstance", status.request().deleteInstance());
             entry.put("tasksRemaining", status.tasksRemaining());
+            entry.put("replacementsPending", status.replacementsPending());
+            entry.put("requestedAt", status.request().requestedAt().toString());
+            entry.put("deadline", status.request().deadline().toString());
             drains.add(entry);
         }
         List<Map<String, Object>> decisions = new ArrayList<>();

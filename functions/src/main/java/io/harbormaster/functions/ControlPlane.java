@@ -27,7 +27,12 @@ import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.JoinTicketCache;
 import io.harbormaster.swarm.JoinTokenRotation;
 import io.harbormaster.swarm.Swarm;
+import io.harbormaster.trust.BlobTrustStore;
 import io.harbormaster.trust.NodeAuthority;
+import io.harbormaster.trust.OperatorAuth;
+import io.harbormaster.trust.OperatorAuthSettings;
+import io.harbormaster.trust.OperatorSessions;
+import io.harbormaster.trust.TrustKey;
 import io.harbormaster.trust.TrustSettings;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,11 +78,13 @@ public final class ControlPlane {
     private final List<Runnable> warmUps;
     private final JoinTokenRotation joinTokenRotation;
     private final Optional<Instant> dockerClientCertificateNotAfter;
+    private final OperatorAuth operatorAuth;
 
     private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, Supplier<QueueClient> capacityChecks,
             Optional<NodeAuthority> nodeAuthority, List<Runnable> warmUps, JoinTokenRotation joinTokenRotation,
-            Optional<Instant> dockerClientCertificateNotAfter) {
+            Optional<Instant> dockerClientCertificateNotAfter, OperatorAuth operatorAuth) {
+        this.operatorAuth = operatorAuth;
         this.joinTokenRotation = joinTokenRotation;
         this.dockerClientCertificateNotAfter = dockerClientCertificateNotAfter;
         this.nodeAuthority = nodeAuthority;
@@ -116,6 +123,7 @@ public final class ControlPlane {
         CapacitySettings capacity = CapacitySettings.from(settings);
         Optional<TrustSettings> trust = TrustSettings.from(settings);
         JoinTokenSettings joinTokens = JoinTokenSettings.from(settings);
+        OperatorAuthSettings operators = OperatorAuthSettings.from(settings);
         Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
         // The storage connection is checked (a connection string that does not parse is a bad setting; nothing is
@@ -157,6 +165,14 @@ public final class ControlPlane {
         Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock));
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)
                 .orElse("off (" + TrustSettings.TRUST_PEM + " is not set; /api/node/* answer 503)"));
+        // The status page's sessions are signed with the trust key: the setting's, else the one kept in storage
+        // (the same blob attestation uses), read on the first login or page view.
+        Supplier<TrustKey> sessionKey = operators.trustKey().<Supplier<TrustKey>>map(key -> () -> key)
+                .orElseGet(() -> new OnFirstUse<>("stored trust key (status page)", () -> BlobTrustStore.connect(
+                        storageClients, Duration.ofMinutes(5), clock).ensureContainer().storedKey()));
+        OperatorAuth operatorAuth = new OperatorAuth(operators,
+                new OperatorSessions(sessionKey, operators.sessionLifetime(), clock));
+        LOG.info(() -> "Status page: " + operatorAuth);
         List<Runnable> warmUps = new ArrayList<>();
         // The attestation caches first: a booting node's join needs them, a drain or capacity check can wait.
         nodes.ifPresent(authority -> warmUps.add(authority::warm));
@@ -172,7 +188,7 @@ public final class ControlPlane {
         StartupTrace.mark("control plane: built");
         return new ControlPlane(swarm, tickets, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock,
                 capacity.policy().maxAgents()),
-                check, checks, nodes, warmUps, rotation, clientCertificateNotAfter);
+                check, checks, nodes, warmUps, rotation, clientCertificateNotAfter, operatorAuth);
     }
 
     private static <T> T joined(CompletableFuture<T> future) {
@@ -264,6 +280,11 @@ public final class ControlPlane {
     }
 
     /** Present when attestation is configured ({@code HARBORMASTER_ATTESTATION_TRUST_PEM}). */
+    /** Who may see the status page: its sign-in and session cookie, or App Service authentication's principal. */
+    public OperatorAuth operatorAuth() {
+        return operatorAuth;
+    }
+
     public Optional<NodeAuthority> nodeAuthority() {
         return nodeAuthority;
     }

@@ -109,7 +109,7 @@ public record TrustSettings(
         return names;
     }
 
-    private static Optional<TrustKey> key(AppSettings settings) {
+    static Optional<TrustKey> key(AppSettings settings) {
         Optional<String> raw = settings.optional(TRUST_KEY);
         if (raw.isEmpty()) {
             return Optional.empty();
