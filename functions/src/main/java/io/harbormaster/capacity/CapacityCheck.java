@@ -1,5 +1,9 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.audit.AuditEvent;
+import io.harbormaster.audit.AuditKind;
+import io.harbormaster.audit.AuditTrail;
+
 import io.harbormaster.drain.DrainOrder;
 import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainReason;
@@ -55,12 +59,14 @@ public final class CapacityCheck {
     private final CapacityPolicy policy;
     private final Clock clock;
     private final SharedSnapshot statusSnapshot;
+    private final AuditTrail audit;
 
     /** How old the status route's shared snapshot may be: the 2 s refresh for a page that polls. */
     public static final Duration STATUS_SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
 
     public CapacityCheck(Swarm swarm, ScaleSet scaleSet, DrainStatusStore drainStatuses, DrainRequests drains,
-            CapacityState state, CapacityPolicy policy, Clock clock) {
+            CapacityState state, CapacityPolicy policy, Clock clock, AuditTrail audit) {
+        this.audit = audit;
         this.swarm = swarm;
         this.scaleSet = scaleSet;
         this.drainStatuses = drainStatuses;
@@ -92,6 +98,13 @@ public final class CapacityCheck {
         }
         try (CapacityState.Lease held = lease.get()) {
             return runHolding(held);
+        } catch (RuntimeException e) {
+            // Our own exceptions say what failed in our words; an SDK's message may quote a URL with a SAS token.
+            boolean ours = e.getClass().getName().startsWith("io.harbormaster.");
+            audit.record(AuditEvent.of(clock.instant(), AuditKind.CAPACITY_CHECK_FAILED, "capacity",
+                    ours ? e.getMessage() : "failed with " + e.getClass().getSimpleName(),
+                    "exception", e.getClass().getSimpleName()));
+            throw e;
         }
     }
 
@@ -135,6 +148,7 @@ public final class CapacityCheck {
                 withheld.keySet(), now, scaleOutBefore, null);
 
         List<String> done = new ArrayList<>();
+        List<CapacityAction> doneActions = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         Optional<CapacityState.Versioned> recorded = Optional.of(read);
         if (!toDo.isEmpty()) {
@@ -156,6 +170,7 @@ public final class CapacityCheck {
             try {
                 act(action, snapshot.scaleSet());
                 done.add(action.summary());
+                doneActions.add(action);
                 LOG.info("capacity: " + action.summary() + ": " + action.reason());
             } catch (RuntimeException e) {
                 // One failed action must not stop the others; the next check sees what is left and plans again.
@@ -177,6 +192,8 @@ public final class CapacityCheck {
             next = notDone(recorded.get().history().withOperations(stillStarted), withheld.keySet(), now, scaleOutBefore,
                     failures);
         }
+        // The trail records what was done whether or not the history below is written: it happened either way.
+        CapacityAudit.events(plan, doneActions, failures, review.ended(), now).forEach(audit::record);
         if (store(next, recorded.get(), lease).isEmpty()) {
             return new Outcome(Optional.of(plan), done, failed, describe(withheld),
                     "the lease was lost before the history was written: a newer check's history stands");
@@ -389,6 +406,9 @@ public final class CapacityCheck {
                 (paused ? "no scale-out, scale-in or clean-up until resumed; drains under way go on" : "automatic actions resume")
                         + (by == null ? "" : "; by " + by) + (reason == null ? "" : "; " + reason), false)));
         LOG.info("capacity: automatic actions " + pause.describe());
+        audit.record(AuditEvent.of(pause.at(), AuditKind.CAPACITY_PAUSE, "capacity",
+                reason == null ? (paused ? "paused" : "resumed") : reason,
+                "paused", Boolean.toString(paused), "by", by));
         return pause;
     }
 

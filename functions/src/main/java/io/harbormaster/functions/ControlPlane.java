@@ -1,5 +1,10 @@
 package io.harbormaster.functions;
 
+import io.harbormaster.audit.AuditRetention;
+import io.harbormaster.audit.AuditSettings;
+import io.harbormaster.audit.AuditTrail;
+import io.harbormaster.audit.BlobAuditTrail;
+
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.queue.QueueClient;
 import io.harbormaster.capacity.BlobCapacityState;
@@ -73,11 +78,13 @@ public final class ControlPlane {
     private final List<Runnable> warmUps;
     private final JoinTokenRotation joinTokenRotation;
     private final Optional<Instant> dockerClientCertificateNotAfter;
+    private final AuditRetention auditRetention;
 
     private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, Supplier<QueueClient> capacityChecks,
             Optional<NodeAuthority> nodeAuthority, List<Runnable> warmUps, JoinTokenRotation joinTokenRotation,
-            Optional<Instant> dockerClientCertificateNotAfter) {
+            Optional<Instant> dockerClientCertificateNotAfter, AuditRetention auditRetention) {
+        this.auditRetention = auditRetention;
         this.joinTokenRotation = joinTokenRotation;
         this.dockerClientCertificateNotAfter = dockerClientCertificateNotAfter;
         this.nodeAuthority = nodeAuthority;
@@ -116,6 +123,7 @@ public final class ControlPlane {
         CapacitySettings capacity = CapacitySettings.from(settings);
         Optional<TrustSettings> trust = TrustSettings.from(settings);
         JoinTokenSettings joinTokens = JoinTokenSettings.from(settings);
+        AuditSettings auditSettings = AuditSettings.from(settings);
         Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
         // The storage connection is checked (a connection string that does not parse is a bad setting; nothing is
@@ -151,10 +159,13 @@ public final class ControlPlane {
         });
         DrainStatusStore statuses = statusStore.as(DrainStatusStore.class);
         DrainQueue queue = drainQueue.as(DrainQueue.class);
-        DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock);
+        // Nothing is sent until the first event or read.
+        AuditTrail audit = BlobAuditTrail.connect(storageClients);
+        DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock, audit);
         Optional<CapacityCheck> check = scaleSet.map(set -> new CapacityCheck(swarm, set, statuses, drains,
-                capacityState.as(CapacityState.class), capacity.policy(), clock));
-        Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock));
+                capacityState.as(CapacityState.class), capacity.policy(), clock, audit));
+        Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock,
+                audit));
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)
                 .orElse("off (" + TrustSettings.TRUST_PEM + " is not set; /api/node/* answer 503)"));
         List<Runnable> warmUps = new ArrayList<>();
@@ -166,13 +177,14 @@ public final class ControlPlane {
             warmUps.add(capacityState::get);
         }
         warmUps.add(checks::get);
-        JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock);
+        JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock, audit);
         LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
                 + clientCertificateNotAfter.map(at -> "valid until " + at).orElse("none (no TLS)"));
         StartupTrace.mark("control plane: built");
         return new ControlPlane(swarm, tickets, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock,
-                capacity.policy().maxAgents()),
-                check, checks, nodes, warmUps, rotation, clientCertificateNotAfter);
+                capacity.policy().maxAgents(), audit),
+                check, checks, nodes, warmUps, rotation, clientCertificateNotAfter,
+                new AuditRetention(audit, auditSettings.retention(), clock));
     }
 
     private static <T> T joined(CompletableFuture<T> future) {
@@ -274,6 +286,11 @@ public final class ControlPlane {
     }
 
     /** When the client certificate for the managers' Docker API expires; empty without TLS (a local socket). */
+    /** The audit trail and how long it keeps events. */
+    public AuditRetention auditRetention() {
+        return auditRetention;
+    }
+
     public Optional<Instant> dockerClientCertificateNotAfter() {
         return dockerClientCertificateNotAfter;
     }

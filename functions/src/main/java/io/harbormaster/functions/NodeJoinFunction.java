@@ -65,7 +65,7 @@ public class NodeJoinFunction {
         } catch (NodeCalls.BadBody e) {
             return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body", e.getMessage());
         } catch (TrustRefusal refusal) {
-            return NodeCalls.refused(request, ROUTE, refusal);
+            return NodeCalls.refused(request, ROUTE, refusal, authority);
         }
         JoinTicket ticket;
         try {

@@ -1,5 +1,7 @@
 package io.harbormaster.trust;
 
+import io.harbormaster.audit.AuditTrail;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.harbormaster.storage.OnFirstUse;
 import io.harbormaster.storage.StorageClients;
@@ -46,6 +48,7 @@ public final class NodeAuthority {
     private final DrainBounds drainBounds;
     private final Clock clock;
     private volatile Runnable warmUp = () -> { };
+    private volatile RefusalAudit refusals = new RefusalAudit(AuditTrail.NONE, Clock.systemUTC());
 
     public NodeAuthority(AttestationVerifier verifier, NonceBook nonces, ReplayGuard replays, MachineIndex machines,
             NodeCredentials credentials, RateLimits joins, RateLimits drains, DrainBounds drainBounds, Clock clock) {
@@ -66,7 +69,8 @@ public final class NodeAuthority {
      * start can serve other routes meanwhile and a storage outage at startup fails only the calls that need it. Call
      * {@link #warm()} in the background to have them ready before the first node asks.
      */
-    public static NodeAuthority connect(TrustSettings settings, StorageClients storage, ScaleSet scaleSet, Clock clock) {
+    public static NodeAuthority connect(TrustSettings settings, StorageClients storage, ScaleSet scaleSet, Clock clock,
+            AuditTrail audit) {
         // The blob client too (the storage SDK's HTTP pipeline) is built on first use.
         OnFirstUse<BlobTrustStore> ready = new OnFirstUse<>("trust container", () -> BlobTrustStore.connect(storage,
                 settings.nonceLifetime().plus(AttestationVerifier.CLOCK_SKEW).plus(NonceBook.SLOT), clock)
@@ -90,6 +94,7 @@ public final class NodeAuthority {
                 new RateLimits(settings.drainsPerMinute(), System::nanoTime),
                 settings.drainBounds(),
                 clock);
+        authority.refusals = new RefusalAudit(audit, clock);
         authority.warmUp = () -> {
             ready.get();
             storedKey.ifPresent(OnFirstUse::get);
@@ -206,5 +211,11 @@ public final class NodeAuthority {
     /** The node whose drain the machine may read: its own. @throws TrustRefusal FORBIDDEN for a manager */
     public String admitDrainRead(Machine machine) {
         return CallerRights.ownNode(machine);
+    }
+
+    /** Records a refused call: a line on the trust audit logger, and an event on the audit trail (bounded per minute). */
+    public void refused(String route, TrustRefusal refusal) {
+        TrustAudit.refused(route, refusal);
+        refusals.record(route, refusal);
     }
 }
