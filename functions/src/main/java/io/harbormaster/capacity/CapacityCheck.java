@@ -5,6 +5,7 @@ import io.harbormaster.audit.AuditKind;
 import io.harbormaster.audit.AuditTrail;
 
 import io.harbormaster.drain.DrainOrder;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRequests;
@@ -60,13 +61,15 @@ public final class CapacityCheck {
     private final Clock clock;
     private final SharedSnapshot statusSnapshot;
     private final AuditTrail audit;
+    private final ControlPlaneMetrics metrics;
 
     /** How old the status route's shared snapshot may be: the 2 s refresh for a page that polls. */
     public static final Duration STATUS_SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
 
     public CapacityCheck(Swarm swarm, ScaleSet scaleSet, DrainStatusStore drainStatuses, DrainRequests drains,
-            CapacityState state, CapacityPolicy policy, Clock clock, AuditTrail audit) {
+            CapacityState state, CapacityPolicy policy, Clock clock, AuditTrail audit, ControlPlaneMetrics metrics) {
         this.audit = audit;
+        this.metrics = metrics;
         this.swarm = swarm;
         this.scaleSet = scaleSet;
         this.drainStatuses = drainStatuses;
@@ -90,15 +93,20 @@ public final class CapacityCheck {
             // Durable before the lease is tried: a check running now keeps it when it writes, the next one reads it.
             state.update(history -> history.withExpectedCapacity(expectedCapacity.get(), clock.instant()));
         }
+        long started = System.nanoTime();
         Optional<CapacityState.Lease> lease = state.tryAcquire();
         if (lease.isEmpty()) {
+            metrics.checkFinished(Duration.ofNanos(System.nanoTime() - started), "skipped");
             LOG.info("capacity check skipped: another check holds the lease");
             return Outcome.skipped("another check holds the lease"
                     + (expectedCapacity.isPresent() ? "; the announced capacity is recorded for it and the next check" : ""));
         }
         try (CapacityState.Lease held = lease.get()) {
-            return runHolding(held);
+            Outcome outcome = runHolding(held);
+            metrics.checkFinished(Duration.ofNanos(System.nanoTime() - started), outcome.skipped() == null ? "ok" : "skipped");
+            return outcome;
         } catch (RuntimeException e) {
+            metrics.checkFinished(Duration.ofNanos(System.nanoTime() - started), "failed");
             // Our own exceptions say what failed in our words; an SDK's message may quote a URL with a SAS token.
             boolean ours = e.getClass().getName().startsWith("io.harbormaster.");
             audit.record(AuditEvent.of(clock.instant(), AuditKind.CAPACITY_CHECK_FAILED, "capacity",
@@ -112,6 +120,7 @@ public final class CapacityCheck {
         CapacityState.Versioned read = state.readVersioned();
         CapacityHistory history = read.history();
         CapacitySnapshot snapshot = snapshot();
+        metrics.observe(CapacityFigures.of(snapshot));
         Instant now = clock.instant();
         StartedOperations.Review review = StartedOperations.review(history.operations(), snapshot,
                 policy.provisioningTimeout(), now);

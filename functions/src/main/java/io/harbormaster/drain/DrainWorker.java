@@ -378,7 +378,8 @@ public final class DrainWorker {
             audit.record(AuditEvent.of(now, AuditKind.DRAIN_STATE, request.hostname(), why,
                     "requestId", request.requestId(), "nodeId", request.nodeId(), "from", before.state().wireName(),
                     "to", after.state().wireName(), "tasksRemaining", Integer.toString(after.tasksRemaining()),
-                    "timedOut", after.timedOut() ? "true" : null));
+                    "timedOut", after.timedOut() ? "true" : null, "finished", after.finished() ? "true" : null,
+                    "reason", request.reason().wireName(), "requestedAt", request.requestedAt().toString()));
         }
         if (after.instanceDeleted() && !before.instanceDeleted()) {
             audit.record(AuditEvent.of(now, AuditKind.INSTANCE_DELETED, request.hostname(),

@@ -4,6 +4,7 @@ import io.harbormaster.audit.AuditRetention;
 import io.harbormaster.audit.AuditSettings;
 import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.audit.BlobAuditTrail;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.queue.QueueClient;
@@ -159,11 +160,12 @@ public final class ControlPlane {
         });
         DrainStatusStore statuses = statusStore.as(DrainStatusStore.class);
         DrainQueue queue = drainQueue.as(DrainQueue.class);
-        // Nothing is sent until the first event or read.
-        AuditTrail audit = BlobAuditTrail.connect(storageClients);
+        // Nothing is sent until the first event or read; each event is counted in the metrics as it is recorded.
+        ControlPlaneMetrics metrics = ControlPlaneMetrics.global();
+        AuditTrail audit = metrics.metered(BlobAuditTrail.connect(storageClients));
         DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock, audit);
         Optional<CapacityCheck> check = scaleSet.map(set -> new CapacityCheck(swarm, set, statuses, drains,
-                capacityState.as(CapacityState.class), capacity.policy(), clock, audit));
+                capacityState.as(CapacityState.class), capacity.policy(), clock, audit, metrics));
         Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock,
                 audit));
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)

@@ -1,5 +1,7 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
 import io.harbormaster.audit.AuditTrail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -51,7 +53,7 @@ class CapacityCheckTest {
 
     private CapacityCheck check(CapacityPolicy policy) {
         DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN_SETTINGS, Optional.of(scaleSet), clock, AuditTrail.NONE);
-        return new CapacityCheck(swarm, scaleSet, drainStatuses, drains, state, policy, clock, AuditTrail.NONE);
+        return new CapacityCheck(swarm, scaleSet, drainStatuses, drains, state, policy, clock, AuditTrail.NONE, ControlPlaneMetrics.global());
     }
 
     /** A manager, one busy agent, and two tasks of 1.5 CPU that fit nowhere: two more agents are needed. */

@@ -1,5 +1,7 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
 import io.harbormaster.audit.AuditTrail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -90,7 +92,7 @@ class CapacityCheckCallsIT {
                 new DrainRequests(swarm, statuses, StorageDrainQueue.connect(storage, "capacity-calls-it"), drainSettings,
                         Optional.of(scaleSet), Clock.systemUTC(), AuditTrail.NONE),
                 new BlobCapacityState(stateContainer).ensureContainer(), CapacityPolicy.DEFAULTS.withDryRun(true),
-                Clock.systemUTC(), AuditTrail.NONE);
+                Clock.systemUTC(), AuditTrail.NONE, ControlPlaneMetrics.global());
 
         // Small: 10 instances and one service of ours. Services and tasks run on the manager, the one node every run has.
         capacity(10);

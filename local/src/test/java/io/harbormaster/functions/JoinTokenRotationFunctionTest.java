@@ -1,5 +1,7 @@
 package io.harbormaster.functions;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
 import io.harbormaster.audit.AuditTrail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -159,7 +161,7 @@ class JoinTokenRotationFunctionTest {
                 new DrainRequests(swarm, statuses, new InMemoryDrainQueue(clock), new DrainSettings(Duration.ofSeconds(2),
                         Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15), Duration.ofDays(7)),
                         Optional.of(scaleSet), clock, AuditTrail.NONE),
-                new InMemoryCapacityState(clock), CapacityPolicy.DEFAULTS, clock, AuditTrail.NONE);
+                new InMemoryCapacityState(clock), CapacityPolicy.DEFAULTS, clock, AuditTrail.NONE, ControlPlaneMetrics.global());
         var request = new LocalHttpRequest<>(URI.create("http://localhost/api/status"), HttpMethod.GET, Map.of(),
                 Map.of(), Optional.<String>empty());
         var context = LocalExecutionContext.newInvocation("status", null, null);

@@ -12,6 +12,9 @@ import io.harbormaster.emulator.cloud.InstanceSnapshot;
 import io.harbormaster.emulator.nodes.UnitState;
 import io.harbormaster.testsupport.DockerCli;
 import io.harbormaster.testsupport.EmulatedCluster;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,6 +85,18 @@ class ManagerJoinIT {
                     nodes -> "ready".equals(nodes.get(agent)), Duration.ofSeconds(120));
             assertEquals("", managerStatus(cluster.manager()).get(agent), "the agent is a worker");
 
+            // The control plane's metrics, on the local host's Prometheus endpoint and for the operator only: the last
+            // check's nodes (two managers and the agent, ready) and the joins it served, by role.
+            String exposed = cluster.await("the three nodes in the metrics", () -> metrics(cluster),
+                    body -> sum(body, "harbormaster_nodes{", "state=\"ready\"") == 3, Duration.ofSeconds(30));
+            assertTrue(sum(exposed, "harbormaster_join_requests_total{", "result=\"served\",role=\"manager\"") >= 1, exposed);
+            assertTrue(sum(exposed, "harbormaster_join_requests_total{", "result=\"served\",role=\"worker\"") >= 1, exposed);
+            assertTrue(sum(exposed, "harbormaster_capacity_check_duration_seconds_count{", "outcome=\"ok\"") >= 1, exposed);
+            assertFalse(exposed.contains("SWMTKN-") || exposed.contains(cluster.masterKey()), "no secret in the metrics");
+            HttpResponse<String> anonymous = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    cluster.host().uri("/api/metrics")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, anonymous.statusCode(), "metrics are the operator's");
+
             // No key and no secret was handed to either VM: their files are their cloud-config's, which holds none.
             for (String vm : new String[] {first.get(), second.get()}) {
                 Path env = emulator.machines().stateDirectory(vm).resolve("rootfs/etc/harbormaster/manager.env");
@@ -91,6 +106,26 @@ class ManagerJoinIT {
                         "the manager asks the emulator's IMDS, never 169.254.169.254: " + text);
             }
         }
+    }
+
+    private static String metrics(EmulatedCluster cluster) {
+        try {
+            HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/metrics")).GET());
+            assertEquals(200, response.statusCode(), response.body());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+            return response.body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The sum of the samples of {@code metric} (its name and "{") whose labels contain {@code labels}. */
+    private static double sum(String text, String metric, String labels) {
+        return text.lines().filter(line -> line.startsWith(metric) && line.contains(labels))
+                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
     }
 
     /** Hostname to manager status (Leader, Reachable; empty for a worker), as {@code docker node ls} shows it. */
