@@ -120,7 +120,7 @@ public final class CapacityCheck {
         CapacityState.Versioned read = state.readVersioned();
         CapacityHistory history = read.history();
         CapacitySnapshot snapshot = snapshot();
-        metrics.observe(CapacityFigures.of(snapshot));
+        metrics.observe(CapacityFigures.of(snapshot, policy.maxAgents()));
         Instant now = clock.instant();
         StartedOperations.Review review = StartedOperations.review(history.operations(), snapshot,
                 policy.provisioningTimeout(), now);

@@ -19,7 +19,7 @@ final class CapacityFigures {
     private CapacityFigures() {
     }
 
-    static ClusterFigures of(CapacitySnapshot snapshot) {
+    static ClusterFigures of(CapacitySnapshot snapshot, long maxAgents) {
         Map<List<String>, Long> nodes = new HashMap<>();
         for (Node node : snapshot.nodes()) {
             List<String> key = List.of(lower(node.state()), lower(node.availability()), lower(node.role()),
@@ -44,7 +44,8 @@ final class CapacityFigures {
         }
         Map<String, Long> drains = snapshot.drains().stream()
                 .collect(Collectors.groupingBy(drain -> drain.state().wireName(), Collectors.counting()));
-        return new ClusterFigures(nodes, pending, desired, running, drains);
+        long atMaximum = snapshot.scaleSet().capacity() >= maxAgents ? pending : 0;
+        return new ClusterFigures(nodes, pending, atMaximum, desired, running, drains, snapshot.takenAt());
     }
 
     private static String lower(Enum<?> value) {

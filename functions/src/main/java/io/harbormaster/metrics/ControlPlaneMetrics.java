@@ -25,6 +25,29 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ControlPlaneMetrics {
     /** The instrumentation scope every instrument belongs to. */
     public static final String SCOPE = "io.harbormaster";
+    public static final String NODES = "harbormaster.nodes";
+    public static final String TASKS_PENDING = "harbormaster.tasks.pending";
+    public static final String TASKS_PENDING_AT_MAXIMUM = "harbormaster.tasks.pending.at.maximum";
+    public static final String REPLICAS_DESIRED = "harbormaster.replicas.desired";
+    public static final String REPLICAS_RUNNING = "harbormaster.replicas.running";
+    public static final String DRAINS = "harbormaster.drains";
+    public static final String DRAIN_TRANSITIONS = "harbormaster.drains.transitions";
+    public static final String DRAIN_DURATION = "harbormaster.drain.duration";
+    public static final String SCALE_ACTIONS = "harbormaster.scale.actions";
+    public static final String GUARD_TRIPS = "harbormaster.guard.trips";
+    public static final String CHECK_DURATION = "harbormaster.capacity.check.duration";
+    public static final String JOIN_REQUESTS = "harbormaster.join.requests";
+    public static final String CALLERS_REFUSED = "harbormaster.callers.refused";
+    public static final String ARM_THROTTLED = "harbormaster.arm.throttled";
+    /** Every instrument's name: the alert rules in infra/functions.json may name these only. */
+    public static final List<String> INSTRUMENTS = List.of(NODES, TASKS_PENDING, TASKS_PENDING_AT_MAXIMUM, REPLICAS_DESIRED,
+            REPLICAS_RUNNING, DRAINS, DRAIN_TRANSITIONS, DRAIN_DURATION, SCALE_ACTIONS, GUARD_TRIPS, CHECK_DURATION,
+            JOIN_REQUESTS, CALLERS_REFUSED, ARM_THROTTLED);
+    /**
+     * How long a check's figures are reported: several app instances may run, and only the one holding the lease
+     * checks, so another's older figures must fall silent instead of holding an alert up.
+     */
+    static final Duration FRESH_FOR = Duration.ofMinutes(2);
     private static final AttributeKey<String> KIND = AttributeKey.stringKey("kind");
     private static final AttributeKey<String> OUTCOME = AttributeKey.stringKey("outcome");
     private static final AttributeKey<String> STATE = AttributeKey.stringKey("state");
@@ -45,33 +68,37 @@ public final class ControlPlaneMetrics {
     private final LongCounter armThrottled;
 
     public ControlPlaneMetrics(Meter meter) {
-        scaleActions = meter.counterBuilder("harbormaster.scale.actions")
+        scaleActions = meter.counterBuilder(SCALE_ACTIONS)
                 .setDescription("Capacity actions, by kind and outcome (started, done, failed, dry-run)").build();
-        guardTrips = meter.counterBuilder("harbormaster.guard.trips")
+        guardTrips = meter.counterBuilder(GUARD_TRIPS)
                 .setDescription("Capacity checks whose guard withheld destructive actions").build();
-        drainChanges = meter.counterBuilder("harbormaster.drains.transitions")
+        drainChanges = meter.counterBuilder(DRAIN_TRANSITIONS)
                 .setDescription("Drain state changes, by the state reached").build();
-        drainDuration = meter.histogramBuilder("harbormaster.drain.duration").setUnit("s")
+        drainDuration = meter.histogramBuilder(DRAIN_DURATION).setUnit("s")
                 .setDescription("From a drain's request to its end, by reason and final state").build();
-        checkDuration = meter.histogramBuilder("harbormaster.capacity.check.duration").setUnit("s")
+        checkDuration = meter.histogramBuilder(CHECK_DURATION).setUnit("s")
                 .setDescription("Capacity checks, by outcome (ok, skipped, failed)").build();
-        joinRequests = meter.counterBuilder("harbormaster.join.requests")
+        joinRequests = meter.counterBuilder(JOIN_REQUESTS)
                 .setDescription("Join tickets asked for, by role and result (served, or the refusal's code)").build();
-        refusals = meter.counterBuilder("harbormaster.callers.refused")
+        refusals = meter.counterBuilder(CALLERS_REFUSED)
                 .setDescription("Refused node calls, by route and code").build();
-        armThrottled = meter.counterBuilder("harbormaster.arm.throttled")
+        armThrottled = meter.counterBuilder(ARM_THROTTLED)
                 .setDescription("ARM answers 429 (throttled), by operation").build();
-        meter.gaugeBuilder("harbormaster.nodes").ofLongs().setDescription("Swarm nodes, by state, availability, role and pool")
-                .buildWithCallback(gauge -> cluster.get().nodes().forEach((key, count) -> gauge.record(count, nodeAttributes(key))));
-        meter.gaugeBuilder("harbormaster.tasks.pending").ofLongs().setDescription("Tasks swarm has not placed")
-                .buildWithCallback(gauge -> gauge.record(cluster.get().pendingTasks()));
-        meter.gaugeBuilder("harbormaster.replicas.desired").ofLongs().setDescription("Replicas the services ask for")
-                .buildWithCallback(gauge -> gauge.record(cluster.get().desiredReplicas()));
-        meter.gaugeBuilder("harbormaster.replicas.running").ofLongs().setDescription("Replicas running")
-                .buildWithCallback(gauge -> gauge.record(cluster.get().runningReplicas()));
-        meter.gaugeBuilder("harbormaster.drains").ofLongs().setDescription("Drains on record, by state")
-                .buildWithCallback(gauge -> cluster.get().drains().forEach((state, count) ->
-                        gauge.record(count, Attributes.of(STATE, state))));
+        meter.gaugeBuilder(NODES).ofLongs().setDescription("Swarm nodes, by state, availability, role and pool")
+                .buildWithCallback(gauge -> fresh().ifPresent(figures -> figures.nodes().forEach((key, count) ->
+                        gauge.record(count, nodeAttributes(key)))));
+        meter.gaugeBuilder(TASKS_PENDING).ofLongs().setDescription("Tasks swarm has not placed")
+                .buildWithCallback(gauge -> fresh().ifPresent(figures -> gauge.record(figures.pendingTasks())));
+        meter.gaugeBuilder(TASKS_PENDING_AT_MAXIMUM).ofLongs()
+                .setDescription("Tasks swarm has not placed while the scale set is at its maximum")
+                .buildWithCallback(gauge -> fresh().ifPresent(figures -> gauge.record(figures.pendingAtMaximum())));
+        meter.gaugeBuilder(REPLICAS_DESIRED).ofLongs().setDescription("Replicas the replicated services ask for")
+                .buildWithCallback(gauge -> fresh().ifPresent(figures -> gauge.record(figures.desiredReplicas())));
+        meter.gaugeBuilder(REPLICAS_RUNNING).ofLongs().setDescription("Replicas of replicated services running")
+                .buildWithCallback(gauge -> fresh().ifPresent(figures -> gauge.record(figures.runningReplicas())));
+        meter.gaugeBuilder(DRAINS).ofLongs().setDescription("Drains on record, by state")
+                .buildWithCallback(gauge -> fresh().ifPresent(figures -> figures.drains().forEach((state, count) ->
+                        gauge.record(count, Attributes.of(STATE, state)))));
     }
 
     private static volatile ControlPlaneMetrics global;
@@ -97,6 +124,11 @@ public final class ControlPlaneMetrics {
     /** What the last capacity check saw. */
     public void observe(ClusterFigures figures) {
         cluster.set(figures);
+    }
+
+    private java.util.Optional<ClusterFigures> fresh() {
+        ClusterFigures figures = cluster.get();
+        return figures.at().isAfter(Instant.now().minus(FRESH_FOR)) ? java.util.Optional.of(figures) : java.util.Optional.empty();
     }
 
     public void checkFinished(Duration took, String outcome) {

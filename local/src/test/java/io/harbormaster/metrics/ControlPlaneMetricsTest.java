@@ -37,13 +37,23 @@ class ControlPlaneMetricsTest {
     @Test
     void gaugesReportWhatTheLastCheckSaw() throws Exception {
         metrics.observe(new ClusterFigures(Map.of(List.of("ready", "active", "worker", "default"), 3L,
-                List.of("down", "drain", "worker", "default"), 1L), 4, 10, 6, Map.of("draining", 1L)));
+                List.of("down", "drain", "worker", "default"), 1L), 4, 4, 10, 6, Map.of("draining", 1L), Instant.now()));
         String text = text();
         assertHas(text, "harbormaster_nodes{availability=\"active\",otel_scope_name=\"io.harbormaster\",pool=\"default\",role=\"worker\",state=\"ready\"} 3");
         assertHas(text, "harbormaster_tasks_pending{otel_scope_name=\"io.harbormaster\"} 4");
+        assertHas(text, "harbormaster_tasks_pending_at_maximum{otel_scope_name=\"io.harbormaster\"} 4");
         assertHas(text, "harbormaster_replicas_desired{otel_scope_name=\"io.harbormaster\"} 10");
         assertHas(text, "harbormaster_replicas_running{otel_scope_name=\"io.harbormaster\"} 6");
         assertHas(text, "harbormaster_drains{otel_scope_name=\"io.harbormaster\",state=\"draining\"} 1");
+    }
+
+    @Test
+    void figuresOlderThanTwoMinutesAreNotReported() throws Exception {
+        metrics.observe(new ClusterFigures(Map.of(List.of("ready", "active", "worker", "default"), 3L), 4, 0, 10, 6,
+                Map.of(), Instant.now().minus(Duration.ofMinutes(3))));
+        String text = text();
+        assertTrue(text.lines().noneMatch(line -> line.startsWith("harbormaster_nodes{")
+                || line.startsWith("harbormaster_tasks_pending{")), "another instance's stale figures:\n" + text);
     }
 
     @Test
