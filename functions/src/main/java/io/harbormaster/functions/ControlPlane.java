@@ -10,6 +10,7 @@ import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.queue.QueueClient;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacityCheck;
+import io.harbormaster.capacity.EventDrivenChecks;
 import io.harbormaster.capacity.CapacitySettings;
 import io.harbormaster.capacity.CapacityState;
 import io.harbormaster.config.AppSettings;
@@ -80,12 +81,15 @@ public final class ControlPlane {
     private final JoinTokenRotation joinTokenRotation;
     private final Optional<Instant> dockerClientCertificateNotAfter;
     private final AuditRetention auditRetention;
+    private final Optional<EventDrivenChecks> eventDrivenChecks;
 
     private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, Supplier<QueueClient> capacityChecks,
             Optional<NodeAuthority> nodeAuthority, List<Runnable> warmUps, JoinTokenRotation joinTokenRotation,
-            Optional<Instant> dockerClientCertificateNotAfter, AuditRetention auditRetention) {
+            Optional<Instant> dockerClientCertificateNotAfter, AuditRetention auditRetention,
+            Optional<EventDrivenChecks> eventDrivenChecks) {
         this.auditRetention = auditRetention;
+        this.eventDrivenChecks = eventDrivenChecks;
         this.joinTokenRotation = joinTokenRotation;
         this.dockerClientCertificateNotAfter = dockerClientCertificateNotAfter;
         this.nodeAuthority = nodeAuthority;
@@ -179,6 +183,10 @@ public final class ControlPlane {
             warmUps.add(capacityState::get);
         }
         warmUps.add(checks::get);
+        // A check a second at most for the swarm's events; the message is the autoscale webhook's, with nothing announced.
+        Optional<EventDrivenChecks> eventChecks = check.map(any -> new EventDrivenChecks(delay -> checks.get()
+                .sendMessageWithResponse("{}", delay, null, Duration.ofSeconds(10), com.azure.core.util.Context.NONE),
+                Duration.ofSeconds(1), clock));
         JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock, audit);
         LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
                 + clientCertificateNotAfter.map(at -> "valid until " + at).orElse("none (no TLS)"));
@@ -186,7 +194,7 @@ public final class ControlPlane {
         return new ControlPlane(swarm, tickets, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock,
                 capacity.policy().maxAgents(), audit),
                 check, checks, nodes, warmUps, rotation, clientCertificateNotAfter,
-                new AuditRetention(audit, auditSettings.retention(), clock));
+                new AuditRetention(audit, auditSettings.retention(), clock), eventChecks);
     }
 
     private static <T> T joined(CompletableFuture<T> future) {
@@ -288,6 +296,11 @@ public final class ControlPlane {
     }
 
     /** When the client certificate for the managers' Docker API expires; empty without TLS (a local socket). */
+    /** Capacity checks asked for by the swarm's events; none without a scale set. */
+    public Optional<EventDrivenChecks> eventDrivenChecks() {
+        return eventDrivenChecks;
+    }
+
     /** The audit trail and how long it keeps events. */
     public AuditRetention auditRetention() {
         return auditRetention;

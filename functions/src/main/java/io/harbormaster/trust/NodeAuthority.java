@@ -47,6 +47,8 @@ public final class NodeAuthority {
     private final RateLimits drains;
     private final DrainBounds drainBounds;
     private final Clock clock;
+    static final int EVENTS_PER_MINUTE = 120;
+    private final RateLimits events = new RateLimits(EVENTS_PER_MINUTE, System::nanoTime);
     private volatile Runnable warmUp = () -> { };
     private volatile RefusalAudit refusals = new RefusalAudit(AuditTrail.NONE, Clock.systemUTC());
 
@@ -163,6 +165,17 @@ public final class NodeAuthority {
                     machine.describe());
         }
         return new Authenticated(machine, Optional.of(credentials.issue(machine)));
+    }
+
+    /**
+     * A manager forwarding the swarm's events: at most {@link #EVENTS_PER_MINUTE} calls a minute per VM (its forwarder
+     * sends at most a few a second in a burst, and one check a second is all they can cause).
+     *
+     * @throws TrustRefusal FORBIDDEN for an agent, or RATE_LIMITED
+     */
+    public void admitEvents(Machine machine) {
+        CallerRights.mayForwardEvents(machine);
+        events.acquire(machine.vmId(), machine.describe());
     }
 
     /** @throws TrustRefusal FORBIDDEN (an agent asking for a manager ticket) or RATE_LIMITED */

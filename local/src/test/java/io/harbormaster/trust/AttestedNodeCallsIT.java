@@ -152,6 +152,8 @@ class AttestedNodeCallsIT {
         assertRefused(post("/api/node/drain", "{\"reason\":\"manual\"}", credential), 403, "forbidden");
         assertRefused(post("/api/node/drain", "{\"deadline\":\"PT20H\"}", credential), 403, "forbidden");
         assertRefused(get("/api/node/drain", credential), 404, "no_drain");
+        // Only managers forward the swarm's events.
+        assertRefused(post("/api/node/events", "{\"events\":[\"service:create\"]}", credential), 403, "forbidden");
         HttpResponse<String> operatorView = cluster.send(HttpRequest.newBuilder(
                 cluster.host().uri("/api/drain/" + agent.computerName())).GET());
         assertEquals(404, operatorView.statusCode(), "no drain recorded: " + operatorView.body());
