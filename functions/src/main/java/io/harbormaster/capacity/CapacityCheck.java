@@ -1,6 +1,11 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.audit.AuditEvent;
+import io.harbormaster.audit.AuditKind;
+import io.harbormaster.audit.AuditTrail;
+
 import io.harbormaster.drain.DrainOrder;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRequests;
@@ -55,12 +60,16 @@ public final class CapacityCheck {
     private final CapacityPolicy policy;
     private final Clock clock;
     private final SharedSnapshot statusSnapshot;
+    private final AuditTrail audit;
+    private final ControlPlaneMetrics metrics;
 
     /** How old the status route's shared snapshot may be: the 2 s refresh for a page that polls. */
     public static final Duration STATUS_SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
 
     public CapacityCheck(Swarm swarm, ScaleSet scaleSet, DrainStatusStore drainStatuses, DrainRequests drains,
-            CapacityState state, CapacityPolicy policy, Clock clock) {
+            CapacityState state, CapacityPolicy policy, Clock clock, AuditTrail audit, ControlPlaneMetrics metrics) {
+        this.audit = audit;
+        this.metrics = metrics;
         this.swarm = swarm;
         this.scaleSet = scaleSet;
         this.drainStatuses = drainStatuses;
@@ -84,14 +93,26 @@ public final class CapacityCheck {
             // Durable before the lease is tried: a check running now keeps it when it writes, the next one reads it.
             state.update(history -> history.withExpectedCapacity(expectedCapacity.get(), clock.instant()));
         }
+        long started = System.nanoTime();
         Optional<CapacityState.Lease> lease = state.tryAcquire();
         if (lease.isEmpty()) {
+            metrics.checkFinished(Duration.ofNanos(System.nanoTime() - started), "skipped");
             LOG.info("capacity check skipped: another check holds the lease");
             return Outcome.skipped("another check holds the lease"
                     + (expectedCapacity.isPresent() ? "; the announced capacity is recorded for it and the next check" : ""));
         }
         try (CapacityState.Lease held = lease.get()) {
-            return runHolding(held);
+            Outcome outcome = runHolding(held);
+            metrics.checkFinished(Duration.ofNanos(System.nanoTime() - started), outcome.skipped() == null ? "ok" : "skipped");
+            return outcome;
+        } catch (RuntimeException e) {
+            metrics.checkFinished(Duration.ofNanos(System.nanoTime() - started), "failed");
+            // Our own exceptions say what failed in our words; an SDK's message may quote a URL with a SAS token.
+            boolean ours = e.getClass().getName().startsWith("io.harbormaster.");
+            audit.record(AuditEvent.of(clock.instant(), AuditKind.CAPACITY_CHECK_FAILED, "capacity",
+                    ours ? e.getMessage() : "failed with " + e.getClass().getSimpleName(),
+                    "exception", e.getClass().getSimpleName()));
+            throw e;
         }
     }
 
@@ -99,6 +120,7 @@ public final class CapacityCheck {
         CapacityState.Versioned read = state.readVersioned();
         CapacityHistory history = read.history();
         CapacitySnapshot snapshot = snapshot();
+        metrics.observe(CapacityFigures.of(snapshot, policy.maxAgents()));
         Instant now = clock.instant();
         StartedOperations.Review review = StartedOperations.review(history.operations(), snapshot,
                 policy.provisioningTimeout(), now);
@@ -135,6 +157,7 @@ public final class CapacityCheck {
                 withheld.keySet(), now, scaleOutBefore, null);
 
         List<String> done = new ArrayList<>();
+        List<CapacityAction> doneActions = new ArrayList<>();
         List<String> failed = new ArrayList<>();
         Optional<CapacityState.Versioned> recorded = Optional.of(read);
         if (!toDo.isEmpty()) {
@@ -156,6 +179,7 @@ public final class CapacityCheck {
             try {
                 act(action, snapshot.scaleSet());
                 done.add(action.summary());
+                doneActions.add(action);
                 LOG.info("capacity: " + action.summary() + ": " + action.reason());
             } catch (RuntimeException e) {
                 // One failed action must not stop the others; the next check sees what is left and plans again.
@@ -177,6 +201,8 @@ public final class CapacityCheck {
             next = notDone(recorded.get().history().withOperations(stillStarted), withheld.keySet(), now, scaleOutBefore,
                     failures);
         }
+        // The trail records what was done whether or not the history below is written: it happened either way.
+        CapacityAudit.events(plan, doneActions, failures, review.ended(), now).forEach(audit::record);
         if (store(next, recorded.get(), lease).isEmpty()) {
             return new Outcome(Optional.of(plan), done, failed, describe(withheld),
                     "the lease was lost before the history was written: a newer check's history stands");
@@ -389,6 +415,9 @@ public final class CapacityCheck {
                 (paused ? "no scale-out, scale-in or clean-up until resumed; drains under way go on" : "automatic actions resume")
                         + (by == null ? "" : "; by " + by) + (reason == null ? "" : "; " + reason), false)));
         LOG.info("capacity: automatic actions " + pause.describe());
+        audit.record(AuditEvent.of(pause.at(), AuditKind.CAPACITY_PAUSE, "capacity",
+                reason == null ? (paused ? "paused" : "resumed") : reason,
+                "paused", Boolean.toString(paused), "by", by));
         return pause;
     }
 

@@ -1,5 +1,9 @@
 package io.harbormaster.drain;
 
+import io.harbormaster.audit.AuditEvent;
+import io.harbormaster.audit.AuditKind;
+import io.harbormaster.audit.AuditTrail;
+
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetInstance;
@@ -50,10 +54,15 @@ public final class DrainRequests {
     private final DrainSettings settings;
     private final Optional<ScaleSet> scaleSet;
     private final Clock clock;
+    private final AuditTrail audit;
 
-    /** @param scaleSet the agents' scale set, without which deleteInstance cannot be honoured */
+    /**
+     * @param scaleSet the agents' scale set, without which deleteInstance cannot be honoured
+     * @param audit    where each accepted drain is recorded
+     */
     public DrainRequests(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, DrainSettings settings,
-            Optional<ScaleSet> scaleSet, Clock clock) {
+            Optional<ScaleSet> scaleSet, Clock clock, AuditTrail audit) {
+        this.audit = audit;
         this.swarm = swarm;
         this.statuses = statuses;
         this.queue = queue;
@@ -124,6 +133,10 @@ public final class DrainRequests {
                 continue; // a concurrent request got there first: answer with that one
             }
             enqueue(status);
+            audit.record(AuditEvent.of(now, AuditKind.DRAIN_STATE, request.hostname(),
+                    request.reason().wireName() + (request.deleteInstance() ? ", then delete its instance" : ""),
+                    "requestId", request.requestId(), "nodeId", request.nodeId(), "to", DrainState.REQUESTED.wireName(),
+                    "deadline", request.deadline().toString(), "instanceId", request.instanceId()));
             startAtOnce(node, request);
             LOG.info("drain " + request.requestId() + " of " + request.hostname() + " (" + request.nodeId() + ") requested: "
                     + request.reason().wireName()

@@ -1,5 +1,9 @@
 package io.harbormaster.drain;
 
+import io.harbormaster.audit.AuditEvent;
+import io.harbormaster.audit.AuditKind;
+import io.harbormaster.audit.AuditTrail;
+
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetException;
@@ -43,6 +47,7 @@ public final class DrainWorker {
 
     private final Swarm swarm;
     private final DrainStatusStore statuses;
+    private final AuditTrail audit;
     private final DrainQueue queue;
     private final Optional<ScaleSet> scaleSet;
     private final DrainSettings settings;
@@ -60,7 +65,8 @@ public final class DrainWorker {
      *     stranded
      */
     public DrainWorker(Swarm swarm, DrainStatusStore statuses, DrainQueue queue, Optional<ScaleSet> scaleSet,
-            DrainSettings settings, Clock clock, int maxAgents) {
+            DrainSettings settings, Clock clock, int maxAgents, AuditTrail audit) {
+        this.audit = audit;
         this.swarm = swarm;
         this.statuses = statuses;
         this.queue = queue;
@@ -103,6 +109,7 @@ public final class DrainWorker {
             return Outcome.STALE;
         }
         log(claimed);
+        audit(status, claimed, now);
         if (claimed.finished()) {
             return Outcome.FINISHED;
         }
@@ -131,6 +138,7 @@ public final class DrainWorker {
             DrainStatus failed = status.withFailure(why).claimed(status.step() + 1, null, clock.instant());
             if (statuses.replace(failed, stored.get().etag())) {
                 log(failed);
+                audit(status, failed, clock.instant());
                 return;
             }
         }
@@ -358,6 +366,26 @@ public final class DrainWorker {
         }
         // Back off while something is unreachable, but keep looking often enough to resume promptly.
         return settings.checkInterval().multipliedBy(2);
+    }
+
+    /** The audit trail's view of one pass: the state it moved the drain to, and the instance it deleted. */
+    private void audit(DrainStatus before, DrainStatus after, Instant now) {
+        DrainRequest request = after.request();
+        if (after.state() != before.state()) {
+            String why = after.failure() != null ? after.failure()
+                    : after.state() == DrainState.STRANDED && after.stranded() != null ? after.stranded()
+                    : request.reason().wireName();
+            audit.record(AuditEvent.of(now, AuditKind.DRAIN_STATE, request.hostname(), why,
+                    "requestId", request.requestId(), "nodeId", request.nodeId(), "from", before.state().wireName(),
+                    "to", after.state().wireName(), "tasksRemaining", Integer.toString(after.tasksRemaining()),
+                    "timedOut", after.timedOut() ? "true" : null, "finished", after.finished() ? "true" : null,
+                    "reason", request.reason().wireName(), "requestedAt", request.requestedAt().toString()));
+        }
+        if (after.instanceDeleted() && !before.instanceDeleted()) {
+            audit.record(AuditEvent.of(now, AuditKind.INSTANCE_DELETED, request.hostname(),
+                    "its drain (" + request.reason().wireName() + ") asked for it and the node is " + after.state().wireName(),
+                    "requestId", request.requestId(), "instanceId", request.instanceId()));
+        }
     }
 
     private static void log(DrainStatus status) {

@@ -6,6 +6,7 @@ import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
+import io.harbormaster.audit.AuditRetention;
 import io.harbormaster.capacity.CapacityCheck;
 import java.util.Optional;
 
@@ -15,20 +16,31 @@ public class CapacityFunction {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Optional<CapacityCheck> check;
+    private final Optional<AuditRetention> auditRetention;
 
     public CapacityFunction() {
-        this(ControlPlane.instance().capacityCheck());
+        this(ControlPlane.instance().capacityCheck(), Optional.of(ControlPlane.instance().auditRetention()));
     }
 
     CapacityFunction(Optional<CapacityCheck> check) {
+        this(check, Optional.empty());
+    }
+
+    CapacityFunction(Optional<CapacityCheck> check, Optional<AuditRetention> auditRetention) {
         this.check = check;
+        this.auditRetention = auditRetention;
     }
 
     @FunctionName("capacity")
     public void onSchedule(
             @TimerTrigger(name = "timer", schedule = "%HARBORMASTER_CAPACITY_SCHEDULE%") String timer,
             ExecutionContext context) {
-        run(Optional.empty(), context);
+        try {
+            run(Optional.empty(), context);
+        } finally {
+            // On the timer only: at most hourly, and the on-demand checks stay short.
+            auditRetention.ifPresent(AuditRetention::pruneIfDue);
+        }
     }
 
     /** Messages come from the autoscale webhook: {@code {"expectedCapacity": 5}} or {@code {}}. */

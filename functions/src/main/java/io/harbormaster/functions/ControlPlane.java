@@ -1,9 +1,16 @@
 package io.harbormaster.functions;
 
+import io.harbormaster.audit.AuditRetention;
+import io.harbormaster.audit.AuditSettings;
+import io.harbormaster.audit.AuditTrail;
+import io.harbormaster.audit.BlobAuditTrail;
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.queue.QueueClient;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacityCheck;
+import io.harbormaster.capacity.EventDrivenChecks;
 import io.harbormaster.capacity.CapacitySettings;
 import io.harbormaster.capacity.CapacityState;
 import io.harbormaster.config.AppSettings;
@@ -79,12 +86,17 @@ public final class ControlPlane {
     private final JoinTokenRotation joinTokenRotation;
     private final Optional<Instant> dockerClientCertificateNotAfter;
     private final OperatorAuth operatorAuth;
+    private final AuditRetention auditRetention;
+    private final Optional<EventDrivenChecks> eventDrivenChecks;
 
     private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, Supplier<QueueClient> capacityChecks,
             Optional<NodeAuthority> nodeAuthority, List<Runnable> warmUps, JoinTokenRotation joinTokenRotation,
-            Optional<Instant> dockerClientCertificateNotAfter, OperatorAuth operatorAuth) {
+            Optional<Instant> dockerClientCertificateNotAfter, OperatorAuth operatorAuth, AuditRetention auditRetention,
+            Optional<EventDrivenChecks> eventDrivenChecks) {
         this.operatorAuth = operatorAuth;
+        this.auditRetention = auditRetention;
+        this.eventDrivenChecks = eventDrivenChecks;
         this.joinTokenRotation = joinTokenRotation;
         this.dockerClientCertificateNotAfter = dockerClientCertificateNotAfter;
         this.nodeAuthority = nodeAuthority;
@@ -124,6 +136,7 @@ public final class ControlPlane {
         Optional<TrustSettings> trust = TrustSettings.from(settings);
         JoinTokenSettings joinTokens = JoinTokenSettings.from(settings);
         OperatorAuthSettings operators = OperatorAuthSettings.from(settings);
+        AuditSettings auditSettings = AuditSettings.from(settings);
         Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
         // The storage connection is checked (a connection string that does not parse is a bad setting; nothing is
@@ -159,10 +172,14 @@ public final class ControlPlane {
         });
         DrainStatusStore statuses = statusStore.as(DrainStatusStore.class);
         DrainQueue queue = drainQueue.as(DrainQueue.class);
-        DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock);
+        // Nothing is sent until the first event or read; each event is counted in the metrics as it is recorded.
+        ControlPlaneMetrics metrics = ControlPlaneMetrics.global();
+        AuditTrail audit = metrics.metered(BlobAuditTrail.connect(storageClients));
+        DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock, audit);
         Optional<CapacityCheck> check = scaleSet.map(set -> new CapacityCheck(swarm, set, statuses, drains,
-                capacityState.as(CapacityState.class), capacity.policy(), clock));
-        Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock));
+                capacityState.as(CapacityState.class), capacity.policy(), clock, audit, metrics));
+        Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock,
+                audit));
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)
                 .orElse("off (" + TrustSettings.TRUST_PEM + " is not set; /api/node/* answer 503)"));
         // The status page's sessions are signed with the trust key: the setting's, else the one kept in storage
@@ -182,13 +199,18 @@ public final class ControlPlane {
             warmUps.add(capacityState::get);
         }
         warmUps.add(checks::get);
-        JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock);
+        // A check a second at most for the swarm's events; the message is the autoscale webhook's, with nothing announced.
+        Optional<EventDrivenChecks> eventChecks = check.map(any -> new EventDrivenChecks(delay -> checks.get()
+                .sendMessageWithResponse("{}", delay, null, Duration.ofSeconds(10), com.azure.core.util.Context.NONE),
+                Duration.ofSeconds(1), clock));
+        JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock, audit);
         LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
                 + clientCertificateNotAfter.map(at -> "valid until " + at).orElse("none (no TLS)"));
         StartupTrace.mark("control plane: built");
         return new ControlPlane(swarm, tickets, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock,
-                capacity.policy().maxAgents()),
-                check, checks, nodes, warmUps, rotation, clientCertificateNotAfter, operatorAuth);
+                capacity.policy().maxAgents(), audit),
+                check, checks, nodes, warmUps, rotation, clientCertificateNotAfter, operatorAuth,
+                new AuditRetention(audit, auditSettings.retention(), clock), eventChecks);
     }
 
     private static <T> T joined(CompletableFuture<T> future) {
@@ -295,6 +317,16 @@ public final class ControlPlane {
     }
 
     /** When the client certificate for the managers' Docker API expires; empty without TLS (a local socket). */
+    /** Capacity checks asked for by the swarm's events; none without a scale set. */
+    public Optional<EventDrivenChecks> eventDrivenChecks() {
+        return eventDrivenChecks;
+    }
+
+    /** The audit trail and how long it keeps events. */
+    public AuditRetention auditRetention() {
+        return auditRetention;
+    }
+
     public Optional<Instant> dockerClientCertificateNotAfter() {
         return dockerClientCertificateNotAfter;
     }

@@ -1,5 +1,7 @@
 package io.harbormaster.functions;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
@@ -55,6 +57,7 @@ public class JoinFunction {
         JoinTicket ticket;
         try {
             ticket = tickets.ticket(role.get());
+            ControlPlaneMetrics.global().joinServed(role.get().urlName());
         } catch (SwarmNotInitializedException e) {
             context.getLogger().warning("join " + role.get().urlName() + ": " + e.getMessage());
             return HttpReplies.unavailable(request, RETRY_AFTER_NO_SWARM, "swarm_not_initialised",

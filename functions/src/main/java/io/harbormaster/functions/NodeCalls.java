@@ -70,8 +70,13 @@ final class NodeCalls {
     }
 
     /** 401, 403, 409, 429 or 503 with {"error","message"}, after an audit line naming the claimed caller. */
-    static HttpResponseMessage refused(HttpRequestMessage<?> request, String route, TrustRefusal refusal) {
-        TrustAudit.refused(route, refusal);
+    static HttpResponseMessage refused(HttpRequestMessage<?> request, String route, TrustRefusal refusal,
+            Optional<NodeAuthority> authority) {
+        if (authority.isPresent()) {
+            authority.get().refused(route, refusal);
+        } else {
+            TrustAudit.refused(route, refusal);
+        }
         var builder = HttpReplies.errorBuilder(request, HttpStatus.valueOf(refusal.kind().status()),
                 refusal.kind().code(), refusal.getMessage());
         refusal.retryAfter().ifPresent(wait -> builder.header("Retry-After", Long.toString(Math.max(1, wait.toSeconds()))));

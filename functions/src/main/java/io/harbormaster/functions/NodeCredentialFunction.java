@@ -60,7 +60,7 @@ public class NodeCredentialFunction {
         } catch (NodeCalls.BadBody e) {
             return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body", e.getMessage());
         } catch (TrustRefusal refusal) {
-            return NodeCalls.refused(request, ROUTE, refusal);
+            return NodeCalls.refused(request, ROUTE, refusal, authority);
         }
     }
 }

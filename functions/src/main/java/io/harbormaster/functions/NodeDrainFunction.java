@@ -61,7 +61,7 @@ public class NodeDrainFunction {
         } catch (NodeCalls.BadBody e) {
             return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body", e.getMessage());
         } catch (TrustRefusal refusal) {
-            return NodeCalls.refused(request, ROUTE, refusal);
+            return NodeCalls.refused(request, ROUTE, refusal, authority);
         } catch (DrainRejectedException e) {
             return DrainFunction.rejected(request, e);
         } catch (SwarmUnavailableException e) {

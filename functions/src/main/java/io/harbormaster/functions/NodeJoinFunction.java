@@ -1,5 +1,7 @@
 package io.harbormaster.functions;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.microsoft.azure.functions.ExecutionContext;
@@ -65,11 +67,12 @@ public class NodeJoinFunction {
         } catch (NodeCalls.BadBody e) {
             return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body", e.getMessage());
         } catch (TrustRefusal refusal) {
-            return NodeCalls.refused(request, ROUTE, refusal);
+            return NodeCalls.refused(request, ROUTE, refusal, authority);
         }
         JoinTicket ticket;
         try {
             ticket = tickets.ticket(role);
+            ControlPlaneMetrics.global().joinServed(role.urlName());
         } catch (SwarmNotInitializedException e) {
             context.getLogger().warning("node join " + role.urlName() + ": " + e.getMessage());
             return unavailable(request, caller, JoinFunction.RETRY_AFTER_NO_SWARM.toSeconds(), "swarm_not_initialised",

@@ -41,7 +41,7 @@ public class NodeNonceFunction {
         try {
             nodes = NodeCalls.authority(authority);
         } catch (TrustRefusal refusal) {
-            return NodeCalls.refused(request, ROUTE, refusal);
+            return NodeCalls.refused(request, ROUTE, refusal, authority);
         }
         String nonce = nodes.nonce();
         if (NodeCalls.header(request, "accept").filter(accept -> accept.contains("text/plain")

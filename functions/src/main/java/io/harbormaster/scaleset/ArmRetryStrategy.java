@@ -1,5 +1,7 @@
 package io.harbormaster.scaleset;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
@@ -43,6 +45,9 @@ final class ArmRetryStrategy implements RetryStrategy {
     @Override
     public boolean shouldRetryCondition(RequestRetryCondition condition) {
         HttpResponse response = condition.getResponse();
+        if (response != null && response.getStatusCode() == 429) {
+            ControlPlaneMetrics.global().armThrottled(response.getRequest().getHttpMethod().name());
+        }
         if (response != null && retryAfter(response).filter(wait -> wait.compareTo(longestRetryAfter) > 0).isPresent()) {
             return false;
         }

@@ -1,5 +1,9 @@
 package io.harbormaster.swarm;
 
+import io.harbormaster.audit.AuditEvent;
+import io.harbormaster.audit.AuditKind;
+import io.harbormaster.audit.AuditTrail;
+
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,8 +30,11 @@ public final class JoinTokenRotation {
     private final JoinTicketCache tickets;
     private final Optional<Duration> interval;
     private final Clock clock;
+    private final AuditTrail audit;
 
-    public JoinTokenRotation(Swarm swarm, JoinTicketCache tickets, Optional<Duration> interval, Clock clock) {
+    public JoinTokenRotation(Swarm swarm, JoinTicketCache tickets, Optional<Duration> interval, Clock clock,
+            AuditTrail audit) {
+        this.audit = audit;
         this.swarm = swarm;
         this.tickets = tickets;
         this.interval = interval;
@@ -108,6 +115,8 @@ public final class JoinTokenRotation {
             Rotated rotated = new Rotated(roles, at);
             LOG.info(() -> "join tokens rotated " + trigger + ": " + String.join(", ", rotated.roleNames())
                     + " at " + at);
+            audit.record(AuditEvent.of(at, AuditKind.JOIN_TOKENS_ROTATED, "swarm", "rotated " + trigger,
+                    "roles", String.join(",", rotated.roleNames())));
             return Optional.of(rotated);
         }
         throw conflict;

@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * What a proven machine may do (issue 11's table), as pure decisions: an agent gets worker tickets, drains only itself
  * for a reason that means its VM is going (shutdown, terminate-notification, preempt), never with deleteInstance, by a
- * deadline within bounds, and reads only its own drain; a manager gets manager and worker tickets, and nothing else.
+ * deadline within bounds, and reads only its own drain; a manager gets manager and worker tickets and forwards the
+ * swarm's events (which ask for capacity checks), and nothing else.
  */
 public final class CallerRights {
     /** The reasons an agent may give for draining itself. */
@@ -47,6 +48,13 @@ public final class CallerRights {
     public static void mayJoin(Machine machine, SwarmRole role) {
         if (role == SwarmRole.MANAGER && machine.kind() != Machine.Kind.MANAGER) {
             throw forbidden(machine, "an agent gets worker tickets only");
+        }
+    }
+
+    /** @throws TrustRefusal FORBIDDEN unless the machine is a manager VM: only managers see the swarm's events */
+    public static void mayForwardEvents(Machine machine) {
+        if (machine.kind() != Machine.Kind.MANAGER) {
+            throw forbidden(machine, "only manager VMs forward the swarm's events");
         }
     }
 

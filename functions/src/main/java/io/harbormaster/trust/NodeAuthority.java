@@ -1,5 +1,7 @@
 package io.harbormaster.trust;
 
+import io.harbormaster.audit.AuditTrail;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.harbormaster.storage.OnFirstUse;
 import io.harbormaster.storage.StorageClients;
@@ -45,7 +47,10 @@ public final class NodeAuthority {
     private final RateLimits drains;
     private final DrainBounds drainBounds;
     private final Clock clock;
+    static final int EVENTS_PER_MINUTE = 120;
+    private final RateLimits events = new RateLimits(EVENTS_PER_MINUTE, System::nanoTime);
     private volatile Runnable warmUp = () -> { };
+    private volatile RefusalAudit refusals = new RefusalAudit(AuditTrail.NONE, Clock.systemUTC());
 
     public NodeAuthority(AttestationVerifier verifier, NonceBook nonces, ReplayGuard replays, MachineIndex machines,
             NodeCredentials credentials, RateLimits joins, RateLimits drains, DrainBounds drainBounds, Clock clock) {
@@ -66,7 +71,8 @@ public final class NodeAuthority {
      * start can serve other routes meanwhile and a storage outage at startup fails only the calls that need it. Call
      * {@link #warm()} in the background to have them ready before the first node asks.
      */
-    public static NodeAuthority connect(TrustSettings settings, StorageClients storage, ScaleSet scaleSet, Clock clock) {
+    public static NodeAuthority connect(TrustSettings settings, StorageClients storage, ScaleSet scaleSet, Clock clock,
+            AuditTrail audit) {
         // The blob client too (the storage SDK's HTTP pipeline) is built on first use.
         OnFirstUse<BlobTrustStore> ready = new OnFirstUse<>("trust container", () -> BlobTrustStore.connect(storage,
                 settings.nonceLifetime().plus(AttestationVerifier.CLOCK_SKEW).plus(NonceBook.SLOT), clock)
@@ -90,6 +96,7 @@ public final class NodeAuthority {
                 new RateLimits(settings.drainsPerMinute(), System::nanoTime),
                 settings.drainBounds(),
                 clock);
+        authority.refusals = new RefusalAudit(audit, clock);
         authority.warmUp = () -> {
             ready.get();
             storedKey.ifPresent(OnFirstUse::get);
@@ -160,6 +167,17 @@ public final class NodeAuthority {
         return new Authenticated(machine, Optional.of(credentials.issue(machine)));
     }
 
+    /**
+     * A manager forwarding the swarm's events: at most {@link #EVENTS_PER_MINUTE} calls a minute per VM (its forwarder
+     * sends at most a few a second in a burst, and one check a second is all they can cause).
+     *
+     * @throws TrustRefusal FORBIDDEN for an agent, or RATE_LIMITED
+     */
+    public void admitEvents(Machine machine) {
+        CallerRights.mayForwardEvents(machine);
+        events.acquire(machine.vmId(), machine.describe());
+    }
+
     /** @throws TrustRefusal FORBIDDEN (an agent asking for a manager ticket) or RATE_LIMITED */
     public void admitJoin(Machine machine, SwarmRole role) {
         CallerRights.mayJoin(machine, role);
@@ -206,5 +224,11 @@ public final class NodeAuthority {
     /** The node whose drain the machine may read: its own. @throws TrustRefusal FORBIDDEN for a manager */
     public String admitDrainRead(Machine machine) {
         return CallerRights.ownNode(machine);
+    }
+
+    /** Records a refused call: a line on the trust audit logger, and an event on the audit trail (bounded per minute). */
+    public void refused(String route, TrustRefusal refusal) {
+        TrustAudit.refused(route, refusal);
+        refusals.record(route, refusal);
     }
 }

@@ -1,5 +1,9 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -48,8 +52,8 @@ class CapacityCheckTest {
     private final InMemoryCapacityState state = new InMemoryCapacityState(clock);
 
     private CapacityCheck check(CapacityPolicy policy) {
-        DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN_SETTINGS, Optional.of(scaleSet), clock);
-        return new CapacityCheck(swarm, scaleSet, drainStatuses, drains, state, policy, clock);
+        DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN_SETTINGS, Optional.of(scaleSet), clock, AuditTrail.NONE);
+        return new CapacityCheck(swarm, scaleSet, drainStatuses, drains, state, policy, clock, AuditTrail.NONE, ControlPlaneMetrics.global());
     }
 
     /** A manager, one busy agent, and two tasks of 1.5 CPU that fit nowhere: two more agents are needed. */

@@ -1,5 +1,7 @@
 package io.harbormaster.drain;
 
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -34,7 +36,7 @@ class DrainRequestsTest {
     private final InMemoryDrainStatusStore statuses = new InMemoryDrainStatusStore();
     private final InMemoryDrainQueue queue = new InMemoryDrainQueue(clock);
     private final InMemoryScaleSet scaleSet = new InMemoryScaleSet("agents", clock);
-    private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.of(scaleSet), clock);
+    private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.of(scaleSet), clock, AuditTrail.NONE);
 
     private void assertNothingRecorded() {
         assertEquals(List.of(), statuses.list());
@@ -62,7 +64,7 @@ class DrainRequestsTest {
     @Test
     void deleteInstanceWithoutAScaleSetIsRefused() {
         swarm.addWorker("worker-1");
-        DrainRequests withoutScaleSet = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.empty(), clock);
+        DrainRequests withoutScaleSet = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.empty(), clock, AuditTrail.NONE);
         DrainRejectedException refused = assertThrows(DrainRejectedException.class, () -> withoutScaleSet.submit(
                 "worker-1", new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty())));
         assertEquals(DrainRejectedException.Kind.INVALID_BODY, refused.kind());
@@ -170,7 +172,7 @@ class DrainRequestsTest {
         InMemoryDrainStatusStore racing = new InMemoryDrainStatusStore();
         racing.put(finished("worker-1", T0.minus(Duration.ofDays(8))));
         racing.beforeNextDelete(() -> racing.put(underWay("worker-1", T0)));
-        DrainRequests withRace = new DrainRequests(swarm, racing, queue, SETTINGS, Optional.of(scaleSet), clock);
+        DrainRequests withRace = new DrainRequests(swarm, racing, queue, SETTINGS, Optional.of(scaleSet), clock, AuditTrail.NONE);
 
         assertEquals(List.of(), withRace.expireFinished(racing.list(), Set.of()));
 
@@ -332,7 +334,7 @@ class DrainRequestsTest {
     void anUnreachableSwarmWhenMarkingStillAcceptsTheRequestAndLeavesTheMarkToTheWorker() {
         swarm.addWorker("worker-1");
         DrainRequests flaky = new DrainRequests(new FailingUpdates(swarm), statuses, queue, SETTINGS, Optional.of(scaleSet),
-                clock);
+                clock, AuditTrail.NONE);
 
         DrainRequests.Submission submission = flaky.submit("worker-1", DrainOrder.manual());
 

@@ -1,11 +1,15 @@
 package io.harbormaster.drain;
 
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.harbormaster.audit.AuditEvent;
+import io.harbormaster.audit.AuditKind;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.scaleset.ScaleSetInstance;
@@ -14,6 +18,7 @@ import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.swarm.Task;
+import io.harbormaster.testsupport.InMemoryAuditTrail;
 import io.harbormaster.testsupport.InMemoryDrainQueue;
 import io.harbormaster.testsupport.InMemoryDrainStatusStore;
 import io.harbormaster.testsupport.InMemoryScaleSet;
@@ -39,9 +44,9 @@ class DrainWorkerTest {
     private final InMemoryScaleSet scaleSet = new InMemoryScaleSet("agents", clock);
     private final InMemoryDrainStatusStore statuses = new InMemoryDrainStatusStore();
     private final InMemoryDrainQueue queue = new InMemoryDrainQueue(clock);
-    private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.of(scaleSet), clock);
+    private final DrainRequests requests = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.of(scaleSet), clock, AuditTrail.NONE);
     private final DrainWorker worker = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock,
-            Integer.MAX_VALUE);
+            Integer.MAX_VALUE, AuditTrail.NONE);
 
     /** Waits (on the test clock) for the next message to become visible and hands it to the worker, as the trigger would. */
     private DrainWorker.Outcome deliverNext() {
@@ -102,6 +107,35 @@ class DrainWorkerTest {
         assertTrue(swarm.node("id-worker-1").isEmpty());
         assertEquals(List.of(), queue.waiting(), "a finished drain sends no follow-up");
         assertEquals(4, removed.step());
+    }
+
+    @Test
+    void everyStateChangeAndTheInstanceDeletionAreOnTheAuditTrail() {
+        InMemoryAuditTrail audit = new InMemoryAuditTrail();
+        DrainRequests audited = new DrainRequests(swarm, statuses, queue, SETTINGS, Optional.of(scaleSet), clock, audit);
+        DrainWorker auditedWorker = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock,
+                Integer.MAX_VALUE, audit);
+        swarm.addWorker("worker-1");
+        ScaleSetInstance instance = scaleSet.addInstance("worker-1");
+        scaleSet.addInstance("worker-2");
+        String requestId = audited.submit("worker-1", SCALE_IN).status().request().requestId();
+        while (!queue.waiting().isEmpty()) {
+            InMemoryDrainQueue.Sent due = queue.takeNextDue().orElseThrow();
+            auditedWorker.handle(due.text(), due.id());
+        }
+
+        List<String> transitions = audit.of(AuditKind.DRAIN_STATE).stream()
+                .map(event -> event.details().getOrDefault("from", "") + ">" + event.details().get("to")).toList();
+        assertEquals(List.of(">requested", "requested>drained", "drained>removed"), transitions);
+        audit.of(AuditKind.DRAIN_STATE).forEach(event -> {
+            assertEquals("worker-1", event.subject());
+            assertEquals(requestId, event.details().get("requestId"));
+        });
+        assertEquals("scale-in, then delete its instance", audit.of(AuditKind.DRAIN_STATE).get(0).reason());
+        List<AuditEvent> deleted = audit.of(AuditKind.INSTANCE_DELETED);
+        assertEquals(1, deleted.size());
+        assertEquals(instance.instanceId(), deleted.get(0).details().get("instanceId"));
+        assertEquals(T0, deleted.get(0).at());
     }
 
     @Test
@@ -211,7 +245,7 @@ class DrainWorkerTest {
     @Test
     void aShutdownDrainWhoseTasksHaveNowhereToGoIsStrandedAtOnceWhenTheScaleSetIsAtItsMaximum() {
         // Chaos scenario (f): an agent reboots while the scale set is at its maximum and every other agent is full.
-        DrainWorker atMost3 = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock, 3);
+        DrainWorker atMost3 = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock, 3, AuditTrail.NONE);
         for (String name : List.of("worker-1", "worker-2", "worker-3")) {
             swarm.addWorker(name);
             scaleSet.addInstance(name);
@@ -241,7 +275,7 @@ class DrainWorkerTest {
 
     @Test
     void aShutdownDrainWaitsWhileTheScaleSetCanGrowOrAnAgentIsOnTheWay() {
-        DrainWorker atMost3 = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock, 3);
+        DrainWorker atMost3 = new DrainWorker(swarm, statuses, queue, Optional.of(scaleSet), SETTINGS, clock, 3, AuditTrail.NONE);
         swarm.addWorker("worker-1");
         swarm.addWorker("worker-2");
         scaleSet.addInstance("worker-1");

@@ -149,10 +149,34 @@ class CloudInitTest {
         assertTrue(bootstrap.content().contains("After=network-online.target docker.service harbormaster-imds-guard.service\n"),
                 "after Docker and the IMDS guard");
         assertTrue(master.contains("[systemctl, enable, docker.service, harbormaster-imds-guard.service, "
-                + "harbormaster-manager-bootstrap.service]"), "runcmd enables the bootstrap at every boot");
-        assertTrue(master.contains("harbormaster-manager-bootstrap.service]\n"), "and starts it");
+                + "harbormaster-manager-bootstrap.service, "), "runcmd enables the bootstrap at every boot");
+        assertTrue(master.contains("[systemctl, start, --no-block, harbormaster-imds-guard.service, "
+                + "harbormaster-manager-bootstrap.service, "), "and starts it");
         assertTrue(files.get("/etc/harbormaster/manager.env").content().contains("HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n"),
                 "IMDS is a placeholder: the emulator's locally, 169.254.169.254 in Azure");
+    }
+
+    @Test
+    void theManagersForwardTheSwarmsEventsFromAUnitThatIsRestarted(@TempDir Path dir) throws IOException {
+        HostTools.require("python3", "Python 3, which the nodes install");
+        Map<String, CloudInitFiles.Entry> files = CloudInitFiles.writeFiles(CloudInitFiles.text("cloud-init/master.yml"));
+        CloudInitFiles.Entry script = files.get("/usr/local/bin/harbormaster-swarm-events");
+        assertTrue(script != null && script.content().startsWith("#!/usr/bin/env python3\n"), "the forwarder");
+        assertEquals("'0755'", script.permissions());
+        Path extracted = dir.resolve("harbormaster-swarm-events.py");
+        Files.writeString(extracted, script.content());
+        HostTools.Result compiled = HostTools.run(List.of("python3", "-m", "py_compile", extracted.toString()), Map.of(), 30);
+        assertEquals(0, compiled.exitCode(), compiled.output());
+        // It forwards exactly the kinds the control plane takes.
+        for (String kind : io.harbormaster.capacity.EventDrivenChecks.EVENTS) {
+            String[] parts = kind.split(":");
+            assertTrue(script.content().contains("\"" + parts[0] + "\": {") && script.content().contains("\"" + parts[1] + "\""),
+                    "forwards " + kind);
+        }
+        String unit = files.get("/etc/systemd/system/harbormaster-swarm-events.service").content();
+        assertTrue(unit.contains("ExecStart=/usr/local/bin/harbormaster-swarm-events\n") && unit.contains("Restart=always\n"), unit);
+        String master = CloudInitFiles.text("cloud-init/master.yml");
+        assertTrue(master.contains("harbormaster-swarm-events.service]\n"), "runcmd enables and starts it");
     }
 
     @Test

@@ -204,8 +204,10 @@ final class TemplateChecks {
                 if (looksSecret(name) && !type.equals("securestring") && !type.equals("secureobject")) {
                     problems.add(scope.label + " parameter " + name + " is a " + scope.parameterType(name) + ", not a securestring");
                 }
+                // An empty default is no secret: it turns the feature off (no alert webhook).
                 if ((type.equals("securestring") || type.equals("secureobject")) && scope.parameters().path(name).has("defaultValue")
-                        && !ArmExpression.isExpression(scope.parameters().path(name).path("defaultValue").asText("["))) {
+                        && !ArmExpression.isExpression(scope.parameters().path(name).path("defaultValue").asText("["))
+                        && !scope.parameters().path(name).path("defaultValue").asText("[").isEmpty()) {
                     problems.add(scope.label + " secure parameter " + name + " has a literal default value");
                 }
             }

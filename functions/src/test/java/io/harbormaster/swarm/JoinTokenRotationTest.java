@@ -1,5 +1,7 @@
 package io.harbormaster.swarm;
 
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -25,7 +27,7 @@ class JoinTokenRotationTest {
     private final MutableClock clock = new MutableClock(CREATED);
     private final InMemorySwarm swarm = new InMemorySwarm(clock);
     private final JoinTicketCache tickets = new JoinTicketCache(swarm, clock);
-    private final JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, Optional.of(WEEK), clock);
+    private final JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, Optional.of(WEEK), clock, AuditTrail.NONE);
 
     @BeforeEach
     void aSwarmWithAManager() {
@@ -62,7 +64,7 @@ class JoinTokenRotationTest {
 
     @Test
     void severalAppInstancesLookingAtOnceRotateOnce() {
-        JoinTokenRotation other = new JoinTokenRotation(swarm, new JoinTicketCache(swarm, clock), Optional.of(WEEK), clock);
+        JoinTokenRotation other = new JoinTokenRotation(swarm, new JoinTicketCache(swarm, clock), Optional.of(WEEK), clock, AuditTrail.NONE);
         clock.advance(WEEK.plusMinutes(17));
         assertTrue(rotation.rotateIfDue().isPresent());
         assertEquals(Optional.empty(), other.rotateIfDue());
@@ -97,7 +99,7 @@ class JoinTokenRotationTest {
 
     @Test
     void onDemandRotationWorksWithTheScheduleOffAndTheScheduleThenDoesNothing() {
-        JoinTokenRotation manual = new JoinTokenRotation(swarm, tickets, Optional.empty(), clock);
+        JoinTokenRotation manual = new JoinTokenRotation(swarm, tickets, Optional.empty(), clock, AuditTrail.NONE);
         clock.advance(Duration.ofDays(400));
         assertEquals(Optional.empty(), manual.rotateIfDue());
         assertEquals(0, swarm.portRotations());

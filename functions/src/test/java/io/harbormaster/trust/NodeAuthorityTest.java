@@ -1,5 +1,7 @@
 package io.harbormaster.trust;
 
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -209,13 +211,13 @@ class NodeAuthorityTest {
 
             values.put("HARBORMASTER_TRUST_KEY", java.util.Base64.getEncoder().encodeToString(TrustKey.generate().bytes()));
             NodeAuthority keyed = NodeAuthority.connect(TrustSettings.from(new AppSettings(values)).orElseThrow(), clients,
-                    scaleSet, clock);
+                    scaleSet, clock, AuditTrail.NONE);
             keyed.nonce();
             assertEquals(0, storage.requests(), "with the key in a setting, a nonce needs no storage");
 
             values.remove("HARBORMASTER_TRUST_KEY");
             NodeAuthority stored = NodeAuthority.connect(TrustSettings.from(new AppSettings(values)).orElseThrow(), clients,
-                    scaleSet, clock);
+                    scaleSet, clock, AuditTrail.NONE);
             assertEquals(0, storage.requests(), "connecting sent nothing");
             // The stand-in creates the container and the key blob but has no key to read back: the nonce fails, as
             // it would while storage is down, and only then has anything been sent.

@@ -1,5 +1,7 @@
 package io.harbormaster.local;
 
+import io.harbormaster.local.metrics.LocalMetrics;
+
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
@@ -80,6 +82,8 @@ public final class LocalHost implements AutoCloseable {
     public static LocalHost start(LocalHostOptions options) {
         long started = System.nanoTime();
         StartupTrace.mark("local host: start");
+        // Before any function class is built: the control plane's metrics bind to the global OpenTelemetry.
+        LocalMetrics.install();
         AppSettings appSettings = new AppSettings(options.settings());
         LocalHostSettings settings = LocalHostSettings.read(appSettings);
         HostJson hostJson = HostJson.read(settings.hostJson(), settings.hostJsonRequired());

@@ -11,6 +11,8 @@ import java.util.Objects;
  */
 public record LocalHostOptions(List<String> packages, Map<String, String> settings, PrintStream console) {
     public static final String DEFAULT_PACKAGE = "io.harbormaster.functions";
+    /** The local host's own routes: GET /api/metrics, which Azure serves through Application Insights instead. */
+    public static final String LOCAL_PACKAGE = "io.harbormaster.local.metrics";
 
     public LocalHostOptions {
         packages = List.copyOf(packages);
@@ -22,7 +24,7 @@ public record LocalHostOptions(List<String> packages, Map<String, String> settin
     }
 
     public static LocalHostOptions fromEnvironment() {
-        return new LocalHostOptions(List.of(DEFAULT_PACKAGE), System.getenv(), System.out);
+        return new LocalHostOptions(List.of(DEFAULT_PACKAGE, LOCAL_PACKAGE), System.getenv(), System.out);
     }
 
     /** For tests: the given packages and settings only, nothing from the environment. */

@@ -1,5 +1,9 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,9 +90,9 @@ class CapacityCheckCallsIT {
         AzureScaleSet scaleSet = arm.scaleSet();
         CapacityCheck check = new CapacityCheck(swarm, scaleSet, statuses,
                 new DrainRequests(swarm, statuses, StorageDrainQueue.connect(storage, "capacity-calls-it"), drainSettings,
-                        Optional.of(scaleSet), Clock.systemUTC()),
+                        Optional.of(scaleSet), Clock.systemUTC(), AuditTrail.NONE),
                 new BlobCapacityState(stateContainer).ensureContainer(), CapacityPolicy.DEFAULTS.withDryRun(true),
-                Clock.systemUTC());
+                Clock.systemUTC(), AuditTrail.NONE, ControlPlaneMetrics.global());
 
         // Small: 10 instances and one service of ours. Services and tasks run on the manager, the one node every run has.
         capacity(10);

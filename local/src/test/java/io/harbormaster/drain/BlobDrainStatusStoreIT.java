@@ -1,5 +1,7 @@
 package io.harbormaster.drain;
 
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -89,7 +91,7 @@ class BlobDrainStatusStoreIT {
         assertTrue(store.create(status(draining).withState(DrainState.DRAINING, false).claimed(2, "m", longAgo)));
         // Expiry uses neither the swarm nor the queue.
         DrainRequests requests = new DrainRequests(null, store, null,
-                DrainSettings.from(new AppSettings(Map.of())), Optional.empty(), Clock.systemUTC());
+                DrainSettings.from(new AppSettings(Map.of())), Optional.empty(), Clock.systemUTC(), AuditTrail.NONE);
         List<DrainStatus> listed = ours(old, draining);
 
         // A new drain of the node after the listing: its status must survive the expiry of the old one.

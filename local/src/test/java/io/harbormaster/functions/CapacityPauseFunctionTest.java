@@ -1,5 +1,9 @@
 package io.harbormaster.functions;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,8 +44,8 @@ class CapacityPauseFunctionTest {
     private final CapacityCheck check = new CapacityCheck(swarm, scaleSet, statuses,
             new DrainRequests(swarm, statuses, new InMemoryDrainQueue(clock), new DrainSettings(Duration.ofSeconds(2),
                     Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15), Duration.ofDays(7)),
-                    Optional.of(scaleSet), clock),
-            state, CapacityPolicy.DEFAULTS, clock);
+                    Optional.of(scaleSet), clock, AuditTrail.NONE),
+            state, CapacityPolicy.DEFAULTS, clock, AuditTrail.NONE, ControlPlaneMetrics.global());
     private final CapacityPauseFunction function = new CapacityPauseFunction(Optional.of(check));
 
     private HttpResponseMessage call(boolean pause, HttpMethod method, String body) {

@@ -1,5 +1,9 @@
 package io.harbormaster.functions;
 
+import io.harbormaster.metrics.ControlPlaneMetrics;
+
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,7 +46,7 @@ class JoinTokenRotationFunctionTest {
     private final InMemorySwarm swarm = new InMemorySwarm(clock);
     private final JoinTicketCache tickets = new JoinTicketCache(swarm, clock);
     private final JoinTokenRotationFunction function = new JoinTokenRotationFunction(
-            new JoinTokenRotation(swarm, tickets, Optional.of(Duration.ofDays(7)), clock));
+            new JoinTokenRotation(swarm, tickets, Optional.of(Duration.ofDays(7)), clock, AuditTrail.NONE));
 
     JoinTokenRotationFunctionTest() {
         swarm.addManager("manager-1");
@@ -156,8 +160,8 @@ class JoinTokenRotationFunctionTest {
         CapacityCheck check = new CapacityCheck(swarm, scaleSet, statuses,
                 new DrainRequests(swarm, statuses, new InMemoryDrainQueue(clock), new DrainSettings(Duration.ofSeconds(2),
                         Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15), Duration.ofDays(7)),
-                        Optional.of(scaleSet), clock),
-                new InMemoryCapacityState(clock), CapacityPolicy.DEFAULTS, clock);
+                        Optional.of(scaleSet), clock, AuditTrail.NONE),
+                new InMemoryCapacityState(clock), CapacityPolicy.DEFAULTS, clock, AuditTrail.NONE, ControlPlaneMetrics.global());
         var request = new LocalHttpRequest<>(URI.create("http://localhost/api/status"), HttpMethod.GET, Map.of(),
                 Map.of(), Optional.<String>empty());
         var context = LocalExecutionContext.newInvocation("status", null, null);

@@ -1,5 +1,7 @@
 package io.harbormaster.functions;
 
+import io.harbormaster.audit.AuditTrail;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,7 +59,7 @@ class NodeFunctionsTest {
     private final InMemoryDrainStatusStore statuses = new InMemoryDrainStatusStore();
     private final DrainRequests drains = new DrainRequests(swarm, statuses, new InMemoryDrainQueue(clock),
             new DrainSettings(Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15),
-                    Duration.ofDays(7)), Optional.of(scaleSet), clock);
+                    Duration.ofDays(7)), Optional.of(scaleSet), clock, AuditTrail.NONE);
     private final TrustKey key = TrustKey.generate();
     private final NodeAuthority authority = new NodeAuthority(
             new AttestationVerifier(PKI.anchors(), "metadata.azure.com", TestPki.SUBSCRIPTION, clock),

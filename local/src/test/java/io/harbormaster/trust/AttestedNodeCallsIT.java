@@ -152,6 +152,8 @@ class AttestedNodeCallsIT {
         assertRefused(post("/api/node/drain", "{\"reason\":\"manual\"}", credential), 403, "forbidden");
         assertRefused(post("/api/node/drain", "{\"deadline\":\"PT20H\"}", credential), 403, "forbidden");
         assertRefused(get("/api/node/drain", credential), 404, "no_drain");
+        // Only managers forward the swarm's events.
+        assertRefused(post("/api/node/events", "{\"events\":[\"service:create\"]}", credential), 403, "forbidden");
         HttpResponse<String> operatorView = cluster.send(HttpRequest.newBuilder(
                 cluster.host().uri("/api/drain/" + agent.computerName())).GET());
         assertEquals(404, operatorView.statusCode(), "no drain recorded: " + operatorView.body());
@@ -203,6 +205,31 @@ class AttestedNodeCallsIT {
                 "a credential reached the log");
         assertFalse(logs.contains(genuine.path("signature").asText().substring(0, 40)), "a document reached the log");
         assertFalse(logs.contains("SWMTKN-"), "a join token reached the log");
+
+        // The audit trail, as the operator reads it: each refusal with its code, the drain the agent asked for, and
+        // none of the secrets that went by.
+        HttpResponse<String> trail = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/events?since="
+                + Instant.now().minus(Duration.ofMinutes(30)) + "&limit=1000")).GET());
+        assertEquals(200, trail.statusCode(), trail.body());
+        java.util.Set<String> refusedCodes = new java.util.HashSet<>();
+        java.util.List<String> drainStates = new java.util.ArrayList<>();
+        for (JsonNode event : JSON.readTree(trail.body()).path("events")) {
+            if (event.path("kind").asText().equals("caller-refused")) {
+                refusedCodes.add(event.path("details").path("code").asText());
+            }
+            if (event.path("kind").asText().equals("drain-state") && event.path("subject").asText().equals(agent.computerName())) {
+                drainStates.add(event.path("details").path("to").asText());
+            }
+        }
+        assertTrue(refusedCodes.containsAll(java.util.List.of("attestation_required", "untrusted_signer", "bad_signature",
+                "expired_attestation", "wrong_subscription", "unknown_machine", "unknown_nonce", "replayed_attestation",
+                "forbidden", "bad_credential")), "refusals on the trail: " + refusedCodes);
+        assertEquals("requested", drainStates.isEmpty() ? "" : drainStates.get(0), "the agent's own drain: " + drainStates);
+        assertFalse(trail.body().contains("SWMTKN-"), "a join token on the trail");
+        assertFalse(trail.body().contains(credential.substring(4, 40)) || trail.body().contains(second.substring(4, 40)),
+                "a credential on the trail");
+        assertFalse(trail.body().contains(genuine.path("signature").asText().substring(0, 40)), "a document on the trail");
+        assertFalse(trail.body().contains(cluster.masterKey()) || trail.body().contains(cluster.key()), "a key on the trail");
     }
 
     private static void assertRefused(HttpResponse<String> response, int status, String code) throws Exception {
