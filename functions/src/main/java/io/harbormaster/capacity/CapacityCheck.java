@@ -3,14 +3,13 @@ package io.harbormaster.capacity;
 import io.harbormaster.audit.AuditEvent;
 import io.harbormaster.audit.AuditKind;
 import io.harbormaster.audit.AuditTrail;
-
 import io.harbormaster.drain.DrainOrder;
-import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.drain.DrainStatusStore;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetConflictException;
 import io.harbormaster.scaleset.ScaleSetModel;

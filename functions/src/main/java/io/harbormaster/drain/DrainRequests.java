@@ -3,15 +3,14 @@ package io.harbormaster.drain;
 import io.harbormaster.audit.AuditEvent;
 import io.harbormaster.audit.AuditKind;
 import io.harbormaster.audit.AuditTrail;
-
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.NodeNotFoundException;
 import io.harbormaster.swarm.NodeVersionConflictException;
-import io.harbormaster.swarm.Swarm;
 import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

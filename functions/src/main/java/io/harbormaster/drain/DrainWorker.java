@@ -3,7 +3,6 @@ package io.harbormaster.drain;
 import io.harbormaster.audit.AuditEvent;
 import io.harbormaster.audit.AuditKind;
 import io.harbormaster.audit.AuditTrail;
-
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetException;

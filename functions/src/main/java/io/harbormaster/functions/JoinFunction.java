@@ -1,7 +1,5 @@
 package io.harbormaster.functions;
 
-import io.harbormaster.metrics.ControlPlaneMetrics;
-
 import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
@@ -11,6 +9,7 @@ import com.microsoft.azure.functions.annotation.AuthorizationLevel;
 import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.swarm.JoinTicket;
 import io.harbormaster.swarm.JoinTicketCache;
 import io.harbormaster.swarm.SwarmNotInitializedException;

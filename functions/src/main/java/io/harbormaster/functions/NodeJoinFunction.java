@@ -1,7 +1,5 @@
 package io.harbormaster.functions;
 
-import io.harbormaster.metrics.ControlPlaneMetrics;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.microsoft.azure.functions.ExecutionContext;
@@ -12,6 +10,7 @@ import com.microsoft.azure.functions.HttpStatus;
 import com.microsoft.azure.functions.annotation.AuthorizationLevel;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.swarm.JoinTicket;
 import io.harbormaster.swarm.JoinTicketCache;
 import io.harbormaster.swarm.SwarmNotInitializedException;

@@ -1,7 +1,5 @@
 package io.harbormaster.scaleset;
 
-import io.harbormaster.metrics.ControlPlaneMetrics;
-
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
@@ -9,6 +7,7 @@ import com.azure.core.http.policy.ExponentialBackoff;
 import com.azure.core.http.policy.RequestRetryCondition;
 import com.azure.core.http.policy.RetryStrategy;
 import com.azure.core.util.DateTimeRfc1123;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.Optional;

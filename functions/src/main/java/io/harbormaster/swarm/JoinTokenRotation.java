@@ -3,7 +3,6 @@ package io.harbormaster.swarm;
 import io.harbormaster.audit.AuditEvent;
 import io.harbormaster.audit.AuditKind;
 import io.harbormaster.audit.AuditTrail;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,12 +1,11 @@
 package io.harbormaster.trust;
 
-import io.harbormaster.audit.AuditTrail;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import io.harbormaster.storage.OnFirstUse;
-import io.harbormaster.storage.StorageClients;
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.storage.OnFirstUse;
+import io.harbormaster.storage.StorageClients;
 import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.trust.CallerRights.DrainBounds;
 import io.harbormaster.trust.CallerRights.SelfDrain;

@@ -1,15 +1,12 @@
 package io.harbormaster.capacity;
 
-import io.harbormaster.metrics.ControlPlaneMetrics;
-
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainReason;
@@ -17,6 +14,7 @@ import io.harbormaster.drain.DrainRequest;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;

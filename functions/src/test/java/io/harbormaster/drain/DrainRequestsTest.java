@@ -1,12 +1,11 @@
 package io.harbormaster.drain;
 
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;

@@ -1,7 +1,5 @@
 package io.harbormaster.drain;
 
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.audit.AuditEvent;
 import io.harbormaster.audit.AuditKind;
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.scaleset.ScaleSetInstance;

@@ -1,12 +1,11 @@
 package io.harbormaster.swarm;
 
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.testsupport.InMemorySwarm;
 import io.harbormaster.testsupport.MutableClock;
 import java.lang.reflect.Proxy;

@@ -1,12 +1,11 @@
 package io.harbormaster.trust;
 
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.StorageSettings;
 import io.harbormaster.scaleset.ScaleSetInstance;

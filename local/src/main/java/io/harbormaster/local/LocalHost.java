@@ -1,13 +1,12 @@
 package io.harbormaster.local;
 
-import io.harbormaster.local.metrics.LocalMetrics;
-
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.functions.StartupTrace;
+import io.harbormaster.local.metrics.LocalMetrics;
 import io.harbormaster.storage.OnFirstUse;
 import io.harbormaster.storage.StorageClients;
 import java.io.PrintStream;

@@ -1,14 +1,11 @@
 package io.harbormaster.capacity;
 
-import io.harbormaster.metrics.ControlPlaneMetrics;
-
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.DockerSettings;
 import io.harbormaster.config.DrainSettings;
@@ -18,6 +15,7 @@ import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.StorageDrainQueue;
 import io.harbormaster.emulator.EmulatorFixture;
 import io.harbormaster.emulator.cloud.ScaleSetChange;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.testsupport.DockerCli;

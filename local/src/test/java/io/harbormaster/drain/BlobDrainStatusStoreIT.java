@@ -1,7 +1,5 @@
 package io.harbormaster.drain;
 
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -11,6 +9,7 @@ import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.config.StorageSettings;

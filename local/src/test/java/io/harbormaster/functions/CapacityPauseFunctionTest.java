@@ -1,9 +1,5 @@
 package io.harbormaster.functions;
 
-import io.harbormaster.metrics.ControlPlaneMetrics;
-
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,12 +8,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpResponseMessage;
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.capacity.CapacityCheck;
 import io.harbormaster.capacity.CapacityPolicy;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.local.LocalExecutionContext;
 import io.harbormaster.local.LocalHttpRequest;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.testsupport.InMemoryCapacityState;
 import io.harbormaster.testsupport.InMemoryDrainQueue;
 import io.harbormaster.testsupport.InMemoryDrainStatusStore;

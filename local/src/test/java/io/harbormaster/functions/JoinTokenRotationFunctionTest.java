@@ -1,9 +1,5 @@
 package io.harbormaster.functions;
 
-import io.harbormaster.metrics.ControlPlaneMetrics;
-
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,12 +10,14 @@ import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import com.microsoft.azure.functions.annotation.AuthorizationLevel;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.capacity.CapacityCheck;
 import io.harbormaster.capacity.CapacityPolicy;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.local.LocalExecutionContext;
 import io.harbormaster.local.LocalHttpRequest;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.swarm.JoinTicketCache;
 import io.harbormaster.swarm.JoinTokenRotation;
 import io.harbormaster.swarm.SwarmRole;

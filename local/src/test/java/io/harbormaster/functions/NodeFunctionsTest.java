@@ -1,7 +1,5 @@
 package io.harbormaster.functions;
 
-import io.harbormaster.audit.AuditTrail;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpResponseMessage;
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.local.LocalExecutionContext;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpResponseMessage;
+import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.capacity.CapacityCheck;
 import io.harbormaster.capacity.CapacityPolicy;
 import io.harbormaster.config.AppSettings;
@@ -16,6 +17,7 @@ import io.harbormaster.config.DrainSettings;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.local.LocalExecutionContext;
 import io.harbormaster.local.LocalHttpRequest;
+import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.SwarmRole;
@@ -50,8 +52,8 @@ class StatusPageFunctionTest {
     private final CapacityCheck check = new CapacityCheck(swarm, scaleSet, statuses,
             new DrainRequests(swarm, statuses, new InMemoryDrainQueue(clock), new DrainSettings(Duration.ofSeconds(2),
                     Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15), Duration.ofDays(7)),
-                    Optional.of(scaleSet), clock),
-            new InMemoryCapacityState(clock), CapacityPolicy.DEFAULTS, clock);
+                    Optional.of(scaleSet), clock, AuditTrail.NONE),
+            new InMemoryCapacityState(clock), CapacityPolicy.DEFAULTS, clock, AuditTrail.NONE, ControlPlaneMetrics.global());
     private final OperatorAuth auth = auth(Map.of(OperatorAuthSettings.LOCAL_MASTER_KEY, MASTER_KEY));
     private final StatusPageFunction page = new StatusPageFunction(auth, Optional.of(check));
     private final OperatorLoginFunction login = new OperatorLoginFunction(auth);
