@@ -1,0 +1,119 @@
+package io.harbormaster.bench;
+
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.capacity.BlobCapacityState;
+import io.harbormaster.capacity.CapacitySettings;
+import io.harbormaster.config.DockerSettings;
+import io.harbormaster.emulator.AzureEmulator;
+import io.harbormaster.emulator.EmulatorSettings;
+import io.harbormaster.emulator.cloud.InstanceSnapshot;
+import io.harbormaster.testsupport.DockerCli;
+import io.harbormaster.testsupport.EmulatedCluster;
+import io.harbormaster.testsupport.LocalServices;
+import io.harbormaster.testsupport.TestService;
+import io.harbormaster.trust.TrustSettings;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Event-driven scale-out (issue 14's benchmark, first part): on a cluster booted from our cloud-init (manager VM 0 from
+ * master.yml, agents from agent.yml) with the capacity timer at its default 30 s, each run creates a service whose one
+ * task fits on no agent there is, and times service create -> the scale request (the scale-out on the audit trail) and
+ * -> the task running (a new agent booted, joined and took it). Run with bench/lifecycle.sh.
+ */
+public final class LifecycleBenchmark {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private LifecycleBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        BlobContainerClient capacity = new BlobServiceClientBuilder().connectionString(LocalServices.storageConnectionString())
+                .buildClient().getBlobContainerClient(BlobCapacityState.CONTAINER);
+        if (capacity.exists()) {
+            capacity.getBlobClient("history.json").deleteIfExists();
+        }
+        try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
+            String master = emulator.settings().computerNamePrefix() + "m0";
+            emulator.bootManager(master, 0);
+            DockerCli master0 = DockerCli.forHost(emulator.machines().dockerHost(master));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!master0.run("info", "--format", "{{.Swarm.LocalNodeState}}").equals("active")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("master0 did not initialise its swarm");
+                }
+                Thread.sleep(200);
+            }
+            return Map.of(DockerSettings.HOSTS, emulator.machines().dockerHost(master),
+                    TrustSettings.MANAGER_VM_NAMES, master,
+                    CapacitySettings.MIN_AGENTS, "1", CapacitySettings.MAX_AGENTS, Integer.toString(runs + 2),
+                    "HARBORMASTER_CAPACITY_SCHEDULE", "*/30 * * * * *");
+        })) {
+            AzureEmulator emulator = cluster.emulator();
+            String scaleSet = emulator.settings().scaleSetName();
+            String first = cluster.await("the first agent", () -> emulator.cloud().instances(scaleSet).stream()
+                    .map(InstanceSnapshot::computerName).findFirst().orElse(""), name -> !name.isEmpty(), Duration.ofSeconds(90));
+            cluster.await("the first agent ready", cluster::nodes, nodes -> "ready".equals(nodes.get(first)),
+                    Duration.ofSeconds(120));
+            // The first agent is taken up, so that each run's task needs an agent of its own.
+            TestService.create(cluster.manager(), cluster.prefix() + "-filler", 1, "--constraint", "node.role==worker",
+                    "--reserve-cpu", "1.5").awaitRunning(1, Duration.ofSeconds(60));
+            List<Long> toRequest = new ArrayList<>();
+            List<Long> toRunning = new ArrayList<>();
+            for (int run = 1; run <= runs; run++) {
+                // Let the timer's phase fall where it may: the runs start at no particular point of its 30 s.
+                Thread.sleep(3000 + 1700L * run);
+                Instant created = Instant.now();
+                TestService service = TestService.create(cluster.manager(), cluster.prefix() + "-run" + run, 1,
+                        "--constraint", "node.role==worker", "--reserve-cpu", "1.5");
+                JsonNode scaleOut = cluster.await("run " + run + ": the scale request", () -> scaleOut(cluster, created),
+                        event -> event != null, Duration.ofSeconds(60));
+                long request = Duration.between(created, Instant.parse(scaleOut.path("at").asText())).toMillis();
+                service.awaitRunning(1, Duration.ofSeconds(120));
+                long running = Duration.between(created, Instant.now()).toMillis();
+                toRequest.add(request);
+                toRunning.add(running);
+                System.out.printf("run %d: service create -> scale request %d ms, -> task running %d ms%n", run, request, running);
+            }
+            System.out.println();
+            System.out.println("event-driven scale-out (timer at 30 s, " + runs + " runs; manager and agents booted from our cloud-init)");
+            System.out.printf("  service create -> scale request     p50 %6d ms   max %6d ms%n", p50(toRequest), max(toRequest));
+            System.out.printf("  service create -> task running      p50 %6d ms   max %6d ms%n", p50(toRunning), max(toRunning));
+        }
+    }
+
+    private static JsonNode scaleOut(EmulatedCluster cluster, Instant since) {
+        try {
+            HttpResponse<String> trail = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/events?since=" + since)).GET());
+            for (JsonNode event : JSON.readTree(trail.body()).path("events")) {
+                if (event.path("kind").asText().equals("scale-out")) {
+                    return event;
+                }
+            }
+            return null;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long p50(List<Long> values) {
+        List<Long> sorted = values.stream().sorted().toList();
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    private static long max(List<Long> values) {
+        return values.stream().mapToLong(Long::longValue).max().orElse(0);
+    }
+}
