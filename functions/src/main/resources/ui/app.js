@@ -11,6 +11,7 @@
   var last = {};        // section id -> the HTML last written
   var lastData = null;
   var timer = null;
+  var eventsTimer = null;
   var failingSince = null;
   var stopped = false;
 
@@ -275,6 +276,30 @@
       });
   }
 
+  // The audit trail's newest events, every 5 s: each decision and action with its reason, and refused callers.
+  var EVENTS_MS = 5000;
+  function pollEvents() {
+    fetch('/api/ui/events', {cache: 'no-store', credentials: 'same-origin', headers: {Accept: 'application/json'}})
+      .then(function (response) {
+        if (response.status === 401) { window.location.assign('/api/ui/'); return null; }
+        return response.ok ? response.json() : null;
+      })
+      .then(function (body) {
+        if (!body) { return; }
+        var now = Date.now();
+        var items = (body.events || []).map(function (e) {
+          var details = Object.keys(e.details || {}).map(function (k) { return esc(k) + '=' + esc(e.details[k]); });
+          return '<li><time datetime="' + esc(e.at) + '">' + esc(ago(e.at, now)) + '</time> <strong>' + esc(e.kind)
+            + '</strong> ' + esc(e.subject) + ': ' + esc(e.reason)
+            + (details.length ? ' <span class="details">(' + details.join(', ') + ')</span>' : '') + '</li>';
+        });
+        write('events', items.length ? '<ol class="decisions">' + items.join('') + '</ol>'
+          : '<p class="empty">No event in the last 10 minutes.</p>');
+      })
+      .catch(function () { /* the next poll tries again */ })
+      .then(function () { if (!stopped) { eventsTimer = setTimeout(pollEvents, EVENTS_MS); } });
+  }
+
   function moveBetweenNodes(event) {
     var node = event.target.closest && event.target.closest('.node');
     if (!node) { return; }
@@ -295,6 +320,7 @@
       if (event.key === 'Escape' && document.activeElement === filter) { filter.value = ''; render(lastData || {}); }
     });
     poll();
+    pollEvents();
   });
 
   // For the render benchmark: draw given data (as the JSON text a poll receives), every column's content written
@@ -307,6 +333,6 @@
       document.getElementById('nodes').textContent = '';
       lastData = JSON.parse(text); render(lastData);
     },
-    stop: function () { stopped = true; clearTimeout(timer); }
+    stop: function () { stopped = true; clearTimeout(timer); clearTimeout(eventsTimer); }
   };
 })();

@@ -6,6 +6,7 @@ import io.harbormaster.audit.AuditRetention;
 import io.harbormaster.audit.AuditSettings;
 import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.audit.BlobAuditTrail;
+import io.harbormaster.audit.RecentEvents;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacityCheck;
 import io.harbormaster.capacity.CapacitySettings;
@@ -86,6 +87,7 @@ public final class ControlPlane {
     private final Optional<Instant> dockerClientCertificateNotAfter;
     private final OperatorAuth operatorAuth;
     private final AuditRetention auditRetention;
+    private final RecentEvents recentEvents;
     private final Optional<EventDrivenChecks> eventDrivenChecks;
 
     private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
@@ -95,6 +97,7 @@ public final class ControlPlane {
             Optional<EventDrivenChecks> eventDrivenChecks) {
         this.operatorAuth = operatorAuth;
         this.auditRetention = auditRetention;
+        this.recentEvents = new RecentEvents(auditRetention.trail(), Clock.systemUTC());
         this.eventDrivenChecks = eventDrivenChecks;
         this.joinTokenRotation = joinTokenRotation;
         this.dockerClientCertificateNotAfter = dockerClientCertificateNotAfter;
@@ -319,6 +322,11 @@ public final class ControlPlane {
     /** Capacity checks asked for by the swarm's events; none without a scale set. */
     public Optional<EventDrivenChecks> eventDrivenChecks() {
         return eventDrivenChecks;
+    }
+
+    /** The audit trail's newest events, as the status page shows them. */
+    public RecentEvents recentEvents() {
+        return recentEvents;
     }
 
     /** The audit trail and how long it keeps events. */

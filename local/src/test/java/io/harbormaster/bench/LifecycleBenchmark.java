@@ -3,7 +3,6 @@ package io.harbormaster.bench;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacitySettings;
 import io.harbormaster.config.DockerSettings;
@@ -15,8 +14,6 @@ import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.TestService;
 import io.harbormaster.trust.TrustSettings;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,7 +27,6 @@ import java.util.Map;
  * -> the task running (a new agent booted, joined and took it). Run with bench/lifecycle.sh.
  */
 public final class LifecycleBenchmark {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LifecycleBenchmark() {
     }
@@ -75,7 +71,7 @@ public final class LifecycleBenchmark {
                 Instant created = Instant.now();
                 TestService service = TestService.create(cluster.manager(), cluster.prefix() + "-run" + run, 1,
                         "--constraint", "node.role==worker", "--reserve-cpu", "1.5");
-                JsonNode scaleOut = cluster.await("run " + run + ": the scale request", () -> scaleOut(cluster, created),
+                JsonNode scaleOut = cluster.await("run " + run + ": the scale request", () -> cluster.firstEvent("scale-out", created),
                         event -> event != null, Duration.ofSeconds(60));
                 long request = Duration.between(created, Instant.parse(scaleOut.path("at").asText())).toMillis();
                 service.awaitRunning(1, Duration.ofSeconds(120));
@@ -88,23 +84,6 @@ public final class LifecycleBenchmark {
             System.out.println("event-driven scale-out (timer at 30 s, " + runs + " runs; manager and agents booted from our cloud-init)");
             System.out.printf("  service create -> scale request     p50 %6d ms   max %6d ms%n", p50(toRequest), max(toRequest));
             System.out.printf("  service create -> task running      p50 %6d ms   max %6d ms%n", p50(toRunning), max(toRunning));
-        }
-    }
-
-    private static JsonNode scaleOut(EmulatedCluster cluster, Instant since) {
-        try {
-            HttpResponse<String> trail = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/events?since=" + since)).GET());
-            for (JsonNode event : JSON.readTree(trail.body()).path("events")) {
-                if (event.path("kind").asText().equals("scale-out")) {
-                    return event;
-                }
-            }
-            return null;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

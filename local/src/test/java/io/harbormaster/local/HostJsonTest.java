@@ -53,7 +53,7 @@ class HostJsonTest {
     void theProjectsHostJsonIsReadAsWritten() {
         HostJson hostJson = HostJson.read(Path.of("host.json"), true);
         QueueSettings queues = hostJson.queues();
-        assertEquals(new QueueSettings(16, 8, Duration.ofSeconds(2), Duration.ofSeconds(5), 5,
+        assertEquals(new QueueSettings(16, 8, Duration.ofSeconds(1), Duration.ofSeconds(5), 5,
                 QueueSettings.MessageEncoding.NONE), queues);
     }
 

@@ -258,8 +258,11 @@ class StatusPageIT {
             long fromAccepted = (shown - accepted) / 1_000_000;
             System.out.printf("status page: drain shown %d ms after the 202 (%d ms after the request was sent)%n",
                     fromAccepted, (shown - sent) / 1_000_000);
-            screenshot(page, "status-page-drain");
             assertTrue(fromAccepted <= 3000, "the drain took " + fromAccepted + " ms to show");
+            // The audit trail's events on the page too: the drain's request, with its reason.
+            awaitTrue(page, "h => [...document.querySelectorAll('#events li')].some(li => li.textContent.includes('drain-state')"
+                    + " && li.textContent.includes(h) && li.textContent.includes('to=requested'))", agent, 15_000);
+            screenshot(page, "status-page-drain");
         }
     }
 }

@@ -201,6 +201,25 @@ public final class EmulatedCluster implements AutoCloseable {
         return value;
     }
 
+    /** The first event of {@code kind} on the audit trail after {@code since} ({@code GET /api/events}), or null. */
+    public com.fasterxml.jackson.databind.JsonNode firstEvent(String kind, java.time.Instant since) {
+        try {
+            HttpResponse<String> trail = send(HttpRequest.newBuilder(host.uri("/api/events?since=" + since)).GET());
+            for (com.fasterxml.jackson.databind.JsonNode event
+                    : new com.fasterxml.jackson.databind.ObjectMapper().readTree(trail.body()).path("events")) {
+                if (event.path("kind").asText().equals(kind)) {
+                    return event;
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A request to the host with the master key, as the operator sends it. */
     public HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
         return HTTP.send(request.header("x-functions-key", masterKey).build(), HttpResponse.BodyHandlers.ofString());

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacitySettings;
 import io.harbormaster.config.DockerSettings;
@@ -40,7 +39,6 @@ import org.junit.jupiter.api.Test;
  * to it would change its quorum.
  */
 class ManagerJoinIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BOOTSTRAP = "harbormaster-manager-bootstrap.service";
 
     @Test
@@ -110,7 +108,7 @@ class ManagerJoinIT {
                     "--constraint", "node.role==worker", "--reserve-cpu", "1.5");
             JsonNode scaleOut;
             try {
-                scaleOut = cluster.await("a scale-out on the trail", () -> scaleOut(cluster, created),
+                scaleOut = cluster.await("a scale-out on the trail", () -> cluster.firstEvent("scale-out", created),
                         event -> event != null, Duration.ofSeconds(30));
             } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + "\nmaster0's forwarder:\n"
@@ -152,25 +150,6 @@ class ManagerJoinIT {
             assertEquals(200, response.statusCode(), response.body());
             assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
             return response.body();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The first scale-out on the audit trail since {@code since}, or null. */
-    private static JsonNode scaleOut(EmulatedCluster cluster, Instant since) {
-        try {
-            HttpResponse<String> trail = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/events?since=" + since))
-                    .GET());
-            for (JsonNode event : JSON.readTree(trail.body()).path("events")) {
-                if (event.path("kind").asText().equals("scale-out")) {
-                    return event;
-                }
-            }
-            return null;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {
