@@ -28,8 +28,7 @@ public class MetricsFunction {
         Optional<String> text = LocalMetrics.prometheusText();
         if (text.isEmpty()) {
             return request.createResponseBuilder(HttpStatus.SERVICE_UNAVAILABLE).header("Content-Type", "application/json")
-                    .body("{\"error\":\"metrics_off\",\"message\":\"this JVM's OpenTelemetry was set before the local host"
-                            + " started\"}").build();
+                    .body("{\"error\":\"metrics_off\",\"message\":\"" + LocalMetrics.whyOff() + "\"}").build();
         }
         return request.createResponseBuilder(HttpStatus.OK).header("Content-Type", LocalMetrics.contentType())
                 .header("Cache-Control", "no-store").body(text.get()).build();
