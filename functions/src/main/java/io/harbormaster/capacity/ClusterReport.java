@@ -46,6 +46,9 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             entry.put("role", node.role().urlName());
             entry.put("availability", node.availability().name().toLowerCase(Locale.ROOT));
             entry.put("state", node.state().name().toLowerCase(Locale.ROOT));
+            if (node.isManager()) {
+                entry.put("reachability", node.reachability().name().toLowerCase(Locale.ROOT));
+            }
             entry.put("tasks", onNode.size());
             entry.put("reserved", resources(reserved));
             entry.put("capacity", resources(node.resources()));
@@ -102,6 +105,11 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         body.put("automaticActions", pause.toMap());
         body.put("scaleSet", scaleSet);
         body.put("nodes", nodes);
+        // The managers' quorum: without a majority reachable the capacity check takes no destructive action.
+        long managers = snapshot.nodes().stream().filter(Node::isManager).count();
+        long reachable = snapshot.nodes().stream()
+                .filter(node -> node.isManager() && node.reachability() == Node.Reachability.REACHABLE).count();
+        body.put("managers", Map.of("total", managers, "reachable", reachable, "majority", reachable * 2 > managers));
         body.put("instances", instances);
         body.put("pendingTasks", pending);
         body.put("drainsInFlight", drains);

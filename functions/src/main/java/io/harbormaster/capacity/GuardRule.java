@@ -11,8 +11,9 @@ import java.util.List;
 
 /**
  * Whether the scale set and the swarm disagree too much to trust this read: a capacity or an instance list that is
- * empty or far short while workers are ready, nodeless instances that should have joined long ago, or a sudden drop
- * that neither our scale-ins nor an announcement explain. A tripped guard withholds every destructive action.
+ * empty or far short while workers are ready, nodeless instances that should have joined long ago, a sudden drop
+ * that neither our scale-ins nor an announcement explain, or the managers' majority in doubt (half or more of them
+ * not reachable). A tripped guard withholds every destructive action.
  */
 final class GuardRule {
     private GuardRule() {
@@ -53,6 +54,21 @@ final class GuardRule {
         } else if (readyWorkersWithoutInstance >= 2 && readyWorkersWithoutInstance * 2 > readyWorkers) {
             reasons.add(readyWorkersWithoutInstance + " of " + readyWorkers
                     + " ready worker nodes have no instance in the scale set's list");
+        }
+        int managers = 0;
+        int reachableManagers = 0;
+        for (Node node : snapshot.nodes()) {
+            if (node.isManager()) {
+                managers++;
+                if (node.reachability() == Node.Reachability.REACHABLE) {
+                    reachableManagers++;
+                }
+            }
+        }
+        // Without a majority the swarm cannot change its state: a node removed or drained now may never be settled.
+        if (managers > 0 && reachableManagers * 2 <= managers) {
+            reasons.add("only " + reachableManagers + " of " + managers
+                    + " managers are reachable: the managers' majority is in doubt");
         }
         int oldUnjoined = 0;
         for (ScaleSetInstance instance : snapshot.instances()) {

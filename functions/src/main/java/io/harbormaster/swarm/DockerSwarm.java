@@ -323,7 +323,22 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
                 resources == null ? Resources.NONE : new Resources(
                         Objects.requireNonNullElse(resources.getNanoCPUs(), 0L),
                         Objects.requireNonNullElse(resources.getMemoryBytes(), 0L)),
-                node.getCreatedAt() == null ? Instant.EPOCH : node.getCreatedAt().toInstant());
+                node.getCreatedAt() == null ? Instant.EPOCH : node.getCreatedAt().toInstant(),
+                reachability(spec, node.getManagerStatus()));
+    }
+
+    private static Node.Reachability reachability(SwarmNodeSpec spec, com.github.dockerjava.api.model.SwarmNodeManagerStatus status) {
+        if (spec == null || spec.getRole() != SwarmNodeRole.MANAGER) {
+            return Node.Reachability.NOT_A_MANAGER;
+        }
+        if (status == null || status.getReachability() == null) {
+            return Node.Reachability.UNKNOWN;
+        }
+        return switch (status.getReachability()) {
+            case REACHABLE -> Node.Reachability.REACHABLE;
+            case UNREACHABLE -> Node.Reachability.UNREACHABLE;
+            default -> Node.Reachability.UNKNOWN;
+        };
     }
 
     static Service toService(com.github.dockerjava.api.model.Service service) {

@@ -3,7 +3,12 @@ package io.harbormaster.swarm;
 import java.time.Instant;
 import java.util.Map;
 
-/** One swarm node as the managers last reported it; {@code version} guards updates against lost writes. */
+/**
+ * One swarm node as the managers last reported it; {@code version} guards updates against lost writes.
+ *
+ * @param reachability a manager's Raft reachability as the managers see it; {@link Reachability#NOT_A_MANAGER} for a
+ *                     worker
+ */
 public record Node(
         String id,
         long version,
@@ -13,11 +18,24 @@ public record Node(
         State state,
         Map<String, String> labels,
         Resources resources,
-        Instant createdAt) {
+        Instant createdAt,
+        Reachability reachability) {
 
     public Node {
         labels = Map.copyOf(labels);
+        if (reachability == null) {
+            reachability = role == SwarmRole.MANAGER ? Reachability.REACHABLE : Reachability.NOT_A_MANAGER;
+        }
     }
+
+    /** A node whose reachability is not read: a manager counts as reachable, as one that answered a list does. */
+    public Node(String id, long version, String hostname, SwarmRole role, Availability availability, State state,
+            Map<String, String> labels, Resources resources, Instant createdAt) {
+        this(id, version, hostname, role, availability, state, labels, resources, createdAt, null);
+    }
+
+    /** A manager's place in the Raft quorum, as {@code docker node ls} shows it (Leader counts as reachable). */
+    public enum Reachability { REACHABLE, UNREACHABLE, UNKNOWN, NOT_A_MANAGER }
 
     /** Whether the scheduler may place tasks on the node. */
     public enum Availability { ACTIVE, PAUSE, DRAIN }

@@ -10,6 +10,7 @@ import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRequest;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.swarm.Node;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,20 @@ class GuardRuleTest {
         GuardRule.Verdict verdict = GuardRule.judge(agents(3).context());
         assertFalse(verdict.tripped());
         assertEquals(List.of(), verdict.reasons());
+    }
+
+    @Test
+    void halfTheManagersOrMoreUnreachableTripsIt() {
+        PlanningFixture cluster = agents(2);
+        cluster.manager("m0", Node.Reachability.REACHABLE);
+        cluster.manager("m1", Node.Reachability.REACHABLE);
+        cluster.manager("m2", Node.Reachability.UNREACHABLE);
+        assertFalse(GuardRule.judge(cluster.context()).tripped(), "two of three: a majority");
+        cluster.manager("m3", Node.Reachability.UNKNOWN);
+        GuardRule.Verdict verdict = GuardRule.judge(cluster.context());
+        assertTrue(verdict.tripped(), "two of four is no majority");
+        assertTrue(verdict.reasons().contains("only 2 of 4 managers are reachable: the managers' majority is in doubt"),
+                verdict.reasons()::toString);
     }
 
     @Test

@@ -60,6 +60,14 @@ final class PlanningFixture {
         return node;
     }
 
+    /** A manager node, with its reachability as the managers report it; it has no instance. */
+    Node manager(String name, Node.Reachability reachability) {
+        Node node = new Node("id-" + name, 1, name, SwarmRole.MANAGER, Node.Availability.ACTIVE, Node.State.READY, Map.of(),
+                AGENT, minutesAgo(60), reachability);
+        nodes.add(node);
+        return node;
+    }
+
     ScaleSetInstance instance(String name, Instant createdAt) {
         return instance(new ScaleSetInstance(String.valueOf(instances.size()), name, ScaleSetInstance.PowerState.RUNNING,
                 "Succeeded", createdAt, false));

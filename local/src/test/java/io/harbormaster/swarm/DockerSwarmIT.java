@@ -60,6 +60,20 @@ class DockerSwarmIT {
     }
 
     @Test
+    void theManagerReadsAsAReachableManagerAndWorkersAsNone() throws IOException {
+        DockerCli docker = DockerCli.forLocalManager();
+        String self = docker.run("info", "--format", "{{.Swarm.NodeID}}");
+        try (DockerSwarm swarm = connect(LocalServices.dockerHost(), false)) {
+            Node manager = swarm.nodes().stream().filter(node -> node.id().equals(self)).findFirst().orElseThrow();
+            assertEquals(SwarmRole.MANAGER, manager.role());
+            assertEquals(Node.Reachability.REACHABLE, manager.reachability(),
+                    docker.run("node", "inspect", self, "--format", "{{.ManagerStatus.Reachability}}"));
+            swarm.nodes().stream().filter(node -> !node.isManager())
+                    .forEach(worker -> assertEquals(Node.Reachability.NOT_A_MANAGER, worker.reachability()));
+        }
+    }
+
+    @Test
     void mutualTlsEndpointServesTheSameTicket() throws IOException {
         DockerCli docker = DockerCli.forLocalManager();
         try (DockerSwarm swarm = connect(LocalServices.dockerTlsEndpoint(), true)) {

@@ -121,6 +121,15 @@ class ManagerJoinIT {
             assertEquals("2", scaleOut.path("details").path("toCapacity").asText(), scaleOut.toString());
             web.awaitRunning(2, Duration.ofSeconds(120));
 
+            // The status reports the managers' quorum: both reachable, a majority.
+            HttpResponse<String> status = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/status")).GET());
+            assertEquals(200, status.statusCode(), status.body());
+            com.fasterxml.jackson.databind.JsonNode quorum = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(status.body()).path("managers");
+            assertEquals(2, quorum.path("total").asInt(), quorum.toString());
+            assertEquals(2, quorum.path("reachable").asInt(), quorum.toString());
+            assertTrue(quorum.path("majority").asBoolean(), quorum.toString());
+
             // The control plane's metrics, on the local host's Prometheus endpoint and for the operator only: the last
             // check's nodes (two managers and the two agents, ready) and the joins it served, by role.
             String exposed = cluster.await("the four nodes in the metrics", () -> metrics(cluster),
