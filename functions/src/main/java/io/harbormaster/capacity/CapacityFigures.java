@@ -36,7 +36,7 @@ final class CapacityFigures {
             if (!task.desiredRunning()) {
                 continue;
             }
-            if (task.nodeId() == null || "pending".equals(task.state())) {
+            if (task.unplaced()) {
                 pending++;
             } else if (task.running() && replicated.contains(task.serviceId())) {
                 running++;

@@ -22,7 +22,7 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         Map<String, List<Task>> tasksByNode = new HashMap<>();
         List<Map<String, Object>> pending = new ArrayList<>();
         for (Task task : snapshot.tasks()) {
-            if (task.nodeId() == null || "pending".equals(task.state())) {
+            if (task.unplaced()) {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("id", task.id());
                 entry.put("serviceId", task.serviceId());

@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Capacity checks asked for by the swarm's own events (a service created, updated or removed; a node joined, changed or
@@ -17,7 +16,6 @@ public final class EventDrivenChecks {
     /** The events managers forward, as {@code type:action} of Docker's event stream. */
     public static final Set<String> EVENTS = Set.of("service:create", "service:update", "service:remove",
             "node:create", "node:update", "node:remove");
-    private static final Pattern EVENT = Pattern.compile("(service|node):(create|update|remove)");
 
     /** Where checks are asked for: the capacity check queue. */
     public interface CheckQueue {
@@ -42,7 +40,7 @@ public final class EventDrivenChecks {
 
     /** Whether {@code event} is one of {@link #EVENTS}. */
     public static boolean known(String event) {
-        return EVENT.matcher(event).matches();
+        return EVENTS.contains(event);
     }
 
     /**

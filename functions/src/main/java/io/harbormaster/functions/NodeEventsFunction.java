@@ -88,26 +88,20 @@ public class NodeEventsFunction {
     private static List<String> events(ObjectNode body) {
         JsonNode events = body.remove("events");
         if (!body.isEmpty()) {
-            throw new NodeCalls.BadBody("unknown field(s): " + String.join(", ", iterable(body)));
+            throw new NodeCalls.BadBody("unknown field '" + body.fieldNames().next() + "'; expected events, nonce, attestation");
         }
+        String expected = "events must be a list of 1 to " + MAX_EVENTS + " of "
+                + EventDrivenChecks.EVENTS.stream().sorted().toList();
         if (events == null || !events.isArray() || events.isEmpty() || events.size() > MAX_EVENTS) {
-            throw new NodeCalls.BadBody("events must be a list of 1 to " + MAX_EVENTS + " of "
-                    + EventDrivenChecks.EVENTS.stream().sorted().toList());
+            throw new NodeCalls.BadBody(expected);
         }
         List<String> kinds = new ArrayList<>();
         for (JsonNode event : events) {
             if (!event.isTextual() || !EventDrivenChecks.known(event.asText())) {
-                throw new NodeCalls.BadBody("events must be a list of 1 to " + MAX_EVENTS + " of "
-                        + EventDrivenChecks.EVENTS.stream().sorted().toList());
+                throw new NodeCalls.BadBody(expected);
             }
             kinds.add(event.asText());
         }
         return kinds;
-    }
-
-    private static List<String> iterable(ObjectNode body) {
-        List<String> names = new ArrayList<>();
-        body.fieldNames().forEachRemaining(names::add);
-        return names;
     }
 }

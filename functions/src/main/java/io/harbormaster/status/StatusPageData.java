@@ -33,7 +33,7 @@ public final class StatusPageData {
         Map<String, List<Map<String, Object>>> tasksByNode = new LinkedHashMap<>();
         report.snapshot().nodes().forEach(node -> tasksByNode.put(node.id(), new ArrayList<>()));
         for (Task task : report.snapshot().tasks()) {
-            if (task.nodeId() == null || "pending".equals(task.state())) {
+            if (task.unplaced()) {
                 continue; // listed under pendingTasks, as /api/status lists them
             }
             Map<String, Object> entry = new LinkedHashMap<>();

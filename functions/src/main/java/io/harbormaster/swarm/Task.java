@@ -16,6 +16,11 @@ public record Task(
         Resources reservations,
         Instant updatedAt) {
 
+    /** Not placed on a node yet: no node, or still pending (what the status lists as pending tasks). */
+    public boolean unplaced() {
+        return nodeId == null || "pending".equals(state);
+    }
+
     public boolean desiredRunning() {
         return "running".equals(desiredState);
     }
