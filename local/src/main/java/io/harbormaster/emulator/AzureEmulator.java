@@ -17,6 +17,8 @@ import io.harbormaster.emulator.identity.TokenBook;
 import io.harbormaster.emulator.imds.AttestedDocuments;
 import io.harbormaster.emulator.imds.ImdsServer;
 import io.harbormaster.emulator.nodes.DockerdMachines;
+import io.harbormaster.emulator.nodes.HostCommand;
+import io.harbormaster.emulator.nodes.MachineSpec;
 import io.harbormaster.emulator.nodes.MachinesSettings;
 import io.harbormaster.emulator.pki.EmulatorAuthority;
 import io.harbormaster.trust.TrustSettings;
@@ -54,6 +56,7 @@ import java.util.logging.Logger;
  */
 public final class AzureEmulator implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AzureEmulator.class.getName());
+    private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("__HARBORMASTER_[A-Z0-9_]+__");
 
     private final EmulatorSettings settings;
     private final List<AutoCloseable> opened = new ArrayList<>();
@@ -137,11 +140,10 @@ public final class AzureEmulator implements AutoCloseable {
         String config = Files.readString(settings.cloudConfig())
                 .replace("__HARBORMASTER_FUNCTION_URL__", settings.functionUrl().toString().replaceAll("/$", ""))
                 .replace("__HARBORMASTER_IMDS_URL__", imds.url().toString().replaceAll("/$", ""));
-        java.util.regex.Matcher unfilled = java.util.regex.Pattern.compile("__HARBORMASTER_[A-Z0-9_]+__").matcher(config);
-        if (unfilled.find()) {
+        unfilledPlaceholder(config).ifPresent(placeholder -> {
             throw new InvalidSettingException(EmulatorSettings.CLOUD_CONFIG,
-                    "has a placeholder the emulator does not fill: " + unfilled.group());
-        }
+                    "has a placeholder the emulator does not fill: " + placeholder);
+        });
         return Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -172,12 +174,11 @@ public final class AzureEmulator implements AutoCloseable {
                 .replace("__HARBORMASTER_DOCKER_TLS_CA_PEM_B64__", base64(tls.resolve("ca.pem")))
                 .replace("__HARBORMASTER_DOCKER_TLS_SERVER_CERT_PEM_B64__", base64(tls.resolve("server-cert.pem")))
                 .replace("__HARBORMASTER_DOCKER_TLS_SERVER_KEY_PEM_B64__", base64(tls.resolve("server-key.pem")));
-        java.util.regex.Matcher unfilled = java.util.regex.Pattern.compile("__HARBORMASTER_[A-Z0-9_]+__").matcher(config);
-        if (unfilled.find()) {
+        unfilledPlaceholder(config).ifPresent(placeholder -> {
             throw new IllegalStateException("cloud-init/master.yml has a placeholder the emulator does not fill: "
-                    + unfilled.group());
-        }
-        machines.boot(new io.harbormaster.emulator.nodes.MachineSpec(name, name, config));
+                    + placeholder);
+        });
+        machines.boot(new MachineSpec(name, name, config));
         return vm;
     }
 
@@ -190,32 +191,17 @@ public final class AzureEmulator implements AutoCloseable {
         String bridge = settings.bridgeAddress().getHostAddress();
         String prefix = bridge.substring(0, bridge.lastIndexOf('.')) + ".0/24";
         Path partial = settings.stateDirectory().resolve("docker-tls.partial");
-        deleteTree(partial);
-        Process generate = new ProcessBuilder("sh", checkout().resolve("infra/docker-tls.sh").toString(), "generate",
-                partial.toString(), prefix).redirectErrorStream(true).start();
-        String output = new String(generate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (!generate.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || generate.exitValue() != 0) {
-                generate.destroyForcibly();
-                throw new IllegalStateException("infra/docker-tls.sh generate failed: " + output.strip());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while generating the managers' Docker TLS material", e);
-        }
+        HostCommand.run("rm", "-rf", partial.toString()).orThrow();
+        HostCommand.run(Duration.ofSeconds(60), List.of("sh", checkout().resolve("infra/docker-tls.sh").toString(),
+                "generate", partial.toString(), prefix)).orThrow();
         Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
         return dir;
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (java.util.stream.Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
-        }
+    /** The first {@code __HARBORMASTER_*__} placeholder left in a cloud-config, if any: infra/cluster.json fills them all. */
+    private static Optional<String> unfilledPlaceholder(String config) {
+        java.util.regex.Matcher unfilled = PLACEHOLDER.matcher(config);
+        return unfilled.find() ? Optional.of(unfilled.group()) : Optional.empty();
     }
 
     private static String base64(Path file) throws IOException {

@@ -1,17 +1,12 @@
 package io.harbormaster.bench;
 
-import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacitySettings;
 import io.harbormaster.config.DockerSettings;
 import io.harbormaster.emulator.AzureEmulator;
 import io.harbormaster.emulator.EmulatorSettings;
 import io.harbormaster.emulator.cloud.InstanceSnapshot;
-import io.harbormaster.testsupport.DockerCli;
 import io.harbormaster.testsupport.EmulatedCluster;
-import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.TestService;
 import io.harbormaster.trust.TrustSettings;
 import java.time.Duration;
@@ -33,23 +28,11 @@ public final class LifecycleBenchmark {
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        BlobContainerClient capacity = new BlobServiceClientBuilder().connectionString(LocalServices.storageConnectionString())
-                .buildClient().getBlobContainerClient(BlobCapacityState.CONTAINER);
-        if (capacity.exists()) {
-            capacity.getBlobClient("history.json").deleteIfExists();
-        }
+        EmulatedCluster.forgetCapacityHistory();
         try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
             String master = emulator.settings().computerNamePrefix() + "m0";
-            emulator.bootManager(master, 0);
-            DockerCli master0 = DockerCli.forHost(emulator.machines().dockerHost(master));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!master0.run("info", "--format", "{{.Swarm.LocalNodeState}}").equals("active")) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("master0 did not initialise its swarm");
-                }
-                Thread.sleep(200);
-            }
-            return Map.of(DockerSettings.HOSTS, emulator.machines().dockerHost(master),
+            String master0 = EmulatedCluster.bootFirstManager(emulator, master);
+            return Map.of(DockerSettings.HOSTS, master0,
                     TrustSettings.MANAGER_VM_NAMES, master,
                     CapacitySettings.MIN_AGENTS, "1", CapacitySettings.MAX_AGENTS, Integer.toString(runs + 2),
                     "HARBORMASTER_CAPACITY_SCHEDULE", "*/30 * * * * *");

@@ -2,6 +2,9 @@ package io.harbormaster.testsupport;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.emulator.AzureEmulator;
 import io.harbormaster.emulator.EmulatorSettings;
@@ -120,6 +123,38 @@ public final class EmulatedCluster implements AutoCloseable {
             manager = DockerCli.forHost(hostValues.get("HARBORMASTER_DOCKER_HOSTS").split(",")[0].strip());
         }
         startHost();
+    }
+
+    /**
+     * Boots manager VM {@code name} as the swarm's first manager (index 0, from cloud-init/master.yml) and returns its
+     * Docker endpoint once its own swarm is initialised and it leads it: what a test points its host at.
+     */
+    public static String bootFirstManager(AzureEmulator emulator, String name) throws IOException, InterruptedException {
+        emulator.bootManager(name, 0);
+        String host = emulator.machines().dockerHost(name);
+        DockerCli manager = DockerCli.forHost(host);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String state = "";
+        while (!(state = manager.run("info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"))
+                .equals("active true")) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(name + " did not initialise its swarm within 60 s: " + state);
+            }
+            Thread.sleep(200);
+        }
+        return host;
+    }
+
+    /**
+     * Forgets the capacity history in the suite's shared storage account, for a test whose cluster must start afresh:
+     * a history an earlier test's cluster left would trip the guard once.
+     */
+    public static void forgetCapacityHistory() {
+        BlobContainerClient capacity = new BlobServiceClientBuilder().connectionString(LocalServices.storageConnectionString())
+                .buildClient().getBlobContainerClient(BlobCapacityState.CONTAINER);
+        if (capacity.exists()) {
+            capacity.getBlobClient("history.json").deleteIfExists();
+        }
     }
 
     /** Starts the host again, with the same settings and port, after {@link #killHost()}. */

@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacitySettings;
 import io.harbormaster.config.DockerSettings;
 import io.harbormaster.emulator.AzureEmulator;
@@ -16,7 +13,6 @@ import io.harbormaster.emulator.cloud.InstanceSnapshot;
 import io.harbormaster.emulator.nodes.UnitState;
 import io.harbormaster.testsupport.DockerCli;
 import io.harbormaster.testsupport.EmulatedCluster;
-import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.TestService;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,22 +40,14 @@ class ManagerJoinIT {
     @Test
     void aSecondManagerVmJoinsTheFirstOnesSwarmAsAManagerByAttestationAlone() throws Exception {
         // A cluster of its own: the capacity history an earlier test left in the shared storage account must not count.
-        BlobContainerClient capacity = new BlobServiceClientBuilder().connectionString(LocalServices.storageConnectionString())
-                .buildClient().getBlobContainerClient(BlobCapacityState.CONTAINER);
-        if (capacity.exists()) {
-            capacity.getBlobClient("history.json").deleteIfExists();
-        }
+        EmulatedCluster.forgetCapacityHistory();
         AtomicReference<String> first = new AtomicReference<>();
         AtomicReference<String> second = new AtomicReference<>();
         try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
             String prefix = emulator.settings().computerNamePrefix();
             first.set(prefix + "m0");
             second.set(prefix + "m1");
-            emulator.bootManager(first.get(), 0);
-            DockerCli master0 = DockerCli.forHost(emulator.machines().dockerHost(first.get()));
-            awaitValue("master0's own swarm", () -> master0.run("info", "--format",
-                    "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}"), "active true", Duration.ofSeconds(60));
-            return Map.of(DockerSettings.HOSTS, emulator.machines().dockerHost(first.get()),
+            return Map.of(DockerSettings.HOSTS, EmulatedCluster.bootFirstManager(emulator, first.get()),
                     TrustSettings.MANAGER_VM_NAMES, first.get() + "," + second.get(),
                     // One agent at least, and no timer: only the swarm's events, which master0's harbormaster-swarm-events
                     // unit forwards, run a check (the first, when master1 joins).
@@ -188,18 +176,5 @@ class ManagerJoinIT {
     private static String unitLog(AzureEmulator emulator, String vm, String unit) throws java.io.IOException {
         Path log = emulator.machines().stateDirectory(vm).resolve("units/" + unit + ".log");
         return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-    }
-
-    private static void awaitValue(String what, java.util.function.Supplier<String> read, String expected, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String value = read.get();
-        while (!expected.equals(value)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + ": expected '" + expected + "' within " + timeout + ", last '" + value + "'");
-            }
-            Thread.sleep(250);
-            value = read.get();
-        }
     }
 }

@@ -8,14 +8,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A short command on this machine (ip, nsenter, docker): its exit status and output, bounded in time. */
-record HostCommand(List<String> argv, int exitCode, String output) {
+public record HostCommand(List<String> argv, int exitCode, String output) {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
-    static HostCommand run(String... argv) {
+    public static HostCommand run(String... argv) {
         return run(DEFAULT_TIMEOUT, List.of(argv));
     }
 
-    static HostCommand run(Duration timeout, List<String> argv) {
+    public static HostCommand run(Duration timeout, List<String> argv) {
         java.io.File out;
         try {
             out = java.io.File.createTempFile("hm-machine-command", ".out");
@@ -51,7 +51,7 @@ record HostCommand(List<String> argv, int exitCode, String output) {
     }
 
     /** Fails unless the command succeeded; the message has the command and its output, which hold no secrets. */
-    HostCommand orThrow() {
+    public HostCommand orThrow() {
         if (!ok()) {
             throw new IllegalStateException(describe());
         }
