@@ -186,6 +186,15 @@
     });
     write('legend', legend.join('') + '<span class="states">● running ◌ starting ○ ended ✕ failed</span>');
 
+    // Agents per availability zone, which a scale-in keeps level; nothing in a region without zones.
+    function zones(perZone) {
+      var names = Object.keys(perZone || {});
+      if (!names.length) return '';
+      return '<dt>Agents per zone</dt><dd>' + names.map(function (z) {
+        return 'zone ' + esc(z) + ': ' + esc(perZone[z]);
+      }).join(', ') + '</dd>';
+    }
+
     // The scale set, its capacity and operations in flight.
     var set = data.scaleSet || {};
     var ops = (data.operationsUnderWay || []).map(function (o) {
@@ -195,6 +204,7 @@
     write('scaleset', '<dl class="facts"><dt>Name</dt><dd>' + esc(set.name) + '</dd><dt>Capacity</dt><dd>'
       + esc(set.capacity) + '</dd><dt>SKU</dt><dd>' + esc(set.sku) + '</dd><dt>State</dt><dd>'
       + esc(set.provisioningState) + '</dd><dt>Instances</dt><dd>' + (data.instances || []).length + '</dd>'
+      + zones(set.agentsPerZone)
       + '<dt>Automatic actions</dt><dd>' + (auto.paused ? '<strong class="warn">paused</strong>'
         + (auto.reason ? ': ' + esc(auto.reason) : '') : 'on') + '</dd></dl>'
       + (ops.length ? '<h3>Operations in flight</h3><ul>' + ops.join('') + '</ul>' : '<p class="empty">No operation in flight.</p>'));

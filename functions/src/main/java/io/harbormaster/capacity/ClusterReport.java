@@ -98,6 +98,8 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         scaleSet.put("capacity", snapshot.scaleSet().capacity());
         scaleSet.put("sku", snapshot.scaleSet().sku());
         scaleSet.put("provisioningState", snapshot.scaleSet().provisioningState());
+        // Agents with a node, per availability zone: what a zone-balanced scale-in keeps level. Empty without zones.
+        scaleSet.put("agentsPerZone", ZoneBalance.agentsPerZone(new ClusterIndex(snapshot), snapshot.nodes()));
 
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("takenAt", snapshot.takenAt().toString());

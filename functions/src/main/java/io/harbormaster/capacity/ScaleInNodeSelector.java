@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Which eligible nodes a scale-in drains: the least busy first, each only if its tasks fit on the nodes that stay,
- * as swarm would reschedule them (globals excepted: they go with their node), up to the number allowed.
+ * as swarm would reschedule them (globals excepted: they go with their node), up to the number allowed. Equally idle
+ * nodes go in the order {@link ZoneBalance} gives, so the zones stay level.
  */
 final class ScaleInNodeSelector {
     private ScaleInNodeSelector() {
@@ -26,6 +27,10 @@ final class ScaleInNodeSelector {
         CapacityPolicy policy = context.policy();
         List<ScaleInRule.Candidate> ordered = new ArrayList<>(eligible.candidates());
         ordered.sort(Comparator.comparingDouble(ScaleInRule.Candidate::utilisation).thenComparing(c -> c.node().hostname()));
+        Map<String, Integer> agentsPerZone = ZoneBalance.agentsPerZone(index, context.snapshot().nodes());
+        ordered = new ArrayList<>(ZoneBalance.order(ordered, agentsPerZone, index));
+        String zones = agentsPerZone.size() < 2 ? ""
+                : "; among equally idle nodes the zone with the most agents first (agents per zone " + agentsPerZone + ")";
 
         // Every schedulable node may take a leaving node's tasks, managers included when they are active.
         List<Packing.Bin> targets = new ArrayList<>();
@@ -84,7 +89,7 @@ final class ScaleInNodeSelector {
                     + "; " + HumanUnits.resources(index.usage(node)) + " reserved of " + HumanUnits.resources(node.resources())
                     + ", " + HumanUnits.percent(candidate.utilisation()) + "); its "
                     + HumanUnits.count(movable.size(), "task fits", "tasks fit") + " on the remaining nodes; least busy first of "
-                    + ordered.size() + " eligible"));
+                    + ordered.size() + " eligible" + zones));
         }
         if (skipped > 0) {
             out.note(HumanUnits.count(skipped, "more node is", "more nodes are") + " eligible for scale-in; not now: "

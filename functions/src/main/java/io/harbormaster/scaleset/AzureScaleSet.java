@@ -357,7 +357,9 @@ public final class AzureScaleSet implements ScaleSet {
                 vm.provisioningState(),
                 vm.timeCreated() == null ? null : vm.timeCreated().toInstant(),
                 vm.protectionPolicy() != null && Boolean.TRUE.equals(vm.protectionPolicy().protectFromScaleIn()),
-                vm.vmId());
+                vm.vmId(),
+                // A zonal scale set's VM lists the one zone it is in.
+                vm.zones() == null || vm.zones().isEmpty() ? null : vm.zones().get(0));
     }
 
     static PowerState powerState(VirtualMachineScaleSetVMInner vm) {

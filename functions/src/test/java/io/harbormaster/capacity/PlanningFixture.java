@@ -54,6 +54,14 @@ final class PlanningFixture {
         return node;
     }
 
+    /** An agent whose instance ARM placed in {@code zone}. */
+    Node agentInZone(String name, String zone) {
+        Node node = node(name, SwarmRole.WORKER, Node.Availability.ACTIVE, Node.State.READY, Map.of());
+        instance(new ScaleSetInstance(String.valueOf(instances.size()), name, ScaleSetInstance.PowerState.RUNNING,
+                "Succeeded", minutesAgo(120), false, null, zone));
+        return node;
+    }
+
     Node node(String name, SwarmRole role, Node.Availability availability, Node.State state, Map<String, String> labels) {
         Node node = new Node("id-" + name, 1, name, role, availability, state, labels, AGENT, minutesAgo(60));
         nodes.add(node);

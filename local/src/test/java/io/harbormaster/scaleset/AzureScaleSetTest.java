@@ -114,6 +114,22 @@ class AzureScaleSetTest {
     }
 
     @Test
+    void eachInstanceCarriesTheZoneItWasPlacedIn() throws IOException {
+        try (EmulatorFixture zonal = new EmulatorFixture()) {
+            zonal.withAgents(new io.harbormaster.emulator.cloud.ScaleSetSpec(EmulatorFixture.SCALE_SET,
+                    EmulatorFixture.LOCATION, EmulatorFixture.SKU, 3, List.of("1", "2", "3"), "Regular", null,
+                    EmulatorFixture.PREFIX, "", null, null));
+            List<ScaleSetInstance> instances = zonal.scaleSet().instances();
+
+            List<String> expected = zonal.cloud.instances(EmulatorFixture.SCALE_SET).stream().map(InstanceSnapshot::zone).toList();
+            assertEquals(List.of("1", "2", "3"), expected.stream().sorted().toList(), "the emulator spreads them");
+            assertEquals(expected, instances.stream().map(ScaleSetInstance::zone).toList());
+        }
+        assertEquals(java.util.Collections.singletonList(null),
+                scaleSet.instances().stream().map(ScaleSetInstance::zone).distinct().toList(), "no zones, no zone");
+    }
+
+    @Test
     void instancesAreReadAcrossPagesWithPowerStateNameProtectionAndCreationTime() {
         String ss = EmulatorFixture.SCALE_SET;
         emulator.cloud.deallocate(ss, List.of("2", "3")).await(WAIT);
