@@ -268,7 +268,12 @@ class ArmTemplatesTest {
             assertTrue(action.asText().endsWith("/read"), "the manager reader only reads: " + action.asText());
         }
         JsonNode scaleSet = assignments.get("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('scaleSetOperatorRoleId'))]");
-        assertEquals("[format('Microsoft.Compute/virtualMachineScaleSets/{0}', parameters('scaleSetName'))]", scaleSet.path("scope").asText());
+        assertEquals("[format('Microsoft.Compute/virtualMachineScaleSets/{0}', variables('pools')[copyIndex()].scaleSet)]",
+                scaleSet.path("scope").asText(), "one assignment on each pool's scale set, never on the group");
+        JsonNode scaleSets = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node();
+        assertEquals("[variables('pools')[copyIndex()].scaleSet]", scaleSets.path("name").asText());
+        assertEquals(scaleSets.path("copy").path("count").asText(), scaleSet.path("copy").path("count").asText(),
+                "as many assignments as scale sets");
         JsonNode managers = assignments.get("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('managerReaderRoleId'))]");
         assertEquals("[format('Microsoft.Compute/virtualMachines/master{0}', copyIndex())]", managers.path("scope").asText(),
                 "one assignment on each manager VM, never on the group");

@@ -64,13 +64,13 @@ class TrustChecksTest {
         ArmTemplate throughVariable = ArmTemplate.parse("cluster.json (broken)", hidden.root.toString().replace("\"managerFqdn\":{",
                 "\"leak\":{\"type\":\"object\",\"value\":\"[variables('hidden')]\"},\"managerFqdn\":{"));
         assertFalse(TrustChecks.outputsCarryingKeys(throughVariable).isEmpty(), "through a variable");
-        assertFalse(TrustChecks.outputsCarryingKeys(broken(CLUSTER, "\"value\": \"[resourceId('Microsoft.Compute/virtualMachineScaleSets', parameters('scaleSetName'))]\"",
+        assertFalse(TrustChecks.outputsCarryingKeys(broken(CLUSTER, "\"value\": \"[resourceId('Microsoft.Compute/virtualMachineScaleSets', variables('pools')[0].scaleSet)]\"",
                 "\"value\": \"[base64(parameters('dockerTlsServerKeyPem'))]\"")).isEmpty(), "a secure parameter");
     }
 
     @Test
     void anIdentityOnTheNodesIsReported() {
-        String scaleSet = "\"capacity\": \"[parameters('agentCount')]\"\n      },";
+        String scaleSet = "\"capacity\": \"[variables('pools')[copyIndex()].count]\"\n      },";
         assertFalse(TrustChecks.nodeIdentities(broken(CLUSTER, scaleSet, scaleSet + "\n      \"identity\": { \"type\": \"SystemAssigned\" },")).isEmpty(),
                 "the agents' scale set");
         String managers = "\"name\": \"[format('master{0}', copyIndex())]\",";
@@ -92,8 +92,8 @@ class TrustChecksTest {
         String passed = "\"principalId\": { \"value\": \"" + NodesHoldNoSecretTest.APP_PRINCIPAL + "\" }";
         assertFalse(TrustChecks.roleAssignmentsToOthers(broken(CLUSTER, passed, "\"principalId\": { \"value\": \"[parameters('adminUsername')]\" }"),
                 NodesHoldNoSecretTest.APP_PRINCIPAL).isEmpty(), "the role at the subscription, whose principal the nested deployment is given");
-        assertFalse(TrustChecks.roleAssignmentsToOthers(broken(CLUSTER, "\"scope\": \"[format('Microsoft.Compute/virtualMachineScaleSets/{0}', parameters('scaleSetName'))]\"",
-                "\"scope\": \"[format('Microsoft.KeyVault/vaults/{0}', parameters('scaleSetName'))]\""), NodesHoldNoSecretTest.APP_PRINCIPAL).isEmpty(),
+        assertFalse(TrustChecks.roleAssignmentsToOthers(broken(CLUSTER, "\"scope\": \"[format('Microsoft.Compute/virtualMachineScaleSets/{0}', variables('pools')[copyIndex()].scaleSet)]\"",
+                "\"scope\": \"[format('Microsoft.KeyVault/vaults/{0}', variables('pools')[copyIndex()].scaleSet)]\""), NodesHoldNoSecretTest.APP_PRINCIPAL).isEmpty(),
                 "a role on a Key Vault, even for the app");
     }
 }
