@@ -83,6 +83,19 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             entry.put("deadline", status.request().deadline().toString());
             drains.add(entry);
         }
+        // Spot evictions the snapshot still knows of: preempt drains under way, and the latest drain of nodes still
+        // listed. The audit trail keeps every one (drain-state events with reason preempt).
+        List<Map<String, Object>> evictions = new ArrayList<>();
+        for (DrainStatus status : snapshot.drains()) {
+            if (status.request().reason() == io.harbormaster.drain.DrainReason.PREEMPT) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("node", status.request().hostname());
+                entry.put("state", status.state().wireName());
+                entry.put("requestedAt", status.request().requestedAt().toString());
+                entry.put("notBefore", status.request().deadline().toString());
+                evictions.add(entry);
+            }
+        }
         List<Map<String, Object>> decisions = new ArrayList<>();
         for (CapacityHistory.Decision decision : history.recentDecisions()) {
             Map<String, Object> entry = new LinkedHashMap<>();
@@ -115,6 +128,7 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         body.put("instances", instances);
         body.put("pendingTasks", pending);
         body.put("drainsInFlight", drains);
+        body.put("evictions", evictions);
         body.put("recentDecisions", decisions);
         List<Map<String, Object>> operations = new ArrayList<>();
         for (CapacityHistory.Operation operation : history.operations()) {

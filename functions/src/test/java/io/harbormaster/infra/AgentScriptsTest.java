@@ -449,8 +449,9 @@ class AgentScriptsTest {
     @Test
     void watcherDrainsAndApprovesTheTerminateEventOnlyOnceTheNodeIsDrained() throws Exception {
         AtomicInteger statusPolls = new AtomicInteger();
+        Instant notBefore = Instant.now().plusSeconds(600).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         standInMetadata(request -> requests("POST", "/metadata/scheduledevents").isEmpty()
-                ? Reply.json(200, scheduledEvents(VM_NAME, Instant.now().plusSeconds(600)))
+                ? Reply.json(200, scheduledEvents(VM_NAME, notBefore))
                 : Reply.json(200, "{\"DocumentIncarnation\":3,\"Events\":[]}"));
         nodeRoute("POST", "drain", request -> drainState(202, "requested"));
         nodeRoute("GET", "drain", request -> drainState(200, statusPolls.incrementAndGet() < 3 ? "draining" : "drained"));
@@ -460,7 +461,8 @@ class AgentScriptsTest {
 
         List<NodeCall> drains = nodeCalls("POST", "drain");
         assertEquals(1, drains.size());
-        assertEquals("{\"reason\":\"terminate-notification\"}", drains.get(0).payload());
+        assertEquals("{\"reason\":\"terminate-notification\",\"deadline\":\"" + notBefore + "\"}", drains.get(0).payload(),
+                "the event's NotBefore is the drain's deadline");
         assertEquals(Proof.ATTESTATION, drains.get(0).proof());
         List<NodeCall> polls = nodeCalls("GET", "drain");
         assertEquals(3, polls.size(), "polled until drained");
@@ -479,7 +481,8 @@ class AgentScriptsTest {
     @Test
     void aSpotEvictionIsDrainedAsPreemptAndApprovedOnceDrained() throws Exception {
         // Learn, "Scheduled Events": a Spot VM's eviction is a Preempt event, at least 30 s ahead.
-        String preempt = terminate(EVENT_ID, Instant.now().plusSeconds(30), VM_NAME).replace("\"Terminate\"", "\"Preempt\"");
+        Instant notBefore = Instant.now().plusSeconds(30).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String preempt = terminate(EVENT_ID, notBefore, VM_NAME).replace("\"Terminate\"", "\"Preempt\"");
         standInMetadata(request -> requests("POST", "/metadata/scheduledevents").isEmpty()
                 ? Reply.json(200, document(2, preempt)) : Reply.json(200, document(3)));
         nodeRoute("POST", "drain", request -> drainState(202, "requested"));
@@ -488,7 +491,8 @@ class AgentScriptsTest {
         start("harbormaster-terminate-watcher");
         waitFor("the approval", 30, () -> !requests("POST", "/metadata/scheduledevents").isEmpty());
 
-        assertEquals("{\"reason\":\"preempt\"}", nodeCalls("POST", "drain").get(0).payload());
+        assertEquals("{\"reason\":\"preempt\",\"deadline\":\"" + notBefore + "\"}", nodeCalls("POST", "drain").get(0).payload(),
+                "drained with the notice as its deadline");
         assertTrue(watcherLog().contains("Preempt event " + EVENT_ID), watcherLog());
     }
 
@@ -616,7 +620,8 @@ class AgentScriptsTest {
         assertEquals(List.of(), requests("POST", "/metadata/scheduledevents"), "an event of several VMs is never approved");
         List<NodeCall> drains = nodeCalls("POST", "drain");
         assertEquals(1, drains.size());
-        assertEquals("{\"reason\":\"terminate-notification\"}", drains.get(0).payload());
+        assertTrue(drains.get(0).payload().startsWith("{\"reason\":\"terminate-notification\",\"deadline\":\""),
+                drains.get(0).payload());
         synchronized (requests) {
             requests.stream().filter(r -> r.path().startsWith("/api/")).forEach(r -> assertTrue(
                     Set.of("/api/node/nonce", "/api/node/drain").contains(r.path()), "only its own node's routes: " + r.path()));

@@ -12,6 +12,7 @@ import io.harbormaster.emulator.cloud.EventRecord;
 import io.harbormaster.emulator.cloud.InstanceSnapshot;
 import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.EmulatorArmClient;
+import io.harbormaster.testsupport.TestService;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The emulator's power operations end to end, as an operator would use them through the Azure SDK: the instances are
  * dockerd nodes booted by the agents' cloud-config, so a deallocation drains and leaves the swarm, a start rejoins,
- * and a Spot eviction posts Preempt in the instance's own IMDS before the instance goes.
+ * and a Spot eviction posts Preempt in the instance's own IMDS, whose watcher has its node drained before the instance
+ * goes, with no task lost.
  */
 class AzureEmulatorIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -74,35 +76,56 @@ class AzureEmulatorIT {
     }
 
     @Test
-    void aSpotEvictionPostsPreemptInTheInstancesImdsThenDeallocatesIt() throws Exception {
+    void aSpotEvictionPostsPreemptAndTheAgentsNodeIsDrainedBeforeTheInstanceIsDeallocated() throws Exception {
+        // Learn (spot-vms.md): an eviction comes with at least 30 s of notice; the agent's approval ends it sooner.
         cluster = EmulatedCluster.start(Map.of(
                 EmulatorSettings.PRIORITY, "Spot",
                 EmulatorSettings.EVICTION_POLICY, "Deallocate",
-                EmulatorSettings.PREEMPT_NOTICE, "8s"), Map.of());
-        String hostname = cluster.prefix() + "000000";
-        cluster.await("the first agent", cluster::nodes, nodes -> "ready".equals(nodes.get(hostname)), Duration.ofSeconds(90));
+                EmulatorSettings.PREEMPT_NOTICE, "30s",
+                EmulatorSettings.CAPACITY, "2"), Map.of());
+        String evicted = cluster.prefix() + "000000";
+        String survivor = cluster.prefix() + "000001";
+        cluster.await("both agents", cluster::nodes,
+                nodes -> "ready".equals(nodes.get(evicted)) && "ready".equals(nodes.get(survivor)), Duration.ofSeconds(120));
         AzureEmulator emulator = cluster.emulator();
         String vm = emulator.settings().scaleSetName() + "_0";
+        try (TestService service = TestService.create(cluster.manager(), cluster.prefix() + "-spot", 2,
+                "--constraint", "node.role==worker", "--placement-pref", "spread=node.id")) {
+            service.await("one replica on each agent", tasks -> tasks.stream().filter(TestService.Task::running)
+                    .map(TestService.Task::nodeHostname).distinct().count() == 2, Duration.ofSeconds(60));
 
-        EmulatorArmClient.compute(emulator).getVirtualMachineScaleSetVMs().simulateEviction(emulator.settings().resourceGroup(),
-                emulator.settings().scaleSetName(), "0");
+            EmulatorArmClient.compute(emulator).getVirtualMachineScaleSetVMs().simulateEviction(emulator.settings().resourceGroup(),
+                    emulator.settings().scaleSetName(), "0");
 
-        // What the agent itself reads: its own IMDS, from inside the node, by the node's address.
-        JsonNode document = cluster.await("Preempt in the instance's scheduled events", () -> eventsSeenBy(vm),
-                events -> events.path("Events").toString().contains("Preempt"), Duration.ofSeconds(5));
-        JsonNode preempt = document.path("Events").get(0);
-        assertEquals("Preempt", preempt.path("EventType").asText());
-        assertEquals(List.of(vm), List.of(preempt.path("Resources").get(0).asText()));
-        assertEquals("Scheduled", preempt.path("EventStatus").asText());
-        assertFalse(preempt.path("NotBefore").asText().isEmpty(), document.toString());
+            // What the agent itself reads: its own IMDS, from inside the node, by the node's address.
+            JsonNode document = cluster.await("Preempt in the instance's scheduled events", () -> eventsSeenBy(vm),
+                    events -> events.path("Events").toString().contains("Preempt"), Duration.ofSeconds(5));
+            JsonNode preempt = document.path("Events").get(0);
+            assertEquals("Preempt", preempt.path("EventType").asText());
+            assertEquals(List.of(vm), List.of(preempt.path("Resources").get(0).asText()));
+            assertEquals("Scheduled", preempt.path("EventStatus").asText());
 
-        cluster.await("the eviction", () -> instance(emulator, "0").powerState(), "deallocated"::equals,
-                Duration.ofSeconds(60));
-        assertFalse(emulator.machines().running(vm));
-        EventRecord record = emulator.cloud().eventHistory().stream()
-                .filter(event -> event.eventType().equals("Preempt")).findFirst().orElseThrow();
-        assertTrue(!record.startedAt().isBefore(record.notBefore()) || record.approvedAt() != null,
-                "the eviction waited for its notice: " + record);
+            // The agent's watcher asks for its drain at once, as preempt, with the notice as its deadline.
+            JsonNode drain = cluster.await("the agent's preempt drain to finish", () -> latestDrainOf(evicted),
+                    d -> "preempt".equals(d.path("reason").asText())
+                            && List.of("drained", "removed").contains(d.path("state").asText()), Duration.ofSeconds(30));
+            cluster.await("the eviction", () -> instance(emulator, "0").powerState(), "deallocated"::equals,
+                    Duration.ofSeconds(60));
+            assertFalse(emulator.machines().running(vm));
+            EventRecord record = emulator.cloud().eventHistory().stream()
+                    .filter(event -> event.eventType().equals("Preempt")).findFirst().orElseThrow();
+            // IMDS gives NotBefore in whole seconds (RFC 1123).
+            long offBy = Duration.between(record.notBefore(), java.time.Instant.parse(drain.path("deadline").asText())).abs().toMillis();
+            assertTrue(offBy < 1000, "the drain's deadline is the eviction's NotBefore " + record.notBefore() + ": " + drain);
+            // The watcher approves only once its node reads drained, so an approved eviction went after the drain.
+            assertEquals(vm, record.approvedBy(), "the agent let the eviction go once drained: " + record);
+            assertTrue(!record.startedAt().isBefore(record.approvedAt()), record.toString());
+
+            List<TestService.Task> running = service.awaitRunning(2, Duration.ofSeconds(30));
+            assertEquals(List.of(survivor, survivor), running.stream().filter(TestService.Task::running)
+                    .map(TestService.Task::nodeHostname).toList(),
+                    "no task lost: both replicas run on the agent that stays");
+        }
     }
 
     private JsonNode eventsSeenBy(String vm) {
@@ -123,6 +146,16 @@ class AzureEmulatorIT {
         HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/drain/" + hostname)).GET());
         assertEquals(200, response.statusCode(), response.body());
         return JSON.readTree(response.body());
+    }
+
+    /** The node's latest drain, or an empty object while it has none. */
+    private JsonNode latestDrainOf(String hostname) {
+        try {
+            HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/drain/" + hostname)).GET());
+            return response.statusCode() == 200 ? JSON.readTree(response.body()) : JSON.createObjectNode();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static InstanceSnapshot instance(AzureEmulator emulator, String id) {
