@@ -24,6 +24,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -173,6 +174,33 @@ class AgentScriptsTest {
         });
         if (server != null) {
             server.stop(0);
+        }
+        emptyFolder();
+    }
+
+    /**
+     * Empties the test's folder before JUnit deletes it. A script killed just as it started a child (a curl writing its
+     * reply there) can leave that orphan writing for a moment after the kill, and JUnit's one pass would then fail.
+     */
+    private void emptyFolder() {
+        for (int attempt = 0; attempt < 30; attempt++) {
+            try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+                List<Path> inside = paths.filter(path -> !path.equals(dir)).sorted(Comparator.reverseOrder()).toList();
+                if (inside.isEmpty()) {
+                    return;
+                }
+                for (Path path : inside) {
+                    Files.deleteIfExists(path);
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // Something is still writing: try again shortly.
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
