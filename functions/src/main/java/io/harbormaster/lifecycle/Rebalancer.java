@@ -26,6 +26,8 @@ public final class Rebalancer implements AfterPlan {
 
     /** How soon the next pass looks at a move under way: a task starts within a second or two here. */
     public static final Duration FOLLOW_UP = Duration.ofSeconds(1);
+    /** After a move ended: the next one may start at once, swarm applies a scale-down within milliseconds. */
+    public static final Duration NEXT_MOVE = Duration.ZERO;
 
     private final Swarm swarm;
     private final RebalanceSettings settings;
@@ -43,7 +45,8 @@ public final class Rebalancer implements AfterPlan {
         plan.notes().forEach(note -> LOG.info("rebalance: " + note));
         Instant at = snapshot.takenAt();
         List<CapacityHistory.Decision> decisions = new ArrayList<>();
-        boolean again = plan.underWay() > 0;
+        boolean waiting = plan.underWay() > 0;
+        boolean ended = false;
         for (RebalanceMove move : plan.moves()) {
             if (dryRun) {
                 LOG.info("rebalance (dry run, not done): " + move.summary() + ": " + move.reason());
@@ -55,22 +58,30 @@ public final class Rebalancer implements AfterPlan {
             } catch (ServiceVersionConflictException | IllegalArgumentException e) {
                 // Changed or gone since the snapshot: the next pass decides on what it is now.
                 LOG.info("rebalance: " + move.summary() + " not done: " + e.getMessage());
-                again = true;
+                ended = true;
                 continue;
             } catch (RuntimeException e) {
                 LOG.warning("rebalance: " + move.summary() + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
                 decisions.add(new CapacityHistory.Decision(at, move.summary() + " (failed)",
                         move.reason() + "; failed: " + e.getMessage(), false));
-                again = true;
+                waiting = true;
                 continue;
             }
             LOG.info("rebalance: " + move.summary() + ": " + move.reason());
             decisions.add(new CapacityHistory.Decision(at, move.summary(), move.reason(), false));
             audit.record(event(move, at));
-            // A started move is finished by a later pass; after a finished one the next move may start.
-            again = true;
+            // A started move is finished by a later pass; after an ended one the next move may start.
+            if (move instanceof RebalanceMove.Start) {
+                waiting = true;
+            } else {
+                ended = true;
+            }
         }
-        return new Result(decisions, again && !dryRun ? Optional.of(FOLLOW_UP) : Optional.empty());
+        if (dryRun) {
+            return new Result(decisions, Optional.empty());
+        }
+        Optional<Duration> next = waiting ? Optional.of(FOLLOW_UP) : ended ? Optional.of(NEXT_MOVE) : Optional.empty();
+        return new Result(decisions, next);
     }
 
     private void act(RebalanceMove move) {
