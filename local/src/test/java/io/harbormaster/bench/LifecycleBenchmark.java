@@ -26,8 +26,22 @@ public final class LifecycleBenchmark {
     private LifecycleBenchmark() {
     }
 
+    /** {@code [RUNS] [scale-out|rebalance|all]}: 5 runs of each case by default. */
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        String which = args.length > 1 ? args[1] : "all";
+        if (!List.of("scale-out", "rebalance", "all").contains(which)) {
+            throw new IllegalArgumentException("the case is scale-out, rebalance or all, not " + which);
+        }
+        if (!which.equals("rebalance")) {
+            scaleOut(runs);
+        }
+        if (!which.equals("scale-out")) {
+            RebalanceBenchmark.measure(runs);
+        }
+    }
+
+    private static void scaleOut(int runs) throws Exception {
         EmulatedCluster.forgetCapacityHistory();
         try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
             String master = emulator.settings().computerNamePrefix() + "m0";
@@ -70,12 +84,12 @@ public final class LifecycleBenchmark {
         }
     }
 
-    private static long p50(List<Long> values) {
+    static long p50(List<Long> values) {
         List<Long> sorted = values.stream().sorted().toList();
         return sorted.get((sorted.size() - 1) / 2);
     }
 
-    private static long max(List<Long> values) {
+    static long max(List<Long> values) {
         return values.stream().mapToLong(Long::longValue).max().orElse(0);
     }
 }

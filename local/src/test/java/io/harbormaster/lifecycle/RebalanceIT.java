@@ -10,6 +10,7 @@ import io.harbormaster.capacity.CapacitySettings;
 import io.harbormaster.emulator.EmulatorSettings;
 import io.harbormaster.emulator.cloud.ScaleSetChange;
 import io.harbormaster.testsupport.EmulatedCluster;
+import io.harbormaster.testsupport.RunningTasksSampler;
 import io.harbormaster.testsupport.TestService;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -18,8 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,12 +49,6 @@ class RebalanceIT {
         }
     }
 
-    /** Start-first service's running tasks, as {@code docker service ps} lists them: one CLI call, fit for a 100 ms sampler. */
-    private int running() {
-        return (int) cluster.manager().run("service", "ps", "--filter", "desired-state=running", "--format",
-                "{{.CurrentState}}", service.name()).lines().filter(line -> line.startsWith("Running")).count();
-    }
-
     private static void phase(Instant since, String what) {
         System.out.printf("RebalanceIT %6d ms: %s%n", Duration.between(since, Instant.now()).toMillis(), what);
     }
@@ -81,21 +74,7 @@ class RebalanceIT {
         assertEquals(List.of(4L, 4L), List.copyOf(before.values()), "the two agents share the replicas: " + before);
         Set<String> originalTasks = service.runningTasks().stream().map(TestService.Task::id).collect(Collectors.toSet());
 
-        AtomicBoolean sampling = new AtomicBoolean(true);
-        AtomicInteger fewest = new AtomicInteger(Integer.MAX_VALUE);
-        AtomicInteger samples = new AtomicInteger();
-        Thread sampler = new Thread(() -> {
-            while (sampling.get()) {
-                fewest.accumulateAndGet(running(), Math::min);
-                samples.incrementAndGet();
-                try {
-                    Thread.sleep(50); // a CLI call takes about 50 ms more: a sample every ~100 ms
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "running-tasks-sampler");
-        sampler.start();
+        RunningTasksSampler sampler = RunningTasksSampler.start(cluster.manager(), service.name(), REPLICAS);
         Instant added = Instant.now();
         Map<String, Long> after;
         try {
@@ -107,23 +86,19 @@ class RebalanceIT {
             Instant ready = Instant.now();
             phase(t0, "four agents ready");
             after = cluster.await("an even spread over the four agents", service::runningTasksPerNode,
-                    spread -> spread.size() == 4 && spread.values().stream().mapToLong(Long::longValue).max().orElse(0)
-                            - spread.values().stream().mapToLong(Long::longValue).min().orElse(0) <= 1
-                            && spread.values().stream().mapToLong(Long::longValue).sum() == REPLICAS,
-                    Duration.ofSeconds(40));
+                    spread -> TestService.even(spread, 4, REPLICAS), Duration.ofSeconds(40));
             System.out.printf("rebalance: capacity raised -> 4 agents ready %d ms, ready -> even %d ms, %d samples%n",
-                    Duration.between(added, ready).toMillis(), Duration.between(ready, Instant.now()).toMillis(), samples.get());
+                    Duration.between(added, ready).toMillis(), Duration.between(ready, Instant.now()).toMillis(), sampler.samples());
             // The last move's record is dropped in the same update that scales back: wait for the scale-back to settle.
             cluster.await("the service back at 8 replicas without our labels", () -> cluster.manager().run("service",
                     "inspect", "--format", "{{.Spec.Mode.Replicated.Replicas}} {{json .Spec.Labels}}", service.name()),
                     spec -> spec.startsWith(REPLICAS + " ") && !spec.contains(MoveIntent.REPLICAS_LABEL), Duration.ofSeconds(10));
         } finally {
-            sampling.set(false);
-            sampler.join();
+            sampler.close();
             phase(t0, "spread even, sampler stopped");
         }
-        assertTrue(fewest.get() >= REPLICAS, "a moment with " + fewest.get() + " running of " + REPLICAS);
-        assertTrue(samples.get() > 20, "the sampler ran: " + samples.get());
+        assertTrue(sampler.fewest() >= REPLICAS, "a moment with " + sampler.fewest() + " running of " + REPLICAS);
+        assertTrue(sampler.samples() > 20, "the sampler ran: " + sampler.samples());
 
         // Only moved tasks were restarted: each move replaces one task, and 4 of the original 8 still run.
         Set<String> stillRunning = new HashSet<>(service.runningTasks().stream().map(TestService.Task::id).toList());
