@@ -41,16 +41,25 @@ public final class LifecycleBenchmark {
         }
     }
 
-    private static void scaleOut(int runs) throws Exception {
+    /**
+     * A fresh cluster booted from our cloud-init: manager VM 0 from master.yml (its unit forwards the swarm's events),
+     * no agent until the control plane asks for one, the capacity timer at 30 s; {@code hostSettings} add to that.
+     */
+    static EmulatedCluster clusterWithManagerVm(Map<String, String> hostSettings) throws Exception {
         EmulatedCluster.forgetCapacityHistory();
-        try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
+        return EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
             String master = emulator.settings().computerNamePrefix() + "m0";
             String master0 = EmulatedCluster.bootFirstManager(emulator, master);
-            return Map.of(DockerSettings.HOSTS, master0,
-                    TrustSettings.MANAGER_VM_NAMES, master,
-                    CapacitySettings.MIN_AGENTS, "1", CapacitySettings.MAX_AGENTS, Integer.toString(runs + 2),
-                    "HARBORMASTER_CAPACITY_SCHEDULE", "*/30 * * * * *");
-        })) {
+            Map<String, String> settings = new java.util.HashMap<>(Map.of(DockerSettings.HOSTS, master0,
+                    TrustSettings.MANAGER_VM_NAMES, master, CapacitySettings.SCHEDULE, "*/30 * * * * *"));
+            settings.putAll(hostSettings);
+            return settings;
+        });
+    }
+
+    private static void scaleOut(int runs) throws Exception {
+        try (EmulatedCluster cluster = clusterWithManagerVm(Map.of(
+                CapacitySettings.MIN_AGENTS, "1", CapacitySettings.MAX_AGENTS, Integer.toString(runs + 2)))) {
             AzureEmulator emulator = cluster.emulator();
             String scaleSet = emulator.settings().scaleSetName();
             String first = cluster.await("the first agent", () -> emulator.cloud().instances(scaleSet).stream()

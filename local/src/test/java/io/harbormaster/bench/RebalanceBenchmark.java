@@ -1,14 +1,11 @@
 package io.harbormaster.bench;
 
 import io.harbormaster.capacity.CapacitySettings;
-import io.harbormaster.config.DockerSettings;
-import io.harbormaster.emulator.EmulatorSettings;
 import io.harbormaster.emulator.cloud.ScaleSetChange;
 import io.harbormaster.lifecycle.RebalanceSettings;
 import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.RunningTasksSampler;
 import io.harbormaster.testsupport.TestService;
-import io.harbormaster.trust.TrustSettings;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,16 +44,8 @@ final class RebalanceBenchmark {
 
     /** One run on a fresh cluster: {ready -> even ms, below desired ms}. */
     private static long[] run(int run) throws Exception {
-        EmulatedCluster.forgetCapacityHistory();
-        try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
-            String master = emulator.settings().computerNamePrefix() + "m0";
-            String master0 = EmulatedCluster.bootFirstManager(emulator, master);
-            return Map.of(DockerSettings.HOSTS, master0,
-                    TrustSettings.MANAGER_VM_NAMES, master,
-                    CapacitySettings.MIN_AGENTS, "2", CapacitySettings.MAX_AGENTS, "4",
-                    CapacitySettings.SCHEDULE, "*/30 * * * * *",
-                    RebalanceSettings.MAX_MOVES, "2");
-        })) {
+        try (EmulatedCluster cluster = LifecycleBenchmark.clusterWithManagerVm(Map.of(
+                CapacitySettings.MIN_AGENTS, "2", CapacitySettings.MAX_AGENTS, "4", RebalanceSettings.MAX_MOVES, "2"))) {
             cluster.await("two agents ready", cluster::nodes,
                     nodes -> nodes.size() == 2 && nodes.values().stream().allMatch("ready"::equals), Duration.ofSeconds(180));
             TestService service = TestService.create(cluster.manager(), cluster.prefix() + "-web", REPLICAS,
