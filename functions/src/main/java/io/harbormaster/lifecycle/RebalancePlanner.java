@@ -12,7 +12,8 @@ import java.util.Optional;
 /**
  * The rebalance as a pure decision: a snapshot in, moves out. Moves under way are ended first (finished, undone or
  * given up to a user's change), whatever holds new ones back. New moves start only when nothing holds them (the
- * capacity plan changes the cluster, the guard tripped, a pause, the setting), no task waits for a node, and fewer
+ * capacity plan changes the cluster, the guard tripped, a pause, the setting), no task with reservations waits for a
+ * node, and fewer
  * than the maximum are under way; then the most uneven services go first, one move each.
  */
 public final class RebalancePlanner {
@@ -108,10 +109,16 @@ public final class RebalancePlanner {
         if (hold != null) {
             return hold;
         }
-        long waiting = view.tasks().stream().filter(Task::unplaced).count();
+        // Only tasks that wait for room: a move's extra task would take room they need. A task held by a constraint no
+        // node meets waits whatever we do, and must not stop every other service's rebalance.
+        long waiting = view.tasks().stream().filter(Task::unplaced).filter(RebalancePlanner::reserves).count();
         if (waiting > 0) {
-            return waiting + " task(s) wait for a node: capacity comes first";
+            return waiting + " task(s) with reservations wait for a node: capacity comes first";
         }
         return null;
+    }
+
+    private static boolean reserves(Task task) {
+        return task.reservations().nanoCpus() > 0 || task.reservations().memoryBytes() > 0;
     }
 }

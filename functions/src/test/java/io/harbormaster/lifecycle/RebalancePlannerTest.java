@@ -77,12 +77,19 @@ class RebalancePlannerTest {
     }
 
     @Test
-    void aTaskWaitingForANodeHoldsNewMoves() {
+    void aTaskWaitingForRoomHoldsNewMovesOneHeldByItsConstraintsDoesNot() {
         crowded("web");
-        cluster.task(cluster.service("big", 1), null, "pending");
+        Service stuck = cluster.service("stuck", 1, io.harbormaster.swarm.Resources.NONE, List.of("node.labels.gpu==true"),
+                Map.of(), List.of());
+        cluster.task(stuck, null, "pending");
+        assertEquals(1, RebalancePlanner.plan(cluster.view(), TWO, null).moves().size());
+
+        Service big = cluster.service("big", 1, new io.harbormaster.swarm.Resources(3 * RebalanceFixture.CPU, 0), List.of(),
+                Map.of(), List.of());
+        cluster.task(big, null, "pending");
         RebalancePlan plan = RebalancePlanner.plan(cluster.view(), TWO, null);
         assertEquals(List.of(), plan.moves());
-        assertEquals(List.of("no new move: 1 task(s) wait for a node: capacity comes first"), plan.notes());
+        assertEquals(List.of("no new move: 1 task(s) with reservations wait for a node: capacity comes first"), plan.notes());
     }
 
     @Test
