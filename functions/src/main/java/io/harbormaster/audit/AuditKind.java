@@ -28,6 +28,11 @@ public enum AuditKind {
     CAPACITY_CHECK_FAILED,
     /** The operator paused or resumed automatic actions. */
     CAPACITY_PAUSE,
+    /**
+     * A rebalance step: a service scaled up by one so that a task lands on a light node (start), back by one from its
+     * most crowded node (finish, or undo when the extra task never ran), or its move record dropped for a user's change.
+     */
+    REBALANCE_MOVE,
     /** The swarm's join tokens were rotated. */
     JOIN_TOKENS_ROTATED,
     /** A node call was refused: no proof, a forged or replayed one, or a right the caller does not have. */

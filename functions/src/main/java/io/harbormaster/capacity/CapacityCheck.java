@@ -42,10 +42,16 @@ public final class CapacityCheck {
 
     /**
      * What a check did: the plan, the actions carried out, those that failed, those it held back (paused, or an
-     * operation of the same kind still under way), and why it did nothing when it did nothing.
+     * operation of the same kind still under way), why it did nothing when it did nothing, and when the step after the
+     * plan wants the next check ({@link AfterPlan.Result#nextCheck}).
      */
     public record Outcome(Optional<CapacityPlan> plan, List<String> done, List<String> failed, List<String> withheld,
-            String skipped) {
+            String skipped, Optional<Duration> nextCheck) {
+        public Outcome(Optional<CapacityPlan> plan, List<String> done, List<String> failed, List<String> withheld,
+                String skipped) {
+            this(plan, done, failed, withheld, skipped, Optional.empty());
+        }
+
         static Outcome skipped(String why) {
             return new Outcome(Optional.empty(), List.of(), List.of(), List.of(), why);
         }
@@ -61,12 +67,21 @@ public final class CapacityCheck {
     private final SharedSnapshot statusSnapshot;
     private final AuditTrail audit;
     private final ControlPlaneMetrics metrics;
+    private final AfterPlan afterPlan;
 
     /** How old the status route's shared snapshot may be: the 2 s refresh for a page that polls. */
     public static final Duration STATUS_SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
 
     public CapacityCheck(Swarm swarm, ScaleSet scaleSet, DrainStatusStore drainStatuses, DrainRequests drains,
             CapacityState state, CapacityPolicy policy, Clock clock, AuditTrail audit, ControlPlaneMetrics metrics) {
+        this(swarm, scaleSet, drainStatuses, drains, state, policy, clock, audit, metrics, AfterPlan.NONE);
+    }
+
+    /** @param afterPlan the step run after each plan on the same snapshot (the rebalance) */
+    public CapacityCheck(Swarm swarm, ScaleSet scaleSet, DrainStatusStore drainStatuses, DrainRequests drains,
+            CapacityState state, CapacityPolicy policy, Clock clock, AuditTrail audit, ControlPlaneMetrics metrics,
+            AfterPlan afterPlan) {
+        this.afterPlan = afterPlan;
         this.audit = audit;
         this.metrics = metrics;
         this.swarm = swarm;
@@ -202,16 +217,40 @@ public final class CapacityCheck {
         }
         // The trail records what was done whether or not the history below is written: it happened either way.
         CapacityAudit.events(plan, doneActions, failures, review.ended(), now).forEach(audit::record);
+        AfterPlan.Result after = AfterPlan.Result.NOTHING;
+        if (lease.renew()) {
+            after = afterPlan.run(snapshot, hold(plan, pause), plan.dryRun());
+            if (!after.decisions().isEmpty()) {
+                next = next.withDecisions(after.decisions());
+            }
+        }
         if (store(next, recorded.get(), lease).isEmpty()) {
             return new Outcome(Optional.of(plan), done, failed, describe(withheld),
-                    "the lease was lost before the history was written: a newer check's history stands");
+                    "the lease was lost before the history was written: a newer check's history stands", after.nextCheck());
         }
         if (!pause.paused()) {
             // After the plan, so this check planned with what the last one saw; in a dry run too, as it touches only
             // our own records of drains long over, and a cluster run dry for months must not pile them up either.
             drains.expireFinished(snapshot.drains(), drainLabelsInUse(snapshot));
         }
-        return new Outcome(Optional.of(plan), done, failed, describe(withheld), null);
+        return new Outcome(Optional.of(plan), done, failed, describe(withheld), null, after.nextCheck());
+    }
+
+    /** Why the step after the plan may start nothing new: the plan changes the cluster, or may not act at all. */
+    static String hold(CapacityPlan plan, CapacityPause pause) {
+        if (plan.guardTripped()) {
+            return "the guard tripped";
+        }
+        if (pause.paused()) {
+            return "automatic actions are " + pause.describe();
+        }
+        if (!plan.actions(CapacityAction.ScaleOut.class).isEmpty()) {
+            return "the capacity plan scales out";
+        }
+        if (!plan.actions(CapacityAction.RequestDrain.class).isEmpty()) {
+            return "the capacity plan drains a node";
+        }
+        return null;
     }
 
     /** Why an action is held back this check, or null to do it. */

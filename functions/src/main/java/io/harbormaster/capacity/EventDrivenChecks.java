@@ -63,6 +63,21 @@ public final class EventDrivenChecks {
         return new Outcome(true, at);
     }
 
+    /**
+     * A check {@code delay} from now, asked for by a check whose step is not over (a rebalance move under way): sent
+     * unless a message already on its way starts by then. Returns when the next check starts.
+     */
+    public synchronized Instant followUp(Duration delay) {
+        Instant now = clock.instant();
+        Instant at = now.plus(delay);
+        if (scheduled.isAfter(now) && !scheduled.isAfter(at)) {
+            return scheduled;
+        }
+        queue.send(delay);
+        scheduled = later(scheduled, at);
+        return at;
+    }
+
     private static Instant later(Instant a, Instant b) {
         return a.isAfter(b) ? a : b;
     }

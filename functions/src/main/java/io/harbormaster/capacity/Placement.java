@@ -11,7 +11,7 @@ import java.util.Locale;
  * label as the empty string). Only node.id, node.hostname, node.role and node.labels are judged: the others
  * (engine.labels, node.platform) are taken as met, since every agent runs the same image on the same SKU.
  */
-final class Placement {
+public final class Placement {
     static final Placement ANYWHERE = new Placement(List.of());
     private static final String NODE_LABEL_PREFIX = "node.labels.";
 
@@ -37,7 +37,7 @@ final class Placement {
         this.constraints = constraints;
     }
 
-    static Placement of(List<String> expressions) {
+    public static Placement of(List<String> expressions) {
         List<Constraint> constraints = new ArrayList<>();
         for (String expression : expressions) {
             int eq = expression.indexOf("==");
@@ -68,7 +68,7 @@ final class Placement {
         return constraints.isEmpty();
     }
 
-    boolean allows(Node node) {
+    public boolean allows(Node node) {
         for (Constraint constraint : constraints) {
             if (!constraint.allows(node.id(), node.hostname(), node.role(), node.labels())) {
                 return false;

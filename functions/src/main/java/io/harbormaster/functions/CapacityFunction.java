@@ -8,6 +8,7 @@ import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import io.harbormaster.audit.AuditRetention;
 import io.harbormaster.capacity.CapacityCheck;
+import io.harbormaster.capacity.EventDrivenChecks;
 import java.util.Optional;
 
 /** The capacity check, on its NCRONTAB schedule and on demand through the {@code capacity-checks} queue. */
@@ -17,18 +18,23 @@ public class CapacityFunction {
 
     private final Optional<CapacityCheck> check;
     private final Optional<AuditRetention> auditRetention;
+    private final Optional<EventDrivenChecks> followUps;
 
     public CapacityFunction() {
-        this(ControlPlane.instance().capacityCheck(), Optional.of(ControlPlane.instance().auditRetention()));
+        this(ControlPlane.instance().capacityCheck(), Optional.of(ControlPlane.instance().auditRetention()),
+                ControlPlane.instance().eventDrivenChecks());
     }
 
     CapacityFunction(Optional<CapacityCheck> check) {
-        this(check, Optional.empty());
+        this(check, Optional.empty(), Optional.empty());
     }
 
-    CapacityFunction(Optional<CapacityCheck> check, Optional<AuditRetention> auditRetention) {
+    /** @param followUps where a check whose rebalance move is under way asks for the next one */
+    CapacityFunction(Optional<CapacityCheck> check, Optional<AuditRetention> auditRetention,
+            Optional<EventDrivenChecks> followUps) {
         this.check = check;
         this.auditRetention = auditRetention;
+        this.followUps = followUps;
     }
 
     @FunctionName("capacity")
@@ -70,6 +76,14 @@ public class CapacityFunction {
         outcome.plan().ifPresent(plan -> context.getLogger().info("capacity check: " + plan.actions().size()
                 + " action(s), " + outcome.done().size() + " done, " + outcome.failed().size() + " failed, "
                 + outcome.withheld().size() + " withheld" + (plan.guardTripped() ? ", guard tripped" : "") + (plan.dryRun() ? ", dry run" : "")));
+        if (outcome.nextCheck().isPresent() && followUps.isPresent()) {
+            try {
+                followUps.get().followUp(outcome.nextCheck().get());
+            } catch (RuntimeException e) {
+                // The timer's check follows and finds the move's record on the service: nothing is lost.
+                context.getLogger().warning("capacity check: queueing the follow-up failed: " + e.getClass().getSimpleName());
+            }
+        }
         return outcome;
     }
 }

@@ -21,6 +21,8 @@ import io.harbormaster.config.StorageSettings;
 import io.harbormaster.config.TlsMaterial;
 import io.harbormaster.drain.BlobDrainStatusStore;
 import io.harbormaster.drain.DrainQueue;
+import io.harbormaster.lifecycle.RebalanceSettings;
+import io.harbormaster.lifecycle.Rebalancer;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.drain.DrainWorker;
@@ -139,6 +141,7 @@ public final class ControlPlane {
         JoinTokenSettings joinTokens = JoinTokenSettings.from(settings);
         OperatorAuthSettings operators = OperatorAuthSettings.from(settings);
         AuditSettings auditSettings = AuditSettings.from(settings);
+        RebalanceSettings rebalance = RebalanceSettings.from(settings);
         Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
         // The storage connection is checked (a connection string that does not parse is a bad setting; nothing is
@@ -179,7 +182,8 @@ public final class ControlPlane {
         AuditTrail audit = metrics.metered(BlobAuditTrail.connect(storageClients));
         DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock, audit);
         Optional<CapacityCheck> check = scaleSet.map(set -> new CapacityCheck(swarm, set, statuses, drains,
-                capacityState.as(CapacityState.class), capacity.policy(), clock, audit, metrics));
+                capacityState.as(CapacityState.class), capacity.policy(), clock, audit, metrics,
+                new Rebalancer(swarm, rebalance, audit)));
         Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock,
                 audit));
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)

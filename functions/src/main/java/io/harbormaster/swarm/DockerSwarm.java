@@ -123,7 +123,39 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
 
     @Override
     public List<Service> services() {
-        return managers.call(docker -> docker.listServicesCmd().exec().stream().map(DockerSwarm::toService).toList());
+        return managers.call(docker -> {
+            // docker-java's model has no placement preferences: they come from a raw listing, read second so that it
+            // holds every service of the first.
+            List<com.github.dockerjava.api.model.Service> listed = docker.listServicesCmd().exec();
+            Map<String, List<String>> preferences = preferences(exchange(httpClient(docker),
+                    DockerHttpClient.Request.Method.GET, "/services", null));
+            return listed.stream()
+                    .map(service -> withPreferences(toService(service), preferences.getOrDefault(service.getId(), List.of())))
+                    .toList();
+        });
+    }
+
+    /** Service id to the spread descriptors of its placement preferences, from {@code GET /services}. */
+    static Map<String, List<String>> preferences(JsonNode services) {
+        Map<String, List<String>> byId = new java.util.HashMap<>();
+        for (JsonNode service : services) {
+            List<String> descriptors = new java.util.ArrayList<>();
+            for (JsonNode preference : service.path("Spec").path("TaskTemplate").path("Placement").path("Preferences")) {
+                String descriptor = preference.path("Spread").path("SpreadDescriptor").asText("");
+                if (!descriptor.isEmpty()) {
+                    descriptors.add(descriptor);
+                }
+            }
+            if (!descriptors.isEmpty()) {
+                byId.put(service.path("ID").asText(), descriptors);
+            }
+        }
+        return byId;
+    }
+
+    private static Service withPreferences(Service service, List<String> preferences) {
+        return preferences.isEmpty() ? service : new Service(service.id(), service.name(), service.mode(), service.replicas(),
+                service.reservations(), service.constraints(), service.version(), service.labels(), preferences);
     }
 
     @Override
@@ -191,6 +223,16 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
      */
     @Override
     public void setReplicas(Service service, long replicas) {
+        update(service, replicas, null);
+    }
+
+    /** As {@link #setReplicas}, the labels replaced in the same spec update. */
+    @Override
+    public void updateReplicas(Service service, long replicas, Map<String, String> labels) {
+        update(service, replicas, Objects.requireNonNull(labels, "labels"));
+    }
+
+    private void update(Service service, long replicas, Map<String, String> labels) {
         try {
             managers.call(docker -> {
                 DockerHttpClient http = ((DockerClientImpl) docker).getHttpClient();
@@ -204,6 +246,10 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
                     throw new IllegalArgumentException("service " + service.id() + " is not replicated");
                 }
                 replicated.put("Replicas", replicas);
+                if (labels != null) {
+                    ObjectNode written = ((ObjectNode) spec).putObject("Labels");
+                    labels.forEach(written::put);
+                }
                 exchange(http, DockerHttpClient.Request.Method.POST,
                         "/services/" + service.id() + "/update?version=" + version, spec.toString());
                 return null;

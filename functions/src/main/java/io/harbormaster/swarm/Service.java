@@ -7,11 +7,12 @@ import java.util.Map;
  * One swarm service, reduced to what capacity planning and draining need: how its tasks are spread, what each
  * reserves, where each may run, and its labels. {@code replicas} is 0 for a global service, and for a job service
  * (the Docker client library reads job modes as neither replicated nor global); {@code constraints} are Docker's
- * placement constraints as written ({@code node.labels.zone==a}); {@code version} guards a replica change against
- * lost writes.
+ * placement constraints as written ({@code node.labels.zone==a}); {@code preferences} the spread descriptors of its
+ * placement preferences ({@code node.labels.zone} for {@code --placement-pref spread=node.labels.zone}), in order;
+ * {@code version} guards a replica change against lost writes.
  */
 public record Service(String id, String name, Mode mode, long replicas, Resources reservations, List<String> constraints,
-        long version, Map<String, String> labels) {
+        long version, Map<String, String> labels, List<String> preferences) {
 
     /** The service label that opts a service into surge drains: {@code io.harbormaster.drain=surge}. */
     public static final String DRAIN_LABEL = "io.harbormaster.drain";
@@ -20,11 +21,18 @@ public record Service(String id, String name, Mode mode, long replicas, Resource
     public Service {
         constraints = List.copyOf(constraints);
         labels = Map.copyOf(labels);
+        preferences = List.copyOf(preferences);
+    }
+
+    /** A service without placement preferences. */
+    public Service(String id, String name, Mode mode, long replicas, Resources reservations, List<String> constraints,
+            long version, Map<String, String> labels) {
+        this(id, name, mode, replicas, reservations, constraints, version, labels, List.of());
     }
 
     /** A service as capacity planning sees it, without version or labels. */
     public Service(String id, String name, Mode mode, long replicas, Resources reservations, List<String> constraints) {
-        this(id, name, mode, replicas, reservations, constraints, 0, Map.of());
+        this(id, name, mode, replicas, reservations, constraints, 0, Map.of(), List.of());
     }
 
     /** Replicated services place a count of tasks anywhere; global ones one task on every eligible node. */

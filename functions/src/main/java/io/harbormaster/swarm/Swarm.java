@@ -63,6 +63,15 @@ public interface Swarm {
      */
     void setReplicas(Service service, long replicas);
 
+    /**
+     * Sets the replica count and the full label set of a replicated service in one spec update, changing nothing else:
+     * the labels are the service's own (not its tasks'), so no task restarts.
+     *
+     * @throws ServiceVersionConflictException when the service changed after {@code service} was read
+     * @throws IllegalArgumentException when the service is gone or not replicated
+     */
+    void updateReplicas(Service service, long replicas, Map<String, String> labels);
+
     /** The swarm's record of its join tokens (version, creation, our last rotations); never the tokens. */
     JoinTokenRecord joinTokenRecord();
 

@@ -530,4 +530,25 @@ class CapacityCheckTest {
         assertTrue(recorded.deleteInstance());
         assertEquals(1, scaleSet.count("instances"), "the snapshot's listing only");
     }
+
+    @Test
+    void theStepAfterThePlanIsHeldWhileThePlanScalesAndItsDecisionsAndNextCheckAreKept() {
+        arrangeTwoPendingTasks();
+        List<String> holds = new java.util.ArrayList<>();
+        AfterPlan step = (snapshot, hold, dryRun) -> {
+            holds.add(hold);
+            return new AfterPlan.Result(List.of(new CapacityHistory.Decision(T0, "rebalance web", "because", false)),
+                    Optional.of(Duration.ofSeconds(1)));
+        };
+        DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN_SETTINGS, Optional.of(scaleSet), clock,
+                AuditTrail.NONE);
+        CapacityCheck check = new CapacityCheck(swarm, scaleSet, drainStatuses, drains, state, CapacityPolicy.DEFAULTS, clock,
+                AuditTrail.NONE, ControlPlaneMetrics.global(), step);
+
+        CapacityCheck.Outcome outcome = check.run();
+
+        assertEquals(java.util.Arrays.asList("the capacity plan scales out"), holds);
+        assertEquals(Optional.of(Duration.ofSeconds(1)), outcome.nextCheck());
+        assertTrue(state.readHistory().recentDecisions().stream().anyMatch(d -> d.action().equals("rebalance web")));
+    }
 }

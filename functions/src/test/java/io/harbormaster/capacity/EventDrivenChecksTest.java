@@ -60,4 +60,17 @@ class EventDrivenChecksTest {
         assertTrue(retried.queued(), "the failed send did not count as a check on its way");
         assertEquals(List.of(T0), visibleAt);
     }
+
+    @Test
+    void aFollowUpIsSentUnlessACheckOnItsWayStartsByThen() {
+        assertEquals(T0.plusSeconds(1), checks.followUp(Duration.ofSeconds(1)));
+        assertEquals(List.of(T0.plusSeconds(1)), visibleAt);
+        // Already covered: the message on its way starts within the delay.
+        assertEquals(T0.plusSeconds(1), checks.followUp(Duration.ofSeconds(2)));
+        assertEquals(1, visibleAt.size());
+        // Once it has started, the next follow-up is a message of its own.
+        clock.advance(Duration.ofSeconds(1));
+        checks.followUp(Duration.ofSeconds(1));
+        assertEquals(List.of(T0.plusSeconds(1), T0.plusSeconds(2)), visibleAt);
+    }
 }

@@ -416,6 +416,11 @@ class DrainRequestsTest {
         }
 
         @Override
+        public void updateReplicas(Service service, long replicas, Map<String, String> labels) {
+            swarm.updateReplicas(service, replicas, labels);
+        }
+
+        @Override
         public io.harbormaster.swarm.JoinTokenRecord joinTokenRecord() {
             return swarm.joinTokenRecord();
         }

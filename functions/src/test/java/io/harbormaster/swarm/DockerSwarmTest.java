@@ -76,6 +76,18 @@ class DockerSwarmTest {
     }
 
     @Test
+    void placementPreferencesAreReadFromTheRawServiceListing() throws Exception {
+        // Shaped as GET /services answers (Engine API 1.41), trimmed: docker-java's model has no Preferences.
+        var services = new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                [{"ID":"svc-1","Spec":{"TaskTemplate":{"Placement":{"Preferences":[
+                    {"Spread":{"SpreadDescriptor":"node.labels.zone"}},{"Spread":{"SpreadDescriptor":"node.labels.rack"}}]}}}},
+                 {"ID":"svc-2","Spec":{"TaskTemplate":{"Placement":{"Constraints":["node.role==worker"]}}}}]
+                """);
+        assertEquals(java.util.Map.of("svc-1", List.of("node.labels.zone", "node.labels.rack")),
+                DockerSwarm.preferences(services));
+    }
+
+    @Test
     void joinTicketRedactsTheToken() {
         JoinTicket ticket = new JoinTicket(SwarmRole.WORKER, "SWMTKN-1-secret", List.of("10.0.0.4:2377"));
         assertFalse(ticket.toString().contains("SWMTKN"), ticket.toString());

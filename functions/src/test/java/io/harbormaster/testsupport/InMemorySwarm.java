@@ -285,7 +285,15 @@ public final class InMemorySwarm implements Swarm {
         }
         replicaChanges.add(service.id() + "=" + replicas);
         services.put(current.id(), new Service(current.id(), current.name(), current.mode(), replicas, current.reservations(),
-                current.constraints(), current.version() + 1, current.labels()));
+                current.constraints(), current.version() + 1, current.labels(), current.preferences()));
+    }
+
+    @Override
+    public synchronized void updateReplicas(Service service, long replicas, Map<String, String> labels) {
+        setReplicas(service, replicas);
+        Service current = services.get(service.id());
+        services.put(current.id(), new Service(current.id(), current.name(), current.mode(), current.replicas(),
+                current.reservations(), current.constraints(), current.version(), labels, current.preferences()));
     }
 
     /** The nodes removed by force, in order. */

@@ -26,17 +26,40 @@ public final class LifecycleBenchmark {
     private LifecycleBenchmark() {
     }
 
+    /** {@code [RUNS] [scale-out|rebalance|all]}: 5 runs of each case by default. */
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+        String which = args.length > 1 ? args[1] : "all";
+        if (!List.of("scale-out", "rebalance", "all").contains(which)) {
+            throw new IllegalArgumentException("the case is scale-out, rebalance or all, not " + which);
+        }
+        if (!which.equals("rebalance")) {
+            scaleOut(runs);
+        }
+        if (!which.equals("scale-out")) {
+            RebalanceBenchmark.measure(runs);
+        }
+    }
+
+    /**
+     * A fresh cluster booted from our cloud-init: manager VM 0 from master.yml (its unit forwards the swarm's events),
+     * no agent until the control plane asks for one, the capacity timer at 30 s; {@code hostSettings} add to that.
+     */
+    static EmulatedCluster clusterWithManagerVm(Map<String, String> hostSettings) throws Exception {
         EmulatedCluster.forgetCapacityHistory();
-        try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
+        return EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "0"), emulator -> {
             String master = emulator.settings().computerNamePrefix() + "m0";
             String master0 = EmulatedCluster.bootFirstManager(emulator, master);
-            return Map.of(DockerSettings.HOSTS, master0,
-                    TrustSettings.MANAGER_VM_NAMES, master,
-                    CapacitySettings.MIN_AGENTS, "1", CapacitySettings.MAX_AGENTS, Integer.toString(runs + 2),
-                    "HARBORMASTER_CAPACITY_SCHEDULE", "*/30 * * * * *");
-        })) {
+            Map<String, String> settings = new java.util.HashMap<>(Map.of(DockerSettings.HOSTS, master0,
+                    TrustSettings.MANAGER_VM_NAMES, master, CapacitySettings.SCHEDULE, "*/30 * * * * *"));
+            settings.putAll(hostSettings);
+            return settings;
+        });
+    }
+
+    private static void scaleOut(int runs) throws Exception {
+        try (EmulatedCluster cluster = clusterWithManagerVm(Map.of(
+                CapacitySettings.MIN_AGENTS, "1", CapacitySettings.MAX_AGENTS, Integer.toString(runs + 2)))) {
             AzureEmulator emulator = cluster.emulator();
             String scaleSet = emulator.settings().scaleSetName();
             String first = cluster.await("the first agent", () -> emulator.cloud().instances(scaleSet).stream()
@@ -70,12 +93,12 @@ public final class LifecycleBenchmark {
         }
     }
 
-    private static long p50(List<Long> values) {
+    static long p50(List<Long> values) {
         List<Long> sorted = values.stream().sorted().toList();
         return sorted.get((sorted.size() - 1) / 2);
     }
 
-    private static long max(List<Long> values) {
+    static long max(List<Long> values) {
         return values.stream().mapToLong(Long::longValue).max().orElse(0);
     }
 }

@@ -109,6 +109,14 @@ public final class TestService implements AutoCloseable {
         return runningTasks().stream().collect(Collectors.groupingBy(Task::nodeHostname, TreeMap::new, Collectors.counting()));
     }
 
+    /** Whether {@code replicas} running tasks are spread over exactly {@code nodes} nodes within one task per node. */
+    public static boolean even(Map<String, Long> runningPerNode, int nodes, int replicas) {
+        long most = runningPerNode.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        long fewest = runningPerNode.values().stream().mapToLong(Long::longValue).min().orElse(0);
+        return runningPerNode.size() == nodes && most - fewest <= 1
+                && runningPerNode.values().stream().mapToLong(Long::longValue).sum() == replicas;
+    }
+
     /** Waits until exactly {@code replicas} tasks run; fails with the task list if they do not in time. */
     public List<Task> awaitRunning(int replicas, Duration timeout) throws InterruptedException {
         return await("" + replicas + " running tasks", tasks -> tasks.stream().filter(Task::running).count() == replicas, timeout);
