@@ -16,6 +16,7 @@ import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.NodeNotFoundException;
 import io.harbormaster.swarm.NodeStillUpException;
+import io.harbormaster.swarm.NodeVersionConflictException;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.Swarm;
 import java.time.Clock;
@@ -379,6 +380,13 @@ public final class CapacityCheck {
             } else {
                 // Its status is lost, and with it whether the instance was to go: finish the drain, keep the VM.
                 drains.submit(resume.nodeId(), new DrainOrder(DrainReason.MANUAL, false, Optional.empty()));
+            }
+        } else if (action instanceof CapacityAction.LabelNode label) {
+            try {
+                swarm.updateNode(label.node(), label.node().availability(), label.labels());
+            } catch (NodeVersionConflictException | NodeNotFoundException changed) {
+                throw new IllegalStateException("node " + label.node().hostname() + " changed since it was read; the next"
+                        + " check labels it", changed);
             }
         } else {
             throw new IllegalArgumentException("unknown action " + action);
