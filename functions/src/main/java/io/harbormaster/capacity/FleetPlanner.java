@@ -9,14 +9,15 @@ import java.util.Map;
  * The capacity decision for every pool, pure like {@link CapacityPlanner}: the fleet is cut into one snapshot per pool
  * ({@link FleetPartition}), the pending tasks go to the pools the expander chose ({@link PoolExpander}), and each pool
  * is planned by {@link CapacityPlanner} with its own policy (its bounds and step) and its own history. With one pool
- * that is exactly the single scale set's plan, plus the pool's labels on nodes that lack them ({@link PoolLabelRule}).
+ * that is exactly the single scale set's plan; a pool of {@code HARBORMASTER_POOLS} also gets its labels on the nodes
+ * that lack them ({@link PoolLabelRule}).
  */
 public final class FleetPlanner {
     private FleetPlanner() {
     }
 
-    /** One pool's plan; its actions are for the pool's scale set. */
-    public record PoolPlan(Pool pool, CapacityPlan plan) {
+    /** One pool's plan, and the pool's share of the fleet it was made from; its actions are for the pool's scale set. */
+    public record PoolPlan(Pool pool, CapacitySnapshot snapshot, CapacityPlan plan) {
     }
 
     /**
@@ -37,10 +38,12 @@ public final class FleetPlanner {
                     histories.getOrDefault(pool.name(), CapacityHistory.EMPTY), now, pool.newAgentLabels(sku));
             List<CapacityAction> actions = new ArrayList<>(plan.actions());
             // Not withheld by a tripped guard: a label takes nothing away. In a dry run, listed and not done, as the rest.
-            actions.addAll(PoolLabelRule.decide(pool, sku, snapshot.nodes(), snapshot.instances()));
+            if (pool.labelsNodes()) {
+                actions.addAll(PoolLabelRule.decide(pool, sku, snapshot.nodes(), snapshot.instances()));
+            }
             List<String> notes = new ArrayList<>(choice.notes().getOrDefault(pool.name(), List.of()));
             notes.addAll(plan.notes());
-            plans.add(new PoolPlan(pool, new CapacityPlan(actions, notes, plan.guardTripped(), plan.dryRun(),
+            plans.add(new PoolPlan(pool, snapshot, new CapacityPlan(actions, notes, plan.guardTripped(), plan.dryRun(),
                     plan.history(), plan.nextDeadline())));
         }
         return plans;

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param agentSize what a new agent offers while none of the pool's nodes is in the swarm, or null for the policy's
  * @param scaleIn how scale-in removes an instance; kept here until {@link CapacityPolicy} carries it (the warm pool)
  * @param warmMax most deallocated instances kept in deallocate mode; kept here for the same reason
+ * @param labelsNodes whether the control plane labels the pool's nodes, and a new agent is planned with those labels:
+ *                    every pool of {@code HARBORMASTER_POOLS}, not the single scale set's, which plans as before pools
  */
 public record Pool(
         String name,
@@ -25,7 +27,8 @@ public record Pool(
         int order,
         Resources agentSize,
         ScaleInMode scaleIn,
-        int warmMax) {
+        int warmMax,
+        boolean labelsNodes) {
 
     /** The name of the one pool the single-scale-set settings make; its history keeps the blob it always had. */
     public static final String DEFAULT_NAME = "agents";
@@ -64,7 +67,7 @@ public record Pool(
     /** The single-scale-set settings' pool: the policy's bounds and step, no labels of its own. */
     static Pool single(String scaleSetName, CapacityPolicy policy) {
         return new Pool(DEFAULT_NAME, scaleSetName, policy.minAgents(), policy.maxAgents(), policy.maxScaleOutStep(),
-                Map.of(), Priority.REGULAR, 0, null, ScaleInMode.DELETE, 0);
+                Map.of(), Priority.REGULAR, 0, null, ScaleInMode.DELETE, 0, false);
     }
 
     /** The shared policy with this pool's bounds, step and new-agent size. */
@@ -96,8 +99,14 @@ public record Pool(
         return all;
     }
 
-    /** The labels a new agent will carry once it joins, as far as they are known before: its zone is not. */
+    /**
+     * The labels a new agent will carry once it joins, as far as they are known before (its zone is not); none for a
+     * pool whose nodes are not labelled.
+     */
     Map<String, String> newAgentLabels(String sku) {
+        if (!labelsNodes) {
+            return Map.of();
+        }
         Map<String, String> known = new LinkedHashMap<>(nodeLabels(sku, null));
         known.remove(ZONE_LABEL);
         return known;

@@ -118,7 +118,7 @@ public record PoolSettings(List<Pool> pools) {
             throw invalid(where + " field warmMax is " + warmMax + ": warm instances need \"scaleIn\":\"deallocate\"");
         }
         return new Pool(name, scaleSet, min, max, step, labels(object, where), priority, order, agentSize(object, where),
-                scaleIn, warmMax);
+                scaleIn, warmMax, true);
     }
 
     private static String text(JsonNode object, String field, String where, boolean required, Pattern rule,

@@ -29,7 +29,7 @@ class PoolSettingsTest {
     void readsEveryFieldOfAPool() {
         Pool gpu = pools(Map.of(PoolSettings.POOLS, "[" + GPU + "]")).pools().get(0);
         assertEquals(new Pool("gpu", "hm-gpu", 0, 4, 1, Map.of("gpu", "true"), Pool.Priority.SPOT, 2,
-                new Resources(4_000_000_000L, 16L << 30), Pool.ScaleInMode.DEALLOCATE, 2), gpu);
+                new Resources(4_000_000_000L, 16L << 30), Pool.ScaleInMode.DEALLOCATE, 2, true), gpu);
     }
 
     @Test
