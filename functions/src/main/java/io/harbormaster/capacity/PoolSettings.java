@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * are refused. No pool at all when neither names a scale set.
  */
 public record PoolSettings(List<Pool> pools) {
-    public static final String POOLS = "HARBORMASTER_POOLS";
+    public static final String POOLS = ScaleSetSettings.POOLS;
 
     /** The settings the pools replace: setting one of them with the pools is refused. */
     static final List<String> SINGLE_SCALE_SET_SETTINGS = List.of(ScaleSetSettings.SCALE_SET_NAME,
