@@ -34,17 +34,23 @@ public final class FleetPlanner {
             Pool pool = reading.pool();
             CapacitySnapshot snapshot = snapshots.get(pool.name());
             String sku = reading.scaleSet().sku();
-            CapacityPlan plan = CapacityPlanner.plan(snapshot, pool.policy(shared),
+            List<CapacityAction.LabelNode> labels = pool.labelsNodes()
+                    ? PoolLabelRule.decide(pool, sku, snapshot.nodes(), snapshot.instances()) : List.of();
+            // Planned as it will be once labelled, so a node that joins is not followed by a scale-out for its task.
+            PoolLabelRule.Relabelled relabelled = PoolLabelRule.afterLabels(snapshot, labels);
+            CapacityPlan plan = CapacityPlanner.plan(relabelled.snapshot(), pool.policy(shared),
                     histories.getOrDefault(pool.name(), CapacityHistory.EMPTY), now, pool.newAgentLabels(sku));
             List<CapacityAction> actions = new ArrayList<>(plan.actions());
             // Not withheld by a tripped guard: a label takes nothing away. In a dry run, listed and not done, as the rest.
-            if (pool.labelsNodes()) {
-                actions.addAll(PoolLabelRule.decide(pool, sku, snapshot.nodes(), snapshot.instances()));
-            }
+            actions.addAll(labels);
             List<String> notes = new ArrayList<>(choice.notes().getOrDefault(pool.name(), List.of()));
+            if (relabelled.placedOnRelabelled() > 0) {
+                notes.add(HumanUnits.count(relabelled.placedOnRelabelled(), "pending task waits", "pending tasks wait")
+                        + " for a node labelled this check, which satisfies its constraints: not scaling for it");
+            }
             notes.addAll(plan.notes());
-            plans.add(new PoolPlan(pool, snapshot, new CapacityPlan(actions, notes, plan.guardTripped(), plan.dryRun(),
-                    plan.history(), plan.nextDeadline())));
+            plans.add(new PoolPlan(pool, relabelled.snapshot(), new CapacityPlan(actions, notes, plan.guardTripped(),
+                    plan.dryRun(), plan.history(), plan.nextDeadline())));
         }
         return plans;
     }

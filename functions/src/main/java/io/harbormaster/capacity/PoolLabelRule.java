@@ -2,6 +2,7 @@ package io.harbormaster.capacity;
 
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Task;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -49,5 +50,84 @@ final class PoolLabelRule {
                     + " of scale set " + pool.scaleSetName() + " is in pool " + pool.name() + "; its node lacks " + missing));
         }
         return actions;
+    }
+
+    /**
+     * The pool's share as it will be once the labels are set: the nodes carry them, and a pending task that swarm
+     * left for its constraints and that a newly labelled node now satisfies, with room for it, is left out, since
+     * swarm places it there once the label is set. Without this a node that joins and is labelled in one check would
+     * be followed by a second scale-out for the task it is about to take.
+     *
+     * @return the snapshot to plan, and how many pending tasks were left out
+     */
+    static Relabelled afterLabels(CapacitySnapshot snapshot, List<CapacityAction.LabelNode> labels) {
+        if (labels.isEmpty()) {
+            return new Relabelled(snapshot, 0);
+        }
+        Map<String, Map<String, String>> newLabels = new HashMap<>();
+        labels.forEach(label -> newLabels.put(label.node().id(), label.labels()));
+        List<Node> nodes = new ArrayList<>();
+        Map<String, long[]> room = new LinkedHashMap<>();
+        for (Node node : snapshot.nodes()) {
+            Map<String, String> relabelled = newLabels.get(node.id());
+            if (relabelled == null) {
+                nodes.add(node);
+                continue;
+            }
+            Node labelled = new Node(node.id(), node.version(), node.hostname(), node.role(), node.availability(),
+                    node.state(), relabelled, node.resources(), node.createdAt(), node.reachability());
+            nodes.add(labelled);
+            if (labelled.state() == Node.State.READY && labelled.availability() == Node.Availability.ACTIVE) {
+                room.put(node.id(), new long[] {node.resources().nanoCpus(), node.resources().memoryBytes()});
+            }
+        }
+        for (Task task : snapshot.tasks()) {
+            long[] free = task.nodeId() == null ? null : room.get(task.nodeId());
+            if (free != null && task.desiredRunning() && task.live()) {
+                free[0] -= task.reservations().nanoCpus();
+                free[1] -= task.reservations().memoryBytes();
+            }
+        }
+        Map<String, Placement> placements = new HashMap<>();
+        snapshot.services().forEach(service -> placements.put(service.id(), Placement.of(service.constraints())));
+        Map<String, Node> byId = new HashMap<>();
+        nodes.forEach(node -> byId.put(node.id(), node));
+        List<Task> tasks = new ArrayList<>();
+        int placed = 0;
+        for (Task task : snapshot.tasks()) {
+            if (!room.isEmpty() && waitsForConstraints(task) && fitsARelabelledNode(task,
+                    placements.getOrDefault(task.serviceId(), Placement.ANYWHERE), room, byId)) {
+                placed++;
+                continue;
+            }
+            tasks.add(task);
+        }
+        return new Relabelled(new CapacitySnapshot(nodes, tasks, snapshot.services(), snapshot.scaleSet(),
+                snapshot.instances(), snapshot.drains(), snapshot.takenAt()), placed);
+    }
+
+    /** The snapshot to plan once the labels are set, and how many pending tasks a relabelled node takes. */
+    record Relabelled(CapacitySnapshot snapshot, int placedOnRelabelled) {
+    }
+
+    private static boolean waitsForConstraints(Task task) {
+        return task.desiredRunning() && "pending".equals(task.state())
+                && (task.nodeId() == null || task.nodeId().isEmpty()) && task.message() != null
+                && PendingTaskRule.newAgentMayPlace(task.message(), true)
+                && !PendingTaskRule.newAgentMayPlace(task.message(), false);
+    }
+
+    private static boolean fitsARelabelledNode(Task task, Placement placement, Map<String, long[]> room,
+            Map<String, Node> nodes) {
+        for (Map.Entry<String, long[]> entry : room.entrySet()) {
+            long[] free = entry.getValue();
+            if (free[0] >= task.reservations().nanoCpus() && free[1] >= task.reservations().memoryBytes()
+                    && placement.allows(nodes.get(entry.getKey()))) {
+                free[0] -= task.reservations().nanoCpus();
+                free[1] -= task.reservations().memoryBytes();
+                return true;
+            }
+        }
+        return false;
     }
 }

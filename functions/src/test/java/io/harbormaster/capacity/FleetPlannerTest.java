@@ -92,4 +92,25 @@ class FleetPlannerTest {
         assertEquals(List.of("scale out 0 -> 2"), summaries(plans.get(0)));
         assertEquals(List.of("scale out 0 -> 1"), summaries(plans.get(1)));
     }
+
+    @Test
+    void aNodeThatJoinsIsLabelledAndTakesItsTaskWithoutASecondScaleOut() {
+        FleetFixture fleet = new FleetFixture();
+        fleet.pool("general", 0, 10, Map.of(), 0, null);
+        fleet.pool("gpu", 0, 4, Map.of("gpu", "true"), 1, null);
+        fleet.agent("gpu", "gpu-1", PlanningFixture.AGENT, Map.of());
+        fleet.service("train", 1, GIB, "node.labels.gpu==true");
+        // Swarm's verdict predates the label: no node satisfied the constraint when it last tried.
+        fleet.pending(1, "train", 1, GIB, NO_MATCH);
+
+        List<FleetPlanner.PoolPlan> plans = plan(fleet);
+
+        assertEquals(List.of("label gpu-1 as pool gpu"), summaries(plans.get(1)));
+        assertTrue(plans.get(1).plan().notes().stream().anyMatch(note -> note.startsWith("1 pending task waits for a node"
+                + " labelled this check")), plans.get(1).plan().notes().toString());
+
+        // A second task that does not fit beside the first still scales the pool out.
+        fleet.pending(1, "train", 1.5, GIB, NO_MATCH);
+        assertEquals(List.of("scale out 1 -> 2", "label gpu-1 as pool gpu"), summaries(plan(fleet).get(1)));
+    }
 }
