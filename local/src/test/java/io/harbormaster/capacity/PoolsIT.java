@@ -76,10 +76,7 @@ class PoolsIT {
     void aServiceConstrainedToTheGpuPoolScalesThatPoolAndRunsOnItsLabelledNode() throws Exception {
         String general = cluster.prefix() + "000000";
         String gpu = cluster.prefix() + "1000000";
-        // The general pool's minimum boots its agent; the control plane labels it as the general pool's.
-        cluster.await("the general agent labelled", () -> labels(general),
-                labels -> "general".equals(labels.get("io.harbormaster.pool")), Duration.ofSeconds(60));
-
+        // At once, while the general pool's minimum boots its agent: the two pools grow side by side.
         service = TestService.create(cluster.manager(), cluster.prefix() + "-train", 1, "--reserve-memory", "64m",
                 "--constraint", "node.labels.gpu==true");
 
@@ -90,6 +87,10 @@ class PoolsIT {
         assertEquals("none", gpuLabels.get("io.harbormaster.zone"), gpuLabels.toString());
         assertTrue(gpuLabels.containsKey("io.harbormaster.sku"), gpuLabels.toString());
         service.awaitRunning(1, Duration.ofSeconds(60));
+        // The general pool's agent is labelled as the general pool's, and has no gpu label.
+        Map<String, String> generalLabels = cluster.await("the general agent labelled", () -> labels(general),
+                labels -> "general".equals(labels.get("io.harbormaster.pool")), Duration.ofSeconds(30));
+        assertEquals(null, generalLabels.get("gpu"), generalLabels.toString());
         assertEquals(List.of(gpu), service.runningTasks().stream().map(TestService.Task::nodeHostname).toList());
 
         JsonNode pools = status().path("pools");
