@@ -123,7 +123,7 @@ if (( workers > 0 )); then
         "($(( $(hm__now_ms) - t_emulator )) ms after the emulator answered)" >&2
 fi
 
-scale_set_id="/subscriptions/$HARBORMASTER_SUBSCRIPTION_ID/resourceGroups/$HARBORMASTER_RESOURCE_GROUP/providers/Microsoft.Compute/virtualMachineScaleSets/${HARBORMASTER_SCALE_SET_NAME:-<the first pool's>}"
+scale_set_id="/subscriptions/$HARBORMASTER_SUBSCRIPTION_ID/resourceGroups/$HARBORMASTER_RESOURCE_GROUP/providers/Microsoft.Compute/virtualMachineScaleSets/${HARBORMASTER_SCALE_SET_NAME:-the-first-pool}"
 cat >&2 <<INFO
 
 [dev] Harbormaster local host on http://localhost:$port  (Ctrl-C to stop)
