@@ -74,23 +74,26 @@ final class FleetPartition {
         for (FleetSnapshot.PoolReading reading : fleet.pools()) {
             shares.put(reading.pool().name(), new Share());
         }
+        // One lookup per task: its node's share, or null for a manager's (every share) or no node's.
+        Map<String, Share> shareByNode = new HashMap<>();
         for (Node node : fleet.nodes()) {
             if (nodePools.managers().contains(node.id())) {
                 shares.values().forEach(share -> share.nodes.add(node));
             } else {
-                shares.get(nodePools.poolOf(node.id())).nodes.add(node);
+                Share share = shares.get(nodePools.poolOf(node.id()));
+                share.nodes.add(node);
+                shareByNode.put(node.id(), share);
             }
         }
         for (Task task : fleet.tasks()) {
-            if (task.nodeId() != null && nodePools.managers().contains(task.nodeId())) {
-                shares.values().forEach(share -> share.tasks.add(task));
-                continue;
+            Share share = task.nodeId() == null ? null : shareByNode.get(task.nodeId());
+            if (share != null) {
+                share.tasks.add(task);
+            } else if (task.nodeId() != null && nodePools.managers().contains(task.nodeId())) {
+                shares.values().forEach(every -> every.tasks.add(task));
+            } else {
+                shares.get(pendingPools.getOrDefault(task.id(), first)).tasks.add(task);
             }
-            String pool = task.nodeId() == null ? null : nodePools.poolOf(task.nodeId());
-            if (pool == null) {
-                pool = pendingPools.getOrDefault(task.id(), first);
-            }
-            shares.get(pool).tasks.add(task);
         }
         for (DrainStatus drain : fleet.drains()) {
             String pool = nodePools.poolByHostname().getOrDefault(ClusterIndex.key(drain.request().hostname()), first);

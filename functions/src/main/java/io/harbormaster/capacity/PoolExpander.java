@@ -100,7 +100,7 @@ final class PoolExpander {
                     + (weighed.size() == 1 ? " the only pool whose new agent fits them"
                             : " least waste of a new agent among " + String.join(", ", weighed)
                                     + ", ties to the lower order"));
-            remaining.removeAll(bestFit);
+            remaining.removeAll(new HashSet<>(bestFit));
         }
         return new Choice(poolByTask, notes);
     }
