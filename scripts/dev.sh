@@ -39,7 +39,10 @@ app_env="$emulator_dir/app.env"
 # The app and the emulator read the same three names, so the scale set's id is a real ARM id.
 export HARBORMASTER_SUBSCRIPTION_ID=${HARBORMASTER_SUBSCRIPTION_ID:-00000000-0000-0000-0000-000000000000}
 export HARBORMASTER_RESOURCE_GROUP=${HARBORMASTER_RESOURCE_GROUP:-harbormaster-cluster-rg}
-export HARBORMASTER_SCALE_SET_NAME=${HARBORMASTER_SCALE_SET_NAME:-harbormaster-agents}
+# With HARBORMASTER_POOLS (one scale set per pool) the single scale set's name must stay unset: both are refused.
+if [[ -z ${HARBORMASTER_POOLS:-} ]]; then
+    export HARBORMASTER_SCALE_SET_NAME=${HARBORMASTER_SCALE_SET_NAME:-harbormaster-agents}
+fi
 
 pids=()
 stop_all() {
@@ -120,7 +123,7 @@ if (( workers > 0 )); then
         "($(( $(hm__now_ms) - t_emulator )) ms after the emulator answered)" >&2
 fi
 
-scale_set_id="/subscriptions/$HARBORMASTER_SUBSCRIPTION_ID/resourceGroups/$HARBORMASTER_RESOURCE_GROUP/providers/Microsoft.Compute/virtualMachineScaleSets/$HARBORMASTER_SCALE_SET_NAME"
+scale_set_id="/subscriptions/$HARBORMASTER_SUBSCRIPTION_ID/resourceGroups/$HARBORMASTER_RESOURCE_GROUP/providers/Microsoft.Compute/virtualMachineScaleSets/${HARBORMASTER_SCALE_SET_NAME:-the-first-pool}"
 cat >&2 <<INFO
 
 [dev] Harbormaster local host on http://localhost:$port  (Ctrl-C to stop)

@@ -4,6 +4,10 @@ import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.SwarmRole;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 
 /**
  * What a new agent is: its size as Docker will report it, where that figure comes from, and the room it offers
@@ -15,9 +19,30 @@ record AgentSize(Resources size, String source, Resources room) {
 
     /** The newest ready agent shows what the scale set's SKU gives Docker; a SKU change shows there first. */
     static AgentSize measure(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy) {
-        Node newest = null;
+        return measure(snapshot, index, policy, Map.of());
+    }
+
+    /** @param labels what a new agent will carry (its pool's), which decides the global services it runs */
+    static AgentSize measure(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy,
+            Map<String, String> labels) {
+        List<Node> agents = new ArrayList<>();
         for (Node node : snapshot.nodes()) {
-            if (node.role() == SwarmRole.WORKER && node.state() == Node.State.READY && index.instanceOf(node) != null
+            if (index.instanceOf(node) != null) {
+                agents.add(node);
+            }
+        }
+        return measure(agents, snapshot.services(), index::placement, policy, labels);
+    }
+
+    /**
+     * @param agents the nodes of the scale set's (the pool's) instances
+     * @param labels what a new agent will carry (its pool's), which decides the global services it runs
+     */
+    static AgentSize measure(List<Node> agents, List<Service> services, Function<String, Placement> placements,
+            CapacityPolicy policy, Map<String, String> labels) {
+        Node newest = null;
+        for (Node node : agents) {
+            if (node.role() == SwarmRole.WORKER && node.state() == Node.State.READY
                     && node.resources().nanoCpus() > 0 && node.resources().memoryBytes() > 0
                     && (newest == null || node.createdAt().isAfter(newest.createdAt()))) {
                 newest = node;
@@ -32,14 +57,15 @@ record AgentSize(Resources size, String source, Resources room) {
             size = newest.resources();
             source = "as agent " + newest.hostname() + " reports it";
         }
-        return new AgentSize(size, source, room(size, snapshot, index));
+        return new AgentSize(size, source, room(size, services, placements, labels));
     }
 
-    private static Resources room(Resources size, CapacitySnapshot snapshot, ClusterIndex index) {
+    private static Resources room(Resources size, List<Service> services, Function<String, Placement> placements,
+            Map<String, String> labels) {
         long cpu = size.nanoCpus();
         long memory = size.memoryBytes();
-        for (Service service : snapshot.services()) {
-            if (service.global() && index.placement(service.id()).allowsNewAgent()) {
+        for (Service service : services) {
+            if (service.global() && placements.apply(service.id()).allowsNewAgent(labels)) {
                 cpu -= service.reservations().nanoCpus();
                 memory -= service.reservations().memoryBytes();
             }

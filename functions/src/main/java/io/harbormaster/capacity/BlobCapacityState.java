@@ -32,9 +32,15 @@ public final class BlobCapacityState implements CapacityState {
     private static final Logger LOG = Logger.getLogger(BlobCapacityState.class.getName());
 
     private final BlobContainerClient container;
+    private final String historyBlob;
 
     BlobCapacityState(BlobContainerClient container) {
+        this(container, HISTORY);
+    }
+
+    private BlobCapacityState(BlobContainerClient container, String historyBlob) {
         this.container = container;
+        this.historyBlob = historyBlob;
     }
 
     public static BlobCapacityState connect(StorageSettings settings) {
@@ -44,6 +50,19 @@ public final class BlobCapacityState implements CapacityState {
     public static BlobCapacityState connect(StorageClients storage) {
         return new BlobCapacityState(storage.container(CONTAINER,
                 new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null)));
+    }
+
+    /**
+     * The same container, lease and pause switch, with the history of pool {@code pool}: the pool named
+     * {@link Pool#DEFAULT_NAME} keeps {@code history.json}, as the single scale set had it, so an upgrade keeps its
+     * history; another pool's is {@code history-<pool>.json}.
+     */
+    public BlobCapacityState forPool(String pool) {
+        return new BlobCapacityState(container, historyBlob(pool));
+    }
+
+    static String historyBlob(String pool) {
+        return Pool.DEFAULT_NAME.equals(pool) ? HISTORY : "history-" + pool + ".json";
     }
 
     public BlobCapacityState ensureContainer() {
@@ -101,7 +120,7 @@ public final class BlobCapacityState implements CapacityState {
 
     @Override
     public Versioned readVersioned() {
-        BlobClient blob = container.getBlobClient(HISTORY);
+        BlobClient blob = container.getBlobClient(historyBlob);
         try {
             BlobDownloadContentResponse response = blob.downloadContentWithResponse(null, null, null, Context.NONE);
             return new Versioned(CapacityHistoryCodec.read(response.getValue().toString()),
@@ -120,7 +139,7 @@ public final class BlobCapacityState implements CapacityState {
                 ? new BlobRequestConditions().setIfNoneMatch("*")
                 : new BlobRequestConditions().setIfMatch(expectedEtag);
         try {
-            Response<BlockBlobItem> written = container.getBlobClient(HISTORY).uploadWithResponse(
+            Response<BlockBlobItem> written = container.getBlobClient(historyBlob).uploadWithResponse(
                     new BlobParallelUploadOptions(BinaryData.fromString(CapacityHistoryCodec.write(history)))
                             .setRequestConditions(conditions),
                     null, Context.NONE);

@@ -2,6 +2,7 @@ package io.harbormaster.capacity;
 
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.swarm.Node;
+import java.util.Map;
 import java.util.Objects;
 
 /** One step of a {@link CapacityPlan}, with the reason a person reading the log needs to trust it. */
@@ -120,6 +121,27 @@ public sealed interface CapacityAction {
         @Override
         public boolean destructive() {
             return true;
+        }
+    }
+
+    /**
+     * Set the labels of its pool on a node of the pool's instance: the node's full label set after the change, written
+     * against the node's version as read (a conflict waits for the next check, which reads it again).
+     */
+    record LabelNode(Node node, String pool, Map<String, String> labels, String reason) implements CapacityAction {
+        public LabelNode {
+            Objects.requireNonNull(node, "node");
+            labels = Map.copyOf(labels);
+        }
+
+        @Override
+        public String summary() {
+            return "label " + node.hostname() + " as pool " + pool;
+        }
+
+        @Override
+        public boolean destructive() {
+            return false;
         }
     }
 }

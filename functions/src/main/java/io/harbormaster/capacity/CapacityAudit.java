@@ -68,6 +68,10 @@ final class CapacityAudit {
             return AuditEvent.of(now, AuditKind.INSTANCE_DELETED, delete.computerName(), delete.reason(),
                     "outcome", outcome, "error", error, "instanceId", delete.instanceId());
         }
+        if (action instanceof CapacityAction.LabelNode label) {
+            return AuditEvent.of(now, AuditKind.NODE_LABELLED, label.node().hostname(), label.reason(), "outcome", outcome,
+                    "error", error, "nodeId", label.node().id(), "pool", label.pool());
+        }
         CapacityAction.ResumeDrain resume = (CapacityAction.ResumeDrain) action;
         return AuditEvent.of(now, AuditKind.DRAIN_RESUMED, resume.hostname(), resume.reason(), "outcome", outcome,
                 "error", error, "nodeId", resume.nodeId(), "requestId", resume.requestId());

@@ -11,13 +11,17 @@ import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.scaleset.PoolScaleSets;
 import io.harbormaster.scaleset.ScaleSetConflictException;
+import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.NodeNotFoundException;
 import io.harbormaster.swarm.NodeStillUpException;
+import io.harbormaster.swarm.NodeVersionConflictException;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.Swarm;
+import io.harbormaster.swarm.Task;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,29 +46,40 @@ public final class CapacityCheck {
 
     /**
      * What a check did: the plan, the actions carried out, those that failed, those it held back (paused, or an
-     * operation of the same kind still under way), why it did nothing when it did nothing, and when the step after the
-     * plan wants the next check ({@link AfterPlan.Result#nextCheck}).
+     * operation of the same kind still under way), why it did nothing when it did nothing, each pool's plan, and when
+     * the step after the plan wants the next check ({@link AfterPlan.Result#nextCheck}).
      */
     public record Outcome(Optional<CapacityPlan> plan, List<String> done, List<String> failed, List<String> withheld,
-            String skipped, Optional<Duration> nextCheck) {
+            String skipped, List<FleetPlanner.PoolPlan> pools, Optional<Duration> nextCheck) {
+        public Outcome {
+            pools = List.copyOf(pools);
+        }
+
         public Outcome(Optional<CapacityPlan> plan, List<String> done, List<String> failed, List<String> withheld,
-                String skipped) {
-            this(plan, done, failed, withheld, skipped, Optional.empty());
+                String skipped, List<FleetPlanner.PoolPlan> pools) {
+            this(plan, done, failed, withheld, skipped, pools, Optional.empty());
         }
 
         static Outcome skipped(String why) {
-            return new Outcome(Optional.empty(), List.of(), List.of(), List.of(), why);
+            return new Outcome(Optional.empty(), List.of(), List.of(), List.of(), why, List.of());
         }
     }
 
+    /**
+     * One pool as the check acts on it: its scale set, and the state that keeps its history. The first pool's state
+     * also holds the lease (one check at a time for the whole fleet) and the pause switch.
+     */
+    public record PoolPort(Pool pool, ScaleSet scaleSet, CapacityState state) {
+    }
+
     private final Swarm swarm;
-    private final ScaleSet scaleSet;
+    private final List<PoolPort> pools;
     private final DrainStatusStore drainStatuses;
     private final DrainRequests drains;
     private final CapacityState state;
     private final CapacityPolicy policy;
     private final Clock clock;
-    private final SharedSnapshot statusSnapshot;
+    private final SharedSnapshot<FleetSnapshot> statusSnapshot;
     private final AuditTrail audit;
     private final ControlPlaneMetrics metrics;
     private final AfterPlan afterPlan;
@@ -72,6 +87,7 @@ public final class CapacityCheck {
     /** How old the status route's shared snapshot may be: the 2 s refresh for a page that polls. */
     public static final Duration STATUS_SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
 
+    /** The single scale set's check: one pool, {@link Pool#single}, planned as before pools. */
     public CapacityCheck(Swarm swarm, ScaleSet scaleSet, DrainStatusStore drainStatuses, DrainRequests drains,
             CapacityState state, CapacityPolicy policy, Clock clock, AuditTrail audit, ControlPlaneMetrics metrics) {
         this(swarm, scaleSet, drainStatuses, drains, state, policy, clock, audit, metrics, AfterPlan.NONE);
@@ -81,17 +97,40 @@ public final class CapacityCheck {
     public CapacityCheck(Swarm swarm, ScaleSet scaleSet, DrainStatusStore drainStatuses, DrainRequests drains,
             CapacityState state, CapacityPolicy policy, Clock clock, AuditTrail audit, ControlPlaneMetrics metrics,
             AfterPlan afterPlan) {
+        this(swarm, List.of(new PoolPort(Pool.single(Pool.DEFAULT_NAME, policy), scaleSet, state)), drainStatuses, drains,
+                policy, clock, audit, metrics, afterPlan);
+    }
+
+    /**
+     * @param pools every pool, in the order of the setting
+     * @param policy what the pools share; each pool's bounds and step replace the policy's
+     */
+    public CapacityCheck(Swarm swarm, List<PoolPort> pools, DrainStatusStore drainStatuses, DrainRequests drains,
+            CapacityPolicy policy, Clock clock, AuditTrail audit, ControlPlaneMetrics metrics) {
+        this(swarm, pools, drainStatuses, drains, policy, clock, audit, metrics, AfterPlan.NONE);
+    }
+
+    /**
+     * @param pools every pool, in the order of the setting
+     * @param policy what the pools share; each pool's bounds and step replace the policy's
+     * @param afterPlan the step run once after the pools' plans, on the whole fleet's snapshot (the rebalance)
+     */
+    public CapacityCheck(Swarm swarm, List<PoolPort> pools, DrainStatusStore drainStatuses, DrainRequests drains,
+            CapacityPolicy policy, Clock clock, AuditTrail audit, ControlPlaneMetrics metrics, AfterPlan afterPlan) {
         this.afterPlan = afterPlan;
+        if (pools.isEmpty()) {
+            throw new IllegalArgumentException("a capacity check needs at least one pool");
+        }
         this.audit = audit;
         this.metrics = metrics;
         this.swarm = swarm;
-        this.scaleSet = scaleSet;
+        this.pools = List.copyOf(pools);
         this.drainStatuses = drainStatuses;
         this.drains = drains;
-        this.state = state;
+        this.state = pools.get(0).state();
         this.policy = policy;
         this.clock = clock;
-        this.statusSnapshot = new SharedSnapshot(this::snapshot, clock, STATUS_SNAPSHOT_MAX_AGE);
+        this.statusSnapshot = new SharedSnapshot<>(this::snapshot, FleetSnapshot::takenAt, clock, STATUS_SNAPSHOT_MAX_AGE);
     }
 
     public Outcome run() {
@@ -131,32 +170,110 @@ public final class CapacityCheck {
     }
 
     private Outcome runHolding(CapacityState.Lease lease) {
-        CapacityState.Versioned read = state.readVersioned();
-        CapacityHistory history = read.history();
-        CapacitySnapshot snapshot = snapshot();
-        metrics.observe(CapacityFigures.of(snapshot, policy.maxAgents()));
+        List<CapacityState.Versioned> reads = new ArrayList<>();
+        Map<String, CapacityHistory> histories = new HashMap<>();
+        for (PoolPort port : pools) {
+            CapacityState.Versioned read = port.state().readVersioned();
+            reads.add(read);
+            histories.put(port.pool().name(), read.history());
+        }
+        FleetSnapshot fleet = snapshot();
+        metrics.observe(CapacityFigures.of(whole(fleet), pools.stream().mapToLong(port -> port.pool().maxAgents()).sum()));
         Instant now = clock.instant();
-        StartedOperations.Review review = StartedOperations.review(history.operations(), snapshot,
-                policy.provisioningTimeout(), now);
-        review.ended().forEach(ended -> LOG.warning("capacity: " + ended.action() + ": " + ended.reason()));
-        CapacityPlan plan = CapacityPlanner.plan(snapshot, policy, history, now);
-        plan.notes().forEach(note -> LOG.info("capacity: " + note));
+        List<FleetPlanner.PoolPlan> plans = FleetPlanner.plan(fleet, policy, histories, now);
         CapacityPause pause = state.readPause();
         if (pause.paused()) {
             LOG.info("capacity: automatic actions are " + pause.describe() + "; drains under way go on");
         }
+        List<String> done = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        List<String> withheld = new ArrayList<>();
+        for (int i = 0; i < pools.size(); i++) {
+            String skipped = runPool(lease, pools.get(i), reads.get(i), plans.get(i), pause, now, done, failed, withheld);
+            if (skipped != null) {
+                return new Outcome(Optional.of(plans.get(0).plan()), done, failed, withheld, skipped, plans);
+            }
+        }
+        AfterPlan.Result after = afterPlan(lease, fleet, plans, pause);
+        if (!pause.paused()) {
+            // After the plan, so this check planned with what the last one saw; in a dry run too, as it touches only
+            // our own records of drains long over, and a cluster run dry for months must not pile them up either.
+            drains.expireFinished(fleet.drains(), drainLabelsInUse(fleet.nodes()));
+        }
+        return new Outcome(Optional.of(plans.get(0).plan()), done, failed, withheld, null, plans, after.nextCheck());
+    }
 
+    /**
+     * The step after the plans (the rebalance), once for the whole fleet, while the lease is still ours; its decisions
+     * go in the first pool's history, beside the lease.
+     */
+    private AfterPlan.Result afterPlan(CapacityState.Lease lease, FleetSnapshot fleet, List<FleetPlanner.PoolPlan> plans,
+            CapacityPause pause) {
+        if (!lease.renew()) {
+            return AfterPlan.Result.NOTHING;
+        }
+        String hold = null;
+        boolean dryRun = false;
+        for (FleetPlanner.PoolPlan poolPlan : plans) {
+            dryRun |= poolPlan.plan().dryRun();
+            if (hold == null) {
+                hold = hold(poolPlan.plan(), pause);
+            }
+        }
+        AfterPlan.Result after = afterPlan.run(whole(fleet), hold, dryRun);
+        if (!after.decisions().isEmpty()) {
+            CapacityState.Versioned read = state.readVersioned();
+            if (store(state, read.history().withDecisions(after.decisions()), read, lease).isEmpty()) {
+                LOG.warning("capacity: the lease was lost before the rebalance's decisions were recorded");
+            }
+        }
+        return after;
+    }
+
+    /** Why the step after the plan may start nothing new: the plan changes the cluster, or may not act at all. */
+    static String hold(CapacityPlan plan, CapacityPause pause) {
+        if (plan.guardTripped()) {
+            return "the guard tripped";
+        }
+        if (pause.paused()) {
+            return "automatic actions are " + pause.describe();
+        }
+        if (!plan.actions(CapacityAction.ScaleOut.class).isEmpty()) {
+            return "the capacity plan scales out";
+        }
+        if (!plan.actions(CapacityAction.RequestDrain.class).isEmpty()) {
+            return "the capacity plan drains a node";
+        }
+        return null;
+    }
+
+    /**
+     * One pool's part of the check: look at the operations earlier checks started, record what it is about to do, do
+     * it, store the pool's next history. Adds to {@code done}, {@code failed} and {@code withheld}, naming the pool
+     * when there are several; returns why the rest of the check is skipped, or null.
+     */
+    private String runPool(CapacityState.Lease lease, PoolPort port, CapacityState.Versioned read,
+            FleetPlanner.PoolPlan poolPlan, CapacityPause pause, Instant now, List<String> doneLines,
+            List<String> failedLines, List<String> withheldLines) {
+        CapacityHistory history = read.history();
+        CapacitySnapshot snapshot = poolPlan.snapshot();
+        CapacityPlan plan = poolPlan.plan();
+        String prefix = pools.size() > 1 ? "pool " + port.pool().name() + ": " : "";
+        StartedOperations.Review review = StartedOperations.review(history.operations(), snapshot,
+                policy.provisioningTimeout(), now);
+        review.ended().forEach(ended -> LOG.warning("capacity: " + prefix + ended.action() + ": " + ended.reason()));
+        plan.notes().forEach(note -> LOG.info("capacity: " + prefix + note));
         List<CapacityAction> toDo = new ArrayList<>();
         Map<CapacityAction, String> withheld = new LinkedHashMap<>();
         for (CapacityAction action : plan.actions()) {
             if (plan.dryRun()) {
-                LOG.info("capacity (dry run, not done): " + action.summary() + ": " + action.reason());
+                LOG.info("capacity (dry run, not done): " + prefix + action.summary() + ": " + action.reason());
                 continue;
             }
             String why = withholdReason(action, pause, review.underWay());
             if (why != null) {
                 withheld.put(action, why);
-                LOG.info("capacity (not done: " + why + "): " + action.summary() + ": " + action.reason());
+                LOG.info("capacity (not done: " + why + "): " + prefix + action.summary() + ": " + action.reason());
             } else {
                 toDo.add(action);
             }
@@ -177,10 +294,10 @@ public final class CapacityCheck {
         if (!toDo.isEmpty()) {
             // What it is about to do is on record before it starts: a check that dies midway leaves its operations
             // for the next one to look at.
-            recorded = store(next, read, lease);
+            recorded = store(port.state(), next, read, lease);
             if (recorded.isEmpty()) {
-                return new Outcome(Optional.of(plan), done, failed, describe(withheld),
-                        "the lease was lost before acting: a newer check decides");
+                withheldLines.addAll(describe(prefix, withheld));
+                return "the lease was lost before acting: a newer check decides";
             }
         }
         Map<CapacityAction, String> failures = new LinkedHashMap<>();
@@ -191,15 +308,15 @@ public final class CapacityCheck {
                 continue;
             }
             try {
-                act(action, snapshot.scaleSet());
-                done.add(action.summary());
+                act(action, port, snapshot.scaleSet());
+                done.add(prefix + action.summary());
                 doneActions.add(action);
-                LOG.info("capacity: " + action.summary() + ": " + action.reason());
+                LOG.info("capacity: " + prefix + action.summary() + ": " + action.reason());
             } catch (RuntimeException e) {
                 // One failed action must not stop the others; the next check sees what is left and plans again.
                 failures.put(action, e.getMessage());
-                failed.add(action.summary() + ": " + e.getMessage());
-                LOG.warning("capacity: " + action.summary() + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+                failed.add(prefix + action.summary() + ": " + e.getMessage());
+                LOG.warning("capacity: " + prefix + action.summary() + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
             }
         }
         Set<CapacityAction> notDone = new HashSet<>(withheld.keySet());
@@ -217,39 +334,13 @@ public final class CapacityCheck {
         }
         // The trail records what was done whether or not the history below is written: it happened either way.
         CapacityAudit.events(plan, doneActions, failures, review.ended(), now).forEach(audit::record);
-        AfterPlan.Result after = AfterPlan.Result.NOTHING;
-        if (lease.renew()) {
-            after = afterPlan.run(snapshot, hold(plan, pause), plan.dryRun());
-            if (!after.decisions().isEmpty()) {
-                next = next.withDecisions(after.decisions());
-            }
+        doneLines.addAll(done);
+        failedLines.addAll(failed);
+        if (store(port.state(), next, recorded.get(), lease).isEmpty()) {
+            withheldLines.addAll(describe(prefix, withheld));
+            return "the lease was lost before the history was written: a newer check's history stands";
         }
-        if (store(next, recorded.get(), lease).isEmpty()) {
-            return new Outcome(Optional.of(plan), done, failed, describe(withheld),
-                    "the lease was lost before the history was written: a newer check's history stands", after.nextCheck());
-        }
-        if (!pause.paused()) {
-            // After the plan, so this check planned with what the last one saw; in a dry run too, as it touches only
-            // our own records of drains long over, and a cluster run dry for months must not pile them up either.
-            drains.expireFinished(snapshot.drains(), drainLabelsInUse(snapshot));
-        }
-        return new Outcome(Optional.of(plan), done, failed, describe(withheld), null, after.nextCheck());
-    }
-
-    /** Why the step after the plan may start nothing new: the plan changes the cluster, or may not act at all. */
-    static String hold(CapacityPlan plan, CapacityPause pause) {
-        if (plan.guardTripped()) {
-            return "the guard tripped";
-        }
-        if (pause.paused()) {
-            return "automatic actions are " + pause.describe();
-        }
-        if (!plan.actions(CapacityAction.ScaleOut.class).isEmpty()) {
-            return "the capacity plan scales out";
-        }
-        if (!plan.actions(CapacityAction.RequestDrain.class).isEmpty()) {
-            return "the capacity plan drains a node";
-        }
+        withheldLines.addAll(describe(prefix, withheld));
         return null;
     }
 
@@ -333,8 +424,8 @@ public final class CapacityCheck {
      * Writes the history if the lease is still ours; when a writer outside the lease (the pause route, the webhook)
      * wrote meanwhile, keeps what it added and writes again. Empty when the lease is lost: nothing is written.
      */
-    private Optional<CapacityState.Versioned> store(CapacityHistory ours, CapacityState.Versioned read,
-            CapacityState.Lease lease) {
+    private static Optional<CapacityState.Versioned> store(CapacityState state, CapacityHistory ours,
+            CapacityState.Versioned read, CapacityState.Lease lease) {
         CapacityState.Versioned base = read;
         for (int attempt = 0; attempt < CapacityState.UPDATE_ATTEMPTS; attempt++) {
             if (!lease.renew()) {
@@ -353,29 +444,39 @@ public final class CapacityCheck {
                 + " attempts to write it");
     }
 
-    private static List<String> describe(Map<CapacityAction, String> withheld) {
+    private static List<String> describe(String prefix, Map<CapacityAction, String> withheld) {
         List<String> lines = new ArrayList<>();
-        withheld.forEach((action, why) -> lines.add(action.summary() + ": " + why));
+        withheld.forEach((action, why) -> lines.add(prefix + action.summary() + ": " + why));
         return lines;
     }
 
-    /** A constant number of calls however big the cluster: 3 to Docker, 1 plus one per page to ARM, 1 list of blobs. */
-    CapacitySnapshot snapshot() {
+    /**
+     * A constant number of calls however big the cluster: 3 to Docker, per pool 1 plus one per page to ARM, 1 list of
+     * blobs.
+     */
+    FleetSnapshot snapshot() {
         List<Service> services = swarm.services();
-        return new CapacitySnapshot(
-                swarm.nodes(),
-                swarm.desiredRunningTasks(services.stream().map(Service::id).toList()),
-                services,
-                scaleSet.describe(),
-                scaleSet.instances(),
-                // One status per node, the latest: the unfinished ones and those of nodes still carrying our label.
-                drainStatuses.list(),
-                clock.instant());
+        List<Node> nodes = swarm.nodes();
+        List<Task> tasks = swarm.desiredRunningTasks(services.stream().map(Service::id).toList());
+        List<FleetSnapshot.PoolReading> readings = new ArrayList<>();
+        for (PoolPort port : pools) {
+            readings.add(new FleetSnapshot.PoolReading(port.pool(), port.scaleSet().describe(), port.scaleSet().instances()));
+        }
+        // One status per node, the latest: the unfinished ones and those of nodes still carrying our label.
+        return new FleetSnapshot(nodes, tasks, services, drainStatuses.list(), readings, clock.instant());
     }
 
-    private static Set<String> drainLabelsInUse(CapacitySnapshot snapshot) {
+    /** The fleet as one snapshot, for the gauges and the status: the first pool's scale set, every pool's instances. */
+    private static CapacitySnapshot whole(FleetSnapshot fleet) {
+        List<ScaleSetInstance> instances = new ArrayList<>();
+        fleet.pools().forEach(reading -> instances.addAll(reading.instances()));
+        return new CapacitySnapshot(fleet.nodes(), fleet.tasks(), fleet.services(), fleet.pools().get(0).scaleSet(),
+                instances, fleet.drains(), fleet.takenAt());
+    }
+
+    private static Set<String> drainLabelsInUse(List<Node> nodes) {
         Set<String> requestIds = new HashSet<>();
-        for (Node node : snapshot.nodes()) {
+        for (Node node : nodes) {
             String requestId = node.labels().get(DrainProgress.REQUEST_LABEL);
             if (requestId != null) {
                 requestIds.add(requestId);
@@ -384,7 +485,8 @@ public final class CapacityCheck {
         return requestIds;
     }
 
-    private void act(CapacityAction action, ScaleSetModel read) {
+    private void act(CapacityAction action, PoolPort port, ScaleSetModel read) {
+        ScaleSet scaleSet = port.scaleSet();
         if (action instanceof CapacityAction.ScaleOut scaleOut) {
             try {
                 scaleSet.beginSetCapacity(scaleOut.toCapacity(), read.etag());
@@ -394,7 +496,8 @@ public final class CapacityCheck {
         } else if (action instanceof CapacityAction.RequestDrain drain) {
             // The instance the planner matched to the node in this check's listing: no second listing to find it.
             drains.submit(drain.nodeId(), new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty()),
-                    new DrainRequests.ListedInstance(drain.instanceId(), drain.hostname()));
+                    new DrainRequests.ListedInstance(PoolScaleSets.qualify(port.pool().name(), drain.instanceId(),
+                            port == pools.get(0)), drain.hostname()));
         } else if (action instanceof CapacityAction.ReactivateNode reactivate) {
             if (!drains.cancel(reactivate.node(), reactivate.drainRequestId())) {
                 throw new IllegalStateException("drain " + reactivate.drainRequestId() + " is no longer under way");
@@ -419,6 +522,13 @@ public final class CapacityCheck {
                 // Its status is lost, and with it whether the instance was to go: finish the drain, keep the VM.
                 drains.submit(resume.nodeId(), new DrainOrder(DrainReason.MANUAL, false, Optional.empty()));
             }
+        } else if (action instanceof CapacityAction.LabelNode label) {
+            try {
+                swarm.updateNode(label.node(), label.node().availability(), label.labels());
+            } catch (NodeVersionConflictException | NodeNotFoundException changed) {
+                throw new IllegalStateException("node " + label.node().hostname() + " changed since it was read; the next"
+                        + " check labels it", changed);
+            }
         } else {
             throw new IllegalArgumentException("unknown action " + action);
         }
@@ -430,7 +540,12 @@ public final class CapacityCheck {
      * stored now.
      */
     public ClusterReport report() {
-        return new ClusterReport(statusSnapshot.get(), state.readHistory(), state.readPause());
+        FleetSnapshot fleet = statusSnapshot.get();
+        List<ClusterReport.PoolStatus> statuses = new ArrayList<>();
+        for (FleetSnapshot.PoolReading reading : fleet.pools()) {
+            statuses.add(ClusterReport.PoolStatus.of(reading, fleet.nodes()));
+        }
+        return new ClusterReport(whole(fleet), state.readHistory(), state.readPause(), statuses);
     }
 
     /** The operator's pause switch as stored. */
@@ -461,6 +576,6 @@ public final class CapacityCheck {
 
     /** The scale set's resource id, which autoscale notifications must name. */
     public String scaleSetId() {
-        return scaleSet.describe().id();
+        return pools.get(0).scaleSet().describe().id();
     }
 }

@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 /** A snapshot's figures for the gauges, a pure function: nodes by state, pending tasks, replicas, drains by state. */
 final class CapacityFigures {
     /** The node label that names an agent's pool; nodes without it count in the pool "default". */
-    static final String POOL_LABEL = "io.harbormaster.pool";
+    static final String POOL_LABEL = Pool.POOL_LABEL;
 
     private CapacityFigures() {
     }

@@ -19,7 +19,17 @@ public final class CapacityPlanner {
     }
 
     public static CapacityPlan plan(CapacitySnapshot snapshot, CapacityPolicy policy, CapacityHistory history, Instant now) {
-        PlanningContext context = PlanningContext.of(snapshot, policy, history, now);
+        return plan(snapshot, policy, history, now, Map.of());
+    }
+
+    /**
+     * The plan for one pool's share of the fleet ({@link FleetPartition}).
+     *
+     * @param newAgentLabels the labels a new agent of the pool carries once it joins, which placement constraints see
+     */
+    public static CapacityPlan plan(CapacitySnapshot snapshot, CapacityPolicy policy, CapacityHistory history, Instant now,
+            Map<String, String> newAgentLabels) {
+        PlanningContext context = PlanningContext.of(snapshot, policy, history, now, newAgentLabels);
         GuardRule.Verdict guard = GuardRule.judge(context);
         ScaleOutInFlightRule.InFlight inFlight = ScaleOutInFlightRule.find(context);
         RuleDecision<CapacityAction.ResumeDrain> resumed = ResumeDrainRule.decide(context);

@@ -8,6 +8,7 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -99,7 +100,15 @@ public record CapacitySettings(String schedule, CapacityPolicy policy) {
         if (raw.isEmpty()) {
             return defaultValue;
         }
-        Matcher matcher = MEMORY.matcher(raw.get());
+        return memoryBytes(raw.get()).orElseThrow(() -> new InvalidSettingException(AGENT_MEMORY, "is '" + raw.get()
+                + "': expected " + MEMORY_FORM));
+    }
+
+    static final String MEMORY_FORM = "a memory size from 64m to 64t, in bytes or with a binary unit such as 7g, 7.5GiB or 512m";
+
+    /** Bytes, or a number with Docker's binary units (7g, 7.5GiB, 512m), from 64 MiB to 64 TiB; empty otherwise. */
+    static OptionalLong memoryBytes(String raw) {
+        Matcher matcher = MEMORY.matcher(raw);
         if (matcher.matches()) {
             String unit = matcher.group(2) == null ? "b" : matcher.group(2).toLowerCase(Locale.ROOT);
             int shift = switch (unit.charAt(0)) {
@@ -111,11 +120,10 @@ public record CapacitySettings(String schedule, CapacityPolicy policy) {
             };
             BigDecimal bytes = new BigDecimal(matcher.group(1)).multiply(BigDecimal.valueOf(1L << shift));
             if (bytes.compareTo(BigDecimal.valueOf(64L << 20)) >= 0 && bytes.compareTo(BigDecimal.valueOf(64L << 40)) <= 0) {
-                return bytes.longValue();
+                return OptionalLong.of(bytes.longValue());
             }
         }
-        throw new InvalidSettingException(AGENT_MEMORY, "is '" + raw.get()
-                + "': expected a memory size from 64m to 64t, in bytes or with a binary unit such as 7g, 7.5GiB or 512m");
+        return OptionalLong.empty();
     }
 
     private static CapacityPolicy.NodeLabel optOutLabel(AppSettings settings, CapacityPolicy.NodeLabel defaultValue) {

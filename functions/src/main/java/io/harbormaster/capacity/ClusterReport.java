@@ -2,21 +2,67 @@ package io.harbormaster.capacity;
 
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Task;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What {@code GET /api/status} shows: the cluster as one snapshot saw it, the latest decisions and the operator's
  * pause switch. No secrets.
  */
-public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, CapacityPause pause) {
+public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, CapacityPause pause,
+        List<PoolStatus> pools) {
+
+    public ClusterReport {
+        pools = List.copyOf(pools);
+    }
+
+    /** A report without pools, as a single scale set's was before them. */
+    public ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, CapacityPause pause) {
+        this(snapshot, history, pause, List.of());
+    }
+
+    /** One pool as {@code /api/status} shows it: its settings, its scale set and how many of its instances have a node. */
+    public record PoolStatus(Pool pool, ScaleSetModel scaleSet, int instances, int nodes) {
+        static PoolStatus of(FleetSnapshot.PoolReading reading, List<Node> nodes) {
+            Set<String> hostnames = new HashSet<>();
+            nodes.forEach(node -> hostnames.add(node.hostname().toLowerCase(Locale.ROOT)));
+            int joined = 0;
+            for (ScaleSetInstance instance : reading.instances()) {
+                if (instance.computerName() != null && hostnames.contains(instance.computerName().toLowerCase(Locale.ROOT))) {
+                    joined++;
+                }
+            }
+            return new PoolStatus(reading.pool(), reading.scaleSet(), reading.instances().size(), joined);
+        }
+
+        Map<String, Object> toJson() {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("name", pool.name());
+            entry.put("scaleSet", scaleSet.name());
+            entry.put("sku", scaleSet.sku());
+            entry.put("capacity", scaleSet.capacity());
+            entry.put("min", pool.minAgents());
+            entry.put("max", pool.maxAgents());
+            entry.put("step", pool.maxScaleOutStep());
+            entry.put("priority", pool.priority().labelValue());
+            entry.put("order", pool.order());
+            entry.put("labels", pool.labels());
+            entry.put("scaleIn", pool.scaleIn().name().toLowerCase(Locale.ROOT));
+            entry.put("instances", instances);
+            entry.put("nodes", nodes);
+            return entry;
+        }
+    }
 
     public Map<String, Object> toJson() {
         Map<String, List<Task>> tasksByNode = new HashMap<>();
@@ -119,6 +165,10 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         body.put("lastCheck", history.checkedAt() == null ? null : history.checkedAt().toString());
         body.put("automaticActions", pause.toMap());
         body.put("scaleSet", scaleSet);
+        if (!pools.isEmpty()) {
+            // Per pool; the scale set above is the first pool's, and nodes and instances below are every pool's.
+            body.put("pools", pools.stream().map(PoolStatus::toJson).toList());
+        }
         body.put("nodes", nodes);
         // The managers' quorum: without a majority reachable the capacity check takes no destructive action.
         long managers = snapshot.nodes().stream().filter(Node::isManager).count();

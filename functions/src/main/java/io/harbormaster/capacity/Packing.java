@@ -29,19 +29,30 @@ final class Packing {
     /** Free room on a node, or on an agent that is not in the swarm yet ({@code node} null). */
     static final class Bin {
         final Node node;
+        /** For a new agent: the labels it will carry; its pool's. */
+        final Map<String, String> newAgentLabels;
         long freeCpu;
         long freeMemory;
         int placed;
         boolean closed;
 
         Bin(Node node, long freeCpu, long freeMemory) {
+            this(node, Map.of(), freeCpu, freeMemory);
+        }
+
+        private Bin(Node node, Map<String, String> newAgentLabels, long freeCpu, long freeMemory) {
             this.node = node;
+            this.newAgentLabels = newAgentLabels;
             this.freeCpu = freeCpu;
             this.freeMemory = freeMemory;
         }
 
         static Bin newAgent(Resources room) {
-            return new Bin(null, room.nanoCpus(), room.memoryBytes());
+            return newAgent(room, Map.of());
+        }
+
+        static Bin newAgent(Resources room, Map<String, String> labels) {
+            return new Bin(null, labels, room.nanoCpus(), room.memoryBytes());
         }
     }
 
@@ -81,15 +92,17 @@ final class Packing {
         if (n <= 0) {
             return 0;
         }
-        boolean allowed = bin.node == null ? group.placement().allowsNewAgent() : group.placement().allows(bin.node);
+        boolean allowed = bin.node == null ? group.placement().allowsNewAgent(bin.newAgentLabels) : group.placement().allows(bin.node);
         return allowed ? n : 0;
     }
 
     /**
-     * Packs every group into {@code bins} in order, then into new agents of {@code newAgentRoom}, appended to
-     * {@code bins}, at most {@code maxNewAgents} of them. Returns how many tasks were left over.
+     * Packs every group into {@code bins} in order, then into new agents of {@code newAgentRoom} carrying
+     * {@code newAgentLabels}, appended to {@code bins}, at most {@code maxNewAgents} of them. Returns how many tasks
+     * were left over.
      */
-    static long pack(List<Group> groups, List<Bin> bins, Resources newAgentRoom, int maxNewAgents) {
+    static long pack(List<Group> groups, List<Bin> bins, Resources newAgentRoom, Map<String, String> newAgentLabels,
+            int maxNewAgents) {
         int opened = 0;
         long leftOver = 0;
         for (Group group : groups) {
@@ -98,7 +111,7 @@ final class Packing {
                 remaining -= place(group, bins.get(i), remaining);
             }
             while (remaining > 0 && opened < maxNewAgents) {
-                Bin bin = Bin.newAgent(newAgentRoom);
+                Bin bin = Bin.newAgent(newAgentRoom, newAgentLabels);
                 long placed = place(group, bin, remaining);
                 if (placed == 0) {
                     break; // an empty agent cannot take it, so no further one can

@@ -17,6 +17,8 @@ import java.util.stream.Collectors;
  */
 final class PendingTaskRule {
     private static final String INSUFFICIENT_RESOURCES = "insufficient resources";
+    // swarmkit's ConstraintFilter explains itself as "scheduling constraints not satisfied on N nodes".
+    private static final String CONSTRAINTS_NOT_SATISFIED = "constraints not satisfied";
 
     private PendingTaskRule() {
     }
@@ -39,6 +41,15 @@ final class PendingTaskRule {
         }
     }
 
+    /**
+     * Whether swarm's reason for leaving a task pending is one a new agent can answer: resources, or, with pools (whose
+     * new agents carry labels no node has yet), constraints no node in the swarm satisfies.
+     */
+    static boolean newAgentMayPlace(String message, boolean pooled) {
+        String lower = message.toLowerCase(Locale.ROOT);
+        return lower.contains(INSUFFICIENT_RESOURCES) || pooled && lower.contains(CONSTRAINTS_NOT_SATISFIED);
+    }
+
     static Demand classify(PlanningContext context) {
         ClusterIndex index = context.index();
         Resources room = context.newAgent().room();
@@ -48,7 +59,7 @@ final class PendingTaskRule {
             String message = task.message() == null ? "" : task.message();
             Service service = index.service(task.serviceId());
             String why = null;
-            if (!message.toLowerCase(Locale.ROOT).contains(INSUFFICIENT_RESOURCES)) {
+            if (!newAgentMayPlace(message, !context.newAgentLabels().isEmpty())) {
                 if (!message.isBlank()) {
                     why = "pending for a reason more agents do not change: " + message;
                 }
@@ -56,7 +67,7 @@ final class PendingTaskRule {
                 why = "tied to its node (global service): a new agent does not help";
             } else if (task.reservations().nanoCpus() == 0 && task.reservations().memoryBytes() == 0) {
                 why = "reserves no CPU or memory the planner can see (generic resources?): not scaling for it";
-            } else if (!index.placement(task.serviceId()).allowsNewAgent()) {
+            } else if (!index.placement(task.serviceId()).allowsNewAgent(context.newAgentLabels())) {
                 why = "its placement constraints " + service.constraints() + " exclude a new agent: not scaling for it";
             } else if (task.reservations().nanoCpus() > room.nanoCpus() || task.reservations().memoryBytes() > room.memoryBytes()) {
                 why = "reserves " + HumanUnits.resources(task.reservations()) + ", more than one agent offers ("

@@ -79,8 +79,16 @@ public final class Placement {
 
     /** Whether a worker that has just joined (no labels, an id and hostname no one can name yet) qualifies. */
     boolean allowsNewAgent() {
+        return allowsNewAgent(java.util.Map.of());
+    }
+
+    /**
+     * Whether a worker that has just joined qualifies once it carries {@code labels}: its pool's, which the control
+     * plane sets as it joins (an id and hostname no one can name yet).
+     */
+    boolean allowsNewAgent(java.util.Map<String, String> labels) {
         for (Constraint constraint : constraints) {
-            if (!constraint.allows(null, null, SwarmRole.WORKER, java.util.Map.of())) {
+            if (!constraint.allows(null, null, SwarmRole.WORKER, labels)) {
                 return false;
             }
         }

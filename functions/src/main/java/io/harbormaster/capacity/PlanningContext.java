@@ -4,6 +4,7 @@ import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Service;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 /**
  * What every rule of one check reads, and nothing a rule decides: the check's inputs and what is computed from them
@@ -13,6 +14,7 @@ import java.time.Instant;
  * @param latestScaleOut the scale-out the scale-in delay counts from: one from outside, or else our last, or null
  * @param outsideScaleOut a capacity raised since the last check by someone else, or null
  * @param expectation a capacity announced from outside that still counts, or null
+ * @param newAgentLabels the labels a new agent will carry once it joins: its pool's, none for the single scale set
  */
 record PlanningContext(
         CapacitySnapshot snapshot,
@@ -24,14 +26,22 @@ record PlanningContext(
         AgentSize newAgent,
         CapacityHistory.ScaleOutRecord latestScaleOut,
         CapacityHistory.ScaleOutRecord outsideScaleOut,
-        CapacityHistory.Expectation expectation) {
+        CapacityHistory.Expectation expectation,
+        Map<String, String> newAgentLabels) {
 
     static PlanningContext of(CapacitySnapshot snapshot, CapacityPolicy policy, CapacityHistory history, Instant now) {
+        return of(snapshot, policy, history, now, Map.of());
+    }
+
+    static PlanningContext of(CapacitySnapshot snapshot, CapacityPolicy policy, CapacityHistory history, Instant now,
+            Map<String, String> newAgentLabels) {
         ClusterIndex index = new ClusterIndex(snapshot);
         CapacityHistory.ScaleOutRecord outside = OutsideScaleOut.detect(history, snapshot.scaleSet().capacity(), now);
         return new PlanningContext(snapshot, policy, history, now, index,
-                Tracking.of(snapshot, index, policy, history, now), AgentSize.measure(snapshot, index, policy),
-                outside != null ? outside : history.lastScaleOut(), outside, expectation(history, policy, now));
+                Tracking.of(snapshot, index, policy, history, now),
+                AgentSize.measure(snapshot, index, policy, newAgentLabels),
+                outside != null ? outside : history.lastScaleOut(), outside, expectation(history, policy, now),
+                Map.copyOf(newAgentLabels));
     }
 
     /** An announced capacity counts until the change could have happened: one provisioning timeout. */

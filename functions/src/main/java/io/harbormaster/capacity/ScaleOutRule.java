@@ -37,13 +37,13 @@ final class ScaleOutRule {
         int firstUpcoming = bins.size();
         // Bounded: a capacity read far above the instance list must not turn into as many bins.
         for (long i = 0; i < Math.min(inFlight.agents(), policy.maxAgents()); i++) {
-            bins.add(Packing.Bin.newAgent(room));
+            bins.add(Packing.Bin.newAgent(room, context.newAgentLabels()));
         }
         int firstNew = bins.size();
         long leftOver = 0;
         if (demand.capacityNeeded()) {
             List<Packing.Group> groups = Packing.groups(demand.counted(), context.index()::placement, context.newAgent().size());
-            leftOver = Packing.pack(groups, bins, room, policy.maxAgents());
+            leftOver = Packing.pack(groups, bins, room, context.newAgentLabels(), policy.maxAgents());
         }
 
         List<CapacityAction.ReactivateNode> actions = new ArrayList<>();

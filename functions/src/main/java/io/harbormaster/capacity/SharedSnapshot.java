@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -11,26 +12,29 @@ import java.util.function.Supplier;
  * and ARM calls, and the drain list), whatever the number of viewers. A caller that finds it older waits for the one
  * caller taking it; a failed take is answered again, without asking, for the same {@code maxAge}.
  */
-final class SharedSnapshot {
-    private final Supplier<CapacitySnapshot> take;
+final class SharedSnapshot<T> {
+    private final Supplier<T> take;
+    private final Function<T, Instant> takenAt;
     private final Clock clock;
     private final Duration maxAge;
     private final ReentrantLock taking = new ReentrantLock();
-    private volatile CapacitySnapshot latest;
+    private volatile T latest;
     private volatile Failure failure;
 
     private record Failure(RuntimeException error, Instant at) {
     }
 
-    SharedSnapshot(Supplier<CapacitySnapshot> take, Clock clock, Duration maxAge) {
+    /** @param takenAt when a snapshot was taken, which its age counts from */
+    SharedSnapshot(Supplier<T> take, Function<T, Instant> takenAt, Clock clock, Duration maxAge) {
         this.take = take;
+        this.takenAt = takenAt;
         this.clock = clock;
         this.maxAge = maxAge;
     }
 
     /** The latest snapshot when it is younger than the maximum age, else a new one; throws what the take threw. */
-    CapacitySnapshot get() {
-        CapacitySnapshot seen = usable();
+    T get() {
+        T seen = usable();
         if (seen != null) {
             return seen;
         }
@@ -42,7 +46,7 @@ final class SharedSnapshot {
                 return seen;
             }
             try {
-                CapacitySnapshot fresh = take.get();
+                T fresh = take.get();
                 latest = fresh;
                 failure = null;
                 return fresh;
@@ -55,13 +59,13 @@ final class SharedSnapshot {
         }
     }
 
-    private CapacitySnapshot usable() {
+    private T usable() {
         Instant now = clock.instant();
         Failure failed = failure;
         if (failed != null && now.isBefore(failed.at().plus(maxAge))) {
             throw failed.error();
         }
-        CapacitySnapshot seen = latest;
-        return seen != null && now.isBefore(seen.takenAt().plus(maxAge)) ? seen : null;
+        T seen = latest;
+        return seen != null && now.isBefore(takenAt.apply(seen).plus(maxAge)) ? seen : null;
     }
 }

@@ -10,6 +10,8 @@ import io.harbormaster.audit.RecentEvents;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.capacity.CapacityCheck;
 import io.harbormaster.capacity.CapacitySettings;
+import io.harbormaster.capacity.Pool;
+import io.harbormaster.capacity.PoolSettings;
 import io.harbormaster.capacity.CapacityState;
 import io.harbormaster.capacity.EventDrivenChecks;
 import io.harbormaster.config.AppSettings;
@@ -29,6 +31,7 @@ import io.harbormaster.drain.DrainWorker;
 import io.harbormaster.drain.StorageDrainQueue;
 import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.AzureScaleSet;
+import io.harbormaster.scaleset.PoolScaleSets;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.storage.OnFirstUse;
 import io.harbormaster.storage.StorageClients;
@@ -47,7 +50,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -137,13 +142,17 @@ public final class ControlPlane {
         StorageSettings storage = StorageSettings.from(settings);
         DrainSettings drain = DrainSettings.from(settings);
         CapacitySettings capacity = CapacitySettings.from(settings);
+        PoolSettings pools = PoolSettings.from(settings, capacity.policy());
         Optional<TrustSettings> trust = TrustSettings.from(settings);
         JoinTokenSettings joinTokens = JoinTokenSettings.from(settings);
         OperatorAuthSettings operators = OperatorAuthSettings.from(settings);
         AuditSettings auditSettings = AuditSettings.from(settings);
         RebalanceSettings rebalance = RebalanceSettings.from(settings);
         Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
-        Optional<ScaleSet> scaleSet = scaleSet(settings);
+        Map<String, ScaleSet> poolScaleSets = scaleSets(settings, pools);
+        // Drains and attestation find an instance in any pool's scale set.
+        Optional<ScaleSet> scaleSet = poolScaleSets.size() <= 1 ? poolScaleSets.values().stream().findFirst()
+                : Optional.of(new PoolScaleSets(poolScaleSets));
         // The storage connection is checked (a connection string that does not parse is a bad setting; nothing is
         // sent) while the swarm's client is built: both mostly load classes, and a cold start has two cores to do it.
         CompletableFuture<StorageClients> checkedStorage = CompletableFuture.supplyAsync(
@@ -168,7 +177,7 @@ public final class ControlPlane {
                 () -> BlobDrainStatusStore.connect(storageClients).ensureContainer());
         OnFirstUse<DrainQueue> drainQueue = new OnFirstUse<>(DrainQueue.NAME,
                 () -> StorageDrainQueue.connect(storageClients, DrainQueue.NAME).ensureQueue());
-        OnFirstUse<CapacityState> capacityState = new OnFirstUse<>(BlobCapacityState.CONTAINER,
+        OnFirstUse<BlobCapacityState> capacityState = new OnFirstUse<>(BlobCapacityState.CONTAINER,
                 () -> BlobCapacityState.connect(storageClients).ensureContainer());
         OnFirstUse<QueueClient> checks = new OnFirstUse<>(CapacityFunction.QUEUE, () -> {
             QueueClient queue = storageClients.queue(CapacityFunction.QUEUE, new RequestRetryOptions());
@@ -181,9 +190,15 @@ public final class ControlPlane {
         ControlPlaneMetrics metrics = ControlPlaneMetrics.global();
         AuditTrail audit = metrics.metered(BlobAuditTrail.connect(storageClients));
         DrainRequests drains = new DrainRequests(swarm, statuses, queue, drain, scaleSet, clock, audit);
-        Optional<CapacityCheck> check = scaleSet.map(set -> new CapacityCheck(swarm, set, statuses, drains,
-                capacityState.as(CapacityState.class), capacity.policy(), clock, audit, metrics,
-                new Rebalancer(swarm, rebalance, audit)));
+        List<CapacityCheck.PoolPort> ports = new ArrayList<>();
+        for (Pool pool : pools.pools()) {
+            // One container, lease and pause switch; a history per pool.
+            CapacityState history = new OnFirstUse<CapacityState>("capacity history of pool " + pool.name(),
+                    () -> capacityState.get().forPool(pool.name())).as(CapacityState.class);
+            ports.add(new CapacityCheck.PoolPort(pool, poolScaleSets.get(pool.name()), history));
+        }
+        Optional<CapacityCheck> check = ports.isEmpty() ? Optional.empty() : Optional.of(new CapacityCheck(swarm, ports,
+                statuses, drains, capacity.policy(), clock, audit, metrics, new Rebalancer(swarm, rebalance, audit)));
         Optional<NodeAuthority> nodes = trust.map(t -> NodeAuthority.connect(t, storageClients, scaleSet.orElseThrow(), clock,
                 audit));
         LOG.info(() -> "Node attestation: " + trust.map(Object::toString)
@@ -213,8 +228,10 @@ public final class ControlPlane {
         LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
                 + clientCertificateNotAfter.map(at -> "valid until " + at).orElse("none (no TLS)"));
         StartupTrace.mark("control plane: built");
+        int maxAgents = pools.pools().isEmpty() ? capacity.policy().maxAgents()
+                : pools.pools().stream().mapToInt(Pool::maxAgents).sum();
         return new ControlPlane(swarm, tickets, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock,
-                capacity.policy().maxAgents(), audit),
+                maxAgents, audit),
                 check, checks, nodes, warmUps, rotation, clientCertificateNotAfter, operatorAuth,
                 new AuditRetention(audit, auditSettings.retention(), clock), eventChecks);
     }
@@ -283,6 +300,27 @@ public final class ControlPlane {
                 + validated.scaleSetName(), () -> AzureScaleSet.connect(validated)).as(ScaleSet.class);
         LOG.info(() -> "Scale set: " + scaleSet);
         return Optional.of(scaleSet);
+    }
+
+    /**
+     * Each pool's Azure scale set by pool name, in the order of the pools; none without a scale set. The single scale
+     * set's settings make one, as {@link #scaleSet(AppSettings)}; each pool of {@code HARBORMASTER_POOLS} its own, in
+     * the subscription and resource group of the settings. Built on their first call.
+     */
+    static Map<String, ScaleSet> scaleSets(AppSettings settings, PoolSettings pools) {
+        Map<String, ScaleSet> byPool = new LinkedHashMap<>();
+        if (settings.optional(PoolSettings.POOLS).isEmpty()) {
+            scaleSet(settings).ifPresent(set -> byPool.put(pools.pools().get(0).name(), set));
+            return byPool;
+        }
+        for (Pool pool : pools.pools()) {
+            ScaleSetSettings validated = ScaleSetSettings.forScaleSet(settings, pool.scaleSetName());
+            byPool.put(pool.name(), new OnFirstUse<ScaleSet>("AzureScaleSet " + validated.resourceGroup() + "/"
+                    + validated.scaleSetName() + " (pool " + pool.name() + ")", () -> AzureScaleSet.connect(validated))
+                    .as(ScaleSet.class));
+        }
+        LOG.info(() -> "Scale sets: " + byPool);
+        return byPool;
     }
 
     public Swarm swarm() {

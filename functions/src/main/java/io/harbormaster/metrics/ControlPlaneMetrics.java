@@ -167,7 +167,7 @@ public final class ControlPlaneMetrics {
     void count(AuditEvent event) {
         Map<String, String> details = event.details();
         switch (event.kind()) {
-            case SCALE_OUT, SCALE_IN, NODE_REACTIVATED, NODE_REMOVED, INSTANCE_DELETED, DRAIN_RESUMED ->
+            case SCALE_OUT, SCALE_IN, NODE_REACTIVATED, NODE_REMOVED, INSTANCE_DELETED, DRAIN_RESUMED, NODE_LABELLED ->
                     scaleActions.add(1, Attributes.of(KIND, event.kind().wireName(),
                             OUTCOME, details.getOrDefault("outcome", "done")));
             case GUARD_TRIPPED -> guardTrips.add(1);

@@ -58,11 +58,15 @@ public record TrustSettings(
             throw new InvalidSettingException(TRUST_PEM, "is not usable: " + e.getMessage() + "; expected the PEM of the"
                     + " root and intermediate certificates of the IMDS attested-data signer (see README, Attestation)");
         }
-        if (settings.optional(ScaleSetSettings.SCALE_SET_NAME).isEmpty()) {
-            throw new InvalidSettingException(ScaleSetSettings.SCALE_SET_NAME, "is missing: " + TRUST_PEM
-                    + " turns attestation on, which maps a node's vmId to an instance of the agents' scale set");
+        if (!ScaleSetSettings.named(settings)) {
+            throw new InvalidSettingException(ScaleSetSettings.SCALE_SET_NAME, "is missing (nor is "
+                    + ScaleSetSettings.POOLS + " set): " + TRUST_PEM
+                    + " turns attestation on, which maps a node's vmId to an instance of the agents' scale sets");
         }
-        ScaleSetSettings scaleSet = ScaleSetSettings.from(settings);
+        // The subscription, group and cloud are what attestation needs; the pools' scale sets come with the port.
+        ScaleSetSettings scaleSet = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent()
+                ? ScaleSetSettings.from(settings)
+                : ScaleSetSettings.forScaleSet(settings, "pools");
         Duration longestDrain = settings.duration(DRAIN_MAX_DEADLINE, Duration.ofMinutes(30), Duration.ofMinutes(1),
                 Duration.ofHours(24));
         Duration defaultDrain = DrainSettings.from(settings).defaultTimeout();

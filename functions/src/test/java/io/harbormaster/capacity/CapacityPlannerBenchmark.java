@@ -1,20 +1,34 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.audit.AuditTrail;
+import io.harbormaster.config.DrainSettings;
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRequest;
+import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.metrics.ControlPlaneMetrics;
+import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.Swarm;
 import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.swarm.Task;
+import io.harbormaster.testsupport.InMemoryCapacityState;
+import io.harbormaster.testsupport.InMemoryDrainQueue;
+import io.harbormaster.testsupport.InMemoryDrainStatusStore;
+import io.harbormaster.testsupport.InMemoryScaleSet;
+import io.harbormaster.testsupport.InMemorySwarm;
+import io.harbormaster.testsupport.MutableClock;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,13 +36,17 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Plans a synthetic cluster of 1,000 nodes and 50,000 tasks again and again and prints the median and p90 planning
  * time, the heap allocated per plan and the peak heap. Two scenarios: tasks pending for resources (scale-out and
- * cancel-before-add), and under-utilised nodes with room elsewhere (scale-in simulations, many candidates).
+ * cancel-before-add), and under-utilised nodes with room elsewhere (scale-in simulations, many candidates). Then the
+ * scale-out cluster as five pools through {@link FleetPlanner}, and the port calls of one check of those pools.
  * Run it with bench/capacity.sh; arguments: [nodes] [tasks] [runs]. With -Dcapacity.bench.print=true it also prints
  * each scenario's plan, to check that the synthetic cluster asks for what it is meant to.
  */
@@ -55,6 +73,156 @@ public final class CapacityPlannerBenchmark {
         measure("scale-out", synthetic(nodes, tasks, true), CapacityPolicy.DEFAULTS.withAgents(1, maxAgents).withSteps(50, 1), runs);
         // Scale-in: nothing pending for resources; a fifth of the nodes idle for an hour, up to 100 drains at a time.
         measure("scale-in", synthetic(nodes, tasks, false), CapacityPolicy.DEFAULTS.withAgents(1, maxAgents).withSteps(3, 100), runs);
+        // The same cluster as five pools: the expander, the partition and five plans per check.
+        Fleet fleet = pooled(synthetic(nodes, tasks, true), POOLS, maxAgents);
+        measureFleet("5 pools, scale-out", fleet, CapacityPolicy.DEFAULTS.withSteps(50, 1), runs);
+        callsPerCheck(fleet, CapacityPolicy.DEFAULTS.withSteps(50, 1));
+    }
+
+    private static final int POOLS = 5;
+
+    private record Fleet(FleetSnapshot snapshot, Map<String, CapacityHistory> histories) {
+    }
+
+    /**
+     * The synthetic cluster's agents dealt round-robin over {@code count} pools, each its own scale set and history,
+     * as checks see it once the agents joined: each node already carries its pool's labels (tier=t<i> and the control
+     * plane's), so the label rule finds nothing to do. The last pool is Spot.
+     */
+    private static Fleet pooled(Input input, int count, int maxAgents) {
+        List<List<ScaleSetInstance>> instances = new ArrayList<>();
+        List<Pool> pools = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            instances.add(new ArrayList<>());
+            pools.add(new Pool("pool" + i, "agents-" + i, 1, maxAgents / count, 50, Map.of("tier", "t" + i),
+                    i == count - 1 ? Pool.Priority.SPOT : Pool.Priority.REGULAR, i, AGENT, Pool.ScaleInMode.DELETE, 0, true));
+        }
+        int next = 0;
+        Map<String, Pool> poolByHostname = new HashMap<>();
+        for (ScaleSetInstance instance : input.snapshot().instances()) {
+            poolByHostname.put(instance.computerName(), pools.get(next % count));
+            instances.get(next++ % count).add(instance);
+        }
+        List<Node> nodes = new ArrayList<>();
+        for (Node node : input.snapshot().nodes()) {
+            Pool pool = poolByHostname.get(node.hostname());
+            if (pool == null) {
+                nodes.add(node);
+                continue;
+            }
+            Map<String, String> labels = new HashMap<>(node.labels());
+            labels.putAll(pool.nodeLabels("Standard_D4s_v5", null));
+            nodes.add(new Node(node.id(), node.version(), node.hostname(), node.role(), node.availability(), node.state(),
+                    labels, node.resources(), node.createdAt()));
+        }
+        List<FleetSnapshot.PoolReading> readings = new ArrayList<>();
+        Map<String, CapacityHistory> histories = new HashMap<>();
+        CapacityHistory shared = input.history();
+        for (int i = 0; i < count; i++) {
+            List<ScaleSetInstance> mine = instances.get(i);
+            readings.add(new FleetSnapshot.PoolReading(pools.get(i), new ScaleSetModel("/subscriptions/s/vmss/agents-" + i,
+                    "agents-" + i, mine.size(), "Standard_D4s_v5", ScaleSetModel.OrchestrationMode.UNIFORM, "Succeeded",
+                    "etag-" + i), mine));
+            histories.put(pools.get(i).name(), new CapacityHistory(shared.checkedAt(), shared.underUtilisedSince(),
+                    shared.downSince(), Map.of(), null, null, new CapacityHistory.Reading(mine.size(), mine.size(),
+                    shared.checkedAt()), List.of()));
+        }
+        CapacitySnapshot whole = input.snapshot();
+        return new Fleet(new FleetSnapshot(nodes, whole.tasks(), whole.services(), whole.drains(), readings,
+                whole.takenAt()), histories);
+    }
+
+    private static void measureFleet(String scenario, Fleet fleet, CapacityPolicy policy, int runs) {
+        List<FleetPlanner.PoolPlan> plans = null;
+        for (int i = 0; i < WARM_UP_RUNS; i++) {
+            plans = FleetPlanner.plan(fleet.snapshot(), policy, fleet.histories(), NOW);
+        }
+        long[] nanos = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            plans = FleetPlanner.plan(fleet.snapshot(), policy, fleet.histories(), NOW);
+            nanos[i] = System.nanoTime() - start;
+        }
+        Arrays.sort(nanos);
+        System.out.printf("%n[%s]%n", scenario);
+        for (FleetPlanner.PoolPlan plan : plans) {
+            Map<String, Integer> kinds = new TreeMap<>();
+            plan.plan().actions().forEach(action -> kinds.merge(action.getClass().getSimpleName(), 1, Integer::sum));
+            System.out.printf("[%s] %s: %d nodes, %d tasks, plan %s, guard %s%n", scenario, plan.pool().name(),
+                    plan.snapshot().nodes().size(), plan.snapshot().tasks().size(), kinds,
+                    plan.plan().guardTripped() ? "tripped" : "quiet");
+            if (Boolean.getBoolean("capacity.bench.print")) {
+                plan.plan().actions().stream().filter(action -> !(action instanceof CapacityAction.LabelNode)).limit(6)
+                        .forEach(action -> System.out.println("  action " + action.summary() + ": " + action.reason()));
+                plan.plan().notes().stream().limit(6).forEach(note -> System.out.println("  note " + note));
+            }
+        }
+        System.out.printf("[%s] planning time (expander, partition and %d plans): median %.1f ms, p90 %.1f ms, min %.1f ms,"
+                        + " max %.1f ms%n", scenario, plans.size(), ms(percentile(nanos, 50)), ms(percentile(nanos, 90)),
+                ms(nanos[0]), ms(nanos[nanos.length - 1]));
+        long[] split = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            FleetPartition.NodePools nodePools = FleetPartition.nodePools(fleet.snapshot());
+            FleetPartition.split(fleet.snapshot(), nodePools,
+                    PoolExpander.choose(fleet.snapshot(), nodePools, policy).poolByTask());
+            split[i] = System.nanoTime() - start;
+        }
+        Arrays.sort(split);
+        System.out.printf("[%s] of which the expander and the partition alone: median %.1f ms, p90 %.1f ms%n", scenario,
+                ms(percentile(split, 50)), ms(percentile(split, 90)));
+    }
+
+    /**
+     * One whole check of the five pools through {@link CapacityCheck}, on the in-memory swarm and scale sets, counting
+     * the calls to the ports: the Docker calls of the snapshot and the ARM calls of each pool (a listing is one call
+     * here; Azure's pages are the adapter's). Actions are not counted: the plan decides them.
+     */
+    private static void callsPerCheck(Fleet fleet, CapacityPolicy policy) {
+        MutableClock clock = new MutableClock(NOW);
+        InMemorySwarm swarm = new InMemorySwarm(clock);
+        fleet.snapshot().nodes().forEach(swarm::addNode);
+        fleet.snapshot().services().forEach(swarm::addService);
+        for (Task task : fleet.snapshot().tasks()) {
+            swarm.addTask(task.serviceId(), task.nodeId(), task.state(), task.reservations(), task.message());
+        }
+        Map<String, Integer> calls = new TreeMap<>();
+        Swarm countedSwarm = counted(Swarm.class, swarm, "docker", calls);
+        List<CapacityCheck.PoolPort> ports = new ArrayList<>();
+        for (FleetSnapshot.PoolReading reading : fleet.snapshot().pools()) {
+            InMemoryScaleSet set = new InMemoryScaleSet(
+                    reading.scaleSet().name(), clock);
+            reading.instances().forEach(instance -> set.addInstance(instance.computerName()));
+            InMemoryCapacityState state = new InMemoryCapacityState(clock);
+            state.arrangeHistory(fleet.histories().get(reading.pool().name()));
+            ports.add(new CapacityCheck.PoolPort(reading.pool(), counted(ScaleSet.class, set,
+                    "arm " + reading.pool().name(), calls), state));
+        }
+        InMemoryDrainStatusStore statuses = new InMemoryDrainStatusStore();
+        DrainRequests drains = new DrainRequests(swarm, statuses,
+                new InMemoryDrainQueue(clock), new DrainSettings(
+                        Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15),
+                        Duration.ofDays(7)), Optional.empty(), clock, AuditTrail.NONE);
+        CapacityCheck check = new CapacityCheck(countedSwarm, ports, statuses, drains, policy.withDryRun(true), clock,
+                AuditTrail.NONE, ControlPlaneMetrics.global());
+        Logger.getLogger(CapacityCheck.class.getName()).setLevel(Level.WARNING);
+        check.run();
+        System.out.printf("[5 pools, calls per check (dry run)] %s%n", calls);
+    }
+
+    /** The port, counting each call by {@code name} and method into {@code calls}. */
+    private static <T> T counted(Class<T> port, T target, String name, Map<String, Integer> calls) {
+        return port.cast(Proxy.newProxyInstance(port.getClassLoader(), new Class<?>[] {port},
+                (proxy, method, arguments) -> {
+                    if (method.getDeclaringClass() != Object.class) {
+                        calls.merge(name + " " + method.getName(), 1, Integer::sum);
+                    }
+                    try {
+                        return method.invoke(target, arguments);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                }));
     }
 
     private record Input(CapacitySnapshot snapshot, CapacityHistory history) {

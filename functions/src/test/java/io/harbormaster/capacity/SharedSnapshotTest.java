@@ -34,7 +34,8 @@ class SharedSnapshotTest {
 
     @Test
     void aSnapshotIsTakenAgainOnlyOnceItIsTwoSecondsOld() {
-        SharedSnapshot shared = new SharedSnapshot(this::snapshot, clock, MAX_AGE);
+        SharedSnapshot<CapacitySnapshot> shared = new SharedSnapshot<>(this::snapshot, CapacitySnapshot::takenAt, clock,
+                MAX_AGE);
         CapacitySnapshot first = shared.get();
         clock.advance(Duration.ofMillis(1999));
         assertSame(first, shared.get());
@@ -57,7 +58,7 @@ class SharedSnapshotTest {
             }
             return snapshot();
         };
-        SharedSnapshot shared = new SharedSnapshot(slow, clock, MAX_AGE);
+        SharedSnapshot<CapacitySnapshot> shared = new SharedSnapshot<>(slow, CapacitySnapshot::takenAt, clock, MAX_AGE);
         ExecutorService viewers = Executors.newFixedThreadPool(8);
         try {
             Future<CapacitySnapshot> leader = viewers.submit(shared::get);
@@ -80,10 +81,10 @@ class SharedSnapshotTest {
     @Test
     void aFailedTakeIsAnsweredAgainWithoutAskingUntilItIsTwoSecondsOld() {
         AtomicInteger attempts = new AtomicInteger();
-        SharedSnapshot shared = new SharedSnapshot(() -> {
+        SharedSnapshot<CapacitySnapshot> shared = new SharedSnapshot<>(() -> {
             attempts.incrementAndGet();
             throw new SwarmUnavailableException("no manager answered");
-        }, clock, MAX_AGE);
+        }, CapacitySnapshot::takenAt, clock, MAX_AGE);
         assertThrows(SwarmUnavailableException.class, shared::get);
         assertThrows(SwarmUnavailableException.class, shared::get);
         assertEquals(1, attempts.get());

@@ -118,18 +118,23 @@ public final class AzureEmulator implements AutoCloseable {
         // The swarm manager runs on this machine's bridge address, as manager VM master0 does on its subnet.
         cloud.addStandaloneVm(new StandaloneVm(settings.managerName(), UUID.randomUUID().toString(),
                 settings.managerName(), settings.bridgeAddress(), settings.location(), settings.sku(), ""));
-        ScaleSetSpec spec = ScaleSetSpec.regular(settings.scaleSetName(), settings.location(), settings.sku(),
-                settings.initialCapacity(), settings.computerNamePrefix())
-                .withCustomData(customData())
-                .withZones(settings.zones())
-                .withTerminateNotification(new TerminateNotification(true, settings.terminateNotice()));
-        if (settings.priority().equals("Spot")) {
-            spec = spec.withSpot(settings.evictionPolicy());
+        // One scale set, or one per pool; every pool's agents boot from the same cloud-config.
+        String customData = customData();
+        for (EmulatorSettings.ScaleSetPlan plan : settings.pools()) {
+            ScaleSetSpec spec = ScaleSetSpec.regular(plan.scaleSetName(), settings.location(), settings.sku(),
+                    plan.initialCapacity(), plan.computerNamePrefix())
+                    .withCustomData(customData)
+                    .withZones(settings.zones())
+                    .withTerminateNotification(new TerminateNotification(true, settings.terminateNotice()));
+            if (plan.priority().equals("Spot")) {
+                spec = spec.withSpot(settings.evictionPolicy().isEmpty() ? "Deallocate" : settings.evictionPolicy());
+            }
+            cloud.addScaleSet(spec);
+            LOG.info(() -> "Azure emulator for " + settings.scaleSetId(plan.scaleSetName()) + ": "
+                    + plan.initialCapacity() + " instance(s) booting");
         }
-        cloud.addScaleSet(spec);
-        LOG.info(() -> "Azure emulator for " + settings.scaleSetId() + ": ARM " + arm.endpoint() + ", identity "
-                + identity.endpoint() + ", IMDS " + imds.url() + ", controls " + control.endpoint() + "; "
-                + settings.initialCapacity() + " instance(s) booting");
+        LOG.info(() -> "Azure emulator: ARM " + arm.endpoint() + ", identity " + identity.endpoint() + ", IMDS "
+                + imds.url() + ", controls " + control.endpoint());
     }
 
     /**
@@ -311,8 +316,11 @@ public final class AzureEmulator implements AutoCloseable {
                 LOG.warning("destroying manager machine " + manager + " failed: " + e.getMessage());
             }
         }
-        if (cloud != null && machines != null && cloud.scaleSet(settings.scaleSetName()).isPresent()) {
-            for (InstanceSnapshot instance : cloud.instances(settings.scaleSetName())) {
+        for (EmulatorSettings.ScaleSetPlan plan : settings.pools()) {
+            if (cloud == null || machines == null || cloud.scaleSet(plan.scaleSetName()).isEmpty()) {
+                continue;
+            }
+            for (InstanceSnapshot instance : cloud.instances(plan.scaleSetName())) {
                 try {
                     machines.destroy(instance.name());
                 } catch (RuntimeException e) {

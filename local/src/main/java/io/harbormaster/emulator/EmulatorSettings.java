@@ -1,5 +1,8 @@
 package io.harbormaster.emulator;
 
+import io.harbormaster.capacity.CapacityPolicy;
+import io.harbormaster.capacity.Pool;
+import io.harbormaster.capacity.PoolSettings;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.ScaleSetSettings;
@@ -15,7 +18,11 @@ import java.util.Locale;
 
 /**
  * How the Azure emulator is set up. The subscription, resource group and scale set name are the app's own settings,
- * so the scale set's id is the one the app expects; the rest is the emulator's, each named in the README.
+ * so the scale set's id is the one the app expects; the rest is the emulator's, each named in the README. With the
+ * app's {@code HARBORMASTER_POOLS} it runs one scale set per pool instead.
+ *
+ * @param scaleSetName the first scale set's name (the only one without pools)
+ * @param pools the scale sets to create, the first being {@code scaleSetName}
  */
 public record EmulatorSettings(
         String subscriptionId,
@@ -38,7 +45,15 @@ public record EmulatorSettings(
         Duration preemptNotice,
         URI functionUrl,
         Path cloudConfig,
-        String managerName) {
+        String managerName,
+        List<ScaleSetPlan> pools) {
+
+    /**
+     * One scale set the emulator creates: its name, its instances' computer name prefix, its capacity at start and
+     * its priority. Every pool's agents boot from the same cloud-config.
+     */
+    public record ScaleSetPlan(String scaleSetName, String computerNamePrefix, int initialCapacity, String priority) {
+    }
 
     public static final String DIR = "HARBORMASTER_EMULATOR_DIR";
     public static final String BRIDGE_ADDRESS = "HARBORMASTER_EMULATOR_BRIDGE_ADDRESS";
@@ -60,7 +75,10 @@ public record EmulatorSettings(
     public static final String MANAGER_NAME = "HARBORMASTER_EMULATOR_MANAGER_NAME";
 
     public static EmulatorSettings from(AppSettings settings) {
-        ScaleSetSettings target = ScaleSetSettings.from(withoutCloud(settings));
+        List<Pool> appPools = settings.optional(ScaleSetSettings.POOLS).isEmpty() ? List.of()
+                : PoolSettings.from(settings, CapacityPolicy.DEFAULTS).pools();
+        ScaleSetSettings target = appPools.isEmpty() ? ScaleSetSettings.from(withoutCloud(settings))
+                : ScaleSetSettings.forScaleSet(withoutCloud(settings), appPools.get(0).scaleSetName());
         String priority = settings.optional(PRIORITY, "Regular");
         if (!List.of("Regular", "Spot").contains(priority)) {
             throw new InvalidSettingException(PRIORITY, "is '" + priority + "': expected Regular or Spot");
@@ -77,11 +95,13 @@ public record EmulatorSettings(
                         + "': expected availability zones such as 1,2,3, or nothing for none");
             }
         }
+        String prefix = computerNamePrefix(settings.optional(COMPUTER_NAME_PREFIX, "agent"));
+        int capacity = settings.integer(CAPACITY, 2, 0, 50);
         return new EmulatorSettings(
                 target.subscriptionId(),
                 target.resourceGroup(),
                 target.scaleSetName(),
-                computerNamePrefix(settings.optional(COMPUTER_NAME_PREFIX, "agent")),
+                prefix,
                 settings.optional(LOCATION, "westeurope").toLowerCase(Locale.ROOT),
                 Path.of(settings.optional(DIR, ".dev/emulator")).toAbsolutePath().normalize(),
                 address(settings.optional(BRIDGE_ADDRESS, "10.213.77.1")),
@@ -89,7 +109,7 @@ public record EmulatorSettings(
                 port(settings, IDENTITY_PORT, 7444),
                 port(settings, IMDS_PORT, 7445),
                 port(settings, CONTROL_PORT, 7446),
-                settings.integer(CAPACITY, 2, 0, 50),
+                capacity,
                 settings.optional(SKU, "Standard_D2s_v5"),
                 zones,
                 priority,
@@ -101,13 +121,43 @@ public record EmulatorSettings(
                 URI.create(settings.required(FUNCTION_URL,
                         "the function app's URL as nodes reach it, such as http://10.213.77.1:7071")),
                 readable(settings, CLOUD_CONFIG, "the agents' cloud-config, cloud-init/agent.yml"),
-                settings.optional(MANAGER_NAME, "master0"));
+                settings.optional(MANAGER_NAME, "master0"),
+                scaleSets(appPools, target.scaleSetName(), prefix, capacity, priority));
+    }
+
+    /**
+     * The single scale set, or one per pool: the first pool's instances take the prefix, pool i's the prefix cut to 8
+     * characters and i (so names stay unique and 1 to 9 characters, as Learn allows); each starts at its pool's
+     * minimum and has its pool's priority.
+     */
+    private static List<ScaleSetPlan> scaleSets(List<Pool> pools, String single, String prefix, int capacity,
+            String priority) {
+        if (pools.isEmpty()) {
+            return List.of(new ScaleSetPlan(single, prefix, capacity, priority));
+        }
+        if (pools.size() > 10) {
+            throw new InvalidSettingException(ScaleSetSettings.POOLS, "lists " + pools.size()
+                    + " pools: the emulator names the instances of at most 10");
+        }
+        List<ScaleSetPlan> plans = new java.util.ArrayList<>();
+        for (int i = 0; i < pools.size(); i++) {
+            Pool pool = pools.get(i);
+            String poolPrefix = i == 0 ? prefix : prefix.substring(0, Math.min(prefix.length(), 8)) + i;
+            plans.add(new ScaleSetPlan(pool.scaleSetName(), poolPrefix, pool.minAgents(),
+                    pool.priority() == Pool.Priority.SPOT ? "Spot" : "Regular"));
+        }
+        return plans;
     }
 
     /** The scale set's resource id, as ARM and Azure Monitor's autoscale payloads spell it. */
     public String scaleSetId() {
+        return scaleSetId(scaleSetName);
+    }
+
+    /** The resource id of scale set {@code name} of this subscription and resource group. */
+    public String scaleSetId(String name) {
         return "/subscriptions/" + subscriptionId + "/resourceGroups/" + resourceGroup
-                + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + scaleSetName;
+                + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + name;
     }
 
     // The app's cloud setting names this emulator; the emulator itself needs only the three names.

@@ -6,6 +6,7 @@ import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
 import io.harbormaster.capacity.BlobCapacityState;
 import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.emulator.AzureEmulator;
 import io.harbormaster.emulator.EmulatorSettings;
 import java.io.IOException;
@@ -89,10 +90,13 @@ public final class EmulatedCluster implements AutoCloseable {
 
     private void startBoth(Map<String, String> emulatorSettings, BeforeHost beforeHost) throws Exception {
         hostPort = LocalHostProcess.freePort();
+        // The pools, when a test gives them, name the scale sets instead of the single scale set's setting.
+        String pools = emulatorSettings.get(ScaleSetSettings.POOLS);
         Map<String, String> target = Map.of(
                 "HARBORMASTER_SUBSCRIPTION_ID", UUID.randomUUID().toString(),
                 "HARBORMASTER_RESOURCE_GROUP", "harbormaster-it-rg",
-                "HARBORMASTER_SCALE_SET_NAME", "agents-" + prefix);
+                pools == null ? ScaleSetSettings.SCALE_SET_NAME : ScaleSetSettings.POOLS,
+                pools == null ? "agents-" + prefix : pools);
         Map<String, String> emulatorValues = new HashMap<>(target);
         emulatorValues.put(EmulatorSettings.DIR, directory.resolve("emulator").toString());
         emulatorValues.put(EmulatorSettings.COMPUTER_NAME_PREFIX, prefix);
@@ -153,7 +157,10 @@ public final class EmulatedCluster implements AutoCloseable {
         BlobContainerClient capacity = new BlobServiceClientBuilder().connectionString(LocalServices.storageConnectionString())
                 .buildClient().getBlobContainerClient(BlobCapacityState.CONTAINER);
         if (capacity.exists()) {
-            capacity.getBlobClient("history.json").deleteIfExists();
+            // The single scale set's history, and every pool's (history-<pool>.json).
+            capacity.listBlobs().stream().map(blob -> blob.getName())
+                    .filter(name -> name.equals("history.json") || name.startsWith("history-"))
+                    .forEach(name -> capacity.getBlobClient(name).deleteIfExists());
         }
     }
 

@@ -1,0 +1,114 @@
+package io.harbormaster.capacity;
+
+import io.harbormaster.swarm.Resources;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One pool of agents ({@code HARBORMASTER_POOLS}): its scale set, its bounds and step, the labels its nodes get, what
+ * a new agent of it offers, and the order that breaks the expander's ties.
+ *
+ * @param agentSize what a new agent offers while none of the pool's nodes is in the swarm, or null for the policy's
+ * @param scaleIn how scale-in removes an instance; kept here until {@link CapacityPolicy} carries it (the warm pool)
+ * @param warmMax most deallocated instances kept in deallocate mode; kept here for the same reason
+ * @param labelsNodes whether the control plane labels the pool's nodes, and a new agent is planned with those labels:
+ *                    every pool of {@code HARBORMASTER_POOLS}, not the single scale set's, which plans as before pools
+ */
+public record Pool(
+        String name,
+        String scaleSetName,
+        int minAgents,
+        int maxAgents,
+        int maxScaleOutStep,
+        Map<String, String> labels,
+        Priority priority,
+        int order,
+        Resources agentSize,
+        ScaleInMode scaleIn,
+        int warmMax,
+        boolean labelsNodes) {
+
+    /** The name of the one pool the single-scale-set settings make; its history keeps the blob it always had. */
+    public static final String DEFAULT_NAME = "agents";
+    public static final String POOL_LABEL = "io.harbormaster.pool";
+    public static final String SKU_LABEL = "io.harbormaster.sku";
+    public static final String ZONE_LABEL = "io.harbormaster.zone";
+    public static final String PRIORITY_LABEL = "io.harbormaster.priority";
+    /** The zone label's value for an instance in no availability zone. */
+    public static final String NO_ZONE = "none";
+
+    /** Azure's VM priority for the pool's instances. */
+    public enum Priority {
+        REGULAR, SPOT;
+
+        /** As the node label carries it: {@code regular}, {@code spot}. */
+        public String labelValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** What a scale-in does with the instance once its node is drained. */
+    public enum ScaleInMode { DELETE, DEALLOCATE }
+
+    public Pool {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(scaleSetName, "scaleSetName");
+        labels = Map.copyOf(labels);
+        Objects.requireNonNull(priority, "priority");
+        Objects.requireNonNull(scaleIn, "scaleIn");
+        if (minAgents < 0 || minAgents > maxAgents || maxScaleOutStep < 1 || warmMax < 0) {
+            throw new IllegalArgumentException("pool " + name + ": min " + minAgents + ", max " + maxAgents + ", step "
+                    + maxScaleOutStep + ", warmMax " + warmMax + " are out of bounds");
+        }
+    }
+
+    /** The single-scale-set settings' pool: the policy's bounds and step, no labels of its own. */
+    static Pool single(String scaleSetName, CapacityPolicy policy) {
+        return new Pool(DEFAULT_NAME, scaleSetName, policy.minAgents(), policy.maxAgents(), policy.maxScaleOutStep(),
+                Map.of(), Priority.REGULAR, 0, null, ScaleInMode.DELETE, 0, false);
+    }
+
+    /** The shared policy with this pool's bounds, step and new-agent size. */
+    public CapacityPolicy policy(CapacityPolicy shared) {
+        CapacityPolicy bounded = shared.withAgents(minAgents, maxAgents).withSteps(maxScaleOutStep, shared.maxScaleInStep());
+        if (agentSize == null) {
+            return bounded;
+        }
+        return new CapacityPolicy(bounded.minAgents(), bounded.maxAgents(), bounded.maxScaleOutStep(),
+                bounded.maxScaleInStep(), bounded.scaleInUtilisationPercent(), bounded.unneededTime(),
+                bounded.scaleInDelayAfterScaleOut(), bounded.downNodeGrace(), bounded.provisioningTimeout(),
+                bounded.rejoinGrace(), bounded.drainStallTimeout(), agentSize, bounded.optOutLabel(), bounded.dryRun());
+    }
+
+    /**
+     * Every label the control plane sets on a node of this pool: the pool's own, then its name, SKU, zone and
+     * priority, which win over the pool's own of the same key.
+     *
+     * @param zone the instance's availability zone, or null for none
+     */
+    public Map<String, String> nodeLabels(String sku, String zone) {
+        Map<String, String> all = new LinkedHashMap<>(labels);
+        all.put(POOL_LABEL, name);
+        if (sku != null) {
+            all.put(SKU_LABEL, sku);
+        }
+        all.put(ZONE_LABEL, zone == null || zone.isEmpty() ? NO_ZONE : zone);
+        all.put(PRIORITY_LABEL, priority.labelValue());
+        return all;
+    }
+
+    /**
+     * The labels a new agent will carry once it joins, as far as they are known before (its zone is not); none for a
+     * pool whose nodes are not labelled.
+     */
+    Map<String, String> newAgentLabels(String sku) {
+        if (!labelsNodes) {
+            return Map.of();
+        }
+        Map<String, String> known = new LinkedHashMap<>(nodeLabels(sku, null));
+        known.remove(ZONE_LABEL);
+        return known;
+    }
+}

@@ -1,0 +1,189 @@
+package io.harbormaster.capacity;
+
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Resources;
+import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.Task;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which pool's new agents take the pending tasks, as cluster-autoscaler's least-waste expander chooses: among the
+ * pools whose new agent would satisfy a task's placement constraints (its pool labels and the control plane's) and
+ * hold its reservation, the one that leaves the least CPU and memory unused on the new agents the tasks pack into;
+ * ties go to the lower order, then to the pool listed first. A pool at its maximum is chosen only when no other fits.
+ * The chosen pool takes every pending task it fits, and the choice repeats for the rest, so different tasks can
+ * scale different pools in one check.
+ */
+final class PoolExpander {
+    private PoolExpander() {
+    }
+
+    /**
+     * The expander's answer.
+     *
+     * @param poolByTask the chosen pool of each pending task it placed, by task id; the others stay with the first pool
+     * @param notes one line per chosen pool, for that pool's plan, by pool name
+     */
+    record Choice(Map<String, String> poolByTask, Map<String, List<String>> notes) {
+    }
+
+    /** One pool as the expander weighs it. */
+    private record Candidate(Pool pool, int position, Map<String, String> labels, AgentSize agent, boolean atMaximum) {
+    }
+
+    static Choice choose(FleetSnapshot fleet, FleetPartition.NodePools nodePools, CapacityPolicy shared) {
+        Map<String, Placement> placements = new HashMap<>();
+        Set<String> globals = new HashSet<>();
+        for (Service service : fleet.services()) {
+            placements.put(service.id(), Placement.of(service.constraints()));
+            if (service.global()) {
+                globals.add(service.id());
+            }
+        }
+        List<Task> waiting = new ArrayList<>();
+        for (Task task : fleet.tasks()) {
+            if (task.desiredRunning() && "pending".equals(task.state()) && (task.nodeId() == null || task.nodeId().isEmpty())
+                    && !globals.contains(task.serviceId())
+                    && (task.reservations().nanoCpus() > 0 || task.reservations().memoryBytes() > 0)
+                    && PendingTaskRule.newAgentMayPlace(task.message() == null ? "" : task.message(), true)) {
+                waiting.add(task);
+            }
+        }
+        if (waiting.isEmpty()) {
+            return new Choice(Map.of(), Map.of());
+        }
+        List<Candidate> candidates = candidates(fleet, nodePools, shared, placements);
+        Map<GroupKey, List<String>> taskIds = new HashMap<>();
+        for (Task task : waiting) {
+            taskIds.computeIfAbsent(GroupKey.of(task), key -> new ArrayList<>()).add(task.id());
+        }
+        List<Packing.Group> remaining = new ArrayList<>(Packing.groups(waiting,
+                id -> placements.getOrDefault(id, Placement.ANYWHERE), candidates.get(0).agent().size()));
+        Map<String, String> poolByTask = new HashMap<>();
+        Map<String, List<String>> notes = new LinkedHashMap<>();
+        while (!remaining.isEmpty()) {
+            Candidate best = null;
+            List<Packing.Group> bestFit = null;
+            double bestWaste = 0;
+            List<String> weighed = new ArrayList<>();
+            for (Candidate candidate : candidates) {
+                List<Packing.Group> fit = fitting(candidate, remaining);
+                if (fit.isEmpty()) {
+                    continue;
+                }
+                double waste = waste(candidate, fit);
+                weighed.add(candidate.pool().name() + " " + percent(waste) + (candidate.atMaximum() ? " (at its maximum)" : ""));
+                if (best == null || better(candidate, waste, best, bestWaste)) {
+                    best = candidate;
+                    bestFit = fit;
+                    bestWaste = waste;
+                }
+            }
+            if (best == null) {
+                break;
+            }
+            long count = 0;
+            for (Packing.Group group : bestFit) {
+                count += group.count();
+                for (String id : taskIds.get(new GroupKey(group.serviceId(), group.cpu(), group.memory()))) {
+                    poolByTask.put(id, best.pool().name());
+                }
+            }
+            notes.computeIfAbsent(best.pool().name(), name -> new ArrayList<>()).add("pool " + best.pool().name()
+                    + " takes " + HumanUnits.count(count, "pending task", "pending tasks") + " that more agents would place:"
+                    + (weighed.size() == 1 ? " the only pool whose new agent fits them"
+                            : " least waste of a new agent among " + String.join(", ", weighed)
+                                    + ", ties to the lower order"));
+            remaining.removeAll(new HashSet<>(bestFit));
+        }
+        return new Choice(poolByTask, notes);
+    }
+
+    private static List<Candidate> candidates(FleetSnapshot fleet, FleetPartition.NodePools nodePools,
+            CapacityPolicy shared, Map<String, Placement> placements) {
+        Map<String, List<Node>> agentsByPool = new HashMap<>();
+        for (Node node : fleet.nodes()) {
+            String pool = nodePools.poolOf(node.id());
+            if (pool != null) {
+                agentsByPool.computeIfAbsent(pool, name -> new ArrayList<>()).add(node);
+            }
+        }
+        List<Candidate> candidates = new ArrayList<>();
+        for (int position = 0; position < fleet.pools().size(); position++) {
+            FleetSnapshot.PoolReading reading = fleet.pools().get(position);
+            Pool pool = reading.pool();
+            Map<String, String> labels = pool.newAgentLabels(reading.scaleSet().sku());
+            AgentSize agent = AgentSize.measure(agentsByPool.getOrDefault(pool.name(), List.of()), fleet.services(),
+                    id -> placements.getOrDefault(id, Placement.ANYWHERE), pool.policy(shared), labels);
+            candidates.add(new Candidate(pool, position, labels, agent, reading.scaleSet().capacity() >= pool.maxAgents()));
+        }
+        return candidates;
+    }
+
+    /** The groups a new agent of the pool can take: its constraints allow the agent, and one task fits its room. */
+    private static List<Packing.Group> fitting(Candidate candidate, List<Packing.Group> groups) {
+        Resources room = candidate.agent().room();
+        List<Packing.Group> fit = new ArrayList<>();
+        for (Packing.Group group : groups) {
+            if (group.cpu() <= room.nanoCpus() && group.memory() <= room.memoryBytes()
+                    && group.placement().allowsNewAgent(candidate.labels())) {
+                fit.add(group);
+            }
+        }
+        return fit;
+    }
+
+    /** The share of the new agents' CPU and memory, averaged, that the groups leave unused once packed onto them. */
+    static double waste(Resources size, Resources room, Map<String, String> labels, List<Packing.Group> groups, int most) {
+        List<Packing.Bin> bins = new ArrayList<>();
+        Packing.pack(groups, bins, room, labels, most);
+        if (bins.isEmpty()) {
+            return 1;
+        }
+        // Unused is what is left of the room; what global services take counts as used, as they run there anyway.
+        long freeCpu = 0;
+        long freeMemory = 0;
+        for (Packing.Bin bin : bins) {
+            freeCpu += bin.freeCpu;
+            freeMemory += bin.freeMemory;
+        }
+        double cpu = freeCpu / ((double) bins.size() * Math.max(1, size.nanoCpus()));
+        double memory = freeMemory / ((double) bins.size() * Math.max(1, size.memoryBytes()));
+        return (cpu + memory) / 2;
+    }
+
+    private static double waste(Candidate candidate, List<Packing.Group> fit) {
+        return waste(candidate.agent().size(), candidate.agent().room(), candidate.labels(), fit,
+                Math.max(1, candidate.pool().maxAgents()));
+    }
+
+    /** A pool with room to grow before one at its maximum; then less waste; then the lower order; then listed first. */
+    private static boolean better(Candidate candidate, double waste, Candidate best, double bestWaste) {
+        if (candidate.atMaximum() != best.atMaximum()) {
+            return !candidate.atMaximum();
+        }
+        if (Math.abs(waste - bestWaste) > 1e-9) {
+            return waste < bestWaste;
+        }
+        if (candidate.pool().order() != best.pool().order()) {
+            return candidate.pool().order() < best.pool().order();
+        }
+        return candidate.position() < best.position();
+    }
+
+    private static String percent(double share) {
+        return Math.round(share * 100) + "% unused";
+    }
+
+    private record GroupKey(String serviceId, long cpu, long memory) {
+        static GroupKey of(Task task) {
+            return new GroupKey(task.serviceId(), task.reservations().nanoCpus(), task.reservations().memoryBytes());
+        }
+    }
+}

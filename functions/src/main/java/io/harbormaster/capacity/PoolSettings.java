@@ -1,0 +1,224 @@
+package io.harbormaster.capacity;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.InvalidSettingException;
+import io.harbormaster.config.ScaleSetSettings;
+import io.harbormaster.swarm.Resources;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The pools of agents: {@code HARBORMASTER_POOLS}, a JSON array with one object per pool, or else the one pool the
+ * single-scale-set settings make ({@code HARBORMASTER_SCALE_SET_NAME} and the policy's bounds and step). Both at once
+ * are refused. No pool at all when neither names a scale set.
+ */
+public record PoolSettings(List<Pool> pools) {
+    public static final String POOLS = ScaleSetSettings.POOLS;
+
+    /** The settings the pools replace: setting one of them with the pools is refused. */
+    static final List<String> SINGLE_SCALE_SET_SETTINGS = List.of(ScaleSetSettings.SCALE_SET_NAME,
+            CapacitySettings.MIN_AGENTS, CapacitySettings.MAX_AGENTS, CapacitySettings.MAX_SCALE_OUT_STEP);
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> FIELDS = List.of("name", "scaleSet", "min", "max", "step", "labels", "priority",
+            "order", "agentCpus", "agentMemory", "scaleIn", "warmMax");
+    // A name that is a node label value, a blob name part and a log word alike.
+    private static final Pattern NAME = Pattern.compile("[a-z0-9](?:[-a-z0-9]{0,30}[a-z0-9])?");
+    // Azure's rule, as ScaleSetSettings checks HARBORMASTER_SCALE_SET_NAME.
+    private static final Pattern SCALE_SET_NAME = Pattern.compile("[A-Za-z0-9](?:[-\\w.]{0,62}\\w)?");
+    // What `docker node update --label-add` takes without quoting, as the opt-out label.
+    private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,127}");
+    private static final Pattern LABEL_VALUE = Pattern.compile("[-A-Za-z0-9_.]{0,255}");
+    private static final String RESERVED_PREFIX = "io.harbormaster.";
+
+    public PoolSettings {
+        pools = List.copyOf(pools);
+    }
+
+    public static PoolSettings from(AppSettings settings, CapacityPolicy policy) {
+        Optional<String> raw = settings.optional(POOLS);
+        if (raw.isEmpty()) {
+            Optional<String> scaleSet = settings.optional(ScaleSetSettings.SCALE_SET_NAME);
+            return new PoolSettings(scaleSet.map(name -> List.of(Pool.single(name, policy))).orElse(List.of()));
+        }
+        List<String> alsoSet = SINGLE_SCALE_SET_SETTINGS.stream().filter(name -> settings.optional(name).isPresent()).toList();
+        if (!alsoSet.isEmpty()) {
+            throw new InvalidSettingException(POOLS, "is set together with " + String.join(", ", alsoSet)
+                    + ": the pools replace the single scale set's settings; remove " + String.join(", ", alsoSet)
+                    + " or " + POOLS);
+        }
+        return parse(raw.get());
+    }
+
+    static PoolSettings parse(String text) {
+        JsonNode array;
+        try {
+            array = JSON.readTree(text);
+        } catch (JsonProcessingException e) {
+            throw invalid("is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (array == null || !array.isArray() || array.isEmpty()) {
+            throw invalid("must be a JSON array of at least one pool, such as "
+                    + "[{\"name\":\"general\",\"scaleSet\":\"hm-agents\",\"min\":1,\"max\":10,\"step\":3}]");
+        }
+        List<Pool> pools = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<String> scaleSets = new HashSet<>();
+        for (int position = 0; position < array.size(); position++) {
+            Pool pool = pool(array.get(position), position);
+            if (!names.add(pool.name())) {
+                throw invalid("names pool '" + pool.name() + "' twice: pool names must be unique");
+            }
+            if (!scaleSets.add(pool.scaleSetName().toLowerCase(Locale.ROOT))) {
+                throw invalid("gives scale set '" + pool.scaleSetName() + "' to two pools (the second is '" + pool.name()
+                        + "'): each pool has its own scale set");
+            }
+            pools.add(pool);
+        }
+        return new PoolSettings(pools);
+    }
+
+    private static Pool pool(JsonNode object, int position) {
+        String where = "pool #" + (position + 1);
+        if (object == null || !object.isObject()) {
+            throw invalid(where + " must be a JSON object");
+        }
+        String name = text(object, "name", where, true, NAME,
+                "a name of 1 to 32 lower-case letters, digits or '-', such as gpu");
+        where = "pool '" + name + "'";
+        for (Iterator<String> fields = object.fieldNames(); fields.hasNext(); ) {
+            String field = fields.next();
+            if (!FIELDS.contains(field)) {
+                throw invalid(where + " has unknown field '" + field + "'; expected " + String.join(", ", FIELDS));
+            }
+        }
+        String scaleSet = text(object, "scaleSet", where, true, SCALE_SET_NAME,
+                "a VM scale set name: 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit");
+        int max = integer(object, "max", where, null, 1, CapacitySettings.MOST_AGENTS);
+        int min = integer(object, "min", where, 0, 0, max);
+        int step = integer(object, "step", where, CapacityPolicy.DEFAULTS.maxScaleOutStep(), 1, CapacitySettings.MOST_AGENTS);
+        Pool.Priority priority = choice(object, "priority", where, Pool.Priority.class, Pool.Priority.REGULAR);
+        int order = integer(object, "order", where, position, -1_000_000, 1_000_000);
+        Pool.ScaleInMode scaleIn = choice(object, "scaleIn", where, Pool.ScaleInMode.class, Pool.ScaleInMode.DELETE);
+        int warmMax = integer(object, "warmMax", where, 0, 0, CapacitySettings.MOST_AGENTS);
+        if (warmMax > 0 && scaleIn != Pool.ScaleInMode.DEALLOCATE) {
+            throw invalid(where + " field warmMax is " + warmMax + ": warm instances need \"scaleIn\":\"deallocate\"");
+        }
+        return new Pool(name, scaleSet, min, max, step, labels(object, where), priority, order, agentSize(object, where),
+                scaleIn, warmMax, true);
+    }
+
+    private static String text(JsonNode object, String field, String where, boolean required, Pattern rule,
+            String expectation) {
+        JsonNode value = object.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw invalid(where + " has no field '" + field + "': expected " + expectation);
+            }
+            return null;
+        }
+        if (!value.isTextual() || !rule.matcher(value.asText()).matches()) {
+            throw invalid(where + " field " + field + " is " + value + ": expected " + expectation);
+        }
+        return value.asText();
+    }
+
+    private static int integer(JsonNode object, String field, String where, Integer defaultValue, int min, int max) {
+        JsonNode value = object.get(field);
+        if (value == null || value.isNull()) {
+            if (defaultValue == null) {
+                throw invalid(where + " has no field '" + field + "': expected a whole number from " + min + " to " + max);
+            }
+            return defaultValue;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < min || value.asInt() > max) {
+            throw invalid(where + " field " + field + " is " + value + ": expected a whole number from " + min + " to " + max);
+        }
+        return value.asInt();
+    }
+
+    private static <E extends Enum<E>> E choice(JsonNode object, String field, String where, Class<E> kind, E defaultValue) {
+        JsonNode value = object.get(field);
+        if (value == null || value.isNull()) {
+            return defaultValue;
+        }
+        for (E constant : kind.getEnumConstants()) {
+            if (value.isTextual() && constant.name().equalsIgnoreCase(value.asText())) {
+                return constant;
+            }
+        }
+        List<String> expected = new ArrayList<>();
+        for (E constant : kind.getEnumConstants()) {
+            expected.add(constant.name().charAt(0) + constant.name().substring(1).toLowerCase(Locale.ROOT));
+        }
+        throw invalid(where + " field " + field + " is " + value + ": expected one of " + String.join(", ", expected));
+    }
+
+    private static Map<String, String> labels(JsonNode object, String where) {
+        JsonNode value = object.get("labels");
+        if (value == null || value.isNull()) {
+            return Map.of();
+        }
+        if (!value.isObject()) {
+            throw invalid(where + " field labels is " + value + ": expected an object of node labels such as {\"gpu\":\"true\"}");
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> entries = value.fields(); entries.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = entries.next();
+            String key = entry.getKey();
+            if (!LABEL_KEY.matcher(key).matches() || key.startsWith(RESERVED_PREFIX)) {
+                throw invalid(where + " field labels has key '" + key + "': expected letters, digits, '-', '_' or '.',"
+                        + " starting with a letter or digit, and not under " + RESERVED_PREFIX + " (the control plane's)");
+            }
+            JsonNode label = entry.getValue();
+            if (!label.isTextual() || !LABEL_VALUE.matcher(label.asText()).matches()) {
+                throw invalid(where + " field labels has " + key + "=" + label + ": expected a string of letters, digits,"
+                        + " '-', '_' or '.'");
+            }
+            labels.put(key, label.asText());
+        }
+        return labels;
+    }
+
+    /** Both or neither: a new agent's size is one figure, and half of it from the policy would mislead. */
+    private static Resources agentSize(JsonNode object, String where) {
+        JsonNode cpus = object.get("agentCpus");
+        JsonNode memory = object.get("agentMemory");
+        boolean hasCpus = cpus != null && !cpus.isNull();
+        boolean hasMemory = memory != null && !memory.isNull();
+        if (!hasCpus && !hasMemory) {
+            return null;
+        }
+        if (hasCpus != hasMemory) {
+            throw invalid(where + " sets " + (hasCpus ? "agentCpus without agentMemory" : "agentMemory without agentCpus")
+                    + ": a new agent's size needs both");
+        }
+        BigDecimal count = cpus.isNumber() ? cpus.decimalValue() : null;
+        if (count == null || count.compareTo(new BigDecimal("0.01")) < 0 || count.compareTo(BigDecimal.valueOf(1000)) > 0) {
+            throw invalid(where + " field agentCpus is " + cpus + ": expected a number of CPUs from 0.01 to 1000, such as 4");
+        }
+        OptionalLong bytes = memory.isTextual() ? CapacitySettings.memoryBytes(memory.asText())
+                : memory.isIntegralNumber() ? CapacitySettings.memoryBytes(memory.asText()) : OptionalLong.empty();
+        if (bytes.isEmpty()) {
+            throw invalid(where + " field agentMemory is " + memory + ": expected " + CapacitySettings.MEMORY_FORM);
+        }
+        return new Resources(count.multiply(BigDecimal.valueOf(1_000_000_000L)).longValue(), bytes.getAsLong());
+    }
+
+    private static InvalidSettingException invalid(String problem) {
+        return new InvalidSettingException(POOLS, problem);
+    }
+}

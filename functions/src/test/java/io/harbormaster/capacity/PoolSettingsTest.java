@@ -1,0 +1,115 @@
+package io.harbormaster.capacity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.harbormaster.config.AppSettings;
+import io.harbormaster.config.InvalidSettingException;
+import io.harbormaster.swarm.Resources;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PoolSettingsTest {
+    private static final String GPU = "{\"name\":\"gpu\",\"scaleSet\":\"hm-gpu\",\"min\":0,\"max\":4,\"step\":1,"
+            + "\"labels\":{\"gpu\":\"true\"},\"priority\":\"Spot\",\"order\":2,\"agentCpus\":4,\"agentMemory\":\"16g\","
+            + "\"scaleIn\":\"deallocate\",\"warmMax\":2}";
+
+    private static PoolSettings pools(Map<String, String> values) {
+        return PoolSettings.from(new AppSettings(values), CapacityPolicy.DEFAULTS);
+    }
+
+    private static String refused(String json) {
+        return assertThrows(InvalidSettingException.class, () -> pools(Map.of(PoolSettings.POOLS, json))).getMessage();
+    }
+
+    @Test
+    void readsEveryFieldOfAPool() {
+        Pool gpu = pools(Map.of(PoolSettings.POOLS, "[" + GPU + "]")).pools().get(0);
+        assertEquals(new Pool("gpu", "hm-gpu", 0, 4, 1, Map.of("gpu", "true"), Pool.Priority.SPOT, 2,
+                new Resources(4_000_000_000L, 16L << 30), Pool.ScaleInMode.DEALLOCATE, 2, true), gpu);
+    }
+
+    @Test
+    void fillsDefaultsAndTakesTheOrderFromThePosition() {
+        List<Pool> pools = pools(Map.of(PoolSettings.POOLS, "[{\"name\":\"general\",\"scaleSet\":\"hm-agents\",\"max\":10},"
+                + "{\"name\":\"big\",\"scaleSet\":\"hm-big\",\"min\":1,\"max\":3,\"agentCpus\":0.5,\"agentMemory\":\"512m\"}]"))
+                .pools();
+        Pool general = pools.get(0);
+        assertEquals(0, general.minAgents());
+        assertEquals(CapacityPolicy.DEFAULTS.maxScaleOutStep(), general.maxScaleOutStep());
+        assertEquals(Pool.Priority.REGULAR, general.priority());
+        assertEquals(Pool.ScaleInMode.DELETE, general.scaleIn());
+        assertEquals(0, general.order());
+        assertNull(general.agentSize());
+        assertEquals(1, pools.get(1).order());
+        assertEquals(new Resources(500_000_000L, 512L << 20), pools.get(1).agentSize());
+    }
+
+    @Test
+    void theSingleScaleSetSettingsMakeOneDefaultPool() {
+        List<Pool> pools = pools(Map.of("HARBORMASTER_SCALE_SET_NAME", "harbormaster-agents")).pools();
+        assertEquals(List.of(Pool.single("harbormaster-agents", CapacityPolicy.DEFAULTS)), pools);
+        assertEquals(Pool.DEFAULT_NAME, pools.get(0).name());
+        assertEquals(CapacityPolicy.DEFAULTS, pools.get(0).policy(CapacityPolicy.DEFAULTS));
+        assertEquals(List.of(), pools(Map.of()).pools());
+    }
+
+    @Test
+    void refusesThePoolsWithTheSingleScaleSetSettings() {
+        String message = assertThrows(InvalidSettingException.class, () -> pools(Map.of(PoolSettings.POOLS, "[" + GPU + "]",
+                "HARBORMASTER_CAPACITY_MAX_AGENTS", "4"))).getMessage();
+        assertTrue(message.contains("HARBORMASTER_POOLS") && message.contains("HARBORMASTER_CAPACITY_MAX_AGENTS"), message);
+    }
+
+    @Test
+    void refusesBadJsonUnknownFieldsAndDuplicatesNamingThePoolAndField() {
+        assertTrue(refused("[{").contains("HARBORMASTER_POOLS is not valid JSON"));
+        assertTrue(refused("{}").contains("must be a JSON array"));
+        assertTrue(refused("[]").contains("must be a JSON array"));
+        String unknown = refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":1,\"zones\":[1]}]");
+        assertTrue(unknown.contains("pool 'gpu' has unknown field 'zones'"), unknown);
+        String twice = refused("[{\"name\":\"a\",\"scaleSet\":\"s1\",\"max\":1},{\"name\":\"a\",\"scaleSet\":\"s2\",\"max\":1}]");
+        assertTrue(twice.contains("names pool 'a' twice"), twice);
+        String shared = refused("[{\"name\":\"a\",\"scaleSet\":\"s1\",\"max\":1},{\"name\":\"b\",\"scaleSet\":\"S1\",\"max\":1}]");
+        assertTrue(shared.contains("scale set 'S1' to two pools"), shared);
+    }
+
+    @Test
+    void refusesBadFieldValues() {
+        assertTrue(refused("[{\"name\":\"GPU\",\"scaleSet\":\"s\",\"max\":1}]").contains("pool #1 field name"));
+        assertTrue(refused("[{\"name\":\"gpu\",\"max\":1}]").contains("pool 'gpu' has no field 'scaleSet'"));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\"}]").contains("has no field 'max'"));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":2,\"min\":3}]").contains("field min is 3"));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":\"2\"}]").contains("field max is \"2\""));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":1,\"priority\":\"Low\"}]")
+                .contains("field priority is \"Low\": expected one of Regular, Spot"));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":1,\"labels\":{\"a b\":\"x\"}}]")
+                .contains("labels has key 'a b'"));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":1,\"labels\":{\"io.harbormaster.pool\":\"x\"}}]")
+                .contains("not under io.harbormaster."));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":1,\"labels\":{\"gpu\":true}}]")
+                .contains("labels has gpu=true"));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":1,\"agentCpus\":4}]")
+                .contains("agentCpus without agentMemory"));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":1,\"agentCpus\":4,\"agentMemory\":\"1k\"}]")
+                .contains("field agentMemory is \"1k\""));
+        assertTrue(refused("[{\"name\":\"gpu\",\"scaleSet\":\"s\",\"max\":1,\"warmMax\":1}]")
+                .contains("warm instances need"));
+    }
+
+    @Test
+    void aPoolNodeCarriesItsLabelsAndTheControlPlanes() {
+        Pool gpu = pools(Map.of(PoolSettings.POOLS, "[" + GPU + "]")).pools().get(0);
+        assertEquals(Map.of("gpu", "true", Pool.POOL_LABEL, "gpu", Pool.SKU_LABEL, "Standard_NC4as_T4_v3",
+                Pool.ZONE_LABEL, "none", Pool.PRIORITY_LABEL, "spot"), gpu.nodeLabels("Standard_NC4as_T4_v3", null));
+        assertEquals("2", gpu.nodeLabels("x", "2").get(Pool.ZONE_LABEL));
+        CapacityPolicy policy = gpu.policy(CapacityPolicy.DEFAULTS);
+        assertEquals(0, policy.minAgents());
+        assertEquals(4, policy.maxAgents());
+        assertEquals(1, policy.maxScaleOutStep());
+        assertEquals(new Resources(4_000_000_000L, 16L << 30), policy.fallbackAgentSize());
+    }
+}

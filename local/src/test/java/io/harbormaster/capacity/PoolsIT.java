@@ -1,0 +1,102 @@
+package io.harbormaster.capacity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.harbormaster.testsupport.EmulatedCluster;
+import io.harbormaster.testsupport.TestService;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Two pools end to end on the local cluster: the emulator runs one scale set per pool of HARBORMASTER_POOLS, both
+ * booting from cloud-init/agent.yml. A service constrained to the gpu pool's label scales that pool only; its node
+ * joins, the control plane labels it as the pool's, and the task runs there.
+ */
+class PoolsIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String POOLS = "[{\"name\":\"general\",\"scaleSet\":\"hm-general\",\"min\":1,\"max\":2,\"step\":1},"
+            + "{\"name\":\"gpu\",\"scaleSet\":\"hm-gpu\",\"min\":0,\"max\":2,\"step\":1,\"labels\":{\"gpu\":\"true\"},"
+            + "\"priority\":\"Spot\",\"order\":1}]";
+
+    private EmulatedCluster cluster;
+    private TestService service;
+
+    @BeforeEach
+    void startCluster() throws Exception {
+        EmulatedCluster.forgetCapacityHistory();
+        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", POOLS), Map.of());
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        try {
+            if (service != null) {
+                service.close();
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
+        }
+    }
+
+    /** The node's labels, or none while the swarm has no such node. */
+    private Map<String, String> labels(String hostname) {
+        if (!cluster.nodes().containsKey(hostname)) {
+            return Map.of();
+        }
+        try {
+            String json = cluster.manager().run("node", "inspect", hostname, "--format", "{{json .Spec.Labels}}").strip();
+            return JSON.readValue(json, JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    private JsonNode status() {
+        try {
+            HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/status")).GET());
+            assertEquals(200, response.statusCode(), response.body());
+            return JSON.readTree(response.body());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void aServiceConstrainedToTheGpuPoolScalesThatPoolAndRunsOnItsLabelledNode() throws Exception {
+        String general = cluster.prefix() + "000000";
+        String gpu = cluster.prefix() + "1000000";
+        // At once, while the general pool's minimum boots its agent: the two pools grow side by side.
+        service = TestService.create(cluster.manager(), cluster.prefix() + "-train", 1, "--reserve-memory", "64m",
+                "--constraint", "node.labels.gpu==true");
+
+        Map<String, String> gpuLabels = cluster.await("the gpu agent labelled", () -> labels(gpu),
+                labels -> "gpu".equals(labels.get("io.harbormaster.pool")), Duration.ofSeconds(90));
+        assertEquals("true", gpuLabels.get("gpu"), gpuLabels.toString());
+        assertEquals("spot", gpuLabels.get("io.harbormaster.priority"), gpuLabels.toString());
+        assertEquals("none", gpuLabels.get("io.harbormaster.zone"), gpuLabels.toString());
+        assertTrue(gpuLabels.containsKey("io.harbormaster.sku"), gpuLabels.toString());
+        service.awaitRunning(1, Duration.ofSeconds(60));
+        // The general pool's agent is labelled as the general pool's, and has no gpu label.
+        Map<String, String> generalLabels = cluster.await("the general agent labelled", () -> labels(general),
+                labels -> "general".equals(labels.get("io.harbormaster.pool")), Duration.ofSeconds(30));
+        assertEquals(null, generalLabels.get("gpu"), generalLabels.toString());
+        assertEquals(List.of(gpu), service.runningTasks().stream().map(TestService.Task::nodeHostname).toList());
+
+        JsonNode pools = status().path("pools");
+        assertEquals("general", pools.path(0).path("name").asText(), pools.toString());
+        assertEquals(1, pools.path(0).path("capacity").asInt(), "the general pool did not scale: " + pools);
+        assertEquals(1, pools.path(1).path("capacity").asInt(), pools.toString());
+        assertEquals(Map.of(general, "ready", gpu, "ready"), cluster.nodes());
+    }
+}
