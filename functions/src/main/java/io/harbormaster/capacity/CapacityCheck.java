@@ -11,6 +11,7 @@ import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.scaleset.ScaleSetConflictException;
 import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
@@ -61,6 +62,8 @@ public final class CapacityCheck {
     private final SharedSnapshot statusSnapshot;
     private final AuditTrail audit;
     private final ControlPlaneMetrics metrics;
+    /** The instances the last check listed, for the rolling upgrade's automatic start (no ARM call of its own). */
+    private volatile List<ScaleSetInstance> lastListedInstances = List.of();
 
     /** How old the status route's shared snapshot may be: the 2 s refresh for a page that polls. */
     public static final Duration STATUS_SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
@@ -119,6 +122,7 @@ public final class CapacityCheck {
         CapacityState.Versioned read = state.readVersioned();
         CapacityHistory history = read.history();
         CapacitySnapshot snapshot = snapshot();
+        lastListedInstances = snapshot.instances();
         metrics.observe(CapacityFigures.of(snapshot, policy.maxAgents()));
         Instant now = clock.instant();
         StartedOperations.Review review = StartedOperations.review(history.operations(), snapshot,
@@ -390,6 +394,11 @@ public final class CapacityCheck {
      * so at most 2 ARM calls per that interval whatever the number of viewers), and the history and pause switch as
      * stored now.
      */
+    /** The scale set's instances as the last check that ran listed them; empty before the first. */
+    public List<ScaleSetInstance> lastListedInstances() {
+        return lastListedInstances;
+    }
+
     public ClusterReport report() {
         return new ClusterReport(statusSnapshot.get(), state.readHistory(), state.readPause());
     }

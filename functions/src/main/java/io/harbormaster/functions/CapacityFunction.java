@@ -8,6 +8,7 @@ import com.microsoft.azure.functions.annotation.QueueTrigger;
 import com.microsoft.azure.functions.annotation.TimerTrigger;
 import io.harbormaster.audit.AuditRetention;
 import io.harbormaster.capacity.CapacityCheck;
+import io.harbormaster.lifecycle.upgrade.UpgradeControl;
 import java.util.Optional;
 
 /** The capacity check, on its NCRONTAB schedule and on demand through the {@code capacity-checks} queue. */
@@ -17,18 +18,22 @@ public class CapacityFunction {
 
     private final Optional<CapacityCheck> check;
     private final Optional<AuditRetention> auditRetention;
+    private final Optional<UpgradeControl> automaticUpgrade;
 
     public CapacityFunction() {
-        this(ControlPlane.instance().capacityCheck(), Optional.of(ControlPlane.instance().auditRetention()));
+        this(ControlPlane.instance().capacityCheck(), Optional.of(ControlPlane.instance().auditRetention()),
+                ControlPlane.instance().automaticUpgrade());
     }
 
     CapacityFunction(Optional<CapacityCheck> check) {
-        this(check, Optional.empty());
+        this(check, Optional.empty(), Optional.empty());
     }
 
-    CapacityFunction(Optional<CapacityCheck> check, Optional<AuditRetention> auditRetention) {
+    CapacityFunction(Optional<CapacityCheck> check, Optional<AuditRetention> auditRetention,
+            Optional<UpgradeControl> automaticUpgrade) {
         this.check = check;
         this.auditRetention = auditRetention;
+        this.automaticUpgrade = automaticUpgrade;
     }
 
     @FunctionName("capacity")
@@ -66,6 +71,10 @@ public class CapacityFunction {
         CapacityCheck.Outcome outcome = check.get().run(expected);
         if (outcome.skipped() != null) {
             context.getLogger().info("capacity check skipped: " + outcome.skipped());
+        } else {
+            automaticUpgrade.ifPresent(control -> control.startIfBehind(check.get().lastListedInstances())
+                    .ifPresent(started -> context.getLogger().info("rolling upgrade " + started.upgradeId()
+                            + " started automatically: " + started.entries().size() + " instances behind the model")));
         }
         outcome.plan().ifPresent(plan -> context.getLogger().info("capacity check: " + plan.actions().size()
                 + " action(s), " + outcome.done().size() + " done, " + outcome.failed().size() + " failed, "

@@ -25,6 +25,14 @@ import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.drain.DrainWorker;
 import io.harbormaster.drain.StorageDrainQueue;
+import io.harbormaster.lifecycle.upgrade.BlobUpgradeStore;
+import io.harbormaster.lifecycle.upgrade.StorageUpgradeQueue;
+import io.harbormaster.lifecycle.upgrade.UpgradeControl;
+import io.harbormaster.lifecycle.upgrade.UpgradeProgress;
+import io.harbormaster.lifecycle.upgrade.UpgradeQueue;
+import io.harbormaster.lifecycle.upgrade.UpgradeSettings;
+import io.harbormaster.lifecycle.upgrade.UpgradeStore;
+import io.harbormaster.lifecycle.upgrade.UpgradeWorker;
 import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.scaleset.ScaleSet;
@@ -47,6 +55,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -89,12 +98,18 @@ public final class ControlPlane {
     private final AuditRetention auditRetention;
     private final RecentEvents recentEvents;
     private final Optional<EventDrivenChecks> eventDrivenChecks;
+    private final Optional<RollingUpgrade> upgrade;
+
+    /** The rolling upgrade's parts; present with a scale set. */
+    record RollingUpgrade(UpgradeControl control, UpgradeWorker worker, UpgradeSettings settings) {
+    }
 
     private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, Supplier<QueueClient> capacityChecks,
             Optional<NodeAuthority> nodeAuthority, List<Runnable> warmUps, JoinTokenRotation joinTokenRotation,
             Optional<Instant> dockerClientCertificateNotAfter, OperatorAuth operatorAuth, AuditRetention auditRetention,
-            Optional<EventDrivenChecks> eventDrivenChecks) {
+            Optional<EventDrivenChecks> eventDrivenChecks, Optional<RollingUpgrade> upgrade) {
+        this.upgrade = upgrade;
         this.operatorAuth = operatorAuth;
         this.auditRetention = auditRetention;
         this.recentEvents = new RecentEvents(auditRetention.trail(), Clock.systemUTC());
@@ -139,6 +154,7 @@ public final class ControlPlane {
         JoinTokenSettings joinTokens = JoinTokenSettings.from(settings);
         OperatorAuthSettings operators = OperatorAuthSettings.from(settings);
         AuditSettings auditSettings = AuditSettings.from(settings);
+        UpgradeSettings upgradeSettings = UpgradeSettings.from(settings);
         Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
         Optional<ScaleSet> scaleSet = scaleSet(settings);
         // The storage connection is checked (a connection string that does not parse is a bad setting; nothing is
@@ -205,6 +221,19 @@ public final class ControlPlane {
         Optional<EventDrivenChecks> eventChecks = check.map(any -> new EventDrivenChecks(delay -> checks.get()
                 .sendMessageWithResponse("{}", delay, null, Duration.ofSeconds(10), com.azure.core.util.Context.NONE),
                 Duration.ofSeconds(1), clock));
+        OnFirstUse<UpgradeStore> upgradeStore = new OnFirstUse<>(BlobUpgradeStore.CONTAINER,
+                () -> BlobUpgradeStore.connect(storageClients).ensureContainer());
+        OnFirstUse<UpgradeQueue> upgradeQueue = new OnFirstUse<>(UpgradeQueue.NAME,
+                () -> StorageUpgradeQueue.connect(storageClients).ensureQueue());
+        // The rebalance's "its share of tasks is back" is not wired in yet: a rejoined Ready node counts as back.
+        Optional<RollingUpgrade> upgrade = scaleSet.map(set -> new RollingUpgrade(
+                new UpgradeControl(set, upgradeStore.as(UpgradeStore.class), upgradeQueue.as(UpgradeQueue.class), clock,
+                        audit),
+                new UpgradeWorker(swarm, set, drains, upgradeStore.as(UpgradeStore.class),
+                        upgradeQueue.as(UpgradeQueue.class), new UpgradeProgress.Pacing(upgradeSettings.batchSize(),
+                                upgradeSettings.rejoinTimeout(), drain.checkInterval()),
+                        capacity.policy().maxAgents(), Set::of, clock, audit),
+                upgradeSettings));
         JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock, audit);
         LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
                 + clientCertificateNotAfter.map(at -> "valid until " + at).orElse("none (no TLS)"));
@@ -212,7 +241,7 @@ public final class ControlPlane {
         return new ControlPlane(swarm, tickets, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock,
                 capacity.policy().maxAgents(), audit),
                 check, checks, nodes, warmUps, rotation, clientCertificateNotAfter, operatorAuth,
-                new AuditRetention(audit, auditSettings.retention(), clock), eventChecks);
+                new AuditRetention(audit, auditSettings.retention(), clock), eventChecks, upgrade);
     }
 
     private static <T> T joined(CompletableFuture<T> future) {
@@ -322,6 +351,21 @@ public final class ControlPlane {
     /** Capacity checks asked for by the swarm's events; none without a scale set. */
     public Optional<EventDrivenChecks> eventDrivenChecks() {
         return eventDrivenChecks;
+    }
+
+    /** The rolling upgrade's start, pause and resume; none without a scale set. */
+    public Optional<UpgradeControl> upgradeControl() {
+        return upgrade.map(RollingUpgrade::control);
+    }
+
+    /** The rolling upgrade's passes; none without a scale set. */
+    public Optional<UpgradeWorker> upgradeWorker() {
+        return upgrade.map(RollingUpgrade::worker);
+    }
+
+    /** The upgrade's control when HARBORMASTER_UPGRADE_AUTOMATIC is on: the capacity timer starts it on a model change. */
+    public Optional<UpgradeControl> automaticUpgrade() {
+        return upgrade.filter(parts -> parts.settings().automatic()).map(RollingUpgrade::control);
     }
 
     /** The audit trail's newest events, as the status page shows them. */

@@ -5,6 +5,9 @@ import java.time.Instant;
 /**
  * One VM of the scale set; {@code computerName} is the hostname its swarm node carries, {@code vmId} the VM's unique id
  * (ARM's {@code properties.vmId}, the {@code vmId} of its IMDS attested document), null where ARM gave none.
+ * {@code latestModelApplied} is ARM's property of that name (false once the scale set's model changed after the VM was
+ * made); {@code imageVersion} the image version it runs (ARM's {@code storageProfile.imageReference.exactVersion}, else
+ * {@code version}), null where ARM gave none.
  */
 public record ScaleSetInstance(
         String instanceId,
@@ -13,7 +16,21 @@ public record ScaleSetInstance(
         String provisioningState,
         Instant createdAt,
         boolean protectedFromScaleIn,
-        String vmId) {
+        String vmId,
+        boolean latestModelApplied,
+        String imageVersion) {
+
+    /** An instance on the scale set's latest model, whose image version is not known. */
+    public ScaleSetInstance(String instanceId, String computerName, PowerState powerState, String provisioningState,
+            Instant createdAt, boolean protectedFromScaleIn, String vmId) {
+        this(instanceId, computerName, powerState, provisioningState, createdAt, protectedFromScaleIn, vmId, true, null);
+    }
+
+    /** The same instance with its model state and image version as given. */
+    public ScaleSetInstance withModel(boolean latestModelApplied, String imageVersion) {
+        return new ScaleSetInstance(instanceId, computerName, powerState, provisioningState, createdAt,
+                protectedFromScaleIn, vmId, latestModelApplied, imageVersion);
+    }
 
     /** An instance whose vmId is not known (tests, and callers that never attest). */
     public ScaleSetInstance(String instanceId, String computerName, PowerState powerState, String provisioningState,
