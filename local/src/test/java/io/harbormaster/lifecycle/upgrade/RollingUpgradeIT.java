@@ -3,21 +3,16 @@ package io.harbormaster.lifecycle.upgrade;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.BlobServiceClientBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.emulator.EmulatorSettings;
 import io.harbormaster.emulator.cloud.InstanceSnapshot;
-import io.harbormaster.emulator.cloud.ScaleSetChange;
 import io.harbormaster.testsupport.EmulatedCluster;
-import io.harbormaster.testsupport.LocalServices;
 import io.harbormaster.testsupport.TestService;
+import io.harbormaster.testsupport.UpgradeCalls;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,40 +27,9 @@ import org.junit.jupiter.api.Test;
 class RollingUpgradeIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** An upgrade status a killed earlier run left would be answered instead of a new start. */
-    static void forgetUpgrade() {
-        BlobContainerClient container = new BlobServiceClientBuilder()
-                .connectionString(LocalServices.storageConnectionString()).buildClient()
-                .getBlobContainerClient(BlobUpgradeStore.CONTAINER);
-        if (container.exists()) {
-            container.getBlobClient(BlobUpgradeStore.BLOB).deleteIfExists();
-        }
-    }
-
-    static HttpResponse<String> post(EmulatedCluster cluster, String body) throws Exception {
-        return cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/upgrade"))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
-    }
-
-    static JsonNode upgrade(EmulatedCluster cluster) {
-        try {
-            return JSON.readTree(cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/upgrade")).GET()).body());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** A new model: the same agent cloud-config with one more comment line, so every instance is behind it. */
-    static void changeModel(EmulatedCluster cluster) throws Exception {
-        String config = new String(Base64.getDecoder().decode(cluster.emulator().customData()), StandardCharsets.UTF_8)
-                + "\n# model " + System.nanoTime() + "\n";
-        cluster.emulator().cloud().update(cluster.emulator().settings().scaleSetName(), new ScaleSetChange(null, null,
-                Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8)), null), null);
-    }
-
     @Test
     void aModelChangeUpgradesEachAgentInTurnWithoutATaskLostOrTheServiceBelowItsReplicas() throws Exception {
-        forgetUpgrade();
+        UpgradeCalls.forgetUpgrade();
         EmulatedCluster.forgetCapacityHistory();
         try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, "2"), Map.of(
                 "HARBORMASTER_CAPACITY_MIN_AGENTS", "2", "HARBORMASTER_CAPACITY_MAX_AGENTS", "2",
@@ -79,10 +43,10 @@ class RollingUpgradeIT {
             web.awaitRunning(8, Duration.ofSeconds(60));
 
             // Bad input changes nothing.
-            HttpResponse<String> bad = post(cluster, "{\"action\":\"upgrade-everything\"}");
+            HttpResponse<String> bad = UpgradeCalls.post(cluster, "{\"action\":\"upgrade-everything\"}");
             assertEquals(400, bad.statusCode(), bad.body());
             assertEquals("invalid_action", JSON.readTree(bad.body()).path("error").asText());
-            HttpResponse<String> nothing = post(cluster, "{\"action\":\"start\"}");
+            HttpResponse<String> nothing = UpgradeCalls.post(cluster, "{\"action\":\"start\"}");
             assertEquals(200, nothing.statusCode(), nothing.body());
             assertEquals("none", JSON.readTree(nothing.body()).path("state").asText(), "nothing is behind the model yet");
 
@@ -103,13 +67,13 @@ class RollingUpgradeIT {
             sampler.start();
             int mostUnderWay = 0;
             try {
-                changeModel(cluster);
-                HttpResponse<String> started = post(cluster, "{\"action\":\"start\"}");
+                UpgradeCalls.changeModel(cluster);
+                HttpResponse<String> started = UpgradeCalls.post(cluster, "{\"action\":\"start\"}");
                 assertEquals(202, started.statusCode(), started.body());
                 assertEquals(2, JSON.readTree(started.body()).path("total").asInt(), started.body());
 
                 long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
-                JsonNode status = upgrade(cluster);
+                JsonNode status = UpgradeCalls.status(cluster);
                 while (!"done".equals(status.path("state").asText())) {
                     assertTrue(System.nanoTime() < deadline, "the upgrade did not end: " + status
                             + "\n" + tail(cluster.host().output()));
@@ -121,7 +85,7 @@ class RollingUpgradeIT {
                     }
                     mostUnderWay = Math.max(mostUnderWay, underWay);
                     Thread.sleep(250);
-                    status = upgrade(cluster);
+                    status = UpgradeCalls.status(cluster);
                 }
                 web.awaitRunning(8, Duration.ofSeconds(30));
             } finally {
