@@ -65,7 +65,7 @@ public class StatusFunction {
         try {
             Map<String, Object> body = new LinkedHashMap<>(check.get().report().toJson());
             clientCertificateNotAfter.ifPresent(notAfter -> body.put("dockerTls", dockerTls(notAfter, clock.instant())));
-            upgrade.ifPresent(control -> body.put("upgrade", upgrade(control, context)));
+            upgrade.ifPresent(control -> body.put("upgrade", upgrade(control, Duration.ZERO, context)));
             return HttpReplies.jsonBuilder(request, HttpStatus.OK, body).header("Cache-Control", "no-store").build();
         } catch (SwarmUnavailableException e) {
             context.getLogger().warning("status: " + e.getMessage());
@@ -74,9 +74,9 @@ public class StatusFunction {
     }
 
     /** The rolling upgrade, instance by instance; {@code {"state":"none"}} before the first. */
-    static Map<String, Object> upgrade(UpgradeControl control, ExecutionContext context) {
+    static Map<String, Object> upgrade(UpgradeControl control, Duration maxAge, ExecutionContext context) {
         try {
-            return control.status().map(UpgradeCodec::view).orElseGet(() -> Map.of("state", "none"));
+            return control.recentStatus(maxAge).map(UpgradeCodec::view).orElseGet(() -> Map.of("state", "none"));
         } catch (RuntimeException e) {
             context.getLogger().warning("status: the upgrade status could not be read (" + e.getClass().getSimpleName() + ")");
             return Map.of("state", "unknown", "error", "storage_unavailable");

@@ -8,7 +8,7 @@ import io.harbormaster.lifecycle.upgrade.UpgradeQueue;
 import io.harbormaster.lifecycle.upgrade.UpgradeWorker;
 import java.util.Optional;
 
-/** Queue trigger on upgrade-steps: one pass of the rolling upgrade per message. */
+/** Queue triggers on upgrade-steps (one pass of the rolling upgrade per message) and its poison queue (pause it). */
 public class UpgradeWorkerFunction {
     private final Optional<UpgradeWorker> worker;
 
@@ -31,5 +31,14 @@ public class UpgradeWorkerFunction {
         }
         UpgradeWorker.Outcome outcome = worker.get().handle(message, messageId);
         context.getLogger().fine("upgrade message " + messageId + ": " + outcome);
+    }
+
+    @FunctionName("upgradePoison")
+    public void poison(
+            @QueueTrigger(name = "message", queueName = UpgradeQueue.POISON_NAME, connection = "AzureWebJobsStorage")
+            String message,
+            ExecutionContext context) {
+        context.getLogger().warning("an upgrade message exhausted its deliveries; pausing the upgrade");
+        worker.ifPresent(present -> present.giveUp(message));
     }
 }

@@ -36,6 +36,10 @@ public final class UpgradeControl {
     private final UpgradeQueue queue;
     private final Clock clock;
     private final AuditTrail audit;
+    private volatile Recent recent;
+
+    private record Recent(Instant at, Optional<UpgradeStatus> status) {
+    }
 
     public UpgradeControl(ScaleSet scaleSet, UpgradeStore store, UpgradeQueue queue, Clock clock, AuditTrail audit) {
         this.scaleSet = scaleSet;
@@ -46,7 +50,21 @@ public final class UpgradeControl {
     }
 
     public Optional<UpgradeStatus> status() {
-        return store.read().map(UpgradeStore.Stored::status);
+        Optional<UpgradeStatus> read = store.read().map(UpgradeStore.Stored::status);
+        recent = new Recent(clock.instant(), read);
+        return read;
+    }
+
+    /**
+     * The status as read at most {@code maxAge} ago by this process: the status page polls every second per viewer,
+     * and must cost storage no read of its own for each.
+     */
+    public Optional<UpgradeStatus> recentStatus(Duration maxAge) {
+        Recent seen = recent;
+        if (seen != null && clock.instant().isBefore(seen.at().plus(maxAge))) {
+            return seen.status();
+        }
+        return status();
     }
 
     /**

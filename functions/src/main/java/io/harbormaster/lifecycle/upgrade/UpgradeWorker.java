@@ -140,6 +140,32 @@ public final class UpgradeWorker {
         return Outcome.CHECK_SCHEDULED;
     }
 
+    /** Pauses the upgrade of a message that exhausted its deliveries, saying so: resume sends its step again. */
+    public void giveUp(String messageText) {
+        UpgradeCodec.Message message;
+        try {
+            message = UpgradeCodec.message(messageText);
+        } catch (IllegalArgumentException e) {
+            LOG.warning("poison upgrade message cannot be read (" + e.getMessage() + "); no upgrade to pause");
+            return;
+        }
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Optional<UpgradeStore.Stored> stored = store.read();
+            if (stored.isEmpty() || !stored.get().status().upgradeId().equals(message.upgradeId())
+                    || stored.get().status().state() != UpgradeStatus.State.RUNNING) {
+                return;
+            }
+            UpgradeStatus status = stored.get().status();
+            UpgradeStatus paused = status.paused("every delivery of a pass failed (host.json maxDequeueCount)"
+                    + (status.lastError() == null ? "" : "; last error: " + status.lastError())
+                    + "; resume once the cause is fixed").claimed(status.step() + 1, null, clock.instant());
+            if (store.replace(paused, stored.get().etag()).isPresent()) {
+                UpgradeAudit.record(audit, status, paused, clock.instant());
+                return;
+            }
+        }
+    }
+
     private UpgradeSnapshot snapshot(UpgradeStatus status) {
         List<DrainStatus> entryDrains = new ArrayList<>();
         for (UpgradeEntry entry : status.entries()) {
