@@ -100,7 +100,10 @@ public final class UpgradeBenchmark {
                 for (JsonNode instance : status.path("instances")) {
                     String phase = instance.path("phase").asText();
                     String id = instance.path("instanceId").asText();
-                    if ((phase.equals("rejoining") || phase.equals("surge-requested")) && !vmOperation.containsKey(id)) {
+                    // A surge-requested phase can pass between two polls: surging's start (the replacement listed)
+                    // then stands in for it, which counts a little of that boot to the control plane.
+                    if ((phase.equals("rejoining") || phase.equals("surge-requested") || phase.equals("surging"))
+                            && !vmOperation.containsKey(id)) {
                         vmOperation.put(id, Instant.parse(instance.path("phaseSince").asText()));
                         waitsFor.put(id, instance.path("computerName").asText());
                     }
