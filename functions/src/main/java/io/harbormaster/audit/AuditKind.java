@@ -38,7 +38,9 @@ public enum AuditKind {
     /** The swarm's join tokens were rotated. */
     JOIN_TOKENS_ROTATED,
     /** A node call was refused: no proof, a forged or replayed one, or a right the caller does not have. */
-    CALLER_REFUSED;
+    CALLER_REFUSED,
+    /** The rolling upgrade started, paused, resumed or ended, or one of its instances moved to another phase. */
+    UPGRADE;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');

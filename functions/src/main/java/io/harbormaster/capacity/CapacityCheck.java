@@ -83,6 +83,8 @@ public final class CapacityCheck {
     private final AuditTrail audit;
     private final ControlPlaneMetrics metrics;
     private final AfterPlan afterPlan;
+    /** The first pool's instances as the last check listed them, for the rolling upgrade's automatic start. */
+    private volatile List<ScaleSetInstance> lastListedInstances = List.of();
 
     /** How old the status route's shared snapshot may be: the 2 s refresh for a page that polls. */
     public static final Duration STATUS_SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
@@ -178,6 +180,7 @@ public final class CapacityCheck {
             histories.put(port.pool().name(), read.history());
         }
         FleetSnapshot fleet = snapshot();
+        lastListedInstances = fleet.pools().get(0).instances();
         metrics.observe(CapacityFigures.of(whole(fleet), pools.stream().mapToLong(port -> port.pool().maxAgents()).sum()));
         Instant now = clock.instant();
         List<FleetPlanner.PoolPlan> plans = FleetPlanner.plan(fleet, policy, histories, now);
@@ -532,6 +535,19 @@ public final class CapacityCheck {
         } else {
             throw new IllegalArgumentException("unknown action " + action);
         }
+    }
+
+    /**
+     * The whole fleet as the shared snapshot saw it (at most {@link #STATUS_SNAPSHOT_MAX_AGE} old, so no ARM or Docker
+     * call of its own more often than the status route's): what the rolling upgrade asks the rebalance about.
+     */
+    public CapacitySnapshot sharedSnapshot() {
+        return whole(statusSnapshot.get());
+    }
+
+    /** The first pool's instances as the last check that ran listed them; empty before the first. */
+    public List<ScaleSetInstance> lastListedInstances() {
+        return lastListedInstances;
     }
 
     /**

@@ -1,20 +1,17 @@
 package io.harbormaster.drain;
 
-import com.azure.core.http.rest.Response;
-import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
-import com.azure.storage.blob.options.BlobParallelUploadOptions;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
-import com.azure.storage.blob.models.BlockBlobItem;
 import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
 import io.harbormaster.config.StorageSettings;
 import io.harbormaster.storage.StorageClients;
+import io.harbormaster.storage.VersionedBlobs;
 import com.azure.storage.blob.models.BlobItem;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,9 +26,11 @@ public final class BlobDrainStatusStore implements DrainStatusStore {
     private static final Logger LOG = Logger.getLogger(BlobDrainStatusStore.class.getName());
 
     private final BlobContainerClient container;
+    private final VersionedBlobs blobs;
 
     BlobDrainStatusStore(BlobContainerClient container) {
         this.container = container;
+        this.blobs = new VersionedBlobs(container);
     }
 
     public static BlobDrainStatusStore connect(StorageSettings settings) {
@@ -51,17 +50,8 @@ public final class BlobDrainStatusStore implements DrainStatusStore {
 
     @Override
     public Optional<Stored> read(String hostname) {
-        BlobClient blob = blob(hostname);
-        try {
-            var response = blob.downloadContentWithResponse(null, null, CALL_TIMEOUT, Context.NONE);
-            String etag = response.getDeserializedHeaders().getETag();
-            return Optional.of(new Stored(DrainCodec.status(response.getValue().toString()), etag));
-        } catch (BlobStorageException e) {
-            if (e.getErrorCode() == BlobErrorCode.BLOB_NOT_FOUND || e.getStatusCode() == 404) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return blobs.read(name(hostname))
+                .map(versioned -> new Stored(DrainCodec.status(versioned.text()), versioned.etag()));
     }
 
     @Override
@@ -105,12 +95,12 @@ public final class BlobDrainStatusStore implements DrainStatusStore {
 
     @Override
     public boolean create(DrainStatus status) {
-        return write(status, new BlobRequestConditions().setIfNoneMatch("*"));
+        return blobs.create(name(status.request().hostname()), DrainCodec.status(status));
     }
 
     @Override
     public boolean replace(DrainStatus status, String etag) {
-        return write(status, new BlobRequestConditions().setIfMatch(etag));
+        return blobs.replace(name(status.request().hostname()), DrainCodec.status(status), etag);
     }
 
     @Override
@@ -128,23 +118,11 @@ public final class BlobDrainStatusStore implements DrainStatusStore {
         }
     }
 
-    private boolean write(DrainStatus status, BlobRequestConditions conditions) {
-        BlobParallelUploadOptions options = new BlobParallelUploadOptions(BinaryData.fromString(DrainCodec.status(status)))
-                .setRequestConditions(conditions);
-        try {
-            Response<BlockBlobItem> response = blob(status.request().hostname())
-                    .uploadWithResponse(options, CALL_TIMEOUT, Context.NONE);
-            return response.getStatusCode() / 100 == 2;
-        } catch (BlobStorageException e) {
-            // 412: the ETag moved on; 409: If-None-Match found a blob already there.
-            if (e.getStatusCode() == 412 || e.getStatusCode() == 409) {
-                return false;
-            }
-            throw e;
-        }
+    private BlobClient blob(String hostname) {
+        return container.getBlobClient(name(hostname));
     }
 
-    private BlobClient blob(String hostname) {
-        return container.getBlobClient(DrainStatusStore.key(hostname) + ".json");
+    private static String name(String hostname) {
+        return DrainStatusStore.key(hostname) + ".json";
     }
 }

@@ -1,10 +1,10 @@
 package io.harbormaster.drain;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.harbormaster.storage.StoredJson;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,15 +133,7 @@ public final class DrainCodec {
     }
 
     private static JsonNode parse(String text, String what) {
-        try {
-            JsonNode node = JSON.readTree(text);
-            if (node == null || !node.isObject()) {
-                throw new IllegalArgumentException(what + " is not a JSON object");
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(what + " is not valid JSON: " + e.getOriginalMessage());
-        }
+        return StoredJson.object(text, what);
     }
 
     private static String text(JsonNode node, String field) {

@@ -7,6 +7,7 @@ import io.harbormaster.config.DrainSettings;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.storage.DelayedQueue;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.NodeNotFoundException;
 import io.harbormaster.swarm.NodeStillUpException;
@@ -92,10 +93,7 @@ public final class DrainWorker {
         if (status.finished()) {
             return Outcome.STALE;
         }
-        boolean current = message.step() == status.step();
-        // Our own earlier delivery recorded its step but may have died before sending the follow-up.
-        boolean redelivered = message.step() == status.step() - 1 && messageId != null && messageId.equals(status.claimedBy());
-        if (!current && !redelivered) {
+        if (!DelayedQueue.accepts(message.step(), status.step(), messageId, status.claimedBy())) {
             LOG.fine("drain " + message.requestId() + ": message for step " + message.step() + " is stale (now " + status.step() + ")");
             return Outcome.STALE;
         }

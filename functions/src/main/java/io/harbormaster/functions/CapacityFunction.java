@@ -9,6 +9,7 @@ import com.microsoft.azure.functions.annotation.TimerTrigger;
 import io.harbormaster.audit.AuditRetention;
 import io.harbormaster.capacity.CapacityCheck;
 import io.harbormaster.capacity.EventDrivenChecks;
+import io.harbormaster.lifecycle.upgrade.UpgradeControl;
 import java.util.Optional;
 
 /** The capacity check, on its NCRONTAB schedule and on demand through the {@code capacity-checks} queue. */
@@ -19,22 +20,27 @@ public class CapacityFunction {
     private final Optional<CapacityCheck> check;
     private final Optional<AuditRetention> auditRetention;
     private final Optional<EventDrivenChecks> followUps;
+    private final Optional<UpgradeControl> automaticUpgrade;
 
     public CapacityFunction() {
         this(ControlPlane.instance().capacityCheck(), Optional.of(ControlPlane.instance().auditRetention()),
-                ControlPlane.instance().eventDrivenChecks());
+                ControlPlane.instance().eventDrivenChecks(), ControlPlane.instance().automaticUpgrade());
     }
 
     CapacityFunction(Optional<CapacityCheck> check) {
-        this(check, Optional.empty(), Optional.empty());
+        this(check, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
-    /** @param followUps where a check whose rebalance move is under way asks for the next one */
+    /**
+     * @param followUps where a check whose rebalance move is under way asks for the next one
+     * @param automaticUpgrade starts a rolling upgrade when the check listed instances behind the model, if set so
+     */
     CapacityFunction(Optional<CapacityCheck> check, Optional<AuditRetention> auditRetention,
-            Optional<EventDrivenChecks> followUps) {
+            Optional<EventDrivenChecks> followUps, Optional<UpgradeControl> automaticUpgrade) {
         this.check = check;
         this.auditRetention = auditRetention;
         this.followUps = followUps;
+        this.automaticUpgrade = automaticUpgrade;
     }
 
     @FunctionName("capacity")
@@ -72,6 +78,10 @@ public class CapacityFunction {
         CapacityCheck.Outcome outcome = check.get().run(expected);
         if (outcome.skipped() != null) {
             context.getLogger().info("capacity check skipped: " + outcome.skipped());
+        } else {
+            automaticUpgrade.ifPresent(control -> control.startIfBehind(check.get().lastListedInstances())
+                    .ifPresent(started -> context.getLogger().info("rolling upgrade " + started.upgradeId()
+                            + " started automatically: " + started.entries().size() + " instances behind the model")));
         }
         outcome.plan().ifPresent(plan -> context.getLogger().info("capacity check: " + plan.actions().size()
                 + " action(s), " + outcome.done().size() + " done, " + outcome.failed().size() + " failed, "

@@ -29,6 +29,15 @@ import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.drain.DrainWorker;
 import io.harbormaster.drain.StorageDrainQueue;
+import io.harbormaster.lifecycle.RebalancePlanner;
+import io.harbormaster.lifecycle.upgrade.BlobUpgradeStore;
+import io.harbormaster.lifecycle.upgrade.StorageUpgradeQueue;
+import io.harbormaster.lifecycle.upgrade.UpgradeControl;
+import io.harbormaster.lifecycle.upgrade.UpgradeProgress;
+import io.harbormaster.lifecycle.upgrade.UpgradeQueue;
+import io.harbormaster.lifecycle.upgrade.UpgradeSettings;
+import io.harbormaster.lifecycle.upgrade.UpgradeStore;
+import io.harbormaster.lifecycle.upgrade.UpgradeWorker;
 import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.AzureScaleSet;
 import io.harbormaster.scaleset.PoolScaleSets;
@@ -38,6 +47,7 @@ import io.harbormaster.storage.StorageClients;
 import io.harbormaster.swarm.DockerSwarm;
 import io.harbormaster.swarm.JoinTicketCache;
 import io.harbormaster.swarm.JoinTokenRotation;
+import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Swarm;
 import io.harbormaster.trust.BlobTrustStore;
 import io.harbormaster.trust.NodeAuthority;
@@ -54,10 +64,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.logging.Logger;
 
 /**
@@ -96,12 +108,18 @@ public final class ControlPlane {
     private final AuditRetention auditRetention;
     private final RecentEvents recentEvents;
     private final Optional<EventDrivenChecks> eventDrivenChecks;
+    private final Optional<RollingUpgrade> upgrade;
+
+    /** The rolling upgrade's parts; present with a scale set. */
+    record RollingUpgrade(UpgradeControl control, UpgradeWorker worker, UpgradeSettings settings) {
+    }
 
     private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
             Optional<CapacityCheck> capacityCheck, Supplier<QueueClient> capacityChecks,
             Optional<NodeAuthority> nodeAuthority, List<Runnable> warmUps, JoinTokenRotation joinTokenRotation,
             Optional<Instant> dockerClientCertificateNotAfter, OperatorAuth operatorAuth, AuditRetention auditRetention,
-            Optional<EventDrivenChecks> eventDrivenChecks) {
+            Optional<EventDrivenChecks> eventDrivenChecks, Optional<RollingUpgrade> upgrade) {
+        this.upgrade = upgrade;
         this.operatorAuth = operatorAuth;
         this.auditRetention = auditRetention;
         this.recentEvents = new RecentEvents(auditRetention.trail(), Clock.systemUTC());
@@ -148,6 +166,7 @@ public final class ControlPlane {
         OperatorAuthSettings operators = OperatorAuthSettings.from(settings);
         AuditSettings auditSettings = AuditSettings.from(settings);
         RebalanceSettings rebalance = RebalanceSettings.from(settings);
+        UpgradeSettings upgradeSettings = UpgradeSettings.from(settings);
         Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
         Map<String, ScaleSet> poolScaleSets = scaleSets(settings, pools);
         // Drains and attestation find an instance in any pool's scale set.
@@ -224,6 +243,30 @@ public final class ControlPlane {
         Optional<EventDrivenChecks> eventChecks = check.map(any -> new EventDrivenChecks(delay -> checks.get()
                 .sendMessageWithResponse("{}", delay, null, Duration.ofSeconds(10), com.azure.core.util.Context.NONE),
                 Duration.ofSeconds(1), clock));
+        OnFirstUse<UpgradeStore> upgradeStore = new OnFirstUse<>(BlobUpgradeStore.CONTAINER,
+                () -> BlobUpgradeStore.connect(storageClients).ensureContainer());
+        OnFirstUse<UpgradeQueue> upgradeQueue = new OnFirstUse<>(UpgradeQueue.NAME,
+                () -> StorageUpgradeQueue.connect(storageClients).ensureQueue());
+        // The upgrade covers the first pool's scale set (the single scale set without pools): its ids are bare, and
+        // its surge raises that scale set's own capacity.
+        Optional<ScaleSet> upgradeScaleSet = poolScaleSets.values().stream().findFirst();
+        int upgradeMaxAgents = pools.pools().isEmpty() ? capacity.policy().maxAgents() : pools.pools().get(0).maxAgents();
+        // "Its share of tasks is back": while the rebalance still has moves to make (or one under way), every worker
+        // counts as not back yet, so the upgrade goes on only once the spread is even again.
+        Supplier<Set<String>> sharesNotBack = () -> check.filter(any -> rebalance.enabled())
+                .map(CapacityCheck::sharedSnapshot)
+                .filter(snapshot -> !RebalancePlanner.settled(snapshot))
+                .map(snapshot -> snapshot.nodes().stream().filter(node -> !node.isManager()).map(Node::id)
+                        .collect(Collectors.toSet()))
+                .orElse(Set.of());
+        Optional<RollingUpgrade> upgrade = upgradeScaleSet.map(set -> new RollingUpgrade(
+                new UpgradeControl(set, upgradeStore.as(UpgradeStore.class), upgradeQueue.as(UpgradeQueue.class), clock,
+                        audit),
+                new UpgradeWorker(swarm, set, drains, upgradeStore.as(UpgradeStore.class),
+                        upgradeQueue.as(UpgradeQueue.class), new UpgradeProgress.Pacing(upgradeSettings.batchSize(),
+                                upgradeSettings.rejoinTimeout(), drain.checkInterval()),
+                        upgradeMaxAgents, sharesNotBack, clock, audit),
+                upgradeSettings));
         JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock, audit);
         LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
                 + clientCertificateNotAfter.map(at -> "valid until " + at).orElse("none (no TLS)"));
@@ -233,7 +276,7 @@ public final class ControlPlane {
         return new ControlPlane(swarm, tickets, drains, new DrainWorker(swarm, statuses, queue, scaleSet, drain, clock,
                 maxAgents, audit),
                 check, checks, nodes, warmUps, rotation, clientCertificateNotAfter, operatorAuth,
-                new AuditRetention(audit, auditSettings.retention(), clock), eventChecks);
+                new AuditRetention(audit, auditSettings.retention(), clock), eventChecks, upgrade);
     }
 
     private static <T> T joined(CompletableFuture<T> future) {
@@ -364,6 +407,21 @@ public final class ControlPlane {
     /** Capacity checks asked for by the swarm's events; none without a scale set. */
     public Optional<EventDrivenChecks> eventDrivenChecks() {
         return eventDrivenChecks;
+    }
+
+    /** The rolling upgrade's start, pause and resume; none without a scale set. */
+    public Optional<UpgradeControl> upgradeControl() {
+        return upgrade.map(RollingUpgrade::control);
+    }
+
+    /** The rolling upgrade's passes; none without a scale set. */
+    public Optional<UpgradeWorker> upgradeWorker() {
+        return upgrade.map(RollingUpgrade::worker);
+    }
+
+    /** The upgrade's control when HARBORMASTER_UPGRADE_AUTOMATIC is on: the capacity timer starts it on a model change. */
+    public Optional<UpgradeControl> automaticUpgrade() {
+        return upgrade.filter(parts -> parts.settings().automatic()).map(RollingUpgrade::control);
     }
 
     /** The audit trail's newest events, as the status page shows them. */

@@ -9,6 +9,8 @@ import com.microsoft.azure.functions.annotation.AuthorizationLevel;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import io.harbormaster.capacity.CapacityCheck;
+import io.harbormaster.lifecycle.upgrade.UpgradeCodec;
+import io.harbormaster.lifecycle.upgrade.UpgradeControl;
 import io.harbormaster.swarm.SwarmUnavailableException;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,10 +27,11 @@ public class StatusFunction {
     private final Optional<CapacityCheck> check;
     private final Optional<Instant> clientCertificateNotAfter;
     private final Clock clock;
+    private final Optional<UpgradeControl> upgrade;
 
     public StatusFunction() {
         this(ControlPlane.instance().capacityCheck(), ControlPlane.instance().dockerClientCertificateNotAfter(),
-                Clock.systemUTC());
+                Clock.systemUTC(), ControlPlane.instance().upgradeControl());
     }
 
     StatusFunction(Optional<CapacityCheck> check) {
@@ -36,6 +39,12 @@ public class StatusFunction {
     }
 
     StatusFunction(Optional<CapacityCheck> check, Optional<Instant> clientCertificateNotAfter, Clock clock) {
+        this(check, clientCertificateNotAfter, clock, Optional.empty());
+    }
+
+    StatusFunction(Optional<CapacityCheck> check, Optional<Instant> clientCertificateNotAfter, Clock clock,
+            Optional<UpgradeControl> upgrade) {
+        this.upgrade = upgrade;
         this.check = check;
         this.clientCertificateNotAfter = clientCertificateNotAfter;
         this.clock = clock;
@@ -56,10 +65,21 @@ public class StatusFunction {
         try {
             Map<String, Object> body = new LinkedHashMap<>(check.get().report().toJson());
             clientCertificateNotAfter.ifPresent(notAfter -> body.put("dockerTls", dockerTls(notAfter, clock.instant())));
+            upgrade.ifPresent(control -> body.put("upgrade", upgrade(control, Duration.ZERO, context)));
             return HttpReplies.jsonBuilder(request, HttpStatus.OK, body).header("Cache-Control", "no-store").build();
         } catch (SwarmUnavailableException e) {
             context.getLogger().warning("status: " + e.getMessage());
             return HttpReplies.unavailable(request, Duration.ofSeconds(5), "no_manager_reachable", "no swarm manager answered");
+        }
+    }
+
+    /** The rolling upgrade, instance by instance; {@code {"state":"none"}} before the first. */
+    static Map<String, Object> upgrade(UpgradeControl control, Duration maxAge, ExecutionContext context) {
+        try {
+            return control.recentStatus(maxAge).map(UpgradeCodec::view).orElseGet(() -> Map.of("state", "none"));
+        } catch (RuntimeException e) {
+            context.getLogger().warning("status: the upgrade status could not be read (" + e.getClass().getSimpleName() + ")");
+            return Map.of("state", "unknown", "error", "storage_unavailable");
         }
     }
 

@@ -10,11 +10,14 @@ import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import io.harbormaster.capacity.CapacityCheck;
+import io.harbormaster.lifecycle.upgrade.UpgradeControl;
 import io.harbormaster.status.PageAssets;
 import io.harbormaster.status.StatusPageData;
 import io.harbormaster.swarm.SwarmUnavailableException;
 import io.harbormaster.trust.OperatorAuth;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,14 +32,21 @@ public class StatusPageFunction {
 
     private final OperatorAuth auth;
     private final Optional<CapacityCheck> check;
+    private final Optional<UpgradeControl> upgrade;
 
     public StatusPageFunction() {
-        this(ControlPlane.instance().operatorAuth(), ControlPlane.instance().capacityCheck());
+        this(ControlPlane.instance().operatorAuth(), ControlPlane.instance().capacityCheck(),
+                ControlPlane.instance().upgradeControl());
     }
 
     StatusPageFunction(OperatorAuth auth, Optional<CapacityCheck> check) {
+        this(auth, check, Optional.empty());
+    }
+
+    StatusPageFunction(OperatorAuth auth, Optional<CapacityCheck> check, Optional<UpgradeControl> upgrade) {
         this.auth = auth;
         this.check = check;
+        this.upgrade = upgrade;
     }
 
     @FunctionName("statusPage")
@@ -84,7 +94,11 @@ public class StatusPageFunction {
         }
         try {
             // The same shared snapshot as GET /api/status: however many pages poll, at most one every 2 s.
-            return HttpReplies.jsonBuilder(request, HttpStatus.OK, StatusPageData.toJson(check.get().report()))
+            Map<String, Object> data = new LinkedHashMap<>(StatusPageData.toJson(check.get().report()));
+            // The upgrade as read at most 2 s ago by this instance, as the snapshot: no storage read per viewer.
+            upgrade.ifPresent(control -> data.put("upgrade", StatusFunction.upgrade(control,
+                    CapacityCheck.STATUS_SNAPSHOT_MAX_AGE, context)));
+            return HttpReplies.jsonBuilder(request, HttpStatus.OK, data)
                     .header("Cache-Control", "no-store")
                     .header("X-Content-Type-Options", "nosniff")
                     .build();

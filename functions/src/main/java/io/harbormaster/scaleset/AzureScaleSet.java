@@ -295,6 +295,24 @@ public final class AzureScaleSet implements ScaleSet {
                 virtualMachines.beginUpdate(resourceGroup, name, id, change, null, null, Context.NONE)));
     }
 
+    @Override
+    public void beginManualUpgrade(String instanceId) {
+        String id = instanceIds(List.of(instanceId)).iterator().next();
+        requireUniform();
+        // ARM's manualupgrade (the SDK's updateInstances): started, not awaited; the upgrade's next pass looks.
+        call("upgrade instance " + id + " of scale set " + name + " to the latest model",
+                () -> scaleSets.beginUpdateInstances(resourceGroup, name,
+                        new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(List.of(id)), Context.NONE));
+    }
+
+    @Override
+    public void beginReimage(String instanceId) {
+        String id = instanceIds(List.of(instanceId)).iterator().next();
+        requireUniform();
+        call("reimage instance " + id + " of scale set " + name,
+                () -> virtualMachines.beginReimage(resourceGroup, name, id, null, Context.NONE));
+    }
+
     private SyncPoller<PollResult<Void>, Void> beginDelete(Set<String> ids) {
         VirtualMachineScaleSetVMInstanceRequiredIDs request =
                 new VirtualMachineScaleSetVMInstanceRequiredIDs().withInstanceIds(List.copyOf(ids));
@@ -358,8 +376,20 @@ public final class AzureScaleSet implements ScaleSet {
                 vm.timeCreated() == null ? null : vm.timeCreated().toInstant(),
                 vm.protectionPolicy() != null && Boolean.TRUE.equals(vm.protectionPolicy().protectFromScaleIn()),
                 vm.vmId(),
+                // ARM leaves the property out where no model applies (absent means nothing to upgrade).
+                !Boolean.FALSE.equals(vm.latestModelApplied()),
+                imageVersion(vm),
                 // A zonal scale set's VM lists the one zone it is in.
                 vm.zones() == null || vm.zones().isEmpty() ? null : vm.zones().get(0));
+    }
+
+    /** The image version the VM runs: exactVersion, which differs from version only where the model says latest. */
+    private static String imageVersion(VirtualMachineScaleSetVMInner vm) {
+        if (vm.storageProfile() == null || vm.storageProfile().imageReference() == null) {
+            return null;
+        }
+        var image = vm.storageProfile().imageReference();
+        return image.exactVersion() != null ? image.exactVersion() : image.version();
     }
 
     static PowerState powerState(VirtualMachineScaleSetVMInner vm) {

@@ -52,7 +52,8 @@ public final class PoolScaleSets implements ScaleSet {
             for (ScaleSetInstance instance : set.instances()) {
                 all.add(new ScaleSetInstance(qualify(pool, instance.instanceId()), instance.computerName(),
                         instance.powerState(), instance.provisioningState(), instance.createdAt(),
-                        instance.protectedFromScaleIn(), instance.vmId()));
+                        instance.protectedFromScaleIn(), instance.vmId(), instance.latestModelApplied(),
+                        instance.imageVersion(), instance.zone()));
             }
         });
         return all;
@@ -81,6 +82,16 @@ public final class PoolScaleSets implements ScaleSet {
     @Override
     public void protectFromScaleIn(String instanceId, boolean protect) {
         byPool(List.of(instanceId)).forEach((pool, ids) -> byPool.get(pool).protectFromScaleIn(ids.get(0), protect));
+    }
+
+    @Override
+    public void beginManualUpgrade(String instanceId) {
+        byPool(List.of(instanceId)).forEach((pool, ids) -> byPool.get(pool).beginManualUpgrade(ids.get(0)));
+    }
+
+    @Override
+    public void beginReimage(String instanceId) {
+        byPool(List.of(instanceId)).forEach((pool, ids) -> byPool.get(pool).beginReimage(ids.get(0)));
     }
 
     /** The bare ids by pool name. */

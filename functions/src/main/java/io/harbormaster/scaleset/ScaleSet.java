@@ -41,4 +41,13 @@ public interface ScaleSet {
 
     /** Sets or clears protection from scale-in on one instance. */
     void protectFromScaleIn(String instanceId, boolean protect);
+
+    /**
+     * Starts applying the scale set's current model to this instance (ARM's manualUpgrade) and returns once Azure
+     * accepted it: a new OS disk for new custom data or image, a restart for a new size.
+     */
+    void beginManualUpgrade(String instanceId);
+
+    /** Starts reimaging this instance (a fresh OS disk from the model's image) and returns once Azure accepted it. */
+    void beginReimage(String instanceId);
 }

@@ -45,6 +45,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     private String provisioningState = "Succeeded";
     private Long heldCapacity;
     private final Set<Long> heldDeletes = new TreeSet<>();
+    private boolean upgradesSucceed = true;
 
     public InMemoryScaleSet(String name, Clock clock) {
         this.name = name;
@@ -288,6 +289,35 @@ public final class InMemoryScaleSet implements ScaleSet {
         }
         capacity = newCapacity;
         etagVersion++;
+    }
+
+    /** The scale set's model changes (custom data, size, image): every instance made before is behind it. */
+    public synchronized void changeModel() {
+        instances.replaceAll((id, old) -> old.withModel(false, old.imageVersion()));
+        etagVersion++;
+    }
+
+    /**
+     * How a manualUpgrade or reimage ends: true (default) puts the instance on the latest model at once, as a VM whose
+     * new disk booted; false leaves it as it was, as a VM that never comes back.
+     */
+    public synchronized void upgradesSucceed(boolean succeed) {
+        upgradesSucceed = succeed;
+    }
+
+    @Override
+    public synchronized void beginManualUpgrade(String instanceId) {
+        record("beginManualUpgrade", instanceId);
+        ScaleSetInstance old = requireInstance(instanceId);
+        if (upgradesSucceed) {
+            instances.put(parse(instanceId), old.withModel(true, old.imageVersion()));
+        }
+    }
+
+    @Override
+    public synchronized void beginReimage(String instanceId) {
+        record("beginReimage", instanceId);
+        requireInstance(instanceId);
     }
 
     private ScaleSetInstance newInstance(String computerName) {

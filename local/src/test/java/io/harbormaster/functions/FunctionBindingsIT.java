@@ -86,6 +86,15 @@ class FunctionBindingsIT {
     }
 
     @Test
+    void upgradeIsAnOperatorRouteAndItsPassesAndPoisonHandlerAreQueueTriggers() {
+        JsonNode http = trigger(functions.get("upgrade"), "httpTrigger");
+        assertEquals("upgrade", http.path("route").asText());
+        assertEquals("ADMIN", http.path("authLevel").asText());
+        assertEquals("upgrade-steps", trigger(functions.get("upgradeWorker"), "queueTrigger").path("queueName").asText());
+        assertEquals("upgrade-steps-poison", trigger(functions.get("upgradePoison"), "queueTrigger").path("queueName").asText());
+    }
+
+    @Test
     void capacityRunsOnItsScheduleSettingAndOnItsQueueAndAutoscaleAndStatusAreKeyed() {
         JsonNode timer = trigger(functions.get("capacity"), "timerTrigger");
         assertEquals("%HARBORMASTER_CAPACITY_SCHEDULE%", timer.path("schedule").asText());

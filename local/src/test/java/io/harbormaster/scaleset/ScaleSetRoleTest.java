@@ -52,6 +52,11 @@ class ScaleSetRoleTest {
             rule("PATCH", SCALE_SET, "Microsoft.Compute/virtualMachineScaleSets/write"),
             rule("PUT", SCALE_SET, "Microsoft.Compute/virtualMachineScaleSets/write"),
             rule("POST", SCALE_SET + "/delete", "Microsoft.Compute/virtualMachineScaleSets/delete/action"),
+            // The rolling upgrade's: Virtual Machine Scale Sets Update Instances (POST .../manualupgrade) and Virtual
+            // Machine Scale Set VMs Reimage (POST .../virtualMachines/{id}/reimage), actions from the same list.
+            rule("POST", SCALE_SET + "/manualupgrade", "Microsoft.Compute/virtualMachineScaleSets/manualUpgrade/action"),
+            rule("POST", SCALE_SET + "/virtualMachines/[^/]+/reimage",
+                    "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/reimage/action"),
             rule("GET", SCALE_SET + "/virtualMachines(/[^/]+)?", "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read"),
             rule("GET", SCALE_SET + "/virtualMachines/[^/]+/instanceView",
                     "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/instanceView/read"),
@@ -80,6 +85,10 @@ class ScaleSetRoleTest {
         ScaleSetModel now = scaleSet.describe();
         scaleSet.beginSetCapacity(now.capacity() + 1, now.etag());
         ran.add("beginSetCapacity");
+        scaleSet.beginManualUpgrade(instances.get(2).instanceId());
+        ran.add("beginManualUpgrade");
+        scaleSet.beginReimage(instances.get(2).instanceId());
+        ran.add("beginReimage");
         scaleSet.beginDeleteInstances(List.of(instances.get(0).instanceId()));
         ran.add("beginDeleteInstances");
         return ran;

@@ -1,0 +1,113 @@
+package io.harbormaster.functions;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.microsoft.azure.functions.ExecutionContext;
+import com.microsoft.azure.functions.HttpMethod;
+import com.microsoft.azure.functions.HttpRequestMessage;
+import com.microsoft.azure.functions.HttpResponseMessage;
+import com.microsoft.azure.functions.HttpStatus;
+import com.microsoft.azure.functions.annotation.AuthorizationLevel;
+import com.microsoft.azure.functions.annotation.FunctionName;
+import com.microsoft.azure.functions.annotation.HttpTrigger;
+import io.harbormaster.lifecycle.upgrade.UpgradeCodec;
+import io.harbormaster.lifecycle.upgrade.UpgradeControl;
+import io.harbormaster.lifecycle.upgrade.UpgradeStatus;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * POST /api/upgrade {@code {"action":"start"|"pause"|"resume"}} and GET /api/upgrade: the operator's handle on the
+ * rolling upgrade of the agents. Master key only.
+ */
+public class UpgradeFunction {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> ACTIONS = Set.of("start", "pause", "resume");
+
+    private final Optional<UpgradeControl> control;
+
+    public UpgradeFunction() {
+        this(ControlPlane.instance().upgradeControl());
+    }
+
+    UpgradeFunction(Optional<UpgradeControl> control) {
+        this.control = control;
+    }
+
+    @FunctionName("upgrade")
+    public HttpResponseMessage run(
+            @HttpTrigger(name = "req", route = "upgrade", authLevel = AuthorizationLevel.ADMIN)
+            HttpRequestMessage<Optional<String>> request,
+            ExecutionContext context) {
+        HttpMethod method = request.getHttpMethod();
+        if (method != HttpMethod.GET && method != HttpMethod.POST) {
+            return HttpReplies.methodNotAllowed(request, "GET, POST");
+        }
+        String action = null;
+        if (method == HttpMethod.POST) {
+            JsonNode body;
+            try {
+                body = JSON.readTree(request.getBody().orElse("").trim());
+            } catch (JsonProcessingException e) {
+                return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body", "body is not valid JSON");
+            }
+            if (body == null || !body.isObject()) {
+                return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body",
+                        "body must be a JSON object: {\"action\":\"start\"|\"pause\"|\"resume\"}");
+            }
+            for (var names = body.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                if (!name.equals("action")) {
+                    return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body",
+                            "unknown field " + HttpReplies.quote(name) + ": expected only \"action\"");
+                }
+            }
+            JsonNode value = body.get("action");
+            if (value == null || !value.isTextual() || !ACTIONS.contains(value.asText())) {
+                return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_action",
+                        "action must be \"start\", \"pause\" or \"resume\"");
+            }
+            action = value.asText();
+        }
+        if (control.isEmpty()) {
+            return HttpReplies.error(request, HttpStatus.CONFLICT, "no_scale_set",
+                    "no scale set is configured (setting HARBORMASTER_SCALE_SET_NAME): there is nothing to upgrade");
+        }
+        try {
+            if (action == null) {
+                return reply(request, HttpStatus.OK, control.get().status(), false);
+            }
+            UpgradeControl.Result result = switch (action) {
+                case "start" -> control.get().start("the operator");
+                case "pause" -> control.get().pause("the operator");
+                default -> control.get().resume("the operator");
+            };
+            HttpStatus status = action.equals("start") && result.changed() ? HttpStatus.ACCEPTED : HttpStatus.OK;
+            return reply(request, status, result.status(), result.changed());
+        } catch (UpgradeControl.NotApplicable e) {
+            return HttpReplies.error(request, HttpStatus.CONFLICT, "no_upgrade", e.getMessage());
+        } catch (RuntimeException e) {
+            // The class only: an SDK message may quote a URL with a SAS token.
+            context.getLogger().warning("upgrade " + (action == null ? "read" : action) + ": " + e.getClass().getSimpleName());
+            return HttpReplies.unavailable(request, Duration.ofSeconds(5), "unavailable",
+                    "the scale set or storage did not answer; retry");
+        }
+    }
+
+    private static HttpResponseMessage reply(HttpRequestMessage<?> request, HttpStatus status,
+            Optional<UpgradeStatus> upgrade, boolean changed) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (upgrade.isPresent()) {
+            body.putAll(UpgradeCodec.view(upgrade.get()));
+        } else {
+            body.put("state", "none");
+            body.put("message", "every instance is on the scale set's latest model; nothing to upgrade");
+        }
+        body.put("changed", changed);
+        return HttpReplies.jsonBuilder(request, status, body).header("Cache-Control", "no-store").build();
+    }
+}

@@ -1,0 +1,171 @@
+package io.harbormaster.lifecycle.upgrade;
+
+import io.harbormaster.audit.AuditTrail;
+import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/**
+ * The operator's (and the automatic setting's) handle on the rolling upgrade: start, pause, resume and read it. Each
+ * change is a compare-and-set on the stored status; a start or resume then queues the pass that moves it.
+ */
+public final class UpgradeControl {
+    private static final Logger LOG = Logger.getLogger(UpgradeControl.class.getName());
+    private static final int ATTEMPTS = 3;
+
+    /** What a request did: the status now, and whether this request changed it. */
+    public record Result(Optional<UpgradeStatus> status, boolean changed) {
+    }
+
+    /** A request that does not fit the upgrade's state: pause or resume with none under way. */
+    public static final class NotApplicable extends RuntimeException {
+        public NotApplicable(String message) {
+            super(message);
+        }
+    }
+
+    private final ScaleSet scaleSet;
+    private final UpgradeStore store;
+    private final UpgradeQueue queue;
+    private final Clock clock;
+    private final AuditTrail audit;
+    private volatile Recent recent;
+
+    private record Recent(Instant at, Optional<UpgradeStatus> status) {
+    }
+
+    public UpgradeControl(ScaleSet scaleSet, UpgradeStore store, UpgradeQueue queue, Clock clock, AuditTrail audit) {
+        this.scaleSet = scaleSet;
+        this.store = store;
+        this.queue = queue;
+        this.clock = clock;
+        this.audit = audit;
+    }
+
+    public Optional<UpgradeStatus> status() {
+        Optional<UpgradeStatus> read = store.read().map(UpgradeStore.Stored::status);
+        recent = new Recent(clock.instant(), read);
+        return read;
+    }
+
+    /**
+     * The status as read at most {@code maxAge} ago by this process: the status page polls every second per viewer,
+     * and must cost storage no read of its own for each.
+     */
+    public Optional<UpgradeStatus> recentStatus(Duration maxAge) {
+        Recent seen = recent;
+        if (seen != null && clock.instant().isBefore(seen.at().plus(maxAge))) {
+            return seen.status();
+        }
+        return status();
+    }
+
+    /**
+     * Starts an upgrade of every instance that is behind the model, unless one is under way (running or paused: that
+     * one is answered, unchanged). With no instance behind, nothing is stored or queued and the result is empty.
+     */
+    public Result start(String by) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            Optional<UpgradeStore.Stored> stored = store.read();
+            if (stored.isPresent() && !stored.get().status().finished()) {
+                return new Result(Optional.of(stored.get().status()), false);
+            }
+            List<UpgradeEntry> entries = behind(scaleSet.instances());
+            if (entries.isEmpty()) {
+                return new Result(stored.map(UpgradeStore.Stored::status), false);
+            }
+            Instant now = clock.instant();
+            UpgradeStatus started = UpgradeStatus.started(UUID.randomUUID().toString(), by, now, entries);
+            Optional<String> written = stored.isPresent() ? store.replace(started, stored.get().etag()) : store.create(started);
+            if (written.isEmpty()) {
+                continue;
+            }
+            UpgradeAudit.record(audit, null, started, now);
+            queue.send(new UpgradeCodec.Message(started.upgradeId(), started.step()), Duration.ZERO);
+            LOG.info("upgrade " + started.upgradeId() + " started by " + by + ": " + entries.size() + " instances behind"
+                    + " the model");
+            return new Result(Optional.of(started), true);
+        }
+        throw new IllegalStateException("the upgrade status kept changing; try again");
+    }
+
+    /** Pauses the running upgrade after its current step; a paused one is answered unchanged. */
+    public Result pause(String by) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            UpgradeStore.Stored stored = underWay("pause");
+            UpgradeStatus status = stored.status();
+            if (status.state() == UpgradeStatus.State.PAUSED) {
+                return new Result(Optional.of(status), false);
+            }
+            UpgradeStatus paused = status.paused("paused by " + by).claimed(status.step() + 1, null, clock.instant());
+            if (store.replace(paused, stored.etag()).isPresent()) {
+                UpgradeAudit.record(audit, status, paused, clock.instant());
+                return new Result(Optional.of(paused), true);
+            }
+        }
+        throw new IllegalStateException("the upgrade status kept changing; try again");
+    }
+
+    /**
+     * Resumes a paused upgrade: the timeouts of instances under way count again from now. A running one is answered
+     * unchanged, and its current step is queued once more, in case its chain of messages was lost (a duplicate is
+     * dropped by the step check).
+     */
+    public Result resume(String by) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            UpgradeStore.Stored stored = underWay("resume");
+            UpgradeStatus status = stored.status();
+            if (status.state() == UpgradeStatus.State.RUNNING) {
+                queue.send(new UpgradeCodec.Message(status.upgradeId(), status.step()), Duration.ZERO);
+                return new Result(Optional.of(status), false);
+            }
+            UpgradeStatus resumed = status.resumed(clock.instant());
+            if (store.replace(resumed, stored.etag()).isPresent()) {
+                UpgradeAudit.record(audit, status, resumed, clock.instant());
+                queue.send(new UpgradeCodec.Message(resumed.upgradeId(), resumed.step()), Duration.ZERO);
+                LOG.info("upgrade " + resumed.upgradeId() + " resumed by " + by);
+                return new Result(Optional.of(resumed), true);
+            }
+        }
+        throw new IllegalStateException("the upgrade status kept changing; try again");
+    }
+
+    /**
+     * For HARBORMASTER_UPGRADE_AUTOMATIC: starts an upgrade when {@code instances} (a capacity check's listing) has one
+     * behind the model and none is under way. A paused upgrade stays paused: the operator paused it, or it waits for
+     * a host to be fixed.
+     */
+    public Optional<UpgradeStatus> startIfBehind(List<ScaleSetInstance> instances) {
+        if (behind(instances).isEmpty()) {
+            return Optional.empty();
+        }
+        Result result = start("automatic (" + UpgradeSettings.AUTOMATIC + ")");
+        return result.changed() ? result.status() : Optional.empty();
+    }
+
+    private UpgradeStore.Stored underWay(String verb) {
+        Optional<UpgradeStore.Stored> stored = store.read();
+        if (stored.isEmpty() || stored.get().status().finished()) {
+            throw new NotApplicable("no upgrade is under way to " + verb
+                    + (stored.isPresent() ? " (the last one is done)" : ""));
+        }
+        return stored.get();
+    }
+
+    /** The instances behind the scale set's model, in instance id order. */
+    private static List<UpgradeEntry> behind(List<ScaleSetInstance> instances) {
+        List<UpgradeEntry> entries = new ArrayList<>();
+        instances.stream()
+                .sorted((a, b) -> Long.compare(Long.parseLong(a.instanceId()), Long.parseLong(b.instanceId())))
+                .forEach(instance -> UpgradeSnapshot.upgradeMethod(instance, Optional.empty()).ifPresent(method ->
+                        entries.add(UpgradeEntry.pending(instance.instanceId(), instance.computerName(), method))));
+        return entries;
+    }
+}

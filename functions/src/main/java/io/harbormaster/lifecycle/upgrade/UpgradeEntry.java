@@ -1,0 +1,84 @@
+package io.harbormaster.lifecycle.upgrade;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * One instance of a rolling upgrade.
+ *
+ * @param method          how it is brought up to date: {@code manualUpgrade} (the model changed) or {@code reimage} (a
+ *                        newer image under a model that says latest)
+ * @param phaseSince      when it entered its phase: the rejoin timeout counts from it
+ * @param oldNodeId       the swarm node it had when its upgrade started, or null when it had none
+ * @param surgeTarget     the capacity a surge asked for, or 0
+ * @param instancesBefore the instance ids there were before the surge: the replacement is the one not among them
+ * @param replacementId   the surged replacement's instance id, or null
+ * @param replacementName its computer name, or null
+ * @param drainRequestId  the drain of its node, or null
+ * @param outcome         how it ended, for the status: upgraded, replaced, up to date already, gone
+ */
+public record UpgradeEntry(
+        String instanceId,
+        String computerName,
+        String method,
+        UpgradePhase phase,
+        Instant phaseSince,
+        String oldNodeId,
+        long surgeTarget,
+        Set<String> instancesBefore,
+        String replacementId,
+        String replacementName,
+        String drainRequestId,
+        String outcome) {
+
+    public static final String MANUAL_UPGRADE = "manualUpgrade";
+    public static final String REIMAGE = "reimage";
+
+    public UpgradeEntry {
+        Objects.requireNonNull(instanceId, "instanceId");
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(phase, "phase");
+        instancesBefore = instancesBefore == null ? Set.of() : Set.copyOf(instancesBefore);
+    }
+
+    public static UpgradeEntry pending(String instanceId, String computerName, String method) {
+        return new UpgradeEntry(instanceId, computerName, method, UpgradePhase.PENDING, null, null, 0, Set.of(), null,
+                null, null, null);
+    }
+
+    UpgradeEntry in(UpgradePhase next, Instant now) {
+        return new UpgradeEntry(instanceId, computerName, method, next, now, oldNodeId, surgeTarget, instancesBefore,
+                replacementId, replacementName, drainRequestId, outcome);
+    }
+
+    UpgradeEntry withOldNode(String nodeId) {
+        return new UpgradeEntry(instanceId, computerName, method, phase, phaseSince, nodeId, surgeTarget, instancesBefore,
+                replacementId, replacementName, drainRequestId, outcome);
+    }
+
+    UpgradeEntry withSurge(long target, Set<String> before) {
+        return new UpgradeEntry(instanceId, computerName, method, phase, phaseSince, oldNodeId, target, before,
+                replacementId, replacementName, drainRequestId, outcome);
+    }
+
+    UpgradeEntry withReplacement(String id, String name) {
+        return new UpgradeEntry(instanceId, computerName, method, phase, phaseSince, oldNodeId, surgeTarget,
+                instancesBefore, id, name, drainRequestId, outcome);
+    }
+
+    UpgradeEntry withDrain(String requestId) {
+        return new UpgradeEntry(instanceId, computerName, method, phase, phaseSince, oldNodeId, surgeTarget,
+                instancesBefore, replacementId, replacementName, requestId, outcome);
+    }
+
+    UpgradeEntry done(String how, Instant now) {
+        return new UpgradeEntry(instanceId, computerName, method, UpgradePhase.DONE, now, oldNodeId, surgeTarget,
+                instancesBefore, replacementId, replacementName, drainRequestId, how);
+    }
+
+    /** Surged: its old instance is drained and deleted rather than upgraded. */
+    public boolean surged() {
+        return surgeTarget > 0;
+    }
+}

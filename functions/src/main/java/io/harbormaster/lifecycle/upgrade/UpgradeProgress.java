@@ -1,0 +1,216 @@
+package io.harbormaster.lifecycle.upgrade;
+
+import io.harbormaster.drain.DrainState;
+import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.swarm.Node;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The rolling upgrade's decision, pure: from the stored status and what a pass read, the next status and the one action
+ * to take. Active instances move first, in their order; pending ones start while fewer than the batch size are active.
+ * Each instance: surge a replacement when the scale set is below its maximum (then drain and delete the old one once the
+ * replacement's node is Ready), otherwise drain its node, upgrade it, and wait until its node rejoins and is Ready.
+ */
+public final class UpgradeProgress {
+    private UpgradeProgress() {
+    }
+
+    /** The status to record and the action to take after recording it. */
+    public record Decision(UpgradeStatus status, UpgradeAction action) {
+    }
+
+    /**
+     * @param batchSize     how many instances may be under way at once
+     * @param rejoinTimeout how long a replacement may take to join, and an upgraded node to rejoin, before the upgrade
+     *                      pauses
+     * @param checkInterval how long to wait before looking again when there is nothing to do
+     */
+    public record Pacing(int batchSize, Duration rejoinTimeout, Duration checkInterval) {
+    }
+
+    public static Decision next(UpgradeStatus status, UpgradeSnapshot snapshot, Pacing pacing, Instant now) {
+        if (status.state() != UpgradeStatus.State.RUNNING) {
+            return new Decision(status, new UpgradeAction.Stop());
+        }
+        UpgradeStatus current = status;
+        // Active entries first: one that needs an action gets it; the others move on as far as they can.
+        for (UpgradeEntry entry : status.entries()) {
+            if (!entry.phase().active()) {
+                continue;
+            }
+            Decision decision = step(current, entry, snapshot, pacing, now);
+            current = decision.status();
+            if (!(decision.action() instanceof UpgradeAction.Wait)) {
+                return decision;
+            }
+        }
+        long active = current.entries().stream().filter(entry -> entry.phase().active()).count();
+        for (UpgradeEntry entry : current.entries()) {
+            if (entry.phase() != UpgradePhase.PENDING || active >= pacing.batchSize()) {
+                continue;
+            }
+            Decision decision = step(current, entry, snapshot, pacing, now);
+            current = decision.status();
+            UpgradeEntry after = find(current, entry.instanceId());
+            if (after.phase().active()) {
+                active++;
+            }
+            if (!(decision.action() instanceof UpgradeAction.Wait)) {
+                return decision;
+            }
+        }
+        if (current.entries().stream().allMatch(entry -> entry.phase() == UpgradePhase.DONE)) {
+            return new Decision(current.inState(UpgradeStatus.State.DONE), new UpgradeAction.Stop());
+        }
+        return new Decision(current, new UpgradeAction.Wait(pacing.checkInterval()));
+    }
+
+    private static Decision step(UpgradeStatus status, UpgradeEntry entry, UpgradeSnapshot snapshot, Pacing pacing,
+            Instant now) {
+        Optional<ScaleSetInstance> instance = snapshot.instance(entry.instanceId());
+        String name = describe(entry);
+        switch (entry.phase()) {
+            case PENDING: {
+                if (instance.isEmpty()) {
+                    return waiting(status.withEntry(entry.done("gone before its upgrade", now)), pacing);
+                }
+                Optional<String> method = snapshot.upgradeMethod(instance.get());
+                if (method.isEmpty()) {
+                    return waiting(status.withEntry(entry.done("up to date already", now)), pacing);
+                }
+                Optional<Node> node = snapshot.liveNode(entry.computerName());
+                UpgradeEntry started = new UpgradeEntry(entry.instanceId(), entry.computerName(), method.get(),
+                        entry.phase(), entry.phaseSince(), node.map(Node::id).orElse(null), 0, Set.of(), null, null,
+                        null, null);
+                long capacity = snapshot.scaleSet().capacity();
+                if (node.isPresent() && capacity < snapshot.maxAgents()) {
+                    Set<String> before = new TreeSet<>();
+                    snapshot.instances().forEach(listed -> before.add(listed.instanceId()));
+                    UpgradeEntry surge = started.withSurge(capacity + 1, before).in(UpgradePhase.SURGE_REQUESTED, now);
+                    return new Decision(status.withEntry(surge),
+                            new UpgradeAction.SetCapacity(capacity + 1, snapshot.scaleSet().etag()));
+                }
+                if (node.isPresent()) {
+                    return drain(status, started.in(UpgradePhase.DRAIN_REQUESTED, now), false);
+                }
+                // No node to drain (it never joined, or is down): nothing runs there.
+                return upgrade(status, started.in(UpgradePhase.UPGRADE_REQUESTED, now));
+            }
+            case SURGE_REQUESTED: {
+                Optional<ScaleSetInstance> replacement = snapshot.instances().stream()
+                        .filter(listed -> !entry.instancesBefore().contains(listed.instanceId()))
+                        .findFirst();
+                if (replacement.isPresent()) {
+                    return waiting(status.withEntry(entry.withReplacement(replacement.get().instanceId(),
+                            replacement.get().computerName()).in(UpgradePhase.SURGING, now)), pacing);
+                }
+                if (snapshot.scaleSet().capacity() < entry.surgeTarget()) {
+                    return new Decision(status, new UpgradeAction.SetCapacity(entry.surgeTarget(),
+                            snapshot.scaleSet().etag()));
+                }
+                return timedOut(status, entry, now, pacing, "no replacement instance appeared for " + name);
+            }
+            case SURGING: {
+                if (snapshot.instance(entry.replacementId()).isEmpty()) {
+                    return pause(status, "the replacement instance " + entry.replacementId() + " of " + name
+                            + " is gone before its node joined");
+                }
+                Optional<Node> ready = snapshot.rejoined(entry.replacementName(), null);
+                if (ready.isPresent()) {
+                    return drain(status, entry.in(UpgradePhase.DRAIN_REQUESTED, now), true);
+                }
+                return timedOut(status, entry, now, pacing, "the replacement instance " + entry.replacementId() + " ("
+                        + entry.replacementName() + ") of " + name + " did not join the swarm");
+            }
+            case DRAIN_REQUESTED:
+                return drain(status, entry, entry.surged());
+            case DRAINING: {
+                Optional<DrainStatus> drain = snapshot.drain(entry.drainRequestId());
+                if (entry.surged()) {
+                    if (instance.isEmpty()) {
+                        return waiting(status.withEntry(entry.done("replaced by instance " + entry.replacementId()
+                                + " (" + entry.replacementName() + ")", now)), pacing);
+                    }
+                    if (drain.isPresent() && drain.get().finished() && !drain.get().instanceDeleted()
+                            && drain.get().state() != DrainState.REMOVED) {
+                        return pause(status, "the drain " + entry.drainRequestId() + " of " + name + " ended "
+                                + ended(drain.get()));
+                    }
+                    return waiting(status, pacing);
+                }
+                if (drain.isEmpty()) {
+                    return pause(status, "the drain " + entry.drainRequestId() + " of " + name + " is not on record"
+                            + " (superseded by another drain of its node)");
+                }
+                if (drain.get().drainedAt() != null) {
+                    return upgrade(status, entry.in(UpgradePhase.UPGRADE_REQUESTED, now));
+                }
+                if (drain.get().finished()) {
+                    return pause(status, "the drain " + entry.drainRequestId() + " of " + name + " ended "
+                            + ended(drain.get()) + " before its node was drained");
+                }
+                return waiting(status, pacing);
+            }
+            case UPGRADE_REQUESTED:
+                return upgrade(status, entry);
+            case REJOINING: {
+                Optional<Node> back = snapshot.rejoined(entry.computerName(), entry.oldNodeId());
+                boolean current = instance.isPresent() && snapshot.upgradeMethod(instance.get()).isEmpty();
+                if (back.isPresent() && current && !snapshot.sharesNotBack().contains(back.get().id())) {
+                    return waiting(status.withEntry(entry.done("upgraded (" + entry.method() + "); node "
+                            + back.get().id() + " is Ready", now)), pacing);
+                }
+                return timedOut(status, entry, now, pacing, name + " did not rejoin the swarm"
+                        + (back.isPresent() && !current ? " on the latest model" : ""));
+            }
+            default:
+                return waiting(status, pacing);
+        }
+    }
+
+    private static Decision drain(UpgradeStatus status, UpgradeEntry entry, boolean deleteInstance) {
+        return new Decision(status.withEntry(entry),
+                new UpgradeAction.SubmitDrain(entry.instanceId(), entry.computerName(), deleteInstance));
+    }
+
+    private static Decision upgrade(UpgradeStatus status, UpgradeEntry entry) {
+        return new Decision(status.withEntry(entry), new UpgradeAction.Upgrade(entry.instanceId(), entry.method()));
+    }
+
+    private static Decision waiting(UpgradeStatus status, Pacing pacing) {
+        return new Decision(status, new UpgradeAction.Wait(pacing.checkInterval()));
+    }
+
+    private static Decision pause(UpgradeStatus status, String why) {
+        return new Decision(status.paused(why), new UpgradeAction.Stop());
+    }
+
+    /** Waits until the phase's timeout, then pauses saying what did not happen in time. */
+    private static Decision timedOut(UpgradeStatus status, UpgradeEntry entry, Instant now, Pacing pacing, String what) {
+        Instant since = entry.phaseSince() != null ? entry.phaseSince() : now;
+        if (now.isBefore(since.plus(pacing.rejoinTimeout()))) {
+            return waiting(status, pacing);
+        }
+        return pause(status, what + " within " + pacing.rejoinTimeout().toSeconds()
+                + " s (HARBORMASTER_UPGRADE_REJOIN_TIMEOUT); fix the host, then resume with POST /api/upgrade"
+                + " {\"action\":\"resume\"}");
+    }
+
+    private static String ended(DrainStatus drain) {
+        return drain.state().wireName() + (drain.failure() != null ? ": " + drain.failure() : "");
+    }
+
+    private static String describe(UpgradeEntry entry) {
+        return "instance " + entry.instanceId() + " (" + entry.computerName() + ")";
+    }
+
+    static UpgradeEntry find(UpgradeStatus status, String instanceId) {
+        return status.entries().stream().filter(entry -> entry.instanceId().equals(instanceId)).findFirst()
+                .orElseThrow();
+    }
+}

@@ -1,0 +1,84 @@
+package io.harbormaster.lifecycle.upgrade;
+
+import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.scaleset.ScaleSetModel;
+import io.harbormaster.swarm.Node;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What one upgrade pass read before deciding.
+ *
+ * @param drains             the stored drain statuses of the entries' nodes (the latest of each hostname)
+ * @param newestImageVersion the newest published version of the model's image when the model says {@code latest},
+ *                           else empty (then only {@code latestModelApplied} tells an instance is behind)
+ * @param sharesNotBack      ids of rejoined nodes that have not yet got their share of tasks back (the rebalance's
+ *                           answer; empty while no rebalance is wired in)
+ * @param maxAgents          the most agents the scale set may hold (HARBORMASTER_CAPACITY_MAX_AGENTS): a surge
+ *                           only below it
+ */
+public record UpgradeSnapshot(
+        ScaleSetModel scaleSet,
+        List<ScaleSetInstance> instances,
+        List<Node> nodes,
+        List<DrainStatus> drains,
+        Optional<String> newestImageVersion,
+        Set<String> sharesNotBack,
+        int maxAgents) {
+
+    public UpgradeSnapshot {
+        Objects.requireNonNull(scaleSet, "scaleSet");
+        instances = List.copyOf(instances);
+        nodes = List.copyOf(nodes);
+        drains = List.copyOf(drains);
+        Objects.requireNonNull(newestImageVersion, "newestImageVersion");
+        sharesNotBack = Set.copyOf(sharesNotBack);
+    }
+
+    Optional<ScaleSetInstance> instance(String instanceId) {
+        return instances.stream().filter(instance -> instance.instanceId().equals(instanceId)).findFirst();
+    }
+
+    /** The node carrying this hostname that is not down, the one a drain would address. */
+    Optional<Node> liveNode(String hostname) {
+        return hostname == null ? Optional.empty() : nodes.stream()
+                .filter(node -> node.hostname().equalsIgnoreCase(hostname) && node.state() != Node.State.DOWN)
+                .findFirst();
+    }
+
+    /** A Ready, active node of this hostname other than {@code oldNodeId}: the VM's node after its new disk booted. */
+    Optional<Node> rejoined(String hostname, String oldNodeId) {
+        return hostname == null ? Optional.empty() : nodes.stream()
+                .filter(node -> node.hostname().equalsIgnoreCase(hostname) && node.state() == Node.State.READY
+                        && node.availability() == Node.Availability.ACTIVE && !node.id().equals(oldNodeId))
+                .findFirst();
+    }
+
+    Optional<DrainStatus> drain(String requestId) {
+        return requestId == null ? Optional.empty() : drains.stream()
+                .filter(drain -> drain.request().requestId().equals(requestId)).findFirst();
+    }
+
+    /** How the instance is to be brought up to date, or empty when it is. */
+    Optional<String> upgradeMethod(ScaleSetInstance instance) {
+        return upgradeMethod(instance, newestImageVersion);
+    }
+
+    /**
+     * How an instance is brought up to date: manualUpgrade when it is behind the model, reimage when it runs an older
+     * image than {@code newestImageVersion} (given only where the model says latest); empty when it is up to date.
+     */
+    static Optional<String> upgradeMethod(ScaleSetInstance instance, Optional<String> newestImageVersion) {
+        if (!instance.latestModelApplied()) {
+            return Optional.of(UpgradeEntry.MANUAL_UPGRADE);
+        }
+        if (newestImageVersion.isPresent() && instance.imageVersion() != null
+                && ImageVersions.older(instance.imageVersion(), newestImageVersion.get())) {
+            return Optional.of(UpgradeEntry.REIMAGE);
+        }
+        return Optional.empty();
+    }
+}

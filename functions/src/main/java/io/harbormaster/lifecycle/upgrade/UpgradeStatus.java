@@ -1,0 +1,100 @@
+package io.harbormaster.lifecycle.upgrade;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * A rolling upgrade as stored: its state, each instance's phase, and the step its queue messages must carry (as a
+ * drain's), with the message that last claimed it.
+ *
+ * @param pausedBecause why it is paused (the operator, or a node that did not rejoin), or null
+ * @param lastError     the last failure a pass retries after, or null
+ */
+public record UpgradeStatus(
+        String upgradeId,
+        State state,
+        String startedBy,
+        Instant startedAt,
+        Instant updatedAt,
+        String pausedBecause,
+        String lastError,
+        long step,
+        String claimedBy,
+        List<UpgradeEntry> entries) {
+
+    /** The upgrade as a whole. */
+    public enum State {
+        RUNNING, PAUSED, DONE;
+
+        public String wireName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public UpgradeStatus {
+        Objects.requireNonNull(upgradeId, "upgradeId");
+        Objects.requireNonNull(state, "state");
+        entries = List.copyOf(entries);
+    }
+
+    public static UpgradeStatus started(String upgradeId, String by, Instant now, List<UpgradeEntry> entries) {
+        return new UpgradeStatus(upgradeId, State.RUNNING, by, now, now, null, null, 0, null, entries);
+    }
+
+    public boolean finished() {
+        return state == State.DONE;
+    }
+
+    UpgradeStatus withEntries(List<UpgradeEntry> next) {
+        return new UpgradeStatus(upgradeId, state, startedBy, startedAt, updatedAt, pausedBecause, lastError, step,
+                claimedBy, next);
+    }
+
+    UpgradeStatus withEntry(UpgradeEntry changed) {
+        List<UpgradeEntry> next = new ArrayList<>(entries);
+        next.replaceAll(entry -> entry.instanceId().equals(changed.instanceId()) ? changed : entry);
+        return withEntries(next);
+    }
+
+    UpgradeStatus mapEntries(UnaryOperator<UpgradeEntry> change) {
+        return withEntries(entries.stream().map(change).toList());
+    }
+
+    public UpgradeStatus paused(String why) {
+        return new UpgradeStatus(upgradeId, State.PAUSED, startedBy, startedAt, updatedAt, why, lastError, step,
+                claimedBy, entries);
+    }
+
+    UpgradeStatus inState(State next) {
+        return new UpgradeStatus(upgradeId, next, startedBy, startedAt, updatedAt, next == State.PAUSED ? pausedBecause : null,
+                lastError, step, claimedBy, entries);
+    }
+
+    UpgradeStatus withLastError(String error) {
+        return new UpgradeStatus(upgradeId, state, startedBy, startedAt, updatedAt, pausedBecause, error, step, claimedBy,
+                entries);
+    }
+
+    /** The status as the pass that claimed {@code newStep} with message {@code messageId} records it. */
+    public UpgradeStatus claimed(long newStep, String messageId, Instant now) {
+        return new UpgradeStatus(upgradeId, state, startedBy, startedAt, now, pausedBecause, lastError, newStep, messageId,
+                entries);
+    }
+
+    /**
+     * Running again after a pause, at the next step (so the paused chain's messages are stale): the timeouts of the
+     * instances under way count from now, as the operator has fixed what stopped them.
+     */
+    public UpgradeStatus resumed(Instant now) {
+        return new UpgradeStatus(upgradeId, State.RUNNING, startedBy, startedAt, now, null, null, step + 1, null,
+                entries.stream().map(entry -> entry.phase().active() ? entry.in(entry.phase(), now) : entry).toList());
+    }
+
+    public long count(UpgradePhase phase) {
+        return entries.stream().filter(entry -> entry.phase() == phase).count();
+    }
+}
