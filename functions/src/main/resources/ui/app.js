@@ -195,6 +195,7 @@
     write('scaleset', '<dl class="facts"><dt>Name</dt><dd>' + esc(set.name) + '</dd><dt>Capacity</dt><dd>'
       + esc(set.capacity) + '</dd><dt>SKU</dt><dd>' + esc(set.sku) + '</dd><dt>State</dt><dd>'
       + esc(set.provisioningState) + '</dd><dt>Instances</dt><dd>' + (data.instances || []).length + '</dd>'
+      + '<dt>Warm</dt><dd>' + esc(set.warmInstances || 0) + ' deallocated, started first on scale-out</dd>'
       + '<dt>Automatic actions</dt><dd>' + (auto.paused ? '<strong class="warn">paused</strong>'
         + (auto.reason ? ': ' + esc(auto.reason) : '') : 'on') + '</dd></dl>'
       + (ops.length ? '<h3>Operations in flight</h3><ul>' + ops.join('') + '</ul>' : '<p class="empty">No operation in flight.</p>'));

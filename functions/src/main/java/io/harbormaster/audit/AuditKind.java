@@ -16,6 +16,8 @@ public enum AuditKind {
     NODE_REMOVED,
     /** An instance was deleted (by the capacity check, or by a drain that asked for it). */
     INSTANCE_DELETED,
+    /** An instance was deallocated and kept warm (a scale-in in deallocate mode), or warm ones were started. */
+    INSTANCE_POWER,
     /** The capacity check moved on a drain whose messages had stopped. */
     DRAIN_RESUMED,
     /** A drain changed state (requested, draining, drained, removed, timed-out, failed, ...). */

@@ -41,9 +41,10 @@ final class CapacityAudit {
         return events;
     }
 
-    /** A scale-out and an instance deletion start an ARM operation the check does not wait for. */
+    /** A scale-out, an instance deletion and a start of warm instances start an ARM operation the check does not wait for. */
     private static boolean startsAnOperation(CapacityAction action) {
-        return action instanceof CapacityAction.ScaleOut || action instanceof CapacityAction.DeleteInstance;
+        return action instanceof CapacityAction.ScaleOut || action instanceof CapacityAction.DeleteInstance
+                || action instanceof CapacityAction.StartInstances;
     }
 
     private static AuditEvent event(CapacityAction action, String outcome, String error, Instant now) {
@@ -67,6 +68,10 @@ final class CapacityAudit {
         if (action instanceof CapacityAction.DeleteInstance delete) {
             return AuditEvent.of(now, AuditKind.INSTANCE_DELETED, delete.computerName(), delete.reason(),
                     "outcome", outcome, "error", error, "instanceId", delete.instanceId());
+        }
+        if (action instanceof CapacityAction.StartInstances start) {
+            return AuditEvent.of(now, AuditKind.INSTANCE_POWER, "scale set", start.reason(), "outcome", outcome,
+                    "error", error, "started", String.join(",", start.instanceIds()));
         }
         CapacityAction.ResumeDrain resume = (CapacityAction.ResumeDrain) action;
         return AuditEvent.of(now, AuditKind.DRAIN_RESUMED, resume.hostname(), resume.reason(), "outcome", outcome,

@@ -2,6 +2,7 @@ package io.harbormaster.capacity;
 
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.scaleset.ScaleSetInstance;
+import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -21,9 +22,18 @@ final class InstanceCleanupRule {
             if (index.nodeOf(instance) != null) {
                 continue;
             }
+            if (policy.keepsWarm() && instance.powerState() == ScaleSetInstance.PowerState.DEALLOCATED) {
+                // Warm: kept for a scale-out, never a VM that lost its node ({@link WarmPoolRule} caps them).
+                continue;
+            }
             String name = instance.computerName();
-            NodelessInstanceRule.Verdict verdict = NodelessInstanceRule.judge(instance,
-                    context.tracking().unjoinedSince().get(instance.instanceId()),
+            // A warm instance a check started lost its node long ago, at its scale-in: its wait starts at the start.
+            Instant firstSeenNodeless = context.tracking().unjoinedSince().get(instance.instanceId());
+            Instant started = context.startedAt(instance);
+            if (started != null && started.isAfter(firstSeenNodeless)) {
+                firstSeenNodeless = started;
+            }
+            NodelessInstanceRule.Verdict verdict = NodelessInstanceRule.judge(instance, firstSeenNodeless,
                     context.tracking().joinedInstances().get(instance.instanceId()),
                     name == null ? null : index.latestDrainOf(name), policy, context.now());
             String what = "instance " + instance.instanceId() + " (" + name + ") " + verdict.describe(context.now());

@@ -29,6 +29,7 @@ import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMI
 import com.azure.resourcemanager.compute.models.InstanceViewStatus;
 import com.azure.resourcemanager.compute.models.Sku;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceIDs;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMProtectionPolicy;
 import io.harbormaster.config.AzureCloud;
@@ -280,6 +281,31 @@ public final class AzureScaleSet implements ScaleSet {
         } catch (RuntimeException e) {
             throw failure(action, e, true);
         }
+    }
+
+    @Override
+    public void beginDeallocate(Collection<String> instanceIds) {
+        Set<String> ids = instanceIds(instanceIds);
+        if (ids.isEmpty()) {
+            return;
+        }
+        requireUniform();
+        // Started, not awaited, as deletes are: the next pass reads the instance's power state instead.
+        VirtualMachineScaleSetVMInstanceIDs request = new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(List.copyOf(ids));
+        call("start deallocating instances " + ids + " of scale set " + name,
+                () -> scaleSets.beginDeallocate(resourceGroup, name, null, request, Context.NONE));
+    }
+
+    @Override
+    public void beginStart(Collection<String> instanceIds) {
+        Set<String> ids = instanceIds(instanceIds);
+        if (ids.isEmpty()) {
+            return;
+        }
+        requireUniform();
+        VirtualMachineScaleSetVMInstanceIDs request = new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(List.copyOf(ids));
+        call("start instances " + ids + " of scale set " + name,
+                () -> scaleSets.beginStart(resourceGroup, name, request, Context.NONE));
     }
 
     @Override
