@@ -27,13 +27,18 @@ final class InstanceCleanupRule {
                 continue;
             }
             String name = instance.computerName();
-            // A warm instance a check started lost its node long ago, at its scale-in: its wait starts at the start.
-            Instant firstSeenNodeless = context.tracking().unjoinedSince().get(instance.instanceId());
             Instant started = context.startedAt(instance);
-            if (started != null && started.isAfter(firstSeenNodeless)) {
-                firstSeenNodeless = started;
+            if (started != null) {
+                // A warm instance a check started: it lost its node long ago, at its scale-in, and may be older than
+                // any provisioning timeout; it gets one from its start, as a new VM gets one from its creation.
+                Instant until = started.plus(policy.provisioningTimeout());
+                out.note("warm instances starting", "instance " + instance.instanceId() + " (" + name + ") was started"
+                        + " from warm at " + started + ": it may join until " + until);
+                out.due(until);
+                continue;
             }
-            NodelessInstanceRule.Verdict verdict = NodelessInstanceRule.judge(instance, firstSeenNodeless,
+            NodelessInstanceRule.Verdict verdict = NodelessInstanceRule.judge(instance,
+                    context.tracking().unjoinedSince().get(instance.instanceId()),
                     context.tracking().joinedInstances().get(instance.instanceId()),
                     name == null ? null : index.latestDrainOf(name), policy, context.now());
             String what = "instance " + instance.instanceId() + " (" + name + ") " + verdict.describe(context.now());

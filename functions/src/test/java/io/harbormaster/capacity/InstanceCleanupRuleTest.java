@@ -76,4 +76,33 @@ class InstanceCleanupRuleTest {
                 + " rejoin within the rejoin grace of 15m (provisioning state Succeeded, power state running)",
                 left.actions().get(0).reason());
     }
+
+    @Test
+    void inDeallocateModeAWarmInstanceIsNeitherNeverJoinedNorLeft() {
+        PlanningFixture cluster = new PlanningFixture();
+        cluster.policy = CapacityPolicy.DEFAULTS.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 3);
+        cluster.instance(nodeless("warm", ScaleSetInstance.PowerState.DEALLOCATED, 600, false));
+        cluster.drain("warm", "req-w", DrainReason.SCALE_IN, DrainState.REMOVED, true, minutesAgo(300));
+        cluster.history = new CapacityHistory(minutesAgo(1), Map.of(), Map.of(), Map.of("7", minutesAgo(300)), null, null,
+                null, List.of(), Map.of("7", minutesAgo(301)));
+        RuleDecision<CapacityAction.DeleteInstance> decision = decide(cluster);
+        assertEquals(List.of(), decision.actions());
+        assertEquals(List.of(), decision.notes(), "the warm pool's rule speaks for it");
+        assertEquals(null, decision.due());
+    }
+
+    @Test
+    void aStartedWarmInstanceWaitsTheRejoinGraceFromItsStart() {
+        PlanningFixture cluster = new PlanningFixture();
+        cluster.policy = CapacityPolicy.DEFAULTS.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 3);
+        cluster.instance(nodeless("warm", ScaleSetInstance.PowerState.RUNNING, 600, false));
+        cluster.drain("warm", "req-w", DrainReason.SCALE_IN, DrainState.REMOVED, true, minutesAgo(300));
+        // Nodeless since its scale-in 5 h ago; started 2 minutes ago.
+        cluster.history = new CapacityHistory(minutesAgo(1), Map.of(), Map.of(), Map.of("7", minutesAgo(300)), null, null,
+                null, List.of(), List.of(CapacityHistory.Operation.startInstance("7", minutesAgo(2))),
+                Map.of("7", minutesAgo(301)));
+        RuleDecision<CapacityAction.DeleteInstance> decision = decide(cluster);
+        assertEquals(List.of(), decision.actions());
+        assertEquals(minutesAgo(-13), decision.due(), "15m from its start");
+    }
 }
