@@ -43,8 +43,8 @@ class WarmPoolIT {
                 "HARBORMASTER_CAPACITY_MIN_AGENTS", "1",
                 "HARBORMASTER_CAPACITY_MAX_AGENTS", "2",
                 "HARBORMASTER_CAPACITY_MAX_SCALE_OUT_STEP", "1",
-                "HARBORMASTER_CAPACITY_UNNEEDED_TIME", "4s",
-                "HARBORMASTER_CAPACITY_SCALE_IN_DELAY_AFTER_SCALE_OUT", "2s",
+                "HARBORMASTER_CAPACITY_UNNEEDED_TIME", "2s",
+                "HARBORMASTER_CAPACITY_SCALE_IN_DELAY_AFTER_SCALE_OUT", "1s",
                 "HARBORMASTER_CAPACITY_SCALE_IN_MODE", "deallocate",
                 "HARBORMASTER_CAPACITY_WARM_MAX", "1"));
     }
@@ -97,6 +97,7 @@ class WarmPoolIT {
         cluster.await("a second agent", cluster::nodes, n -> n.size() == 2 && !n.containsValue("down"), Duration.ofSeconds(60));
         service.awaitRunning(replicas, Duration.ofSeconds(60));
         Set<String> both = ids(instances());
+        long scaledOut = System.nanoTime();
         assertEquals(2, both.size());
 
         List<String> orphaned = new ArrayList<>();
@@ -140,6 +141,7 @@ class WarmPoolIT {
         }
         assertEquals(List.of(), orphaned, "a replica ran on a node that was not ready, or none ran");
         service.awaitRunning(1, Duration.ofSeconds(10));
+        long scaledIn = System.nanoTime();
 
         // Scale-out: the pending replicas make the check start the warm instance instead of creating one.
         cluster.manager().run("service", "scale", "--detach", service.name() + "=" + replicas);
@@ -152,6 +154,10 @@ class WarmPoolIT {
                 .powerState());
         JsonNode start = cluster.firstEvent("instance-power", started);
         assertNotNull(start, "no instance-power event");
-        System.out.printf("WarmPoolIT: scenario took %d ms%n", Duration.ofNanos(System.nanoTime() - t0).toMillis());
+        long end = System.nanoTime();
+        System.out.printf("WarmPoolIT: first agents and scale-out %d ms, deallocating scale-in %d ms, warm start to all"
+                + " running %d ms%n", (scaledOut - t0) / 1_000_000, (scaledIn - scaledOut) / 1_000_000, (end - scaledIn) / 1_000_000);
+        cluster.host().output().lines().filter(line -> line.contains("deallocat") || line.contains("start warm"))
+                .forEach(line -> System.out.println("WarmPoolIT host: " + line));
     }
 }
