@@ -40,32 +40,43 @@ public final class WarmStartBenchmark {
             // The first agent is taken up, so that each measured task needs an agent of its own.
             double cpus = Runtime.getRuntime().availableProcessors();
             String reserve = Double.toString(cpus * 0.75);
-            TestService.create(cluster.manager(), cluster.prefix() + "-filler", 1, "--constraint", "node.role==worker",
-                    "--reserve-cpu", reserve).awaitRunning(1, Duration.ofSeconds(60));
-            List<Long> fresh = new ArrayList<>();
-            List<Long> warm = new ArrayList<>();
-            for (int round = 1; round <= rounds; round++) {
-                long created = measure(cluster, "round " + round + " new", reserve);
-                String instance = awaitWarm(cluster, emulator, scaleSet);
-                long started = measure(cluster, "round " + round + " warm", reserve);
-                fresh.add(created);
-                warm.add(started);
-                System.out.printf("round %d: new instance %6d ms   warm instance %6d ms   (service create -> task running)%n",
-                        round, created, started);
-                // The next round's "new" must find no warm instance: the one kept is deleted through the emulator.
-                String again = awaitWarm(cluster, emulator, scaleSet);
-                emulator.cloud().deleteInstances(scaleSet, List.of(again));
-                cluster.await("the warm instance " + again + " deleted", () -> emulator.cloud().instances(scaleSet),
-                        list -> list.stream().noneMatch(i -> i.instanceId().equals(again)), Duration.ofSeconds(60));
-                System.out.println("  (instance " + instance + " was deallocated and started; " + again + " deleted)");
+            TestService filler = TestService.create(cluster.manager(), cluster.prefix() + "-filler", 1, "--constraint",
+                    "node.role==worker", "--reserve-cpu", reserve);
+            try {
+                filler.awaitRunning(1, Duration.ofSeconds(60));
+                rounds(cluster, emulator, scaleSet, rounds, reserve);
+            } finally {
+                // The swarm is shared: a filler left behind would take room on the next cluster's agents.
+                filler.close();
             }
-            System.out.println();
-            System.out.println("scale-out for one pending task, check every 2 s, emulator timings, " + rounds + " rounds");
-            System.out.printf("  new instance   (create, boot from cloud-config, join)   p50 %6d ms   max %6d ms%n",
-                    p50(fresh), max(fresh));
-            System.out.printf("  warm instance  (start, boot from its disk, join)        p50 %6d ms   max %6d ms%n",
-                    p50(warm), max(warm));
         }
+    }
+
+    private static void rounds(EmulatedCluster cluster, AzureEmulator emulator, String scaleSet, int rounds, String reserve)
+            throws Exception {
+        List<Long> fresh = new ArrayList<>();
+        List<Long> warm = new ArrayList<>();
+        for (int round = 1; round <= rounds; round++) {
+            long created = measure(cluster, "round " + round + " new", reserve);
+            String instance = awaitWarm(cluster, emulator, scaleSet);
+            long started = measure(cluster, "round " + round + " warm", reserve);
+            fresh.add(created);
+            warm.add(started);
+            System.out.printf("round %d: new instance %6d ms   warm instance %6d ms   (service create -> task running)%n",
+                    round, created, started);
+            // The next round's "new" must find no warm instance: the one kept is deleted through the emulator.
+            String again = awaitWarm(cluster, emulator, scaleSet);
+            emulator.cloud().deleteInstances(scaleSet, List.of(again));
+            cluster.await("the warm instance " + again + " deleted", () -> emulator.cloud().instances(scaleSet),
+                    list -> list.stream().noneMatch(i -> i.instanceId().equals(again)), Duration.ofSeconds(60));
+            System.out.println("  (instance " + instance + " was deallocated and started; " + again + " deleted)");
+        }
+        System.out.println();
+        System.out.println("scale-out for one pending task, check every 2 s, emulator timings, " + rounds + " rounds");
+        System.out.printf("  new instance   (create, boot from cloud-config, join)   p50 %6d ms   max %6d ms%n",
+                p50(fresh), max(fresh));
+        System.out.printf("  warm instance  (start, boot from its disk, join)        p50 %6d ms   max %6d ms%n",
+                p50(warm), max(warm));
     }
 
     /** Creates a one-task service that fits on no running agent, waits for it to run, removes it; the time to running. */
