@@ -285,27 +285,28 @@ public final class AzureScaleSet implements ScaleSet {
 
     @Override
     public void beginDeallocate(Collection<String> instanceIds) {
-        Set<String> ids = instanceIds(instanceIds);
-        if (ids.isEmpty()) {
-            return;
-        }
-        requireUniform();
-        // Started, not awaited, as deletes are: the next pass reads the instance's power state instead.
-        VirtualMachineScaleSetVMInstanceIDs request = new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(List.copyOf(ids));
-        call("start deallocating instances " + ids + " of scale set " + name,
-                () -> scaleSets.beginDeallocate(resourceGroup, name, null, request, Context.NONE));
+        beginPower("start deallocating", instanceIds,
+                request -> scaleSets.beginDeallocate(resourceGroup, name, null, request, Context.NONE));
     }
 
     @Override
     public void beginStart(Collection<String> instanceIds) {
+        beginPower("start", instanceIds, request -> scaleSets.beginStart(resourceGroup, name, request, Context.NONE));
+    }
+
+    /**
+     * Sends a power operation for exactly these instances and returns once ARM accepted it, as deletes are started:
+     * the next pass or check reads the instances' power states instead of waiting.
+     */
+    private void beginPower(String verb, Collection<String> instanceIds,
+            java.util.function.Function<VirtualMachineScaleSetVMInstanceIDs, ?> send) {
         Set<String> ids = instanceIds(instanceIds);
         if (ids.isEmpty()) {
             return;
         }
         requireUniform();
         VirtualMachineScaleSetVMInstanceIDs request = new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(List.copyOf(ids));
-        call("start instances " + ids + " of scale set " + name,
-                () -> scaleSets.beginStart(resourceGroup, name, request, Context.NONE));
+        call(verb + " instances " + ids + " of scale set " + name, () -> send.apply(request));
     }
 
     @Override

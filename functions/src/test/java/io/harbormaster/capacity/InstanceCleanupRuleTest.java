@@ -15,6 +15,18 @@ class InstanceCleanupRuleTest {
         return new ScaleSetInstance("7", name, power, "Succeeded", minutesAgo(minutesOld), protect);
     }
 
+    /** Instance 7 in deallocate mode, whose node a scale-in removed 5 h ago, with these operations under way. */
+    private static PlanningFixture scaledInFiveHoursAgo(ScaleSetInstance.PowerState power,
+            List<CapacityHistory.Operation> operations) {
+        PlanningFixture cluster = new PlanningFixture();
+        cluster.policy = CapacityPolicy.DEFAULTS.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 3);
+        cluster.instance(nodeless("warm", power, 600, false));
+        cluster.drain("warm", "req-w", DrainReason.SCALE_IN, DrainState.REMOVED, true, minutesAgo(300));
+        cluster.history = new CapacityHistory(minutesAgo(1), Map.of(), Map.of(), Map.of("7", minutesAgo(300)), null, null,
+                null, List.of(), operations, Map.of("7", minutesAgo(301)));
+        return cluster;
+    }
+
     private static RuleDecision<CapacityAction.DeleteInstance> decide(PlanningFixture cluster) {
         return InstanceCleanupRule.decide(cluster.context());
     }
@@ -79,12 +91,7 @@ class InstanceCleanupRuleTest {
 
     @Test
     void inDeallocateModeAWarmInstanceIsNeitherNeverJoinedNorLeft() {
-        PlanningFixture cluster = new PlanningFixture();
-        cluster.policy = CapacityPolicy.DEFAULTS.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 3);
-        cluster.instance(nodeless("warm", ScaleSetInstance.PowerState.DEALLOCATED, 600, false));
-        cluster.drain("warm", "req-w", DrainReason.SCALE_IN, DrainState.REMOVED, true, minutesAgo(300));
-        cluster.history = new CapacityHistory(minutesAgo(1), Map.of(), Map.of(), Map.of("7", minutesAgo(300)), null, null,
-                null, List.of(), Map.of("7", minutesAgo(301)));
+        PlanningFixture cluster = scaledInFiveHoursAgo(ScaleSetInstance.PowerState.DEALLOCATED, List.of());
         RuleDecision<CapacityAction.DeleteInstance> decision = decide(cluster);
         assertEquals(List.of(), decision.actions());
         assertEquals(List.of(), decision.notes(), "the warm pool's rule speaks for it");
@@ -93,14 +100,9 @@ class InstanceCleanupRuleTest {
 
     @Test
     void aStartedWarmInstanceWaitsTheRejoinGraceFromItsStart() {
-        PlanningFixture cluster = new PlanningFixture();
-        cluster.policy = CapacityPolicy.DEFAULTS.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 3);
-        cluster.instance(nodeless("warm", ScaleSetInstance.PowerState.RUNNING, 600, false));
-        cluster.drain("warm", "req-w", DrainReason.SCALE_IN, DrainState.REMOVED, true, minutesAgo(300));
         // Nodeless since its scale-in 5 h ago; started 2 minutes ago.
-        cluster.history = new CapacityHistory(minutesAgo(1), Map.of(), Map.of(), Map.of("7", minutesAgo(300)), null, null,
-                null, List.of(), List.of(CapacityHistory.Operation.startInstance("7", minutesAgo(2))),
-                Map.of("7", minutesAgo(301)));
+        PlanningFixture cluster = scaledInFiveHoursAgo(ScaleSetInstance.PowerState.RUNNING,
+                List.of(CapacityHistory.Operation.startInstance("7", minutesAgo(2))));
         RuleDecision<CapacityAction.DeleteInstance> decision = decide(cluster);
         assertEquals(List.of(), decision.actions());
         assertEquals(minutesAgo(-13), decision.due(), "15m from its start");

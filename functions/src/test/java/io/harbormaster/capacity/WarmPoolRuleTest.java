@@ -29,6 +29,11 @@ class WarmPoolRuleTest {
         return cluster;
     }
 
+    /** The trim after a start of up to {@code newAgents} warm instances in the same check. */
+    private static RuleDecision<CapacityAction.DeleteInstance> trimAfterStarting(PlanningFixture cluster, long newAgents) {
+        return WarmPoolRule.trim(cluster.context(), WarmPoolRule.start(cluster.context(), newAgents, "pending"));
+    }
+
     private static List<String> ids(List<ScaleSetInstance> instances) {
         return instances.stream().map(ScaleSetInstance::instanceId).toList();
     }
@@ -69,7 +74,7 @@ class WarmPoolRuleTest {
         assertEquals(0, WarmPoolRule.start(cluster.context(), 0, "pending").count());
         cluster.policy = CapacityPolicy.DEFAULTS;
         assertEquals(0, WarmPoolRule.start(cluster.context(), 2, "pending").count());
-        assertEquals(List.of(), WarmPoolRule.trim(cluster.context(), WarmPoolRule.start(cluster.context(), 2, "p")).actions());
+        assertEquals(List.of(), trimAfterStarting(cluster, 2).actions());
     }
 
     @Test
@@ -92,8 +97,7 @@ class WarmPoolRuleTest {
     void warmInstancesBeyondTheCapAreDeletedOldestFirst() {
         PlanningFixture cluster = warmCluster();
         cluster.policy = WARM.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 1);
-        RuleDecision<CapacityAction.DeleteInstance> trimmed = WarmPoolRule.trim(cluster.context(),
-                WarmPoolRule.start(cluster.context(), 0, "none"));
+        RuleDecision<CapacityAction.DeleteInstance> trimmed = trimAfterStarting(cluster, 0);
         assertEquals(List.of("10", "12"), trimmed.actions().stream().map(CapacityAction.DeleteInstance::instanceId).toList());
         assertEquals("3 warm (deallocated) instances are kept and the cap is 1; instance 10 is the oldest of them (created "
                 + minutesAgo(300) + ")", trimmed.actions().get(0).reason());
@@ -103,8 +107,7 @@ class WarmPoolRuleTest {
     void thoseStartedThisCheckDoNotCountAgainstTheCap() {
         PlanningFixture cluster = warmCluster();
         cluster.policy = WARM.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 1);
-        WarmPoolRule.Starts starts = WarmPoolRule.start(cluster.context(), 2, "pending");
-        RuleDecision<CapacityAction.DeleteInstance> trimmed = WarmPoolRule.trim(cluster.context(), starts);
+        RuleDecision<CapacityAction.DeleteInstance> trimmed = trimAfterStarting(cluster, 2);
         assertEquals(List.of(), trimmed.actions());
         assertEquals(List.of("1 warm (deallocated) instance is kept for the next scale-out (at most 1)"),
                 PlanningFixture.lines(trimmed.notes()));
@@ -116,8 +119,7 @@ class WarmPoolRuleTest {
         cluster.policy = WARM.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 0);
         cluster.instance(new ScaleSetInstance("10", "vm-10", ScaleSetInstance.PowerState.DEALLOCATED, "Succeeded",
                 minutesAgo(300), true));
-        RuleDecision<CapacityAction.DeleteInstance> trimmed = WarmPoolRule.trim(cluster.context(),
-                WarmPoolRule.start(cluster.context(), 0, "none"));
+        RuleDecision<CapacityAction.DeleteInstance> trimmed = trimAfterStarting(cluster, 0);
         assertEquals(List.of(), trimmed.actions());
         assertEquals(List.of("warm instance 10 (vm-10) is beyond the cap but protected from scale-in: left alone"),
                 PlanningFixture.lines(trimmed.notes()));
