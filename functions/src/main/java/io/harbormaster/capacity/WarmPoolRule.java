@@ -1,6 +1,8 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.swarm.Node;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,17 +39,21 @@ final class WarmPoolRule {
     }
 
     /**
-     * Warm instances, newest first: deallocated, without a node, not being deleted or started, and not the instance
-     * of a drain still under way (that drain removes its old node first).
+     * Warm instances, newest first: deallocated, not being deleted or started, without a node or with only its old one,
+     * down, left for its drain to remove; and not the instance of a drain that has yet to deallocate it. A drain that
+     * has deallocated it only removes the old node now; the started VM joins as a new one meanwhile.
      */
     static List<ScaleSetInstance> warm(PlanningContext context) {
         List<ScaleSetInstance> warm = new ArrayList<>();
         for (ScaleSetInstance instance : context.snapshot().instances()) {
+            Node node = context.index().nodeOf(instance);
+            DrainStatus drain = instance.computerName() == null ? null
+                    : context.index().unfinishedDrainOf(instance.computerName());
             if (instance.powerState() == ScaleSetInstance.PowerState.DEALLOCATED
-                    && context.index().nodeOf(instance) == null
+                    && (node == null || node.state() == Node.State.DOWN)
                     && "Succeeded".equalsIgnoreCase(instance.provisioningState())
                     && !context.startedRecently(instance)
-                    && (instance.computerName() == null || context.index().unfinishedDrainOf(instance.computerName()) == null)) {
+                    && (drain == null || drain.instanceDeallocated())) {
                 warm.add(instance);
             }
         }

@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.drain.DrainReason;
+import io.harbormaster.drain.DrainRequest;
 import io.harbormaster.drain.DrainState;
+import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.drain.InstanceEnd;
 import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.SwarmRole;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -133,7 +139,7 @@ class WarmPoolRuleTest {
         cluster.run("a", "web", 2.0, PlanningFixture.GIB);
         cluster.instance(deallocated("10", 300));
         cluster.instance(deallocated("11", 100));
-        cluster.service("big", io.harbormaster.swarm.Service.Mode.REPLICATED, 1.5, PlanningFixture.GIB);
+        cluster.service("big", Service.Mode.REPLICATED, 1.5, PlanningFixture.GIB);
         cluster.pending(3, "big", 1.5, PlanningFixture.GIB, PlanningFixture.NO_ROOM);
         CapacityPlan plan = CapacityPlanner.plan(cluster.snapshot(), cluster.policy, cluster.history, PlanningFixture.NOW);
         assertEquals(List.of("11", "10"), plan.actions(CapacityAction.StartInstances.class).get(0).instanceIds());
@@ -151,7 +157,7 @@ class WarmPoolRuleTest {
         cluster.run("a", "web", 2.0, PlanningFixture.GIB);
         cluster.instance(new ScaleSetInstance("10", "vm-10", ScaleSetInstance.PowerState.STARTING, "Succeeded",
                 minutesAgo(300), false));
-        cluster.service("big", io.harbormaster.swarm.Service.Mode.REPLICATED, 1.5, PlanningFixture.GIB);
+        cluster.service("big", Service.Mode.REPLICATED, 1.5, PlanningFixture.GIB);
         cluster.pending(1, "big", 1.5, PlanningFixture.GIB, PlanningFixture.NO_ROOM);
         cluster.history = new CapacityHistory(minutesAgo(1), Map.of(), Map.of(), Map.of(), null, null, null, List.of(),
                 List.of(CapacityHistory.Operation.startInstance("10", minutesAgo(1))));
@@ -159,5 +165,22 @@ class WarmPoolRuleTest {
         assertEquals(List.of(), plan.actions(), String.join("\n", plan.notes()));
         assertTrue(plan.notes().stream().anyMatch(note -> note.contains("will fit on the 1 agent still provisioning or joining")),
                 String.join("\n", plan.notes()));
+    }
+
+    @Test
+    void anInstanceWhoseDrainDeallocatedItIsWarmWhileItsOldNodeWaitsDownForRemoval() {
+        PlanningFixture cluster = warmCluster();
+        cluster.node("vm-11", SwarmRole.WORKER, Node.Availability.DRAIN,
+                Node.State.DOWN, Map.of());
+        DrainRequest request = new DrainRequest("req-11", "vm-11", "id-vm-11",
+                DrainReason.SCALE_IN, InstanceEnd.DEALLOCATE, minutesAgo(-10), minutesAgo(1), "11");
+        cluster.drains.add(new DrainStatus(request, DrainState.DRAINED, false, 0, 0, false, false,
+                null, null, minutesAgo(1), null, 4, null, minutesAgo(1), List.of(), null, true));
+        assertEquals(List.of("11", "12", "10"), ids(WarmPoolRule.warm(cluster.context())));
+
+        cluster.nodes.set(cluster.nodes.size() - 1, new Node("id-vm-11", 1, "vm-11",
+                SwarmRole.WORKER, Node.Availability.DRAIN,
+                Node.State.READY, Map.of(), PlanningFixture.AGENT, minutesAgo(60)));
+        assertEquals(List.of("12", "10"), ids(WarmPoolRule.warm(cluster.context())), "its node still up: not yet");
     }
 }
