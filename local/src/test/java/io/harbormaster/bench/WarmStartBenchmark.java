@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Scale-out from a warm (deallocated) instance against scale-out with a new one, in the same run, with the emulator's
@@ -88,7 +89,10 @@ public final class WarmStartBenchmark {
             service.awaitRunning(1, Duration.ofSeconds(120));
             long ms = (System.nanoTime() - t0) / 1_000_000;
             if (cluster.firstEvent(what.endsWith("warm") ? "instance-power" : "scale-out", created) == null) {
-                throw new AssertionError(what + ": no " + (what.endsWith("warm") ? "warm start" : "scale-out") + " on the trail");
+                String decisions = cluster.host().output().lines()
+                        .filter(line -> line.contains("capacity: ") || line.contains("drain ")).collect(Collectors.joining("\n"));
+                throw new AssertionError(what + ": no " + (what.endsWith("warm") ? "warm start" : "scale-out")
+                        + " on the trail; the host's capacity and drain lines:\n" + decisions);
             }
             return ms;
         }
