@@ -58,19 +58,16 @@ public final class WarmStartBenchmark {
         List<Long> fresh = new ArrayList<>();
         List<Long> warm = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
+            // "New" must find no warm instance: every one kept so far is deleted through the emulator first.
+            List<String> deleted = deleteWarm(cluster, emulator, scaleSet);
             long created = measure(cluster, "round " + round + " new", reserve);
             String instance = awaitWarm(cluster, emulator, scaleSet);
             long started = measure(cluster, "round " + round + " warm", reserve);
+            awaitWarm(cluster, emulator, scaleSet);
             fresh.add(created);
             warm.add(started);
-            System.out.printf("round %d: new instance %6d ms   warm instance %6d ms   (service create -> task running)%n",
-                    round, created, started);
-            // The next round's "new" must find no warm instance: the one kept is deleted through the emulator.
-            String again = awaitWarm(cluster, emulator, scaleSet);
-            emulator.cloud().deleteInstances(scaleSet, List.of(again));
-            cluster.await("the warm instance " + again + " deleted", () -> emulator.cloud().instances(scaleSet),
-                    list -> list.stream().noneMatch(i -> i.instanceId().equals(again)), Duration.ofSeconds(60));
-            System.out.println("  (instance " + instance + " was deallocated and started; " + again + " deleted)");
+            System.out.printf("round %d: new instance %6d ms   warm instance %6d ms   (service create -> task running;"
+                    + " warm instance %s; deleted before the round: %s)%n", round, created, started, instance, deleted);
         }
         System.out.println();
         System.out.println("scale-out for one pending task, check every 2 s, emulator timings, " + rounds + " rounds");
@@ -96,6 +93,19 @@ public final class WarmStartBenchmark {
             }
             return ms;
         }
+    }
+
+    /** Deletes every deallocated instance through the emulator and waits until they are gone; their ids. */
+    private static List<String> deleteWarm(EmulatedCluster cluster, AzureEmulator emulator, String scaleSet)
+            throws Exception {
+        List<String> warm = emulator.cloud().instances(scaleSet).stream()
+                .filter(i -> i.powerState().equals("deallocated")).map(InstanceSnapshot::instanceId).toList();
+        if (!warm.isEmpty()) {
+            emulator.cloud().deleteInstances(scaleSet, warm);
+            cluster.await("the warm instances " + warm + " deleted", () -> emulator.cloud().instances(scaleSet),
+                    list -> list.stream().noneMatch(i -> warm.contains(i.instanceId())), Duration.ofSeconds(60));
+        }
+        return warm;
     }
 
     /** Waits until the idle agent's scale-in has deallocated its instance and removed its node; its instance id. */
