@@ -205,6 +205,7 @@
       + esc(set.capacity) + '</dd><dt>SKU</dt><dd>' + esc(set.sku) + '</dd><dt>State</dt><dd>'
       + esc(set.provisioningState) + '</dd><dt>Instances</dt><dd>' + (data.instances || []).length + '</dd>'
       + zones(set.agentsPerZone)
+      + '<dt>Warm</dt><dd>' + esc(set.warmInstances || 0) + ' deallocated, started first on scale-out</dd>'
       + '<dt>Automatic actions</dt><dd>' + (auto.paused ? '<strong class="warn">paused</strong>'
         + (auto.reason ? ': ' + esc(auto.reason) : '') : 'on') + '</dd></dl>'
       + (ops.length ? '<h3>Operations in flight</h3><ul>' + ops.join('') + '</ul>' : '<p class="empty">No operation in flight.</p>'));

@@ -18,6 +18,8 @@ public enum AuditKind {
     INSTANCE_DELETED,
     /** The capacity check set its pool's labels on a node of the pool's instance. */
     NODE_LABELLED,
+    /** An instance was deallocated and kept warm (a scale-in in deallocate mode), or warm ones were started. */
+    INSTANCE_POWER,
     /** The capacity check moved on a drain whose messages had stopped. */
     DRAIN_RESUMED,
     /** A drain changed state (requested, draining, drained, removed, timed-out, failed, ...). */

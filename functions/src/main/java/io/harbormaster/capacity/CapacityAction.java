@@ -1,6 +1,8 @@
 package io.harbormaster.capacity;
 
 import io.harbormaster.drain.DrainReason;
+import io.harbormaster.drain.InstanceEnd;
+import java.util.List;
 import io.harbormaster.swarm.Node;
 import java.util.Map;
 import java.util.Objects;
@@ -42,9 +44,18 @@ public sealed interface CapacityAction {
      * Enqueue a drain of the node for scale-in; the drain worker then deletes exactly its instance,
      * {@code instanceId}, the one instance the check's listing names as the node's hostname.
      */
-    record RequestDrain(String hostname, String nodeId, String instanceId, String reason) implements CapacityAction {
+    record RequestDrain(String hostname, String nodeId, String instanceId, InstanceEnd instanceEnd, String reason)
+            implements CapacityAction {
         public RequestDrain {
             Objects.requireNonNull(instanceId, "instanceId");
+            if (instanceEnd != InstanceEnd.DELETE && instanceEnd != InstanceEnd.DEALLOCATE) {
+                throw new IllegalArgumentException("a scale-in deletes or deallocates its instance, not " + instanceEnd);
+            }
+        }
+
+        /** A scale-in that deletes the instance. */
+        public RequestDrain(String hostname, String nodeId, String instanceId, String reason) {
+            this(hostname, nodeId, instanceId, InstanceEnd.DELETE, reason);
         }
 
         public DrainReason drainReason() {
@@ -52,12 +63,12 @@ public sealed interface CapacityAction {
         }
 
         public boolean deleteInstance() {
-            return true;
+            return instanceEnd == InstanceEnd.DELETE;
         }
 
         @Override
         public String summary() {
-            return "drain " + hostname + " and delete its instance";
+            return "drain " + hostname + " and " + (deleteInstance() ? "delete" : "deallocate") + " its instance";
         }
 
         @Override
@@ -105,6 +116,32 @@ public sealed interface CapacityAction {
         @Override
         public boolean destructive() {
             return true;
+        }
+    }
+
+    /**
+     * Start deallocated (warm) instances instead of raising the capacity: they keep their disks and ids, boot, and
+     * their agents join the swarm afresh.
+     */
+    record StartInstances(List<String> instanceIds, List<String> computerNames, String reason) implements CapacityAction {
+        public StartInstances {
+            instanceIds = List.copyOf(instanceIds);
+            computerNames = List.copyOf(computerNames);
+            if (instanceIds.isEmpty()) {
+                throw new IllegalArgumentException("a start names at least one instance");
+            }
+        }
+
+        @Override
+        public String summary() {
+            return "start warm " + (instanceIds.size() == 1 ? "instance " : "instances ") + String.join(", ", instanceIds)
+                    + " (" + String.join(", ", computerNames) + ")";
+        }
+
+        @Override
+        public boolean destructive() {
+            // It adds running agents and takes nothing away; the capacity stays as it is.
+            return false;
         }
     }
 

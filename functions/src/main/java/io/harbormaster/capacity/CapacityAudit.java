@@ -41,9 +41,10 @@ final class CapacityAudit {
         return events;
     }
 
-    /** A scale-out and an instance deletion start an ARM operation the check does not wait for. */
+    /** A scale-out, an instance deletion and a start of warm instances start an ARM operation the check does not wait for. */
     private static boolean startsAnOperation(CapacityAction action) {
-        return action instanceof CapacityAction.ScaleOut || action instanceof CapacityAction.DeleteInstance;
+        return action instanceof CapacityAction.ScaleOut || action instanceof CapacityAction.DeleteInstance
+                || action instanceof CapacityAction.StartInstances;
     }
 
     private static AuditEvent event(CapacityAction action, String outcome, String error, Instant now) {
@@ -71,6 +72,10 @@ final class CapacityAudit {
         if (action instanceof CapacityAction.LabelNode label) {
             return AuditEvent.of(now, AuditKind.NODE_LABELLED, label.node().hostname(), label.reason(), "outcome", outcome,
                     "error", error, "nodeId", label.node().id(), "pool", label.pool());
+        }
+        if (action instanceof CapacityAction.StartInstances start) {
+            return AuditEvent.of(now, AuditKind.INSTANCE_POWER, "scale set", start.reason(), "outcome", outcome,
+                    "error", error, "started", String.join(",", start.instanceIds()));
         }
         CapacityAction.ResumeDrain resume = (CapacityAction.ResumeDrain) action;
         return AuditEvent.of(now, AuditKind.DRAIN_RESUMED, resume.hostname(), resume.reason(), "outcome", outcome,

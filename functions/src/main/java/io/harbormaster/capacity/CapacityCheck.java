@@ -285,7 +285,7 @@ public final class CapacityCheck {
         CapacityHistory.ScaleOutRecord scaleOutBefore = outside != null ? outside : history.lastScaleOut();
         List<CapacityHistory.Operation> operations = new ArrayList<>(review.underWay());
         for (CapacityAction action : toDo) {
-            started(action, now).ifPresent(operations::add);
+            operations.addAll(startedAll(action, now));
         }
         CapacityHistory next = notDone(plan.history().withDecisions(review.ended()).withOperations(operations),
                 withheld.keySet(), now, scaleOutBefore, null);
@@ -328,7 +328,7 @@ public final class CapacityCheck {
             List<CapacityHistory.Operation> stillStarted = new ArrayList<>(review.underWay());
             for (CapacityAction action : toDo) {
                 if (!notDone.contains(action)) {
-                    started(action, now).ifPresent(stillStarted::add);
+                    stillStarted.addAll(startedAll(action, now));
                 }
             }
             // On what was recorded, which keeps what others wrote meanwhile.
@@ -357,6 +357,12 @@ public final class CapacityCheck {
         for (CapacityHistory.Operation operation : underWay) {
             if (action instanceof CapacityAction.ScaleOut && operation.kind() == CapacityHistory.Operation.Kind.SET_CAPACITY) {
                 return "the capacity write started at " + operation.startedAt() + " is still under way";
+            }
+            if (action instanceof CapacityAction.StartInstances start
+                    && operation.kind() == CapacityHistory.Operation.Kind.START_INSTANCE
+                    && start.instanceIds().contains(operation.instanceId())) {
+                return "the start of instance " + operation.instanceId() + " at " + operation.startedAt()
+                        + " is still under way";
             }
             if (action instanceof CapacityAction.DeleteInstance delete
                     && operation.kind() == CapacityHistory.Operation.Kind.DELETE_INSTANCE
@@ -390,6 +396,14 @@ public final class CapacityCheck {
         return Optional.empty();
     }
 
+    /** The operations a start of warm instances begins: one per instance, so each is followed until it joins. */
+    private static List<CapacityHistory.Operation> startedAll(CapacityAction action, Instant now) {
+        if (action instanceof CapacityAction.StartInstances start) {
+            return start.instanceIds().stream().map(id -> CapacityHistory.Operation.startInstance(id, now)).toList();
+        }
+        return started(action, now).map(List::of).orElse(List.of());
+    }
+
     /**
      * The planned history, less what was not done: a withheld action's decision is dropped (a paused cluster must not
      * fill the history with the same decision every check), a failed one says it failed, and a scale-out that did
@@ -405,11 +419,11 @@ public final class CapacityCheck {
         boolean scaleOutNotDone = false;
         for (CapacityAction action : withheld) {
             withheldSummaries.add(action.summary());
-            scaleOutNotDone |= action instanceof CapacityAction.ScaleOut;
+            scaleOutNotDone |= scalesOut(action);
         }
         if (failures != null) {
             for (CapacityAction action : failures.keySet()) {
-                scaleOutNotDone |= action instanceof CapacityAction.ScaleOut;
+                scaleOutNotDone |= scalesOut(action);
             }
         }
         CapacityHistory history = planned.withDecisionsAt(now, decision -> {
@@ -421,6 +435,11 @@ public final class CapacityCheck {
                     decision.reason() + "; failed: " + failure, decision.dryRun());
         });
         return scaleOutNotDone ? history.withLastScaleOut(scaleOutBefore) : history;
+    }
+
+    /** A capacity raise, or a start of warm instances: either is on record as the scale-out the scale-in delay counts from. */
+    private static boolean scalesOut(CapacityAction action) {
+        return action instanceof CapacityAction.ScaleOut || action instanceof CapacityAction.StartInstances;
     }
 
     /**
@@ -498,7 +517,7 @@ public final class CapacityCheck {
             }
         } else if (action instanceof CapacityAction.RequestDrain drain) {
             // The instance the planner matched to the node in this check's listing: no second listing to find it.
-            drains.submit(drain.nodeId(), new DrainOrder(DrainReason.SCALE_IN, true, Optional.empty()),
+            drains.submit(drain.nodeId(), new DrainOrder(DrainReason.SCALE_IN, drain.instanceEnd(), Optional.empty()),
                     new DrainRequests.ListedInstance(PoolScaleSets.qualify(port.pool().name(), drain.instanceId(),
                             port == pools.get(0)), drain.hostname()));
         } else if (action instanceof CapacityAction.ReactivateNode reactivate) {
@@ -515,6 +534,8 @@ public final class CapacityCheck {
             }
         } else if (action instanceof CapacityAction.DeleteInstance delete) {
             scaleSet.beginDeleteInstances(List.of(delete.instanceId()));
+        } else if (action instanceof CapacityAction.StartInstances start) {
+            scaleSet.beginStart(start.instanceIds());
         } else if (action instanceof CapacityAction.ResumeDrain resume) {
             Optional<DrainStatus> status = drainStatuses.read(resume.hostname())
                     .map(DrainStatusStore.Stored::status)

@@ -110,13 +110,13 @@ public record CapacityHistory(
     }
 
     /**
-     * An ARM operation a check started without waiting for it: a capacity write ({@code toCapacity}) or the deletion
-     * of one instance ({@code instanceId}).
+     * An ARM operation a check started without waiting for it: a capacity write ({@code toCapacity}), or the deletion
+     * or start of one instance ({@code instanceId}).
      */
     public record Operation(Kind kind, long toCapacity, String instanceId, Instant startedAt) {
         /** What the operation does; its wire name is stored. */
         public enum Kind {
-            SET_CAPACITY("set-capacity"), DELETE_INSTANCE("delete-instance");
+            SET_CAPACITY("set-capacity"), DELETE_INSTANCE("delete-instance"), START_INSTANCE("start-instance");
 
             private final String wireName;
 
@@ -141,7 +141,7 @@ public record CapacityHistory(
         public Operation {
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(startedAt, "startedAt");
-            if (kind == Kind.DELETE_INSTANCE) {
+            if (kind != Kind.SET_CAPACITY) {
                 Objects.requireNonNull(instanceId, "instanceId");
             }
         }
@@ -154,9 +154,18 @@ public record CapacityHistory(
             return new Operation(Kind.DELETE_INSTANCE, 0, instanceId, startedAt);
         }
 
+        /** A warm instance's start: the next checks count it as an agent on its way, and do not start it again. */
+        public static Operation startInstance(String instanceId, Instant startedAt) {
+            return new Operation(Kind.START_INSTANCE, 0, instanceId, startedAt);
+        }
+
         /** The operation in a few words, as decisions name it. */
         public String summary() {
-            return kind == Kind.SET_CAPACITY ? "set capacity to " + toCapacity : "delete instance " + instanceId;
+            return switch (kind) {
+                case SET_CAPACITY -> "set capacity to " + toCapacity;
+                case DELETE_INSTANCE -> "delete instance " + instanceId;
+                case START_INSTANCE -> "start instance " + instanceId;
+            };
         }
     }
 

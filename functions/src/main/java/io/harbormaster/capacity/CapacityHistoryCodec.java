@@ -104,7 +104,7 @@ public final class CapacityHistoryCodec {
                 CapacityHistory.Operation.Kind kind = CapacityHistory.Operation.Kind.fromWireName(text(operation, "kind"));
                 operations.add(kind == CapacityHistory.Operation.Kind.SET_CAPACITY
                         ? CapacityHistory.Operation.setCapacity(number(operation, "toCapacity"), instant(operation, "startedAt"))
-                        : CapacityHistory.Operation.deleteInstance(text(operation, "instanceId"), instant(operation, "startedAt")));
+                        : new CapacityHistory.Operation(kind, 0, text(operation, "instanceId"), instant(operation, "startedAt")));
             }
             return new CapacityHistory(
                     optionalInstant(node, "checkedAt"),

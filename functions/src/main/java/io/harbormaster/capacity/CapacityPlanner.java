@@ -37,8 +37,10 @@ public final class CapacityPlanner {
         PendingTaskRule.Demand demand = PendingTaskRule.classify(context);
         ReactivationRule.Candidates reactivations = ReactivationRule.find(context);
         ScaleOutRule.Need need = ScaleOutRule.pack(context, demand, reactivations, inFlight);
-        RuleDecision<CapacityAction.ScaleOut> scaleOut = ScaleOutExpander.expand(context, need.newAgents(), demand.summary(),
-                inFlight);
+        // Warm instances first: the expander raises the capacity only for the agents they do not cover.
+        WarmPoolRule.Starts warmStarts = WarmPoolRule.start(context, need.newAgents(), demand.summary());
+        RuleDecision<CapacityAction.ScaleOut> scaleOut = ScaleOutExpander.expand(context,
+                need.newAgents() - warmStarts.count(), demand.summary(), inFlight);
 
         // Scale-in waits while tasks are pending for lack of resources: its rule then only says so.
         ScaleInRule.Eligible eligible = ScaleInRule.decide(context, demand.capacityNeeded());
@@ -46,10 +48,11 @@ public final class CapacityPlanner {
 
         RuleDecision<CapacityAction.RemoveDownNode> downNodes = DownNodeRule.decide(context);
         RuleDecision<CapacityAction.DeleteInstance> nodeless = InstanceCleanupRule.decide(context);
+        RuleDecision<CapacityAction.DeleteInstance> warmCap = WarmPoolRule.trim(context, warmStarts);
 
         // The plan lists the actions and notes in the order the rules ran.
-        return finish(context, guard, List.of(inFlight, resumed, demand, reactivations, need, scaleOut, eligible, scaleIn,
-                downNodes, nodeless));
+        return finish(context, guard, List.of(inFlight, resumed, demand, reactivations, need, warmStarts, scaleOut, eligible,
+                scaleIn, downNodes, nodeless, warmCap));
     }
 
     /** Gathers the rules' outcomes in order; a tripped guard withholds every destructive action. */
@@ -107,6 +110,11 @@ public final class CapacityPlanner {
             decisions.add(new CapacityHistory.Decision(now, action.summary(), action.reason(), policy.dryRun()));
             if (action instanceof CapacityAction.ScaleOut scaleOut && !policy.dryRun()) {
                 lastScaleOut = new CapacityHistory.ScaleOutRecord(now, scaleOut.fromCapacity(), scaleOut.toCapacity());
+            } else if (action instanceof CapacityAction.StartInstances && !policy.dryRun()
+                    && (lastScaleOut == null || !lastScaleOut.at().equals(now))) {
+                // Warm instances add agents without raising the capacity; the scale-in delay counts from them too.
+                long capacity = context.snapshot().scaleSet().capacity();
+                lastScaleOut = new CapacityHistory.ScaleOutRecord(now, capacity, capacity);
             }
         }
         Tracking tracking = context.tracking();

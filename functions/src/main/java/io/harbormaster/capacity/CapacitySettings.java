@@ -33,6 +33,8 @@ public record CapacitySettings(String schedule, CapacityPolicy policy) {
     public static final String AGENT_MEMORY = "HARBORMASTER_CAPACITY_AGENT_MEMORY";
     public static final String DRY_RUN = "HARBORMASTER_CAPACITY_DRY_RUN";
     public static final String OPT_OUT_LABEL = "HARBORMASTER_CAPACITY_OPT_OUT_LABEL";
+    public static final String SCALE_IN_MODE = "HARBORMASTER_CAPACITY_SCALE_IN_MODE";
+    public static final String WARM_MAX = "HARBORMASTER_CAPACITY_WARM_MAX";
 
     public static final String DEFAULT_SCHEDULE = "*/30 * * * * *";
     /** Azure's limit for a Uniform scale set from a platform image. */
@@ -57,12 +59,20 @@ public record CapacitySettings(String schedule, CapacityPolicy policy) {
             throw new InvalidSettingException(MIN_AGENTS, "is " + minAgents + ": expected at most " + MAX_AGENTS
                     + " (" + maxAgents + ")");
         }
+        int maxScaleOutStep = settings.integer(MAX_SCALE_OUT_STEP, defaults.maxScaleOutStep(), 1, MOST_AGENTS);
+        CapacityPolicy.ScaleInMode scaleInMode = scaleInMode(settings);
+        // One scale-out step's worth by default: a burst can be met warm, and disks beyond that cost for little gain.
+        int warmMax = settings.integer(WARM_MAX, maxScaleOutStep, 0, MOST_AGENTS);
+        if (warmMax > maxAgents) {
+            throw new InvalidSettingException(WARM_MAX, "is " + warmMax + ": expected at most " + MAX_AGENTS + " ("
+                    + maxAgents + "), as warm instances count in the scale set's capacity");
+        }
         Duration oneSecond = Duration.ofSeconds(1);
         Duration oneDay = Duration.ofDays(1);
         return new CapacitySettings(schedule, new CapacityPolicy(
                 minAgents,
                 maxAgents,
-                settings.integer(MAX_SCALE_OUT_STEP, defaults.maxScaleOutStep(), 1, MOST_AGENTS),
+                maxScaleOutStep,
                 settings.integer(MAX_SCALE_IN_STEP, defaults.maxScaleInStep(), 0, MOST_AGENTS),
                 settings.integer(SCALE_IN_UTILISATION, defaults.scaleInUtilisationPercent(), 0, 100),
                 settings.duration(UNNEEDED_TIME, defaults.unneededTime(), oneSecond, oneDay),
@@ -74,7 +84,19 @@ public record CapacitySettings(String schedule, CapacityPolicy policy) {
                 new Resources(nanoCpus(settings, defaults.fallbackAgentSize().nanoCpus()),
                         memory(settings, defaults.fallbackAgentSize().memoryBytes())),
                 optOutLabel(settings, defaults.optOutLabel()),
-                settings.flag(DRY_RUN, defaults.dryRun())));
+                settings.flag(DRY_RUN, defaults.dryRun()),
+                scaleInMode,
+                warmMax));
+    }
+
+    private static CapacityPolicy.ScaleInMode scaleInMode(AppSettings settings) {
+        String raw = settings.optional(SCALE_IN_MODE, CapacityPolicy.ScaleInMode.DELETE.wireName());
+        for (CapacityPolicy.ScaleInMode mode : CapacityPolicy.ScaleInMode.values()) {
+            if (mode.wireName().equals(raw.trim().toLowerCase(Locale.ROOT))) {
+                return mode;
+            }
+        }
+        throw new InvalidSettingException(SCALE_IN_MODE, "is '" + raw + "': expected delete or deallocate");
     }
 
     private static long nanoCpus(AppSettings settings, long defaultValue) {

@@ -101,6 +101,7 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             nodes.add(entry);
         }
         List<Map<String, Object>> instances = new ArrayList<>();
+        int warmInstances = 0;
         for (ScaleSetInstance instance : snapshot.instances()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("instanceId", instance.instanceId());
@@ -108,8 +109,13 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             entry.put("powerState", instance.powerState().name().toLowerCase(Locale.ROOT));
             entry.put("provisioningState", instance.provisioningState());
             entry.put("protectedFromScaleIn", instance.protectedFromScaleIn());
-            entry.put("nodeId", instance.computerName() == null ? null
-                    : nodeByHostname.get(instance.computerName().toLowerCase(Locale.ROOT)));
+            Object nodeId = instance.computerName() == null ? null
+                    : nodeByHostname.get(instance.computerName().toLowerCase(Locale.ROOT));
+            entry.put("nodeId", nodeId);
+            // Deallocated without a node: kept by a deallocate-mode scale-in, started first by the next scale-out.
+            boolean warm = nodeId == null && instance.powerState() == ScaleSetInstance.PowerState.DEALLOCATED;
+            entry.put("warm", warm);
+            warmInstances += warm ? 1 : 0;
             instances.add(entry);
         }
         List<Map<String, Object>> drains = new ArrayList<>();
@@ -123,6 +129,7 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             entry.put("state", status.state().wireName());
             entry.put("reason", status.request().reason().wireName());
             entry.put("deleteInstance", status.request().deleteInstance());
+            entry.put("instanceEnd", status.request().instanceEnd().wireName());
             entry.put("tasksRemaining", status.tasksRemaining());
             entry.put("replacementsPending", status.replacementsPending());
             entry.put("requestedAt", status.request().requestedAt().toString());
@@ -159,6 +166,7 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         scaleSet.put("provisioningState", snapshot.scaleSet().provisioningState());
         // Agents with a node, per availability zone: what a zone-balanced scale-in keeps level. Empty without zones.
         scaleSet.put("agentsPerZone", ZoneBalance.agentsPerZone(new ClusterIndex(snapshot), snapshot.nodes()));
+        scaleSet.put("warmInstances", warmInstances);
 
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("takenAt", snapshot.takenAt().toString());

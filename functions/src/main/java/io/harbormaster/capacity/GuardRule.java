@@ -72,7 +72,7 @@ final class GuardRule {
         }
         int oldUnjoined = 0;
         for (ScaleSetInstance instance : snapshot.instances()) {
-            if (index.nodeOf(instance) == null && !PlanningContext.stopped(instance)
+            if (index.nodeOf(instance) == null && !PlanningContext.stopped(instance) && !context.startedRecently(instance)
                     && !context.age(instance).minus(context.policy().provisioningTimeout()).isNegative()) {
                 oldUnjoined++;
             }

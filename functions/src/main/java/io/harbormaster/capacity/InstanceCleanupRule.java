@@ -2,6 +2,7 @@ package io.harbormaster.capacity;
 
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.scaleset.ScaleSetInstance;
+import java.time.Instant;
 import java.util.Locale;
 
 /**
@@ -21,7 +22,21 @@ final class InstanceCleanupRule {
             if (index.nodeOf(instance) != null) {
                 continue;
             }
+            if (policy.keepsWarm() && instance.powerState() == ScaleSetInstance.PowerState.DEALLOCATED) {
+                // Warm: kept for a scale-out, never a VM that lost its node ({@link WarmPoolRule} caps them).
+                continue;
+            }
             String name = instance.computerName();
+            Instant started = context.startedAt(instance);
+            if (started != null) {
+                // A warm instance a check started: it lost its node long ago, at its scale-in, and may be older than
+                // any provisioning timeout; it gets one from its start, as a new VM gets one from its creation.
+                Instant until = started.plus(policy.provisioningTimeout());
+                out.note("warm instances starting", "instance " + instance.instanceId() + " (" + name + ") was started"
+                        + " from warm at " + started + ": it may join until " + until);
+                out.due(until);
+                continue;
+            }
             NodelessInstanceRule.Verdict verdict = NodelessInstanceRule.judge(instance,
                     context.tracking().unjoinedSince().get(instance.instanceId()),
                     context.tracking().joinedInstances().get(instance.instanceId()),

@@ -69,6 +69,26 @@ record PlanningContext(
         };
     }
 
+    /**
+     * Whether a check started this (warm) instance within the provisioning timeout: it is an agent on its way, not a
+     * VM that lost its node, and it is not started again.
+     */
+    boolean startedRecently(ScaleSetInstance instance) {
+        return startedAt(instance) != null;
+    }
+
+    /** When a check started this instance, within the provisioning timeout; null when none did. */
+    Instant startedAt(ScaleSetInstance instance) {
+        for (CapacityHistory.Operation operation : history.operations()) {
+            if (operation.kind() == CapacityHistory.Operation.Kind.START_INSTANCE
+                    && operation.instanceId().equals(instance.instanceId())
+                    && now.isBefore(operation.startedAt().plus(policy.provisioningTimeout()))) {
+                return operation.startedAt();
+            }
+        }
+        return null;
+    }
+
     /** The service's name for notes and reasons, or its id when it has none or is not in the snapshot. */
     String serviceName(String serviceId) {
         Service service = index.service(serviceId);

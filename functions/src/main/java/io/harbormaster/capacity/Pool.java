@@ -11,8 +11,8 @@ import java.util.Objects;
  * a new agent of it offers, and the order that breaks the expander's ties.
  *
  * @param agentSize what a new agent offers while none of the pool's nodes is in the swarm, or null for the policy's
- * @param scaleIn how scale-in removes an instance; kept here until {@link CapacityPolicy} carries it (the warm pool)
- * @param warmMax most deallocated instances kept in deallocate mode; kept here for the same reason
+ * @param scaleIn how scale-in ends an instance: delete it, or deallocate it and keep it warm
+ * @param warmMax most deallocated instances kept in deallocate mode
  * @param labelsNodes whether the control plane labels the pool's nodes, and a new agent is planned with those labels:
  *                    every pool of {@code HARBORMASTER_POOLS}, not the single scale set's, which plans as before pools
  */
@@ -26,7 +26,7 @@ public record Pool(
         Priority priority,
         int order,
         Resources agentSize,
-        ScaleInMode scaleIn,
+        CapacityPolicy.ScaleInMode scaleIn,
         int warmMax,
         boolean labelsNodes) {
 
@@ -49,9 +49,6 @@ public record Pool(
         }
     }
 
-    /** What a scale-in does with the instance once its node is drained. */
-    public enum ScaleInMode { DELETE, DEALLOCATE }
-
     public Pool {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(scaleSetName, "scaleSetName");
@@ -67,19 +64,20 @@ public record Pool(
     /** The single-scale-set settings' pool: the policy's bounds and step, no labels of its own. */
     static Pool single(String scaleSetName, CapacityPolicy policy) {
         return new Pool(DEFAULT_NAME, scaleSetName, policy.minAgents(), policy.maxAgents(), policy.maxScaleOutStep(),
-                Map.of(), Priority.REGULAR, 0, null, ScaleInMode.DELETE, 0, false);
+                Map.of(), Priority.REGULAR, 0, null, policy.scaleInMode(), policy.warmMax(), false);
     }
 
     /** The shared policy with this pool's bounds, step and new-agent size. */
     public CapacityPolicy policy(CapacityPolicy shared) {
         CapacityPolicy bounded = shared.withAgents(minAgents, maxAgents).withSteps(maxScaleOutStep, shared.maxScaleInStep());
-        if (agentSize == null) {
-            return bounded;
+        if (agentSize != null) {
+            bounded = new CapacityPolicy(bounded.minAgents(), bounded.maxAgents(), bounded.maxScaleOutStep(),
+                    bounded.maxScaleInStep(), bounded.scaleInUtilisationPercent(), bounded.unneededTime(),
+                    bounded.scaleInDelayAfterScaleOut(), bounded.downNodeGrace(), bounded.provisioningTimeout(),
+                    bounded.rejoinGrace(), bounded.drainStallTimeout(), agentSize, bounded.optOutLabel(), bounded.dryRun());
         }
-        return new CapacityPolicy(bounded.minAgents(), bounded.maxAgents(), bounded.maxScaleOutStep(),
-                bounded.maxScaleInStep(), bounded.scaleInUtilisationPercent(), bounded.unneededTime(),
-                bounded.scaleInDelayAfterScaleOut(), bounded.downNodeGrace(), bounded.provisioningTimeout(),
-                bounded.rejoinGrace(), bounded.drainStallTimeout(), agentSize, bounded.optOutLabel(), bounded.dryRun());
+        // The pool's own warm pool: its scale-in mode and cap (the single scale set's come from the shared policy).
+        return bounded.withScaleIn(scaleIn, warmMax);
     }
 
     /**

@@ -33,6 +33,12 @@ public record PoolSettings(List<Pool> pools) {
             CapacitySettings.MIN_AGENTS, CapacitySettings.MAX_AGENTS, CapacitySettings.MAX_SCALE_OUT_STEP);
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * What only infra/cluster.json reads from the same array, so one JSON serves both: the VM size, the initial count,
+     * a Spot pool's eviction policy and price cap, and the agents' computer name prefix.
+     */
+    private static final List<String> TEMPLATE_FIELDS = List.of("sku", "count", "evictionPolicy", "maxPrice",
+            "computerNamePrefix");
     private static final List<String> FIELDS = List.of("name", "scaleSet", "min", "max", "step", "labels", "priority",
             "order", "agentCpus", "agentMemory", "scaleIn", "warmMax");
     // A name that is a node label value, a blob name part and a log word alike.
@@ -101,8 +107,9 @@ public record PoolSettings(List<Pool> pools) {
         where = "pool '" + name + "'";
         for (Iterator<String> fields = object.fieldNames(); fields.hasNext(); ) {
             String field = fields.next();
-            if (!FIELDS.contains(field)) {
-                throw invalid(where + " has unknown field '" + field + "'; expected " + String.join(", ", FIELDS));
+            if (!FIELDS.contains(field) && !TEMPLATE_FIELDS.contains(field)) {
+                throw invalid(where + " has unknown field '" + field + "'; expected " + String.join(", ", FIELDS)
+                        + " (and, read by infra/cluster.json only, " + String.join(", ", TEMPLATE_FIELDS) + ")");
             }
         }
         String scaleSet = text(object, "scaleSet", where, true, SCALE_SET_NAME,
@@ -112,9 +119,11 @@ public record PoolSettings(List<Pool> pools) {
         int step = integer(object, "step", where, CapacityPolicy.DEFAULTS.maxScaleOutStep(), 1, CapacitySettings.MOST_AGENTS);
         Pool.Priority priority = choice(object, "priority", where, Pool.Priority.class, Pool.Priority.REGULAR);
         int order = integer(object, "order", where, position, -1_000_000, 1_000_000);
-        Pool.ScaleInMode scaleIn = choice(object, "scaleIn", where, Pool.ScaleInMode.class, Pool.ScaleInMode.DELETE);
-        int warmMax = integer(object, "warmMax", where, 0, 0, CapacitySettings.MOST_AGENTS);
-        if (warmMax > 0 && scaleIn != Pool.ScaleInMode.DEALLOCATE) {
+        CapacityPolicy.ScaleInMode scaleIn = choice(object, "scaleIn", where, CapacityPolicy.ScaleInMode.class, CapacityPolicy.ScaleInMode.DELETE);
+        // As HARBORMASTER_CAPACITY_WARM_MAX: one scale-out's worth by default, never more than the pool's max.
+        int warmMax = integer(object, "warmMax", where, scaleIn == CapacityPolicy.ScaleInMode.DEALLOCATE ? Math.min(step, max) : 0,
+                0, max);
+        if (warmMax > 0 && scaleIn != CapacityPolicy.ScaleInMode.DEALLOCATE) {
             throw invalid(where + " field warmMax is " + warmMax + ": warm instances need \"scaleIn\":\"deallocate\"");
         }
         return new Pool(name, scaleSet, min, max, step, labels(object, where), priority, order, agentSize(object, where),

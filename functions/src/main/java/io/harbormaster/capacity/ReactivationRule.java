@@ -46,6 +46,14 @@ final class ReactivationRule {
                     || status.state() == DrainState.REMOVED || index.instanceOf(node) == null) {
                 continue;
             }
+            if (status.request().deallocateInstance() && (status.state() == DrainState.DRAINED
+                    || status.instanceDeallocated() || PlanningContext.stopped(index.instanceOf(node)))) {
+                // As with a delete: "drained" is recorded just before the deallocation is sent, and a VM shutting
+                // down would take the tasks put on it with it. Once deallocated it is warm, and a scale-out starts it.
+                notes.add(new Note("drains past the point of return", node.hostname() + " is drained for scale-in and its"
+                        + " instance is being deallocated: not reactivated"));
+                continue;
+            }
             if (status.request().deleteInstance() && status.state() == DrainState.DRAINED
                     || "Deleting".equalsIgnoreCase(index.instanceOf(node).provisioningState())) {
                 // The worker records "drained" just before it asks ARM to delete the instance, and a delete once

@@ -1,5 +1,6 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.drain.InstanceEnd;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Task;
@@ -83,7 +84,8 @@ final class ScaleInNodeSelector {
                 continue;
             }
             chosen++;
-            out.act(new CapacityAction.RequestDrain(node.hostname(), node.id(), index.instanceOf(node).instanceId(), "node "
+            out.act(new CapacityAction.RequestDrain(node.hostname(), node.id(), index.instanceOf(node).instanceId(),
+                    policy.keepsWarm() ? InstanceEnd.DEALLOCATE : InstanceEnd.DELETE, "node "
                     + node.hostname() + " has been under " + policy.scaleInUtilisationPercent() + " % utilisation for "
                     + HumanUnits.duration(candidate.under()) + " (unneeded time " + HumanUnits.duration(policy.unneededTime())
                     + "; " + HumanUnits.resources(index.usage(node)) + " reserved of " + HumanUnits.resources(node.resources())

@@ -15,7 +15,8 @@ final class ScaleOutInFlightRule {
     /**
      * The agents on their way.
      *
-     * @param joining instances without a node, running, younger than the provisioning timeout
+     * @param joining instances without a node, running, younger than the provisioning timeout; and warm instances a
+     *                check started within it
      * @param uncreated capacity above the instance list, from a scale-out within the provisioning timeout
      */
     record InFlight(long joining, long uncreated, List<Note> notes) implements RuleOutcome {
@@ -38,8 +39,9 @@ final class ScaleOutInFlightRule {
         CapacityPolicy policy = context.policy();
         long joining = 0;
         for (ScaleSetInstance instance : snapshot.instances()) {
-            if (context.index().nodeOf(instance) == null && !PlanningContext.stopped(instance)
-                    && context.age(instance).compareTo(policy.provisioningTimeout()) < 0) {
+            if (context.index().nodeOf(instance) == null && (context.startedRecently(instance)
+                    || !PlanningContext.stopped(instance) && context.age(instance).compareTo(policy.provisioningTimeout()) < 0)) {
+                // A warm instance a check started counts from its start, however old: so no further check starts more.
                 joining++;
             }
         }

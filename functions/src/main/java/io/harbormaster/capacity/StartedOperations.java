@@ -1,6 +1,7 @@
 package io.harbormaster.capacity;
 
 import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.swarm.Node;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,6 +42,20 @@ final class StartedOperations {
                 } else {
                     problem = null;
                 }
+            } else if (operation.kind() == CapacityHistory.Operation.Kind.START_INSTANCE) {
+                ScaleSetInstance instance = instance(snapshot, operation.instanceId());
+                if (instance == null) {
+                    problem = "the instance is gone";
+                } else if (joined(snapshot, instance)) {
+                    problem = null;
+                } else if (!overdue) {
+                    // Starting, booting or joining: the planner counts it as an agent on its way until it joins.
+                    underWay.add(operation);
+                    continue;
+                } else {
+                    problem = "it has not joined the swarm after " + HumanUnits.duration(followFor) + " (power state "
+                            + instance.powerState().name().toLowerCase(java.util.Locale.ROOT) + ")";
+                }
             } else {
                 ScaleSetInstance instance = instance(snapshot, operation.instanceId());
                 if (instance == null) {
@@ -59,6 +74,16 @@ final class StartedOperations {
             }
         }
         return new Review(underWay, ended);
+    }
+
+    /** Whether a ready node carries the instance's computer name: a started warm instance rejoined. */
+    private static boolean joined(CapacitySnapshot snapshot, ScaleSetInstance instance) {
+        for (Node node : snapshot.nodes()) {
+            if (node.state() == Node.State.READY && node.hostname().equalsIgnoreCase(String.valueOf(instance.computerName()))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean updating(String provisioningState) {

@@ -24,10 +24,15 @@ public sealed interface DrainAction {
     record DeleteInstance(String hostname) implements DrainAction {
     }
 
+    /** Start deallocating the instance recorded with the request; the instance stays, warm, in the scale set. */
+    record DeallocateInstance(String hostname) implements DrainAction {
+    }
+
     /**
      * Remove the node from the swarm, because it is {@link Because#DOWN}; or, by force although the managers still see
      * it Ready, because its instance is deleted and it can no longer run anything, or because it is drained and leaving
-     * at its own request (a shutdown drain).
+     * at its own request (a shutdown drain), or because its instance is being deallocated (forced only once Azure
+     * reports it deallocated: until then the VM may still run).
      */
     record RemoveNode(String nodeId, Because because) implements DrainAction {
         public RemoveNode(String nodeId) {
@@ -35,7 +40,7 @@ public sealed interface DrainAction {
         }
 
         /** Why the node may go. */
-        public enum Because { DOWN, INSTANCE_DELETED, LEAVING }
+        public enum Because { DOWN, INSTANCE_DELETED, LEAVING, INSTANCE_DEALLOCATED }
     }
 
     /** Set a surge service's replica count (up by the node's replicas, or back to the recorded original). */

@@ -57,6 +57,7 @@ public final class DrainCodec {
                 .put("nodeId", request.nodeId())
                 .put("reason", request.reason().wireName())
                 .put("deleteInstance", request.deleteInstance())
+                .put("instanceEnd", request.instanceEnd().wireName())
                 .put("deadline", request.deadline().toString())
                 .put("requestedAt", request.requestedAt().toString())
                 .put("instanceId", request.instanceId());
@@ -73,6 +74,9 @@ public final class DrainCodec {
                 .put("step", status.step())
                 .put("claimedBy", status.claimedBy())
                 .put("updatedAt", status.updatedAt().toString());
+        if (status.instanceDeallocated()) {
+            node.put("instanceDeallocated", true);
+        }
         if (status.stranded() != null) {
             node.put("stranded", status.stranded());
         }
@@ -96,7 +100,8 @@ public final class DrainCodec {
         DrainRequest request = new DrainRequest(
                 text(r, "requestId"), text(r, "hostname"), text(r, "nodeId"),
                 DrainReason.parse(text(r, "reason")).orElse(DrainReason.MANUAL),
-                r.path("deleteInstance").asBoolean(false),
+                // Statuses written before instanceEnd was recorded say only whether the instance is deleted.
+                InstanceEnd.parse(r.path("instanceEnd").asText("")).orElse(InstanceEnd.of(r.path("deleteInstance").asBoolean(false))),
                 Instant.parse(text(r, "deadline")),
                 Instant.parse(text(r, "requestedAt")),
                 // Absent from statuses written before instance ids were recorded.
@@ -118,7 +123,9 @@ public final class DrainCodec {
                 Instant.parse(text(node, "updatedAt")),
                 surge(node.path("surge")),
                 // Absent from statuses that were never stranded, and from those written before the state existed.
-                optionalText(node, "stranded"));
+                optionalText(node, "stranded"),
+                // Absent from statuses of drains that deallocated nothing, and from those written before any did.
+                node.path("instanceDeallocated").asBoolean(false));
     }
 
     /** Absent from statuses of drains without surge, and from those written before surge drains existed. */

@@ -11,8 +11,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** The body of {@code POST /api/drain/{node}}: why, whether to delete the VM afterwards, and by when. */
-public record DrainOrder(DrainReason reason, boolean deleteInstance, Optional<Instant> deadline) {
+/**
+ * The body of {@code POST /api/drain/{node}}: why, whether to delete the VM afterwards, and by when. The body can ask
+ * for {@link InstanceEnd#KEEP} or {@link InstanceEnd#DELETE}; a deallocate-mode scale-in asks for
+ * {@link InstanceEnd#DEALLOCATE}.
+ */
+public record DrainOrder(DrainReason reason, InstanceEnd instanceEnd, Optional<Instant> deadline) {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> FIELDS = Set.of("reason", "deleteInstance", "deadline");
     private static final Duration LONGEST_DEADLINE = Duration.ofHours(24);
@@ -20,6 +24,25 @@ public record DrainOrder(DrainReason reason, boolean deleteInstance, Optional<In
     private static final Pattern NODE_NAME =
             Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final int MAX_NODE_NAME = 253;
+
+    public DrainOrder {
+        java.util.Objects.requireNonNull(instanceEnd, "instanceEnd");
+    }
+
+    /** An order that deletes the instance, or keeps it. */
+    public DrainOrder(DrainReason reason, boolean deleteInstance, Optional<Instant> deadline) {
+        this(reason, InstanceEnd.of(deleteInstance), deadline);
+    }
+
+    /** Whether the drain deletes the node's instance at its end. */
+    public boolean deleteInstance() {
+        return instanceEnd == InstanceEnd.DELETE;
+    }
+
+    /** Whether the drain ends with the instance deleted or deallocated: either needs the one instance recorded. */
+    public boolean endsInstance() {
+        return instanceEnd != InstanceEnd.KEEP;
+    }
 
     public static DrainOrder manual() {
         return new DrainOrder(DrainReason.MANUAL, false, Optional.empty());

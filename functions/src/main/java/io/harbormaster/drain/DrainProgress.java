@@ -39,6 +39,10 @@ public final class DrainProgress {
                 return new DrainDecision(gone.withState(DrainState.DRAINED, false),
                         new DrainAction.DeleteInstance(request.hostname()));
             }
+            if (request.deallocateInstance() && !status.instanceDeallocated()) {
+                return new DrainDecision(gone.withState(DrainState.DRAINED, false),
+                        new DrainAction.DeallocateInstance(request.hostname()));
+            }
             return new DrainDecision(gone.withState(DrainState.REMOVED, true), new DrainAction.Finish());
         }
         Node node = snapshot.node().get();
@@ -116,6 +120,12 @@ public final class DrainProgress {
         if (request.deleteInstance() && !drained.instanceDeleted()) {
             return new DrainDecision(drained, new DrainAction.DeleteInstance(request.hostname()));
         }
+        if (request.deallocateInstance() && !drained.instanceDeallocated()) {
+            // Deallocated before the node is removed: the VM's shutdown hook asks for its drain, reads this one
+            // drained and leaves the swarm, so the node goes down on its own. Removed first, the VM would shut down
+            // as a node the swarm no longer knows, and its hook would wait its whole bound for a drain it cannot get.
+            return new DrainDecision(drained, new DrainAction.DeallocateInstance(request.hostname()));
+        }
         if (node.state() == Node.State.DOWN) {
             return new DrainDecision(drained, new DrainAction.RemoveNode(node.id()));
         }
@@ -134,6 +144,11 @@ public final class DrainProgress {
             return new DrainDecision(drained,
                     new DrainAction.RemoveNode(node.id(), DrainAction.RemoveNode.Because.INSTANCE_DELETED));
         }
+        if (request.deallocateInstance() && drained.instanceDeallocated()) {
+            // Not bounded by the leave timeout: the node goes once Azure has deallocated the VM, which takes minutes.
+            return new DrainDecision(drained,
+                    new DrainAction.RemoveNode(node.id(), DrainAction.RemoveNode.Because.INSTANCE_DEALLOCATED));
+        }
         if (!now.isBefore(drained.drainedAt().plus(leaveTimeout))) {
             // Still up: never force-remove a live node. The drain itself is done; say so and stop looking.
             return new DrainDecision(drained.withState(drained.state(), true), new DrainAction.Finish());
@@ -148,7 +163,8 @@ public final class DrainProgress {
      */
     private static boolean keepsNodePastDeadline(DrainStatus status) {
         DrainReason reason = status.request().reason();
-        return (reason == DrainReason.SCALE_IN || reason == DrainReason.MANUAL) && !status.instanceDeleted();
+        return (reason == DrainReason.SCALE_IN || reason == DrainReason.MANUAL) && !status.instanceDeleted()
+                && !status.instanceDeallocated();
     }
 
     /** Sets the node active again until it no longer carries our label; then the drain is over. */

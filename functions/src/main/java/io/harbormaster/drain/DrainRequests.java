@@ -94,7 +94,7 @@ public final class DrainRequests {
     }
 
     private Submission submit(String nodeName, DrainOrder order, Optional<ListedInstance> listed) {
-        if (order.deleteInstance() && scaleSet.isEmpty()) {
+        if (order.endsInstance() && scaleSet.isEmpty()) {
             throw new DrainRejectedException(DrainRejectedException.Kind.INVALID_BODY,
                     "deleteInstance needs a scale set, and none is configured (setting HARBORMASTER_SCALE_SET_NAME)");
         }
@@ -115,14 +115,14 @@ public final class DrainRequests {
                 LOG.warning("drain " + under.requestId() + " of " + under.hostname() + " was for node " + under.nodeId()
                         + ", not the current " + node.id() + "; it is superseded by a new drain");
             }
-            if (order.deleteInstance() && instanceId == null) {
+            if (order.endsInstance() && instanceId == null) {
                 instanceId = listed.filter(instance -> node.hostname().equalsIgnoreCase(instance.computerName()))
                         .map(ListedInstance::instanceId)
                         .orElseGet(() -> instanceOf(node));
             }
             Instant now = clock.instant();
             DrainRequest request = new DrainRequest(UUID.randomUUID().toString(), node.hostname(), node.id(),
-                    order.reason(), order.deleteInstance(),
+                    order.reason(), order.instanceEnd(),
                     order.deadline().orElse(now.plus(settings.defaultTimeout())), now, instanceId);
             DrainStatus status = DrainStatus.requested(request);
             boolean recorded = existing.isPresent()
@@ -133,16 +133,24 @@ public final class DrainRequests {
             }
             enqueue(status);
             audit.record(AuditEvent.of(now, AuditKind.DRAIN_STATE, request.hostname(),
-                    request.reason().wireName() + (request.deleteInstance() ? ", then delete its instance" : ""),
+                    request.reason().wireName() + endOf(request),
                     "requestId", request.requestId(), "nodeId", request.nodeId(), "to", DrainState.REQUESTED.wireName(),
                     "deadline", request.deadline().toString(), "instanceId", request.instanceId()));
             startAtOnce(node, request);
             LOG.info("drain " + request.requestId() + " of " + request.hostname() + " (" + request.nodeId() + ") requested: "
                     + request.reason().wireName()
-                    + (request.deleteInstance() ? ", then delete its instance " + request.instanceId() : ""));
+                    + endOf(request) + (request.instanceId() == null ? "" : " " + request.instanceId()));
             return new Submission(status, true);
         }
         throw new IllegalStateException("drain status of " + node.hostname() + " kept changing; try again");
+    }
+
+    private static String endOf(DrainRequest request) {
+        return switch (request.instanceEnd()) {
+            case KEEP -> "";
+            case DELETE -> ", then delete its instance";
+            case DEALLOCATE -> ", then deallocate its instance";
+        };
     }
 
     /**

@@ -160,6 +160,12 @@ public final class DrainWorker {
                         return current.withLastError(null, null);
                     }
                     current = deleteInstance(current, delete.hostname());
+                } else if (action instanceof DrainAction.DeallocateInstance) {
+                    if (status.drainedAt() == null && current.drainedAt() != null) {
+                        // "drained" on record first: the VM's shutdown hook leaves the swarm once it reads it.
+                        return current.withLastError(null, null);
+                    }
+                    current = deallocateInstance(current);
                 } else if (action instanceof DrainAction.RemoveNode remove) {
                     removeNode(current, remove);
                 } else if (action instanceof DrainAction.ScaleService scale) {
@@ -300,6 +306,23 @@ public final class DrainWorker {
         return status.withInstanceDeleted();
     }
 
+    /**
+     * Starts deallocating the instance recorded with the request (never one found by name now), and does not wait:
+     * the next passes remove the node once it is down or the instance reads deallocated.
+     */
+    private DrainStatus deallocateInstance(DrainStatus status) {
+        ScaleSet set = scaleSet.orElseThrow(() -> new ScaleSetException(
+                "deallocation was requested but no scale set is configured", false, null));
+        DrainRequest request = status.request();
+        if (request.instanceId() == null) {
+            return status.withFailure("no instance was recorded with the request, so none is deallocated");
+        }
+        set.beginDeallocate(List.of(request.instanceId()));
+        LOG.info("drain " + request.requestId() + ": deallocating instance " + request.instanceId() + " ("
+                + request.hostname() + "); it stays in the scale set, warm");
+        return status.withInstanceDeallocated();
+    }
+
     private void removeNode(DrainStatus status, DrainAction.RemoveNode remove) {
         String requestId = status.request().requestId();
         try {
@@ -309,6 +332,16 @@ public final class DrainWorker {
                     swarm.forceRemoveNode(remove.nodeId());
                     LOG.info("drain " + requestId + ": node " + remove.nodeId() + " removed: it is drained and its VM"
                             + " is shutting down, so it leaves anyway");
+                }
+                case INSTANCE_DEALLOCATED -> {
+                    if (deallocated(status.request().instanceId())) {
+                        swarm.forceRemoveNode(remove.nodeId());
+                        LOG.info("drain " + requestId + ": node " + remove.nodeId() + " removed by force: its instance "
+                                + status.request().instanceId() + " is deallocated, so it cannot be live");
+                    } else {
+                        // Still shutting down: removed the ordinary way once the managers see it down.
+                        swarm.removeNode(remove.nodeId());
+                    }
                 }
                 case INSTANCE_DELETED -> {
                     if (stillListed(status.request().instanceId())) {
@@ -329,6 +362,24 @@ public final class DrainWorker {
         }
     }
 
+    /**
+     * Whether the scale set reports the instance deallocated, from a listing at most a check interval old: passes come
+     * every few 100 ms while the VM shuts down, and its node usually goes down (left) before Azure reports it.
+     */
+    private boolean deallocated(String instanceId) {
+        if (instanceId == null || scaleSet.isEmpty()) {
+            return false;
+        }
+        Instant now = clock.instant();
+        Listed last = listed;
+        if (last == null || !now.isBefore(last.at().plus(settings.checkInterval()))) {
+            last = new Listed(now, scaleSet.get().instances());
+            listed = last;
+        }
+        return last.instances().stream().anyMatch(instance -> instance.instanceId().equals(instanceId)
+                && instance.powerState() == ScaleSetInstance.PowerState.DEALLOCATED);
+    }
+
     /** Whether the scale set still lists the instance (seen in chaos scenario i: a node force-removed while its VM ran). */
     private boolean stillListed(String instanceId) {
         return instanceId != null && scaleSet.map(set -> set.instances().stream()
@@ -346,7 +397,8 @@ public final class DrainWorker {
 
     private Duration delayFor(DrainStatus status) {
         if (status.unreachableSince() == null) {
-            if (status.request().deleteInstance() && status.drainedAt() != null && !status.instanceDeleted()) {
+            if (status.drainedAt() != null && (status.request().deleteInstance() && !status.instanceDeleted()
+                    || status.request().deallocateInstance() && !status.instanceDeallocated())) {
                 // Drained and on record: the next pass deletes the instance, with nothing to wait for.
                 return Duration.ZERO;
             }
@@ -377,6 +429,11 @@ public final class DrainWorker {
                     "to", after.state().wireName(), "tasksRemaining", Integer.toString(after.tasksRemaining()),
                     "timedOut", after.timedOut() ? "true" : null, "finished", after.finished() ? "true" : null,
                     "reason", request.reason().wireName(), "requestedAt", request.requestedAt().toString()));
+        }
+        if (after.instanceDeallocated() && !before.instanceDeallocated()) {
+            audit.record(AuditEvent.of(now, AuditKind.INSTANCE_POWER, request.hostname(),
+                    "its drain (" + request.reason().wireName() + ") deallocates its instance, kept warm",
+                    "requestId", request.requestId(), "instanceId", request.instanceId(), "instanceEnd", "deallocate"));
         }
         if (after.instanceDeleted() && !before.instanceDeleted()) {
             audit.record(AuditEvent.of(now, AuditKind.INSTANCE_DELETED, request.hostname(),

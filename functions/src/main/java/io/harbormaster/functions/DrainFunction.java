@@ -133,8 +133,12 @@ public class DrainFunction {
         body.put("tasksRemaining", status.tasksRemaining());
         body.put("replacementsPending", status.replacementsPending());
         body.put("timedOut", status.timedOut());
+        body.put("instanceEnd", request.instanceEnd().wireName());
         if (request.deleteInstance()) {
             body.put("instanceDeleted", status.instanceDeleted());
+        }
+        if (request.deallocateInstance()) {
+            body.put("instanceDeallocated", status.instanceDeallocated());
         }
         if (status.failure() != null) {
             body.put("failure", status.failure());

@@ -29,6 +29,7 @@ import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMI
 import com.azure.resourcemanager.compute.models.InstanceViewStatus;
 import com.azure.resourcemanager.compute.models.Sku;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
+import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceIDs;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceRequiredIDs;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMProtectionPolicy;
 import io.harbormaster.config.AzureCloud;
@@ -280,6 +281,32 @@ public final class AzureScaleSet implements ScaleSet {
         } catch (RuntimeException e) {
             throw failure(action, e, true);
         }
+    }
+
+    @Override
+    public void beginDeallocate(Collection<String> instanceIds) {
+        beginPower("start deallocating", instanceIds,
+                request -> scaleSets.beginDeallocate(resourceGroup, name, null, request, Context.NONE));
+    }
+
+    @Override
+    public void beginStart(Collection<String> instanceIds) {
+        beginPower("start", instanceIds, request -> scaleSets.beginStart(resourceGroup, name, request, Context.NONE));
+    }
+
+    /**
+     * Sends a power operation for exactly these instances and returns once ARM accepted it, as deletes are started:
+     * the next pass or check reads the instances' power states instead of waiting.
+     */
+    private void beginPower(String verb, Collection<String> instanceIds,
+            java.util.function.Function<VirtualMachineScaleSetVMInstanceIDs, ?> send) {
+        Set<String> ids = instanceIds(instanceIds);
+        if (ids.isEmpty()) {
+            return;
+        }
+        requireUniform();
+        VirtualMachineScaleSetVMInstanceIDs request = new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(List.copyOf(ids));
+        call(verb + " instances " + ids + " of scale set " + name, () -> send.apply(request));
     }
 
     @Override

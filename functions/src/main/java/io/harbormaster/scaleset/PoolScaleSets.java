@@ -85,6 +85,16 @@ public final class PoolScaleSets implements ScaleSet {
     }
 
     @Override
+    public void beginDeallocate(Collection<String> instanceIds) {
+        byPool(instanceIds).forEach((pool, ids) -> byPool.get(pool).beginDeallocate(ids));
+    }
+
+    @Override
+    public void beginStart(Collection<String> instanceIds) {
+        byPool(instanceIds).forEach((pool, ids) -> byPool.get(pool).beginStart(ids));
+    }
+
+    @Override
     public void beginManualUpgrade(String instanceId) {
         byPool(List.of(instanceId)).forEach((pool, ids) -> byPool.get(pool).beginManualUpgrade(ids.get(0)));
     }

@@ -39,6 +39,18 @@ public interface ScaleSet {
      */
     void deleteInstances(Collection<String> instanceIds);
 
+    /**
+     * Starts deallocating exactly these instances and returns once Azure accepted it, without waiting: each stops
+     * and keeps its disk and its instance id, and still counts in the scale set's capacity (a warm instance).
+     */
+    void beginDeallocate(Collection<String> instanceIds);
+
+    /**
+     * Starts these (deallocated) instances and returns once Azure accepted it, without waiting: each boots from
+     * the disk it kept, and its agent joins the swarm afresh at boot.
+     */
+    void beginStart(Collection<String> instanceIds);
+
     /** Sets or clears protection from scale-in on one instance. */
     void protectFromScaleIn(String instanceId, boolean protect);
 

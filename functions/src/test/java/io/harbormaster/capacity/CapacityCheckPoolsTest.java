@@ -37,9 +37,9 @@ class CapacityCheckPoolsTest {
             Duration.ofSeconds(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(15),
             Duration.ofDays(7));
     private static final Pool GENERAL = new Pool("general", "hm-general", 1, 10, 3, Map.of(), Pool.Priority.REGULAR, 0,
-            null, Pool.ScaleInMode.DELETE, 0, true);
+            null, CapacityPolicy.ScaleInMode.DELETE, 0, true);
     private static final Pool GPU = new Pool("gpu", "hm-gpu", 0, 4, 1, Map.of("gpu", "true"), Pool.Priority.SPOT, 1,
-            null, Pool.ScaleInMode.DELETE, 0, true);
+            null, CapacityPolicy.ScaleInMode.DELETE, 0, true);
 
     private final MutableClock clock = new MutableClock(T0);
     private final InMemorySwarm swarm = new InMemorySwarm(clock);

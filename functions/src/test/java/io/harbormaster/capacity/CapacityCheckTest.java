@@ -551,4 +551,29 @@ class CapacityCheckTest {
         assertEquals(Optional.of(Duration.ofSeconds(1)), outcome.nextCheck());
         assertTrue(state.readHistory().recentDecisions().stream().anyMatch(d -> d.action().equals("rebalance web")));
     }
+
+    @Test
+    void inDeallocateModeAWarmInstanceIsStartedOnceAndTheCapacityRaisedOnlyForTheRest() {
+        arrangeTwoPendingTasks();
+        ScaleSetInstance warm = scaleSet.addInstance("agent-9");
+        scaleSet.beginDeallocate(List.of(warm.instanceId()));
+        scaleSet.holdOperations();
+        CapacityPolicy policy = CapacityPolicy.DEFAULTS.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 3);
+
+        CapacityCheck.Outcome outcome = check(policy).run();
+
+        assertEquals(List.of("start warm instance " + warm.instanceId() + " (agent-9)", "scale out 2 -> 3"), outcome.done(),
+                outcome.plan().orElseThrow().notes().toString());
+        assertEquals(1, scaleSet.count("beginStart"));
+        assertEquals(List.of(CapacityHistory.Operation.startInstance(warm.instanceId(), T0),
+                CapacityHistory.Operation.setCapacity(3, T0)), state.readHistory().operations().stream()
+                .sorted(java.util.Comparator.comparing(CapacityHistory.Operation::kind).reversed()).toList());
+
+        // The same check again (a redelivered message): the start is under way, nothing more is started or asked for.
+        clock.advance(Duration.ofSeconds(5));
+        CapacityCheck.Outcome again = check(policy).run();
+        assertEquals(List.of(), again.done(), again.plan().orElseThrow().notes().toString());
+        assertEquals(1, scaleSet.count("beginStart"));
+        assertEquals(1, scaleSet.count("beginSetCapacity"));
+    }
 }

@@ -95,7 +95,7 @@ public final class CapacityPlannerBenchmark {
         for (int i = 0; i < count; i++) {
             instances.add(new ArrayList<>());
             pools.add(new Pool("pool" + i, "agents-" + i, 1, maxAgents / count, 50, Map.of("tier", "t" + i),
-                    i == count - 1 ? Pool.Priority.SPOT : Pool.Priority.REGULAR, i, AGENT, Pool.ScaleInMode.DELETE, 0, true));
+                    i == count - 1 ? Pool.Priority.SPOT : Pool.Priority.REGULAR, i, AGENT, CapacityPolicy.ScaleInMode.DELETE, 0, true));
         }
         int next = 0;
         Map<String, Pool> poolByHostname = new HashMap<>();

@@ -116,4 +116,21 @@ class CapacitySettingsTest {
         assertTrue(e.getMessage().contains("at most HARBORMASTER_CAPACITY_MAX_AGENTS (3)"), e.getMessage());
         assertEquals(3, from(CapacitySettings.MIN_AGENTS, "3", CapacitySettings.MAX_AGENTS, "3").policy().minAgents());
     }
+
+    @Test
+    void theScaleInModeAndTheWarmCapAreReadAndChecked() {
+        assertEquals(CapacityPolicy.ScaleInMode.DELETE, from().policy().scaleInMode());
+        CapacityPolicy warm = from(CapacitySettings.SCALE_IN_MODE, "Deallocate", CapacitySettings.MAX_SCALE_OUT_STEP, "4")
+                .policy();
+        assertEquals(CapacityPolicy.ScaleInMode.DEALLOCATE, warm.scaleInMode());
+        assertEquals(4, warm.warmMax(), "one scale-out step by default");
+        assertEquals(0, from(CapacitySettings.WARM_MAX, "0").policy().warmMax());
+        InvalidSettingException mode = invalid(CapacitySettings.SCALE_IN_MODE, "stop");
+        assertEquals(CapacitySettings.SCALE_IN_MODE, mode.setting());
+        assertTrue(mode.getMessage().contains("expected delete or deallocate"), mode.getMessage());
+        InvalidSettingException cap = invalid(CapacitySettings.WARM_MAX, "11");
+        assertEquals(CapacitySettings.WARM_MAX, cap.setting());
+        assertTrue(cap.getMessage().contains("at most HARBORMASTER_CAPACITY_MAX_AGENTS (10)"), cap.getMessage());
+        assertEquals(CapacitySettings.WARM_MAX, invalid(CapacitySettings.WARM_MAX, "-1").setting());
+    }
 }

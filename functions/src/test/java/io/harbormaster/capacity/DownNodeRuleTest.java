@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import io.harbormaster.scaleset.ScaleSetInstance;
 import org.junit.jupiter.api.Test;
 
 class DownNodeRuleTest {
@@ -72,5 +73,20 @@ class DownNodeRuleTest {
         RuleDecision<CapacityAction.RemoveDownNode> decision = DownNodeRule.decide(cluster.context());
         assertEquals(List.of(), decision.actions());
         assertEquals(minutesAgo(-10), decision.due());
+    }
+
+    @Test
+    void aDownNodeWhoseInstanceIsWarmIsNotADeadNode() {
+        PlanningFixture cluster = downFor(60, "warm");
+        cluster.policy = CapacityPolicy.DEFAULTS.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 3);
+        downWorker(cluster, "warm");
+        cluster.instance(new ScaleSetInstance("4", "warm", ScaleSetInstance.PowerState.DEALLOCATED, "Succeeded",
+                minutesAgo(600), false));
+        RuleDecision<CapacityAction.RemoveDownNode> decision = DownNodeRule.decide(cluster.context());
+        assertEquals(List.of(), decision.actions());
+        assertEquals(List.of("node warm is down for 1h but its instance 4 exists (deallocated): left alone"),
+                PlanningFixture.lines(decision.notes()));
+        // Nor is its instance a nodeless one to delete: the node still names it.
+        assertEquals(List.of(), InstanceCleanupRule.decide(cluster.context()).actions());
     }
 }

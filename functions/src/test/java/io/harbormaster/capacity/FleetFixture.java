@@ -31,7 +31,7 @@ final class FleetFixture {
 
     Pool pool(String name, int min, int max, Map<String, String> labels, int order, Resources agentSize) {
         Pool pool = new Pool(name, "hm-" + name, min, max, 3, labels, Pool.Priority.REGULAR, order, agentSize,
-                Pool.ScaleInMode.DELETE, 0, true);
+                CapacityPolicy.ScaleInMode.DELETE, 0, true);
         pools.put(name, pool);
         instances.put(name, new ArrayList<>());
         return pool;

@@ -15,6 +15,18 @@ class InstanceCleanupRuleTest {
         return new ScaleSetInstance("7", name, power, "Succeeded", minutesAgo(minutesOld), protect);
     }
 
+    /** Instance 7 in deallocate mode, whose node a scale-in removed 5 h ago, with these operations under way. */
+    private static PlanningFixture scaledInFiveHoursAgo(ScaleSetInstance.PowerState power,
+            List<CapacityHistory.Operation> operations) {
+        PlanningFixture cluster = new PlanningFixture();
+        cluster.policy = CapacityPolicy.DEFAULTS.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 3);
+        cluster.instance(nodeless("warm", power, 600, false));
+        cluster.drain("warm", "req-w", DrainReason.SCALE_IN, DrainState.REMOVED, true, minutesAgo(300));
+        cluster.history = new CapacityHistory(minutesAgo(1), Map.of(), Map.of(), Map.of("7", minutesAgo(300)), null, null,
+                null, List.of(), operations, Map.of("7", minutesAgo(301)));
+        return cluster;
+    }
+
     private static RuleDecision<CapacityAction.DeleteInstance> decide(PlanningFixture cluster) {
         return InstanceCleanupRule.decide(cluster.context());
     }
@@ -75,5 +87,24 @@ class InstanceCleanupRuleTest {
         assertEquals("instance 7 (vm7) lost its swarm node 20m ago (last seen with one at " + minutesAgo(21) + ") and did not"
                 + " rejoin within the rejoin grace of 15m (provisioning state Succeeded, power state running)",
                 left.actions().get(0).reason());
+    }
+
+    @Test
+    void inDeallocateModeAWarmInstanceIsNeitherNeverJoinedNorLeft() {
+        PlanningFixture cluster = scaledInFiveHoursAgo(ScaleSetInstance.PowerState.DEALLOCATED, List.of());
+        RuleDecision<CapacityAction.DeleteInstance> decision = decide(cluster);
+        assertEquals(List.of(), decision.actions());
+        assertEquals(List.of(), decision.notes(), "the warm pool's rule speaks for it");
+        assertEquals(null, decision.due());
+    }
+
+    @Test
+    void aStartedWarmInstanceWaitsTheRejoinGraceFromItsStart() {
+        // Nodeless since its scale-in 5 h ago; started 2 minutes ago.
+        PlanningFixture cluster = scaledInFiveHoursAgo(ScaleSetInstance.PowerState.RUNNING,
+                List.of(CapacityHistory.Operation.startInstance("7", minutesAgo(2))));
+        RuleDecision<CapacityAction.DeleteInstance> decision = decide(cluster);
+        assertEquals(List.of(), decision.actions());
+        assertEquals(minutesAgo(-13), decision.due(), "15m from its start");
     }
 }

@@ -29,7 +29,7 @@ class PoolSettingsTest {
     void readsEveryFieldOfAPool() {
         Pool gpu = pools(Map.of(PoolSettings.POOLS, "[" + GPU + "]")).pools().get(0);
         assertEquals(new Pool("gpu", "hm-gpu", 0, 4, 1, Map.of("gpu", "true"), Pool.Priority.SPOT, 2,
-                new Resources(4_000_000_000L, 16L << 30), Pool.ScaleInMode.DEALLOCATE, 2, true), gpu);
+                new Resources(4_000_000_000L, 16L << 30), CapacityPolicy.ScaleInMode.DEALLOCATE, 2, true), gpu);
     }
 
     @Test
@@ -41,11 +41,24 @@ class PoolSettingsTest {
         assertEquals(0, general.minAgents());
         assertEquals(CapacityPolicy.DEFAULTS.maxScaleOutStep(), general.maxScaleOutStep());
         assertEquals(Pool.Priority.REGULAR, general.priority());
-        assertEquals(Pool.ScaleInMode.DELETE, general.scaleIn());
+        assertEquals(CapacityPolicy.ScaleInMode.DELETE, general.scaleIn());
         assertEquals(0, general.order());
         assertNull(general.agentSize());
         assertEquals(1, pools.get(1).order());
         assertEquals(new Resources(500_000_000L, 512L << 20), pools.get(1).agentSize());
+    }
+
+    @Test
+    void theTemplatesOwnFieldsAreAcceptedSoOneArrayServesBothAndAWarmPoolKeepsAStepByDefault() {
+        Pool spot = pools(Map.of(PoolSettings.POOLS, "[{\"name\":\"spot\",\"scaleSet\":\"hm-spot\",\"max\":10,"
+                + "\"step\":3,\"priority\":\"Spot\",\"scaleIn\":\"deallocate\",\"sku\":\"Standard_D4s_v5\",\"count\":2,"
+                + "\"evictionPolicy\":\"Deallocate\",\"maxPrice\":-1,\"computerNamePrefix\":\"spot\"}]")).pools().get(0);
+        assertEquals(3, spot.warmMax(), "one scale-out's worth, as HARBORMASTER_CAPACITY_WARM_MAX's default");
+        CapacityPolicy policy = spot.policy(CapacityPolicy.DEFAULTS);
+        assertEquals(CapacityPolicy.ScaleInMode.DEALLOCATE, policy.scaleInMode(), "the pool's own warm pool");
+        assertEquals(3, policy.warmMax());
+        assertTrue(refused("[{\"name\":\"a\",\"scaleSet\":\"s\",\"max\":2,\"scaleIn\":\"deallocate\",\"warmMax\":3}]")
+                .contains("warmMax"), "never more warm than the pool's max");
     }
 
     @Test

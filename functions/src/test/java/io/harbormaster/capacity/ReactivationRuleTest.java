@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainState;
+import io.harbormaster.drain.InstanceEnd;
+import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.drain.DrainRequest;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
@@ -67,5 +70,23 @@ class ReactivationRuleTest {
         draining(cluster, "late", DrainReason.SCALE_IN, DrainState.REQUESTED, 2);
         draining(cluster, "middle", DrainReason.SCALE_IN, DrainState.DRAINING, 5);
         assertEquals(List.of("late", "middle", "early"), names(ReactivationRule.find(cluster.context())));
+    }
+
+    @Test
+    void aNodeWhoseInstanceADrainDeallocatesIsPastThePointOfReturnOnceDrained() {
+        PlanningFixture cluster = new PlanningFixture();
+        cluster.agent("d", Node.Availability.DRAIN, Node.State.READY, Map.of(DrainProgress.REQUEST_LABEL, "req-d"));
+        DrainRequest request = new DrainRequest("req-d", "d", "id-d", DrainReason.SCALE_IN, InstanceEnd.DEALLOCATE,
+                minutesAgo(-10), minutesAgo(1), "0");
+        cluster.drains.add(new DrainStatus(request, DrainState.DRAINING, false, 1, 0, false, false, null, null, null, null, 2,
+                null, minutesAgo(1)));
+        assertEquals(List.of("d"), names(ReactivationRule.find(cluster.context())), "still draining: it can come back");
+
+        cluster.drains.set(0, new DrainStatus(request, DrainState.DRAINED, false, 0, 0, false, false, null, null,
+                minutesAgo(1), null, 3, null, minutesAgo(1)));
+        ReactivationRule.Candidates drained = ReactivationRule.find(cluster.context());
+        assertEquals(List.of(), names(drained));
+        assertEquals(List.of(new Note("drains past the point of return",
+                "d is drained for scale-in and its instance is being deallocated: not reactivated")), drained.notes());
     }
 }

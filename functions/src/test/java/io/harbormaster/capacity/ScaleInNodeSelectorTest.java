@@ -8,6 +8,7 @@ import io.harbormaster.swarm.Service;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import io.harbormaster.drain.InstanceEnd;
 import org.junit.jupiter.api.Test;
 
 class ScaleInNodeSelectorTest {
@@ -97,5 +98,18 @@ class ScaleInNodeSelectorTest {
         RuleDecision<CapacityAction.RequestDrain> decision = ScaleInNodeSelector.select(context, eligible(context, 3));
         assertEquals(List.of(), decision.actions());
         assertEquals(List.of(), decision.notes());
+    }
+
+    @Test
+    void inDeallocateModeTheDrainDeallocatesTheInstance() {
+        PlanningFixture cluster = new PlanningFixture();
+        cluster.policy = CapacityPolicy.DEFAULTS.withScaleIn(CapacityPolicy.ScaleInMode.DEALLOCATE, 3);
+        cluster.agent("idle");
+        cluster.agent("stays");
+        cluster.run("stays", "web", 1.0, GIB);
+        PlanningContext context = cluster.context();
+        CapacityAction.RequestDrain drain = ScaleInNodeSelector.select(context, eligible(context, 1, "idle")).actions().get(0);
+        assertEquals(InstanceEnd.DEALLOCATE, drain.instanceEnd());
+        assertEquals("drain idle and deallocate its instance", drain.summary());
     }
 }

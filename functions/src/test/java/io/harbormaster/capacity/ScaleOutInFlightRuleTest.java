@@ -57,4 +57,19 @@ class ScaleOutInFlightRuleTest {
         assertEquals(List.of("the scale set's capacity is 4 but it lists 1 instances, and no scale-out of ours is that recent:"
                 + " Azure may be short of quota or still creating"), PlanningFixture.lines(inFlight.notes()));
     }
+
+    @Test
+    void aWarmInstanceACheckStartedIsOnItsWayHoweverOld() {
+        PlanningFixture cluster = new PlanningFixture();
+        cluster.agent("a");
+        cluster.instance(nodeless("10", ScaleSetInstance.PowerState.STARTING, 600));
+        cluster.instance(nodeless("11", ScaleSetInstance.PowerState.DEALLOCATED, 600)); // warm, not started
+        cluster.history = new CapacityHistory(minutesAgo(1), Map.of(), Map.of(), Map.of(), null, null, null, List.of(),
+                List.of(CapacityHistory.Operation.startInstance("10", minutesAgo(1))));
+        assertEquals(1, ScaleOutInFlightRule.find(cluster.context()).joining());
+
+        cluster.history = new CapacityHistory(minutesAgo(1), Map.of(), Map.of(), Map.of(), null, null, null, List.of(),
+                List.of(CapacityHistory.Operation.startInstance("10", minutesAgo(16))));
+        assertEquals(0, ScaleOutInFlightRule.find(cluster.context()).joining(), "past the provisioning timeout");
+    }
 }

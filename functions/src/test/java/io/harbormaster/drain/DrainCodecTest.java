@@ -89,4 +89,23 @@ class DrainCodecTest {
         assertTrue(surged.surgeOutstanding());
         assertFalse(surged.withSurgePhase("s1", SurgeEntry.Phase.RESTORED).surgeOutstanding());
     }
+
+    @Test
+    void aDeallocatingDrainRoundTripsAndAStatusWithoutInstanceEndReadsAsItsDeleteInstanceSaid() {
+        DrainRequest request = new DrainRequest("req-9", "worker-9", "node-9", DrainReason.SCALE_IN, InstanceEnd.DEALLOCATE,
+                java.time.Instant.parse("2026-11-25T10:10:00Z"), java.time.Instant.parse("2026-11-25T10:00:00Z"), "9");
+        DrainStatus started = DrainStatus.requested(request).withInstanceDeallocated();
+        DrainStatus read = DrainCodec.status(DrainCodec.status(started));
+        assertEquals(started, read);
+        assertEquals(InstanceEnd.DEALLOCATE, read.request().instanceEnd());
+        assertTrue(read.instanceDeallocated());
+
+        String old = DrainCodec.status(DrainStatus.requested(new DrainRequest("req-8", "worker-8", "node-8",
+                DrainReason.SCALE_IN, true, request.deadline(), request.requestedAt(), "8")))
+                .replace(",\"instanceEnd\":\"delete\"", "");
+        assertFalse(old.contains("instanceEnd"));
+        DrainStatus oldRead = DrainCodec.status(old);
+        assertEquals(InstanceEnd.DELETE, oldRead.request().instanceEnd());
+        assertFalse(oldRead.instanceDeallocated());
+    }
 }

@@ -298,4 +298,52 @@ class DrainProgressTest {
         assertEquals(DrainState.DRAINING, scaleIn.status().state());
         assertInstanceOf(DrainAction.CheckAgain.class, scaleIn.action());
     }
+
+    private static DrainStatus deallocating() {
+        return DrainStatus.requested(new DrainRequest("req-1", "worker-1", "node-1", DrainReason.SCALE_IN,
+                InstanceEnd.DEALLOCATE, T0.plus(Duration.ofMinutes(10)), T0, "4"));
+    }
+
+    @Test
+    void aDeallocatingDrainDeallocatesOnceDrainedThenRemovesTheNodeWhenItGoesDown() {
+        DrainSnapshot empty = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
+                List.of(task("t1", "node-1", "shutdown", "shutdown")), List.of(task("t2", "node-2", "running", "running")));
+        DrainDecision drained = DrainProgress.next(deallocating(), empty, T0, LEAVE);
+        assertInstanceOf(DrainAction.DeallocateInstance.class, drained.action());
+        assertEquals(DrainState.DRAINED, drained.status().state());
+        assertFalse(drained.status().finished());
+
+        DrainStatus started = drained.status().withInstanceDeallocated();
+        DrainAction.RemoveNode whileUp = assertInstanceOf(DrainAction.RemoveNode.class,
+                DrainProgress.next(started, empty, T0.plus(LEAVE).plusSeconds(1), LEAVE).action());
+        assertEquals(DrainAction.RemoveNode.Because.INSTANCE_DEALLOCATED, whileUp.because(),
+                "not given up at the leave timeout: the node goes once the VM is deallocated");
+
+        DrainSnapshot down = new DrainSnapshot(Optional.of(marked(Node.State.DOWN)), List.of(), List.of());
+        DrainAction.RemoveNode gone = assertInstanceOf(DrainAction.RemoveNode.class,
+                DrainProgress.next(started, down, T0, LEAVE).action());
+        assertEquals(DrainAction.RemoveNode.Because.DOWN, gone.because());
+
+        DrainDecision removed = DrainProgress.next(started, new DrainSnapshot(Optional.empty(), List.of(), List.of()), T0, LEAVE);
+        assertInstanceOf(DrainAction.Finish.class, removed.action());
+        assertEquals(DrainState.REMOVED, removed.status().state());
+        assertTrue(removed.status().finished());
+    }
+
+    @Test
+    void aDeallocatingDrainWhoseNodeLeftFirstStillDeallocatesItsInstance() {
+        DrainDecision gone = DrainProgress.next(deallocating(), new DrainSnapshot(Optional.empty(), List.of(), List.of()), T0, LEAVE);
+        assertInstanceOf(DrainAction.DeallocateInstance.class, gone.action());
+        assertEquals(DrainState.DRAINED, gone.status().state());
+    }
+
+    @Test
+    void aDeallocatingDrainPastItsDeadlineGivesTheNodeBackAndKeepsTheVmRunning() {
+        DrainSnapshot stuck = new DrainSnapshot(Optional.of(marked(Node.State.READY)),
+                List.of(task("t1", "node-1", "running", "running")), List.of(task("t1", "node-1", "running", "running")));
+        DrainDecision late = DrainProgress.next(deallocating(), stuck, T0.plus(Duration.ofMinutes(11)), LEAVE);
+        assertInstanceOf(DrainAction.Reactivate.class, late.action());
+        assertEquals(DrainState.REACTIVATED, late.status().state());
+        assertFalse(late.status().instanceDeallocated());
+    }
 }

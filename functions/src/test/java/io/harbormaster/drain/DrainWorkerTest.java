@@ -902,4 +902,51 @@ class DrainWorkerTest {
         assertEquals(DrainWorker.Outcome.STALE, deliverNext());
         assertEquals(List.of(SURGE_SERVICE + "=6", SURGE_SERVICE + "=4"), swarm.replicaChanges());
     }
+
+    @Test
+    void aDeallocatingScaleInDeallocatesTheRecordedInstanceThenRemovesTheNodeOnceItIsDown() {
+        swarm.addWorker("worker-1");
+        ScaleSetInstance instance = scaleSet.addInstance("worker-1");
+        scaleSet.addInstance("worker-2");
+        scaleSet.holdOperations();
+        requests.submit("worker-1", new DrainOrder(DrainReason.SCALE_IN, InstanceEnd.DEALLOCATE, Optional.empty()));
+        assertEquals(instance.instanceId(), status("worker-1").request().instanceId());
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(DrainState.DRAINED, status("worker-1").state(), "drained is on record before the VM shuts down");
+        assertEquals(0, scaleSet.count("beginDeallocate"));
+
+        assertEquals(DrainWorker.Outcome.CHECK_SCHEDULED, deliverNext());
+        assertEquals(List.of(new InMemoryScaleSet.Call("beginDeallocate", List.of(List.of(instance.instanceId())))),
+                scaleSet.calls().stream().filter(call -> call.method().equals("beginDeallocate")).toList());
+        assertTrue(status("worker-1").instanceDeallocated());
+        assertTrue(swarm.node("id-worker-1").isPresent(), "still shutting down: a live node is not removed by force");
+        assertEquals(List.of(), swarm.forcedRemovals());
+
+        // The VM's shutdown hook read "drained" and left the swarm: the node is down.
+        swarm.setNodeState("id-worker-1", Node.State.DOWN);
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        assertEquals(DrainState.REMOVED, status("worker-1").state());
+        assertTrue(swarm.node("id-worker-1").isEmpty());
+        assertEquals(1, scaleSet.count("beginDeallocate"), "deallocated once");
+        assertEquals(0, scaleSet.count("deleteInstances") + scaleSet.count("beginDeleteInstances"));
+        assertEquals(2, scaleSet.instances().size(), "the instance stays, warm");
+    }
+
+    @Test
+    void aDeallocatingScaleInWhoseNodeStaysUpRemovesItByForceOnceTheInstanceReadsDeallocated() {
+        swarm.addWorker("worker-1");
+        ScaleSetInstance instance = scaleSet.addInstance("worker-1");
+        scaleSet.holdOperations();
+        requests.submit("worker-1", new DrainOrder(DrainReason.SCALE_IN, InstanceEnd.DEALLOCATE, Optional.empty()));
+        deliverNext();
+        deliverNext();
+        assertEquals(ScaleSetInstance.PowerState.DEALLOCATING, scaleSet.instances().get(0).powerState());
+        scaleSet.completeOperations();
+        clock.advance(CHECK);
+        assertEquals(DrainWorker.Outcome.FINISHED, deliverNext());
+        assertEquals(List.of("id-worker-1"), swarm.forcedRemovals());
+        assertEquals(ScaleSetInstance.PowerState.DEALLOCATED, scaleSet.instances().get(0).powerState());
+        assertEquals(instance.instanceId(), scaleSet.instances().get(0).instanceId());
+    }
 }

@@ -46,6 +46,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     private Long heldCapacity;
     private final Set<Long> heldDeletes = new TreeSet<>();
     private boolean upgradesSucceed = true;
+    private final Map<Long, ScaleSetInstance.PowerState> heldPower = new TreeMap<>();
 
     public InMemoryScaleSet(String name, Clock clock) {
         this.name = name;
@@ -116,6 +117,14 @@ public final class InMemoryScaleSet implements ScaleSet {
             }
         }
         heldDeletes.clear();
+        heldPower.forEach((id, state) -> {
+            ScaleSetInstance old = instances.get(id);
+            if (old != null) {
+                instances.put(id, new ScaleSetInstance(old.instanceId(), old.computerName(), state, old.provisioningState(),
+                        old.createdAt(), old.protectedFromScaleIn(), old.vmId()));
+            }
+        });
+        heldPower.clear();
         provisioningState = "Succeeded";
         etagVersion++;
     }
@@ -260,6 +269,38 @@ public final class InMemoryScaleSet implements ScaleSet {
             // Deleting instances lowers the capacity in the model, which gives the scale set a new ETag.
             capacity -= deleted;
             etagVersion++;
+        }
+    }
+
+    /**
+     * Deallocation and start settle at once (each instance reads deallocated, or running), unless operations are held:
+     * then they read deallocating or starting until {@link #completeOperations()}.
+     */
+    @Override
+    public synchronized void beginDeallocate(Collection<String> instanceIds) {
+        record("beginDeallocate", Collections.unmodifiableList(new ArrayList<>(instanceIds)));
+        power(instanceIds, holdOperations ? ScaleSetInstance.PowerState.DEALLOCATING : ScaleSetInstance.PowerState.DEALLOCATED);
+    }
+
+    @Override
+    public synchronized void beginStart(Collection<String> instanceIds) {
+        record("beginStart", Collections.unmodifiableList(new ArrayList<>(instanceIds)));
+        power(instanceIds, holdOperations ? ScaleSetInstance.PowerState.STARTING : ScaleSetInstance.PowerState.RUNNING);
+    }
+
+    private void power(Collection<String> instanceIds, ScaleSetInstance.PowerState state) {
+        for (Long id : parseAll(instanceIds)) {
+            ScaleSetInstance old = instances.get(id);
+            if (old == null) {
+                throw new ScaleSetException("instance " + id + " of scale set " + name + " does not exist", false,
+                        "InvalidParameter", null);
+            }
+            if (holdOperations) {
+                heldPower.put(id, state == ScaleSetInstance.PowerState.STARTING
+                        ? ScaleSetInstance.PowerState.RUNNING : ScaleSetInstance.PowerState.DEALLOCATED);
+            }
+            instances.put(id, new ScaleSetInstance(old.instanceId(), old.computerName(), state, old.provisioningState(),
+                    old.createdAt(), old.protectedFromScaleIn(), old.vmId()));
         }
     }
 

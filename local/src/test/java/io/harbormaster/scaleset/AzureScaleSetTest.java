@@ -215,6 +215,36 @@ class AzureScaleSetTest {
     }
 
     @Test
+    void beginDeallocateAndBeginStartSendTheInstanceIdsAndDoNotWait() throws Exception {
+        emulator.arm.clearRequests();
+        scaleSet.beginDeallocate(List.of("1"));
+        assertEquals(0, operationPolls(), "the operation was waited for");
+        assertEquals(JSON.readTree("{\"instanceIds\":[\"1\"]}"), JSON.readTree(requests("POST", "/deallocate").get(0).body()));
+        long capacity = scaleSet.describe().capacity();
+        waitForPower("1", PowerState.DEALLOCATED);
+        assertEquals(capacity, scaleSet.describe().capacity(), "a deallocated instance still counts in the capacity");
+
+        scaleSet.beginStart(List.of("1"));
+        assertEquals(0, operationPolls(), "the operation was waited for");
+        assertEquals(JSON.readTree("{\"instanceIds\":[\"1\"]}"), JSON.readTree(requests("POST", "/start").get(0).body()));
+        waitForPower("1", PowerState.RUNNING);
+    }
+
+    private void waitForPower(String instanceId, PowerState wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        PowerState seen = null;
+        while (System.nanoTime() < deadline) {
+            seen = scaleSet.instances().stream().filter(i -> i.instanceId().equals(instanceId)).findFirst()
+                    .map(ScaleSetInstance::powerState).orElse(null);
+            if (seen == wanted) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("instance " + instanceId + " is " + seen + ", not " + wanted);
+    }
+
+    @Test
     void aStaleEtagIsAConflictAndChangesNothing() {
         String stale = scaleSet.describe().etag();
         scaleSet.setCapacity(6, stale);

@@ -38,7 +38,8 @@ class ScaleSetRoleTest {
     /**
      * REST operation to RBAC action, from Learn "Azure permissions for Compute" (the Microsoft.Compute operations
      * list) and the Compute REST reference for each path: Virtual Machine Scale Sets Get/Update/Delete Instances,
-     * Virtual Machine Scale Set VMs List/Get/Get Instance View/Update, and the operation status URL that
+     * Virtual Machine Scale Sets Deallocate/Start (with instance ids; the warm pool), Virtual Machine Scale Set VMs
+     * List/Get/Get Instance View/Update, and the operation status URL that
      * Azure-AsyncOperation points to (/providers/Microsoft.Compute/locations/{location}/operations/{id}).
      */
     private record ActionRule(String method, Pattern path, String action) {
@@ -57,6 +58,8 @@ class ScaleSetRoleTest {
             rule("POST", SCALE_SET + "/manualupgrade", "Microsoft.Compute/virtualMachineScaleSets/manualUpgrade/action"),
             rule("POST", SCALE_SET + "/virtualMachines/[^/]+/reimage",
                     "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/reimage/action"),
+            rule("POST", SCALE_SET + "/deallocate", "Microsoft.Compute/virtualMachineScaleSets/deallocate/action"),
+            rule("POST", SCALE_SET + "/start", "Microsoft.Compute/virtualMachineScaleSets/start/action"),
             rule("GET", SCALE_SET + "/virtualMachines(/[^/]+)?", "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read"),
             rule("GET", SCALE_SET + "/virtualMachines/[^/]+/instanceView",
                     "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/instanceView/read"),
@@ -89,6 +92,10 @@ class ScaleSetRoleTest {
         ran.add("beginManualUpgrade");
         scaleSet.beginReimage(instances.get(2).instanceId());
         ran.add("beginReimage");
+        scaleSet.beginDeallocate(List.of(instances.get(2).instanceId()));
+        ran.add("beginDeallocate");
+        scaleSet.beginStart(List.of(instances.get(2).instanceId()));
+        ran.add("beginStart");
         scaleSet.beginDeleteInstances(List.of(instances.get(0).instanceId()));
         ran.add("beginDeleteInstances");
         return ran;
