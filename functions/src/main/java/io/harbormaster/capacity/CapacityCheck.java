@@ -13,6 +13,7 @@ import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.PoolScaleSets;
 import io.harbormaster.scaleset.ScaleSetConflictException;
+import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
@@ -304,6 +305,7 @@ public final class CapacityCheck {
             }
         }
         Map<CapacityAction, String> failures = new LinkedHashMap<>();
+        List<CapacityHistory.Decision> noRoom = new ArrayList<>();
         for (CapacityAction action : toDo) {
             String why = stillOurs(lease, action);
             if (why != null) {
@@ -318,6 +320,10 @@ public final class CapacityCheck {
             } catch (RuntimeException e) {
                 // One failed action must not stop the others; the next check sees what is left and plans again.
                 failures.put(action, e.getMessage());
+                if (e instanceof ScaleSetException refused && refused.allocationFailure()) {
+                    // Azure has no room for this pool's VMs now: the expander passes the pool over for a while.
+                    noRoom.add(AllocationBackoff.refused(action.summary(), e.getMessage(), now));
+                }
                 failed.add(prefix + action.summary() + ": " + e.getMessage());
                 LOG.warning("capacity: " + prefix + action.summary() + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
             }
@@ -333,7 +339,7 @@ public final class CapacityCheck {
             }
             // On what was recorded, which keeps what others wrote meanwhile.
             next = notDone(recorded.get().history().withOperations(stillStarted), withheld.keySet(), now, scaleOutBefore,
-                    failures);
+                    failures).withDecisions(noRoom);
         }
         // The trail records what was done whether or not the history below is written: it happened either way.
         CapacityAudit.events(plan, doneActions, failures, review.ended(), now).forEach(audit::record);

@@ -61,8 +61,9 @@ public record CapacitySettings(String schedule, CapacityPolicy policy) {
         }
         int maxScaleOutStep = settings.integer(MAX_SCALE_OUT_STEP, defaults.maxScaleOutStep(), 1, MOST_AGENTS);
         CapacityPolicy.ScaleInMode scaleInMode = scaleInMode(settings);
-        // One scale-out step's worth by default: a burst can be met warm, and disks beyond that cost for little gain.
-        int warmMax = settings.integer(WARM_MAX, maxScaleOutStep, 0, MOST_AGENTS);
+        // One scale-out step's worth by default (never more than the scale set may hold): a burst can be met warm, and
+        // disks beyond that cost for little gain.
+        int warmMax = settings.integer(WARM_MAX, Math.min(maxScaleOutStep, maxAgents), 0, MOST_AGENTS);
         if (warmMax > maxAgents) {
             throw new InvalidSettingException(WARM_MAX, "is " + warmMax + ": expected at most " + MAX_AGENTS + " ("
                     + maxAgents + "), as warm instances count in the scale set's capacity");

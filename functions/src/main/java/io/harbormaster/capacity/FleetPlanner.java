@@ -2,6 +2,7 @@ package io.harbormaster.capacity;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,7 +28,12 @@ public final class FleetPlanner {
     public static List<PoolPlan> plan(FleetSnapshot fleet, CapacityPolicy shared, Map<String, CapacityHistory> histories,
             Instant now) {
         FleetPartition.NodePools nodePools = FleetPartition.nodePools(fleet);
-        PoolExpander.Choice choice = PoolExpander.choose(fleet, nodePools, shared);
+        Map<String, String> passedOver = new HashMap<>();
+        for (FleetSnapshot.PoolReading reading : fleet.pools()) {
+            AllocationBackoff.reason(histories.getOrDefault(reading.pool().name(), CapacityHistory.EMPTY), reading.instances(), now)
+                    .ifPresent(why -> passedOver.put(reading.pool().name(), why));
+        }
+        PoolExpander.Choice choice = PoolExpander.choose(fleet, nodePools, shared, passedOver);
         Map<String, CapacitySnapshot> snapshots = FleetPartition.split(fleet, nodePools, choice.poolByTask());
         List<PoolPlan> plans = new ArrayList<>();
         for (FleetSnapshot.PoolReading reading : fleet.pools()) {

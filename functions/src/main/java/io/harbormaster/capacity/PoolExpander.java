@@ -34,10 +34,20 @@ final class PoolExpander {
     }
 
     /** One pool as the expander weighs it. */
-    private record Candidate(Pool pool, int position, Map<String, String> labels, AgentSize agent, boolean atMaximum) {
+    private record Candidate(Pool pool, int position, Map<String, String> labels, AgentSize agent, boolean atMaximum,
+            String passedOver) {
     }
 
     static Choice choose(FleetSnapshot fleet, FleetPartition.NodePools nodePools, CapacityPolicy shared) {
+        return choose(fleet, nodePools, shared, Map.of());
+    }
+
+    /**
+     * @param passedOver why a pool could not allocate lately ({@link AllocationBackoff}), by pool name: such a pool is
+     *                   chosen only when no other fits, so its tasks go to the next pool that fits
+     */
+    static Choice choose(FleetSnapshot fleet, FleetPartition.NodePools nodePools, CapacityPolicy shared,
+            Map<String, String> passedOver) {
         Map<String, Placement> placements = new HashMap<>();
         Set<String> globals = new HashSet<>();
         for (Service service : fleet.services()) {
@@ -58,7 +68,7 @@ final class PoolExpander {
         if (waiting.isEmpty()) {
             return new Choice(Map.of(), Map.of());
         }
-        List<Candidate> candidates = candidates(fleet, nodePools, shared, placements);
+        List<Candidate> candidates = candidates(fleet, nodePools, shared, placements, passedOver);
         Map<GroupKey, List<String>> taskIds = new HashMap<>();
         for (Task task : waiting) {
             taskIds.computeIfAbsent(GroupKey.of(task), key -> new ArrayList<>()).add(task.id());
@@ -78,7 +88,8 @@ final class PoolExpander {
                     continue;
                 }
                 double waste = waste(candidate, fit);
-                weighed.add(candidate.pool().name() + " " + percent(waste) + (candidate.atMaximum() ? " (at its maximum)" : ""));
+                weighed.add(candidate.pool().name() + " " + percent(waste) + (candidate.atMaximum() ? " (at its maximum)" : "")
+                        + (candidate.passedOver() != null ? " (cannot allocate: " + candidate.passedOver() + ")" : ""));
                 if (best == null || better(candidate, waste, best, bestWaste)) {
                     best = candidate;
                     bestFit = fit;
@@ -99,14 +110,16 @@ final class PoolExpander {
                     + " takes " + HumanUnits.count(count, "pending task", "pending tasks") + " that more agents would place:"
                     + (weighed.size() == 1 ? " the only pool whose new agent fits them"
                             : " least waste of a new agent among " + String.join(", ", weighed)
-                                    + ", ties to the lower order"));
+                                    + ", ties to the lower order"
+                                    + (weighed.stream().anyMatch(line -> line.contains("(cannot allocate: "))
+                                            ? "; a pool that could not allocate lately goes last" : "")));
             remaining.removeAll(new HashSet<>(bestFit));
         }
         return new Choice(poolByTask, notes);
     }
 
     private static List<Candidate> candidates(FleetSnapshot fleet, FleetPartition.NodePools nodePools,
-            CapacityPolicy shared, Map<String, Placement> placements) {
+            CapacityPolicy shared, Map<String, Placement> placements, Map<String, String> passedOver) {
         Map<String, List<Node>> agentsByPool = new HashMap<>();
         for (Node node : fleet.nodes()) {
             String pool = nodePools.poolOf(node.id());
@@ -121,7 +134,8 @@ final class PoolExpander {
             Map<String, String> labels = pool.newAgentLabels(reading.scaleSet().sku());
             AgentSize agent = AgentSize.measure(agentsByPool.getOrDefault(pool.name(), List.of()), fleet.services(),
                     id -> placements.getOrDefault(id, Placement.ANYWHERE), pool.policy(shared), labels);
-            candidates.add(new Candidate(pool, position, labels, agent, reading.scaleSet().capacity() >= pool.maxAgents()));
+            candidates.add(new Candidate(pool, position, labels, agent, reading.scaleSet().capacity() >= pool.maxAgents(),
+                    passedOver.get(pool.name())));
         }
         return candidates;
     }
@@ -163,8 +177,14 @@ final class PoolExpander {
                 Math.max(1, candidate.pool().maxAgents()));
     }
 
-    /** A pool with room to grow before one at its maximum; then less waste; then the lower order; then listed first. */
+    /**
+     * A pool that could allocate lately before one that could not; a pool with room to grow before one at its maximum;
+     * then less waste; then the lower order; then listed first.
+     */
     private static boolean better(Candidate candidate, double waste, Candidate best, double bestWaste) {
+        if ((candidate.passedOver() == null) != (best.passedOver() == null)) {
+            return candidate.passedOver() == null;
+        }
         if (candidate.atMaximum() != best.atMaximum()) {
             return !candidate.atMaximum();
         }

@@ -33,8 +33,8 @@ final class PoolLabelRule {
             if (instance == null) {
                 continue;
             }
-            // The zone comes with zones (issue 13's zone part); until the instance carries one it is "none".
-            Map<String, String> wanted = pool.nodeLabels(sku, null);
+            // The zone ARM placed the instance in, "none" outside zones.
+            Map<String, String> wanted = pool.nodeLabels(sku, instance.zone());
             Map<String, String> missing = new LinkedHashMap<>();
             wanted.forEach((key, value) -> {
                 if (!value.equals(node.labels().get(key))) {

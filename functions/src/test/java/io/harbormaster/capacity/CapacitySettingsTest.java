@@ -125,6 +125,8 @@ class CapacitySettingsTest {
         assertEquals(CapacityPolicy.ScaleInMode.DEALLOCATE, warm.scaleInMode());
         assertEquals(4, warm.warmMax(), "one scale-out step by default");
         assertEquals(0, from(CapacitySettings.WARM_MAX, "0").policy().warmMax());
+        assertEquals(2, from(CapacitySettings.MAX_AGENTS, "2", CapacitySettings.MAX_SCALE_OUT_STEP, "3").policy().warmMax(),
+                "a scale set smaller than one step keeps at most its max warm, and starts without a warm setting");
         InvalidSettingException mode = invalid(CapacitySettings.SCALE_IN_MODE, "stop");
         assertEquals(CapacitySettings.SCALE_IN_MODE, mode.setting());
         assertTrue(mode.getMessage().contains("expected delete or deallocate"), mode.getMessage());

@@ -42,4 +42,21 @@ class PoolLabelRuleTest {
 
         assertEquals("gpu", actions.get(0).labels().get(Pool.POOL_LABEL));
     }
+
+    @Test
+    void theZoneLabelIsTheZoneArmPlacedTheInstanceIn() {
+        FleetFixture fleet = new FleetFixture();
+        Pool general = fleet.pool("general", 0, 4, Map.of(), 0, null);
+        Node node = new Node("id-zonal", 1, "zonal", SwarmRole.WORKER, Node.Availability.ACTIVE, Node.State.READY, Map.of(),
+                PlanningFixture.AGENT, PlanningFixture.minutesAgo(60));
+        fleet.nodes.add(node);
+        fleet.instances.get("general").add(new io.harbormaster.scaleset.ScaleSetInstance("0", "zonal",
+                io.harbormaster.scaleset.ScaleSetInstance.PowerState.RUNNING, "Succeeded", PlanningFixture.minutesAgo(120),
+                false, null, "2"));
+
+        List<CapacityAction.LabelNode> actions = PoolLabelRule.decide(general, "sku", fleet.nodes,
+                fleet.instances.get("general"));
+
+        assertEquals("2", actions.get(0).labels().get(Pool.ZONE_LABEL));
+    }
 }
