@@ -30,6 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -262,6 +263,8 @@ class DrainIT {
                 "{{json .Spec.TaskTemplate}} {{json .Spec.Labels}} {{json .Spec.UpdateConfig}}"));
     }
 
+    // Not in CI: DrainWorkerTest covers redelivery pass by pass, and DrainRequestsTest the repeated request.
+    @Tag("long")
     @Test
     void theSameRequestDeliveredThreeTimesHasTheOutcomeOfOne() throws Exception {
         SwarmWorkers.Node target = workers.node(2);
