@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Two pools end to end on the local cluster: the emulator runs one scale set per pool of HARBORMASTER_POOLS, both
  * booting from cloud-init/agent.yml. A service constrained to the gpu pool's label scales that pool only; its node
- * joins, the control plane labels it as the pool's, and the task runs there.
+ * joins, the control plane labels it as the pool's, and the task runs there. A Spot pool that Azure refuses hands its
+ * pending work to the next pool that fits.
  */
 class PoolsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -98,5 +99,31 @@ class PoolsIT {
         assertEquals(1, pools.path(0).path("capacity").asInt(), "the general pool did not scale: " + pools);
         assertEquals(1, pools.path(1).path("capacity").asInt(), pools.toString());
         assertEquals(Map.of(general, "ready", gpu, "ready"), cluster.nodes());
+    }
+
+    @Test
+    void pendingWorkFallsBackToTheRegularPoolWhenTheSpotPoolCannotAllocate() throws Exception {
+        cluster.close();
+        EmulatedCluster.forgetCapacityHistory();
+        // The Spot pool comes first by order; both start empty.
+        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", "[{\"name\":\"spot\",\"scaleSet\":\"hm-spot\",\"min\":0,"
+                + "\"max\":2,\"step\":1,\"priority\":\"Spot\",\"order\":0},"
+                + "{\"name\":\"regular\",\"scaleSet\":\"hm-regular\",\"min\":0,\"max\":2,\"step\":1,\"order\":1}]"), Map.of());
+        // Learn, "Resolve errors for SKU not available": the request is refused with 409 SkuNotAvailable.
+        cluster.emulator().arm().faults().refuseNext(409, "SkuNotAvailable", "The requested VM size for resource"
+                + " 'Following SKUs have failed for Capacity Restrictions: Standard_D2s_v5' is currently not available in"
+                + " location 'westeurope'.", "PATCH", "hm-spot");
+        service = TestService.create(cluster.manager(), cluster.prefix() + "-batch", 1, "--reserve-memory", "64m",
+                "--constraint", "node.role==worker");
+
+        List<TestService.Task> running = service.awaitRunning(1, Duration.ofSeconds(90));
+        JsonNode pools = status().path("pools");
+        assertEquals(0, pools.path(0).path("capacity").asInt(), "the Spot pool could not allocate: " + pools);
+        assertEquals(1, pools.path(1).path("capacity").asInt(), "the Regular pool took the task: " + pools);
+        String regularNode = running.stream().filter(TestService.Task::running).findFirst().orElseThrow().nodeHostname();
+        assertEquals("regular", cluster.await("the regular agent labelled", () -> labels(regularNode),
+                labels -> labels.containsKey("io.harbormaster.pool"), Duration.ofSeconds(30)).get("io.harbormaster.pool"));
+        assertTrue(status().path("recentDecisions").toString().contains("pool cannot allocate"),
+                status().path("recentDecisions").toString());
     }
 }
