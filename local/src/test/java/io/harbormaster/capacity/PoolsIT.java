@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -31,10 +30,10 @@ class PoolsIT {
     private EmulatedCluster cluster;
     private TestService service;
 
-    @BeforeEach
-    void startCluster() throws Exception {
+    /** A cluster of these pools, from a history of its own. */
+    private void startCluster(String pools) throws Exception {
         EmulatedCluster.forgetCapacityHistory();
-        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", POOLS), Map.of());
+        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", pools), Map.of());
     }
 
     @AfterEach
@@ -75,6 +74,7 @@ class PoolsIT {
 
     @Test
     void aServiceConstrainedToTheGpuPoolScalesThatPoolAndRunsOnItsLabelledNode() throws Exception {
+        startCluster(POOLS);
         String general = cluster.prefix() + "000000";
         String gpu = cluster.prefix() + "1000000";
         // At once, while the general pool's minimum boots its agent: the two pools grow side by side.
@@ -103,12 +103,10 @@ class PoolsIT {
 
     @Test
     void pendingWorkFallsBackToTheRegularPoolWhenTheSpotPoolCannotAllocate() throws Exception {
-        cluster.close();
-        EmulatedCluster.forgetCapacityHistory();
         // The Spot pool comes first by order; both start empty.
-        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", "[{\"name\":\"spot\",\"scaleSet\":\"hm-spot\",\"min\":0,"
+        startCluster("[{\"name\":\"spot\",\"scaleSet\":\"hm-spot\",\"min\":0,"
                 + "\"max\":2,\"step\":1,\"priority\":\"Spot\",\"order\":0},"
-                + "{\"name\":\"regular\",\"scaleSet\":\"hm-regular\",\"min\":0,\"max\":2,\"step\":1,\"order\":1}]"), Map.of());
+                + "{\"name\":\"regular\",\"scaleSet\":\"hm-regular\",\"min\":0,\"max\":2,\"step\":1,\"order\":1}]");
         // Learn, "Resolve errors for SKU not available": the request is refused with 409 SkuNotAvailable.
         cluster.emulator().arm().faults().refuseNext(409, "SkuNotAvailable", "The requested VM size for resource"
                 + " 'Following SKUs have failed for Capacity Restrictions: Standard_D2s_v5' is currently not available in"
