@@ -159,11 +159,12 @@ public final class UpgradeControl {
         return stored.get();
     }
 
-    /** The instances behind the scale set's model, in instance id order. */
+    /** The instances behind the scale set's model, zone by zone (zones go one at a time), each in instance id order. */
     private static List<UpgradeEntry> behind(List<ScaleSetInstance> instances) {
         List<UpgradeEntry> entries = new ArrayList<>();
         instances.stream()
-                .sorted((a, b) -> Long.compare(Long.parseLong(a.instanceId()), Long.parseLong(b.instanceId())))
+                .sorted(java.util.Comparator.comparing((ScaleSetInstance instance) -> instance.zone() == null ? "" : instance.zone())
+                        .thenComparingLong(instance -> Long.parseLong(instance.instanceId())))
                 .forEach(instance -> UpgradeSnapshot.upgradeMethod(instance, Optional.empty()).ifPresent(method ->
                         entries.add(UpgradeEntry.pending(instance.instanceId(), instance.computerName(), method))));
         return entries;

@@ -50,8 +50,14 @@ public final class UpgradeProgress {
             }
         }
         long active = current.entries().stream().filter(entry -> entry.phase().active()).count();
+        // Zones one at a time: while instances of one zone are under way, no other zone's start.
+        Optional<String> zoneUnderWay = current.entries().stream().filter(entry -> entry.phase().active()).findFirst()
+                .map(entry -> zone(entry, snapshot));
         for (UpgradeEntry entry : current.entries()) {
             if (entry.phase() != UpgradePhase.PENDING || active >= pacing.batchSize()) {
+                continue;
+            }
+            if (zoneUnderWay.isPresent() && !zoneUnderWay.get().equals(zone(entry, snapshot))) {
                 continue;
             }
             Decision decision = step(current, entry, snapshot, pacing, now);
@@ -59,6 +65,7 @@ public final class UpgradeProgress {
             UpgradeEntry after = find(current, entry.instanceId());
             if (after.phase().active()) {
                 active++;
+                zoneUnderWay = Optional.of(zone(entry, snapshot));
             }
             if (!(decision.action() instanceof UpgradeAction.Wait)) {
                 return decision;
@@ -68,6 +75,11 @@ public final class UpgradeProgress {
             return new Decision(current.inState(UpgradeStatus.State.DONE), new UpgradeAction.Stop());
         }
         return new Decision(current, new UpgradeAction.Wait(pacing.checkInterval()));
+    }
+
+    /** The instance's availability zone as the snapshot lists it, "" outside zones (or once it is gone). */
+    private static String zone(UpgradeEntry entry, UpgradeSnapshot snapshot) {
+        return snapshot.instance(entry.instanceId()).map(ScaleSetInstance::zone).orElse("");
     }
 
     private static Decision step(UpgradeStatus status, UpgradeEntry entry, UpgradeSnapshot snapshot, Pacing pacing,

@@ -252,6 +252,29 @@ class UpgradeProgressTest {
     }
 
     @Test
+    void zonesGoOneAtATimeWhateverTheBatchSize() {
+        instances.add(new ScaleSetInstance("0", "agent000000", ScaleSetInstance.PowerState.RUNNING, "Succeeded",
+                NOW.minus(Duration.ofDays(1)), false, "vm-0", false, "1.0.0", "1"));
+        instances.add(new ScaleSetInstance("1", "agent000001", ScaleSetInstance.PowerState.RUNNING, "Succeeded",
+                NOW.minus(Duration.ofDays(1)), false, "vm-1", false, "1.0.0", "2"));
+        instances.add(new ScaleSetInstance("2", "agent000002", ScaleSetInstance.PowerState.RUNNING, "Succeeded",
+                NOW.minus(Duration.ofDays(1)), false, "vm-2", false, "1.0.0", "1"));
+        node("id-agent000001", "agent000001", Node.State.READY, Node.Availability.ACTIVE);
+        node("id-agent000002", "agent000002", Node.State.READY, Node.Availability.ACTIVE);
+        drain("d0", "agent000000", DrainState.DRAINING, false, null, false);
+        UpgradeEntry active = in(UpgradeEntry.pending("0", "agent000000", "manualUpgrade").withDrain("d0"),
+                UpgradePhase.DRAINING, NOW.minusSeconds(3));
+        UpgradeStatus status = status(active, UpgradeEntry.pending("1", "agent000001", "manualUpgrade"),
+                UpgradeEntry.pending("2", "agent000002", "manualUpgrade"));
+
+        UpgradeProgress.Decision next = UpgradeProgress.next(status, snapshot(),
+                new UpgradeProgress.Pacing(3, Duration.ofMinutes(10), Duration.ofSeconds(2)), NOW);
+
+        assertEquals(new UpgradeAction.SubmitDrain("2", "agent000002", false), next.action(),
+                "instance 1 is in zone 2 and waits for zone 1 to be done; instance 2 shares zone 1's batch");
+    }
+
+    @Test
     void aNewerImageUnderALatestModelIsAReimage() {
         ScaleSetInstance current = instance("0", "agent000000", true);
         assertEquals(Optional.empty(), UpgradeSnapshot.upgradeMethod(current, Optional.of("1.0.0")));
