@@ -56,15 +56,7 @@ class CapacityIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        try {
-            if (service != null) {
-                service.close();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
-            }
-        }
+        EmulatedCluster.close(cluster, service);
     }
 
     private Map<String, String> ourNodes() {
@@ -77,17 +69,11 @@ class CapacityIT {
     }
 
     private JsonNode status() {
-        try {
-            return get("/api/status");
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return cluster.getJson("/api/status");
     }
 
-    private JsonNode get(String path) throws Exception {
-        HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri(path)).GET());
-        assertEquals(200, response.statusCode(), response.body());
-        return JSON.readTree(response.body());
+    private JsonNode get(String path) {
+        return cluster.getJson(path);
     }
 
     @Test

@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.TestService;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,15 +36,7 @@ class PoolsIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        try {
-            if (service != null) {
-                service.close();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
-            }
-        }
+        EmulatedCluster.close(cluster, service);
     }
 
     /** The node's labels, or none while the swarm has no such node. */
@@ -63,13 +53,7 @@ class PoolsIT {
     }
 
     private JsonNode status() {
-        try {
-            HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/status")).GET());
-            assertEquals(200, response.statusCode(), response.body());
-            return JSON.readTree(response.body());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return cluster.getJson("/api/status");
     }
 
     @Test

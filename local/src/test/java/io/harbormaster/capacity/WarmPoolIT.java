@@ -10,7 +10,6 @@ import io.harbormaster.emulator.cloud.InstanceSnapshot;
 import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.TestService;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,15 +50,7 @@ class WarmPoolIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        try {
-            if (service != null) {
-                service.close();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
-            }
-        }
+        EmulatedCluster.close(cluster, service);
     }
 
     private List<InstanceSnapshot> instances() {
@@ -75,13 +66,7 @@ class WarmPoolIT {
     }
 
     private JsonNode status() {
-        try {
-            HttpResponse<String> response = cluster.send(HttpRequest.newBuilder(cluster.host().uri("/api/status")).GET());
-            assertEquals(200, response.statusCode(), response.body());
-            return JSON.readTree(response.body());
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return cluster.getJson("/api/status");
     }
 
     @Test

@@ -38,15 +38,7 @@ class RebalanceIT {
 
     @AfterEach
     void cleanUp() throws Exception {
-        try {
-            if (service != null) {
-                service.close();
-            }
-        } finally {
-            if (cluster != null) {
-                cluster.close();
-            }
-        }
+        EmulatedCluster.close(cluster, service);
     }
 
     private static void phase(Instant since, String what) {

@@ -1,5 +1,6 @@
 package io.harbormaster.testsupport;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.azure.storage.blob.BlobContainerClient;
@@ -32,6 +33,7 @@ import java.util.stream.Collectors;
  */
 public final class EmulatedCluster implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final String key = "emulated-it-" + UUID.randomUUID();
     /** The operator's key: drain, status and join are ADMIN-level routes. */
@@ -259,6 +261,33 @@ public final class EmulatedCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** An operator's GET of {@code path} on the host, as JSON; fails the test unless the answer is 200. */
+    public com.fasterxml.jackson.databind.JsonNode getJson(String path) {
+        try {
+            HttpResponse<String> response = send(HttpRequest.newBuilder(host.uri(path)).GET());
+            assertEquals(200, response.statusCode(), path + ": " + response.body());
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A test's teardown: its service first (when it made one), then the cluster, even when removing the service fails. */
+    public static void close(EmulatedCluster cluster, AutoCloseable service) throws Exception {
+        try {
+            if (service != null) {
+                service.close();
+            }
+        } finally {
+            if (cluster != null) {
+                cluster.close();
+            }
         }
     }
 
