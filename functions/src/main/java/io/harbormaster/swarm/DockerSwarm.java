@@ -45,6 +45,9 @@ import java.util.Set;
 /** The {@link Swarm} port backed by docker-java, speaking to the managers in {@link DockerSettings}. */
 public final class DockerSwarm implements Swarm, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads the Engine API's service JSON into docker-java's model, as its own client does, newer fields ignored. */
+    private static final ObjectMapper SERVICE_READER = new ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private final ManagerEndpoints managers;
 
     DockerSwarm(ManagerEndpoints managers) {
@@ -124,14 +127,17 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
     @Override
     public List<Service> services() {
         return managers.call(docker -> {
-            // docker-java's model has no placement preferences: they come from a raw listing, read second so that it
-            // holds every service of the first.
-            List<com.github.dockerjava.api.model.Service> listed = docker.listServicesCmd().exec();
-            Map<String, List<String>> preferences = preferences(exchange(httpClient(docker),
-                    DockerHttpClient.Request.Method.GET, "/services", null));
-            return listed.stream()
-                    .map(service -> withPreferences(toService(service), preferences.getOrDefault(service.getId(), List.of())))
-                    .toList();
+            // One raw listing: docker-java's model has no placement preferences, so the same answer is read both into
+            // that model and for the preferences, and a check stays at three Docker calls.
+            JsonNode raw = exchange(httpClient(docker), DockerHttpClient.Request.Method.GET, "/services", null);
+            Map<String, List<String>> preferences = preferences(raw);
+            List<Service> services = new java.util.ArrayList<>();
+            for (JsonNode service : raw) {
+                com.github.dockerjava.api.model.Service listed = SERVICE_READER.convertValue(service,
+                        com.github.dockerjava.api.model.Service.class);
+                services.add(withPreferences(toService(listed), preferences.getOrDefault(listed.getId(), List.of())));
+            }
+            return List.copyOf(services);
         });
     }
 

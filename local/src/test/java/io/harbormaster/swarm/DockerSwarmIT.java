@@ -74,6 +74,25 @@ class DockerSwarmIT {
     }
 
     @Test
+    void servicesAreReadInOneCallWithTheirPlacementPreferences() throws IOException {
+        DockerCli docker = DockerCli.forLocalManager();
+        String name = "dockerswarmit-" + Long.toString(System.nanoTime(), 36);
+        try (io.harbormaster.testsupport.TestService created = io.harbormaster.testsupport.TestService.create(docker, name, 0,
+                "--constraint", "node.role==worker", "--reserve-memory", "64m", "--label", "io.harbormaster.drain=surge",
+                "--placement-pref", "spread=node.labels.io.harbormaster.zone");
+                DockerSwarm swarm = connect(LocalServices.dockerHost(), false)) {
+            Service service = swarm.services().stream().filter(s -> s.name().equals(created.name())).findFirst().orElseThrow();
+            assertEquals(Service.Mode.REPLICATED, service.mode());
+            assertEquals(0, service.replicas());
+            assertEquals(List.of("node.role==worker"), service.constraints());
+            assertEquals(64L << 20, service.reservations().memoryBytes());
+            assertEquals("surge", service.labels().get("io.harbormaster.drain"));
+            assertEquals(List.of("node.labels.io.harbormaster.zone"), service.preferences());
+            assertTrue(service.version() > 0);
+        }
+    }
+
+    @Test
     void mutualTlsEndpointServesTheSameTicket() throws IOException {
         DockerCli docker = DockerCli.forLocalManager();
         try (DockerSwarm swarm = connect(LocalServices.dockerTlsEndpoint(), true)) {
