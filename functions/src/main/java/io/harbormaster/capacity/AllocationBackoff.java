@@ -32,9 +32,9 @@ final class AllocationBackoff {
         for (CapacityHistory.Decision decision : history.recentDecisions()) {
             boolean recent = now.isBefore(decision.at().plus(BACKOFF));
             boolean refused = decision.action().equals(DECISION);
-            // StartedOperations' words for a capacity write or a warm start that ended without its VMs.
-            boolean untaken = (decision.action().startsWith("set capacity to ") || decision.action().startsWith("start instance "))
-                    && decision.action().endsWith(" did not finish");
+            // A capacity write or a warm start that ended without its VMs, as StartedOperations recorded it.
+            boolean untaken = StartedOperations.unfinished(decision)
+                    .filter(kind -> kind != CapacityHistory.Operation.Kind.DELETE_INSTANCE).isPresent();
             if (recent && (refused || untaken)) {
                 latest = Optional.of((refused ? decision.reason() : decision.action()) + " at " + decision.at());
             }

@@ -116,12 +116,26 @@ public record CapacityHistory(
     public record Operation(Kind kind, long toCapacity, String instanceId, Instant startedAt) {
         /** What the operation does; its wire name is stored. */
         public enum Kind {
-            SET_CAPACITY("set-capacity"), DELETE_INSTANCE("delete-instance"), START_INSTANCE("start-instance");
+            SET_CAPACITY("set-capacity", "set capacity to "), DELETE_INSTANCE("delete-instance", "delete instance "),
+            START_INSTANCE("start-instance", "start instance ");
 
             private final String wireName;
+            /** How a summary of this kind begins: decisions name operations so, and are read back by it. */
+            private final String summaryPrefix;
 
-            Kind(String wireName) {
+            Kind(String wireName, String summaryPrefix) {
                 this.wireName = wireName;
+                this.summaryPrefix = summaryPrefix;
+            }
+
+            /** The kind whose summaries begin {@code summary}, if any. */
+            static java.util.Optional<Kind> ofSummary(String summary) {
+                for (Kind kind : values()) {
+                    if (summary.startsWith(kind.summaryPrefix)) {
+                        return java.util.Optional.of(kind);
+                    }
+                }
+                return java.util.Optional.empty();
             }
 
             public String wireName() {
@@ -161,11 +175,7 @@ public record CapacityHistory(
 
         /** The operation in a few words, as decisions name it. */
         public String summary() {
-            return switch (kind) {
-                case SET_CAPACITY -> "set capacity to " + toCapacity;
-                case DELETE_INSTANCE -> "delete instance " + instanceId;
-                case START_INSTANCE -> "start instance " + instanceId;
-            };
+            return kind.summaryPrefix + (kind == Kind.SET_CAPACITY ? String.valueOf(toCapacity) : instanceId);
         }
     }
 

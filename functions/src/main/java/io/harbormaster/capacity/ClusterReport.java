@@ -102,6 +102,8 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         }
         List<Map<String, Object>> instances = new ArrayList<>();
         int warmInstances = 0;
+        // Agents with a node, per availability zone: what a zone-balanced scale-in keeps level. Empty without zones.
+        Map<String, Integer> agentsPerZone = new java.util.TreeMap<>();
         for (ScaleSetInstance instance : snapshot.instances()) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("instanceId", instance.instanceId());
@@ -116,6 +118,9 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             boolean warm = nodeId == null && instance.powerState() == ScaleSetInstance.PowerState.DEALLOCATED;
             entry.put("warm", warm);
             warmInstances += warm ? 1 : 0;
+            if (nodeId != null && instance.zone() != null) {
+                agentsPerZone.merge(instance.zone(), 1, Integer::sum);
+            }
             instances.add(entry);
         }
         List<Map<String, Object>> drains = new ArrayList<>();
@@ -164,8 +169,7 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         scaleSet.put("capacity", snapshot.scaleSet().capacity());
         scaleSet.put("sku", snapshot.scaleSet().sku());
         scaleSet.put("provisioningState", snapshot.scaleSet().provisioningState());
-        // Agents with a node, per availability zone: what a zone-balanced scale-in keeps level. Empty without zones.
-        scaleSet.put("agentsPerZone", ZoneBalance.agentsPerZone(new ClusterIndex(snapshot), snapshot.nodes()));
+        scaleSet.put("agentsPerZone", agentsPerZone);
         scaleSet.put("warmInstances", warmInstances);
 
         Map<String, Object> body = new LinkedHashMap<>();

@@ -12,7 +12,16 @@ import java.util.List;
  * Azure, and the next one sees from the scale set itself whether the operation is still under way, done or lost.
  */
 final class StartedOperations {
+    /** How the decision for an operation that ended otherwise than planned ends: "set capacity to 3 did not finish". */
+    private static final String UNFINISHED = " did not finish";
+
     private StartedOperations() {
+    }
+
+    /** The kind of operation whose unfinished end {@code decision} records, or empty for any other decision. */
+    static java.util.Optional<CapacityHistory.Operation.Kind> unfinished(CapacityHistory.Decision decision) {
+        return decision.action().endsWith(UNFINISHED)
+                ? CapacityHistory.Operation.Kind.ofSummary(decision.action()) : java.util.Optional.empty();
     }
 
     /** What is still under way, and a decision for each operation that ended otherwise than planned. */
@@ -68,7 +77,7 @@ final class StartedOperations {
                 }
             }
             if (problem != null) {
-                ended.add(new CapacityHistory.Decision(now, operation.summary() + " did not finish",
+                ended.add(new CapacityHistory.Decision(now, operation.summary() + UNFINISHED,
                         "started at " + operation.startedAt() + " and not waited for; " + problem
                                 + ". The planner decides again from what is there now", false));
             }

@@ -50,10 +50,7 @@ public final class PoolScaleSets implements ScaleSet {
         List<ScaleSetInstance> all = new ArrayList<>();
         byPool.forEach((pool, set) -> {
             for (ScaleSetInstance instance : set.instances()) {
-                all.add(new ScaleSetInstance(qualify(pool, instance.instanceId()), instance.computerName(),
-                        instance.powerState(), instance.provisioningState(), instance.createdAt(),
-                        instance.protectedFromScaleIn(), instance.vmId(), instance.latestModelApplied(),
-                        instance.imageVersion(), instance.zone()));
+                all.add(instance.withInstanceId(qualify(pool, instance.instanceId())));
             }
         });
         return all;

@@ -47,6 +47,12 @@ public record ScaleSetInstance(
                 protectedFromScaleIn, vmId, latestModelApplied, imageVersion, zone);
     }
 
+    /** The same instance under another id (a pool's qualified id), every other field as it is. */
+    public ScaleSetInstance withInstanceId(String id) {
+        return new ScaleSetInstance(id, computerName, powerState, provisioningState, createdAt, protectedFromScaleIn, vmId,
+                latestModelApplied, imageVersion, zone);
+    }
+
     /** An instance whose vmId is not known (tests, and callers that never attest). */
     public ScaleSetInstance(String instanceId, String computerName, PowerState powerState, String provisioningState,
             Instant createdAt, boolean protectedFromScaleIn) {
