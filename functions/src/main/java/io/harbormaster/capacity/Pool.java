@@ -1,5 +1,6 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Resources;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -15,6 +16,8 @@ import java.util.Objects;
  * @param warmMax most deallocated instances kept in deallocate mode
  * @param labelsNodes whether the control plane labels the pool's nodes, and a new agent is planned with those labels:
  *                    every pool of {@code HARBORMASTER_POOLS}, not the single scale set's, which plans as before pools
+ * @param mode the scale set's orchestration mode as the settings state it (the emulator and infra/cluster.json create
+ *             it so); the adapter reads the real one from ARM
  */
 public record Pool(
         String name,
@@ -28,7 +31,8 @@ public record Pool(
         Resources agentSize,
         CapacityPolicy.ScaleInMode scaleIn,
         int warmMax,
-        boolean labelsNodes) {
+        boolean labelsNodes,
+        ScaleSetModel.OrchestrationMode mode) {
 
     /** The name of the one pool the single-scale-set settings make; its history keeps the blob it always had. */
     public static final String DEFAULT_NAME = "agents";
@@ -49,8 +53,17 @@ public record Pool(
         }
     }
 
+    /** A pool of a Uniform scale set. */
+    public Pool(String name, String scaleSetName, int minAgents, int maxAgents, int maxScaleOutStep,
+            Map<String, String> labels, Priority priority, int order, Resources agentSize,
+            CapacityPolicy.ScaleInMode scaleIn, int warmMax, boolean labelsNodes) {
+        this(name, scaleSetName, minAgents, maxAgents, maxScaleOutStep, labels, priority, order, agentSize, scaleIn,
+                warmMax, labelsNodes, ScaleSetModel.OrchestrationMode.UNIFORM);
+    }
+
     public Pool {
         Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(scaleSetName, "scaleSetName");
         labels = Map.copyOf(labels);
         Objects.requireNonNull(priority, "priority");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.ScaleSetSettings;
+import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Resources;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ public record PoolSettings(List<Pool> pools) {
     private static final List<String> TEMPLATE_FIELDS = List.of("sku", "count", "evictionPolicy", "maxPrice",
             "computerNamePrefix");
     private static final List<String> FIELDS = List.of("name", "scaleSet", "min", "max", "step", "labels", "priority",
-            "order", "agentCpus", "agentMemory", "scaleIn", "warmMax");
+            "order", "agentCpus", "agentMemory", "scaleIn", "warmMax", "mode");
     // A name that is a node label value, a blob name part and a log word alike.
     private static final Pattern NAME = Pattern.compile("[a-z0-9](?:[-a-z0-9]{0,30}[a-z0-9])?");
     // Azure's rule, as ScaleSetSettings checks HARBORMASTER_SCALE_SET_NAME.
@@ -126,8 +127,12 @@ public record PoolSettings(List<Pool> pools) {
         if (warmMax > 0 && scaleIn != CapacityPolicy.ScaleInMode.DEALLOCATE) {
             throw invalid(where + " field warmMax is " + warmMax + ": warm instances need \"scaleIn\":\"deallocate\"");
         }
+        // Uniform or Flexible: fixed when the scale set is made (Learn "Orchestration modes"), so the emulator and
+        // infra/cluster.json read it; the adapter follows what ARM says the scale set is.
+        ScaleSetModel.OrchestrationMode mode = choice(object, "mode", where, ScaleSetModel.OrchestrationMode.class,
+                ScaleSetModel.OrchestrationMode.UNIFORM);
         return new Pool(name, scaleSet, min, max, step, labels(object, where), priority, order, agentSize(object, where),
-                scaleIn, warmMax, true);
+                scaleIn, warmMax, true, mode);
     }
 
     private static String text(JsonNode object, String field, String where, boolean required, Pattern rule,

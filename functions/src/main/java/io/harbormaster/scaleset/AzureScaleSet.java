@@ -52,13 +52,18 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
-/** The {@link ScaleSet} port backed by Azure Resource Manager through azure-resourcemanager-compute; Uniform scale sets only. */
+/**
+ * The {@link ScaleSet} port backed by Azure Resource Manager through azure-resourcemanager-compute: a Uniform scale set
+ * through the scale-set VM API, a Flexible one through the single-VM APIs and resource locks ({@link FlexibleVms}).
+ */
 public final class AzureScaleSet implements ScaleSet {
     private static final Logger LOG = Logger.getLogger(AzureScaleSet.class.getName());
     // The SDK warns on every request that the JDK client sets content-length itself, which is harmless and would
     // bury the function's own log; the logger is kept here because java.util.logging holds it weakly.
     private static final Logger JDK_CLIENT_LOG = Logger.getLogger("com.azure.core.http.jdk.httpclient.JdkHttpClient");
     private static final Pattern UNIFORM_INSTANCE_ID = Pattern.compile("\\d{1,10}");
+    // What either mode's ids can be (a decimal instance id, a VM name): anything else is refused before any call.
+    private static final Pattern ANY_INSTANCE_ID = Pattern.compile("[A-Za-z0-9][-\\w]{0,63}");
     private static final String POWER_STATE_PREFIX = "PowerState/";
     static {
         JDK_CLIENT_LOG.setLevel(Level.SEVERE);
@@ -66,15 +71,21 @@ public final class AzureScaleSet implements ScaleSet {
 
     private final VirtualMachineScaleSetsClient scaleSets;
     private final VirtualMachineScaleSetVMsClient virtualMachines;
+    private final FlexibleVms flexible;
     private final String resourceGroup;
     private final String name;
     private final ArmCallPolicy policy;
-    // A scale set's orchestration mode is fixed at creation, so one confirmation per process is enough.
-    private volatile boolean uniformConfirmed;
+    // A scale set's orchestration mode is fixed at creation (Learn "Orchestration modes"), so one read per process is
+    // enough; its id is the Flexible VM list's filter.
+    private volatile OrchestrationMode mode;
+    private volatile String scaleSetId;
 
-    private AzureScaleSet(ComputeManagementClient compute, ScaleSetSettings target, ArmCallPolicy policy) {
+    private AzureScaleSet(ComputeManager manager, ScaleSetSettings target, ArmCallPolicy policy) {
+        ComputeManagementClient compute = manager.serviceClient();
         this.scaleSets = compute.getVirtualMachineScaleSets();
         this.virtualMachines = compute.getVirtualMachineScaleSetVMs();
+        this.flexible = new FlexibleVms(compute.getVirtualMachines(),
+                manager.resourceManager().managementLockClient().getManagementLocks(), target.resourceGroup());
         this.resourceGroup = target.resourceGroup();
         this.name = target.scaleSetName();
         this.policy = policy;
@@ -128,8 +139,7 @@ public final class AzureScaleSet implements ScaleSet {
     public static AzureScaleSet connect(
             ScaleSetSettings settings, URI resourceManagerEndpoint, TokenCredential credential, HttpClient httpClient,
             ArmCallPolicy policy) {
-        return new AzureScaleSet(computeClient(settings, resourceManagerEndpoint, credential, httpClient, policy),
-                settings, policy);
+        return new AzureScaleSet(manager(settings, resourceManagerEndpoint, credential, httpClient, policy), settings, policy);
     }
 
     /**
@@ -146,16 +156,22 @@ public final class AzureScaleSet implements ScaleSet {
     public static ComputeManagementClient computeClient(
             ScaleSetSettings settings, URI resourceManagerEndpoint, TokenCredential credential, HttpClient httpClient,
             ArmCallPolicy policy) {
+        return manager(settings, resourceManagerEndpoint, credential, httpClient, policy).serviceClient();
+    }
+
+    /** The compute manager; its resource manager shares the pipeline, for the locks a Flexible scale set uses. */
+    private static ComputeManager manager(
+            ScaleSetSettings settings, URI resourceManagerEndpoint, TokenCredential credential, HttpClient httpClient,
+            ArmCallPolicy policy) {
         Map<String, String> endpoints = new HashMap<>(environment(settings.cloud()).getEndpoints());
         endpoints.put("resourceManagerEndpointUrl", resourceManagerEndpoint.toString());
         AzureProfile profile = new AzureProfile(null, settings.subscriptionId(), new AzureEnvironment(endpoints));
-        ComputeManager manager = ComputeManager.configure()
+        return ComputeManager.configure()
                 .withHttpClient(httpClient)
                 .withRetryPolicy(new RetryPolicy(new ArmRetryStrategy(policy)))
                 // Request and response logging would print ARM's answers into the function's logs; our messages suffice.
                 .withLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.NONE))
                 .authenticate(credential, profile);
-        return manager.serviceClient();
     }
 
     /** A sovereign cloud's other endpoints (the token audience among them); a URL takes the public cloud's. */
@@ -183,9 +199,8 @@ public final class AzureScaleSet implements ScaleSet {
                 () -> scaleSets.getByResourceGroupWithResponse(resourceGroup, name, null, Context.NONE));
         VirtualMachineScaleSetInner scaleSet = response.getValue();
         OrchestrationMode mode = orchestrationMode(scaleSet);
-        if (mode == OrchestrationMode.UNIFORM) {
-            uniformConfirmed = true;
-        }
+        this.scaleSetId = scaleSet.id();
+        this.mode = mode;
         Sku sku = Objects.requireNonNullElseGet(scaleSet.sku(), Sku::new);
         // The etag property is recent in the API; the ETag header carries the same value in older answers.
         String etag = Optional.ofNullable(scaleSet.etag())
@@ -202,7 +217,9 @@ public final class AzureScaleSet implements ScaleSet {
 
     @Override
     public List<ScaleSetInstance> instances() {
-        requireUniform();
+        if (mode() == OrchestrationMode.FLEXIBLE) {
+            return call("list the VMs of Flexible scale set " + name, () -> flexible.instances(scaleSetId));
+        }
         // Power states live in the instance view, which ARM only includes in a list when asked to expand it.
         return call("list instances of scale set " + name,
                 () -> virtualMachines.list(resourceGroup, name, null, null, "instanceView", Context.NONE).stream()
@@ -235,7 +252,7 @@ public final class AzureScaleSet implements ScaleSet {
         if (expectedEtag == null || expectedEtag.isBlank()) {
             throw new IllegalArgumentException("expectedEtag is required: a capacity write must not overwrite a change it has not seen");
         }
-        requireUniform();
+        // Either mode: a Flexible scale set with a VM profile scales by sku.capacity as a Uniform one does.
         return new VirtualMachineScaleSetUpdate().withSku(new Sku().withCapacity(capacity));
     }
 
@@ -260,7 +277,7 @@ public final class AzureScaleSet implements ScaleSet {
         if (ids.isEmpty()) {
             return;
         }
-        requireUniform();
+        // The scale set's batch delete takes a Flexible scale set's VM names as its instance ids.
         String action = verb + " instances " + ids + " of scale set " + name;
         try {
             send.accept(ids);
@@ -286,12 +303,14 @@ public final class AzureScaleSet implements ScaleSet {
     @Override
     public void beginDeallocate(Collection<String> instanceIds) {
         beginPower("start deallocating", instanceIds,
-                request -> scaleSets.beginDeallocate(resourceGroup, name, null, request, Context.NONE));
+                request -> scaleSets.beginDeallocate(resourceGroup, name, null, request, Context.NONE),
+                flexible::beginDeallocate);
     }
 
     @Override
     public void beginStart(Collection<String> instanceIds) {
-        beginPower("start", instanceIds, request -> scaleSets.beginStart(resourceGroup, name, request, Context.NONE));
+        beginPower("start", instanceIds, request -> scaleSets.beginStart(resourceGroup, name, request, Context.NONE),
+                flexible::beginStart);
     }
 
     /**
@@ -299,12 +318,19 @@ public final class AzureScaleSet implements ScaleSet {
      * the next pass or check reads the instances' power states instead of waiting.
      */
     private void beginPower(String verb, Collection<String> instanceIds,
-            java.util.function.Function<VirtualMachineScaleSetVMInstanceIDs, ?> send) {
+            java.util.function.Function<VirtualMachineScaleSetVMInstanceIDs, ?> send, Consumer<Set<String>> sendFlexible) {
         Set<String> ids = instanceIds(instanceIds);
         if (ids.isEmpty()) {
             return;
         }
-        requireUniform();
+        if (mode() == OrchestrationMode.FLEXIBLE) {
+            // Learn "Orchestration modes API comparison": Flexible powers its VMs one by one through the VM API.
+            call(verb + " VMs " + ids + " of Flexible scale set " + name, () -> {
+                sendFlexible.accept(ids);
+                return null;
+            });
+            return;
+        }
         VirtualMachineScaleSetVMInstanceIDs request = new VirtualMachineScaleSetVMInstanceIDs().withInstanceIds(List.copyOf(ids));
         call(verb + " instances " + ids + " of scale set " + name, () -> send.apply(request));
     }
@@ -312,7 +338,15 @@ public final class AzureScaleSet implements ScaleSet {
     @Override
     public void protectFromScaleIn(String instanceId, boolean protect) {
         String id = instanceIds(List.of(instanceId)).iterator().next();
-        requireUniform();
+        if (mode() == OrchestrationMode.FLEXIBLE) {
+            // Learn "Orchestration modes API comparison": a resource lock stands for instance protection.
+            String action = (protect ? "lock" : "unlock") + " VM " + id + " of Flexible scale set " + name;
+            call(action, () -> {
+                flexible.protect(id, protect);
+                return null;
+            });
+            return;
+        }
         // ARM documents this PUT with only the protection policy in the body as the way to change it on one instance.
         VirtualMachineScaleSetVMInner change = new VirtualMachineScaleSetVMInner().withProtectionPolicy(
                 new VirtualMachineScaleSetVMProtectionPolicy().withProtectFromScaleIn(protect));
@@ -325,7 +359,7 @@ public final class AzureScaleSet implements ScaleSet {
     @Override
     public void beginManualUpgrade(String instanceId) {
         String id = instanceIds(List.of(instanceId)).iterator().next();
-        requireUniform();
+        requireUniform("manualUpgrade");
         // ARM's manualupgrade (the SDK's updateInstances): started, not awaited; the upgrade's next pass looks.
         call("upgrade instance " + id + " of scale set " + name + " to the latest model",
                 () -> scaleSets.beginUpdateInstances(resourceGroup, name,
@@ -335,7 +369,7 @@ public final class AzureScaleSet implements ScaleSet {
     @Override
     public void beginReimage(String instanceId) {
         String id = instanceIds(List.of(instanceId)).iterator().next();
-        requireUniform();
+        requireUniform("reimage");
         call("reimage instance " + id + " of scale set " + name,
                 () -> virtualMachines.beginReimage(resourceGroup, name, id, null, Context.NONE));
     }
@@ -347,6 +381,9 @@ public final class AzureScaleSet implements ScaleSet {
     }
 
     private Set<String> existing(Set<String> ids) {
+        if (mode() == OrchestrationMode.FLEXIBLE) {
+            return flexible.existing(scaleSetId, ids);
+        }
         Set<String> existing = new TreeSet<>();
         virtualMachines.list(resourceGroup, name, null, null, null, Context.NONE).forEach(vm -> {
             // ARM lists an instance it is deleting until it is gone, but refuses a delete naming it with the same 400
@@ -368,16 +405,23 @@ public final class AzureScaleSet implements ScaleSet {
         return null;
     }
 
-    private void requireUniform() {
-        if (uniformConfirmed) {
-            return;
+    /** The scale set's orchestration mode, read once with {@link #describe()}. */
+    private OrchestrationMode mode() {
+        if (mode == null) {
+            describe();
         }
-        ScaleSetModel model = describe();
-        if (model.orchestrationMode() != OrchestrationMode.UNIFORM) {
-            throw new ScaleSetException("Scale set " + name + " uses " + model.orchestrationMode().name().toLowerCase(Locale.ROOT)
-                    + " orchestration; Harbormaster needs Uniform orchestration, whose instance ids, deleteInstances and"
-                    + " per-instance scale-in protection it relies on. Recreate the agents' scale set with"
-                    + " orchestrationMode Uniform (as infra/cluster.json does)", false, null);
+        return mode;
+    }
+
+    /**
+     * Refuses an operation Flexible does not have: Learn "Orchestration modes API comparison" lists no manualUpgrade
+     * for it (a VM takes a new model when replaced) and reimage only for VMs with ephemeral OS disks.
+     */
+    private void requireUniform(String operation) {
+        if (mode() != OrchestrationMode.UNIFORM) {
+            throw new ScaleSetException("Scale set " + name + " uses Flexible orchestration, which has no " + operation
+                    + " of its VMs (Learn: Orchestration modes API comparison): a Flexible pool's VMs take a new model"
+                    + " by being replaced (a new VM, then the old one drained and deleted)", false, null);
         }
     }
 
@@ -420,10 +464,15 @@ public final class AzureScaleSet implements ScaleSet {
     }
 
     static PowerState powerState(VirtualMachineScaleSetVMInner vm) {
-        if (vm.instanceView() == null || vm.instanceView().statuses() == null) {
+        return powerState(vm.instanceView() == null ? null : vm.instanceView().statuses());
+    }
+
+    /** The power state among an instance view's statuses (either mode's), UNKNOWN without one. */
+    static PowerState powerState(List<InstanceViewStatus> statuses) {
+        if (statuses == null) {
             return PowerState.UNKNOWN;
         }
-        for (InstanceViewStatus status : vm.instanceView().statuses()) {
+        for (InstanceViewStatus status : statuses) {
             String code = status.code();
             if (code != null && code.regionMatches(true, 0, POWER_STATE_PREFIX, 0, POWER_STATE_PREFIX.length())) {
                 return switch (code.substring(POWER_STATE_PREFIX.length()).toLowerCase(Locale.ROOT)) {
@@ -440,10 +489,25 @@ public final class AzureScaleSet implements ScaleSet {
         return PowerState.UNKNOWN;
     }
 
-    private static Set<String> instanceIds(Collection<String> instanceIds) {
+    /**
+     * The ids, checked against the scale set's mode: a Uniform one's are whole numbers, a Flexible one's VM names.
+     * Text that is neither is refused before any call; the mode may take one read of the scale set.
+     */
+    private Set<String> instanceIds(Collection<String> instanceIds) {
+        for (String id : instanceIds) {
+            if (id == null || !ANY_INSTANCE_ID.matcher(id).matches()) {
+                throw new IllegalArgumentException("not an instance id (a whole number) or VM name: " + id);
+            }
+        }
+        if (instanceIds.isEmpty()) {
+            return Set.of();
+        }
+        if (mode() == OrchestrationMode.FLEXIBLE) {
+            return FlexibleVms.names(instanceIds);
+        }
         Set<String> ids = new TreeSet<>();
         for (String id : instanceIds) {
-            if (id == null || !UNIFORM_INSTANCE_ID.matcher(id).matches()) {
+            if (!UNIFORM_INSTANCE_ID.matcher(id).matches()) {
                 throw new IllegalArgumentException("not an instance id of a Uniform scale set (a whole number): " + id);
             }
             ids.add(id);

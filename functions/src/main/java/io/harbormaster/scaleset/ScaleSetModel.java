@@ -10,6 +10,6 @@ public record ScaleSetModel(
         String provisioningState,
         String etag) {
 
-    /** How the scale set manages its VMs; Harbormaster requires Uniform. */
+    /** How the scale set manages its VMs: through the scale-set VM API (Uniform) or as standard VMs (Flexible). */
     public enum OrchestrationMode { UNIFORM, FLEXIBLE }
 }

@@ -125,12 +125,13 @@ public final class AzureEmulator implements AutoCloseable {
                     plan.initialCapacity(), plan.computerNamePrefix())
                     .withCustomData(customData)
                     .withZones(settings.zones())
-                    .withTerminateNotification(new TerminateNotification(true, settings.terminateNotice()));
+                    .withTerminateNotification(new TerminateNotification(true, settings.terminateNotice()))
+                    .withOrchestrationMode(plan.orchestrationMode());
             if (plan.priority().equals("Spot")) {
                 spec = spec.withSpot(settings.evictionPolicy().isEmpty() ? "Deallocate" : settings.evictionPolicy());
             }
             cloud.addScaleSet(spec);
-            LOG.info(() -> "Azure emulator for " + settings.scaleSetId(plan.scaleSetName()) + ": "
+            LOG.info(() -> "Azure emulator for " + plan.orchestrationMode() + " " + settings.scaleSetId(plan.scaleSetName()) + ": "
                     + plan.initialCapacity() + " instance(s) booting");
         }
         LOG.info(() -> "Azure emulator: ARM " + arm.endpoint() + ", identity " + identity.endpoint() + ", IMDS "

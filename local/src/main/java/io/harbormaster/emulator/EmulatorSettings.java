@@ -3,6 +3,7 @@ package io.harbormaster.emulator;
 import io.harbormaster.capacity.CapacityPolicy;
 import io.harbormaster.capacity.Pool;
 import io.harbormaster.capacity.PoolSettings;
+import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.ScaleSetSettings;
@@ -49,10 +50,16 @@ public record EmulatorSettings(
         List<ScaleSetPlan> pools) {
 
     /**
-     * One scale set the emulator creates: its name, its instances' computer name prefix, its capacity at start and
-     * its priority. Every pool's agents boot from the same cloud-config.
+     * One scale set the emulator creates: its name, its instances' computer name prefix, its capacity at start, its
+     * priority and its orchestration mode ("Uniform" or "Flexible"). Every pool's agents boot from the same cloud-config.
      */
-    public record ScaleSetPlan(String scaleSetName, String computerNamePrefix, int initialCapacity, String priority) {
+    public record ScaleSetPlan(String scaleSetName, String computerNamePrefix, int initialCapacity, String priority,
+            String orchestrationMode) {
+
+        /** A Uniform scale set. */
+        public ScaleSetPlan(String scaleSetName, String computerNamePrefix, int initialCapacity, String priority) {
+            this(scaleSetName, computerNamePrefix, initialCapacity, priority, "Uniform");
+        }
     }
 
     public static final String DIR = "HARBORMASTER_EMULATOR_DIR";
@@ -144,7 +151,8 @@ public record EmulatorSettings(
             Pool pool = pools.get(i);
             String poolPrefix = i == 0 ? prefix : prefix.substring(0, Math.min(prefix.length(), 8)) + i;
             plans.add(new ScaleSetPlan(pool.scaleSetName(), poolPrefix, pool.minAgents(),
-                    pool.priority() == Pool.Priority.SPOT ? "Spot" : "Regular"));
+                    pool.priority() == Pool.Priority.SPOT ? "Spot" : "Regular",
+                    pool.mode() == ScaleSetModel.OrchestrationMode.FLEXIBLE ? "Flexible" : "Uniform"));
         }
         return plans;
     }

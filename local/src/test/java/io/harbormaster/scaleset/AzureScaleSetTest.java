@@ -488,25 +488,6 @@ class AzureScaleSetTest {
         assertEquals("NotFound", missing.errorCode().orElseThrow());
     }
 
-    /** The emulator has Uniform scale sets only, so a one-route stand-in answers as a Flexible one would. */
-    @Test
-    void aFlexibleScaleSetIsRejectedWithAClearMessage() throws IOException {
-        try (FlexibleScaleSetStandIn flexible = FlexibleScaleSetStandIn.start()) {
-            AzureScaleSet onFlexible = connect(flexible.endpoint(), FAST);
-
-            assertEquals(OrchestrationMode.FLEXIBLE, onFlexible.describe().orchestrationMode());
-            ScaleSetException e = assertThrows(ScaleSetException.class, onFlexible::instances);
-
-            assertFalse(e.retryable());
-            assertTrue(e.getMessage().contains("flexible orchestration"), e.getMessage());
-            assertTrue(e.getMessage().contains("needs Uniform"), e.getMessage());
-            assertThrows(ScaleSetException.class, () -> onFlexible.deleteInstances(List.of("1")));
-            assertThrows(ScaleSetException.class, () -> onFlexible.protectFromScaleIn("1", true));
-            assertTrue(flexible.paths().stream().allMatch(path -> path.endsWith("/virtualMachineScaleSets/"
-                    + EmulatorFixture.SCALE_SET)), "only reads of the scale set: " + flexible.paths());
-        }
-    }
-
     @Test
     void everyRequestCarriesAValidBearerTokenOverHttps() {
         scaleSet.describe();
@@ -561,7 +542,7 @@ class AzureScaleSetTest {
     @Test
     void argumentsThatCannotNameUniformInstancesAreRefusedBeforeAnyCall() {
         assertThrows(IllegalArgumentException.class, () -> scaleSet.deleteInstances(List.of("1", "../2")));
-        assertThrows(IllegalArgumentException.class, () -> scaleSet.protectFromScaleIn("agent000001", true));
+        assertThrows(IllegalArgumentException.class, () -> scaleSet.protectFromScaleIn("agent/000001", true));
         assertThrows(IllegalArgumentException.class, () -> scaleSet.setCapacity(6, " "));
         assertThrows(IllegalArgumentException.class, () -> scaleSet.setCapacity(-1, etag()));
         scaleSet.deleteInstances(List.of());

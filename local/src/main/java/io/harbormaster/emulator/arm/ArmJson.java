@@ -59,7 +59,7 @@ final class ArmJson {
         }
         ObjectNode p = root.putObject("properties");
         p.put("singlePlacementGroup", false);
-        p.put("orchestrationMode", "Uniform");
+        p.put("orchestrationMode", s.orchestrationMode());
         p.putObject("upgradePolicy").put("mode", "Manual");
         p.putObject("scaleInPolicy").putArray("rules").add("Default");
         ObjectNode profile = p.putObject("virtualMachineProfile");
@@ -86,8 +86,11 @@ final class ArmJson {
         }
         profile.put("timeCreated", time(s.timeCreated()));
         p.put("provisioningState", provisioningState);
-        p.put("overprovision", false);
-        p.put("doNotRunExtensionsOnOverprovisionedVMs", false);
+        if (!s.flexible()) {
+            // Flexible scale sets have no overprovisioning (Learn "Orchestration modes"; SPEC Flexible examples omit it).
+            p.put("overprovision", false);
+            p.put("doNotRunExtensionsOnOverprovisionedVMs", false);
+        }
         p.put("platformFaultDomainCount", 1);
         p.put("uniqueId", s.uniqueId());
         p.put("timeCreated", time(s.timeCreated()));
@@ -148,6 +151,44 @@ final class ArmJson {
         view.put("osVersion", "24.04");
         statuses(view.putArray("statuses"), i.provisioningState(), i.powerState(), i.timeCreated());
         return view;
+    }
+
+    String vmId(String name) {
+        return "/subscriptions/" + subscriptionId + "/resourceGroups/" + resourceGroup
+                + "/providers/Microsoft.Compute/virtualMachines/" + name;
+    }
+
+    /**
+     * A Flexible scale set's VM as a standard VM (SPEC virtualMachine.json VirtualMachines_Get): its own id, sku-less,
+     * with {@code virtualMachineScaleSet.id}; no {@code latestModelApplied} or {@code protectionPolicy}, which only
+     * scale-set VMs carry. {@code exactVersion} is the version the disk was made from.
+     */
+    ObjectNode flexibleVm(InstanceSnapshot i, boolean withInstanceView) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("name", i.name());
+        root.put("id", vmId(i.name()));
+        root.put("type", "Microsoft.Compute/virtualMachines");
+        root.put("location", i.location());
+        if (!i.zone().isEmpty()) {
+            root.putArray("zones").add(i.zone());
+        }
+        ObjectNode p = root.putObject("properties");
+        p.put("vmId", i.vmId());
+        p.putObject("hardwareProfile").put("vmSize", i.skuName());
+        p.putObject("virtualMachineScaleSet").put("id", scaleSetId(i.scaleSetName()));
+        ObjectNode imageReference = p.putObject("storageProfile").putObject("imageReference");
+        image(imageReference, i.image());
+        imageReference.put("exactVersion", i.image().version());
+        ObjectNode os = p.putObject("osProfile");
+        os.put("computerName", i.computerName());
+        os.put("adminUsername", "azureuser");
+        os.putObject("linuxConfiguration").put("disablePasswordAuthentication", true);
+        p.put("provisioningState", i.provisioningState());
+        p.put("timeCreated", time(i.timeCreated()));
+        if (withInstanceView) {
+            p.set("instanceView", instanceView(i));
+        }
+        return root;
     }
 
     ObjectNode standaloneVm(StandaloneVm vm) {

@@ -41,6 +41,7 @@ public final class ArmServer implements AutoCloseable {
     private final TokenBook tokens;
     private final ArmFaults faults;
     private final ComputeRoutes routes;
+    private final LockRoutes locks;
     private final List<ArmCall> calls = new CopyOnWriteArrayList<>();
 
     public ArmServer(HttpsConfigurator tls, InetSocketAddress bind, EmulatedCloud cloud, TokenBook tokens, ArmFaults faults)
@@ -49,6 +50,7 @@ public final class ArmServer implements AutoCloseable {
         this.tokens = tokens;
         this.faults = faults;
         this.routes = new ComputeRoutes(cloud, faults);
+        this.locks = new LockRoutes(cloud, new ArmJson(cloud.settings().subscriptionId(), cloud.settings().resourceGroup()));
         this.listener = HttpListener.https(bind, tls, "emulated-arm", 4, this::handle);
     }
 
@@ -121,12 +123,14 @@ public final class ArmServer implements AutoCloseable {
                     "The api-version query parameter (?api-version=) is required for all requests.");
         }
         List<String> segments = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
-        if (!apiVersion.equals(ComputeRoutes.API_VERSION)) {
+        // Locks are Microsoft.Authorization's, at the version the SDK sends for them; the rest is Microsoft.Compute's.
+        String supported = LockRoutes.handles(segments) ? LockRoutes.API_VERSION : ComputeRoutes.API_VERSION;
+        if (!apiVersion.equals(supported)) {
             // Learn (common deployment errors): the wording for an api-version a resource type does not support.
             return ArmResponse.error(400, "NoRegisteredProviderFound", "No registered resource provider found for "
                     + "location 'westeurope' and API version '" + apiVersion + "' for type '"
                     + (segments.size() > 6 ? segments.get(6) : "unknown") + "'. The supported api-versions are '"
-                    + ComputeRoutes.API_VERSION + "'.");
+                    + supported + "'.");
         }
         String host = Optional.ofNullable(exchange.getRequestHeaders().getFirst("Host"))
                 .orElse(endpoint().getAuthority());
@@ -153,6 +157,14 @@ public final class ArmServer implements AutoCloseable {
                 return ArmResponse.error(404, "ResourceGroupNotFound", "Resource group '" + s.get(3) + "' could not be found.");
             }
             return routes.route(request, s.subList(6, s.size()));
+        }
+        // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Authorization/locks
+        if (s.size() == 7 && is(s.get(2), "resourcegroups") && is(s.get(4), "providers")
+                && is(s.get(5), "microsoft.authorization") && is(s.get(6), "locks")) {
+            if (!s.get(3).equalsIgnoreCase(cloud.settings().resourceGroup())) {
+                return ArmResponse.error(404, "ResourceGroupNotFound", "Resource group '" + s.get(3) + "' could not be found.");
+            }
+            return locks.list(request);
         }
         return ComputeRoutes.notImplemented(request);
     }

@@ -11,7 +11,6 @@ import io.harbormaster.emulator.cloud.InstanceSnapshot;
 import io.harbormaster.emulator.cloud.ProtectionPolicy;
 import io.harbormaster.emulator.cloud.ScaleSetChange;
 import io.harbormaster.emulator.cloud.ScaleSetSnapshot;
-import io.harbormaster.emulator.cloud.StandaloneVm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -26,11 +25,13 @@ final class ComputeRoutes {
     private final EmulatedCloud cloud;
     private final ArmFaults faults;
     private final ArmJson json;
+    private final FlexibleRoutes virtualMachines;
 
     ComputeRoutes(EmulatedCloud cloud, ArmFaults faults) {
         this.cloud = cloud;
         this.faults = faults;
         this.json = new ArmJson(cloud.settings().subscriptionId(), cloud.settings().resourceGroup());
+        this.virtualMachines = new FlexibleRoutes(cloud, faults, json, this);
     }
 
     /** {@code segments} follow ".../providers/Microsoft.Compute/"; names keep their case, keywords are compared lower-cased. */
@@ -39,20 +40,8 @@ final class ComputeRoutes {
         if (kind.equals("virtualmachinescalesets") && segments.size() >= 2) {
             return scaleSet(request, segments.get(1), segments.subList(2, segments.size()));
         }
-        if (kind.equals("virtualmachines") && segments.size() >= 2 && request.method().equals("GET")) {
-            StandaloneVm vm = cloud.standaloneVm(segments.get(1)).orElseThrow(() -> new CloudException(404,
-                    "ResourceNotFound", "The Resource 'Microsoft.Compute/virtualMachines/" + segments.get(1)
-                    + "' under resource group '" + cloud.settings().resourceGroup() + "' was not found."));
-            if (segments.size() == 2) {
-                ObjectNode body = json.standaloneVm(vm);
-                if ("instanceView".equalsIgnoreCase(request.query().get("$expand"))) {
-                    ((ObjectNode) body.get("properties")).set("instanceView", json.standaloneInstanceView(vm));
-                }
-                return ArmResponse.of(200, body);
-            }
-            if (segments.size() == 3 && lower(segments.get(2)).equals("instanceview")) {
-                return ArmResponse.of(200, json.standaloneInstanceView(vm));
-            }
+        if (kind.equals("virtualmachines")) {
+            return virtualMachines.route(request, segments.subList(1, segments.size()));
         }
         return notImplemented(request);
     }
@@ -87,6 +76,8 @@ final class ComputeRoutes {
         if (!action.equals("virtualmachines")) {
             return notImplemented(request);
         }
+        // The scale-set VM API is Uniform's; Flexible VMs answer on the single-VM routes (FlexibleRoutes).
+        cloud.requireUniform(name, "VirtualMachineScaleSetVMs");
         if (rest.size() == 1 && method.equals("GET")) {
             return listPage(request, name);
         }
@@ -186,7 +177,7 @@ final class ComputeRoutes {
         return ArmResponse.of(200, body);
     }
 
-    private ArmResponse accepted(ArmRequest request, CloudOperation operation, String location) {
+    ArmResponse accepted(ArmRequest request, CloudOperation operation, String location) {
         return accepted(request, operation, location, ArmResponse.of(202, null));
     }
 
@@ -223,7 +214,7 @@ final class ComputeRoutes {
                         + cloud.settings().resourceGroup() + "' was not found."));
     }
 
-    private String location(String scaleSet) {
+    String location(String scaleSet) {
         return snapshot(scaleSet).location();
     }
 

@@ -19,8 +19,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The in-memory state of one subscription and resource group: Uniform scale sets, their instances, standalone
- * manager VMs, long-running operations and scheduled events. The ARM surface and IMDS both read and change it here.
+ * The in-memory state of one subscription and resource group: Uniform and Flexible scale sets, their instances,
+ * standalone manager VMs, resource locks on VMs, long-running operations and scheduled events. The ARM surface and
+ * IMDS both read and change it here.
  */
 public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
     /** How many machine calls run at once, across all operations. */
@@ -39,6 +40,7 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
     private final InstanceTargets targets;
     private final Maintenance maintenance;
     private final ExecutorService machinePool;
+    private final ResourceLocks locks = new ResourceLocks();
 
     public EmulatedCloud(CloudSettings settings, InstanceMachines machines, OperationFaults faults, Clock clock,
             ExecutorService executor) {
@@ -109,6 +111,62 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
         return targets.existing(scaleSet, instanceId).snapshot(scaleSet);
     }
 
+    /**
+     * The VMs of Flexible scale sets, as VirtualMachines_List filtered by {@code virtualMachineScaleSet/id} lists them;
+     * {@code scaleSetName} null for every Flexible scale set's. A Uniform scale set's instances are not standard VMs.
+     */
+    public synchronized List<InstanceSnapshot> flexibleVms(String scaleSetName) {
+        List<InstanceSnapshot> vms = new ArrayList<>();
+        for (ScaleSetState scaleSet : scaleSets.values()) {
+            if (scaleSet.flexible() && (scaleSetName == null || scaleSet.name.equalsIgnoreCase(scaleSetName))) {
+                scaleSet.instances.values().forEach(instance -> vms.add(instance.snapshot(scaleSet)));
+            }
+        }
+        return vms;
+    }
+
+    /** The Flexible scale set a standard VM of that name belongs to. */
+    public synchronized Optional<String> flexibleScaleSetOf(String vmName) {
+        return instanceNamed(vmName).filter(instance -> instance.flexible)
+                .map(instance -> vmName.substring(0, vmName.lastIndexOf('_')))
+                .map(prefix -> scaleSets.get(prefix.toLowerCase(Locale.ROOT)).name);
+    }
+
+    // ---- resource locks (Microsoft.Authorization/locks on a VM) ----
+
+    /** PUT of a lock on a VM (a Flexible scale set's or a standalone one); true when it was new. */
+    public synchronized boolean putLock(String vmName, String lockName, String level, String notes) {
+        requireVm(vmName);
+        return locks.put(vmName, lockName, level, notes);
+    }
+
+    public synchronized Optional<ResourceLocks.Lock> lock(String vmName, String lockName) {
+        requireVm(vmName);
+        return locks.get(vmName, lockName);
+    }
+
+    /** DELETE of a lock; true when there was one (200), false when not (204). */
+    public synchronized boolean deleteLock(String vmName, String lockName) {
+        requireVm(vmName);
+        return locks.delete(vmName, lockName);
+    }
+
+    /** Every lock in the resource group, with the VM it is on. */
+    public synchronized List<ResourceLocks.Lock> locks() {
+        return locks.all();
+    }
+
+    private void requireVm(String vmName) {
+        if (standaloneVm(vmName).isEmpty() && instanceNamed(vmName).filter(instance -> instance.flexible).isEmpty()) {
+            throw new CloudException(404, "ResourceNotFound", "The Resource 'Microsoft.Compute/virtualMachines/" + vmName
+                    + "' under resource group '" + settings.resourceGroup() + "' was not found.");
+        }
+    }
+
+    public synchronized List<StandaloneVm> standaloneVms() {
+        return List.copyOf(standalone.values());
+    }
+
     public synchronized Optional<StandaloneVm> standaloneVm(String name) {
         return Optional.ofNullable(standalone.get(name.toLowerCase(Locale.ROOT)));
     }
@@ -175,6 +233,7 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
             throw new CloudException(400, "InvalidParameter", "The value of parameter instanceIds is invalid.", "instanceIds");
         }
         List<Instance> victims = targets.active(scaleSet, instanceIds, false);
+        locks.requireDeletable(victims.stream().map(instance -> instance.name).toList(), settings);
         scaleSet.provisioningState = "Updating";
         return operations.start(plans.delete(scaleSet, victims, null));
     }
@@ -211,12 +270,16 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
 
     public synchronized CloudOperation reimage(String scaleSetName, List<String> instanceIds) {
         ScaleSetState scaleSet = require(scaleSetName);
+        // Learn "Orchestration modes API comparison": Flexible reimages single VMs with ephemeral OS disks only, and
+        // the emulated disks are not ephemeral.
+        requireUniform(scaleSet, "reimage");
         return operations.start(plans.reimage(scaleSet, targets.active(scaleSet, instanceIds, true)));
     }
 
     /** POST .../manualupgrade: instanceIds are required. */
     public synchronized CloudOperation manualUpgrade(String scaleSetName, List<String> instanceIds) {
         ScaleSetState scaleSet = require(scaleSetName);
+        requireUniform(scaleSet, "manualUpgrade");
         if (instanceIds == null || instanceIds.isEmpty()) {
             throw new CloudException(400, "InvalidParameter", "The value of parameter instanceIds is invalid.", "instanceIds");
         }
@@ -226,6 +289,8 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
     /** PUT of one instance, for its protectionPolicy. */
     public synchronized CloudOperation updateProtection(String scaleSetName, String instanceId, ProtectionPolicy policy) {
         ScaleSetState scaleSet = require(scaleSetName);
+        // Learn "Orchestration modes API comparison": a Flexible VM's protection is a resource lock instead.
+        requireUniform(scaleSet, "VirtualMachineScaleSetVMs.Update");
         Instance instance = targets.changeable(scaleSet, instanceId, "Update VM");
         return operations.start(plans.protect(instance, policy));
     }
@@ -335,17 +400,32 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
         return scaleSet;
     }
 
+    /**
+     * 409 OperationNotAllowed for a Uniform-only operation on a Flexible scale set. The code and the first words are
+     * ARM's as hashicorp/nomad-autoscaler#1096 quotes them ("Operation 'VirtualMachineScaleSets.instanceView.GET' is
+     * not allowed on Virtual Machine Scale Set"); the status and the rest of the message are ours.
+     */
+    private static void requireUniform(ScaleSetState scaleSet, String operation) {
+        if (scaleSet.flexible()) {
+            throw new CloudException(409, "OperationNotAllowed", "Operation '" + operation + "' is not allowed on Virtual "
+                    + "Machine Scale Set '" + scaleSet.name + "' since it uses Flexible orchestration.");
+        }
+    }
+
+    /** For the ARM routes: the Uniform-only routes (the scale-set VM API) refuse a Flexible scale set. */
+    public synchronized void requireUniform(String scaleSetName, String operation) {
+        requireUniform(require(scaleSetName), operation);
+    }
+
     private Optional<Instance> instanceNamed(String vmName) {
         int underscore = vmName.lastIndexOf('_');
         if (underscore < 0) {
             return Optional.empty();
         }
         ScaleSetState scaleSet = scaleSets.get(vmName.substring(0, underscore).toLowerCase(Locale.ROOT));
-        try {
-            return scaleSet == null ? Optional.empty()
-                    : Optional.ofNullable(scaleSet.instances.get(Long.parseLong(vmName.substring(underscore + 1))));
-        } catch (NumberFormatException e) {
+        if (scaleSet == null) {
             return Optional.empty();
         }
+        return Optional.ofNullable(scaleSet.find(scaleSet.flexible() ? vmName : vmName.substring(underscore + 1)));
     }
 }

@@ -6,8 +6,10 @@ import java.util.Map;
 /** How IMDS describes a VM of the emulated cloud (Learn: "Azure Instance Metadata Service", compute fields). */
 record ImdsView(CloudSettings settings) {
     VmMetadata of(ScaleSetState scaleSet, Instance instance) {
-        String resourceId = "/subscriptions/" + settings.subscriptionId() + "/resourceGroups/" + settings.resourceGroup()
-                + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + scaleSet.name + "/virtualMachines/" + instance.id;
+        // A Flexible scale set's VM is a standard VM (Learn "Orchestration modes"): its own resource id.
+        String group = "/subscriptions/" + settings.subscriptionId() + "/resourceGroups/" + settings.resourceGroup();
+        String resourceId = instance.flexible ? group + "/providers/Microsoft.Compute/virtualMachines/" + instance.name
+                : group + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + scaleSet.name + "/virtualMachines/" + instance.id;
         return new VmMetadata(instance.name, instance.computerName, instance.vmId, settings.subscriptionId(),
                 settings.resourceGroup(), scaleSet.location, scaleSet.name, resourceId, instance.skuName, instance.zone,
                 scaleSet.priority, scaleSet.evictionPolicy == null ? "" : scaleSet.evictionPolicy, Map.of());

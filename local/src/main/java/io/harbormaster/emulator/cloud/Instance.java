@@ -2,7 +2,10 @@ package io.harbormaster.emulator.cloud;
 
 import java.time.Instant;
 
-/** One VM of a Uniform scale set, as the emulated cloud keeps it; guarded by the cloud's lock. */
+/**
+ * One VM of a scale set, as the emulated cloud keeps it; guarded by the cloud's lock. A Flexible scale set's VM is a
+ * standard VM whose ARM id is its name; {@code id} then only orders the instances.
+ */
 final class Instance {
     final long id;
     final String name;
@@ -23,15 +26,24 @@ final class Instance {
     String busyWith;
     boolean deleting;
 
-    Instance(long id, String scaleSet, String prefix, String vmId, String zone, Instant timeCreated) {
+    final boolean flexible;
+
+    /** @param flexibleName a Flexible scale set's VM name, or null for a Uniform one's {@code {scaleSet}_{id}} */
+    Instance(long id, String scaleSet, String flexibleName, String prefix, String vmId, String zone, Instant timeCreated) {
         this.id = id;
-        this.name = scaleSet + "_" + id;
+        this.flexible = flexibleName != null;
+        this.name = flexible ? flexibleName : scaleSet + "_" + id;
         // Learn "VM names and instance IDs": the computer name is the prefix and the base-36 instance id, padded to 6.
         String base36 = Long.toString(id, 36);
         this.computerName = prefix + "0".repeat(Math.max(0, 6 - base36.length())) + base36;
         this.vmId = vmId;
         this.zone = zone;
         this.timeCreated = timeCreated;
+    }
+
+    /** What ARM calls the instance: a Uniform instance id, a Flexible VM's name. */
+    String armId() {
+        return flexible ? name : Long.toString(id);
     }
 
     boolean protectedFromScaleIn() {
@@ -43,7 +55,7 @@ final class Instance {
     }
 
     InstanceSnapshot snapshot(ScaleSetState scaleSet) {
-        return new InstanceSnapshot(Long.toString(id), name, computerName, vmId, zone, provisioningState, powerState,
+        return new InstanceSnapshot(armId(), name, computerName, vmId, zone, provisioningState, powerState,
                 protection, timeCreated, modelVersion == scaleSet.modelVersion, skuName, image, scaleSet.location,
                 scaleSet.name);
     }

@@ -11,7 +11,7 @@ final class InstanceTargets {
 
     /** @throws CloudException 404 NotFound, as ARM answers a VM path that names no instance */
     Instance existing(ScaleSetState scaleSet, String instanceId) {
-        Instance instance = parse(instanceId) == null ? null : scaleSet.instances.get(parse(instanceId));
+        Instance instance = scaleSet.find(instanceId);
         if (instance == null) {
             throw new CloudException(404, "NotFound", "The entity was not found in this Azure location.");
         }
@@ -45,8 +45,7 @@ final class InstanceTargets {
         } else {
             Set<String> unique = new LinkedHashSet<>(instanceIds == null ? List.of() : instanceIds);
             for (String id : unique) {
-                Long number = parse(id);
-                Instance instance = number == null ? null : scaleSet.instances.get(number);
+                Instance instance = scaleSet.find(id);
                 if (instance == null || instance.deleting) {
                     throw new CloudException(400, "InvalidParameter", "The provided instanceId " + id
                             + " is not an active Virtual Machine Scale Set VM instanceId.", "instanceIds");
@@ -77,12 +76,5 @@ final class InstanceTargets {
             throw new CloudException(409, "Conflict", "The request failed due to conflict with a concurrent request. "
                     + "VM '" + instance.name + "' is being changed by another operation.");
         }
-    }
-
-    private static Long parse(String id) {
-        if (id == null || !id.matches("\\d{1,18}")) {
-            return null;
-        }
-        return Long.parseLong(id);
     }
 }

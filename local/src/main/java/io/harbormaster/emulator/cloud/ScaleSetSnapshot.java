@@ -3,7 +3,10 @@ package io.harbormaster.emulator.cloud;
 import java.time.Instant;
 import java.util.List;
 
-/** One scale set as ARM reports it; {@code etag} is the quoted string ARM puts in body and header ({@code "\"3\""}). */
+/**
+ * One scale set as ARM reports it; {@code etag} is the quoted string ARM puts in body and header ({@code "\"3\""});
+ * {@code orchestrationMode} "Uniform" or "Flexible".
+ */
 public record ScaleSetSnapshot(
         String name,
         String location,
@@ -18,5 +21,10 @@ public record ScaleSetSnapshot(
         String provisioningState,
         String etag,
         String uniqueId,
-        Instant timeCreated) {
+        Instant timeCreated,
+        String orchestrationMode) {
+
+    public boolean flexible() {
+        return ScaleSetSpec.FLEXIBLE.equals(orchestrationMode);
+    }
 }

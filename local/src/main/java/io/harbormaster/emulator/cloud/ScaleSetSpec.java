@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A Uniform scale set to create in the emulated cloud. {@code customData} is base64, as in the REST shape;
- * {@code priority} is "Regular" or "Spot", {@code evictionPolicy} "Deallocate" or "Delete" (Spot only).
+ * A scale set to create in the emulated cloud. {@code customData} is base64, as in the REST shape;
+ * {@code priority} is "Regular" or "Spot", {@code evictionPolicy} "Deallocate" or "Delete" (Spot only);
+ * {@code orchestrationMode} "Uniform" (the default) or "Flexible".
  */
 public record ScaleSetSpec(
         String name,
@@ -18,7 +19,19 @@ public record ScaleSetSpec(
         String computerNamePrefix,
         String customData,
         ImageReference imageReference,
-        TerminateNotification terminateNotification) {
+        TerminateNotification terminateNotification,
+        String orchestrationMode) {
+
+    public static final String UNIFORM = "Uniform";
+    public static final String FLEXIBLE = "Flexible";
+
+    /** A Uniform scale set. */
+    public ScaleSetSpec(String name, String location, String skuName, long capacity, List<String> zones, String priority,
+            String evictionPolicy, String computerNamePrefix, String customData, ImageReference imageReference,
+            TerminateNotification terminateNotification) {
+        this(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix, customData,
+                imageReference, terminateNotification, UNIFORM);
+    }
 
     public ScaleSetSpec {
         Objects.requireNonNull(name, "name");
@@ -38,6 +51,19 @@ public record ScaleSetSpec(
         if (capacity < 0) {
             throw new IllegalArgumentException("capacity must not be negative");
         }
+        orchestrationMode = orchestrationMode == null ? UNIFORM : orchestrationMode;
+        if (!orchestrationMode.equals(UNIFORM) && !orchestrationMode.equals(FLEXIBLE)) {
+            throw new IllegalArgumentException("orchestrationMode must be Uniform or Flexible: " + orchestrationMode);
+        }
+    }
+
+    public boolean flexible() {
+        return orchestrationMode.equals(FLEXIBLE);
+    }
+
+    public ScaleSetSpec withOrchestrationMode(String mode) {
+        return new ScaleSetSpec(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix,
+                customData, imageReference, terminateNotification, mode);
     }
 
     /** A Regular scale set without zones, custom data or terminate notification. */
@@ -48,21 +74,21 @@ public record ScaleSetSpec(
 
     public ScaleSetSpec withCustomData(String base64) {
         return new ScaleSetSpec(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix,
-                base64, imageReference, terminateNotification);
+                base64, imageReference, terminateNotification, orchestrationMode);
     }
 
     public ScaleSetSpec withTerminateNotification(TerminateNotification notification) {
         return new ScaleSetSpec(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix,
-                customData, imageReference, notification);
+                customData, imageReference, notification, orchestrationMode);
     }
 
     public ScaleSetSpec withSpot(String policy) {
         return new ScaleSetSpec(name, location, skuName, capacity, zones, "Spot", policy, computerNamePrefix,
-                customData, imageReference, terminateNotification);
+                customData, imageReference, terminateNotification, orchestrationMode);
     }
 
     public ScaleSetSpec withZones(List<String> newZones) {
         return new ScaleSetSpec(name, location, skuName, capacity, newZones, priority, evictionPolicy,
-                computerNamePrefix, customData, imageReference, terminateNotification);
+                computerNamePrefix, customData, imageReference, terminateNotification, orchestrationMode);
     }
 }

@@ -16,6 +16,7 @@ final class ScaleSetState {
     final String evictionPolicy;
     final String computerNamePrefix;
     final TerminateNotification terminateNotification;
+    final String orchestrationMode;
     final String uniqueId = UUID.randomUUID().toString();
     final Instant timeCreated;
     final TreeMap<Long, Instance> instances = new TreeMap<>();
@@ -38,16 +39,30 @@ final class ScaleSetState {
         this.evictionPolicy = spec.evictionPolicy();
         this.computerNamePrefix = spec.computerNamePrefix();
         this.terminateNotification = spec.terminateNotification();
+        this.orchestrationMode = spec.orchestrationMode();
         this.skuName = spec.skuName();
         this.customData = spec.customData();
         this.image = spec.imageReference();
         this.timeCreated = created;
     }
 
-    /** A new instance from the current model: ids are never reused, zones are dealt round-robin. */
+    boolean flexible() {
+        return ScaleSetSpec.FLEXIBLE.equals(orchestrationMode);
+    }
+
+    /**
+     * A new instance from the current model: ids are never reused, zones are dealt round-robin. A Flexible scale set's
+     * VM is named {@code {scaleSet}_{8 hex digits}} (Learn "Orchestration modes": Azure appends a unique suffix; the
+     * form is what Flexible VMs are seen to carry, the digits here are ours, from the vmId).
+     */
     Instance newInstance(Instant now) {
         String zone = zones.isEmpty() ? "" : zones.get(nextZone++ % zones.size());
-        Instance instance = new Instance(nextInstanceId++, name, computerNamePrefix, UUID.randomUUID().toString(), zone, now);
+        String vmId = UUID.randomUUID().toString();
+        while (flexible() && find(name + "_" + vmId.substring(0, 8)) != null) {
+            vmId = UUID.randomUUID().toString();
+        }
+        String vmName = flexible() ? name + "_" + vmId.substring(0, 8) : null;
+        Instance instance = new Instance(nextInstanceId++, name, vmName, computerNamePrefix, vmId, zone, now);
         applyModel(instance);
         instances.put(instance.id, instance);
         return instance;
@@ -67,12 +82,32 @@ final class ScaleSetState {
         return new String(Base64.getMimeDecoder().decode(customData), StandardCharsets.UTF_8);
     }
 
+    /**
+     * The instance an ARM id names: a Uniform scale set's decimal instance id, a Flexible one's VM name (compared
+     * case-insensitively, as ARM compares resource names); null for none.
+     */
+    Instance find(String id) {
+        if (id == null) {
+            return null;
+        }
+        if (flexible()) {
+            for (Instance instance : instances.values()) {
+                if (instance.name.equalsIgnoreCase(id)) {
+                    return instance;
+                }
+            }
+            return null;
+        }
+        return id.matches("\\d{1,18}") ? instances.get(Long.parseLong(id)) : null;
+    }
+
     String etagValue() {
         return "\"" + etag + "\"";
     }
 
     ScaleSetSnapshot snapshot() {
         return new ScaleSetSnapshot(name, location, skuName, capacity, zones, priority, evictionPolicy,
-                computerNamePrefix, image, terminateNotification, provisioningState, etagValue(), uniqueId, timeCreated);
+                computerNamePrefix, image, terminateNotification, provisioningState, etagValue(), uniqueId, timeCreated,
+                orchestrationMode);
     }
 }
