@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
+import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Resources;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,20 @@ class PoolSettingsTest {
         assertEquals(3, policy.warmMax());
         assertTrue(refused("[{\"name\":\"a\",\"scaleSet\":\"s\",\"max\":2,\"scaleIn\":\"deallocate\",\"warmMax\":3}]")
                 .contains("warmMax"), "never more warm than the pool's max");
+    }
+
+    @Test
+    void aPoolsModeIsUniformByDefaultOrFlexibleAndNothingElse() {
+        List<Pool> pools = pools(Map.of(PoolSettings.POOLS, "[{\"name\":\"a\",\"scaleSet\":\"hm-a\",\"max\":2},"
+                + "{\"name\":\"b\",\"scaleSet\":\"hm-b\",\"max\":2,\"mode\":\"Flexible\"},"
+                + "{\"name\":\"c\",\"scaleSet\":\"hm-c\",\"max\":2,\"mode\":\"uniform\"}]")).pools();
+        assertEquals(List.of(ScaleSetModel.OrchestrationMode.UNIFORM, ScaleSetModel.OrchestrationMode.FLEXIBLE,
+                ScaleSetModel.OrchestrationMode.UNIFORM), pools.stream().map(Pool::mode).toList());
+        String message = refused("[{\"name\":\"a\",\"scaleSet\":\"hm-a\",\"max\":2,\"mode\":\"Mixed\"}]");
+        assertTrue(message.contains("HARBORMASTER_POOLS") && message.contains("pool 'a' field mode")
+                && message.contains("Uniform, Flexible"), message);
+        assertEquals(ScaleSetModel.OrchestrationMode.UNIFORM,
+                pools(Map.of("HARBORMASTER_SCALE_SET_NAME", "harbormaster-agents")).pools().get(0).mode());
     }
 
     @Test

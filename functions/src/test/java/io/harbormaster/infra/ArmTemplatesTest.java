@@ -243,11 +243,28 @@ class ArmTemplatesTest {
                 assignments.put(resource.node().path("properties").path("roleDefinitionId").asText(), resource.node());
             }
         }
-        assertEquals(Set.of("[variables('managerReaderRoleId')]", "[variables('scaleSetOperatorRoleId')]"), definitions.keySet(),
-                "two roles in the cluster's group: the scale set operator and the manager reader");
+        assertEquals(Set.of("[variables('managerReaderRoleId')]", "[variables('scaleSetOperatorRoleId')]",
+                "[variables('flexibleVmOperatorRoleId')]"), definitions.keySet(),
+                "three roles in the cluster's group: the scale set operator, the manager reader, and (Flexible pools only) the Flexible VM operator");
         assertEquals(Set.of("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('managerReaderRoleId'))]",
-                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('scaleSetOperatorRoleId'))]"), assignments.keySet(),
-                "each role assigned once (the manager reader through a copy loop)");
+                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('scaleSetOperatorRoleId'))]",
+                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('flexibleVmOperatorRoleId'))]"),
+                assignments.keySet(), "each role assigned once (the manager reader through a copy loop)");
+        // A Flexible pool's VMs, disks and NICs are the group's own resources, named by Azure: only then is a role
+        // assigned on the group, and it runs no commands and adds no extensions.
+        JsonNode flexibleRole = definitions.get("[variables('flexibleVmOperatorRoleId')]");
+        JsonNode flexibleAssignment = assignments.get(
+                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('flexibleVmOperatorRoleId'))]");
+        assertEquals("[variables('hasFlexiblePool')]", flexibleRole.path("condition").asText());
+        assertEquals("[variables('hasFlexiblePool')]", flexibleAssignment.path("condition").asText());
+        assertEquals("[contains(map(variables('pools'), lambda('pool', lambdaVariables('pool').mode)), 'Flexible')]",
+                cluster.root.path("variables").path("hasFlexiblePool").asText());
+        for (JsonNode action : cluster.root.path("variables").path("flexibleVmOperatorActions")) {
+            String text = action.asText().toLowerCase(Locale.ROOT);
+            assertFalse(text.contains("*") || text.contains("runcommand") || text.contains("extensions"), action.asText());
+            assertTrue(text.startsWith("microsoft.compute/virtualmachines/") || text.startsWith("microsoft.compute/disks/")
+                    || text.startsWith("microsoft.network/") || text.startsWith("microsoft.authorization/locks/"), action.asText());
+        }
         Map<String, String> prefixes = Map.of("scaleSetOperator", "Microsoft.Compute/virtualMachineScaleSets/",
                 "managerReader", "Microsoft.Compute/virtualMachines/");
         for (Map.Entry<String, String> prefix : prefixes.entrySet()) {
@@ -364,11 +381,14 @@ class ArmTemplatesTest {
     }
 
     @Test
-    void theScaleSetIsUniformManualAndWaitsForTerminateApproval() {
+    void theScaleSetIsItsPoolsModeManualAndWaitsForTerminateApproval() {
         ArmTemplate cluster = InfraFiles.cluster();
         JsonNode properties = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node().path("properties");
-        assertEquals("Uniform", properties.path("orchestrationMode").asText());
-        assertFalse(properties.path("overprovision").asBoolean(true));
+        // Uniform unless the pool says Flexible (PoolsAndZonesTemplateTest checks what Flexible adds).
+        assertEquals("[variables('pools')[copyIndex()].mode]", properties.path("orchestrationMode").asText());
+        assertEquals("Uniform", cluster.root.path("variables").path("poolDefaults").path("mode").asText());
+        assertEquals("[if(equals(variables('pools')[copyIndex()].mode, 'Flexible'), null(), false())]",
+                properties.path("overprovision").asText(), "a Uniform scale set never overprovisions");
         assertEquals("Manual", properties.path("upgradePolicy").path("mode").asText());
         assertTrue(properties.path("scaleInPolicy").path("rules").isArray());
         JsonNode terminate = properties.path("virtualMachineProfile").path("scheduledEventsProfile").path("terminateNotificationProfile");

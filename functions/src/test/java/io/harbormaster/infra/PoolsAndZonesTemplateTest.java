@@ -37,7 +37,7 @@ class PoolsAndZonesTemplateTest {
     }
 
     @Test
-    void everyPoolIsAUniformScaleSetWithItsOwnSkuPriorityNamesAndTerminateNotification() {
+    void everyPoolIsAScaleSetWithItsOwnSkuPriorityNamesAndTerminateNotification() {
         JsonNode scaleSet = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node();
         assertEquals("[length(variables('pools'))]", scaleSet.path("copy").path("count").asText());
         assertEquals("[" + POOL + ".sku]", scaleSet.path("sku").path("name").asText());
@@ -55,6 +55,22 @@ class PoolsAndZonesTemplateTest {
         assertEquals("[length(variables('pools'))]", autoscale.path("copy").path("count").asText(), "one autoscale setting per pool");
         assertEquals("[string(" + POOL + ".max)]",
                 autoscale.path("properties").path("profiles").get(0).path("capacity").path("maximum").asText());
+    }
+
+    @Test
+    void aPoolsModeMakesItsScaleSetUniformOrFlexibleWithWhatFlexibleRequires() {
+        JsonNode variables = cluster.root.path("variables");
+        assertEquals("Uniform", variables.path("poolDefaults").path("mode").asText(), "Uniform unless a pool says otherwise");
+        JsonNode properties = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node().path("properties");
+        assertEquals("[" + POOL + ".mode]", properties.path("orchestrationMode").asText());
+        // Learn "Orchestration modes": a zonal or zone-spanning Flexible scale set takes 1 fault domain (max spreading).
+        assertEquals("[if(equals(" + POOL + ".mode, 'Flexible'), 1, null())]", properties.path("platformFaultDomainCount").asText());
+        assertEquals("[if(equals(" + POOL + ".mode, 'Flexible'), null(), false())]", properties.path("overprovision").asText(),
+                "Flexible has no overprovisioning");
+        assertEquals("[if(equals(" + POOL + ".mode, 'Flexible'), '2020-11-01', null())]", properties
+                .path("virtualMachineProfile").path("networkProfile").path("networkApiVersion").asText(),
+                "a Flexible scale set makes its VMs' NICs through the network API");
+        assertTrue(cluster.parameters().path("pools").path("metadata").path("description").asText().contains("mode"));
     }
 
     @Test
