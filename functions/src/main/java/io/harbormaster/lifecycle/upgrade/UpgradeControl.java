@@ -159,12 +159,25 @@ public final class UpgradeControl {
         return stored.get();
     }
 
+    /**
+     * Uniform instance ids in numeric order; other ids (a Flexible VM's name, a pool's {@code gpu:3}) after them, in
+     * text order, so no id makes the comparison throw.
+     */
+    static int byInstanceId(String a, String b) {
+        boolean numberA = a.matches("\\d{1,18}");
+        boolean numberB = b.matches("\\d{1,18}");
+        if (numberA && numberB) {
+            return Long.compare(Long.parseLong(a), Long.parseLong(b));
+        }
+        return numberA != numberB ? (numberA ? -1 : 1) : a.compareTo(b);
+    }
+
     /** The instances behind the scale set's model, zone by zone (zones go one at a time), each in instance id order. */
     private static List<UpgradeEntry> behind(List<ScaleSetInstance> instances) {
         List<UpgradeEntry> entries = new ArrayList<>();
         instances.stream()
                 .sorted(java.util.Comparator.comparing((ScaleSetInstance instance) -> instance.zone() == null ? "" : instance.zone())
-                        .thenComparingLong(instance -> Long.parseLong(instance.instanceId())))
+                        .thenComparing(ScaleSetInstance::instanceId, UpgradeControl::byInstanceId))
                 .forEach(instance -> UpgradeSnapshot.upgradeMethod(instance, Optional.empty()).ifPresent(method ->
                         entries.add(UpgradeEntry.pending(instance.instanceId(), instance.computerName(), method))));
         return entries;
