@@ -26,7 +26,6 @@ import com.azure.resourcemanager.compute.fluent.VirtualMachineScaleSetVMsClient;
 import com.azure.resourcemanager.compute.fluent.VirtualMachineScaleSetsClient;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetInner;
 import com.azure.resourcemanager.compute.fluent.models.VirtualMachineScaleSetVMInner;
-import com.azure.resourcemanager.compute.models.InstanceViewStatus;
 import com.azure.resourcemanager.compute.models.Sku;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetUpdate;
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstanceIDs;
@@ -34,13 +33,11 @@ import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMInstance
 import com.azure.resourcemanager.compute.models.VirtualMachineScaleSetVMProtectionPolicy;
 import io.harbormaster.config.AzureCloud;
 import io.harbormaster.config.ScaleSetSettings;
-import io.harbormaster.scaleset.ScaleSetInstance.PowerState;
 import io.harbormaster.scaleset.ScaleSetModel.OrchestrationMode;
 import java.net.URI;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -64,7 +61,6 @@ public final class AzureScaleSet implements ScaleSet {
     private static final Pattern UNIFORM_INSTANCE_ID = Pattern.compile("\\d{1,10}");
     // What either mode's ids can be (a decimal instance id, a VM name): anything else is refused before any call.
     private static final Pattern ANY_INSTANCE_ID = Pattern.compile("[A-Za-z0-9][-\\w]{0,63}");
-    private static final String POWER_STATE_PREFIX = "PowerState/";
     static {
         JDK_CLIENT_LOG.setLevel(Level.SEVERE);
     }
@@ -223,7 +219,7 @@ public final class AzureScaleSet implements ScaleSet {
         // Power states live in the instance view, which ARM only includes in a list when asked to expand it.
         return call("list instances of scale set " + name,
                 () -> virtualMachines.list(resourceGroup, name, null, null, "instanceView", Context.NONE).stream()
-                        .map(AzureScaleSet::instance)
+                        .map(InstanceViews::instance)
                         .toList());
     }
 
@@ -342,7 +338,7 @@ public final class AzureScaleSet implements ScaleSet {
             // Learn "Orchestration modes API comparison": a resource lock stands for instance protection.
             String action = (protect ? "lock" : "unlock") + " VM " + id + " of Flexible scale set " + name;
             call(action, () -> {
-                flexible.protect(id, protect);
+                flexible.protect(scaleSetId, id, protect);
                 return null;
             });
             return;
@@ -432,61 +428,6 @@ public final class AzureScaleSet implements ScaleSet {
             return OrchestrationMode.UNIFORM;
         }
         return OrchestrationMode.FLEXIBLE;
-    }
-
-    private static ScaleSetInstance instance(VirtualMachineScaleSetVMInner vm) {
-        String computerName = vm.osProfile() != null ? vm.osProfile().computerName() : null;
-        if (computerName == null && vm.instanceView() != null) {
-            computerName = vm.instanceView().computerName();
-        }
-        return new ScaleSetInstance(
-                vm.instanceId(),
-                computerName,
-                powerState(vm),
-                vm.provisioningState(),
-                vm.timeCreated() == null ? null : vm.timeCreated().toInstant(),
-                vm.protectionPolicy() != null && Boolean.TRUE.equals(vm.protectionPolicy().protectFromScaleIn()),
-                vm.vmId(),
-                // ARM leaves the property out where no model applies (absent means nothing to upgrade).
-                !Boolean.FALSE.equals(vm.latestModelApplied()),
-                imageVersion(vm),
-                // A zonal scale set's VM lists the one zone it is in.
-                vm.zones() == null || vm.zones().isEmpty() ? null : vm.zones().get(0));
-    }
-
-    /** The image version the VM runs: exactVersion, which differs from version only where the model says latest. */
-    private static String imageVersion(VirtualMachineScaleSetVMInner vm) {
-        if (vm.storageProfile() == null || vm.storageProfile().imageReference() == null) {
-            return null;
-        }
-        var image = vm.storageProfile().imageReference();
-        return image.exactVersion() != null ? image.exactVersion() : image.version();
-    }
-
-    static PowerState powerState(VirtualMachineScaleSetVMInner vm) {
-        return powerState(vm.instanceView() == null ? null : vm.instanceView().statuses());
-    }
-
-    /** The power state among an instance view's statuses (either mode's), UNKNOWN without one. */
-    static PowerState powerState(List<InstanceViewStatus> statuses) {
-        if (statuses == null) {
-            return PowerState.UNKNOWN;
-        }
-        for (InstanceViewStatus status : statuses) {
-            String code = status.code();
-            if (code != null && code.regionMatches(true, 0, POWER_STATE_PREFIX, 0, POWER_STATE_PREFIX.length())) {
-                return switch (code.substring(POWER_STATE_PREFIX.length()).toLowerCase(Locale.ROOT)) {
-                    case "starting" -> PowerState.STARTING;
-                    case "running" -> PowerState.RUNNING;
-                    case "stopping" -> PowerState.STOPPING;
-                    case "stopped" -> PowerState.STOPPED;
-                    case "deallocating" -> PowerState.DEALLOCATING;
-                    case "deallocated" -> PowerState.DEALLOCATED;
-                    default -> PowerState.UNKNOWN;
-                };
-            }
-        }
-        return PowerState.UNKNOWN;
     }
 
     /**

@@ -77,14 +77,26 @@ final class FlexibleVms {
     }
 
     /** Places or removes Harbormaster's CanNotDelete lock on the VM; removing one that is not there changes nothing. */
-    void protect(String name, boolean protect) {
+    void protect(String scaleSetId, String name, boolean protect) {
+        String scope = vmScope(scaleSetId, name);
         if (protect) {
-            locks.createOrUpdateAtResourceLevel(resourceGroup, "Microsoft.Compute", "", "virtualMachines", name,
-                    PROTECTION_LOCK, new ManagementLockObjectInner().withLevel(LockLevel.CAN_NOT_DELETE)
-                            .withNotes("Harbormaster: protected from scale-in"));
+            locks.createOrUpdateByScope(scope, PROTECTION_LOCK, new ManagementLockObjectInner()
+                    .withLevel(LockLevel.CAN_NOT_DELETE).withNotes("Harbormaster: protected from scale-in"));
         } else {
-            locks.deleteAtResourceLevel(resourceGroup, "Microsoft.Compute", "", "virtualMachines", name, PROTECTION_LOCK);
+            locks.deleteByScope(scope, PROTECTION_LOCK);
         }
+    }
+
+    /**
+     * The VM's resource id as the locks' {@code {scope}} (ManagementLocks_CreateOrUpdateByScope), without its leading
+     * slash, which the path template puts there; the resource-level operation would send an empty parent path ("//").
+     */
+    static String vmScope(String scaleSetId, String name) {
+        int at = scaleSetId.toLowerCase(Locale.ROOT).indexOf("/providers/microsoft.compute/virtualmachinescalesets/");
+        if (!scaleSetId.startsWith("/") || at < 0) {
+            throw new IllegalStateException("not a scale set's resource id: " + scaleSetId);
+        }
+        return scaleSetId.substring(1, at) + "/providers/Microsoft.Compute/virtualMachines/" + name;
     }
 
     private List<VirtualMachineInner> list(String scaleSetId, boolean withInstanceView) {
@@ -117,7 +129,7 @@ final class FlexibleVms {
         return new ScaleSetInstance(
                 vm.name(),
                 computerName,
-                AzureScaleSet.powerState(view == null ? null : view.statuses()),
+                InstanceViews.powerState(view == null ? null : view.statuses()),
                 vm.provisioningState(),
                 vm.timeCreated() == null ? null : vm.timeCreated().toInstant(),
                 locked,

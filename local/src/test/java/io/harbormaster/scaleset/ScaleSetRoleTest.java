@@ -2,6 +2,7 @@ package io.harbormaster.scaleset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -129,5 +130,55 @@ class ScaleSetRoleTest {
         assertEquals(Set.of("Microsoft.Compute/locations/operations/read"),
                 granted.stream().filter(a -> a.toLowerCase(Locale.ROOT).contains("/locations/")).collect(Collectors.toSet()),
                 "only the operation status is outside the scale set");
+    }
+
+    private static final String VM = "(?i)/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Compute/virtualMachines";
+    /**
+     * A Flexible scale set's calls, from the same permissions list: Virtual Machines List/Deallocate/Start, and the
+     * Microsoft.Authorization locks at resource and resource-group level (Learn "Azure permissions for Management and
+     * governance", Microsoft.Authorization/locks/read, /write, /delete).
+     */
+    private static final List<ActionRule> FLEXIBLE_RULES = List.of(
+            rule("GET", VM, "Microsoft.Compute/virtualMachines/read"),
+            rule("POST", VM + "/[^/]+/deallocate", "Microsoft.Compute/virtualMachines/deallocate/action"),
+            rule("POST", VM + "/[^/]+/start", "Microsoft.Compute/virtualMachines/start/action"),
+            rule("PUT", VM + "/[^/]+/providers/Microsoft\\.Authorization/locks/[^/]+", "Microsoft.Authorization/locks/write"),
+            rule("DELETE", VM + "/[^/]+/providers/Microsoft\\.Authorization/locks/[^/]+", "Microsoft.Authorization/locks/delete"),
+            rule("GET", "(?i)/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Authorization/locks",
+                    "Microsoft.Authorization/locks/read"));
+
+    /** With a Flexible pool, what the adapter calls is in the scale-set operator's role or the Flexible VM operator's. */
+    @Test
+    void aFlexibleScaleSetsCallsAreInTheTemplatesRolesForIt() throws IOException {
+        Set<String> called = new TreeSet<>();
+        List<String> unmapped = new ArrayList<>();
+        try (EmulatorFixture emulator = new EmulatorFixture().withAgents(EmulatorFixture.agents(3)
+                .withOrchestrationMode(io.harbormaster.emulator.cloud.ScaleSetSpec.FLEXIBLE))) {
+            ScaleSet scaleSet = emulator.scaleSet();
+            ScaleSetModel model = scaleSet.describe();
+            List<ScaleSetInstance> instances = scaleSet.instances();
+            scaleSet.setCapacity(model.capacity() + 1, model.etag());
+            scaleSet.protectFromScaleIn(instances.get(0).instanceId(), true);
+            scaleSet.protectFromScaleIn(instances.get(0).instanceId(), false);
+            scaleSet.deleteInstances(List.of(instances.get(1).instanceId()));
+            scaleSet.beginDeallocate(List.of(instances.get(2).instanceId()));
+            scaleSet.beginDeleteInstances(List.of(instances.get(0).instanceId()));
+            List<ActionRule> rules = new ArrayList<>(RULES);
+            rules.addAll(FLEXIBLE_RULES);
+            for (ArmCall call : emulator.arm.requests()) {
+                rules.stream().filter(r -> r.matches(call)).findFirst()
+                        .ifPresentOrElse(r -> called.add(r.action()), () -> unmapped.add(call.method() + " " + call.path()));
+            }
+        }
+        assertEquals(List.of(), unmapped, "ARM requests without a known action");
+        JsonNode variables = JSON.readTree(Files.readString(Path.of("infra/cluster.json"))).path("variables");
+        Set<String> granted = new TreeSet<>();
+        for (String role : List.of("scaleSetOperatorActions", "operationStatusActions", "flexibleVmOperatorActions")) {
+            variables.path(role).forEach(a -> granted.add(a.asText()));
+        }
+        Set<String> missing = new TreeSet<>(called);
+        missing.removeAll(granted);
+        assertEquals(Set.of(), missing, "actions the Flexible adapter needs that no role of infra/cluster.json grants");
+        assertTrue(called.contains("Microsoft.Authorization/locks/read"), called.toString());
     }
 }

@@ -10,8 +10,8 @@ import java.util.List;
 
 /**
  * Management locks on VMs (azure-rest-api-specs {@code specification/resources/resource-manager/Microsoft.Authorization/
- * locks/stable/2017-04-01/locks.json}, the version azure-resourcemanager-resources sends): create, get and delete at
- * resource level, list at resource-group level. Learn "Orchestration modes API comparison" names them Flexible's
+ * locks/stable/2017-04-01/locks.json}, the version azure-resourcemanager-resources sends): create, get and delete on a
+ * VM (by scope or at resource level: the same path), list at resource-group level. Learn "Orchestration modes API comparison" names them Flexible's
  * instance protection.
  */
 final class LockRoutes {
@@ -42,13 +42,13 @@ final class LockRoutes {
                 JsonNode properties = request.body().path("properties");
                 String level = properties.path("level").asText("");
                 String notes = properties.path("notes").isTextual() ? properties.path("notes").asText() : null;
-                // ManagementLocks_CreateOrUpdateAtResourceLevel: 201 for a new lock, 200 for a changed one.
+                // ManagementLocks_CreateOrUpdateByScope (and _AtResourceLevel): 201 for a new lock, 200 for a changed one.
                 boolean created = cloud.putLock(vmName, lockName, level, notes);
                 yield ArmResponse.of(created ? 201 : 200, lock(new ResourceLocks.Lock(vmName, lockName, level, notes)));
             }
             case "GET" -> ArmResponse.of(200, lock(cloud.lock(vmName, lockName).orElseThrow(() -> new CloudException(404,
                     "LockNotFound", "The lock '" + lockName + "' could not be found."))));
-            // ManagementLocks_DeleteAtResourceLevel: 200, or 204 when there was no lock.
+            // ManagementLocks_DeleteByScope (and _AtResourceLevel): 200, or 204 when there was no lock.
             case "DELETE" -> ArmResponse.of(cloud.deleteLock(vmName, lockName) ? 200 : 204, null);
             default -> ComputeRoutes.notImplemented(request);
         };
