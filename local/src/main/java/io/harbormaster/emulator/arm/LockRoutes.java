@@ -11,8 +11,8 @@ import java.util.List;
 /**
  * Management locks on VMs (azure-rest-api-specs {@code specification/resources/resource-manager/Microsoft.Authorization/
  * locks/stable/2017-04-01/locks.json}, the version azure-resourcemanager-resources sends): create, get and delete on a
- * VM (by scope or at resource level: the same path), list at resource-group level. Learn "Orchestration modes API comparison" names them Flexible's
- * instance protection.
+ * VM (by scope or at resource level: the same path), list at resource-group level. Learn "Orchestration modes API
+ * comparison" names them Flexible's instance protection.
  */
 final class LockRoutes {
     static final String API_VERSION = "2017-04-01";
