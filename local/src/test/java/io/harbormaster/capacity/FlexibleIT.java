@@ -38,17 +38,6 @@ class FlexibleIT {
         return cluster.emulator().cloud().flexibleVms(SCALE_SET);
     }
 
-    private Map<String, String> labels(String hostname) {
-        if (!cluster.nodes().containsKey(hostname)) {
-            return Map.of();
-        }
-        try {
-            String json = cluster.manager().run("node", "inspect", hostname, "--format", "{{json .Spec.Labels}}").strip();
-            return JSON.readValue(json, JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
-        } catch (Exception e) {
-            return Map.of();
-        }
-    }
 
     @Test
     void aFlexiblePoolScalesOutJoinsLabelledAndScalesInByBatchDeleteOfThatVm() throws Exception {
@@ -68,8 +57,9 @@ class FlexibleIT {
                 Duration.ofSeconds(30));
         InstanceSnapshot vm = created.get(0);
         assertTrue(vm.instanceId().equals(vm.name()) && vm.name().matches(SCALE_SET + "_[0-9a-f]{8}"), vm.toString());
-        Map<String, String> labels = cluster.await("the Flexible agent joined and labelled", () -> labels(vm.computerName()),
-                found -> "flex".equals(found.get("io.harbormaster.pool")), Duration.ofSeconds(60));
+        Map<String, String> labels = cluster.await("the Flexible agent joined and labelled",
+                () -> cluster.nodeLabels(vm.computerName()), found -> "flex".equals(found.get("io.harbormaster.pool")),
+                Duration.ofSeconds(60));
         assertEquals("true", labels.get("flex"), labels.toString());
         assertEquals(List.of(vm.computerName()), service.awaitRunning(1, Duration.ofSeconds(30)).stream()
                 .map(TestService.Task::nodeHostname).toList());

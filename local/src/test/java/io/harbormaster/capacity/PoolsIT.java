@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.testsupport.EmulatedCluster;
 import io.harbormaster.testsupport.TestService;
 import java.time.Duration;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.Test;
  * pending work to the next pool that fits.
  */
 class PoolsIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String POOLS = "[{\"name\":\"general\",\"scaleSet\":\"hm-general\",\"min\":1,\"max\":2,\"step\":1},"
             + "{\"name\":\"gpu\",\"scaleSet\":\"hm-gpu\",\"min\":0,\"max\":2,\"step\":1,\"labels\":{\"gpu\":\"true\"},"
             + "\"priority\":\"Spot\",\"order\":1}]";
@@ -39,18 +37,6 @@ class PoolsIT {
         EmulatedCluster.close(cluster, service);
     }
 
-    /** The node's labels, or none while the swarm has no such node. */
-    private Map<String, String> labels(String hostname) {
-        if (!cluster.nodes().containsKey(hostname)) {
-            return Map.of();
-        }
-        try {
-            String json = cluster.manager().run("node", "inspect", hostname, "--format", "{{json .Spec.Labels}}").strip();
-            return JSON.readValue(json, JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
-        } catch (Exception e) {
-            return Map.of();
-        }
-    }
 
     private JsonNode status() {
         return cluster.getJson("/api/status");
@@ -65,7 +51,7 @@ class PoolsIT {
         service = TestService.create(cluster.manager(), cluster.prefix() + "-train", 1, "--reserve-memory", "64m",
                 "--constraint", "node.labels.gpu==true");
 
-        Map<String, String> gpuLabels = cluster.await("the gpu agent labelled", () -> labels(gpu),
+        Map<String, String> gpuLabels = cluster.await("the gpu agent labelled", () -> cluster.nodeLabels(gpu),
                 labels -> "gpu".equals(labels.get("io.harbormaster.pool")), Duration.ofSeconds(90));
         assertEquals("true", gpuLabels.get("gpu"), gpuLabels.toString());
         assertEquals("spot", gpuLabels.get("io.harbormaster.priority"), gpuLabels.toString());
@@ -73,7 +59,7 @@ class PoolsIT {
         assertTrue(gpuLabels.containsKey("io.harbormaster.sku"), gpuLabels.toString());
         service.awaitRunning(1, Duration.ofSeconds(60));
         // The general pool's agent is labelled as the general pool's, and has no gpu label.
-        Map<String, String> generalLabels = cluster.await("the general agent labelled", () -> labels(general),
+        Map<String, String> generalLabels = cluster.await("the general agent labelled", () -> cluster.nodeLabels(general),
                 labels -> "general".equals(labels.get("io.harbormaster.pool")), Duration.ofSeconds(30));
         assertEquals(null, generalLabels.get("gpu"), generalLabels.toString());
         assertEquals(List.of(gpu), service.runningTasks().stream().map(TestService.Task::nodeHostname).toList());
@@ -103,7 +89,7 @@ class PoolsIT {
         assertEquals(0, pools.path(0).path("capacity").asInt(), "the Spot pool could not allocate: " + pools);
         assertEquals(1, pools.path(1).path("capacity").asInt(), "the Regular pool took the task: " + pools);
         String regularNode = running.stream().filter(TestService.Task::running).findFirst().orElseThrow().nodeHostname();
-        assertEquals("regular", cluster.await("the regular agent labelled", () -> labels(regularNode),
+        assertEquals("regular", cluster.await("the regular agent labelled", () -> cluster.nodeLabels(regularNode),
                 labels -> labels.containsKey("io.harbormaster.pool"), Duration.ofSeconds(30)).get("io.harbormaster.pool"));
         assertTrue(status().path("recentDecisions").toString().contains("pool cannot allocate"),
                 status().path("recentDecisions").toString());

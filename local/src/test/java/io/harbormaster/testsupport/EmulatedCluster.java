@@ -229,6 +229,20 @@ public final class EmulatedCluster implements AutoCloseable {
                         (a, b) -> "ready".equals(a) ? a : b));
     }
 
+    /** A node's labels, or none while the swarm has no node of that hostname. */
+    public Map<String, String> nodeLabels(String hostname) {
+        if (!nodes().containsKey(hostname)) {
+            return Map.of();
+        }
+        try {
+            String json = manager.run("node", "inspect", hostname, "--format", "{{json .Spec.Labels}}").strip();
+            com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+            return mapper.readValue(json, mapper.getTypeFactory().constructMapType(Map.class, String.class, String.class));
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
     /** Waits until {@code done} holds for what {@code read} returns; fails with the host's last output. */
     public <T> T await(String what, Supplier<T> read, Predicate<T> done, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
