@@ -50,6 +50,8 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             entry.put("name", pool.name());
             entry.put("scaleSet", scaleSet.name());
             entry.put("sku", scaleSet.sku());
+            // As ARM reports it, which the adapter follows: uniform or flexible.
+            entry.put("mode", scaleSet.orchestrationMode().name().toLowerCase(Locale.ROOT));
             entry.put("capacity", scaleSet.capacity());
             entry.put("min", pool.minAgents());
             entry.put("max", pool.maxAgents());

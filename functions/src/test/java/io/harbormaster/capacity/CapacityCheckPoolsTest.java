@@ -131,5 +131,6 @@ class CapacityCheckPoolsTest {
         assertEquals(2, pools.get(1).get("instances"));
         assertEquals(1, pools.get(1).get("nodes"));
         assertEquals("spot", pools.get(1).get("priority"));
+        assertEquals("uniform", pools.get(1).get("mode"));
     }
 }
