@@ -132,4 +132,24 @@ class CapacityCheckPoolsTest {
         assertEquals(1, pools.get(1).get("nodes"));
         assertEquals("spot", pools.get(1).get("priority"));
     }
+
+    @Test
+    void statusNamesEachAgentsPoolByItsInstanceElseByItsLabelAndManagersHaveNone() {
+        swarm.addManager("manager-1");
+        swarm.addWorker("gpu-1");
+        gpu.addInstance("gpu-1");
+        swarm.addWorker("general-1");
+        general.addInstance("general-1");
+        // A worker with no instance in any pool (its instance gone, say): the label set when it joined still names it.
+        swarm.addNode(new Node("id-stray-1", 1, "stray-1", io.harbormaster.swarm.SwarmRole.WORKER,
+                Node.Availability.ACTIVE, Node.State.READY,
+                Map.of(Pool.POOL_LABEL, "gpu"), InMemorySwarm.AGENT, T0));
+
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> nodes = (List<Map<String, Object>>) check().report().toJson().get("nodes");
+
+        Map<String, Object> poolByHost = new java.util.TreeMap<>();
+        nodes.forEach(node -> poolByHost.put((String) node.get("hostname"), node.getOrDefault("pool", "(none)")));
+        assertEquals(Map.of("manager-1", "(none)", "gpu-1", "gpu", "general-1", "general", "stray-1", "gpu"), poolByHost);
+    }
 }
