@@ -115,6 +115,29 @@
     }
   }
 
+  // "pool:NAME" shows that pool's nodes only; other text matches a node's host name, pool or services.
+  function matches(filter, node, serviceNames) {
+    if (!filter) return true;
+    var pool = (node.pool || '').toLowerCase();
+    if (filter.indexOf('pool:') === 0) return pool === filter.slice(5).trim();
+    return node.hostname.toLowerCase().indexOf(filter) >= 0 || (pool && pool.indexOf(filter) >= 0)
+      || serviceNames.some(function (n) { return n.toLowerCase().indexOf(filter) >= 0; });
+  }
+
+  // The pools side by side: bounds, agents with nodes out of instances, and a link that filters the nodes to each.
+  function pools(list) {
+    if (!list || !list.length) return '';
+    return '<h3>Pools</h3><table class="pools"><thead><tr><th>pool</th><th>scale set</th><th>priority</th><th>SKU</th>'
+      + '<th>agents / instances</th><th>capacity (min–max)</th><th>scale-in</th><th>labels</th></tr></thead><tbody>'
+      + list.map(function (p) {
+        var labels = Object.keys(p.labels || {}).sort().map(function (k) { return esc(k + '=' + p.labels[k]); });
+        return '<tr><td><button type="button" class="pool-filter" data-pool="' + esc(p.name) + '">' + esc(p.name)
+          + '</button></td><td>' + esc(p.scaleSet) + '</td><td>' + esc(p.priority) + '</td><td>' + esc(p.sku)
+          + '</td><td>' + esc(p.nodes) + ' / ' + esc(p.instances) + '</td><td>' + esc(p.capacity) + ' (' + esc(p.min)
+          + '–' + esc(p.max) + ')</td><td>' + esc(p.scaleIn) + '</td><td>' + (labels.join(', ') || '—') + '</td></tr>';
+      }).join('') + '</tbody></table>';
+  }
+
   function filterText() {
     var input = document.getElementById('filter');
     return input ? input.value.trim().toLowerCase() : '';
@@ -142,8 +165,7 @@
     (data.nodes || []).forEach(function (node) {
       var tasks = (data.tasksByNode && data.tasksByNode[node.id]) || [];
       var serviceNames = tasks.map(function (t) { return nameOf(t.serviceId); });
-      if (filter && node.hostname.toLowerCase().indexOf(filter) < 0
-          && !serviceNames.some(function (n) { return n.toLowerCase().indexOf(filter) >= 0; })) {
+      if (!matches(filter, node, serviceNames)) {
         return;
       }
       var cpu = share(node.reserved.nanoCpus, node.capacity.nanoCpus);
@@ -169,7 +191,8 @@
         html: '<h3>' + esc(node.hostname) + '</h3>'
           + '<p class="badges"><span class="badge role">' + esc(node.role) + '</span>'
           + '<span class="badge state-' + esc(node.state) + '">' + esc(node.state) + '</span>'
-          + '<span class="badge avail-' + esc(node.availability) + '">' + esc(node.availability) + '</span></p>'
+          + '<span class="badge avail-' + esc(node.availability) + '">' + esc(node.availability) + '</span>'
+          + (node.pool ? '<span class="badge pool">pool ' + esc(node.pool) + '</span>' : '') + '</p>'
           + '<p class="res">CPU ' + cpus(node.reserved.nanoCpus) + '/' + cpus(node.capacity.nanoCpus) + bar(cpu) + '</p>'
           + '<p class="res">Mem ' + gib(node.reserved.memoryBytes) + '/' + gib(node.capacity.memoryBytes) + ' GiB'
           + bar(mem) + '</p>'
@@ -208,6 +231,7 @@
       + '<dt>Warm</dt><dd>' + esc(set.warmInstances || 0) + ' deallocated, started first on scale-out</dd>'
       + '<dt>Automatic actions</dt><dd>' + (auto.paused ? '<strong class="warn">paused</strong>'
         + (auto.reason ? ': ' + esc(auto.reason) : '') : 'on') + '</dd></dl>'
+      + pools(data.pools)
       + (ops.length ? '<h3>Operations in flight</h3><ul>' + ops.join('') + '</ul>' : '<p class="empty">No operation in flight.</p>'));
 
     // Drains in flight, with their progress: tasks still to move and time used of the deadline.
@@ -339,6 +363,13 @@
     document.getElementById('nodes').addEventListener('keydown', moveBetweenNodes);
     var filter = document.getElementById('filter');
     filter.addEventListener('input', function () { if (lastData) { render(lastData); } });
+    // A pool's name in the pools table filters the nodes to that pool (a delegated listener: the table is redrawn).
+    document.getElementById('scaleset').addEventListener('click', function (event) {
+      var button = event.target.closest('.pool-filter');
+      if (!button) return;
+      filter.value = 'pool:' + button.getAttribute('data-pool');
+      if (lastData) { render(lastData); }
+    });
     document.addEventListener('keydown', function (event) {
       if (event.key === '/' && document.activeElement !== filter) { filter.focus(); event.preventDefault(); }
       if (event.key === 'Escape' && document.activeElement === filter) { filter.value = ''; render(lastData || {}); }

@@ -145,9 +145,27 @@ public final class CapacityCheck {
      *                         lease or not, so the guard of this check or of the next takes the change as expected
      */
     public Outcome run(Optional<Long> expectedCapacity) {
+        return run(Optional.empty(), expectedCapacity);
+    }
+
+    /**
+     * @param pool             the pool whose scale set Azure Monitor scaled (empty: the first pool, as messages queued
+     *                         before pools say nothing); a pool no longer configured records nothing
+     * @param expectedCapacity a capacity Azure Monitor announced for that pool's scale set: recorded in the pool's
+     *                         history first, lease or not, so the guard of this check or of the next takes the change
+     *                         as expected
+     */
+    public Outcome run(Optional<String> pool, Optional<Long> expectedCapacity) {
         if (expectedCapacity.isPresent()) {
-            // Durable before the lease is tried: a check running now keeps it when it writes, the next one reads it.
-            state.update(history -> history.withExpectedCapacity(expectedCapacity.get(), clock.instant()));
+            Optional<PoolPort> announced = pool.isEmpty() ? Optional.of(pools.get(0))
+                    : pools.stream().filter(port -> port.pool().name().equals(pool.get())).findFirst();
+            if (announced.isEmpty()) {
+                LOG.warning("capacity check: an announced capacity for pool " + pool.get() + ", which is not configured;"
+                        + " not recorded");
+            } else {
+                // Durable before the lease is tried: a check running now keeps it when it writes, the next one reads it.
+                announced.get().state().update(history -> history.withExpectedCapacity(expectedCapacity.get(), clock.instant()));
+            }
         }
         long started = System.nanoTime();
         Optional<CapacityState.Lease> lease = state.tryAcquire();
@@ -617,8 +635,16 @@ public final class CapacityCheck {
         return pause;
     }
 
-    /** The scale set's resource id, which autoscale notifications must name. */
-    public String scaleSetId() {
-        return pools.get(0).scaleSet().describe().id();
+    /**
+     * The pool whose scale set has this resource id (compared as ARM compares ids, ignoring case), which an autoscale
+     * notification must name; empty for another resource. Reads each pool's scale set until one matches.
+     */
+    public Optional<String> poolOfScaleSet(String resourceId) {
+        for (PoolPort port : pools) {
+            if (port.scaleSet().describe().id().equalsIgnoreCase(resourceId)) {
+                return Optional.of(port.pool().name());
+            }
+        }
+        return Optional.empty();
     }
 }

@@ -31,18 +31,31 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         this(snapshot, history, pause, List.of());
     }
 
-    /** One pool as {@code /api/status} shows it: its settings, its scale set and how many of its instances have a node. */
-    public record PoolStatus(Pool pool, ScaleSetModel scaleSet, int instances, int nodes) {
+    /**
+     * One pool as {@code /api/status} shows it: its settings, its scale set, how many of its instances have a node, and
+     * the computer names of its instances (lower case), by which the page tells each node's pool.
+     */
+    public record PoolStatus(Pool pool, ScaleSetModel scaleSet, int instances, int nodes, Set<String> hostnames) {
+        public PoolStatus {
+            hostnames = Set.copyOf(hostnames);
+        }
+
         static PoolStatus of(FleetSnapshot.PoolReading reading, List<Node> nodes) {
-            Set<String> hostnames = new HashSet<>();
-            nodes.forEach(node -> hostnames.add(node.hostname().toLowerCase(Locale.ROOT)));
+            Set<String> joinedHostnames = new HashSet<>();
+            nodes.forEach(node -> joinedHostnames.add(node.hostname().toLowerCase(Locale.ROOT)));
+            Set<String> own = new HashSet<>();
             int joined = 0;
             for (ScaleSetInstance instance : reading.instances()) {
-                if (instance.computerName() != null && hostnames.contains(instance.computerName().toLowerCase(Locale.ROOT))) {
+                if (instance.computerName() == null) {
+                    continue;
+                }
+                String hostname = instance.computerName().toLowerCase(Locale.ROOT);
+                own.add(hostname);
+                if (joinedHostnames.contains(hostname)) {
                     joined++;
                 }
             }
-            return new PoolStatus(reading.pool(), reading.scaleSet(), reading.instances().size(), joined);
+            return new PoolStatus(reading.pool(), reading.scaleSet(), reading.instances().size(), joined, own);
         }
 
         Map<String, Object> toJson() {
@@ -83,6 +96,9 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             }
         }
         Map<String, String> nodeByHostname = new HashMap<>();
+        // Each node's pool: its instance's pool, else the pool label the control plane set when it joined.
+        Map<String, String> poolByHostname = new HashMap<>();
+        pools.forEach(pool -> pool.hostnames().forEach(hostname -> poolByHostname.put(hostname, pool.pool().name())));
         List<Map<String, Object>> nodes = new ArrayList<>();
         for (Node node : snapshot.nodes()) {
             nodeByHostname.put(node.hostname().toLowerCase(Locale.ROOT), node.id());
@@ -94,6 +110,10 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
             entry.put("role", node.role().urlName());
             entry.put("availability", node.availability().name().toLowerCase(Locale.ROOT));
             entry.put("state", node.state().name().toLowerCase(Locale.ROOT));
+            if (!pools.isEmpty() && !node.isManager()) {
+                String pool = poolByHostname.get(node.hostname().toLowerCase(Locale.ROOT));
+                entry.put("pool", pool != null ? pool : node.labels().get(Pool.POOL_LABEL));
+            }
             if (node.isManager()) {
                 entry.put("reachability", node.reachability().name().toLowerCase(Locale.ROOT));
             }

@@ -21,8 +21,9 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * POST /api/autoscale: Azure Monitor's autoscale notification. Scale Out announces the new capacity (so the guard
- * does not take it for a bad read) and asks for a check now; Scale In asks for a check now, which reconciles.
+ * POST /api/autoscale: Azure Monitor's autoscale notification for any pool's scale set. Scale Out announces that
+ * pool's new capacity (so the guard does not take it for a bad read) and asks for a check now; Scale In asks for a
+ * check now, which reconciles.
  */
 public class AutoscaleFunction {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,19 +74,21 @@ public class AutoscaleFunction {
             return HttpReplies.error(request, HttpStatus.CONFLICT, "no_scale_set",
                     "no scale set is configured (setting HARBORMASTER_SCALE_SET_NAME)");
         }
-        String ours;
+        Optional<String> pool;
         try {
-            ours = check.get().scaleSetId();
+            pool = check.get().poolOfScaleSet(resourceId);
         } catch (RuntimeException e) {
-            context.getLogger().warning("autoscale: reading the scale set: " + e.getMessage());
+            context.getLogger().warning("autoscale: reading the scale sets: " + e.getMessage());
             return HttpReplies.unavailable(request, Duration.ofSeconds(10), "scale_set_unavailable",
-                    "the scale set could not be read; nothing was done");
+                    "the scale sets could not be read; nothing was done");
         }
-        if (!ours.equalsIgnoreCase(resourceId)) {
+        if (pool.isEmpty()) {
             return HttpReplies.error(request, HttpStatus.UNPROCESSABLE_ENTITY, "foreign_resource",
-                    "the notification is for " + HttpReplies.quote(resourceId) + ", not for this control plane's scale set");
+                    "the notification is for " + HttpReplies.quote(resourceId)
+                            + ", not for any of this control plane's scale sets");
         }
         Map<String, Object> message = new LinkedHashMap<>();
+        message.put("pool", pool.get());
         if (operation.equals("Scale Out")) {
             message.put("expectedCapacity", newCapacity.get());
         }
@@ -96,10 +99,12 @@ public class AutoscaleFunction {
             return HttpReplies.unavailable(request, Duration.ofSeconds(10), "queue_unavailable",
                     "the capacity check could not be queued; nothing was done");
         }
-        context.getLogger().info("autoscale " + operation.toLowerCase(Locale.ROOT) + " " + oldCapacity.get() + " -> "
+        context.getLogger().info("autoscale " + operation.toLowerCase(Locale.ROOT) + " of pool " + pool.get() + " "
+                + oldCapacity.get() + " -> "
                 + newCapacity.get() + ": capacity check queued");
         Map<String, Object> reply = new LinkedHashMap<>();
         reply.put("operation", operation);
+        reply.put("pool", pool.get());
         reply.put("oldCapacity", oldCapacity.get());
         reply.put("newCapacity", newCapacity.get());
         reply.put("capacityCheck", "queued");

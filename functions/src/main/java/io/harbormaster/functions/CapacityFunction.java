@@ -48,14 +48,17 @@ public class CapacityFunction {
             @TimerTrigger(name = "timer", schedule = "%HARBORMASTER_CAPACITY_SCHEDULE%") String timer,
             ExecutionContext context) {
         try {
-            run(Optional.empty(), context);
+            run(Optional.empty(), Optional.empty(), context);
         } finally {
             // On the timer only: at most hourly, and the on-demand checks stay short.
             auditRetention.ifPresent(AuditRetention::pruneIfDue);
         }
     }
 
-    /** Messages come from the autoscale webhook: {@code {"expectedCapacity": 5}} or {@code {}}. */
+    /**
+     * Messages come from the autoscale webhook, {@code {"pool": "gpu", "expectedCapacity": 5}} or {@code {"pool": "gpu"}},
+     * and from the swarm's events, {@code {}}.
+     */
     @FunctionName("capacityNow")
     public void onDemand(
             @QueueTrigger(name = "message", queueName = QUEUE, connection = "AzureWebJobsStorage") String message,
@@ -64,18 +67,20 @@ public class CapacityFunction {
         Optional<Long> expected = body.hasNonNull("expectedCapacity")
                 ? Optional.of(body.get("expectedCapacity").asLong())
                 : Optional.empty();
+        // The pool whose scale set was scaled; messages queued before pools name none and mean the first.
+        Optional<String> pool = body.hasNonNull("pool") ? Optional.of(body.get("pool").asText()) : Optional.empty();
         // A busy lease completes the message: the check recorded the announced capacity before trying the lease, and
         // the check that holds it keeps it, so retrying (and at last the poison queue) would add nothing. Only a
         // failure to record it throws, and the queue delivers the message again.
-        run(expected, context);
+        run(pool, expected, context);
     }
 
-    private CapacityCheck.Outcome run(Optional<Long> expected, ExecutionContext context) {
+    private CapacityCheck.Outcome run(Optional<String> pool, Optional<Long> expected, ExecutionContext context) {
         if (check.isEmpty()) {
             context.getLogger().info("capacity check skipped: no scale set is configured");
             return null;
         }
-        CapacityCheck.Outcome outcome = check.get().run(expected);
+        CapacityCheck.Outcome outcome = check.get().run(pool, expected);
         if (outcome.skipped() != null) {
             context.getLogger().info("capacity check skipped: " + outcome.skipped());
         } else {

@@ -133,4 +133,43 @@ class CapacityCheckPoolsTest {
         assertEquals("spot", pools.get(1).get("priority"));
         assertEquals("uniform", pools.get(1).get("mode"));
     }
+
+    @Test
+    void statusNamesEachAgentsPoolByItsInstanceElseByItsLabelAndManagersHaveNone() {
+        swarm.addManager("manager-1");
+        swarm.addWorker("gpu-1");
+        gpu.addInstance("gpu-1");
+        swarm.addWorker("general-1");
+        general.addInstance("general-1");
+        // A worker with no instance in any pool (its instance gone, say): the label set when it joined still names it.
+        swarm.addNode(new Node("id-stray-1", 1, "stray-1", io.harbormaster.swarm.SwarmRole.WORKER,
+                Node.Availability.ACTIVE, Node.State.READY,
+                Map.of(Pool.POOL_LABEL, "gpu"), InMemorySwarm.AGENT, T0));
+
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> nodes = (List<Map<String, Object>>) check().report().toJson().get("nodes");
+
+        Map<String, Object> poolByHost = new java.util.TreeMap<>();
+        nodes.forEach(node -> poolByHost.put((String) node.get("hostname"), node.getOrDefault("pool", "(none)")));
+        assertEquals(Map.of("manager-1", "(none)", "gpu-1", "gpu", "general-1", "general", "stray-1", "gpu"), poolByHost);
+    }
+
+    @Test
+    void anAutoscaleNotificationNamesItsPoolByScaleSetAndTheAnnouncedCapacityIsRecordedForThatPool() {
+        String gpuId = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/hm-gpu";
+        assertEquals(Optional.of("gpu"), check().poolOfScaleSet(gpuId.toUpperCase(java.util.Locale.ROOT)));
+        assertEquals(Optional.of("general"), check().poolOfScaleSet(gpuId.replace("hm-gpu", "hm-general")));
+        assertEquals(Optional.empty(), check().poolOfScaleSet(gpuId.replace("hm-gpu", "someone-elses")));
+
+        check().run(Optional.of("gpu"), Optional.of(3L));
+
+        assertEquals(3L, gpuState.readHistory().expectedCapacity().capacity());
+        assertEquals(null, generalState.readHistory().expectedCapacity());
+
+        // A message queued before pools names none: the first pool's; a pool no longer configured records nothing.
+        check().run(Optional.empty(), Optional.of(4L));
+        check().run(Optional.of("gone"), Optional.of(9L));
+        assertEquals(4L, generalState.readHistory().expectedCapacity().capacity());
+        assertEquals(3L, gpuState.readHistory().expectedCapacity().capacity());
+    }
 }

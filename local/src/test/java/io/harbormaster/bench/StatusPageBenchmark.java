@@ -3,19 +3,16 @@ package io.harbormaster.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Route;
 import io.harbormaster.capacity.ClusterReport;
 import io.harbormaster.status.StatusPageData;
 import io.harbormaster.status.SyntheticCluster;
 import io.harbormaster.testsupport.HeadlessChromium;
+import io.harbormaster.testsupport.StatusPageFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The status page's render time and its data's cost, on a synthetic cluster (100 nodes and 1,000 tasks by default):
@@ -99,7 +96,7 @@ public final class StatusPageBenchmark {
              BrowserContext context = chromium.browser().newContext(new com.microsoft.playwright.Browser.NewContextOptions()
                      .setViewportSize(1440, 900))) {
             // The page's own files from the jar, and the synthetic data for its polls: no server, no network.
-            context.route("**/*", route -> serve(route, data));
+            context.route("**/*", route -> StatusPageFiles.serve(route, data));
             Page page = context.newPage();
             page.navigate("http://harbormaster.bench/api/ui/");
             page.waitForFunction("() => document.querySelectorAll('#nodes .node').length > 0");
@@ -136,27 +133,6 @@ public final class StatusPageBenchmark {
                 what, nodes, tasks, median(painted), painted.stream().mapToDouble(Double::doubleValue).min().orElse(0),
                 painted.stream().mapToDouble(Double::doubleValue).max().orElse(0), runs, median(drawn),
                 median(laidOut), median(empty));
-    }
-
-    private static void serve(Route route, String data) {
-        String path = java.net.URI.create(route.request().url()).getPath();
-        if (path.equals("/api/ui/data")) {
-            route.fulfill(new Route.FulfillOptions().setStatus(200).setContentType("application/json").setBody(data));
-            return;
-        }
-        String name = path.equals("/api/ui/") ? "index.html" : path.substring("/api/ui/".length());
-        Map<String, String> types = Map.of("html", "text/html", "js", "text/javascript", "css", "text/css");
-        try (InputStream in = StatusPageBenchmark.class.getResourceAsStream("/ui/" + name)) {
-            if (in == null || !path.startsWith("/api/ui/")) {
-                route.fulfill(new Route.FulfillOptions().setStatus(404));
-                return;
-            }
-            route.fulfill(new Route.FulfillOptions().setStatus(200)
-                    .setContentType(types.get(name.substring(name.lastIndexOf('.') + 1)))
-                    .setBody(new String(in.readAllBytes(), StandardCharsets.UTF_8)));
-        } catch (IOException e) {
-            route.fulfill(new Route.FulfillOptions().setStatus(500));
-        }
     }
 
     private static double median(List<Double> values) {
