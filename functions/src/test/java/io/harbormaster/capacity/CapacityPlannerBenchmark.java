@@ -163,13 +163,12 @@ public final class CapacityPlannerBenchmark {
         long[] split = new long[runs];
         for (int i = 0; i < runs; i++) {
             long start = System.nanoTime();
-            FleetPartition.NodePools nodePools = FleetPartition.nodePools(fleet.snapshot());
-            FleetPartition.split(fleet.snapshot(), nodePools,
-                    PoolExpander.choose(fleet.snapshot(), nodePools, policy).poolByTask());
+            FleetIndex index = FleetIndex.of(fleet.snapshot(), FleetPartition.nodePools(fleet.snapshot()));
+            index.shares(PoolExpander.choose(index, policy, Map.of()).poolByTask());
             split[i] = System.nanoTime() - start;
         }
         Arrays.sort(split);
-        System.out.printf("[%s] of which the expander and the partition alone: median %.1f ms, p90 %.1f ms%n", scenario,
+        System.out.printf("[%s] of which the fleet's index, the expander and the partition: median %.1f ms, p90 %.1f ms%n", scenario,
                 ms(percentile(split, 50)), ms(percentile(split, 90)));
     }
 
