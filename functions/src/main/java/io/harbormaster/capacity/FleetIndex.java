@@ -43,7 +43,7 @@ final class FleetIndex {
     private final Map<String, Service> services = new HashMap<>();
     private final Map<String, Placement> placements = new HashMap<>();
     private final Map<String, NodeTasks> byNode = new HashMap<>();
-    /** The pool number of each task, by its position in the snapshot. */
+    /** The pool number of each task, by its position in the snapshot; null for a single scale set's snapshot. */
     private final int[] poolOfTask;
     /** The positions of the desired-running tasks no node has taken yet, in the snapshot's order. */
     private final int[] pending;
@@ -68,13 +68,16 @@ final class FleetIndex {
         for (Node node : nodes) {
             byNode.putIfAbsent(node.id(), new NodeTasks(poolNumber(node)));
         }
-        poolOfTask = new int[tasks.size()];
+        // A single scale set's snapshot is never cut into shares: no pool to record per task.
+        poolOfTask = fleet == null ? null : new int[tasks.size()];
         int[] pendingAt = new int[tasks.size()];
         int pendingCount = 0;
         for (int i = 0; i < tasks.size(); i++) {
             Task task = tasks.get(i);
             NodeTasks onNode = task.nodeId() == null ? null : byNode.get(task.nodeId());
-            poolOfTask[i] = onNode == null ? NO_POOL : onNode.pool;
+            if (poolOfTask != null) {
+                poolOfTask[i] = onNode == null ? NO_POOL : onNode.pool;
+            }
             if (!task.desiredRunning()) {
                 continue;
             }
@@ -180,7 +183,6 @@ final class FleetIndex {
         List<FleetSnapshot.PoolReading> readings = fleet.pools();
         int count = readings.size();
         List<List<Node>> nodes = lists(count);
-        List<List<Task>> taskShares = lists(count);
         List<List<Task>> pendingTasks = lists(count);
         List<List<DrainStatus>> drains = lists(count);
         for (Node node : fleet.nodes()) {
@@ -190,17 +192,36 @@ final class FleetIndex {
                 nodes.get(poolNumbers.get(nodePools.poolOf(node.id()))).add(node);
             }
         }
+        // Each share's tasks filled into an array of its size: the partition copies each task's reference once.
+        int[] poolOfEach = new int[tasks.size()];
+        int[] sizes = new int[count];
+        int everywhere = 0;
         for (int i = 0; i < tasks.size(); i++) {
             int pool = poolOf(i, pendingPools);
+            poolOfEach[i] = pool;
             if (pool == EVERY_POOL) {
-                Task task = tasks.get(i);
-                taskShares.forEach(share -> share.add(task));
+                everywhere++;
             } else {
-                taskShares.get(pool).add(tasks.get(i));
+                sizes[pool]++;
+            }
+        }
+        Task[][] taskShares = new Task[count][];
+        for (int pool = 0; pool < count; pool++) {
+            taskShares[pool] = new Task[sizes[pool] + everywhere];
+        }
+        int[] filled = new int[count];
+        for (int i = 0; i < tasks.size(); i++) {
+            int pool = poolOfEach[i];
+            if (pool == EVERY_POOL) {
+                for (int every = 0; every < count; every++) {
+                    taskShares[every][filled[every]++] = tasks.get(i);
+                }
+            } else {
+                taskShares[pool][filled[pool]++] = tasks.get(i);
             }
         }
         for (int at : pending) {
-            int pool = poolOf(at, pendingPools);
+            int pool = poolOfEach[at];
             if (pool == EVERY_POOL) {
                 pendingTasks.forEach(share -> share.add(tasks.get(at)));
             } else {
@@ -215,7 +236,7 @@ final class FleetIndex {
         Map<String, Share> shares = new LinkedHashMap<>();
         for (int i = 0; i < count; i++) {
             FleetSnapshot.PoolReading reading = readings.get(i);
-            shares.putIfAbsent(reading.pool().name(), new Share(new CapacitySnapshot(nodes.get(i), taskShares.get(i),
+            shares.putIfAbsent(reading.pool().name(), new Share(new CapacitySnapshot(nodes.get(i), List.of(taskShares[i]),
                     fleet.services(), reading.scaleSet(), reading.instances(), drains.get(i), fleet.takenAt()),
                     pendingTasks.get(i)));
         }

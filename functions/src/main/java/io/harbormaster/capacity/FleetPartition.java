@@ -17,6 +17,7 @@ import java.util.Set;
  * pool's snapshot: the guard counts them, and no rule acts on them. A task goes with its node; a pending task without
  * a node to the pool the expander chose ({@link PoolExpander}), else to the first pool, whose notes then say why it
  * waits. A drain goes with its hostname's node or instance, else to the first pool. Services are in every snapshot.
+ * The shares are cut over the fleet's index ({@link FleetIndex#shares}), which walks the tasks once per check.
  */
 final class FleetPartition {
     private FleetPartition() {

@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Which pool's new agents take the pending tasks, as cluster-autoscaler's least-waste expander chooses: among the
