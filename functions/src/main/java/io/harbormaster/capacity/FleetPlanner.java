@@ -53,19 +53,28 @@ public final class FleetPlanner {
             ClusterIndex poolIndex = new ClusterIndex(relabelled.snapshot(), index, pending(share, relabelled));
             CapacityPlan plan = CapacityPlanner.plan(relabelled.snapshot(), poolIndex, pool.policy(shared),
                     histories.getOrDefault(pool.name(), CapacityHistory.EMPTY), now, pool.newAgentLabels(sku));
-            List<CapacityAction> actions = new ArrayList<>(plan.actions());
-            // Not withheld by a tripped guard: a label takes nothing away. In a dry run, listed and not done, as the rest.
-            actions.addAll(labels);
-            List<String> notes = new ArrayList<>(choice.notes().getOrDefault(pool.name(), List.of()));
-            if (relabelled.placedOnRelabelled() > 0) {
-                notes.add(HumanUnits.count(relabelled.placedOnRelabelled(), "pending task waits", "pending tasks wait")
-                        + " for a node labelled this check, which satisfies its constraints: not scaling for it");
-            }
-            notes.addAll(plan.notes());
-            plans.add(new PoolPlan(pool, relabelled.snapshot(), new CapacityPlan(actions, notes, plan.guardTripped(),
-                    plan.dryRun(), plan.history(), plan.nextDeadline())));
+            plans.add(poolPlan(pool, labels, relabelled, choice.notes().getOrDefault(pool.name(), List.of()), plan));
         }
         return plans;
+    }
+
+    /**
+     * The pool's plan as the fleet's: the planner's actions, then the labels; the expander's notes, then the labels',
+     * then the planner's.
+     */
+    static PoolPlan poolPlan(Pool pool, List<CapacityAction.LabelNode> labels, PoolLabelRule.Relabelled relabelled,
+            List<String> expanderNotes, CapacityPlan plan) {
+        List<CapacityAction> actions = new ArrayList<>(plan.actions());
+        // Not withheld by a tripped guard: a label takes nothing away. In a dry run, listed and not done, as the rest.
+        actions.addAll(labels);
+        List<String> notes = new ArrayList<>(expanderNotes);
+        if (relabelled.placedOnRelabelled() > 0) {
+            notes.add(HumanUnits.count(relabelled.placedOnRelabelled(), "pending task waits", "pending tasks wait")
+                    + " for a node labelled this check, which satisfies its constraints: not scaling for it");
+        }
+        notes.addAll(plan.notes());
+        return new PoolPlan(pool, relabelled.snapshot(), new CapacityPlan(actions, notes, plan.guardTripped(),
+                plan.dryRun(), plan.history(), plan.nextDeadline()));
     }
 
     /** The share's pending tasks, less those a node labelled this check takes. */

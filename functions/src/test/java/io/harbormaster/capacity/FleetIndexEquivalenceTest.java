@@ -82,16 +82,8 @@ class FleetIndexEquivalenceTest {
             PoolLabelRule.Relabelled relabelled = PoolLabelRule.afterLabels(snapshot, labels);
             CapacityPlan plan = CapacityPlanner.plan(relabelled.snapshot(), pool.policy(shared),
                     histories.getOrDefault(pool.name(), CapacityHistory.EMPTY), NOW, pool.newAgentLabels(sku));
-            List<CapacityAction> actions = new ArrayList<>(plan.actions());
-            actions.addAll(labels);
-            List<String> notes = new ArrayList<>(choice.notes().getOrDefault(pool.name(), List.of()));
-            if (relabelled.placedOnRelabelled() > 0) {
-                notes.add(HumanUnits.count(relabelled.placedOnRelabelled(), "pending task waits", "pending tasks wait")
-                        + " for a node labelled this check, which satisfies its constraints: not scaling for it");
-            }
-            notes.addAll(plan.notes());
-            plans.add(new FleetPlanner.PoolPlan(pool, relabelled.snapshot(), new CapacityPlan(actions, notes,
-                    plan.guardTripped(), plan.dryRun(), plan.history(), plan.nextDeadline())));
+            plans.add(FleetPlanner.poolPlan(pool, labels, relabelled, choice.notes().getOrDefault(pool.name(), List.of()),
+                    plan));
         }
         return plans;
     }
