@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks the capacity planner: compiles the tests, then runs CapacityPlannerBenchmark on a synthetic cluster
-# (1,000 nodes and 50,000 tasks unless given) with a fixed heap, and prints median and p90 planning time and heap;
-# then the same cluster as 5 pools (FleetPlanner: expander, partition, one plan per pool) and the port calls of one
+# (1,000 nodes and 50,000 tasks unless given) with a fixed heap, and prints median and p90 planning time (by the clock
+# and as the planning thread's CPU time, which is the figure to compare on a loaded machine) and heap;
+# then the same cluster as 5 pools (FleetPlanner: the fleet's index, expander, partition, one plan per pool) and the port calls of one
 # whole check of those pools on the in-memory fakes (Docker 3; ARM 2 per pool).
 # Usage: bench/capacity.sh [nodes] [tasks] [runs]; HEAP=1g bench/capacity.sh for another heap size.
 set -euo pipefail

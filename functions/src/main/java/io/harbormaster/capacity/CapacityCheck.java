@@ -3,23 +3,13 @@ package io.harbormaster.capacity;
 import io.harbormaster.audit.AuditEvent;
 import io.harbormaster.audit.AuditKind;
 import io.harbormaster.audit.AuditTrail;
-import io.harbormaster.drain.DrainOrder;
 import io.harbormaster.drain.DrainProgress;
-import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRequests;
-import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.drain.DrainStatusStore;
 import io.harbormaster.metrics.ControlPlaneMetrics;
 import io.harbormaster.scaleset.ScaleSet;
-import io.harbormaster.scaleset.PoolScaleSets;
-import io.harbormaster.scaleset.ScaleSetConflictException;
-import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.scaleset.ScaleSetInstance;
-import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
-import io.harbormaster.swarm.NodeNotFoundException;
-import io.harbormaster.swarm.NodeStillUpException;
-import io.harbormaster.swarm.NodeVersionConflictException;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.Swarm;
 import io.harbormaster.swarm.Task;
@@ -29,7 +19,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,10 +26,11 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * One capacity check: take the lease, snapshot, look at the ARM operations earlier checks started, plan, record what
- * it is about to do, do it (unless dry-run or paused) without waiting on ARM, and store the next history. Every write
- * of the history is conditional on the version read and made only while the lease is still ours, so a check that
- * outlived its lease never overwrites a newer check's history.
+ * One capacity check of the whole fleet: take the lease, read every pool's history, snapshot once, plan all pools
+ * ({@link FleetPlanner}), carry out each pool's plan ({@link PoolExecution}: unless dry-run or paused, without waiting
+ * on ARM), run the step after the plan (the rebalance) and expire old drain records. Every write of a history is
+ * conditional on the version read and made only while the lease is still ours, so a check that outlived its lease
+ * never overwrites a newer check's history. Also what the status route reads, and the pause switch.
  */
 public final class CapacityCheck {
     private static final Logger LOG = Logger.getLogger(CapacityCheck.class.getName());
@@ -84,6 +74,8 @@ public final class CapacityCheck {
     private final AuditTrail audit;
     private final ControlPlaneMetrics metrics;
     private final AfterPlan afterPlan;
+    /** Each pool's part of a check, in the order of {@link #pools}. */
+    private final List<PoolExecution> executions = new ArrayList<>();
     /** The first pool's instances as the last check listed them, for the rolling upgrade's automatic start. */
     private volatile List<ScaleSetInstance> lastListedInstances = List.of();
 
@@ -134,6 +126,10 @@ public final class CapacityCheck {
         this.policy = policy;
         this.clock = clock;
         this.statusSnapshot = new SharedSnapshot<>(this::snapshot, FleetSnapshot::takenAt, clock, STATUS_SNAPSHOT_MAX_AGE);
+        for (int i = 0; i < this.pools.size(); i++) {
+            executions.add(new PoolExecution(swarm, drainStatuses, drains, state, policy, audit, i == 0,
+                    this.pools.size() > 1));
+        }
     }
 
     public Outcome run() {
@@ -211,9 +207,12 @@ public final class CapacityCheck {
         List<String> failed = new ArrayList<>();
         List<String> withheld = new ArrayList<>();
         for (int i = 0; i < pools.size(); i++) {
-            String skipped = runPool(lease, pools.get(i), reads.get(i), plans.get(i), pause, now, done, failed, withheld);
-            if (skipped != null) {
-                return new Outcome(Optional.of(plans.get(0).plan()), done, failed, withheld, skipped, plans);
+            PoolExecution.Result result = executions.get(i).run(lease, pools.get(i), reads.get(i), plans.get(i), pause, now);
+            done.addAll(result.done());
+            failed.addAll(result.failed());
+            withheld.addAll(result.withheld());
+            if (result.skipped() != null) {
+                return new Outcome(Optional.of(plans.get(0).plan()), done, failed, withheld, result.skipped(), plans);
             }
         }
         AfterPlan.Result after = afterPlan(lease, fleet, plans, pause);
@@ -245,7 +244,7 @@ public final class CapacityCheck {
         AfterPlan.Result after = afterPlan.run(whole(fleet), hold, dryRun);
         if (!after.decisions().isEmpty()) {
             CapacityState.Versioned read = state.readVersioned();
-            if (store(state, read.history().withDecisions(after.decisions()), read, lease).isEmpty()) {
+            if (PoolExecution.store(state, read.history().withDecisions(after.decisions()), read, lease).isEmpty()) {
                 LOG.warning("capacity: the lease was lost before the rebalance's decisions were recorded");
             }
         }
@@ -267,233 +266,6 @@ public final class CapacityCheck {
             return "the capacity plan drains a node";
         }
         return null;
-    }
-
-    /**
-     * One pool's part of the check: look at the operations earlier checks started, record what it is about to do, do
-     * it, store the pool's next history. Adds to {@code done}, {@code failed} and {@code withheld}, naming the pool
-     * when there are several; returns why the rest of the check is skipped, or null.
-     */
-    private String runPool(CapacityState.Lease lease, PoolPort port, CapacityState.Versioned read,
-            FleetPlanner.PoolPlan poolPlan, CapacityPause pause, Instant now, List<String> doneLines,
-            List<String> failedLines, List<String> withheldLines) {
-        CapacityHistory history = read.history();
-        CapacitySnapshot snapshot = poolPlan.snapshot();
-        CapacityPlan plan = poolPlan.plan();
-        String prefix = pools.size() > 1 ? "pool " + port.pool().name() + ": " : "";
-        StartedOperations.Review review = StartedOperations.review(history.operations(), snapshot,
-                policy.provisioningTimeout(), now);
-        review.ended().forEach(ended -> LOG.warning("capacity: " + prefix + ended.action() + ": " + ended.reason()));
-        plan.notes().forEach(note -> LOG.info("capacity: " + prefix + note));
-        List<CapacityAction> toDo = new ArrayList<>();
-        Map<CapacityAction, String> withheld = new LinkedHashMap<>();
-        for (CapacityAction action : plan.actions()) {
-            if (plan.dryRun()) {
-                LOG.info("capacity (dry run, not done): " + prefix + action.summary() + ": " + action.reason());
-                continue;
-            }
-            String why = withholdReason(action, pause, review.underWay());
-            if (why != null) {
-                withheld.put(action, why);
-                LOG.info("capacity (not done: " + why + "): " + prefix + action.summary() + ": " + action.reason());
-            } else {
-                toDo.add(action);
-            }
-        }
-        CapacityHistory.ScaleOutRecord outside = OutsideScaleOut.detect(history, snapshot.scaleSet().capacity(), now);
-        CapacityHistory.ScaleOutRecord scaleOutBefore = outside != null ? outside : history.lastScaleOut();
-        List<CapacityHistory.Operation> operations = new ArrayList<>(review.underWay());
-        for (CapacityAction action : toDo) {
-            operations.addAll(startedAll(action, now));
-        }
-        CapacityHistory next = notDone(plan.history().withDecisions(review.ended()).withOperations(operations),
-                withheld.keySet(), now, scaleOutBefore, null);
-
-        List<String> done = new ArrayList<>();
-        List<CapacityAction> doneActions = new ArrayList<>();
-        List<String> failed = new ArrayList<>();
-        Optional<CapacityState.Versioned> recorded = Optional.of(read);
-        if (!toDo.isEmpty()) {
-            // What it is about to do is on record before it starts: a check that dies midway leaves its operations
-            // for the next one to look at.
-            recorded = store(port.state(), next, read, lease);
-            if (recorded.isEmpty()) {
-                withheldLines.addAll(describe(prefix, withheld));
-                return "the lease was lost before acting: a newer check decides";
-            }
-        }
-        Map<CapacityAction, String> failures = new LinkedHashMap<>();
-        List<CapacityHistory.Decision> noRoom = new ArrayList<>();
-        for (CapacityAction action : toDo) {
-            String why = stillOurs(lease, action);
-            if (why != null) {
-                withheld.put(action, why);
-                continue;
-            }
-            try {
-                act(action, port, snapshot.scaleSet());
-                done.add(prefix + action.summary());
-                doneActions.add(action);
-                LOG.info("capacity: " + prefix + action.summary() + ": " + action.reason());
-            } catch (RuntimeException e) {
-                // One failed action must not stop the others; the next check sees what is left and plans again.
-                failures.put(action, e.getMessage());
-                if (e instanceof ScaleSetException refused && refused.allocationFailure()) {
-                    // Azure has no room for this pool's VMs now: the expander passes the pool over for a while.
-                    noRoom.add(AllocationBackoff.refused(action.summary(), e.getMessage(), now));
-                }
-                failed.add(prefix + action.summary() + ": " + e.getMessage());
-                LOG.warning("capacity: " + prefix + action.summary() + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-            }
-        }
-        Set<CapacityAction> notDone = new HashSet<>(withheld.keySet());
-        notDone.addAll(failures.keySet());
-        if (!toDo.isEmpty()) {
-            List<CapacityHistory.Operation> stillStarted = new ArrayList<>(review.underWay());
-            for (CapacityAction action : toDo) {
-                if (!notDone.contains(action)) {
-                    stillStarted.addAll(startedAll(action, now));
-                }
-            }
-            // On what was recorded, which keeps what others wrote meanwhile.
-            next = notDone(recorded.get().history().withOperations(stillStarted), withheld.keySet(), now, scaleOutBefore,
-                    failures).withDecisions(noRoom);
-        }
-        // The trail records what was done whether or not the history below is written: it happened either way.
-        CapacityAudit.events(plan, doneActions, failures, review.ended(), now).forEach(audit::record);
-        doneLines.addAll(done);
-        failedLines.addAll(failed);
-        if (store(port.state(), next, recorded.get(), lease).isEmpty()) {
-            withheldLines.addAll(describe(prefix, withheld));
-            return "the lease was lost before the history was written: a newer check's history stands";
-        }
-        withheldLines.addAll(describe(prefix, withheld));
-        return null;
-    }
-
-    /** Why an action is held back this check, or null to do it. */
-    private static String withholdReason(CapacityAction action, CapacityPause pause,
-            List<CapacityHistory.Operation> underWay) {
-        // A drain under way is moved on even while paused: it finishes, as the pause promises.
-        if (pause.paused() && !(action instanceof CapacityAction.ResumeDrain)) {
-            return "automatic actions are " + pause.describe();
-        }
-        for (CapacityHistory.Operation operation : underWay) {
-            if (action instanceof CapacityAction.ScaleOut && operation.kind() == CapacityHistory.Operation.Kind.SET_CAPACITY) {
-                return "the capacity write started at " + operation.startedAt() + " is still under way";
-            }
-            if (action instanceof CapacityAction.StartInstances start
-                    && operation.kind() == CapacityHistory.Operation.Kind.START_INSTANCE
-                    && start.instanceIds().contains(operation.instanceId())) {
-                return "the start of instance " + operation.instanceId() + " at " + operation.startedAt()
-                        + " is still under way";
-            }
-            if (action instanceof CapacityAction.DeleteInstance delete
-                    && operation.kind() == CapacityHistory.Operation.Kind.DELETE_INSTANCE
-                    && operation.instanceId().equals(delete.instanceId())) {
-                return "its deletion started at " + operation.startedAt() + " is still under way";
-            }
-        }
-        return null;
-    }
-
-    /** Before each action: the lease is renewed (so no other check acts meanwhile) and the pause switch read again. */
-    private String stillOurs(CapacityState.Lease lease, CapacityAction action) {
-        if (!lease.renew()) {
-            return "the lease was lost: another check acts now";
-        }
-        CapacityPause pause = state.readPause();
-        if (pause.paused() && !(action instanceof CapacityAction.ResumeDrain)) {
-            return "automatic actions were " + pause.describe();
-        }
-        return null;
-    }
-
-    /** The ARM operation an action starts, recorded so the next check looks at it instead of this one waiting. */
-    private static Optional<CapacityHistory.Operation> started(CapacityAction action, Instant now) {
-        if (action instanceof CapacityAction.ScaleOut scaleOut) {
-            return Optional.of(CapacityHistory.Operation.setCapacity(scaleOut.toCapacity(), now));
-        }
-        if (action instanceof CapacityAction.DeleteInstance delete) {
-            return Optional.of(CapacityHistory.Operation.deleteInstance(delete.instanceId(), now));
-        }
-        return Optional.empty();
-    }
-
-    /** The operations a start of warm instances begins: one per instance, so each is followed until it joins. */
-    private static List<CapacityHistory.Operation> startedAll(CapacityAction action, Instant now) {
-        if (action instanceof CapacityAction.StartInstances start) {
-            return start.instanceIds().stream().map(id -> CapacityHistory.Operation.startInstance(id, now)).toList();
-        }
-        return started(action, now).map(List::of).orElse(List.of());
-    }
-
-    /**
-     * The planned history, less what was not done: a withheld action's decision is dropped (a paused cluster must not
-     * fill the history with the same decision every check), a failed one says it failed, and a scale-out that did
-     * not happen is not on record as one, so the scale-in delay does not start from it.
-     */
-    private static CapacityHistory notDone(CapacityHistory planned, Set<CapacityAction> withheld, Instant now,
-            CapacityHistory.ScaleOutRecord scaleOutBefore, Map<CapacityAction, String> failures) {
-        Map<String, String> failedBySummary = new HashMap<>();
-        if (failures != null) {
-            failures.forEach((action, message) -> failedBySummary.put(action.summary(), message));
-        }
-        Set<String> withheldSummaries = new HashSet<>();
-        boolean scaleOutNotDone = false;
-        for (CapacityAction action : withheld) {
-            withheldSummaries.add(action.summary());
-            scaleOutNotDone |= scalesOut(action);
-        }
-        if (failures != null) {
-            for (CapacityAction action : failures.keySet()) {
-                scaleOutNotDone |= scalesOut(action);
-            }
-        }
-        CapacityHistory history = planned.withDecisionsAt(now, decision -> {
-            if (withheldSummaries.contains(decision.action())) {
-                return null;
-            }
-            String failure = failedBySummary.get(decision.action());
-            return failure == null ? decision : new CapacityHistory.Decision(decision.at(), decision.action() + " (failed)",
-                    decision.reason() + "; failed: " + failure, decision.dryRun());
-        });
-        return scaleOutNotDone ? history.withLastScaleOut(scaleOutBefore) : history;
-    }
-
-    /** A capacity raise, or a start of warm instances: either is on record as the scale-out the scale-in delay counts from. */
-    private static boolean scalesOut(CapacityAction action) {
-        return action instanceof CapacityAction.ScaleOut || action instanceof CapacityAction.StartInstances;
-    }
-
-    /**
-     * Writes the history if the lease is still ours; when a writer outside the lease (the pause route, the webhook)
-     * wrote meanwhile, keeps what it added and writes again. Empty when the lease is lost: nothing is written.
-     */
-    private static Optional<CapacityState.Versioned> store(CapacityState state, CapacityHistory ours,
-            CapacityState.Versioned read, CapacityState.Lease lease) {
-        CapacityState.Versioned base = read;
-        for (int attempt = 0; attempt < CapacityState.UPDATE_ATTEMPTS; attempt++) {
-            if (!lease.renew()) {
-                LOG.warning("capacity: the lease was lost; this check's history is not written, a newer check's stands");
-                return Optional.empty();
-            }
-            Optional<String> written = state.writeHistory(ours, base.etag());
-            if (written.isPresent()) {
-                return Optional.of(new CapacityState.Versioned(ours, written.get()));
-            }
-            CapacityState.Versioned stored = state.readVersioned();
-            ours = ours.withOutsideChanges(base.history(), stored.history());
-            base = stored;
-        }
-        throw new IllegalStateException("the capacity history changed on each of " + CapacityState.UPDATE_ATTEMPTS
-                + " attempts to write it");
-    }
-
-    private static List<String> describe(String prefix, Map<CapacityAction, String> withheld) {
-        List<String> lines = new ArrayList<>();
-        withheld.forEach((action, why) -> lines.add(prefix + action.summary() + ": " + why));
-        return lines;
     }
 
     /**
@@ -529,57 +301,6 @@ public final class CapacityCheck {
             }
         }
         return requestIds;
-    }
-
-    private void act(CapacityAction action, PoolPort port, ScaleSetModel read) {
-        ScaleSet scaleSet = port.scaleSet();
-        if (action instanceof CapacityAction.ScaleOut scaleOut) {
-            try {
-                scaleSet.beginSetCapacity(scaleOut.toCapacity(), read.etag());
-            } catch (ScaleSetConflictException e) {
-                throw new IllegalStateException("the scale set changed since it was read; the next check re-plans", e);
-            }
-        } else if (action instanceof CapacityAction.RequestDrain drain) {
-            // The instance the planner matched to the node in this check's listing: no second listing to find it.
-            drains.submit(drain.nodeId(), new DrainOrder(DrainReason.SCALE_IN, drain.instanceEnd(), Optional.empty()),
-                    new DrainRequests.ListedInstance(PoolScaleSets.qualify(port.pool().name(), drain.instanceId(),
-                            port == pools.get(0)), drain.hostname()));
-        } else if (action instanceof CapacityAction.ReactivateNode reactivate) {
-            if (!drains.cancel(reactivate.node(), reactivate.drainRequestId())) {
-                throw new IllegalStateException("drain " + reactivate.drainRequestId() + " is no longer under way");
-            }
-        } else if (action instanceof CapacityAction.RemoveDownNode remove) {
-            try {
-                swarm.removeNode(remove.nodeId());
-            } catch (NodeNotFoundException gone) {
-                LOG.fine(gone.getMessage());
-            } catch (NodeStillUpException up) {
-                throw new IllegalStateException("node " + remove.hostname() + " is up again", up);
-            }
-        } else if (action instanceof CapacityAction.DeleteInstance delete) {
-            scaleSet.beginDeleteInstances(List.of(delete.instanceId()));
-        } else if (action instanceof CapacityAction.StartInstances start) {
-            scaleSet.beginStart(start.instanceIds());
-        } else if (action instanceof CapacityAction.ResumeDrain resume) {
-            Optional<DrainStatus> status = drainStatuses.read(resume.hostname())
-                    .map(DrainStatusStore.Stored::status)
-                    .filter(candidate -> candidate.request().requestId().equals(resume.requestId()) && !candidate.finished());
-            if (status.isPresent()) {
-                drains.resume(status.get());
-            } else {
-                // Its status is lost, and with it whether the instance was to go: finish the drain, keep the VM.
-                drains.submit(resume.nodeId(), new DrainOrder(DrainReason.MANUAL, false, Optional.empty()));
-            }
-        } else if (action instanceof CapacityAction.LabelNode label) {
-            try {
-                swarm.updateNode(label.node(), label.node().availability(), label.labels());
-            } catch (NodeVersionConflictException | NodeNotFoundException changed) {
-                throw new IllegalStateException("node " + label.node().hostname() + " changed since it was read; the next"
-                        + " check labels it", changed);
-            }
-        } else {
-            throw new IllegalArgumentException("unknown action " + action);
-        }
     }
 
     /**

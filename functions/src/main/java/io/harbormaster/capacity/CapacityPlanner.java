@@ -29,7 +29,16 @@ public final class CapacityPlanner {
      */
     public static CapacityPlan plan(CapacitySnapshot snapshot, CapacityPolicy policy, CapacityHistory history, Instant now,
             Map<String, String> newAgentLabels) {
-        PlanningContext context = PlanningContext.of(snapshot, policy, history, now, newAgentLabels);
+        return plan(PlanningContext.of(snapshot, policy, history, now, newAgentLabels));
+    }
+
+    /** The plan for one pool's share, its index a view of the fleet's ({@link FleetPlanner}). */
+    static CapacityPlan plan(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy, CapacityHistory history,
+            Instant now, Map<String, String> newAgentLabels) {
+        return plan(PlanningContext.of(snapshot, index, policy, history, now, newAgentLabels));
+    }
+
+    private static CapacityPlan plan(PlanningContext context) {
         GuardRule.Verdict guard = GuardRule.judge(context);
         ScaleOutInFlightRule.InFlight inFlight = ScaleOutInFlightRule.find(context);
         RuleDecision<CapacityAction.ResumeDrain> resumed = ResumeDrainRule.decide(context);

@@ -15,14 +15,12 @@ import java.util.Map;
 
 /**
  * A snapshot indexed once, so that no rule walks nodes times tasks: tasks and reservations by node, instances
- * matched to nodes by computer name, drains by request id and by hostname.
+ * matched to nodes by computer name, drains by request id and by hostname. A pool's index reads the tasks from the
+ * fleet's ({@link FleetIndex}), built once per check, and indexes only its own instances and drains.
  */
 final class ClusterIndex {
-    private final Map<String, Service> services = new HashMap<>();
-    private final Map<String, Placement> placements = new HashMap<>();
-    private final Map<String, List<Task>> tasksByNode = new HashMap<>();
-    private final Map<String, long[]> usageByNode = new HashMap<>();
-    private final List<Task> pending = new ArrayList<>();
+    private final FleetIndex fleet;
+    private final List<Task> pending;
     private final Map<String, ScaleSetInstance> instanceByNode = new HashMap<>();
     private final Map<String, Node> nodeByInstance = new HashMap<>();
     private final Map<String, Integer> instancesByName = new HashMap<>();
@@ -31,22 +29,22 @@ final class ClusterIndex {
     private final Map<String, DrainStatus> latestDrainByHostname = new HashMap<>();
 
     ClusterIndex(CapacitySnapshot snapshot) {
-        for (Service service : snapshot.services()) {
-            services.put(service.id(), service);
-        }
-        for (Task task : snapshot.tasks()) {
-            if (!task.desiredRunning()) {
-                continue;
-            }
-            if (holdsResources(task)) {
-                tasksByNode.computeIfAbsent(task.nodeId(), id -> new ArrayList<>()).add(task);
-                long[] usage = usageByNode.computeIfAbsent(task.nodeId(), id -> new long[2]);
-                usage[0] += task.reservations().nanoCpus();
-                usage[1] += task.reservations().memoryBytes();
-            } else if ("pending".equals(task.state())) {
-                pending.add(task);
-            }
-        }
+        this(snapshot, FleetIndex.of(snapshot));
+    }
+
+    private ClusterIndex(CapacitySnapshot snapshot, FleetIndex fleet) {
+        this(snapshot, fleet, fleet.pending());
+    }
+
+    /**
+     * One pool's index over the fleet's.
+     *
+     * @param snapshot the pool's share of the fleet ({@link FleetIndex.Share})
+     * @param pending the share's desired-running tasks that no node has taken yet, in the snapshot's order
+     */
+    ClusterIndex(CapacitySnapshot snapshot, FleetIndex fleet, List<Task> pending) {
+        this.fleet = fleet;
+        this.pending = List.copyOf(pending);
         matchInstances(snapshot);
         for (DrainStatus status : snapshot.drains()) {
             drainByRequest.merge(status.request().requestId(), status,
@@ -57,17 +55,6 @@ final class ClusterIndex {
             latestDrainByHostname.merge(key(status.request().hostname()), status,
                     (a, b) -> a.updatedAt().isAfter(b.updatedAt()) ? a : b);
         }
-    }
-
-    /** Swarm's scheduler counts a task against its node from assignment until it ends. */
-    private static boolean holdsResources(Task task) {
-        if (task.nodeId() == null || task.nodeId().isEmpty()) {
-            return false;
-        }
-        return switch (task.state()) {
-            case "new", "allocated", "pending" -> false;
-            default -> task.live();
-        };
     }
 
     private void matchInstances(CapacitySnapshot snapshot) {
@@ -112,7 +99,7 @@ final class ClusterIndex {
     }
 
     Service service(String serviceId) {
-        return serviceId == null ? null : services.get(serviceId);
+        return fleet.service(serviceId);
     }
 
     boolean global(Task task) {
@@ -121,21 +108,16 @@ final class ClusterIndex {
     }
 
     Placement placement(String serviceId) {
-        Service service = service(serviceId);
-        if (service == null || service.constraints().isEmpty()) {
-            return Placement.ANYWHERE;
-        }
-        return placements.computeIfAbsent(serviceId, id -> Placement.of(service.constraints()));
+        return fleet.placement(serviceId);
     }
 
     /** The desired-running tasks that hold resources on the node. */
     List<Task> tasksOn(Node node) {
-        return tasksByNode.getOrDefault(node.id(), List.of());
+        return fleet.tasksOn(node.id());
     }
 
     Resources usage(Node node) {
-        long[] usage = usageByNode.get(node.id());
-        return usage == null ? Resources.NONE : new Resources(usage[0], usage[1]);
+        return fleet.usage(node.id());
     }
 
     Resources free(Node node) {

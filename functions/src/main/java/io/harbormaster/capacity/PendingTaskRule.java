@@ -88,10 +88,16 @@ final class PendingTaskRule {
     }
 
     private static String describe(PlanningContext context, List<Task> counted) {
-        Map<String, Integer> byKind = new LinkedHashMap<>();
-        for (Task task : counted) {
-            byKind.merge(context.serviceName(task.serviceId()) + " at " + HumanUnits.resources(task.reservations()), 1, Integer::sum);
+        // Counted by service and reservation first: a thousand pending tasks are a handful of kinds to write out.
+        record Kind(String serviceId, Resources reservations) {
         }
+        Map<Kind, int[]> counts = new LinkedHashMap<>();
+        for (Task task : counted) {
+            counts.computeIfAbsent(new Kind(task.serviceId(), task.reservations()), kind -> new int[1])[0]++;
+        }
+        Map<String, Integer> byKind = new LinkedHashMap<>();
+        counts.forEach((kind, n) -> byKind.merge(context.serviceName(kind.serviceId()) + " at "
+                + HumanUnits.resources(kind.reservations()), n[0], Integer::sum));
         return HumanUnits.count(counted.size(), "task is", "tasks are") + " pending for lack of resources ("
                 + mostFirst(byKind) + ")";
     }

@@ -35,7 +35,12 @@ record PlanningContext(
 
     static PlanningContext of(CapacitySnapshot snapshot, CapacityPolicy policy, CapacityHistory history, Instant now,
             Map<String, String> newAgentLabels) {
-        ClusterIndex index = new ClusterIndex(snapshot);
+        return of(snapshot, new ClusterIndex(snapshot), policy, history, now, newAgentLabels);
+    }
+
+    /** @param index the snapshot's index: a pool's, over the fleet's, which the check built once */
+    static PlanningContext of(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy, CapacityHistory history,
+            Instant now, Map<String, String> newAgentLabels) {
         CapacityHistory.ScaleOutRecord outside = OutsideScaleOut.detect(history, snapshot.scaleSet().capacity(), now);
         return new PlanningContext(snapshot, policy, history, now, index,
                 Tracking.of(snapshot, index, policy, history, now),

@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Which pool's new agents take the pending tasks, as cluster-autoscaler's least-waste expander chooses: among the
@@ -48,18 +47,16 @@ final class PoolExpander {
      */
     static Choice choose(FleetSnapshot fleet, FleetPartition.NodePools nodePools, CapacityPolicy shared,
             Map<String, String> passedOver) {
-        Map<String, Placement> placements = new HashMap<>();
-        Set<String> globals = new HashSet<>();
-        for (Service service : fleet.services()) {
-            placements.put(service.id(), Placement.of(service.constraints()));
-            if (service.global()) {
-                globals.add(service.id());
-            }
-        }
+        return choose(FleetIndex.of(fleet, nodePools), shared, passedOver);
+    }
+
+    /** @param index the fleet as this check indexed it once, which the partition and the pools' plans read too */
+    static Choice choose(FleetIndex index, CapacityPolicy shared, Map<String, String> passedOver) {
+        FleetSnapshot fleet = index.fleet();
         List<Task> waiting = new ArrayList<>();
-        for (Task task : fleet.tasks()) {
-            if (task.desiredRunning() && "pending".equals(task.state()) && (task.nodeId() == null || task.nodeId().isEmpty())
-                    && !globals.contains(task.serviceId())
+        for (Task task : index.pending()) {
+            Service service = index.service(task.serviceId());
+            if ((task.nodeId() == null || task.nodeId().isEmpty()) && (service == null || !service.global())
                     && (task.reservations().nanoCpus() > 0 || task.reservations().memoryBytes() > 0)
                     && PendingTaskRule.newAgentMayPlace(task.message() == null ? "" : task.message(), true)) {
                 waiting.add(task);
@@ -68,13 +65,13 @@ final class PoolExpander {
         if (waiting.isEmpty()) {
             return new Choice(Map.of(), Map.of());
         }
-        List<Candidate> candidates = candidates(fleet, nodePools, shared, placements, passedOver);
+        List<Candidate> candidates = candidates(fleet, index, shared, passedOver);
         Map<GroupKey, List<String>> taskIds = new HashMap<>();
         for (Task task : waiting) {
             taskIds.computeIfAbsent(GroupKey.of(task), key -> new ArrayList<>()).add(task.id());
         }
-        List<Packing.Group> remaining = new ArrayList<>(Packing.groups(waiting,
-                id -> placements.getOrDefault(id, Placement.ANYWHERE), candidates.get(0).agent().size()));
+        List<Packing.Group> remaining = new ArrayList<>(Packing.groups(waiting, index::placement,
+                candidates.get(0).agent().size()));
         Map<String, String> poolByTask = new HashMap<>();
         Map<String, List<String>> notes = new LinkedHashMap<>();
         while (!remaining.isEmpty()) {
@@ -118,11 +115,11 @@ final class PoolExpander {
         return new Choice(poolByTask, notes);
     }
 
-    private static List<Candidate> candidates(FleetSnapshot fleet, FleetPartition.NodePools nodePools,
-            CapacityPolicy shared, Map<String, Placement> placements, Map<String, String> passedOver) {
+    private static List<Candidate> candidates(FleetSnapshot fleet, FleetIndex index, CapacityPolicy shared,
+            Map<String, String> passedOver) {
         Map<String, List<Node>> agentsByPool = new HashMap<>();
         for (Node node : fleet.nodes()) {
-            String pool = nodePools.poolOf(node.id());
+            String pool = index.nodePools().poolOf(node.id());
             if (pool != null) {
                 agentsByPool.computeIfAbsent(pool, name -> new ArrayList<>()).add(node);
             }
@@ -133,7 +130,7 @@ final class PoolExpander {
             Pool pool = reading.pool();
             Map<String, String> labels = pool.newAgentLabels(reading.scaleSet().sku());
             AgentSize agent = AgentSize.measure(agentsByPool.getOrDefault(pool.name(), List.of()), fleet.services(),
-                    id -> placements.getOrDefault(id, Placement.ANYWHERE), pool.policy(shared), labels);
+                    index::placement, pool.policy(shared), labels);
             candidates.add(new Candidate(pool, position, labels, agent, reading.scaleSet().capacity() >= pool.maxAgents(),
                     passedOver.get(pool.name())));
         }

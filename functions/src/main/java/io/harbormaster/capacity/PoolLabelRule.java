@@ -28,13 +28,14 @@ final class PoolLabelRule {
             }
         }
         List<CapacityAction.LabelNode> actions = new ArrayList<>();
+        Map<String, Map<String, String>> wantedByZone = new HashMap<>();
         for (Node node : nodes) {
             ScaleSetInstance instance = node.isManager() ? null : byName.get(ClusterIndex.key(node.hostname()));
             if (instance == null) {
                 continue;
             }
-            // The zone ARM placed the instance in, "none" outside zones.
-            Map<String, String> wanted = pool.nodeLabels(sku, instance.zone());
+            // The zone ARM placed the instance in, "none" outside zones; one set of labels per zone, not per node.
+            Map<String, String> wanted = wantedByZone.computeIfAbsent(instance.zone(), zone -> pool.nodeLabels(sku, zone));
             Map<String, String> missing = new LinkedHashMap<>();
             wanted.forEach((key, value) -> {
                 if (!value.equals(node.labels().get(key))) {
