@@ -52,7 +52,8 @@ public final class UpgradeCodec {
                 .put("pausedBecause", status.pausedBecause())
                 .put("lastError", status.lastError())
                 .put("step", status.step())
-                .put("claimedBy", status.claimedBy());
+                .put("claimedBy", status.claimedBy())
+                .put("imageVersion", status.imageVersion());
         ArrayNode entries = node.putArray("entries");
         for (UpgradeEntry entry : status.entries()) {
             ObjectNode e = entries.addObject()
@@ -91,7 +92,7 @@ public final class UpgradeCodec {
                     UpgradeStatus.State.valueOf(node.path("state").asText().toUpperCase(java.util.Locale.ROOT)),
                     optional(node, "startedBy"), instant(node, "startedAt"), instant(node, "updatedAt"),
                     optional(node, "pausedBecause"), optional(node, "lastError"), node.path("step").asLong(0),
-                    optional(node, "claimedBy"), entries);
+                    optional(node, "claimedBy"), entries, optional(node, "imageVersion"));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("unreadable upgrade status: " + e.getClass().getSimpleName(), e);
         }
@@ -107,6 +108,7 @@ public final class UpgradeCodec {
         view.put("updatedAt", text(status.updatedAt()));
         view.put("pausedBecause", status.pausedBecause());
         view.put("lastError", status.lastError());
+        view.put("imageVersion", status.imageVersion());
         view.put("done", status.count(UpgradePhase.DONE));
         view.put("total", status.entries().size());
         List<Map<String, Object>> instances = new ArrayList<>();

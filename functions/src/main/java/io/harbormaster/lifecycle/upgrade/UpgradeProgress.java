@@ -1,5 +1,6 @@
 package io.harbormaster.lifecycle.upgrade;
 
+import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.scaleset.ScaleSetInstance;
@@ -14,7 +15,8 @@ import java.util.TreeSet;
  * The rolling upgrade's decision, pure: from the stored status and what a pass read, the next status and the one action
  * to take. Active instances move first, in their order; pending ones start while fewer than the batch size are active.
  * Each instance: surge a replacement when the scale set is below its maximum (then drain and delete the old one once the
- * replacement's node is Ready), otherwise drain its node, upgrade it, and wait until its node rejoins and is Ready.
+ * replacement's node is Ready), otherwise drain its node, upgrade it, and wait until its node rejoins and is Ready:
+ * a new node of its name, or its old node back (a restart on the old disk), which is made active again.
  */
 public final class UpgradeProgress {
     private UpgradeProgress() {
@@ -170,15 +172,38 @@ public final class UpgradeProgress {
             }
             case UPGRADE_REQUESTED:
                 return upgrade(status, entry);
-            case REJOINING: {
+            case REJOINING:
+            case REACTIVATING: {
                 Optional<Node> back = snapshot.rejoined(entry.computerName(), entry.oldNodeId());
                 boolean current = instance.isPresent() && snapshot.upgradeMethod(instance.get()).isEmpty();
-                if (back.isPresent() && current && !snapshot.sharesNotBack().contains(back.get().id())) {
+                // The old node counts only once ARM's operation is over and the VM runs, and not in the pass that
+                // sent the upgrade: until then it may be the node of the VM before its restart, not yet seen down.
+                boolean restarted = instance.isPresent() && instance.get().powerState() == ScaleSetInstance.PowerState.RUNNING
+                        && "Succeeded".equalsIgnoreCase(instance.get().provisioningState())
+                        && entry.phaseSince() != null && !now.isBefore(entry.phaseSince().plus(pacing.checkInterval()));
+                Optional<Node> same = current && restarted && back.isEmpty() ? snapshot.sameNodeBack(entry.oldNodeId())
+                        : Optional.empty();
+                boolean drainedByUs = same.isPresent() && entry.drainRequestId() != null
+                        && entry.drainRequestId().equals(same.get().labels().get(DrainProgress.REQUEST_LABEL));
+                if (same.isPresent() && same.get().availability() != Node.Availability.ACTIVE && drainedByUs) {
+                    // Restarted on its old disk under its old node id (a new size alone): still drained from before
+                    // its upgrade, so it is made active again, the intent on record first.
+                    UpgradeEntry reactivating = entry.phase() == UpgradePhase.REACTIVATING ? entry
+                            : entry.in(UpgradePhase.REACTIVATING, now);
+                    return new Decision(status.withEntry(reactivating),
+                            new UpgradeAction.Reactivate(entry.instanceId(), same.get().id()));
+                }
+                Optional<Node> ready = back.isPresent() ? back
+                        : same.filter(node -> node.availability() == Node.Availability.ACTIVE);
+                if (ready.isPresent() && current && !snapshot.sharesNotBack().contains(ready.get().id())) {
                     return waiting(status.withEntry(entry.done("upgraded (" + entry.method() + "); node "
-                            + back.get().id() + " is Ready", now)), pacing);
+                            + ready.get().id() + (ready.get().id().equals(entry.oldNodeId()) ? " is back and" : "")
+                            + " is Ready", now)), pacing);
                 }
                 return timedOut(status, entry, now, pacing, name + " did not rejoin the swarm"
-                        + (back.isPresent() && !current ? " on the latest model" : ""));
+                        + (back.isPresent() && !current ? " on the latest model" : "")
+                        + (same.isPresent() && !drainedByUs ? " (its old node " + same.get().id() + " is back, but"
+                        + " drained by someone else: make it active, or drain it by hand)" : ""));
             }
             default:
                 return waiting(status, pacing);
