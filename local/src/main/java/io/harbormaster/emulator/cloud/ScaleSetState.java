@@ -19,6 +19,7 @@ final class ScaleSetState {
     final String uniqueId = UUID.randomUUID().toString();
     final Instant timeCreated;
     final TreeMap<Long, Instance> instances = new TreeMap<>();
+    private final PublishedImages images;
     String skuName;
     long capacity;
     /** Base64, as the REST body carries it. */
@@ -30,7 +31,8 @@ final class ScaleSetState {
     private long nextInstanceId;
     private int nextZone;
 
-    ScaleSetState(ScaleSetSpec spec, Instant created) {
+    ScaleSetState(ScaleSetSpec spec, Instant created, PublishedImages images) {
+        this.images = images;
         this.name = spec.name();
         this.location = spec.location();
         this.zones = spec.zones();
@@ -57,6 +59,7 @@ final class ScaleSetState {
         instance.modelVersion = modelVersion;
         instance.customData = decodedCustomData();
         instance.image = image;
+        instance.exactVersion = images.exactVersion(image);
         instance.skuName = skuName;
     }
 
