@@ -67,7 +67,8 @@ public final class UpgradeCodec {
                     .put("replacementId", entry.replacementId())
                     .put("replacementName", entry.replacementName())
                     .put("drainRequestId", entry.drainRequestId())
-                    .put("outcome", entry.outcome());
+                    .put("outcome", entry.outcome())
+                    .put("oldNodeWentDown", entry.oldNodeWentDown());
             ArrayNode before = e.putArray("instancesBefore");
             entry.instancesBefore().stream().sorted().forEach(before::add);
         }
@@ -86,7 +87,7 @@ public final class UpgradeCodec {
                         e.path("method").asText(), UpgradePhase.parse(e.path("phase").asText()),
                         instant(e, "phaseSince"), optional(e, "oldNodeId"), e.path("surgeTarget").asLong(0), before,
                         optional(e, "replacementId"), optional(e, "replacementName"), optional(e, "drainRequestId"),
-                        optional(e, "outcome")));
+                        optional(e, "outcome"), e.path("oldNodeWentDown").asBoolean(false)));
             }
             return new UpgradeStatus(node.path("upgradeId").asText(),
                     UpgradeStatus.State.valueOf(node.path("state").asText().toUpperCase(java.util.Locale.ROOT)),
