@@ -196,12 +196,28 @@ class RollingUpgradeIT {
         cluster.await("both agents ready", cluster::nodes, bothReady, Duration.ofSeconds(30));
     }
 
-    /** Polls the upgrade until it is in {@code state}, failing on any state but running; returns the most instances under way at once. */
+    /**
+     * Polls the upgrade until it is in {@code state}, failing on any state but running; returns the most instances
+     * under way at once. Prints how long each instance took from the upgrade sent to its node back (the rejoin timeout
+     * must leave room for it under CI's load).
+     */
     private int awaitState(String state, Duration atMost) throws InterruptedException {
         long deadline = System.nanoTime() + atMost.toNanos();
+        long started = System.nanoTime();
         int mostUnderWay = 0;
+        Map<String, Long> rejoiningSince = new java.util.HashMap<>();
         JsonNode status = UpgradeCalls.status(cluster);
         while (!state.equals(status.path("state").asText())) {
+            for (JsonNode instance : status.path("instances")) {
+                String id = instance.path("instanceId").asText();
+                String phase = instance.path("phase").asText();
+                if (phase.equals("rejoining")) {
+                    rejoiningSince.putIfAbsent(id, System.nanoTime());
+                } else if (phase.equals("done") && rejoiningSince.containsKey(id)) {
+                    System.out.printf("RollingUpgradeIT: instance %s back %d ms after its upgrade was sent%n", id,
+                            (System.nanoTime() - rejoiningSince.remove(id)) / 1_000_000);
+                }
+            }
             assertTrue(System.nanoTime() < deadline, "the upgrade did not reach " + state + ": " + status
                     + "\n" + tail(cluster.host().output()));
             assertEquals("running", status.path("state").asText(), status.toString());
@@ -214,6 +230,14 @@ class RollingUpgradeIT {
             Thread.sleep(250);
             status = UpgradeCalls.status(cluster);
         }
+        for (JsonNode instance : status.path("instances")) {
+            Long since = rejoiningSince.get(instance.path("instanceId").asText());
+            if (since != null && instance.path("phase").asText().equals("done")) {
+                System.out.printf("RollingUpgradeIT: instance %s back %d ms after its upgrade was sent%n",
+                        instance.path("instanceId").asText(), (System.nanoTime() - since) / 1_000_000);
+            }
+        }
+        System.out.printf("RollingUpgradeIT: %s after %d ms%n", state, (System.nanoTime() - started) / 1_000_000);
         return mostUnderWay;
     }
 
