@@ -192,7 +192,7 @@ public final class UpgradeProgress {
      * on its old disk), which is first made active again when the upgrade's drain left it drained.
      */
     private static Decision rejoining(UpgradeStatus status, UpgradeEntry entry, Optional<ScaleSetInstance> instance,
-        UpgradeSnapshot snapshot, Pacing pacing, Instant now) {
+            UpgradeSnapshot snapshot, Pacing pacing, Instant now) {
         String name = describe(entry);
         Optional<Node> back = snapshot.rejoined(entry.computerName(), entry.oldNodeId());
         boolean current = instance.isPresent() && snapshot.upgradeMethod(instance.get()).isEmpty();
