@@ -3,8 +3,9 @@
 #
 # Usage: bench/lifecycle.sh [RUNS] [scale-out|rebalance|all]   (default 5 runs of all)
 #        bench/lifecycle.sh upgrade [AGENTS] [MODE]            rolling upgrade of AGENTS (default 4) agents; MODE
-#                                                              in-place (default: the scale set at its maximum) or
-#                                                              surge (one below)
+#                                                              in-place (default: the scale set at its maximum),
+#                                                              surge (one below) or image (in place, a newer image
+#                                                              published under the model's latest: reimage)
 #
 # Scale-out: boots manager VM 0 from cloud-init/master.yml in the Azure emulator (its harbormaster-swarm-events unit
 # forwards the swarm's events), points a local control plane at it with the capacity timer at 30 s and one agent at

@@ -86,7 +86,7 @@ public class CapacityFunction {
         } else {
             automaticUpgrade.ifPresent(control -> control.startIfBehind(check.get().lastListedInstances())
                     .ifPresent(started -> context.getLogger().info("rolling upgrade " + started.upgradeId()
-                            + " started automatically: " + started.entries().size() + " instances behind the model")));
+                            + " started automatically: " + started.entries().size() + " instances behind the model or image")));
         }
         outcome.plan().ifPresent(plan -> context.getLogger().info("capacity check: " + plan.actions().size()
                 + " action(s), " + outcome.done().size() + " done, " + outcome.failed().size() + " failed, "

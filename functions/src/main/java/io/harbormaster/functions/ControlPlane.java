@@ -39,7 +39,9 @@ import io.harbormaster.lifecycle.upgrade.UpgradeSettings;
 import io.harbormaster.lifecycle.upgrade.UpgradeStore;
 import io.harbormaster.lifecycle.upgrade.UpgradeWorker;
 import io.harbormaster.metrics.ControlPlaneMetrics;
+import io.harbormaster.scaleset.AzureImageCatalog;
 import io.harbormaster.scaleset.AzureScaleSet;
+import io.harbormaster.scaleset.ImageCatalog;
 import io.harbormaster.scaleset.PoolScaleSets;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.storage.OnFirstUse;
@@ -259,9 +261,11 @@ public final class ControlPlane {
                 .map(snapshot -> snapshot.nodes().stream().filter(node -> !node.isManager()).map(Node::id)
                         .collect(Collectors.toSet()))
                 .orElse(Set.of());
+        // The newest image under a latest model, of the same scale set: read at an upgrade's start only.
+        ImageCatalog upgradeImages = upgradeImageCatalog(settings, pools);
         Optional<RollingUpgrade> upgrade = upgradeScaleSet.map(set -> new RollingUpgrade(
-                new UpgradeControl(set, upgradeStore.as(UpgradeStore.class), upgradeQueue.as(UpgradeQueue.class), clock,
-                        audit),
+                new UpgradeControl(set, upgradeImages, upgradeStore.as(UpgradeStore.class),
+                        upgradeQueue.as(UpgradeQueue.class), clock, audit),
                 new UpgradeWorker(swarm, set, drains, upgradeStore.as(UpgradeStore.class),
                         upgradeQueue.as(UpgradeQueue.class), new UpgradeProgress.Pacing(upgradeSettings.batchSize(),
                                 upgradeSettings.rejoinTimeout(), drain.checkInterval()),
@@ -364,6 +368,20 @@ public final class ControlPlane {
         }
         LOG.info(() -> "Scale sets: " + byPool);
         return byPool;
+    }
+
+    /**
+     * The image catalog of the scale set the upgrade covers (the first pool's, or the single one); none without a
+     * scale set. Built, and anything sent, on the first call.
+     */
+    static ImageCatalog upgradeImageCatalog(AppSettings settings, PoolSettings pools) {
+        if (settings.optional(ScaleSetSettings.SCALE_SET_NAME).isEmpty() && settings.optional(PoolSettings.POOLS).isEmpty()) {
+            return ImageCatalog.NONE;
+        }
+        ScaleSetSettings target = settings.optional(PoolSettings.POOLS).isEmpty() ? ScaleSetSettings.from(settings)
+                : ScaleSetSettings.forScaleSet(settings, pools.pools().get(0).scaleSetName());
+        return new OnFirstUse<ImageCatalog>("AzureImageCatalog " + target.resourceGroup() + "/" + target.scaleSetName(),
+                () -> AzureImageCatalog.connect(target)).as(ImageCatalog.class);
     }
 
     public Swarm swarm() {

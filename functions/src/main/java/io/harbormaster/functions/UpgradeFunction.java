@@ -105,7 +105,8 @@ public class UpgradeFunction {
             body.putAll(UpgradeCodec.view(upgrade.get()));
         } else {
             body.put("state", "none");
-            body.put("message", "every instance is on the scale set's latest model; nothing to upgrade");
+            body.put("message", "every instance is on the scale set's latest model and the newest image it names;"
+                    + " nothing to upgrade");
         }
         body.put("changed", changed);
         return HttpReplies.jsonBuilder(request, status, body).header("Cache-Control", "no-store").build();

@@ -46,6 +46,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     private Long heldCapacity;
     private final Set<Long> heldDeletes = new TreeSet<>();
     private boolean upgradesSucceed = true;
+    private String reimageVersion;
     private final Map<Long, ScaleSetInstance.PowerState> heldPower = new TreeMap<>();
 
     public InMemoryScaleSet(String name, Clock clock) {
@@ -358,7 +359,20 @@ public final class InMemoryScaleSet implements ScaleSet {
     @Override
     public synchronized void beginReimage(String instanceId) {
         record("beginReimage", instanceId);
-        requireInstance(instanceId);
+        ScaleSetInstance old = requireInstance(instanceId);
+        if (upgradesSucceed && reimageVersion != null) {
+            instances.put(parse(instanceId), old.withModel(old.latestModelApplied(), reimageVersion));
+        }
+    }
+
+    /** Every instance runs image {@code version} ({@code exactVersion}), as booted from it. */
+    public synchronized void runImage(String version) {
+        instances.replaceAll((id, old) -> old.withModel(old.latestModelApplied(), version));
+    }
+
+    /** A reimage from now on installs {@code version}, the newest under a model that says latest (null: unchanged). */
+    public synchronized void reimagesInstall(String version) {
+        reimageVersion = version;
     }
 
     private ScaleSetInstance newInstance(String computerName) {

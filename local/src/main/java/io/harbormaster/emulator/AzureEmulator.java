@@ -17,6 +17,7 @@ import io.harbormaster.emulator.identity.TokenBook;
 import io.harbormaster.emulator.imds.AttestedDocuments;
 import io.harbormaster.emulator.imds.ImdsServer;
 import io.harbormaster.emulator.nodes.DockerdMachines;
+import io.harbormaster.emulator.nodes.HangingBoots;
 import io.harbormaster.emulator.nodes.HostCommand;
 import io.harbormaster.emulator.nodes.MachineSpec;
 import io.harbormaster.emulator.nodes.MachinesSettings;
@@ -64,6 +65,7 @@ public final class AzureEmulator implements AutoCloseable {
     private final List<String> managerMachines = new java.util.concurrent.CopyOnWriteArrayList<>();
     private EmulatorAuthority authority;
     private DockerdMachines machines;
+    private HangingBoots boots;
     private EmulatedCloud cloud;
     private ArmServer arm;
     private IdentityServer identity;
@@ -97,8 +99,9 @@ public final class AzureEmulator implements AutoCloseable {
                 "hm-br0", settings.bridgeAddress().getHostAddress(), Path.of("/run/harbormaster-nodes"),
                 Duration.ofSeconds(30), Duration.ofSeconds(15)));
         ArmFaults faults = new ArmFaults();
+        boots = new HangingBoots(machines);
         cloud = new EmulatedCloud(new CloudSettings(settings.subscriptionId(), settings.resourceGroup(),
-                settings.preemptNotice()), machines, faults);
+                settings.preemptNotice()), boots, faults);
         opened.add(cloud);
         TokenBook tokens = new TokenBook();
         InetAddress loopback = InetAddress.getLoopbackAddress();
@@ -113,7 +116,7 @@ public final class AzureEmulator implements AutoCloseable {
                 new AttestedDocuments(authority.imdsSigning(), Clock.systemUTC()), 50).start();
         opened.add(imds);
         control = new ControlServer(new InetSocketAddress(loopback, settings.controlPort()), cloud, arm,
-                settings.scaleSetName()).start();
+                settings.scaleSetName(), boots).start();
         opened.add(control);
         // The swarm manager runs on this machine's bridge address, as manager VM master0 does on its subnet.
         cloud.addStandaloneVm(new StandaloneVm(settings.managerName(), UUID.randomUUID().toString(),
@@ -277,6 +280,11 @@ public final class AzureEmulator implements AutoCloseable {
 
     public ArmServer arm() {
         return arm;
+    }
+
+    /** The knob of control route {@code POST /faults/hold-boot}: VM {@code vmName}'s next boot hangs. */
+    public void holdNextBoot(String vmName) {
+        boots.holdNextBoot(vmName);
     }
 
     public IdentityServer identity() {

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import io.harbormaster.emulator.arm.ArmServer;
 import io.harbormaster.emulator.cloud.EmulatedCloud;
 import io.harbormaster.emulator.http.HttpListener;
+import io.harbormaster.emulator.nodes.HangingBoots;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -36,7 +37,10 @@ final class ControlServer implements AutoCloseable {
         ROUTES.put("POST /faults/fail-next-operation?code=AllocationFailed&message=M",
                 "the next long-running operation ends Failed with that code");
         ROUTES.put("POST /faults/slow-operations?seconds=S", "every operation takes S seconds longer");
+        ROUTES.put("POST /faults/hold-boot?vm=NAME", "the VM's next boot hangs (its node never joins) until it is restarted");
         ROUTES.put("POST /faults/clear", "no more injected faults");
+        ROUTES.put("POST /images/publish?version=V[&scaleSet=NAME]",
+                "publish a newer version of the scale set's model image (what 'latest' means for new disks)");
         ROUTES.put("POST /events/cancel?vm=NAME", "Azure cancels the not yet started events listing that VM");
         ROUTES.put("POST /maintenance?vm=NAME&type=Reboot|Redeploy|Freeze&noticeSeconds=S",
                 "a maintenance event for that VM, as Azure would schedule one");
@@ -45,10 +49,15 @@ final class ControlServer implements AutoCloseable {
     private final HttpListener listener;
     private final EmulatedCloud cloud;
     private final ArmServer arm;
+    private final String scaleSetName;
+    private final HangingBoots boots;
 
-    ControlServer(InetSocketAddress bind, EmulatedCloud cloud, ArmServer arm, String scaleSetName) throws IOException {
+    ControlServer(InetSocketAddress bind, EmulatedCloud cloud, ArmServer arm, String scaleSetName, HangingBoots boots)
+            throws IOException {
         this.cloud = cloud;
         this.arm = arm;
+        this.scaleSetName = scaleSetName;
+        this.boots = boots;
         this.listener = HttpListener.http(bind, "emulator-control", 2, this::handle);
     }
 
@@ -92,6 +101,15 @@ final class ControlServer implements AutoCloseable {
                     case "POST /faults/slow-operations" -> {
                         arm.faults().slowOperations(Duration.ofSeconds(number(query, "seconds", 0)));
                         yield Map.of("delaySeconds", number(query, "seconds", 0));
+                    }
+                    case "POST /faults/hold-boot" -> {
+                        boots.holdNextBoot(required(query, "vm"));
+                        yield Map.of("holding", required(query, "vm"));
+                    }
+                    case "POST /images/publish" -> {
+                        String scaleSet = query.getOrDefault("scaleSet", scaleSetName);
+                        cloud.publishImageVersion(scaleSet, required(query, "version"));
+                        yield Map.of("published", required(query, "version"), "scaleSet", scaleSet);
                     }
                     case "POST /faults/clear" -> {
                         arm.faults().clear();

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * Rolling upgrade (issue 14's benchmark, third part): a model change (new custom data) on N agents (default 4) under an
  * 8-replica start-first service that opts in to surge drains, on the local cluster. Mode {@code in-place} (the scale
  * set at its maximum: drain, manualUpgrade, rejoin) or {@code surge} (one below: a replacement first, then the old one
- * drained and deleted). Prints the total time, the time below 8 running (sampled about every 100 ms), the tasks lost,
+ * drained and deleted) or {@code image} (in place, a newer image published under the model's {@code latest}:
+ * reimage). Prints the total time, the time below 8 running (sampled about every 100 ms), the tasks lost,
  * each agent's boot (from the VM operation to its new node Ready, as the manager lists it) and the control plane's own
  * share: the total less the boots. Run with bench/lifecycle.sh upgrade [AGENTS] [MODE].
  */
@@ -33,7 +34,11 @@ public final class UpgradeBenchmark {
 
     public static void main(String[] args) throws Exception {
         int agents = args.length > 0 ? Integer.parseInt(args[0]) : 4;
-        boolean surge = args.length > 1 && args[1].equals("surge");
+        String mode = args.length > 1 ? args[1] : "in-place";
+        if (!java.util.List.of("in-place", "surge", "image").contains(mode)) {
+            throw new IllegalArgumentException("MODE is in-place, surge or image: " + mode);
+        }
+        boolean surge = mode.equals("surge");
         UpgradeCalls.forgetUpgrade();
         EmulatedCluster.forgetCapacityHistory();
         try (EmulatedCluster cluster = EmulatedCluster.start(Map.of(EmulatorSettings.CAPACITY, Integer.toString(agents)),
@@ -85,7 +90,11 @@ public final class UpgradeBenchmark {
             // The VM operation of each instance: manualUpgrade (rejoining since) or the surge (surge-requested since).
             Map<String, Instant> vmOperation = new LinkedHashMap<>();
             Map<String, String> waitsFor = new LinkedHashMap<>();
-            UpgradeCalls.changeModel(cluster);
+            if (mode.equals("image")) {
+                cluster.emulator().cloud().publishImageVersion(scaleSet, "24.04.209912010");
+            } else {
+                UpgradeCalls.changeModel(cluster);
+            }
             Instant start = Instant.now();
             var started = UpgradeCalls.post(cluster, "{\"action\":\"start\"}");
             if (started.statusCode() != 202) {
@@ -136,12 +145,14 @@ public final class UpgradeBenchmark {
                 long boot = Duration.between(operation.getValue(), ready).toMillis();
                 bootMillis += boot;
                 perAgent.append(String.format("  instance %s: %s -> %s Ready %6d ms%n", operation.getKey(),
-                        surge ? "surge" : "manualUpgrade", hostname, boot));
+                        surge ? "surge" : mode.equals("image") ? "reimage" : "manualUpgrade", hostname, boot));
             }
             long total = Duration.between(start, end).toMillis();
             System.out.println();
             System.out.printf("rolling upgrade of %d agents (%s; 8-replica start-first service, surge drains)%n", agents,
-                    surge ? "surge: the scale set one below its maximum" : "in place: the scale set at its maximum");
+                    surge ? "surge: the scale set one below its maximum"
+                            : mode.equals("image") ? "a newer image under latest: reimage in place"
+                            : "in place: the scale set at its maximum");
             System.out.printf("  total (POST start -> state done)        %7d ms%n", total);
             System.out.printf("  time below 8 running                    %7d ms  (fewest %d, %d samples)%n",
                     belowMillis.get(), fewest.get(), samples.get());

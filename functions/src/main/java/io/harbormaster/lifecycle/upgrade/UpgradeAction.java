@@ -20,6 +20,10 @@ public sealed interface UpgradeAction {
     record Upgrade(String instanceId, String method) implements UpgradeAction {
     }
 
+    /** Make the upgraded instance's node, back under its old id, active again: it is drained from before its upgrade. */
+    record Reactivate(String instanceId, String nodeId) implements UpgradeAction {
+    }
+
     /** The upgrade is paused (the status says why) or done: no follow-up. */
     record Stop() implements UpgradeAction {
     }

@@ -52,7 +52,8 @@ public final class UpgradeCodec {
                 .put("pausedBecause", status.pausedBecause())
                 .put("lastError", status.lastError())
                 .put("step", status.step())
-                .put("claimedBy", status.claimedBy());
+                .put("claimedBy", status.claimedBy())
+                .put("imageVersion", status.imageVersion());
         ArrayNode entries = node.putArray("entries");
         for (UpgradeEntry entry : status.entries()) {
             ObjectNode e = entries.addObject()
@@ -66,7 +67,8 @@ public final class UpgradeCodec {
                     .put("replacementId", entry.replacementId())
                     .put("replacementName", entry.replacementName())
                     .put("drainRequestId", entry.drainRequestId())
-                    .put("outcome", entry.outcome());
+                    .put("outcome", entry.outcome())
+                    .put("oldNodeWentDown", entry.oldNodeWentDown());
             ArrayNode before = e.putArray("instancesBefore");
             entry.instancesBefore().stream().sorted().forEach(before::add);
         }
@@ -85,13 +87,13 @@ public final class UpgradeCodec {
                         e.path("method").asText(), UpgradePhase.parse(e.path("phase").asText()),
                         instant(e, "phaseSince"), optional(e, "oldNodeId"), e.path("surgeTarget").asLong(0), before,
                         optional(e, "replacementId"), optional(e, "replacementName"), optional(e, "drainRequestId"),
-                        optional(e, "outcome")));
+                        optional(e, "outcome"), e.path("oldNodeWentDown").asBoolean(false)));
             }
             return new UpgradeStatus(node.path("upgradeId").asText(),
                     UpgradeStatus.State.valueOf(node.path("state").asText().toUpperCase(java.util.Locale.ROOT)),
                     optional(node, "startedBy"), instant(node, "startedAt"), instant(node, "updatedAt"),
                     optional(node, "pausedBecause"), optional(node, "lastError"), node.path("step").asLong(0),
-                    optional(node, "claimedBy"), entries);
+                    optional(node, "claimedBy"), entries, optional(node, "imageVersion"));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("unreadable upgrade status: " + e.getClass().getSimpleName(), e);
         }
@@ -107,6 +109,7 @@ public final class UpgradeCodec {
         view.put("updatedAt", text(status.updatedAt()));
         view.put("pausedBecause", status.pausedBecause());
         view.put("lastError", status.lastError());
+        view.put("imageVersion", status.imageVersion());
         view.put("done", status.count(UpgradePhase.DONE));
         view.put("total", status.entries().size());
         List<Map<String, Object>> instances = new ArrayList<>();

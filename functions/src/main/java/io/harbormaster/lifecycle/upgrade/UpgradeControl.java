@@ -1,7 +1,9 @@
 package io.harbormaster.lifecycle.upgrade;
 
 import io.harbormaster.audit.AuditTrail;
+import io.harbormaster.scaleset.ImageCatalog;
 import io.harbormaster.scaleset.ScaleSet;
+import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import java.time.Clock;
 import java.time.Duration;
@@ -10,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.logging.Logger;
 
 /**
@@ -19,6 +22,11 @@ import java.util.logging.Logger;
 public final class UpgradeControl {
     private static final Logger LOG = Logger.getLogger(UpgradeControl.class.getName());
     private static final int ATTEMPTS = 3;
+    /**
+     * How long the automatic start trusts the newest image version it read: a marketplace image gets a new version
+     * every few weeks, and reading it costs ARM two reads, which the capacity timer must not pay every 30 s.
+     */
+    static final Duration NEWEST_IMAGE_MAX_AGE = Duration.ofHours(1);
 
     /** What a request did: the status now, and whether this request changed it. */
     public record Result(Optional<UpgradeStatus> status, boolean changed) {
@@ -32,17 +40,30 @@ public final class UpgradeControl {
     }
 
     private final ScaleSet scaleSet;
+    private final ImageCatalog images;
     private final UpgradeStore store;
     private final UpgradeQueue queue;
     private final Clock clock;
     private final AuditTrail audit;
     private volatile Recent recent;
+    private volatile NewestImage newestImage;
 
     private record Recent(Instant at, Optional<UpgradeStatus> status) {
     }
 
+    private record NewestImage(Instant at, Optional<String> version) {
+    }
+
+    /** Without an image catalog: only model changes are upgrades. */
     public UpgradeControl(ScaleSet scaleSet, UpgradeStore store, UpgradeQueue queue, Clock clock, AuditTrail audit) {
+        this(scaleSet, ImageCatalog.NONE, store, queue, clock, audit);
+    }
+
+    /** @param images where the newest image version under a {@code latest} model is read, at each start */
+    public UpgradeControl(ScaleSet scaleSet, ImageCatalog images, UpgradeStore store, UpgradeQueue queue, Clock clock,
+            AuditTrail audit) {
         this.scaleSet = scaleSet;
+        this.images = images;
         this.store = store;
         this.queue = queue;
         this.clock = clock;
@@ -68,21 +89,29 @@ public final class UpgradeControl {
     }
 
     /**
-     * Starts an upgrade of every instance that is behind the model, unless one is under way (running or paused: that
-     * one is answered, unchanged). With no instance behind, nothing is stored or queued and the result is empty.
+     * Starts an upgrade of every instance that is behind the model, or (when the model says {@code latest}) runs an
+     * older image than the newest published, unless one is under way (running or paused: that one is answered,
+     * unchanged). With no instance behind, nothing is stored or queued and the result is empty. The newest image is
+     * read here, once per start, and stored with the upgrade.
      */
     public Result start(String by) {
+        return start(by, this::readNewestImage);
+    }
+
+    private Result start(String by, Supplier<Optional<String>> newest) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<UpgradeStore.Stored> stored = store.read();
             if (stored.isPresent() && !stored.get().status().finished()) {
                 return new Result(Optional.of(stored.get().status()), false);
             }
-            List<UpgradeEntry> entries = behind(scaleSet.instances());
+            Optional<String> newestImage = newest.get();
+            List<UpgradeEntry> entries = behind(scaleSet.instances(), newestImage);
             if (entries.isEmpty()) {
                 return new Result(stored.map(UpgradeStore.Stored::status), false);
             }
             Instant now = clock.instant();
-            UpgradeStatus started = UpgradeStatus.started(UUID.randomUUID().toString(), by, now, entries);
+            UpgradeStatus started = UpgradeStatus.started(UUID.randomUUID().toString(), by, now, entries,
+                    newestImage.orElse(null));
             Optional<String> written = stored.isPresent() ? store.replace(started, stored.get().etag()) : store.create(started);
             if (written.isEmpty()) {
                 continue;
@@ -90,7 +119,7 @@ public final class UpgradeControl {
             UpgradeAudit.record(audit, null, started, now);
             queue.send(new UpgradeCodec.Message(started.upgradeId(), started.step()), Duration.ZERO);
             LOG.info("upgrade " + started.upgradeId() + " started by " + by + ": " + entries.size() + " instances behind"
-                    + " the model");
+                    + " the model" + newestImage.map(version -> " or image version " + version).orElse(""));
             return new Result(Optional.of(started), true);
         }
         throw new IllegalStateException("the upgrade status kept changing; try again");
@@ -139,15 +168,38 @@ public final class UpgradeControl {
 
     /**
      * For HARBORMASTER_UPGRADE_AUTOMATIC: starts an upgrade when {@code instances} (a capacity check's listing) has one
-     * behind the model and none is under way. A paused upgrade stays paused: the operator paused it, or it waits for
-     * a host to be fixed.
+     * behind the model, or older than the newest image (read at most once per {@link #NEWEST_IMAGE_MAX_AGE} by this
+     * process), and none is under way. A paused upgrade stays paused: the operator paused it, or it waits for a host
+     * to be fixed.
      */
     public Optional<UpgradeStatus> startIfBehind(List<ScaleSetInstance> instances) {
-        if (behind(instances).isEmpty()) {
+        Optional<String> newest = recentNewestImage();
+        if (behind(instances, newest).isEmpty()) {
             return Optional.empty();
         }
-        Result result = start("automatic (" + UpgradeSettings.AUTOMATIC + ")");
+        Result result = start("automatic (" + UpgradeSettings.AUTOMATIC + ")", () -> newest);
         return result.changed() ? result.status() : Optional.empty();
+    }
+
+    private Optional<String> readNewestImage() {
+        Optional<String> version = images.newestUnderLatest();
+        newestImage = new NewestImage(clock.instant(), version);
+        return version;
+    }
+
+    /** The newest image as read at most an hour ago; a failed read counts as none this time and is tried next time. */
+    private Optional<String> recentNewestImage() {
+        NewestImage seen = newestImage;
+        if (seen != null && clock.instant().isBefore(seen.at().plus(NEWEST_IMAGE_MAX_AGE))) {
+            return seen.version();
+        }
+        try {
+            return readNewestImage();
+        } catch (ScaleSetException e) {
+            // The capacity check that called must not fail for it: model changes are still seen.
+            LOG.warning("reading the newest image version failed: " + e.getMessage() + "; the next check tries again");
+            return seen == null ? Optional.empty() : seen.version();
+        }
     }
 
     private UpgradeStore.Stored underWay(String verb) {
@@ -172,13 +224,16 @@ public final class UpgradeControl {
         return numberA != numberB ? (numberA ? -1 : 1) : a.compareTo(b);
     }
 
-    /** The instances behind the scale set's model, zone by zone (zones go one at a time), each in instance id order. */
-    private static List<UpgradeEntry> behind(List<ScaleSetInstance> instances) {
+    /**
+     * The instances behind the scale set's model or older than {@code newestImage}, zone by zone (zones go one at a
+     * time), each in instance id order.
+     */
+    private static List<UpgradeEntry> behind(List<ScaleSetInstance> instances, Optional<String> newestImage) {
         List<UpgradeEntry> entries = new ArrayList<>();
         instances.stream()
                 .sorted(java.util.Comparator.comparing((ScaleSetInstance instance) -> instance.zone() == null ? "" : instance.zone())
                         .thenComparing(ScaleSetInstance::instanceId, UpgradeControl::byInstanceId))
-                .forEach(instance -> UpgradeSnapshot.upgradeMethod(instance, Optional.empty()).ifPresent(method ->
+                .forEach(instance -> UpgradeSnapshot.upgradeMethod(instance, newestImage).ifPresent(method ->
                         entries.add(UpgradeEntry.pending(instance.instanceId(), instance.computerName(), method))));
         return entries;
     }

@@ -17,6 +17,8 @@ import java.util.Set;
  * @param replacementName its computer name, or null
  * @param drainRequestId  the drain of its node, or null
  * @param outcome         how it ended, for the status: upgraded, replaced, up to date already, gone
+ * @param oldNodeWentDown whether a pass saw its old node down or gone after the upgrade was sent: only then is that
+ *                        node, Ready again, the VM restarted on its old disk rather than its stale record
  */
 public record UpgradeEntry(
         String instanceId,
@@ -30,7 +32,8 @@ public record UpgradeEntry(
         String replacementId,
         String replacementName,
         String drainRequestId,
-        String outcome) {
+        String outcome,
+        boolean oldNodeWentDown) {
 
     public static final String MANUAL_UPGRADE = "manualUpgrade";
     public static final String REIMAGE = "reimage";
@@ -44,37 +47,43 @@ public record UpgradeEntry(
 
     public static UpgradeEntry pending(String instanceId, String computerName, String method) {
         return new UpgradeEntry(instanceId, computerName, method, UpgradePhase.PENDING, null, null, 0, Set.of(), null,
-                null, null, null);
+                null, null, null, false);
     }
 
     UpgradeEntry in(UpgradePhase next, Instant now) {
         return new UpgradeEntry(instanceId, computerName, method, next, now, oldNodeId, surgeTarget, instancesBefore,
-                replacementId, replacementName, drainRequestId, outcome);
+                replacementId, replacementName, drainRequestId, outcome, oldNodeWentDown);
     }
 
     UpgradeEntry withOldNode(String nodeId) {
         return new UpgradeEntry(instanceId, computerName, method, phase, phaseSince, nodeId, surgeTarget, instancesBefore,
-                replacementId, replacementName, drainRequestId, outcome);
+                replacementId, replacementName, drainRequestId, outcome, oldNodeWentDown);
     }
 
     UpgradeEntry withSurge(long target, Set<String> before) {
         return new UpgradeEntry(instanceId, computerName, method, phase, phaseSince, oldNodeId, target, before,
-                replacementId, replacementName, drainRequestId, outcome);
+                replacementId, replacementName, drainRequestId, outcome, oldNodeWentDown);
     }
 
     UpgradeEntry withReplacement(String id, String name) {
         return new UpgradeEntry(instanceId, computerName, method, phase, phaseSince, oldNodeId, surgeTarget,
-                instancesBefore, id, name, drainRequestId, outcome);
+                instancesBefore, id, name, drainRequestId, outcome, oldNodeWentDown);
     }
 
     UpgradeEntry withDrain(String requestId) {
         return new UpgradeEntry(instanceId, computerName, method, phase, phaseSince, oldNodeId, surgeTarget,
-                instancesBefore, replacementId, replacementName, requestId, outcome);
+                instancesBefore, replacementId, replacementName, requestId, outcome, oldNodeWentDown);
     }
 
     UpgradeEntry done(String how, Instant now) {
         return new UpgradeEntry(instanceId, computerName, method, UpgradePhase.DONE, now, oldNodeId, surgeTarget,
-                instancesBefore, replacementId, replacementName, drainRequestId, how);
+                instancesBefore, replacementId, replacementName, drainRequestId, how, oldNodeWentDown);
+    }
+
+    /** The same entry, its old node seen down or gone since the upgrade was sent. */
+    UpgradeEntry withOldNodeWentDown() {
+        return new UpgradeEntry(instanceId, computerName, method, phase, phaseSince, oldNodeId, surgeTarget,
+                instancesBefore, replacementId, replacementName, drainRequestId, outcome, true);
     }
 
     /** Surged: its old instance is drained and deleted rather than upgraded. */

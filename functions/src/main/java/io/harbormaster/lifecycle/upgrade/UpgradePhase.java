@@ -18,6 +18,11 @@ public enum UpgradePhase {
     UPGRADE_REQUESTED,
     /** Upgraded; waiting until its node rejoins and is Ready. */
     REJOINING,
+    /**
+     * The VM came back under its old node id, still drained (a restart on its old disk, as for a new size alone): the
+     * node is being made active again (intent on record before the write).
+     */
+    REACTIVATING,
     /** Upgraded and back, or replaced; or found up to date or gone. */
     DONE;
 

@@ -1,5 +1,6 @@
 package io.harbormaster.lifecycle.upgrade;
 
+import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.scaleset.ScaleSetInstance;
@@ -14,7 +15,8 @@ import java.util.TreeSet;
  * The rolling upgrade's decision, pure: from the stored status and what a pass read, the next status and the one action
  * to take. Active instances move first, in their order; pending ones start while fewer than the batch size are active.
  * Each instance: surge a replacement when the scale set is below its maximum (then drain and delete the old one once the
- * replacement's node is Ready), otherwise drain its node, upgrade it, and wait until its node rejoins and is Ready.
+ * replacement's node is Ready), otherwise drain its node, upgrade it, and wait until its node rejoins and is Ready:
+ * a new node of its name, or its old node back (a restart on the old disk), which is made active again.
  */
 public final class UpgradeProgress {
     private UpgradeProgress() {
@@ -98,7 +100,7 @@ public final class UpgradeProgress {
                 Optional<Node> node = snapshot.liveNode(entry.computerName());
                 UpgradeEntry started = new UpgradeEntry(entry.instanceId(), entry.computerName(), method.get(),
                         entry.phase(), entry.phaseSince(), node.map(Node::id).orElse(null), 0, Set.of(), null, null,
-                        null, null);
+                        null, null, false);
                 long capacity = snapshot.scaleSet().capacity();
                 if (node.isPresent() && capacity < snapshot.maxAgents()) {
                     Set<String> before = new TreeSet<>();
@@ -170,19 +172,59 @@ public final class UpgradeProgress {
             }
             case UPGRADE_REQUESTED:
                 return upgrade(status, entry);
-            case REJOINING: {
-                Optional<Node> back = snapshot.rejoined(entry.computerName(), entry.oldNodeId());
-                boolean current = instance.isPresent() && snapshot.upgradeMethod(instance.get()).isEmpty();
-                if (back.isPresent() && current && !snapshot.sharesNotBack().contains(back.get().id())) {
-                    return waiting(status.withEntry(entry.done("upgraded (" + entry.method() + "); node "
-                            + back.get().id() + " is Ready", now)), pacing);
+            case REJOINING:
+            case REACTIVATING: {
+                if (!entry.oldNodeWentDown() && entry.oldNodeId() != null
+                        && snapshot.sameNodeBack(entry.oldNodeId()).isEmpty()) {
+                    // On record: from now on the old node, Ready again, is the VM back on its old disk.
+                    UpgradeEntry seen = entry.withOldNodeWentDown();
+                    return rejoining(status.withEntry(seen), seen, instance, snapshot, pacing, now);
                 }
-                return timedOut(status, entry, now, pacing, name + " did not rejoin the swarm"
-                        + (back.isPresent() && !current ? " on the latest model" : ""));
+                return rejoining(status, entry, instance, snapshot, pacing, now);
             }
             default:
                 return waiting(status, pacing);
         }
+    }
+
+    /**
+     * Upgraded and waiting: done once a new node of its name is Ready and active, or its old node is back (a restart
+     * on its old disk), which is first made active again when the upgrade's drain left it drained.
+     */
+    private static Decision rejoining(UpgradeStatus status, UpgradeEntry entry, Optional<ScaleSetInstance> instance,
+            UpgradeSnapshot snapshot, Pacing pacing, Instant now) {
+        String name = describe(entry);
+        Optional<Node> back = snapshot.rejoined(entry.computerName(), entry.oldNodeId());
+        boolean current = instance.isPresent() && snapshot.upgradeMethod(instance.get()).isEmpty();
+        // The old node counts only once a pass saw it down or gone after the upgrade (a Ready record until
+        // then may be the VM before its restart, or one whose new disk never booted, not yet seen down by
+        // swarm), and once ARM's operation is over and the VM runs.
+        boolean restarted = entry.oldNodeWentDown() && instance.isPresent()
+                && instance.get().powerState() == ScaleSetInstance.PowerState.RUNNING
+                && "Succeeded".equalsIgnoreCase(instance.get().provisioningState());
+        Optional<Node> same = current && restarted && back.isEmpty() ? snapshot.sameNodeBack(entry.oldNodeId())
+                : Optional.empty();
+        boolean drainedByUs = same.isPresent() && entry.drainRequestId() != null
+                && entry.drainRequestId().equals(same.get().labels().get(DrainProgress.REQUEST_LABEL));
+        if (same.isPresent() && same.get().availability() != Node.Availability.ACTIVE && drainedByUs) {
+            // Restarted on its old disk under its old node id (a new size alone): still drained from before
+            // its upgrade, so it is made active again, the intent on record first.
+            UpgradeEntry reactivating = entry.phase() == UpgradePhase.REACTIVATING ? entry
+                    : entry.in(UpgradePhase.REACTIVATING, now);
+            return new Decision(status.withEntry(reactivating),
+                    new UpgradeAction.Reactivate(entry.instanceId(), same.get().id()));
+        }
+        Optional<Node> ready = back.isPresent() ? back
+                : same.filter(node -> node.availability() == Node.Availability.ACTIVE);
+        if (ready.isPresent() && current && !snapshot.sharesNotBack().contains(ready.get().id())) {
+            return waiting(status.withEntry(entry.done("upgraded (" + entry.method() + "); node "
+                    + ready.get().id() + (ready.get().id().equals(entry.oldNodeId()) ? " is back and" : "")
+                    + " is Ready", now)), pacing);
+        }
+        return timedOut(status, entry, now, pacing, name + " did not rejoin the swarm"
+                + (back.isPresent() && !current ? " on the latest model" : "")
+                + (same.isPresent() && !drainedByUs ? " (its old node " + same.get().id() + " is back, but"
+                + " drained by someone else: make it active, or drain it by hand)" : ""));
     }
 
     private static Decision drain(UpgradeStatus status, UpgradeEntry entry, boolean deleteInstance) {

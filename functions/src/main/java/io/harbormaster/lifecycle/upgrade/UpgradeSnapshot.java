@@ -1,6 +1,7 @@
 package io.harbormaster.lifecycle.upgrade;
 
 import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.scaleset.ImageVersions;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
@@ -54,6 +55,16 @@ public record UpgradeSnapshot(
         return hostname == null ? Optional.empty() : nodes.stream()
                 .filter(node -> node.hostname().equalsIgnoreCase(hostname) && node.state() == Node.State.READY
                         && node.availability() == Node.Availability.ACTIVE && !node.id().equals(oldNodeId))
+                .findFirst();
+    }
+
+    /**
+     * The node {@code oldNodeId} itself, Ready again: a VM restarted on its old disk whose agent kept its swarm
+     * identity. Its availability is as it was left (drained, when the upgrade drained it).
+     */
+    Optional<Node> sameNodeBack(String oldNodeId) {
+        return oldNodeId == null ? Optional.empty() : nodes.stream()
+                .filter(node -> node.id().equals(oldNodeId) && node.state() == Node.State.READY)
                 .findFirst();
     }
 

@@ -13,6 +13,9 @@ import java.util.function.UnaryOperator;
  *
  * @param pausedBecause why it is paused (the operator, or a node that did not rejoin), or null
  * @param lastError     the last failure a pass retries after, or null
+ * @param imageVersion  the newest published image version when the start found the model saying {@code latest}
+ *                      (instances running an older one are reimaged), or null: read once at the start, so a pass
+ *                      costs ARM no image listing
  */
 public record UpgradeStatus(
         String upgradeId,
@@ -24,7 +27,8 @@ public record UpgradeStatus(
         String lastError,
         long step,
         String claimedBy,
-        List<UpgradeEntry> entries) {
+        List<UpgradeEntry> entries,
+        String imageVersion) {
 
     /** The upgrade as a whole. */
     public enum State {
@@ -42,7 +46,13 @@ public record UpgradeStatus(
     }
 
     public static UpgradeStatus started(String upgradeId, String by, Instant now, List<UpgradeEntry> entries) {
-        return new UpgradeStatus(upgradeId, State.RUNNING, by, now, now, null, null, 0, null, entries);
+        return started(upgradeId, by, now, entries, null);
+    }
+
+    /** Started towards {@code imageVersion}, the newest image under a {@code latest} model (null: none). */
+    public static UpgradeStatus started(String upgradeId, String by, Instant now, List<UpgradeEntry> entries,
+            String imageVersion) {
+        return new UpgradeStatus(upgradeId, State.RUNNING, by, now, now, null, null, 0, null, entries, imageVersion);
     }
 
     public boolean finished() {
@@ -51,7 +61,7 @@ public record UpgradeStatus(
 
     UpgradeStatus withEntries(List<UpgradeEntry> next) {
         return new UpgradeStatus(upgradeId, state, startedBy, startedAt, updatedAt, pausedBecause, lastError, step,
-                claimedBy, next);
+                claimedBy, next, imageVersion);
     }
 
     UpgradeStatus withEntry(UpgradeEntry changed) {
@@ -66,23 +76,23 @@ public record UpgradeStatus(
 
     public UpgradeStatus paused(String why) {
         return new UpgradeStatus(upgradeId, State.PAUSED, startedBy, startedAt, updatedAt, why, lastError, step,
-                claimedBy, entries);
+                claimedBy, entries, imageVersion);
     }
 
     UpgradeStatus inState(State next) {
         return new UpgradeStatus(upgradeId, next, startedBy, startedAt, updatedAt, next == State.PAUSED ? pausedBecause : null,
-                lastError, step, claimedBy, entries);
+                lastError, step, claimedBy, entries, imageVersion);
     }
 
     UpgradeStatus withLastError(String error) {
         return new UpgradeStatus(upgradeId, state, startedBy, startedAt, updatedAt, pausedBecause, error, step, claimedBy,
-                entries);
+                entries, imageVersion);
     }
 
     /** The status as the pass that claimed {@code newStep} with message {@code messageId} records it. */
     public UpgradeStatus claimed(long newStep, String messageId, Instant now) {
         return new UpgradeStatus(upgradeId, state, startedBy, startedAt, now, pausedBecause, lastError, newStep, messageId,
-                entries);
+                entries, imageVersion);
     }
 
     /**
@@ -91,7 +101,7 @@ public record UpgradeStatus(
      */
     public UpgradeStatus resumed(Instant now) {
         return new UpgradeStatus(upgradeId, State.RUNNING, startedBy, startedAt, now, null, null, step + 1, null,
-                entries.stream().map(entry -> entry.phase().active() ? entry.in(entry.phase(), now) : entry).toList());
+                entries.stream().map(entry -> entry.phase().active() ? entry.in(entry.phase(), now) : entry).toList(), imageVersion);
     }
 
     public long count(UpgradePhase phase) {

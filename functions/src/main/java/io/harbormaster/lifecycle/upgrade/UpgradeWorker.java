@@ -4,6 +4,7 @@ import io.harbormaster.audit.AuditEvent;
 import io.harbormaster.audit.AuditKind;
 import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.drain.DrainOrder;
+import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRejectedException;
 import io.harbormaster.drain.DrainRequests;
@@ -12,13 +13,16 @@ import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetConflictException;
 import io.harbormaster.scaleset.ScaleSetException;
 import io.harbormaster.storage.DelayedQueue;
+import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Swarm;
 import io.harbormaster.swarm.SwarmUnavailableException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -173,8 +177,9 @@ public final class UpgradeWorker {
                 drains.status(entry.computerName()).ifPresent(entryDrains::add);
             }
         }
+        // The newest image was read once, at the start: a pass lists no image versions.
         return new UpgradeSnapshot(scaleSet.describe(), scaleSet.instances(), swarm.nodes(), entryDrains,
-                Optional.empty(), sharesNotBack.get(), maxAgents);
+                Optional.ofNullable(status.imageVersion()), sharesNotBack.get(), maxAgents);
     }
 
     /** Takes the action; returns the status with its outcome (the same status when there is none to record). */
@@ -206,6 +211,22 @@ public final class UpgradeWorker {
             LOG.info("upgrade " + status.upgradeId() + ": " + upgrade.method() + " of instance " + upgrade.instanceId()
                     + " (" + entry.computerName() + ") started");
             return status.withEntry(entry.in(UpgradePhase.REJOINING, clock.instant()));
+        }
+        if (action instanceof UpgradeAction.Reactivate reactivate) {
+            UpgradeEntry entry = UpgradeProgress.find(status, reactivate.instanceId());
+            Optional<Node> node = swarm.node(reactivate.nodeId());
+            if (node.isPresent() && node.get().availability() != Node.Availability.ACTIVE) {
+                // Through the drain's own cancel while it is unfinished: its status is finished first, so its worker
+                // cannot drain the node again; a finished drain no longer looks, and the node is set active here.
+                if (entry.drainRequestId() == null || !drains.cancel(node.get(), entry.drainRequestId())) {
+                    Map<String, String> labels = new HashMap<>(node.get().labels());
+                    labels.remove(DrainProgress.REQUEST_LABEL);
+                    swarm.updateNode(node.get(), Node.Availability.ACTIVE, labels);
+                }
+                LOG.info("upgrade " + status.upgradeId() + ": instance " + entry.instanceId() + " (" + entry.computerName()
+                        + ") came back as its old node " + reactivate.nodeId() + ", now active again");
+            }
+            return status;
         }
         throw new IllegalStateException("unexpected action " + action);
     }
@@ -240,6 +261,9 @@ public final class UpgradeWorker {
         }
         if (action instanceof UpgradeAction.Upgrade upgrade) {
             return upgrade.method() + " of instance " + upgrade.instanceId();
+        }
+        if (action instanceof UpgradeAction.Reactivate reactivate) {
+            return "making node " + reactivate.nodeId() + " active again";
         }
         return String.valueOf(action);
     }

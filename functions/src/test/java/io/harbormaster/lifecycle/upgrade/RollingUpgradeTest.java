@@ -15,6 +15,7 @@ import io.harbormaster.swarm.SwarmRole;
 import io.harbormaster.testsupport.InMemoryAuditTrail;
 import io.harbormaster.testsupport.InMemoryDrainQueue;
 import io.harbormaster.testsupport.InMemoryDrainStatusStore;
+import io.harbormaster.testsupport.InMemoryImageCatalog;
 import io.harbormaster.testsupport.InMemoryScaleSet;
 import io.harbormaster.testsupport.InMemorySwarm;
 import io.harbormaster.testsupport.InMemoryUpgradeQueue;
@@ -100,7 +101,8 @@ class RollingUpgradeTest {
     /** The VMs: an upgraded one goes down and comes back as a new node of its name; a surged one joins. */
     private void vms() {
         for (InMemoryScaleSet.Call call : scaleSet.calls()) {
-            String id = call.method().equals("beginManualUpgrade") ? (String) call.arguments().get(0) : null;
+            boolean upgrade = call.method().equals("beginManualUpgrade") || call.method().equals("beginReimage");
+            String id = upgrade ? (String) call.arguments().get(0) : null;
             if (id != null && upgradesSeen.add(id)) {
                 String name = scaleSet.instances().stream().filter(i -> i.instanceId().equals(id)).findFirst()
                         .orElseThrow().computerName();
@@ -150,6 +152,27 @@ class RollingUpgradeTest {
         assertFalse(secondDrain.isBefore(firstDone), "second drained at " + secondDrain + ", first back at " + firstDone);
         assertTrue(audit.all().stream().anyMatch(e -> e.kind() == AuditKind.UPGRADE
                 && "rejoining".equals(e.details().get("to"))));
+    }
+
+    @Test
+    void aNewerImageUnderALatestModelReimagesEachAgentInTurnReadingTheImageListOnlyAtTheStart() {
+        agents(2);
+        scaleSet.runImage("24.04.202409");
+        InMemoryImageCatalog images = new InMemoryImageCatalog().publish("24.04.202410");
+        scaleSet.reimagesInstall("24.04.202410");
+        UpgradeControl withImages = new UpgradeControl(scaleSet, images, store, queue, clock, audit);
+
+        UpgradeStatus started = withImages.start("test").status().orElseThrow();
+        assertEquals("24.04.202410", started.imageVersion());
+        assertEquals(List.of("reimage", "reimage"), started.entries().stream().map(UpgradeEntry::method).toList());
+        run(2, Duration.ofMinutes(10));
+
+        assertEquals(UpgradeStatus.State.DONE, stored().state(), String.valueOf(stored()));
+        assertEquals(2, scaleSet.count("beginReimage"));
+        assertEquals(0, scaleSet.count("beginManualUpgrade"));
+        assertTrue(scaleSet.instances().stream().allMatch(i -> i.imageVersion().equals("24.04.202410")));
+        assertEquals(1, images.reads(), "the passes list no image versions: the start stored the newest");
+        assertFalse(withImages.start("test").changed(), "every instance runs the newest image now");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRequest;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.scaleset.ImageVersions;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;

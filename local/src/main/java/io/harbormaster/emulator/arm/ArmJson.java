@@ -119,7 +119,10 @@ final class ArmJson {
         p.put("vmId", i.vmId());
         p.putObject("hardwareProfile").put("vmSize", i.skuName());
         ObjectNode storage = p.putObject("storageProfile");
-        image(storage.putObject("imageReference"), i.image());
+        ObjectNode imageReference = storage.putObject("imageReference");
+        image(imageReference, i.image());
+        // Read-only: the version the disk was made from, which differs from version only under latest (SPEC ImageReference).
+        imageReference.put("exactVersion", i.exactVersion());
         ObjectNode os = p.putObject("osProfile");
         os.put("computerName", i.computerName());
         os.put("adminUsername", "azureuser");

@@ -42,6 +42,7 @@ public final class ArmServer implements AutoCloseable {
     private final ArmFaults faults;
     private final ComputeRoutes routes;
     private final LockRoutes locks;
+    private final ImageRoutes images;
     private final List<ArmCall> calls = new CopyOnWriteArrayList<>();
 
     public ArmServer(HttpsConfigurator tls, InetSocketAddress bind, EmulatedCloud cloud, TokenBook tokens, ArmFaults faults)
@@ -51,6 +52,7 @@ public final class ArmServer implements AutoCloseable {
         this.faults = faults;
         this.routes = new ComputeRoutes(cloud, faults);
         this.locks = new LockRoutes(cloud, new ArmJson(cloud.settings().subscriptionId(), cloud.settings().resourceGroup()));
+        this.images = new ImageRoutes(cloud);
         this.listener = HttpListener.https(bind, tls, "emulated-arm", 4, this::handle);
     }
 
@@ -151,6 +153,9 @@ public final class ArmServer implements AutoCloseable {
         if (s.size() == 8 && is(s.get(2), "providers") && is(s.get(3), "microsoft.compute") && is(s.get(4), "locations")
                 && is(s.get(6), "operations") && request.method().equals("GET")) {
             return routes.operationStatus(request, s.get(5), s.get(7));
+        }
+        if (ImageRoutes.matches(request, s)) {
+            return images.versions(request, s);
         }
         if (s.size() >= 7 && is(s.get(2), "resourcegroups") && is(s.get(4), "providers") && is(s.get(5), "microsoft.compute")) {
             if (!s.get(3).equalsIgnoreCase(cloud.settings().resourceGroup())) {

@@ -41,6 +41,7 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
     private final Maintenance maintenance;
     private final ExecutorService machinePool;
     private final ResourceLocks locks = new ResourceLocks();
+    private final PublishedImages images = new PublishedImages();
 
     public EmulatedCloud(CloudSettings settings, InstanceMachines machines, OperationFaults faults, Clock clock,
             ExecutorService executor) {
@@ -84,7 +85,8 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
         if (scaleSets.containsKey(key)) {
             throw new IllegalArgumentException("scale set " + spec.name() + " exists");
         }
-        ScaleSetState scaleSet = new ScaleSetState(spec, clock.instant());
+        images.ensure(spec.imageReference());
+        ScaleSetState scaleSet = new ScaleSetState(spec, clock.instant(), images);
         scaleSets.put(key, scaleSet);
         return operations.start(plans.scaleOut(scaleSet, spec.capacity()));
     }
@@ -169,6 +171,22 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
 
     public synchronized Optional<StandaloneVm> standaloneVm(String name) {
         return Optional.ofNullable(standalone.get(name.toLowerCase(Locale.ROOT)));
+    }
+
+    /**
+     * VirtualMachineImages_List: the versions of a marketplace image in the order they were published, or empty for an
+     * image this region does not have (ARM's 404). The location is not compared: the emulator is one region.
+     */
+    public synchronized Optional<List<String>> imageVersions(String publisher, String offer, String sku) {
+        return images.versions(publisher, offer, sku);
+    }
+
+    /**
+     * A knob: the publisher publishes {@code version} of the scale set's model image. The model does not change, so
+     * {@code latestModelApplied} stays true; a reimage or a new instance under a model that says latest takes it.
+     */
+    public synchronized void publishImageVersion(String scaleSetName, String version) {
+        images.publish(require(scaleSetName).image, version);
     }
 
     public Optional<OperationStatus> operation(String id) {

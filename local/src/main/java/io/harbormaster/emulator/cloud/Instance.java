@@ -21,6 +21,8 @@ final class Instance {
     long modelVersion;
     String customData;
     ImageReference image;
+    /** The image version its disk was made from: the newest published at that time when the model says latest. */
+    String exactVersion;
     String skuName;
     /** The operation changing this instance now, or null. */
     String busyWith;
@@ -57,6 +59,6 @@ final class Instance {
     InstanceSnapshot snapshot(ScaleSetState scaleSet) {
         return new InstanceSnapshot(armId(), name, computerName, vmId, zone, provisioningState, powerState,
                 protection, timeCreated, modelVersion == scaleSet.modelVersion, skuName, image, scaleSet.location,
-                scaleSet.name);
+                scaleSet.name, exactVersion);
     }
 }

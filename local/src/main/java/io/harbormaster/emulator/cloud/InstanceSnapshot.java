@@ -4,7 +4,8 @@ import java.time.Instant;
 
 /**
  * One scale-set VM as ARM reports it. {@code powerState} is the part after "PowerState/" (running, deallocated, ...);
- * {@code protection} is null when nobody set it; {@code zone} is empty without zones.
+ * {@code protection} is null when nobody set it; {@code zone} is empty without zones; {@code exactVersion} the image
+ * version its disk was made from.
  */
 public record InstanceSnapshot(
         String instanceId,
@@ -20,5 +21,6 @@ public record InstanceSnapshot(
         String skuName,
         ImageReference image,
         String location,
-        String scaleSetName) {
+        String scaleSetName,
+        String exactVersion) {
 }

@@ -20,6 +20,7 @@ final class ScaleSetState {
     final String uniqueId = UUID.randomUUID().toString();
     final Instant timeCreated;
     final TreeMap<Long, Instance> instances = new TreeMap<>();
+    private final PublishedImages images;
     String skuName;
     long capacity;
     /** Base64, as the REST body carries it. */
@@ -31,7 +32,8 @@ final class ScaleSetState {
     private long nextInstanceId;
     private int nextZone;
 
-    ScaleSetState(ScaleSetSpec spec, Instant created) {
+    ScaleSetState(ScaleSetSpec spec, Instant created, PublishedImages images) {
+        this.images = images;
         this.name = spec.name();
         this.location = spec.location();
         this.zones = spec.zones();
@@ -72,6 +74,7 @@ final class ScaleSetState {
         instance.modelVersion = modelVersion;
         instance.customData = decodedCustomData();
         instance.image = image;
+        instance.exactVersion = images.exactVersion(image);
         instance.skuName = skuName;
     }
 
