@@ -109,8 +109,7 @@ public final class EmulatedCluster implements AutoCloseable {
         emulatorValues.put(EmulatorSettings.CAPACITY, "1");
         emulatorValues.put(EmulatorSettings.TERMINATE_NOTICE, "10s");
         emulatorValues.put(EmulatorSettings.FUNCTION_URL, "http://" + SwarmWorkers.BRIDGE_ADDRESS + ":" + hostPort);
-        emulatorValues.put(EmulatorSettings.CLOUD_CONFIG, SwarmWorkers.script().getParent().getParent().getParent()
-                .resolve("cloud-init/agent.yml").toString());
+        emulatorValues.put(EmulatorSettings.CLOUD_CONFIG, quickAgentConfig().toString());
         emulatorValues.putAll(emulatorSettings);
         emulator = AzureEmulator.start(EmulatorSettings.from(new AppSettings(emulatorValues)));
 
@@ -129,6 +128,28 @@ public final class EmulatedCluster implements AutoCloseable {
             manager = DockerCli.forHost(hostValues.get("HARBORMASTER_DOCKER_HOSTS").split(",")[0].strip());
         }
         startHost();
+    }
+
+    /** Where cloud-init/agent.yml writes the agent's settings, and the last of them. */
+    private static final String AGENT_ENV_LAST_LINE = "      HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n";
+
+    /**
+     * cloud-init/agent.yml with two more lines in the agent's settings, so that the scenarios do not wait on production
+     * pauses: a join that found the host not yet listening is tried again after 1 s, not 5 (then 10), and the
+     * terminate watcher reads the scheduled events every second, as Learn's "Scheduled Events" recommends, not every 5.
+     */
+    private Path quickAgentConfig() throws IOException {
+        String agent = Files.readString(SwarmWorkers.script().getParent().getParent().getParent()
+                .resolve("cloud-init/agent.yml"));
+        if (!agent.contains(AGENT_ENV_LAST_LINE)) {
+            throw new IllegalStateException("cloud-init/agent.yml no longer writes " + AGENT_ENV_LAST_LINE.strip()
+                    + " into /etc/harbormaster/agent.env; EmulatedCluster adds its test settings after that line");
+        }
+        Path copy = directory.resolve("agent.yml");
+        Files.writeString(copy, agent.replace(AGENT_ENV_LAST_LINE, AGENT_ENV_LAST_LINE
+                + "      HARBORMASTER_JOIN_INITIAL_DELAY_SECONDS=1\n"
+                + "      HARBORMASTER_EVENTS_POLL_SECONDS=1\n"));
+        return copy;
     }
 
     /**
