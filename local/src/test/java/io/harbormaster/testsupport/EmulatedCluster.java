@@ -137,19 +137,36 @@ public final class EmulatedCluster implements AutoCloseable {
      * cloud-init/agent.yml with two more lines in the agent's settings, so that the scenarios do not wait on production
      * pauses: a join that found the host not yet listening is tried again after 1 s, not 5 (then 10), and the
      * terminate watcher reads the scheduled events every second, as Learn's "Scheduled Events" recommends, not every 5.
+     * The emulator finds its scripts and the managers' cloud-config beside the agents' (two folders up), so the copy
+     * sits in a view of the checkout: links to everything else in it, and in cloud-init/.
      */
     private Path quickAgentConfig() throws IOException {
-        String agent = Files.readString(SwarmWorkers.script().getParent().getParent().getParent()
-                .resolve("cloud-init/agent.yml"));
+        Path checkout = SwarmWorkers.script().getParent().getParent().getParent().toAbsolutePath();
+        String agent = Files.readString(checkout.resolve("cloud-init/agent.yml"));
         if (!agent.contains(AGENT_ENV_LAST_LINE)) {
             throw new IllegalStateException("cloud-init/agent.yml no longer writes " + AGENT_ENV_LAST_LINE.strip()
                     + " into /etc/harbormaster/agent.env; EmulatedCluster adds its test settings after that line");
         }
-        Path copy = directory.resolve("agent.yml");
+        Path view = directory.resolve("checkout");
+        linkEntries(checkout, view, "cloud-init");
+        linkEntries(checkout.resolve("cloud-init"), view.resolve("cloud-init"), "agent.yml");
+        Path copy = view.resolve("cloud-init/agent.yml");
         Files.writeString(copy, agent.replace(AGENT_ENV_LAST_LINE, AGENT_ENV_LAST_LINE
                 + "      HARBORMASTER_JOIN_INITIAL_DELAY_SECONDS=1\n"
                 + "      HARBORMASTER_EVENTS_POLL_SECONDS=1\n"));
         return copy;
+    }
+
+    /** Links every entry of {@code from} but {@code except} into {@code to}, which it creates. */
+    private static void linkEntries(Path from, Path to, String except) throws IOException {
+        Files.createDirectories(to);
+        try (java.util.stream.Stream<Path> entries = Files.list(from)) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                if (!entry.getFileName().toString().equals(except)) {
+                    Files.createSymbolicLink(to.resolve(entry.getFileName().toString()), entry);
+                }
+            }
+        }
     }
 
     /**
