@@ -136,8 +136,8 @@ public final class EmulatedCluster implements AutoCloseable {
     /**
      * cloud-init/agent.yml with one more line in the agent's settings: an agent that boots before the host listens
      * (the emulator starts first) tries its join again after 1 s, not after 5 and then 10. The terminate watcher keeps
-     * its 5 s between reads of the events: read every second, python's start-up on every agent cost more CPU than it
-     * saved (PoolsIT and AzureEmulatorIT ran slower). The emulator finds its scripts and the managers' cloud-config beside the agents' (two folders up), so the copy
+     * its 5 s between reads of the events: with a read every second (a python start-up each, on every agent) PoolsIT
+     * and AzureEmulatorIT ran slower, not faster, in a run on the loaded machine. The emulator finds its scripts and the managers' cloud-config beside the agents' (two folders up), so the copy
      * sits in a view of the checkout: links to everything else in it, and in cloud-init/.
      */
     private Path quickAgentConfig() throws IOException {
