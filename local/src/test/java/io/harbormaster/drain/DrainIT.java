@@ -58,8 +58,10 @@ class DrainIT {
         // The worker reaches the manager through a cable the outage test can cut: mutual TLS through a relay.
         URI tls = URI.create(LocalServices.dockerTlsEndpoint());
         managerLink = SeverableLink.to(tls.getHost(), tls.getPort());
-        host = startHost();
+        // The workers join with the harness's token, not through the host: they boot while the host's JVM starts.
+        host = launchHost();
         workers = SwarmWorkers.start(3, host);
+        host.awaitReady(Duration.ofSeconds(60));
     }
 
     /** The repository's host.json with only the queues' visibilityTimeout (the wait after a failed delivery) shortened. */
@@ -75,6 +77,11 @@ class DrainIT {
     }
 
     private LocalHostProcess startHost() throws Exception {
+        return launchHost().awaitReady(Duration.ofSeconds(60));
+    }
+
+    /** The host's process, started and not yet listening. */
+    private LocalHostProcess launchHost() throws Exception {
         Path certs = LocalServices.dockerTlsDirectory();
         return LocalHostProcess.start(LocalHostProcess.settings(
                 "HARBORMASTER_HOST_JSON", quickRetryHostJson().toString(),
@@ -90,7 +97,7 @@ class DrainIT {
                 "HARBORMASTER_LOCAL_QUEUE_LEASE", "6s",
                 "HARBORMASTER_LOCAL_FUNCTION_KEY", KEY,
                 "HARBORMASTER_LOCAL_MASTER_KEY", MASTER_KEY,
-                "AzureWebJobsStorage", LocalServices.storageConnectionString())).awaitReady(Duration.ofSeconds(60));
+                "AzureWebJobsStorage", LocalServices.storageConnectionString()));
     }
 
     @AfterEach
