@@ -134,8 +134,9 @@ public final class EmulatedCluster implements AutoCloseable {
     private static final String AGENT_ENV_LAST_LINE = "      HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n";
 
     /**
-     * cloud-init/agent.yml with one more line in the agent's settings: an agent that boots before the host listens
-     * (the emulator starts first) tries its join again after 1 s, not after 5 and then 10. The terminate watcher keeps
+     * cloud-init/agent.yml with more lines in the agent's settings: an agent that boots before the host listens (the
+     * emulator starts first) tries its join again every second for a minute (the host's own start may take that long
+     * on a loaded machine), so it joins within a second of the host, not up to 5, 10 or 20 s later. The watcher keeps
      * its 5 s between reads of the events: with a read every second (a python start-up each, on every agent) PoolsIT
      * and AzureEmulatorIT ran slower, not faster, in a run on the loaded machine. The emulator finds its scripts and the managers' cloud-config beside the agents' (two folders up), so the copy
      * sits in a view of the checkout: links to everything else in it, and in cloud-init/.
@@ -152,7 +153,9 @@ public final class EmulatedCluster implements AutoCloseable {
         linkEntries(checkout.resolve("cloud-init"), view.resolve("cloud-init"), "agent.yml");
         Path copy = view.resolve("cloud-init/agent.yml");
         Files.writeString(copy, agent.replace(AGENT_ENV_LAST_LINE, AGENT_ENV_LAST_LINE
-                + "      HARBORMASTER_JOIN_INITIAL_DELAY_SECONDS=1\n"));
+                + "      HARBORMASTER_JOIN_INITIAL_DELAY_SECONDS=1\n"
+                + "      HARBORMASTER_JOIN_MAX_DELAY_SECONDS=1\n"
+                + "      HARBORMASTER_JOIN_ATTEMPTS=60\n"));
         return copy;
     }
 
