@@ -138,8 +138,9 @@ public final class EmulatedCluster implements AutoCloseable {
      * emulator starts first) tries its join again every second for a minute (the host's own start may take that long
      * on a loaded machine), so it joins within a second of the host, not up to 5, 10 or 20 s later. The watcher keeps
      * its 5 s between reads of the events: with a read every second (a python start-up each, on every agent) PoolsIT
-     * and AzureEmulatorIT ran slower, not faster, in a run on the loaded machine. The emulator finds its scripts and the managers' cloud-config beside the agents' (two folders up), so the copy
-     * sits in a view of the checkout: links to everything else in it, and in cloud-init/.
+     * and AzureEmulatorIT ran slower, not faster, in a run on the loaded machine. The emulator finds its scripts and
+     * the managers' cloud-config beside the agents' (two folders up), so the copy sits in a view of the checkout: links
+     * to everything else in it, and in cloud-init/.
      */
     private Path quickAgentConfig() throws IOException {
         Path checkout = SwarmWorkers.script().getParent().getParent().getParent().toAbsolutePath();
