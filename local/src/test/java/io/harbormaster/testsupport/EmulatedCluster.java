@@ -109,7 +109,8 @@ public final class EmulatedCluster implements AutoCloseable {
         emulatorValues.put(EmulatorSettings.CAPACITY, "1");
         emulatorValues.put(EmulatorSettings.TERMINATE_NOTICE, "10s");
         emulatorValues.put(EmulatorSettings.FUNCTION_URL, "http://" + SwarmWorkers.BRIDGE_ADDRESS + ":" + hostPort);
-        emulatorValues.put(EmulatorSettings.CLOUD_CONFIG, quickAgentConfig().toString());
+        emulatorValues.put(EmulatorSettings.CLOUD_CONFIG, SwarmWorkers.script().getParent().getParent().getParent()
+                .resolve("cloud-init/agent.yml").toString());
         emulatorValues.putAll(emulatorSettings);
         emulator = AzureEmulator.start(EmulatorSettings.from(new AppSettings(emulatorValues)));
 
@@ -128,48 +129,6 @@ public final class EmulatedCluster implements AutoCloseable {
             manager = DockerCli.forHost(hostValues.get("HARBORMASTER_DOCKER_HOSTS").split(",")[0].strip());
         }
         startHost();
-    }
-
-    /** Where cloud-init/agent.yml writes the agent's settings, and the last of them. */
-    private static final String AGENT_ENV_LAST_LINE = "      HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n";
-
-    /**
-     * cloud-init/agent.yml with more lines in the agent's settings: an agent that boots before the host listens (the
-     * emulator starts first) tries its join again every second for a minute (the host's own start may take that long
-     * on a loaded machine), so it joins within a second of the host, not up to 5, 10 or 20 s later. The watcher keeps
-     * its 5 s between reads of the events: with a read every second (a python start-up each, on every agent) PoolsIT
-     * and AzureEmulatorIT ran slower, not faster, in a run on the loaded machine. The emulator finds its scripts and
-     * the managers' cloud-config beside the agents' (two folders up), so the copy sits in a view of the checkout: links
-     * to everything else in it, and in cloud-init/.
-     */
-    private Path quickAgentConfig() throws IOException {
-        Path checkout = SwarmWorkers.script().getParent().getParent().getParent().toAbsolutePath();
-        String agent = Files.readString(checkout.resolve("cloud-init/agent.yml"));
-        if (!agent.contains(AGENT_ENV_LAST_LINE)) {
-            throw new IllegalStateException("cloud-init/agent.yml no longer writes " + AGENT_ENV_LAST_LINE.strip()
-                    + " into /etc/harbormaster/agent.env; EmulatedCluster adds its test settings after that line");
-        }
-        Path view = directory.resolve("checkout");
-        linkEntries(checkout, view, "cloud-init");
-        linkEntries(checkout.resolve("cloud-init"), view.resolve("cloud-init"), "agent.yml");
-        Path copy = view.resolve("cloud-init/agent.yml");
-        Files.writeString(copy, agent.replace(AGENT_ENV_LAST_LINE, AGENT_ENV_LAST_LINE
-                + "      HARBORMASTER_JOIN_INITIAL_DELAY_SECONDS=1\n"
-                + "      HARBORMASTER_JOIN_MAX_DELAY_SECONDS=1\n"
-                + "      HARBORMASTER_JOIN_ATTEMPTS=60\n"));
-        return copy;
-    }
-
-    /** Links every entry of {@code from} but {@code except} into {@code to}, which it creates. */
-    private static void linkEntries(Path from, Path to, String except) throws IOException {
-        Files.createDirectories(to);
-        try (java.util.stream.Stream<Path> entries = Files.list(from)) {
-            for (Path entry : (Iterable<Path>) entries::iterator) {
-                if (!entry.getFileName().toString().equals(except)) {
-                    Files.createSymbolicLink(to.resolve(entry.getFileName().toString()), entry);
-                }
-            }
-        }
     }
 
     /**
