@@ -22,7 +22,9 @@
 #   manager/etc-docker        bind-mounted over /etc/docker inside the manager's namespace
 #   tls/                      ca.pem, server-cert.pem, server-key.pem, cert.pem, key.pem (+ ca-key.pem);
 #                             truststore.p12 (ca.pem for JVMs) when Azurite runs with OAuth over https
-#   azurite/                  npm prefix with the pinned Azurite
+#
+# Outside the checkout, under $HM_CACHE (~/.cache/harbormaster unless set): azurite-<version>/, the npm prefix with
+# the pinned Azurite. Its install takes about 15 s; kept there, like Maven's ~/.m2, a fresh clone (CI) reuses it.
 #
 # The manager's exec-root (containerd and swarm control sockets, netns mounts) lives in the private
 # tmpfs /run of its mount namespace, so those socket paths stay short whatever the checkout path is.
@@ -51,7 +53,8 @@ HM_IMAGE=harbormaster/busybox:local
 
 # 3.36+ declare node >= 21/22; Debian 12's own nodejs (the fallback install) is 18.
 HM_AZURITE_VERSION=3.35.0
-HM_AZURITE_PREFIX="$HM_DEV/azurite"
+HM_CACHE=${HM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/harbormaster}
+HM_AZURITE_PREFIX="$HM_CACHE/azurite-$HM_AZURITE_VERSION"
 HM_AZURITE_DATA="$HM_DEV/azurite-data"
 HM_BLOB_PORT=10000
 HM_QUEUE_PORT=10001
@@ -67,6 +70,9 @@ HM_AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K
 
 HM_START_TIMEOUT=${HM_START_TIMEOUT:-60}
 HM_STOP_TIMEOUT=${HM_STOP_TIMEOUT:-30}
+# Azurite keeps everything in memory (--inMemoryPersistence), so its orderly close saves nothing; after a test run it
+# took 10 s per service (CI's last 20 s). It gets this long, then SIGKILL.
+HM_AZURITE_STOP_GRACE=${HM_AZURITE_STOP_GRACE:-2}
 
 # sun_path in struct sockaddr_un is 108 bytes including the terminating NUL.
 HM_SOCKET_PATH_MAX=107
@@ -134,18 +140,37 @@ hm__apt_install() {
     fi
 }
 
+# The version of the Azurite installed under the cache's prefix, or nothing.
+hm__azurite_installed_version() {
+    local pkg="$HM_AZURITE_PREFIX/node_modules/azurite/package.json"
+    [[ -f $pkg ]] || return 0
+    node -p 'require(process.argv[1]).version' "$pkg" 2>/dev/null || true
+}
+
 hm__ensure_azurite_installed() {
-    local pkg="$HM_AZURITE_PREFIX/node_modules/azurite/package.json" have=
-    if [[ -f $pkg ]]; then
-        have=$(node -p 'require(process.argv[1]).version' "$pkg" 2>/dev/null) || have=
+    [[ $(hm__azurite_installed_version) != "$HM_AZURITE_VERSION" ]] || return 0
+    mkdir -p "$HM_CACHE" "$HM_LOGS"
+    local log="$HM_LOGS/install.log" fd staging
+    # The cache is shared by every checkout: one install at a time, into a folder of its own, renamed into place
+    # whole, so no run ever sees half an install.
+    exec {fd}>>"$HM_AZURITE_PREFIX.lock"
+    flock "$fd"
+    if [[ $(hm__azurite_installed_version) != "$HM_AZURITE_VERSION" ]]; then
+        staging=$(mktemp -d "$HM_AZURITE_PREFIX.installing.XXXXXX")
+        chmod 755 "$staging"
+        hm_log "installing azurite@$HM_AZURITE_VERSION into $HM_AZURITE_PREFIX (log: $log)"
+        if ! npm install --prefix "$staging" --no-audit --no-fund --save-exact --loglevel=error \
+            "azurite@$HM_AZURITE_VERSION" >>"$log" 2>&1 </dev/null; then
+            rm -rf "$staging"
+            exec {fd}>&-
+            hm__log_tail "$log"
+            hm_die "npm install azurite@$HM_AZURITE_VERSION failed"
+        fi
+        # The folder is per version, so one already there is a broken install: replaced whole.
+        rm -rf "$HM_AZURITE_PREFIX"
+        mv -T "$staging" "$HM_AZURITE_PREFIX"
     fi
-    [[ $have != "$HM_AZURITE_VERSION" ]] || return 0
-    mkdir -p "$HM_AZURITE_PREFIX" "$HM_LOGS"
-    local log="$HM_LOGS/install.log"
-    hm_log "installing azurite@$HM_AZURITE_VERSION into $HM_AZURITE_PREFIX (log: $log)"
-    npm install --prefix "$HM_AZURITE_PREFIX" --no-audit --no-fund --save-exact --loglevel=error \
-        "azurite@$HM_AZURITE_VERSION" >>"$log" 2>&1 </dev/null ||
-        { hm__log_tail "$log"; hm_die "npm install azurite@$HM_AZURITE_VERSION failed"; }
+    exec {fd}>&-
 }
 
 hm_install_prereqs() {
@@ -276,6 +301,11 @@ hm__listener_pid() {
 }
 
 hm__port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+
+# Seconds a service has between SIGTERM and SIGKILL.
+hm__stop_grace() {
+    if [[ $1 == azurite-* ]]; then echo "$HM_AZURITE_STOP_GRACE"; else echo "$HM_STOP_TIMEOUT"; fi
+}
 
 # SIGTERM, a bounded wait, then SIGKILL; removes the pidfile if it still names this pid.
 hm__stop_pid() {
@@ -757,7 +787,7 @@ hm_services_down() {
     for (( i = ${#HM__STARTED[@]} - 1; i >= 0; i-- )); do
         entry=${HM__STARTED[$i]}
         read -r name pid pidfile launcher <<<"$entry"
-        hm__stop_pid "$name" "$pid" "$pidfile" "$HM_STOP_TIMEOUT"
+        hm__stop_pid "$name" "$pid" "$pidfile" "$(hm__stop_grace "$name")"
         # unshare exits once its child is gone; reap it so no zombie is left behind.
         [[ -z ${launcher:-} ]] || wait "$launcher" 2>/dev/null || true
     done
@@ -773,7 +803,7 @@ hm_services_stop_all() {
     for name in azurite-queue azurite-blob; do
         pid=$(hm__read_pid "$HM_RUN/$name.pid")
         if [[ -n $pid ]] && hm__pid_is "$pid" "$name"; then
-            hm__stop_pid "$name" "$pid" "$HM_RUN/$name.pid" "$HM_STOP_TIMEOUT"
+            hm__stop_pid "$name" "$pid" "$HM_RUN/$name.pid" "$(hm__stop_grace "$name")"
         else
             rm -f "$HM_RUN/$name.pid"
         fi

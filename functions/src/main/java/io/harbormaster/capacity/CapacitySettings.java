@@ -79,7 +79,7 @@ public record CapacitySettings(String schedule, CapacityPolicy policy) {
                 settings.duration(UNNEEDED_TIME, defaults.unneededTime(), oneSecond, oneDay),
                 settings.duration(SCALE_IN_DELAY_AFTER_SCALE_OUT, defaults.scaleInDelayAfterScaleOut(), Duration.ZERO, oneDay),
                 settings.duration(DOWN_NODE_GRACE, defaults.downNodeGrace(), oneSecond, oneDay),
-                settings.duration(PROVISIONING_TIMEOUT, defaults.provisioningTimeout(), Duration.ofMinutes(1), oneDay),
+                settings.duration(PROVISIONING_TIMEOUT, defaults.provisioningTimeout(), Duration.ofSeconds(10), oneDay),
                 settings.duration(REJOIN_GRACE, defaults.rejoinGrace(), Duration.ofMinutes(1), oneDay),
                 settings.duration(DRAIN_STALL_TIMEOUT, defaults.drainStallTimeout(), Duration.ofMinutes(1), oneDay),
                 new Resources(nanoCpus(settings, defaults.fallbackAgentSize().nanoCpus()),

@@ -126,9 +126,9 @@ class AgentScriptsTest {
         for (String tool : List.of("curl", "python3")) {
             executable(bin.resolve(tool), """
                     #!/bin/sh
-                    printf '%%s %%s\\n' "$(basename "$0")" "$*" >> "$FAKE_ARGV_LOG"
+                    printf '%s %%s\\n' "$*" >> "$FAKE_ARGV_LOG"
                     exec %s "$@"
-                    """.formatted(onPath(tool)));
+                    """.formatted(tool, onPath(tool)));
         }
         for (String script : CloudInitTest.AGENT_SCRIPTS) {
             CloudInitFiles.extractScript(AGENT, script, bin);
@@ -214,9 +214,10 @@ class AgentScriptsTest {
                 "HARBORMASTER_NODE_CALL", dir.resolve("bin").resolve("harbormaster-node-call").toString(),
                 "HARBORMASTER_NODE_CREDENTIAL_FILE", credentialFile.toString(),
                 "HARBORMASTER_NODE_NAME", NODE,
-                "HARBORMASTER_JOIN_INITIAL_DELAY_SECONDS", "1",
-                "HARBORMASTER_EVENTS_POLL_SECONDS", "1",
-                "HARBORMASTER_DRAIN_POLL_SECONDS", "1"));
+                // Waits of a fifth of a second (the scripts take fractions): a round of the watcher, a join retry.
+                "HARBORMASTER_JOIN_INITIAL_DELAY_SECONDS", "0.2",
+                "HARBORMASTER_EVENTS_POLL_SECONDS", "0.2",
+                "HARBORMASTER_DRAIN_POLL_SECONDS", "0.2"));
         env.putAll(extra);
         StringBuilder text = new StringBuilder("# written by AgentScriptsTest\n");
         env.forEach((name, value) -> text.append(name).append('=').append(value).append('\n'));
@@ -409,6 +410,13 @@ class AgentScriptsTest {
         }
     }
 
+    /** Waits until the watcher has read the scheduled events {@code rounds} more times: rounds, not seconds, pass. */
+    private void awaitMoreRounds(int rounds) throws InterruptedException {
+        int seen = requests("GET", "/metadata/scheduledevents").size();
+        waitFor(rounds + " more rounds of the watcher", 30,
+                () -> requests("GET", "/metadata/scheduledevents").size() >= seen + rounds);
+    }
+
     private static String scheduledEvents(String resource, Instant notBefore) {
         return document(2, terminate(EVENT_ID, notBefore, resource));
     }
@@ -502,7 +510,7 @@ class AgentScriptsTest {
         assertEquals("true", approval.header("metadata"));
         assertTrue(approval.at() > polls.get(2).at(), "approved only after the drain was reported done");
         requests("GET", "/metadata/").forEach(get -> assertEquals("true", get.header("metadata")));
-        Thread.sleep(2500);
+        awaitMoreRounds(2);
         assertEquals(1, requests("POST", "/metadata/scheduledevents").size(), "an event is approved once");
     }
 
@@ -567,15 +575,27 @@ class AgentScriptsTest {
         return Files.exists(log) ? Files.readString(log) : "";
     }
 
+    /** The watcher's log so far, for a condition polled while the watcher writes it ("" when unreadable now). */
+    private String watcherLogQuietly() {
+        try {
+            return watcherLog();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     @Test
     void watcherNeverApprovesAnUndrainedNodeAndAzureStartsAtNotBefore() throws Exception {
-        Instant notBefore = Instant.now().plusSeconds(9);
+        Instant notBefore = Instant.now().plusSeconds(5);
         standInMetadata(request -> Reply.json(200, scheduledEvents(VM_NAME, notBefore)));
         nodeRoute("POST", "drain", request -> drainState(202, "requested"));
         nodeRoute("GET", "drain", request -> drainState(200, "draining"));
 
         start("harbormaster-terminate-watcher");
-        waitFor("NotBefore to pass", 30, () -> Instant.now().isAfter(notBefore.plusSeconds(3)));
+        waitFor("NotBefore to pass", 30, () -> Instant.now().isAfter(notBefore));
+        waitFor("the watcher to see NotBefore pass", 30, () -> watcherLogQuietly().contains("NotBefore of event " + EVENT_ID));
+        // Rounds after NotBefore too: it does not approve late either.
+        awaitMoreRounds(2);
 
         assertEquals(List.of(), requests("POST", "/metadata/scheduledevents"), "approved while the node was draining");
         assertTrue(nodeCalls("GET", "drain").size() >= 2, "kept reading the drain until NotBefore");
@@ -585,7 +605,7 @@ class AgentScriptsTest {
 
     @Test
     void watcherCallsEndBeforeNotBeforeWhenTheControlPlaneIsSlow() throws Exception {
-        Instant notBefore = Instant.now().plusSeconds(6);
+        Instant notBefore = Instant.now().plusSeconds(5);
         standInMetadata(request -> Reply.json(200, scheduledEvents(VM_NAME, notBefore)));
         nodeRoute("POST", "drain", request -> {
             sleepQuietly(20_000);
@@ -593,15 +613,10 @@ class AgentScriptsTest {
         });
 
         start("harbormaster-terminate-watcher");
-        waitFor("the watcher to see NotBefore pass", 30, () -> {
-            try {
-                return watcherLog().contains("NotBefore of event " + EVENT_ID + " has passed");
-            } catch (IOException e) {
-                return false;
-            }
-        });
+        waitFor("the watcher to see NotBefore pass", 30,
+                () -> watcherLogQuietly().contains("NotBefore of event " + EVENT_ID + " has passed"));
 
-        // Without the bound, the node call's own 20 s would carry the call 14 s or more past NotBefore.
+        // Without the bound, the node call's own 20 s would carry the call 15 s or more past NotBefore.
         Instant seen = Instant.now();
         assertTrue(seen.isBefore(notBefore.plusSeconds(4)), "the slow call ran to " + seen + ", NotBefore " + notBefore);
         assertFalse(requests("POST", "/api/node/drain").isEmpty(), "the drain was asked for");
@@ -627,7 +642,7 @@ class AgentScriptsTest {
         assertTrue(cancel.at() > nodeCalls("GET", "drain").get(0).at(), "called off mid-drain");
         // Once more a round later, in case a drain pass under way set the node to drain again; then never again.
         waitFor("the drain to be called off once more", 30, () -> nodeCalls("DELETE", "drain").size() >= 2);
-        Thread.sleep(2500);
+        awaitMoreRounds(2);
         assertEquals(2, requests("DELETE", "/api/node/drain").size(), "called off twice, not more");
         assertEquals(List.of(), requests("POST", "/metadata/scheduledevents"));
         assertTrue(watcherLog().contains("Azure cancelled it"), watcherLog());
@@ -751,7 +766,7 @@ class AgentScriptsTest {
     @Test
     void shutdownLeavesAfterABoundedWaitWhenTheControlPlaneIsDown() throws IOException {
         Files.writeString(swarmState, "active\n");
-        writeEnv(Map.of("HARBORMASTER_SHUTDOWN_DRAIN_SECONDS", "3"));
+        writeEnv(Map.of("HARBORMASTER_SHUTDOWN_DRAIN_SECONDS", "1"));
         routes.put("GET /api/node/nonce", request -> Reply.json(503, "{\"error\":\"unavailable\"}"));
         nodeRoute("POST", "drain", request -> Reply.json(503, "{\"error\":\"unavailable\"}"));
 
@@ -761,7 +776,7 @@ class AgentScriptsTest {
         assertEquals(0, result.exitCode(), result.output());
         assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 15, "bounded wait");
         assertFalse(requests("GET", "/api/node/nonce").isEmpty(), "it tried");
-        assertTrue(result.output().contains("still unknown after 3s; leaving anyway"), result.output());
+        assertTrue(result.output().contains("still unknown after 1s; leaving anyway"), result.output());
         assertTrue(dockerCalls().contains("swarm leave"), result.output());
     }
 

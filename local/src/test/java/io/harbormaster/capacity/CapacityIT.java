@@ -46,11 +46,13 @@ class CapacityIT {
         if (capacity.exists()) {
             capacity.getBlobClient("history.json").deleteIfExists();
         }
+        // A check every 2 s and an agent idle for 6 s is unneeded: each step of the scenario comes within seconds.
         cluster = EmulatedCluster.start(Map.of(), Map.of(
+                "HARBORMASTER_CAPACITY_SCHEDULE", "*/2 * * * * *",
                 "HARBORMASTER_CAPACITY_MIN_AGENTS", "1",
                 "HARBORMASTER_CAPACITY_MAX_AGENTS", "3",
                 "HARBORMASTER_CAPACITY_MAX_SCALE_OUT_STEP", "2",
-                "HARBORMASTER_CAPACITY_UNNEEDED_TIME", "15s",
+                "HARBORMASTER_CAPACITY_UNNEEDED_TIME", "6s",
                 "HARBORMASTER_CAPACITY_SCALE_IN_DELAY_AFTER_SCALE_OUT", "5s"));
     }
 

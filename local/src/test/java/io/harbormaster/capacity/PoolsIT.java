@@ -29,7 +29,9 @@ class PoolsIT {
     /** A cluster of these pools, from a history of its own. */
     private void startCluster(String pools) throws Exception {
         EmulatedCluster.forgetCapacityHistory();
-        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", pools), Map.of());
+        // A check every 2 s: each pool's scale-out comes within 2 s of the work it waits for.
+        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", pools), Map.of(
+                "HARBORMASTER_CAPACITY_SCHEDULE", "*/2 * * * * *"));
     }
 
     @AfterEach

@@ -16,9 +16,9 @@ import java.util.Optional;
 /**
  * An Azurite of the test's own (blob and queue, in memory) the way identity-based clients need it: OAuth "basic" over
  * https, with the certificate and key the test gives, on free loopback ports. Never the shared Azurite of
- * scripts/lib/services.sh. The executable is {@code HARBORMASTER_TEST_AZURITE_BIN}, else the first
- * {@code .dev/azurite/node_modules/.bin/azurite} found from the working directory upwards (where services.sh installs
- * it); missing, the test is aborted, or failed under CI=true.
+ * scripts/lib/services.sh. The executable is {@code HARBORMASTER_TEST_AZURITE_BIN} (services.sh writes it into .dev/env),
+ * else one that services.sh installed in its cache, {@code ~/.cache/harbormaster/azurite-<version>}; missing, the test
+ * is aborted, or failed under CI=true.
  */
 public final class AzuriteOverHttps implements AutoCloseable {
     public static final String BIN = "HARBORMASTER_TEST_AZURITE_BIN";
@@ -40,7 +40,7 @@ public final class AzuriteOverHttps implements AutoCloseable {
     public static AzuriteOverHttps start(Path certificatePem, Path keyPem, Path workDir) throws IOException {
         Optional<Path> bin = executable();
         LocalServices.require(bin.isPresent(), "Azurite is not installed: set " + BIN
-                + " or install it with scripts/services.sh (it goes to .dev/azurite)");
+                + " or install it with scripts/services.sh (it goes to ~/.cache/harbormaster/azurite-<version>)");
         Files.createDirectories(workDir);
         int blobPort = freePort();
         int queuePort = freePort();
@@ -70,13 +70,16 @@ public final class AzuriteOverHttps implements AutoCloseable {
         if (configured != null && !configured.isBlank()) {
             return Optional.of(Path.of(configured)).filter(Files::isExecutable);
         }
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve(".dev/azurite/node_modules/.bin/azurite");
-            if (Files.isExecutable(candidate)) {
-                return Optional.of(candidate);
-            }
+        String cacheHome = System.getenv("XDG_CACHE_HOME");
+        Path cache = (cacheHome == null || cacheHome.isBlank()
+                ? Path.of(System.getProperty("user.home"), ".cache") : Path.of(cacheHome)).resolve("harbormaster");
+        try (java.util.stream.Stream<Path> installs = Files.list(cache)) {
+            return installs.filter(dir -> dir.getFileName().toString().matches("azurite-[0-9.]+"))
+                    .map(dir -> dir.resolve("node_modules/.bin/azurite")).filter(Files::isExecutable)
+                    .sorted(java.util.Comparator.reverseOrder()).findFirst();
+        } catch (IOException e) {
+            return Optional.empty();
         }
-        return Optional.empty();
     }
 
     private static int freePort() throws IOException {
