@@ -64,7 +64,7 @@ final class Packing {
             this.newAgentPlatform = newAgentPlatform;
             this.freeCpu = free.nanoCpus();
             this.freeMemory = free.memoryBytes();
-            this.freeGeneric = free.generic().isEmpty() ? new HashMap<>(0) : new HashMap<>(free.generic());
+            this.freeGeneric = free.generic().isEmpty() ? new HashMap<>(2) : new HashMap<>(free.generic());
         }
 
         static Bin newAgent(Resources room) {
@@ -104,6 +104,9 @@ final class Packing {
     private static double share(Group group, Resources reference) {
         double share = Math.max(group.cpu() / (double) Math.max(1, reference.nanoCpus()),
                 group.memory() / (double) Math.max(1, reference.memoryBytes()));
+        if (group.generic().isEmpty()) {
+            return share;
+        }
         for (Map.Entry<String, Long> kind : group.generic().entrySet()) {
             long offered = reference.generic(kind.getKey());
             if (offered > 0) {
@@ -125,9 +128,12 @@ final class Packing {
         if (group.memory() > 0) {
             n = Math.min(n, bin.freeMemory / group.memory());
         }
-        for (Map.Entry<String, Long> kind : group.generic().entrySet()) {
-            if (kind.getValue() > 0) {
-                n = Math.min(n, bin.freeGeneric.getOrDefault(kind.getKey(), 0L) / kind.getValue());
+        // Checked first: most groups reserve no generic resource, and this runs for every group and bin.
+        if (!group.generic().isEmpty()) {
+            for (Map.Entry<String, Long> kind : group.generic().entrySet()) {
+                if (kind.getValue() > 0) {
+                    n = Math.min(n, bin.freeGeneric.getOrDefault(kind.getKey(), 0L) / kind.getValue());
+                }
             }
         }
         if (n <= 0) {
@@ -212,8 +218,10 @@ final class Packing {
     private static void take(Group group, Bin bin, long n) {
         bin.freeCpu -= n * group.cpu();
         bin.freeMemory -= n * group.memory();
-        for (Map.Entry<String, Long> kind : group.generic().entrySet()) {
-            bin.freeGeneric.merge(kind.getKey(), -n * kind.getValue(), Long::sum);
+        if (!group.generic().isEmpty()) {
+            for (Map.Entry<String, Long> kind : group.generic().entrySet()) {
+                bin.freeGeneric.merge(kind.getKey(), -n * kind.getValue(), Long::sum);
+            }
         }
         bin.placed += (int) n;
     }

@@ -95,6 +95,9 @@ final class PendingTaskRule {
 
     /** A generic kind the task reserves of which a new agent has none, or null. */
     static String missingKind(Resources reservations, Resources room) {
+        if (reservations.generic().isEmpty()) {
+            return null;
+        }
         for (String kind : reservations.generic().keySet()) {
             if (room.generic(kind) <= 0) {
                 return kind;

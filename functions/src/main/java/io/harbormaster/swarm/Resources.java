@@ -63,6 +63,9 @@ public record Resources(long nanoCpus, long memoryBytes, Map<String, Long> gener
         if (need.nanoCpus > nanoCpus || need.memoryBytes > memoryBytes) {
             return false;
         }
+        if (need.generic.isEmpty()) {
+            return true;
+        }
         for (Map.Entry<String, Long> kind : need.generic.entrySet()) {
             if (kind.getValue() > generic(kind.getKey())) {
                 return false;
