@@ -1,6 +1,7 @@
 package io.harbormaster.capacity;
 
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.NodePlatform;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.SwarmRole;
@@ -25,13 +26,18 @@ record AgentSize(Resources size, String source, Resources room) {
     /** @param labels what a new agent will carry (its pool's), which decides the global services it runs */
     static AgentSize measure(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy,
             Map<String, String> labels) {
+        return measure(snapshot, index, policy, labels, Pool.DEFAULT_PLATFORM);
+    }
+
+    static AgentSize measure(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy,
+            Map<String, String> labels, NodePlatform platform) {
         List<Node> agents = new ArrayList<>();
         for (Node node : snapshot.nodes()) {
             if (index.instanceOf(node) != null) {
                 agents.add(node);
             }
         }
-        return measure(agents, snapshot.services(), index::placement, policy, labels);
+        return measure(agents, snapshot.services(), index::placement, policy, labels, platform);
     }
 
     /**
@@ -40,6 +46,12 @@ record AgentSize(Resources size, String source, Resources room) {
      */
     static AgentSize measure(List<Node> agents, List<Service> services, Function<String, Placement> placements,
             CapacityPolicy policy, Map<String, String> labels) {
+        return measure(agents, services, placements, policy, labels, Pool.DEFAULT_PLATFORM);
+    }
+
+    /** @param platform what a new agent reports as its platform (its pool's), which decides the global services too */
+    static AgentSize measure(List<Node> agents, List<Service> services, Function<String, Placement> placements,
+            CapacityPolicy policy, Map<String, String> labels, NodePlatform platform) {
         Node newest = null;
         for (Node node : agents) {
             if (node.role() == SwarmRole.WORKER && node.state() == Node.State.READY
@@ -56,20 +68,24 @@ record AgentSize(Resources size, String source, Resources room) {
         } else {
             size = newest.resources();
             source = "as agent " + newest.hostname() + " reports it";
+            if (!policy.fallbackAgentSize().generic().isEmpty()) {
+                // The pool states what generic resources its new agents get (Pool#policy); that wins.
+                size = size.withGeneric(policy.fallbackAgentSize().generic());
+            }
         }
-        return new AgentSize(size, source, room(size, services, placements, labels));
+        return new AgentSize(size, source, room(size, services, placements, labels, platform));
     }
 
     private static Resources room(Resources size, List<Service> services, Function<String, Placement> placements,
-            Map<String, String> labels) {
-        long cpu = size.nanoCpus();
-        long memory = size.memoryBytes();
+            Map<String, String> labels, NodePlatform platform) {
+        Resources room = size;
         for (Service service : services) {
-            if (service.global() && placements.apply(service.id()).allowsNewAgent(labels)) {
-                cpu -= service.reservations().nanoCpus();
-                memory -= service.reservations().memoryBytes();
+            if (service.global() && placements.apply(service.id()).allowsNewAgent(labels, platform)) {
+                room = room.minus(service.reservations());
             }
         }
-        return new Resources(Math.max(0, cpu), Math.max(0, memory));
+        Map<String, Long> generic = new java.util.HashMap<>();
+        room.generic().forEach((kind, count) -> generic.put(kind, Math.max(0, count)));
+        return new Resources(Math.max(0, room.nanoCpus()), Math.max(0, room.memoryBytes()), generic);
     }
 }

@@ -1,5 +1,6 @@
 package io.harbormaster.capacity;
 
+import io.harbormaster.swarm.NodePlatform;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -34,8 +35,8 @@ public final class CapacityPlanner {
 
     /** The plan for one pool's share, its index a view of the fleet's ({@link FleetPlanner}). */
     static CapacityPlan plan(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy, CapacityHistory history,
-            Instant now, Map<String, String> newAgentLabels) {
-        return plan(PlanningContext.of(snapshot, index, policy, history, now, newAgentLabels));
+            Instant now, Map<String, String> newAgentLabels, NodePlatform newAgentPlatform) {
+        return plan(PlanningContext.of(snapshot, index, policy, history, now, newAgentLabels, newAgentPlatform));
     }
 
     private static CapacityPlan plan(PlanningContext context) {

@@ -121,9 +121,7 @@ final class ClusterIndex {
     }
 
     Resources free(Node node) {
-        Resources usage = usage(node);
-        return new Resources(node.resources().nanoCpus() - usage.nanoCpus(),
-                node.resources().memoryBytes() - usage.memoryBytes());
+        return node.resources().minus(usage(node));
     }
 
     /** The larger of the node's reserved CPU and memory shares; NaN when the node reports no resources. */

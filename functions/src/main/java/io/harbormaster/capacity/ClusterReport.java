@@ -229,6 +229,10 @@ public record ClusterReport(CapacitySnapshot snapshot, CapacityHistory history, 
         Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("nanoCpus", resources.nanoCpus());
         entry.put("memoryBytes", resources.memoryBytes());
+        if (!resources.generic().isEmpty()) {
+            // Only where there are any, so a cluster without generic resources reports as before.
+            entry.put("generic", resources.generic());
+        }
         return entry;
     }
 }

@@ -30,6 +30,8 @@ final class FleetIndex {
         final List<Task> holding = new ArrayList<>();
         long cpu;
         long memory;
+        /** The generic resources reserved, by kind; null until a task reserves one. */
+        Map<String, Long> generic;
 
         NodeTasks(int pool) {
             this.pool = pool;
@@ -90,6 +92,14 @@ final class FleetIndex {
                 onNode.holding.add(task);
                 onNode.cpu += task.reservations().nanoCpus();
                 onNode.memory += task.reservations().memoryBytes();
+                if (!task.reservations().generic().isEmpty()) {
+                    if (onNode.generic == null) {
+                        onNode.generic = new HashMap<>();
+                    }
+                    for (Map.Entry<String, Long> kind : task.reservations().generic().entrySet()) {
+                        onNode.generic.merge(kind.getKey(), kind.getValue(), Long::sum);
+                    }
+                }
             } else if ("pending".equals(task.state())) {
                 pendingAt[pendingCount++] = i;
             }
@@ -161,7 +171,8 @@ final class FleetIndex {
     /** What the node's tasks reserve. */
     Resources usage(String nodeId) {
         NodeTasks tasks = byNode.get(nodeId);
-        return tasks == null ? Resources.NONE : new Resources(tasks.cpu, tasks.memory);
+        return tasks == null ? Resources.NONE
+                : new Resources(tasks.cpu, tasks.memory, tasks.generic == null ? Map.of() : tasks.generic);
     }
 
     /** Every desired-running task no node has taken yet, in the snapshot's order. */

@@ -52,7 +52,7 @@ public final class FleetPlanner {
             PoolLabelRule.Relabelled relabelled = PoolLabelRule.afterLabels(snapshot, labels);
             ClusterIndex poolIndex = new ClusterIndex(relabelled.snapshot(), index, pending(share, relabelled));
             CapacityPlan plan = CapacityPlanner.plan(relabelled.snapshot(), poolIndex, pool.policy(shared),
-                    histories.getOrDefault(pool.name(), CapacityHistory.EMPTY), now, pool.newAgentLabels(sku));
+                    histories.getOrDefault(pool.name(), CapacityHistory.EMPTY), now, pool.newAgentLabels(sku), pool.platform());
             plans.add(poolPlan(pool, labels, relabelled, choice.notes().getOrDefault(pool.name(), List.of()), plan));
         }
         return plans;

@@ -14,8 +14,13 @@ final class HumanUnits {
     private HumanUnits() {
     }
 
+    /** "1.5 CPU / 512 MiB", then each generic resource: "1.5 CPU / 512 MiB / gpu 1". */
     static String resources(Resources resources) {
-        return cpu(resources.nanoCpus()) + " / " + memory(resources.memoryBytes());
+        String text = cpu(resources.nanoCpus()) + " / " + memory(resources.memoryBytes());
+        for (java.util.Map.Entry<String, Long> kind : resources.generic().entrySet()) {
+            text += " / " + kind.getKey() + " " + kind.getValue();
+        }
+        return text;
     }
 
     static String cpu(long nanoCpus) {

@@ -65,11 +65,17 @@ final class PendingTaskRule {
                 }
             } else if (index.global(task) || task.nodeId() != null && !task.nodeId().isEmpty()) {
                 why = "tied to its node (global service): a new agent does not help";
-            } else if (task.reservations().nanoCpus() == 0 && task.reservations().memoryBytes() == 0) {
-                why = "reserves no CPU or memory the planner can see (generic resources?): not scaling for it";
-            } else if (!index.placement(task.serviceId()).allowsNewAgent(context.newAgentLabels())) {
+            } else if (task.reservations().none()) {
+                why = "reserves no CPU, memory or generic resource the planner can see: not scaling for it";
+            } else if (!index.placement(task.serviceId()).allowsNewAgent(context.newAgentLabels(), context.newAgentPlatform())) {
                 why = "its placement constraints " + service.constraints() + " exclude a new agent: not scaling for it";
-            } else if (task.reservations().nanoCpus() > room.nanoCpus() || task.reservations().memoryBytes() > room.memoryBytes()) {
+            } else if (missingKind(task.reservations(), room) != null) {
+                String kind = missingKind(task.reservations(), room);
+                // With pools, the expander says when no pool at all provides it; here only this pool is known.
+                why = context.newAgentLabels().isEmpty()
+                        ? "reserves " + kind + ", and no pool provides " + kind + ": not scaling for it"
+                        : "reserves " + kind + ", which a new agent of this pool does not provide: not scaling for it";
+            } else if (!room.holds(task.reservations())) {
                 why = "reserves " + HumanUnits.resources(task.reservations()) + ", more than one agent offers ("
                         + HumanUnits.resources(room) + "): it can never fit, not scaling for it";
             } else {
@@ -85,6 +91,19 @@ final class PendingTaskRule {
                 HumanUnits.count(byService.values().stream().mapToInt(Integer::intValue).sum(), "pending task", "pending tasks")
                         + " of " + describeServices(byService) + ": " + why)));
         return new Demand(counted, counted.isEmpty() ? "" : describe(context, counted), notes);
+    }
+
+    /** A generic kind the task reserves of which a new agent has none, or null. */
+    static String missingKind(Resources reservations, Resources room) {
+        if (reservations.generic().isEmpty()) {
+            return null;
+        }
+        for (String kind : reservations.generic().keySet()) {
+            if (room.generic(kind) <= 0) {
+                return kind;
+            }
+        }
+        return null;
     }
 
     private static String describe(PlanningContext context, List<Task> counted) {

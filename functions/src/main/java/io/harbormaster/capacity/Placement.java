@@ -1,6 +1,7 @@
 package io.harbormaster.capacity;
 
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.NodePlatform;
 import io.harbormaster.swarm.SwarmRole;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,22 +9,31 @@ import java.util.Locale;
 
 /**
  * A service's placement constraints, matched as swarm's scheduler matches them (values case-insensitively, a missing
- * label as the empty string). Only node.id, node.hostname, node.role and node.labels are judged: the others
- * (engine.labels, node.platform) are taken as met, since every agent runs the same image on the same SKU.
+ * label as the empty string). node.id, node.hostname, node.role, node.labels and node.platform.{os,arch} are judged:
+ * an existing node by what its engine reports, a new agent by its pool's platform. engine.labels are taken as met,
+ * since every agent runs the same image.
+ *
+ * <p>The keys' case and the values' matching follow moby/swarmkit {@code manager/constraint/constraint.go}
+ * ({@code NodeMatches}: every key compared with {@code strings.EqualFold}; {@code Constraint.Match}: the value compared
+ * with {@code strings.EqualFold}, {@code ==} or {@code !=}; a node that reported no platform matches as the empty
+ * string), read at commit 3e72cb64.
  */
 public final class Placement {
     static final Placement ANYWHERE = new Placement(List.of());
     private static final String NODE_LABEL_PREFIX = "node.labels.";
 
-    private enum Key { ID, HOSTNAME, ROLE, NODE_LABEL }
+    private enum Key { ID, HOSTNAME, ROLE, NODE_LABEL, OS, ARCH }
 
     private record Constraint(Key key, String label, boolean equal, String value) {
-        boolean allows(String id, String hostname, SwarmRole role, java.util.Map<String, String> labels) {
+        boolean allows(String id, String hostname, SwarmRole role, java.util.Map<String, String> labels,
+                NodePlatform platform) {
             String actual = switch (key) {
                 case ID -> id;
                 case HOSTNAME -> hostname;
                 case ROLE -> role.urlName();
                 case NODE_LABEL -> labels.getOrDefault(label, "");
+                case OS -> platform.os();
+                case ARCH -> platform.architecture();
             };
             // An agent that has not joined yet has no id or hostname: it equals no value.
             boolean matches = actual != null && actual.equalsIgnoreCase(value);
@@ -59,6 +69,10 @@ public final class Placement {
                 constraints.add(new Constraint(Key.HOSTNAME, null, equal, value));
             } else if (lower.equals("node.role")) {
                 constraints.add(new Constraint(Key.ROLE, null, equal, value));
+            } else if (lower.equals("node.platform.os")) {
+                constraints.add(new Constraint(Key.OS, null, equal, value));
+            } else if (lower.equals("node.platform.arch")) {
+                constraints.add(new Constraint(Key.ARCH, null, equal, value));
             }
         }
         return constraints.isEmpty() ? ANYWHERE : new Placement(List.copyOf(constraints));
@@ -70,7 +84,7 @@ public final class Placement {
 
     public boolean allows(Node node) {
         for (Constraint constraint : constraints) {
-            if (!constraint.allows(node.id(), node.hostname(), node.role(), node.labels())) {
+            if (!constraint.allows(node.id(), node.hostname(), node.role(), node.labels(), node.platform())) {
                 return false;
             }
         }
@@ -87,8 +101,13 @@ public final class Placement {
      * plane sets as it joins (an id and hostname no one can name yet).
      */
     boolean allowsNewAgent(java.util.Map<String, String> labels) {
+        return allowsNewAgent(labels, Pool.DEFAULT_PLATFORM);
+    }
+
+    /** As {@link #allowsNewAgent(java.util.Map)}, for a new agent of {@code platform}: its pool's. */
+    boolean allowsNewAgent(java.util.Map<String, String> labels, NodePlatform platform) {
         for (Constraint constraint : constraints) {
-            if (!constraint.allows(null, null, SwarmRole.WORKER, labels)) {
+            if (!constraint.allows(null, null, SwarmRole.WORKER, labels, platform)) {
                 return false;
             }
         }

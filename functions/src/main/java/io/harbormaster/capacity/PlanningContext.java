@@ -1,6 +1,7 @@
 package io.harbormaster.capacity;
 
 import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.swarm.NodePlatform;
 import io.harbormaster.swarm.Service;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +16,7 @@ import java.util.Map;
  * @param outsideScaleOut a capacity raised since the last check by someone else, or null
  * @param expectation a capacity announced from outside that still counts, or null
  * @param newAgentLabels the labels a new agent will carry once it joins: its pool's, none for the single scale set
+ * @param newAgentPlatform the platform a new agent will report: its pool's
  */
 record PlanningContext(
         CapacitySnapshot snapshot,
@@ -27,7 +29,8 @@ record PlanningContext(
         CapacityHistory.ScaleOutRecord latestScaleOut,
         CapacityHistory.ScaleOutRecord outsideScaleOut,
         CapacityHistory.Expectation expectation,
-        Map<String, String> newAgentLabels) {
+        Map<String, String> newAgentLabels,
+        NodePlatform newAgentPlatform) {
 
     static PlanningContext of(CapacitySnapshot snapshot, CapacityPolicy policy, CapacityHistory history, Instant now) {
         return of(snapshot, policy, history, now, Map.of());
@@ -41,12 +44,18 @@ record PlanningContext(
     /** @param index the snapshot's index: a pool's, over the fleet's, which the check built once */
     static PlanningContext of(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy, CapacityHistory history,
             Instant now, Map<String, String> newAgentLabels) {
+        return of(snapshot, index, policy, history, now, newAgentLabels, Pool.DEFAULT_PLATFORM);
+    }
+
+    /** @param newAgentPlatform what a new agent of the pool reports as its platform */
+    static PlanningContext of(CapacitySnapshot snapshot, ClusterIndex index, CapacityPolicy policy, CapacityHistory history,
+            Instant now, Map<String, String> newAgentLabels, NodePlatform newAgentPlatform) {
         CapacityHistory.ScaleOutRecord outside = OutsideScaleOut.detect(history, snapshot.scaleSet().capacity(), now);
         return new PlanningContext(snapshot, policy, history, now, index,
                 Tracking.of(snapshot, index, policy, history, now),
-                AgentSize.measure(snapshot, index, policy, newAgentLabels),
+                AgentSize.measure(snapshot, index, policy, newAgentLabels, newAgentPlatform),
                 outside != null ? outside : history.lastScaleOut(), outside, expectation(history, policy, now),
-                Map.copyOf(newAgentLabels));
+                Map.copyOf(newAgentLabels), newAgentPlatform);
     }
 
     /** An announced capacity counts until the change could have happened: one provisioning timeout. */

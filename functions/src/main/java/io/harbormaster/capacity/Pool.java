@@ -1,6 +1,7 @@
 package io.harbormaster.capacity;
 
 import io.harbormaster.scaleset.ScaleSetModel;
+import io.harbormaster.swarm.NodePlatform;
 import io.harbormaster.swarm.Resources;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -18,6 +19,9 @@ import java.util.Objects;
  *                    every pool of {@code HARBORMASTER_POOLS}, not the single scale set's, which plans as before pools
  * @param mode the scale set's orchestration mode as the settings state it (the emulator and infra/cluster.json create
  *             it so); the adapter reads the real one from ARM
+ * @param platform what a new agent reports as its platform, for {@code node.platform.*} constraints: Linux (the
+ *                 cloud-init is Linux only) on the pool's architecture
+ * @param genericResources what each new agent advertises as generic resources ({@code gpu} to 1), by kind
  */
 public record Pool(
         String name,
@@ -32,8 +36,12 @@ public record Pool(
         CapacityPolicy.ScaleInMode scaleIn,
         int warmMax,
         boolean labelsNodes,
-        ScaleSetModel.OrchestrationMode mode) {
+        ScaleSetModel.OrchestrationMode mode,
+        NodePlatform platform,
+        Map<String, Long> genericResources) {
 
+    /** A new agent's platform unless its pool says otherwise. */
+    public static final NodePlatform DEFAULT_PLATFORM = NodePlatform.LINUX_X86_64;
     /** The name of the one pool the single-scale-set settings make; its history keeps the blob it always had. */
     public static final String DEFAULT_NAME = "agents";
     public static final String POOL_LABEL = "io.harbormaster.pool";
@@ -61,11 +69,21 @@ public record Pool(
                 warmMax, labelsNodes, ScaleSetModel.OrchestrationMode.UNIFORM);
     }
 
+    /** A pool of x86_64 agents that advertise no generic resources. */
+    public Pool(String name, String scaleSetName, int minAgents, int maxAgents, int maxScaleOutStep,
+            Map<String, String> labels, Priority priority, int order, Resources agentSize,
+            CapacityPolicy.ScaleInMode scaleIn, int warmMax, boolean labelsNodes, ScaleSetModel.OrchestrationMode mode) {
+        this(name, scaleSetName, minAgents, maxAgents, maxScaleOutStep, labels, priority, order, agentSize, scaleIn,
+                warmMax, labelsNodes, mode, DEFAULT_PLATFORM, Map.of());
+    }
+
     public Pool {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(scaleSetName, "scaleSetName");
         labels = Map.copyOf(labels);
+        platform = platform == null ? DEFAULT_PLATFORM : platform;
+        genericResources = Map.copyOf(genericResources);
         Objects.requireNonNull(priority, "priority");
         Objects.requireNonNull(scaleIn, "scaleIn");
         if (minAgents < 0 || minAgents > maxAgents || maxScaleOutStep < 1 || warmMax < 0) {
@@ -83,11 +101,14 @@ public record Pool(
     /** The shared policy with this pool's bounds, step and new-agent size. */
     public CapacityPolicy policy(CapacityPolicy shared) {
         CapacityPolicy bounded = shared.withAgents(minAgents, maxAgents).withSteps(maxScaleOutStep, shared.maxScaleInStep());
-        if (agentSize != null) {
+        if (agentSize != null || !genericResources.isEmpty()) {
+            // The pool's generic resources ride on the new-agent size, where AgentSize finds them (and lets them win
+            // over what a measured agent reports: the pool states what its new agents get).
+            Resources size = (agentSize != null ? agentSize : bounded.fallbackAgentSize()).withGeneric(genericResources);
             bounded = new CapacityPolicy(bounded.minAgents(), bounded.maxAgents(), bounded.maxScaleOutStep(),
                     bounded.maxScaleInStep(), bounded.scaleInUtilisationPercent(), bounded.unneededTime(),
                     bounded.scaleInDelayAfterScaleOut(), bounded.downNodeGrace(), bounded.provisioningTimeout(),
-                    bounded.rejoinGrace(), bounded.drainStallTimeout(), agentSize, bounded.optOutLabel(), bounded.dryRun());
+                    bounded.rejoinGrace(), bounded.drainStallTimeout(), size, bounded.optOutLabel(), bounded.dryRun());
         }
         // The pool's own warm pool: its scale-in mode and cap (the single scale set's come from the shared policy).
         return bounded.withScaleIn(scaleIn, warmMax);

@@ -1,6 +1,7 @@
 package io.harbormaster.capacity;
 
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.NodePlatform;
 import io.harbormaster.swarm.Resources;
 import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.Task;
@@ -13,8 +14,9 @@ import java.util.Map;
 
 /**
  * Which pool's new agents take the pending tasks, as cluster-autoscaler's least-waste expander chooses: among the
- * pools whose new agent would satisfy a task's placement constraints (its pool labels and the control plane's) and
- * hold its reservation, the one that leaves the least CPU and memory unused on the new agents the tasks pack into;
+ * pools whose new agent would satisfy a task's placement constraints (its pool labels and the control plane's, its
+ * platform) and hold its reservation (generic resources included), the one that leaves the least CPU, memory and
+ * generic resources unused on the new agents the tasks pack into;
  * ties go to the lower order, then to the pool listed first. A pool at its maximum is chosen only when no other fits.
  * The chosen pool takes every pending task it fits, and the choice repeats for the rest, so different tasks can
  * scale different pools in one check.
@@ -35,6 +37,9 @@ final class PoolExpander {
     /** One pool as the expander weighs it. */
     private record Candidate(Pool pool, int position, Map<String, String> labels, AgentSize agent, boolean atMaximum,
             String passedOver) {
+        NodePlatform platform() {
+            return pool.platform();
+        }
     }
 
     static Choice choose(FleetSnapshot fleet, FleetPartition.NodePools nodePools, CapacityPolicy shared) {
@@ -57,7 +62,7 @@ final class PoolExpander {
         for (Task task : index.pending()) {
             Service service = index.service(task.serviceId());
             if ((task.nodeId() == null || task.nodeId().isEmpty()) && (service == null || !service.global())
-                    && (task.reservations().nanoCpus() > 0 || task.reservations().memoryBytes() > 0)
+                    && !task.reservations().none()
                     && PendingTaskRule.newAgentMayPlace(task.message() == null ? "" : task.message(), true)) {
                 waiting.add(task);
             }
@@ -99,7 +104,7 @@ final class PoolExpander {
             long count = 0;
             for (Packing.Group group : bestFit) {
                 count += group.count();
-                for (String id : taskIds.get(new GroupKey(group.serviceId(), group.cpu(), group.memory()))) {
+                for (String id : taskIds.get(new GroupKey(group.serviceId(), group.each()))) {
                     poolByTask.put(id, best.pool().name());
                 }
             }
@@ -112,6 +117,7 @@ final class PoolExpander {
                                             ? "; a pool that could not allocate lately goes last" : "")));
             remaining.removeAll(new HashSet<>(bestFit));
         }
+        unprovided(remaining, candidates, index, notes);
         return new Choice(poolByTask, notes);
     }
 
@@ -130,11 +136,39 @@ final class PoolExpander {
             Pool pool = reading.pool();
             Map<String, String> labels = pool.newAgentLabels(reading.scaleSet().sku());
             AgentSize agent = AgentSize.measure(agentsByPool.getOrDefault(pool.name(), List.of()), fleet.services(),
-                    index::placement, pool.policy(shared), labels);
+                    index::placement, pool.policy(shared), labels, pool.platform());
             candidates.add(new Candidate(pool, position, labels, agent, reading.scaleSet().capacity() >= pool.maxAgents(),
                     passedOver.get(pool.name())));
         }
         return candidates;
+    }
+
+    /**
+     * Notes, for the first pool (which keeps the tasks no pool takes), the tasks that reserve a generic resource no
+     * pool's new agent provides: no scale-out can place them, whatever the pool.
+     */
+    private static void unprovided(List<Packing.Group> left, List<Candidate> candidates, FleetIndex index,
+            Map<String, List<String>> notes) {
+        Map<String, Map<String, Long>> tasksByKind = new LinkedHashMap<>();
+        for (Packing.Group group : left) {
+            for (String kind : group.generic().keySet()) {
+                boolean provided = false;
+                for (Candidate candidate : candidates) {
+                    provided |= candidate.agent().room().generic(kind) > 0;
+                }
+                if (!provided) {
+                    Service service = index.service(group.serviceId());
+                    String name = service == null || service.name().isEmpty() ? group.serviceId() : service.name();
+                    tasksByKind.computeIfAbsent(kind, k -> new LinkedHashMap<>()).merge(name, (long) group.count(), Long::sum);
+                }
+            }
+        }
+        String first = candidates.get(0).pool().name();
+        tasksByKind.forEach((kind, byService) -> notes.computeIfAbsent(first, name -> new ArrayList<>()).add(
+                HumanUnits.count(byService.values().stream().mapToLong(Long::longValue).sum(), "pending task reserves",
+                        "pending tasks reserve") + " " + kind + " (" + byService.keySet().stream().sorted()
+                        .reduce((a, b) -> a + ", " + b).orElse("") + "): no pool provides " + kind
+                        + ", not scaling for " + (byService.values().stream().mapToLong(Long::longValue).sum() == 1 ? "it" : "them")));
     }
 
     /** The groups a new agent of the pool can take: its constraints allow the agent, and one task fits its room. */
@@ -142,35 +176,52 @@ final class PoolExpander {
         Resources room = candidate.agent().room();
         List<Packing.Group> fit = new ArrayList<>();
         for (Packing.Group group : groups) {
-            if (group.cpu() <= room.nanoCpus() && group.memory() <= room.memoryBytes()
-                    && group.placement().allowsNewAgent(candidate.labels())) {
+            if (room.holds(group.each())
+                    && group.placement().allowsNewAgent(candidate.labels(), candidate.platform())) {
                 fit.add(group);
             }
         }
         return fit;
     }
 
-    /** The share of the new agents' CPU and memory, averaged, that the groups leave unused once packed onto them. */
+    /**
+     * The share of the new agents' CPU, memory and each generic resource they offer, averaged, that the groups leave
+     * unused once packed onto them: a GPU agent that takes tasks which reserve no GPU wastes its GPUs.
+     */
     static double waste(Resources size, Resources room, Map<String, String> labels, List<Packing.Group> groups, int most) {
+        return waste(size, room, labels, Pool.DEFAULT_PLATFORM, groups, most);
+    }
+
+    static double waste(Resources size, Resources room, Map<String, String> labels, NodePlatform platform,
+            List<Packing.Group> groups, int most) {
         List<Packing.Bin> bins = new ArrayList<>();
-        Packing.pack(groups, bins, room, labels, most);
+        Packing.pack(groups, bins, room, labels, platform, most);
         if (bins.isEmpty()) {
             return 1;
         }
         // Unused is what is left of the room; what global services take counts as used, as they run there anyway.
         long freeCpu = 0;
         long freeMemory = 0;
+        Map<String, Long> freeGeneric = new HashMap<>();
         for (Packing.Bin bin : bins) {
             freeCpu += bin.freeCpu;
             freeMemory += bin.freeMemory;
+            bin.freeGeneric.forEach((kind, free) -> freeGeneric.merge(kind, free, Long::sum));
         }
-        double cpu = freeCpu / ((double) bins.size() * Math.max(1, size.nanoCpus()));
-        double memory = freeMemory / ((double) bins.size() * Math.max(1, size.memoryBytes()));
-        return (cpu + memory) / 2;
+        double sum = freeCpu / ((double) bins.size() * Math.max(1, size.nanoCpus()))
+                + freeMemory / ((double) bins.size() * Math.max(1, size.memoryBytes()));
+        int figures = 2;
+        for (Map.Entry<String, Long> kind : size.generic().entrySet()) {
+            if (kind.getValue() > 0) {
+                sum += freeGeneric.getOrDefault(kind.getKey(), 0L) / ((double) bins.size() * kind.getValue());
+                figures++;
+            }
+        }
+        return sum / figures;
     }
 
     private static double waste(Candidate candidate, List<Packing.Group> fit) {
-        return waste(candidate.agent().size(), candidate.agent().room(), candidate.labels(), fit,
+        return waste(candidate.agent().size(), candidate.agent().room(), candidate.labels(), candidate.platform(), fit,
                 Math.max(1, candidate.pool().maxAgents()));
     }
 
@@ -198,9 +249,9 @@ final class PoolExpander {
         return Math.round(share * 100) + "% unused";
     }
 
-    private record GroupKey(String serviceId, long cpu, long memory) {
+    private record GroupKey(String serviceId, Resources each) {
         static GroupKey of(Task task) {
-            return new GroupKey(task.serviceId(), task.reservations().nanoCpus(), task.reservations().memoryBytes());
+            return new GroupKey(task.serviceId(), task.reservations());
         }
     }
 }

@@ -76,7 +76,7 @@ final class PoolLabelRule {
                 continue;
             }
             Node labelled = new Node(node.id(), node.version(), node.hostname(), node.role(), node.availability(),
-                    node.state(), relabelled, node.resources(), node.createdAt(), node.reachability());
+                    node.state(), relabelled, node.resources(), node.createdAt(), node.reachability(), node.platform());
             nodes.add(labelled);
             if (labelled.state() == Node.State.READY && labelled.availability() == Node.Availability.ACTIVE) {
                 room.put(node.id(), new long[] {node.resources().nanoCpus(), node.resources().memoryBytes()});

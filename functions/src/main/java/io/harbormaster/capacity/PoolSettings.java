@@ -7,6 +7,7 @@ import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.InvalidSettingException;
 import io.harbormaster.config.ScaleSetSettings;
 import io.harbormaster.scaleset.ScaleSetModel;
+import io.harbormaster.swarm.NodePlatform;
 import io.harbormaster.swarm.Resources;
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -41,7 +42,12 @@ public record PoolSettings(List<Pool> pools) {
     private static final List<String> TEMPLATE_FIELDS = List.of("sku", "count", "evictionPolicy", "maxPrice",
             "computerNamePrefix");
     private static final List<String> FIELDS = List.of("name", "scaleSet", "min", "max", "step", "labels", "priority",
-            "order", "agentCpus", "agentMemory", "scaleIn", "warmMax", "mode");
+            "order", "agentCpus", "agentMemory", "scaleIn", "warmMax", "mode", "arch", "genericResources");
+    /** The architectures a pool's agents may have, as their engines report them ({@code Description.Platform}). */
+    private static final List<String> ARCHITECTURES = List.of(NodePlatform.X86_64, NodePlatform.AARCH64);
+    // A generic resource kind as dockerd's node-generic-resources names it (gpu, fpga, NVIDIA-GPU).
+    private static final Pattern GENERIC_KIND = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,63}");
+    private static final long MOST_GENERIC = 1_000_000;
     // A name that is a node label value, a blob name part and a log word alike.
     private static final Pattern NAME = Pattern.compile("[a-z0-9](?:[-a-z0-9]{0,30}[a-z0-9])?");
     // Azure's rule, as ScaleSetSettings checks HARBORMASTER_SCALE_SET_NAME.
@@ -131,8 +137,12 @@ public record PoolSettings(List<Pool> pools) {
         // infra/cluster.json read it; the adapter follows what ARM says the scale set is.
         ScaleSetModel.OrchestrationMode mode = choice(object, "mode", where, ScaleSetModel.OrchestrationMode.class,
                 ScaleSetModel.OrchestrationMode.UNIFORM);
+        // Linux only: the agents' cloud-init is; the architecture is what node.platform.arch constraints see.
+        String arch = text(object, "arch", where, false, Pattern.compile(String.join("|", ARCHITECTURES)),
+                "one of " + String.join(", ", ARCHITECTURES) + " (as the engine reports it; default x86_64)");
         return new Pool(name, scaleSet, min, max, step, labels(object, where), priority, order, agentSize(object, where),
-                scaleIn, warmMax, true, mode);
+                scaleIn, warmMax, true, mode, arch == null ? Pool.DEFAULT_PLATFORM : NodePlatform.linux(arch),
+                genericResources(object, where));
     }
 
     private static String text(JsonNode object, String field, String where, boolean required, Pattern rule,
@@ -205,6 +215,36 @@ public record PoolSettings(List<Pool> pools) {
             labels.put(key, label.asText());
         }
         return labels;
+    }
+
+    /**
+     * What each new agent advertises through dockerd's {@code node-generic-resources}: an object of kind to a whole
+     * number, {@code {"gpu": 1}}.
+     */
+    private static Map<String, Long> genericResources(JsonNode object, String where) {
+        JsonNode value = object.get("genericResources");
+        if (value == null || value.isNull()) {
+            return Map.of();
+        }
+        if (!value.isObject()) {
+            throw invalid(where + " field genericResources is " + value + ": expected an object of generic resource"
+                    + " kinds to counts, such as {\"gpu\":1}");
+        }
+        Map<String, Long> kinds = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> entries = value.fields(); entries.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = entries.next();
+            if (!GENERIC_KIND.matcher(entry.getKey()).matches()) {
+                throw invalid(where + " field genericResources has kind '" + entry.getKey() + "': expected 1 to 64"
+                        + " letters, digits, '-', '_' or '.', starting with a letter or digit, as dockerd names it");
+            }
+            JsonNode count = entry.getValue();
+            if (!count.isIntegralNumber() || !count.canConvertToLong() || count.asLong() < 1 || count.asLong() > MOST_GENERIC) {
+                throw invalid(where + " field genericResources has " + entry.getKey() + "=" + count
+                        + ": expected a whole number from 1 to " + MOST_GENERIC);
+            }
+            kinds.put(entry.getKey(), count.asLong());
+        }
+        return kinds;
     }
 
     /** Both or neither: a new agent's size is one figure, and half of it from the policy would mislead. */

@@ -72,19 +72,18 @@ final class ReactivationRule {
     /** Its free room less one task of every global service that would start on it again. */
     private static Resources roomAfterReactivation(PlanningContext context, Node node) {
         ClusterIndex index = context.index();
-        Resources free = index.free(node);
-        long cpu = free.nanoCpus();
-        long memory = free.memoryBytes();
+        Resources room = index.free(node);
         Set<String> globalsOnNode = new HashSet<>();
         for (Task task : index.tasksOn(node)) {
             globalsOnNode.add(task.serviceId());
         }
         for (Service service : context.snapshot().services()) {
             if (service.global() && !globalsOnNode.contains(service.id()) && index.placement(service.id()).allows(node)) {
-                cpu -= service.reservations().nanoCpus();
-                memory -= service.reservations().memoryBytes();
+                room = room.minus(service.reservations());
             }
         }
-        return new Resources(Math.max(0, cpu), Math.max(0, memory));
+        java.util.Map<String, Long> generic = new java.util.HashMap<>();
+        room.generic().forEach((kind, count) -> generic.put(kind, Math.max(0, count)));
+        return new Resources(Math.max(0, room.nanoCpus()), Math.max(0, room.memoryBytes()), generic);
     }
 }

@@ -39,7 +39,7 @@ final class ScaleInNodeSelector {
         for (Node node : context.snapshot().nodes()) {
             if (node.state() == Node.State.READY && node.availability() == Node.Availability.ACTIVE) {
                 Resources free = index.free(node);
-                Packing.Bin bin = new Packing.Bin(node, free.nanoCpus(), free.memoryBytes());
+                Packing.Bin bin = new Packing.Bin(node, free);
                 targets.add(bin);
                 binOf.put(node.id(), bin);
             }

@@ -32,18 +32,18 @@ final class ScaleOutRule {
         Resources room = context.newAgent().room();
         List<Packing.Bin> bins = new ArrayList<>();
         for (ReactivationRule.Reactivation candidate : reactivations.candidates()) {
-            bins.add(new Packing.Bin(candidate.node(), candidate.room().nanoCpus(), candidate.room().memoryBytes()));
+            bins.add(new Packing.Bin(candidate.node(), candidate.room()));
         }
         int firstUpcoming = bins.size();
         // Bounded: a capacity read far above the instance list must not turn into as many bins.
         for (long i = 0; i < Math.min(inFlight.agents(), policy.maxAgents()); i++) {
-            bins.add(Packing.Bin.newAgent(room, context.newAgentLabels()));
+            bins.add(Packing.Bin.newAgent(room, context.newAgentLabels(), context.newAgentPlatform()));
         }
         int firstNew = bins.size();
         long leftOver = 0;
         if (demand.capacityNeeded()) {
             List<Packing.Group> groups = Packing.groups(demand.counted(), context.index()::placement, context.newAgent().size());
-            leftOver = Packing.pack(groups, bins, room, context.newAgentLabels(), policy.maxAgents());
+            leftOver = Packing.pack(groups, bins, room, context.newAgentLabels(), context.newAgentPlatform(), policy.maxAgents());
         }
 
         List<CapacityAction.ReactivateNode> actions = new ArrayList<>();

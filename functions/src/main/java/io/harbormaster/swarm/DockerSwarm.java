@@ -102,26 +102,75 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
                 .toList();
     }
 
+    /**
+     * Read raw and then into docker-java's model, in one call: the model has no generic resources (nor a task's
+     * reservation of them), which {@link #genericResources} reads from the same answer.
+     */
     @Override
     public List<Node> nodes() {
-        return managers.call(docker -> docker.listSwarmNodesCmd().exec().stream().map(DockerSwarm::toNode).toList());
+        return managers.call(docker -> toNodes(exchange(httpClient(docker), DockerHttpClient.Request.Method.GET, "/nodes", null)));
     }
 
     @Override
     public Optional<Node> node(String nodeId) {
         // A filter, not inspect: inspect also matches by hostname, and we must not act on a namesake.
-        return managers.call(docker -> docker.listSwarmNodesCmd().withIdFilter(List.of(nodeId)).exec().stream()
-                .filter(node -> nodeId.equals(node.getId()))
-                .map(DockerSwarm::toNode)
+        return managers.call(docker -> toNodes(exchange(httpClient(docker), DockerHttpClient.Request.Method.GET,
+                        "/nodes?filters=" + filters(Map.of("id", List.of(nodeId))), null)).stream()
+                .filter(node -> nodeId.equals(node.id()))
                 .findFirst());
     }
 
     @Override
     public List<Task> tasksOnNode(String nodeId) {
-        return managers.call(docker -> docker.listTasksCmd().withNodeFilter(nodeId).exec().stream()
-                .filter(task -> nodeId.equals(task.getNodeId()))
-                .map(DockerSwarm::toTask)
+        return managers.call(docker -> toTasks(exchange(httpClient(docker), DockerHttpClient.Request.Method.GET,
+                        "/tasks?filters=" + filters(Map.of("node", List.of(nodeId))), null)).stream()
+                .filter(task -> nodeId.equals(task.nodeId()))
                 .toList());
+    }
+
+    /** {@code GET /nodes}'s answer as nodes, their platform and generic resources included. */
+    static List<Node> toNodes(JsonNode listed) {
+        List<Node> nodes = new java.util.ArrayList<>();
+        for (JsonNode raw : listed) {
+            nodes.add(toNode(SERVICE_READER.convertValue(raw, SwarmNode.class), raw));
+        }
+        return List.copyOf(nodes);
+    }
+
+    /** {@code GET /tasks}'s answer as tasks, their generic resource reservations included. */
+    static List<Task> toTasks(JsonNode listed) {
+        List<Task> tasks = new java.util.ArrayList<>();
+        for (JsonNode raw : listed) {
+            Task task = toTask(SERVICE_READER.convertValue(raw, com.github.dockerjava.api.model.Task.class));
+            Map<String, Long> generic = genericResources(raw.path("Spec").path("Resources").path("Reservations"));
+            tasks.add(generic.isEmpty() ? task : new Task(task.id(), task.serviceId(), task.nodeId(), task.desiredState(),
+                    task.state(), task.message(), task.reservations().withGeneric(generic), task.updatedAt()));
+        }
+        return List.copyOf(tasks);
+    }
+
+    /** The Engine API's list filters, JSON in the query string, as docker-java writes them. */
+    private static String filters(Map<String, List<String>> filters) {
+        return java.net.URLEncoder.encode(JSON.valueToTree(filters).toString(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The {@code GenericResources} of a node's {@code Description.Resources} or a task's {@code Reservations}, by kind:
+     * a {@code DiscreteResourceSpec} counts its value, a {@code NamedResourceSpec} (one GPU's UUID) counts 1, as
+     * swarmkit's {@code api/genericresource} counts them.
+     */
+    static Map<String, Long> genericResources(JsonNode holder) {
+        Map<String, Long> byKind = new java.util.HashMap<>();
+        for (JsonNode resource : holder.path("GenericResources")) {
+            JsonNode discrete = resource.path("DiscreteResourceSpec");
+            JsonNode named = resource.path("NamedResourceSpec");
+            if (discrete.isObject() && !discrete.path("Kind").asText("").isEmpty()) {
+                byKind.merge(discrete.path("Kind").asText(), discrete.path("Value").asLong(0), Long::sum);
+            } else if (named.isObject() && !named.path("Kind").asText("").isEmpty()) {
+                byKind.merge(named.path("Kind").asText(), 1L, Long::sum);
+            }
+        }
+        return byKind;
     }
 
     @Override
@@ -135,7 +184,9 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
             for (JsonNode service : raw) {
                 com.github.dockerjava.api.model.Service listed = SERVICE_READER.convertValue(service,
                         com.github.dockerjava.api.model.Service.class);
-                services.add(withPreferences(toService(listed), preferences.getOrDefault(listed.getId(), List.of())));
+                Service read = withPreferences(toService(listed), preferences.getOrDefault(listed.getId(), List.of()));
+                services.add(withGeneric(read, genericResources(
+                        service.path("Spec").path("TaskTemplate").path("Resources").path("Reservations"))));
             }
             return List.copyOf(services);
         });
@@ -159,6 +210,12 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
         return byId;
     }
 
+    private static Service withGeneric(Service service, Map<String, Long> generic) {
+        return generic.isEmpty() ? service : new Service(service.id(), service.name(), service.mode(), service.replicas(),
+                service.reservations().withGeneric(generic), service.constraints(), service.version(), service.labels(),
+                service.preferences());
+    }
+
     private static Service withPreferences(Service service, List<String> preferences) {
         return preferences.isEmpty() ? service : new Service(service.id(), service.name(), service.mode(), service.replicas(),
                 service.reservations(), service.constraints(), service.version(), service.labels(), preferences);
@@ -169,12 +226,10 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
         if (serviceIds.isEmpty()) {
             return List.of();
         }
-        return managers.call(docker -> docker.listTasksCmd()
-                .withServiceFilter(serviceIds.toArray(String[]::new))
-                .withStateFilter(TaskState.RUNNING)
-                .exec().stream()
-                .map(DockerSwarm::toTask)
-                .toList());
+        // desired-state, as docker-java's withStateFilter sends it.
+        return managers.call(docker -> toTasks(exchange(httpClient(docker), DockerHttpClient.Request.Method.GET,
+                "/tasks?filters=" + filters(Map.of("service", List.copyOf(serviceIds), "desired-state", List.of("running"))),
+                null)));
     }
 
     @Override
@@ -356,6 +411,11 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
     }
 
     static Node toNode(SwarmNode node) {
+        return toNode(node, null);
+    }
+
+    /** @param raw the node's own JSON, for its generic resources; null when only the model is at hand */
+    static Node toNode(SwarmNode node, JsonNode raw) {
         SwarmNodeSpec spec = node.getSpec();
         var description = node.getDescription();
         var resources = description == null ? null : description.getResources();
@@ -374,9 +434,12 @@ public final class DockerSwarm implements Swarm, AutoCloseable {
                 spec == null || spec.getLabels() == null ? Map.of() : spec.getLabels(),
                 resources == null ? Resources.NONE : new Resources(
                         Objects.requireNonNullElse(resources.getNanoCPUs(), 0L),
-                        Objects.requireNonNullElse(resources.getMemoryBytes(), 0L)),
+                        Objects.requireNonNullElse(resources.getMemoryBytes(), 0L),
+                        raw == null ? Map.of() : genericResources(raw.path("Description").path("Resources"))),
                 node.getCreatedAt() == null ? Instant.EPOCH : node.getCreatedAt().toInstant(),
-                reachability(spec, node.getManagerStatus()));
+                reachability(spec, node.getManagerStatus()),
+                description == null || description.getPlatform() == null ? NodePlatform.UNREPORTED
+                        : new NodePlatform(description.getPlatform().getOs(), description.getPlatform().getArchitecture()));
     }
 
     private static Node.Reachability reachability(SwarmNodeSpec spec, com.github.dockerjava.api.model.SwarmNodeManagerStatus status) {

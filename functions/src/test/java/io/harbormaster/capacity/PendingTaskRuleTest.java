@@ -46,7 +46,7 @@ class PendingTaskRuleTest {
                         + " can never fit, not scaling for it",
                 "1 pending task of service gpu: its placement constraints [node.labels.gpu==yes] exclude a new agent: not scaling for it",
                 "1 pending task of service logs: tied to its node (global service): a new agent does not help",
-                "1 pending task of service generic: reserves no CPU or memory the planner can see (generic resources?): not"
+                "1 pending task of service generic: reserves no CPU, memory or generic resource the planner can see: not"
                         + " scaling for it"),
                 PlanningFixture.lines(demand.notes()));
     }

@@ -114,4 +114,94 @@ class PoolExpanderTest {
         // Two agents, each 1 of 4 CPUs and 4 of 8 GiB unused: (25% + 50%) / 2.
         assertEquals(0.375, PoolExpander.waste(size, size, Map.of(), List.of(group), 10), 1e-9);
     }
+
+    /** A general pool and a gpu pool of agents the same size, the gpu pool's agents with a GPU each. */
+    private static FleetFixture generalAndGpu(int gpuOrder) {
+        FleetFixture fleet = new FleetFixture();
+        fleet.pool("general", 1, 10, Map.of(), 0, new Resources(4 * CPU, 16 * GIB));
+        fleet.pools.put("gpu", new Pool("gpu", "hm-gpu", 0, 4, 1, Map.of(), Pool.Priority.REGULAR, gpuOrder,
+                new Resources(4 * CPU, 16 * GIB), CapacityPolicy.ScaleInMode.DELETE, 0, true,
+                io.harbormaster.scaleset.ScaleSetModel.OrchestrationMode.UNIFORM, Pool.DEFAULT_PLATFORM, Map.of("gpu", 1L)));
+        fleet.instances.put("gpu", new java.util.ArrayList<>());
+        fleet.service("train", 1, GIB);
+        fleet.service("web", 1, GIB);
+        return fleet;
+    }
+
+    @Test
+    void aTaskReservingAGpuGoesToThePoolWhoseAgentsProvideOne() {
+        FleetFixture fleet = generalAndGpu(1);
+        List<Task> train = pendingReserving(fleet, 2, "train", Map.of("gpu", 1L));
+
+        PoolExpander.Choice choice = choose(fleet);
+
+        assertEquals(expected(train, "gpu"), choice.poolByTask());
+        assertTrue(choice.notes().get("gpu").get(0).contains("the only pool whose new agent fits them"),
+                choice.notes().toString());
+    }
+
+    @Test
+    void aTaskReservingNoGpuLeavesTheGpuPoolWhoseUnusedGpusCountAsWaste() {
+        // The gpu pool would win a tie by its order; its idle GPU makes it the more wasteful.
+        FleetFixture fleet = generalAndGpu(-1);
+        List<Task> web = fleet.pending(2, "web", 1, GIB, PlanningFixture.NO_ROOM);
+
+        PoolExpander.Choice choice = choose(fleet);
+
+        assertEquals(expected(web, "general"), choice.poolByTask());
+        assertTrue(choice.notes().get("general").get(0).contains("gpu 79% unused"), choice.notes().toString());
+    }
+
+    @Test
+    void aTaskReservingAKindNoPoolProvidesIsNotedForTheFirstPool() {
+        FleetFixture fleet = new FleetFixture();
+        fleet.pool("general", 1, 10, Map.of(), 0, null);
+        fleet.pool("spot", 0, 10, Map.of(), 1, null);
+        fleet.service("fpga-job", 1, GIB);
+        pendingReserving(fleet, 3, "fpga-job", Map.of("fpga", 1L));
+
+        PoolExpander.Choice choice = choose(fleet);
+
+        assertEquals(Map.of(), choice.poolByTask());
+        assertEquals(List.of("3 pending tasks reserve fpga (fpga-job): no pool provides fpga, not scaling for them"),
+                choice.notes().get("general"));
+    }
+
+    @Test
+    void aTaskConstrainedToAnArchitectureGoesToThePoolOfThatArchitecture() {
+        FleetFixture fleet = new FleetFixture();
+        fleet.pool("general", 1, 10, Map.of(), 0, null);
+        fleet.pools.put("arm", new Pool("arm", "hm-arm", 0, 4, 1, Map.of(), Pool.Priority.REGULAR, 1, null,
+                CapacityPolicy.ScaleInMode.DELETE, 0, true, io.harbormaster.scaleset.ScaleSetModel.OrchestrationMode.UNIFORM,
+                io.harbormaster.swarm.NodePlatform.linux("aarch64"), Map.of()));
+        fleet.instances.put("arm", new java.util.ArrayList<>());
+        fleet.service("arm-only", 1, GIB, "node.platform.arch==aarch64");
+        fleet.service("intel-only", 1, GIB, "node.platform.arch!=aarch64");
+        List<Task> arm = fleet.pending(1, "arm-only", 1, GIB, NO_MATCH);
+        List<Task> intel = fleet.pending(1, "intel-only", 1, GIB, PlanningFixture.NO_ROOM);
+
+        Map<String, String> both = expected(arm, "arm");
+        both.putAll(expected(intel, "general"));
+        assertEquals(both, choose(fleet).poolByTask());
+    }
+
+    @Test
+    void wasteCountsTheGenericResourcesANewAgentLeavesUnused() {
+        Resources size = new Resources(4 * CPU, 8 * GIB, Map.of("gpu", 2L));
+        Packing.Group group = new Packing.Group("web", 3 * CPU, 4 * GIB, Placement.ANYWHERE, 1);
+        // One agent: 25% of its CPU, 50% of its memory and all of its GPUs unused: (25% + 50% + 100%) / 3.
+        assertEquals(0.5833333, PoolExpander.waste(size, size, Map.of(), List.of(group), 10), 1e-6);
+    }
+
+    /** Pending tasks of 0.5 CPU and 1 GiB that also reserve {@code generic}, left pending for resources. */
+    private static List<Task> pendingReserving(FleetFixture fleet, int count, String serviceId, Map<String, Long> generic) {
+        List<Task> added = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Task task = new Task(serviceId + "-g" + i, serviceId, null, "running", "pending", PlanningFixture.NO_ROOM,
+                    new Resources(CPU / 2, GIB, generic), PlanningFixture.minutesAgo(1));
+            fleet.tasks.add(task);
+            added.add(task);
+        }
+        return added;
+    }
 }

@@ -93,6 +93,34 @@ class DockerSwarmIT {
     }
 
     @Test
+    void aGenericResourceReservationAndTheNodesPlatformAreRead() throws IOException {
+        DockerCli docker = DockerCli.forLocalManager();
+        String self = docker.run("info", "--format", "{{.Swarm.NodeID}}");
+        String name = "dockerswarmit-gpu-" + Long.toString(System.nanoTime(), 36);
+        // No node advertises gpu, so swarm leaves the task pending ("insufficient resources"), which is the case to read.
+        try (io.harbormaster.testsupport.TestService created = io.harbormaster.testsupport.TestService.create(docker, name, 1,
+                "--generic-resource", "gpu=2", "--reserve-memory", "16m");
+                DockerSwarm swarm = connect(LocalServices.dockerHost(), false)) {
+            Service service = swarm.services().stream().filter(s -> s.name().equals(created.name())).findFirst().orElseThrow();
+            assertEquals(Map.of("gpu", 2L), service.reservations().generic());
+            // Created detached: the orchestrator makes the task a moment later.
+            List<Task> tasks = swarm.desiredRunningTasks(List.of(service.id()));
+            for (long until = System.nanoTime() + 10_000_000_000L; tasks.isEmpty() && System.nanoTime() < until; ) {
+                sleep(100);
+                tasks = swarm.desiredRunningTasks(List.of(service.id()));
+            }
+            assertFalse(tasks.isEmpty(), "the service's task is listed");
+            assertEquals(new Resources(0, 16L << 20, Map.of("gpu", 2L)), tasks.get(0).reservations());
+
+            Node manager = swarm.nodes().stream().filter(node -> node.id().equals(self)).findFirst().orElseThrow();
+            assertEquals(new NodePlatform(docker.run("node", "inspect", self, "--format", "{{.Description.Platform.OS}}"),
+                    docker.run("node", "inspect", self, "--format", "{{.Description.Platform.Architecture}}")), manager.platform());
+            assertEquals(NodePlatform.LINUX, manager.platform().os());
+            assertEquals(manager, swarm.node(self).orElseThrow(), "the filtered read gives the same node");
+        }
+    }
+
+    @Test
     void mutualTlsEndpointServesTheSameTicket() throws IOException {
         DockerCli docker = DockerCli.forLocalManager();
         try (DockerSwarm swarm = connect(LocalServices.dockerTlsEndpoint(), true)) {
@@ -168,6 +196,15 @@ class DockerSwarmIT {
             assertTrue(e.getMessage().contains("unix:///nonexistent/harbormaster.sock"), e.getMessage());
             assertTrue(e.getMessage().contains(closed), e.getMessage());
             assertFalse(e.getMessage().contains("SWMTKN"), e.getMessage());
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }
