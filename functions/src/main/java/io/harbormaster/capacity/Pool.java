@@ -18,6 +18,8 @@ import java.util.Objects;
  *                    every pool of {@code HARBORMASTER_POOLS}, not the single scale set's, which plans as before pools
  * @param mode the scale set's orchestration mode as the settings state it (the emulator and infra/cluster.json create
  *             it so); the adapter reads the real one from ARM
+ * @param resourceGroup the scale set's resource group, or null for the cluster's ({@code HARBORMASTER_RESOURCE_GROUP});
+ *                      a Flexible pool's is a group of its own, since the app may delete any VM of it
  */
 public record Pool(
         String name,
@@ -32,7 +34,8 @@ public record Pool(
         CapacityPolicy.ScaleInMode scaleIn,
         int warmMax,
         boolean labelsNodes,
-        ScaleSetModel.OrchestrationMode mode) {
+        ScaleSetModel.OrchestrationMode mode,
+        String resourceGroup) {
 
     /** The name of the one pool the single-scale-set settings make; its history keeps the blob it always had. */
     public static final String DEFAULT_NAME = "agents";
@@ -58,7 +61,12 @@ public record Pool(
             Map<String, String> labels, Priority priority, int order, Resources agentSize,
             CapacityPolicy.ScaleInMode scaleIn, int warmMax, boolean labelsNodes) {
         this(name, scaleSetName, minAgents, maxAgents, maxScaleOutStep, labels, priority, order, agentSize, scaleIn,
-                warmMax, labelsNodes, ScaleSetModel.OrchestrationMode.UNIFORM);
+                warmMax, labelsNodes, ScaleSetModel.OrchestrationMode.UNIFORM, null);
+    }
+
+    /** The scale set's resource group: the pool's own, else the cluster's. */
+    public String resourceGroupOr(String clusterGroup) {
+        return resourceGroup == null ? clusterGroup : resourceGroup;
     }
 
     public Pool {

@@ -41,7 +41,7 @@ public record PoolSettings(List<Pool> pools) {
     private static final List<String> TEMPLATE_FIELDS = List.of("sku", "count", "evictionPolicy", "maxPrice",
             "computerNamePrefix");
     private static final List<String> FIELDS = List.of("name", "scaleSet", "min", "max", "step", "labels", "priority",
-            "order", "agentCpus", "agentMemory", "scaleIn", "warmMax", "mode");
+            "order", "agentCpus", "agentMemory", "scaleIn", "warmMax", "mode", "resourceGroup");
     // A name that is a node label value, a blob name part and a log word alike.
     private static final Pattern NAME = Pattern.compile("[a-z0-9](?:[-a-z0-9]{0,30}[a-z0-9])?");
     // Azure's rule, as ScaleSetSettings checks HARBORMASTER_SCALE_SET_NAME.
@@ -50,6 +50,8 @@ public record PoolSettings(List<Pool> pools) {
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,127}");
     private static final Pattern LABEL_VALUE = Pattern.compile("[-A-Za-z0-9_.]{0,255}");
     private static final String RESERVED_PREFIX = "io.harbormaster.";
+    // Azure's rule, as ScaleSetSettings checks HARBORMASTER_RESOURCE_GROUP.
+    private static final Pattern RESOURCE_GROUP = Pattern.compile("[-\\w.()]{0,89}[-\\w()]");
 
     public PoolSettings {
         pools = List.copyOf(pools);
@@ -67,7 +69,31 @@ public record PoolSettings(List<Pool> pools) {
                     + ": the pools replace the single scale set's settings; remove " + String.join(", ", alsoSet)
                     + " or " + POOLS);
         }
-        return parse(raw.get());
+        PoolSettings parsed = parse(raw.get());
+        parsed.requireFlexibleGroupsApart(settings.optional(ScaleSetSettings.RESOURCE_GROUP).orElse(null));
+        return parsed;
+    }
+
+    /**
+     * A Flexible pool's VMs are standard VMs of its scale set's group, so the app holds delete and deallocate rights on
+     * that whole group: it must not be the managers' group, or the control plane could be turned against them.
+     */
+    void requireFlexibleGroupsApart(String clusterGroup) {
+        for (Pool pool : pools) {
+            if (pool.mode() != ScaleSetModel.OrchestrationMode.FLEXIBLE) {
+                continue;
+            }
+            String why = ": Azure creates a Flexible scale set's VMs in its own resource group and the app may delete or"
+                    + " deallocate any VM there, so that group must hold only Flexible pools, never the managers ("
+                    + ScaleSetSettings.RESOURCE_GROUP + (clusterGroup == null ? "" : " '" + clusterGroup + "'")
+                    + "); create one (infra/README.md, flexibleResourceGroup) and name it in the pool's resourceGroup";
+            if (pool.resourceGroup() == null) {
+                throw invalid("pool '" + pool.name() + "' is Flexible and has no resourceGroup" + why);
+            }
+            if (pool.resourceGroup().equalsIgnoreCase(clusterGroup)) {
+                throw invalid("pool '" + pool.name() + "' is Flexible and its resourceGroup is the cluster's" + why);
+            }
+        }
     }
 
     static PoolSettings parse(String text) {
@@ -131,8 +157,10 @@ public record PoolSettings(List<Pool> pools) {
         // infra/cluster.json read it; the adapter follows what ARM says the scale set is.
         ScaleSetModel.OrchestrationMode mode = choice(object, "mode", where, ScaleSetModel.OrchestrationMode.class,
                 ScaleSetModel.OrchestrationMode.UNIFORM);
+        String resourceGroup = text(object, "resourceGroup", where, false, RESOURCE_GROUP,
+                "a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'");
         return new Pool(name, scaleSet, min, max, step, labels(object, where), priority, order, agentSize(object, where),
-                scaleIn, warmMax, true, mode);
+                scaleIn, warmMax, true, mode, resourceGroup);
     }
 
     private static String text(JsonNode object, String field, String where, boolean required, Pattern rule,
