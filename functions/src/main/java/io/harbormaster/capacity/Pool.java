@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param platform what a new agent reports as its platform, for {@code node.platform.*} constraints: Linux (the
  *                 cloud-init is Linux only) on the pool's architecture
  * @param genericResources what each new agent advertises as generic resources ({@code gpu} to 1), by kind
+ * @param resourceGroup the scale set's resource group, or null for the cluster's ({@code HARBORMASTER_RESOURCE_GROUP});
+ *                      a Flexible pool's is a group of its own, since the app may delete any VM of it
  */
 public record Pool(
         String name,
@@ -38,7 +40,8 @@ public record Pool(
         boolean labelsNodes,
         ScaleSetModel.OrchestrationMode mode,
         NodePlatform platform,
-        Map<String, Long> genericResources) {
+        Map<String, Long> genericResources,
+        String resourceGroup) {
 
     /** A new agent's platform unless its pool says otherwise. */
     public static final NodePlatform DEFAULT_PLATFORM = NodePlatform.LINUX_X86_64;
@@ -69,12 +72,26 @@ public record Pool(
                 warmMax, labelsNodes, ScaleSetModel.OrchestrationMode.UNIFORM);
     }
 
+    /** The scale set's resource group: the pool's own, else the cluster's. */
+    public String resourceGroupOr(String clusterGroup) {
+        return resourceGroup == null ? clusterGroup : resourceGroup;
+    }
+
     /** A pool of x86_64 agents that advertise no generic resources. */
     public Pool(String name, String scaleSetName, int minAgents, int maxAgents, int maxScaleOutStep,
             Map<String, String> labels, Priority priority, int order, Resources agentSize,
             CapacityPolicy.ScaleInMode scaleIn, int warmMax, boolean labelsNodes, ScaleSetModel.OrchestrationMode mode) {
         this(name, scaleSetName, minAgents, maxAgents, maxScaleOutStep, labels, priority, order, agentSize, scaleIn,
-                warmMax, labelsNodes, mode, DEFAULT_PLATFORM, Map.of());
+                warmMax, labelsNodes, mode, DEFAULT_PLATFORM, Map.of(), null);
+    }
+
+    /** A pool whose scale set is in the cluster's resource group. */
+    public Pool(String name, String scaleSetName, int minAgents, int maxAgents, int maxScaleOutStep,
+            Map<String, String> labels, Priority priority, int order, Resources agentSize,
+            CapacityPolicy.ScaleInMode scaleIn, int warmMax, boolean labelsNodes, ScaleSetModel.OrchestrationMode mode,
+            NodePlatform platform, Map<String, Long> genericResources) {
+        this(name, scaleSetName, minAgents, maxAgents, maxScaleOutStep, labels, priority, order, agentSize, scaleIn,
+                warmMax, labelsNodes, mode, platform, genericResources, null);
     }
 
     public Pool {

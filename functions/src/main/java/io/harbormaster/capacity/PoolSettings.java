@@ -42,7 +42,8 @@ public record PoolSettings(List<Pool> pools) {
     private static final List<String> TEMPLATE_FIELDS = List.of("sku", "count", "evictionPolicy", "maxPrice",
             "computerNamePrefix");
     private static final List<String> FIELDS = List.of("name", "scaleSet", "min", "max", "step", "labels", "priority",
-            "order", "agentCpus", "agentMemory", "scaleIn", "warmMax", "mode", "arch", "genericResources");
+            "order", "agentCpus", "agentMemory", "scaleIn", "warmMax", "mode", "arch", "genericResources",
+            "resourceGroup");
     /** The architectures a pool's agents may have, as their engines report them ({@code Description.Platform}). */
     private static final List<String> ARCHITECTURES = List.of(NodePlatform.X86_64, NodePlatform.AARCH64);
     // A generic resource kind as dockerd's node-generic-resources names it (gpu, fpga, NVIDIA-GPU).
@@ -56,6 +57,8 @@ public record PoolSettings(List<Pool> pools) {
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9][-A-Za-z0-9_.]{0,127}");
     private static final Pattern LABEL_VALUE = Pattern.compile("[-A-Za-z0-9_.]{0,255}");
     private static final String RESERVED_PREFIX = "io.harbormaster.";
+    // Azure's rule, as ScaleSetSettings checks HARBORMASTER_RESOURCE_GROUP.
+    private static final Pattern RESOURCE_GROUP = Pattern.compile("[-\\w.()]{0,89}[-\\w()]");
 
     public PoolSettings {
         pools = List.copyOf(pools);
@@ -73,7 +76,31 @@ public record PoolSettings(List<Pool> pools) {
                     + ": the pools replace the single scale set's settings; remove " + String.join(", ", alsoSet)
                     + " or " + POOLS);
         }
-        return parse(raw.get());
+        PoolSettings parsed = parse(raw.get());
+        parsed.requireFlexibleGroupsApart(settings.optional(ScaleSetSettings.RESOURCE_GROUP).orElse(null));
+        return parsed;
+    }
+
+    /**
+     * A Flexible pool's VMs are standard VMs of its scale set's group, so the app holds delete and deallocate rights on
+     * that whole group: it must not be the managers' group, or the control plane could be turned against them.
+     */
+    void requireFlexibleGroupsApart(String clusterGroup) {
+        for (Pool pool : pools) {
+            if (pool.mode() != ScaleSetModel.OrchestrationMode.FLEXIBLE) {
+                continue;
+            }
+            String why = ": Azure creates a Flexible scale set's VMs in its own resource group and the app may delete or"
+                    + " deallocate any VM there, so that group must hold only Flexible pools, never the managers ("
+                    + ScaleSetSettings.RESOURCE_GROUP + (clusterGroup == null ? "" : " '" + clusterGroup + "'")
+                    + "); create one (infra/README.md, flexibleResourceGroup) and name it in the pool's resourceGroup";
+            if (pool.resourceGroup() == null) {
+                throw invalid("pool '" + pool.name() + "' is Flexible and has no resourceGroup" + why);
+            }
+            if (pool.resourceGroup().equalsIgnoreCase(clusterGroup)) {
+                throw invalid("pool '" + pool.name() + "' is Flexible and its resourceGroup is the cluster's" + why);
+            }
+        }
     }
 
     static PoolSettings parse(String text) {
@@ -140,9 +167,11 @@ public record PoolSettings(List<Pool> pools) {
         // Linux only: the agents' cloud-init is; the architecture is what node.platform.arch constraints see.
         String arch = text(object, "arch", where, false, Pattern.compile(String.join("|", ARCHITECTURES)),
                 "one of " + String.join(", ", ARCHITECTURES) + " (as the engine reports it; default x86_64)");
+        String resourceGroup = text(object, "resourceGroup", where, false, RESOURCE_GROUP,
+                "a resource group name: 1 to 90 letters, digits, '-', '_', '.', '(' or ')', not ending in '.'");
         return new Pool(name, scaleSet, min, max, step, labels(object, where), priority, order, agentSize(object, where),
                 scaleIn, warmMax, true, mode, arch == null ? Pool.DEFAULT_PLATFORM : NodePlatform.linux(arch),
-                genericResources(object, where));
+                genericResources(object, where), resourceGroup);
     }
 
     private static String text(JsonNode object, String field, String where, boolean required, Pattern rule,

@@ -35,6 +35,13 @@ public record ScaleSetSettings(String subscriptionId, String resourceGroup, Stri
         return build(settings, scaleSetName);
     }
 
+    /** As {@link #forScaleSet(AppSettings, String)}, in {@code resourceGroup} (a pool's own, already validated) if not null. */
+    public static ScaleSetSettings forScaleSet(AppSettings settings, String scaleSetName, String resourceGroup) {
+        ScaleSetSettings inCluster = build(settings, scaleSetName);
+        return resourceGroup == null ? inCluster
+                : new ScaleSetSettings(inCluster.subscriptionId(), resourceGroup, inCluster.scaleSetName(), inCluster.cloud());
+    }
+
     private static ScaleSetSettings build(AppSettings settings, String scaleSetName) {
         String subscription = matching(settings, SUBSCRIPTION_ID, GUID,
                 "a subscription id (a GUID such as 00000000-0000-0000-0000-000000000000)");

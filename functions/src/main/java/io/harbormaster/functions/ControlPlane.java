@@ -352,7 +352,8 @@ public final class ControlPlane {
     /**
      * Each pool's Azure scale set by pool name, in the order of the pools; none without a scale set. The single scale
      * set's settings make one, as {@link #scaleSet(AppSettings)}; each pool of {@code HARBORMASTER_POOLS} its own, in
-     * the subscription and resource group of the settings. Built on their first call.
+     * the subscription of the settings and the pool's resource group (the cluster's unless it names its own). Built on
+     * their first call.
      */
     static Map<String, ScaleSet> scaleSets(AppSettings settings, PoolSettings pools) {
         Map<String, ScaleSet> byPool = new LinkedHashMap<>();
@@ -361,7 +362,7 @@ public final class ControlPlane {
             return byPool;
         }
         for (Pool pool : pools.pools()) {
-            ScaleSetSettings validated = ScaleSetSettings.forScaleSet(settings, pool.scaleSetName());
+            ScaleSetSettings validated = ScaleSetSettings.forScaleSet(settings, pool.scaleSetName(), pool.resourceGroup());
             byPool.put(pool.name(), new OnFirstUse<ScaleSet>("AzureScaleSet " + validated.resourceGroup() + "/"
                     + validated.scaleSetName() + " (pool " + pool.name() + ")", () -> AzureScaleSet.connect(validated))
                     .as(ScaleSet.class));

@@ -65,7 +65,7 @@ class PoolSettingsTest {
     @Test
     void aPoolsModeIsUniformByDefaultOrFlexibleAndNothingElse() {
         List<Pool> pools = pools(Map.of(PoolSettings.POOLS, "[{\"name\":\"a\",\"scaleSet\":\"hm-a\",\"max\":2},"
-                + "{\"name\":\"b\",\"scaleSet\":\"hm-b\",\"max\":2,\"mode\":\"Flexible\"},"
+                + "{\"name\":\"b\",\"scaleSet\":\"hm-b\",\"max\":2,\"mode\":\"Flexible\",\"resourceGroup\":\"hm-flex-rg\"},"
                 + "{\"name\":\"c\",\"scaleSet\":\"hm-c\",\"max\":2,\"mode\":\"uniform\"}]")).pools();
         assertEquals(List.of(ScaleSetModel.OrchestrationMode.UNIFORM, ScaleSetModel.OrchestrationMode.FLEXIBLE,
                 ScaleSetModel.OrchestrationMode.UNIFORM), pools.stream().map(Pool::mode).toList());
@@ -74,6 +74,36 @@ class PoolSettingsTest {
                 && message.contains("Uniform, Flexible"), message);
         assertEquals(ScaleSetModel.OrchestrationMode.UNIFORM,
                 pools(Map.of("HARBORMASTER_SCALE_SET_NAME", "harbormaster-agents")).pools().get(0).mode());
+    }
+
+    @Test
+    void aPoolsResourceGroupIsItsOwnOrElseTheClusters() {
+        List<Pool> pools = pools(Map.of(PoolSettings.POOLS, "[{\"name\":\"a\",\"scaleSet\":\"hm-a\",\"max\":2},"
+                + "{\"name\":\"b\",\"scaleSet\":\"hm-b\",\"max\":2,\"mode\":\"Flexible\",\"resourceGroup\":\"hm-flex-rg\"}]",
+                "HARBORMASTER_RESOURCE_GROUP", "hm-cluster")).pools();
+        assertNull(pools.get(0).resourceGroup());
+        assertEquals("hm-cluster", pools.get(0).resourceGroupOr("hm-cluster"), "a Uniform pool stays in the cluster's group");
+        assertEquals("hm-flex-rg", pools.get(1).resourceGroupOr("hm-cluster"));
+        String message = refused("[{\"name\":\"a\",\"scaleSet\":\"hm-a\",\"max\":2,\"resourceGroup\":\"bad.\"}]");
+        assertTrue(message.contains("HARBORMASTER_POOLS") && message.contains("pool 'a' field resourceGroup"), message);
+    }
+
+    @Test
+    void aFlexiblePoolWithoutAGroupOfItsOwnOrInTheManagersGroupIsRefusedNamingThePoolAndWhy() {
+        String without = assertThrows(InvalidSettingException.class, () -> pools(Map.of(PoolSettings.POOLS,
+                "[{\"name\":\"flex\",\"scaleSet\":\"hm-flex\",\"max\":2,\"mode\":\"Flexible\"}]",
+                "HARBORMASTER_RESOURCE_GROUP", "hm-cluster"))).getMessage();
+        assertTrue(without.contains("HARBORMASTER_POOLS") && without.contains("pool 'flex' is Flexible and has no resourceGroup")
+                && without.contains("managers") && without.contains("'hm-cluster'"), without);
+        String same = assertThrows(InvalidSettingException.class, () -> pools(Map.of(PoolSettings.POOLS,
+                "[{\"name\":\"flex\",\"scaleSet\":\"hm-flex\",\"max\":2,\"mode\":\"Flexible\",\"resourceGroup\":\"HM-Cluster\"}]",
+                "HARBORMASTER_RESOURCE_GROUP", "hm-cluster"))).getMessage();
+        assertTrue(same.contains("pool 'flex' is Flexible and its resourceGroup is the cluster's")
+                && same.contains("delete or deallocate any VM"), same);
+        assertEquals("hm-cluster", pools(Map.of(PoolSettings.POOLS,
+                "[{\"name\":\"u\",\"scaleSet\":\"hm-u\",\"max\":2,\"resourceGroup\":\"hm-cluster\"}]",
+                "HARBORMASTER_RESOURCE_GROUP", "hm-cluster")).pools().get(0).resourceGroup(),
+                "a Uniform pool's rights are on its scale set only, so it may share the managers' group");
     }
 
     @Test

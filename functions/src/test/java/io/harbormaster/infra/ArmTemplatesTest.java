@@ -244,26 +244,25 @@ class ArmTemplatesTest {
             }
         }
         assertEquals(Set.of("[variables('managerReaderRoleId')]", "[variables('scaleSetOperatorRoleId')]",
-                "[variables('flexibleVmOperatorRoleId')]"), definitions.keySet(),
-                "three roles in the cluster's group: the scale set operator, the manager reader, and (Flexible pools only) the Flexible VM operator");
+                "[variables('flexibleNetworkJoinRoleId')]"), definitions.keySet(),
+                "three roles in the cluster's group: the scale set operator, the manager reader, and (Flexible pools only)"
+                        + " the join of the agents' subnet and backend pool; the Flexible VM operator is in flexibleResourceGroup");
         assertEquals(Set.of("[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('managerReaderRoleId'))]",
                 "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('scaleSetOperatorRoleId'))]",
-                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('flexibleVmOperatorRoleId'))]"),
-                assignments.keySet(), "each role assigned once (the manager reader through a copy loop)");
-        // A Flexible pool's VMs, disks and NICs are the group's own resources, named by Azure: only then is a role
-        // assigned on the group, and it runs no commands and adds no extensions.
-        JsonNode flexibleRole = definitions.get("[variables('flexibleVmOperatorRoleId')]");
-        JsonNode flexibleAssignment = assignments.get(
-                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('flexibleVmOperatorRoleId'))]");
-        assertEquals("[variables('hasFlexiblePool')]", flexibleRole.path("condition").asText());
-        assertEquals("[variables('hasFlexiblePool')]", flexibleAssignment.path("condition").asText());
-        assertEquals("[contains(map(variables('pools'), lambda('pool', lambdaVariables('pool').mode)), 'Flexible')]",
-                cluster.root.path("variables").path("hasFlexiblePool").asText());
+                "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', variables('flexibleNetworkJoinRoleId'))]"),
+                assignments.keySet(), "each role assigned on its resources (the manager reader through a copy loop)");
+        for (ArmTemplate.Resource resource : cluster.resources) {
+            if (resource.type().equals("Microsoft.Authorization/roleAssignments")) {
+                assertTrue(resource.node().path("scope").asText().startsWith("[format('Microsoft."),
+                        "every assignment in the cluster's group is on named resources, never on the group: " + resource.name());
+            }
+        }
         for (JsonNode action : cluster.root.path("variables").path("flexibleVmOperatorActions")) {
             String text = action.asText().toLowerCase(Locale.ROOT);
             assertFalse(text.contains("*") || text.contains("runcommand") || text.contains("extensions"), action.asText());
             assertTrue(text.startsWith("microsoft.compute/virtualmachines/") || text.startsWith("microsoft.compute/disks/")
-                    || text.startsWith("microsoft.network/") || text.startsWith("microsoft.authorization/locks/"), action.asText());
+                    || text.startsWith("microsoft.network/networkinterfaces/") || text.startsWith("microsoft.authorization/locks/"),
+                    action.asText());
         }
         Map<String, String> prefixes = Map.of("scaleSetOperator", "Microsoft.Compute/virtualMachineScaleSets/",
                 "managerReader", "Microsoft.Compute/virtualMachines/");
@@ -384,11 +383,10 @@ class ArmTemplatesTest {
     void theScaleSetIsItsPoolsModeManualAndWaitsForTerminateApproval() {
         ArmTemplate cluster = InfraFiles.cluster();
         JsonNode properties = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node().path("properties");
-        // Uniform unless the pool says Flexible (PoolsAndZonesTemplateTest checks what Flexible adds).
-        assertEquals("[variables('pools')[copyIndex()].mode]", properties.path("orchestrationMode").asText());
+        // Uniform here, in the cluster's group; a Flexible pool's is made in its own (FlexibleGroupTemplateTest).
+        assertEquals("Uniform", properties.path("orchestrationMode").asText());
         assertEquals("Uniform", cluster.root.path("variables").path("poolDefaults").path("mode").asText());
-        assertEquals("[if(equals(variables('pools')[copyIndex()].mode, 'Flexible'), null(), false())]",
-                properties.path("overprovision").asText(), "a Uniform scale set never overprovisions");
+        assertFalse(properties.path("overprovision").asBoolean(true), "a Uniform scale set never overprovisions");
         assertEquals("Manual", properties.path("upgradePolicy").path("mode").asText());
         assertTrue(properties.path("scaleInPolicy").path("rules").isArray());
         JsonNode terminate = properties.path("virtualMachineProfile").path("scheduledEventsProfile").path("terminateNotificationProfile");

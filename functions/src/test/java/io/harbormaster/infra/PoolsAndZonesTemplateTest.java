@@ -58,18 +58,12 @@ class PoolsAndZonesTemplateTest {
     }
 
     @Test
-    void aPoolsModeMakesItsScaleSetUniformOrFlexibleWithWhatFlexibleRequires() {
+    void aPoolsModeMakesItsScaleSetUniformHereOrFlexibleInItsOwnGroup() {
         JsonNode variables = cluster.root.path("variables");
         assertEquals("Uniform", variables.path("poolDefaults").path("mode").asText(), "Uniform unless a pool says otherwise");
-        JsonNode properties = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node().path("properties");
-        assertEquals("[" + POOL + ".mode]", properties.path("orchestrationMode").asText());
-        // Learn "Orchestration modes": a zonal or zone-spanning Flexible scale set takes 1 fault domain (max spreading).
-        assertEquals("[if(equals(" + POOL + ".mode, 'Flexible'), 1, null())]", properties.path("platformFaultDomainCount").asText());
-        assertEquals("[if(equals(" + POOL + ".mode, 'Flexible'), null(), false())]", properties.path("overprovision").asText(),
-                "Flexible has no overprovisioning");
-        assertEquals("[if(equals(" + POOL + ".mode, 'Flexible'), '2020-11-01', null())]", properties
-                .path("virtualMachineProfile").path("networkProfile").path("networkApiVersion").asText(),
-                "a Flexible scale set makes its VMs' NICs through the network API");
+        JsonNode scaleSet = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node();
+        assertEquals("[not(equals(" + POOL + ".mode, 'Flexible'))]", scaleSet.path("condition").asText(),
+                "a Flexible pool's scale set is made by the nested deployment in flexibleResourceGroup (FlexibleGroupTemplateTest)");
         assertTrue(cluster.parameters().path("pools").path("metadata").path("description").asText().contains("mode"));
     }
 

@@ -64,7 +64,7 @@ class TrustChecksTest {
         ArmTemplate throughVariable = ArmTemplate.parse("cluster.json (broken)", hidden.root.toString().replace("\"managerFqdn\":{",
                 "\"leak\":{\"type\":\"object\",\"value\":\"[variables('hidden')]\"},\"managerFqdn\":{"));
         assertFalse(TrustChecks.outputsCarryingKeys(throughVariable).isEmpty(), "through a variable");
-        assertFalse(TrustChecks.outputsCarryingKeys(broken(CLUSTER, "\"value\": \"[resourceId('Microsoft.Compute/virtualMachineScaleSets', variables('pools')[0].scaleSet)]\"",
+        assertFalse(TrustChecks.outputsCarryingKeys(broken(CLUSTER, "\"value\": \"[variables('poolScaleSetIds')[0]]\"",
                 "\"value\": \"[base64(parameters('dockerTlsServerKeyPem'))]\"")).isEmpty(), "a secure parameter");
     }
 

@@ -129,7 +129,8 @@ public final class AzureEmulator implements AutoCloseable {
                     .withCustomData(customData)
                     .withZones(settings.zones())
                     .withTerminateNotification(new TerminateNotification(true, settings.terminateNotice()))
-                    .withOrchestrationMode(plan.orchestrationMode());
+                    .withOrchestrationMode(plan.orchestrationMode())
+                    .withResourceGroup(plan.resourceGroup());
             if (plan.priority().equals("Spot")) {
                 spec = spec.withSpot(settings.evictionPolicy().isEmpty() ? "Deallocate" : settings.evictionPolicy());
             }

@@ -51,14 +51,15 @@ public record EmulatorSettings(
 
     /**
      * One scale set the emulator creates: its name, its instances' computer name prefix, its capacity at start, its
-     * priority and its orchestration mode ("Uniform" or "Flexible"). Every pool's agents boot from the same cloud-config.
+     * priority, its orchestration mode ("Uniform" or "Flexible") and its resource group (null: the app's
+     * {@code HARBORMASTER_RESOURCE_GROUP}; a Flexible pool's own). Every pool's agents boot from the same cloud-config.
      */
     public record ScaleSetPlan(String scaleSetName, String computerNamePrefix, int initialCapacity, String priority,
-            String orchestrationMode) {
+            String orchestrationMode, String resourceGroup) {
 
-        /** A Uniform scale set. */
+        /** A Uniform scale set in the app's resource group. */
         public ScaleSetPlan(String scaleSetName, String computerNamePrefix, int initialCapacity, String priority) {
-            this(scaleSetName, computerNamePrefix, initialCapacity, priority, "Uniform");
+            this(scaleSetName, computerNamePrefix, initialCapacity, priority, "Uniform", null);
         }
     }
 
@@ -152,7 +153,7 @@ public record EmulatorSettings(
             String poolPrefix = i == 0 ? prefix : prefix.substring(0, Math.min(prefix.length(), 8)) + i;
             plans.add(new ScaleSetPlan(pool.scaleSetName(), poolPrefix, pool.minAgents(),
                     pool.priority() == Pool.Priority.SPOT ? "Spot" : "Regular",
-                    pool.mode() == ScaleSetModel.OrchestrationMode.FLEXIBLE ? "Flexible" : "Uniform"));
+                    pool.mode() == ScaleSetModel.OrchestrationMode.FLEXIBLE ? "Flexible" : "Uniform", pool.resourceGroup()));
         }
         return plans;
     }
@@ -162,9 +163,11 @@ public record EmulatorSettings(
         return scaleSetId(scaleSetName);
     }
 
-    /** The resource id of scale set {@code name} of this subscription and resource group. */
+    /** The resource id of scale set {@code name} of this subscription, in its plan's resource group. */
     public String scaleSetId(String name) {
-        return "/subscriptions/" + subscriptionId + "/resourceGroups/" + resourceGroup
+        String group = pools.stream().filter(plan -> plan.scaleSetName().equalsIgnoreCase(name))
+                .map(ScaleSetPlan::resourceGroup).filter(java.util.Objects::nonNull).findFirst().orElse(resourceGroup);
+        return "/subscriptions/" + subscriptionId + "/resourceGroups/" + group
                 + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + name;
     }
 

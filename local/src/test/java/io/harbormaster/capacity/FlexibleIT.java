@@ -20,11 +20,14 @@ import org.junit.jupiter.api.Test;
  * A Flexible pool end to end on the local cluster: the emulator runs the pool's scale set in Flexible orchestration,
  * whose VMs are standard VMs named {@code {scaleSet}_{suffix}}. Pending tasks constrained to the pool's label scale it
  * out (sku.capacity); the new VM attests by its vmId, joins, and is labelled as the pool's; once idle, its node is
- * drained and exactly that VM is deleted by the scale set's batch delete, which names it by its VM name.
+ * drained and exactly that VM is deleted by the scale set's batch delete, which names it by its VM name. The pool's
+ * scale set is in a resource group of its own (its {@code resourceGroup}), and every change the app sends goes there.
  */
 class FlexibleIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SCALE_SET = "hm-flex";
+    // A group of its own, as infra/cluster.json's flexibleResourceGroup: the app's rights there never reach a manager.
+    private static final String GROUP = "hm-flex-rg";
 
     private EmulatedCluster cluster;
     private TestService service;
@@ -44,7 +47,8 @@ class FlexibleIT {
         long t0 = System.nanoTime();
         EmulatedCluster.forgetCapacityHistory();
         cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", "[{\"name\":\"flex\",\"scaleSet\":\"" + SCALE_SET
-                + "\",\"min\":0,\"max\":1,\"step\":1,\"labels\":{\"flex\":\"true\"},\"mode\":\"Flexible\"}]"), Map.of(
+                + "\",\"min\":0,\"max\":1,\"step\":1,\"labels\":{\"flex\":\"true\"},\"mode\":\"Flexible\",\"resourceGroup\":\""
+                + GROUP + "\"}]"), Map.of(
                 "HARBORMASTER_CAPACITY_SCHEDULE", "*/2 * * * * *",
                 "HARBORMASTER_CAPACITY_UNNEEDED_TIME", "1s",
                 "HARBORMASTER_CAPACITY_SCALE_IN_DELAY_AFTER_SCALE_OUT", "1s"));
@@ -77,6 +81,10 @@ class FlexibleIT {
         assertEquals(1, deletes.size(), deletes.toString());
         assertEquals(List.of(vm.name()), List.of(JSON.readTree(deletes.get(0).body()).path("instanceIds").get(0).asText()));
         assertEquals(1, JSON.readTree(deletes.get(0).body()).path("instanceIds").size());
+        // The pool's scale set and its VMs are in their own group; nothing that changes a VM went to the managers'.
+        List<String> writes = cluster.emulator().arm().requests().stream().filter(call -> !call.method().equals("GET"))
+                .map(call -> call.method() + " " + call.path()).toList();
+        assertTrue(writes.stream().allMatch(call -> call.toLowerCase().contains("/resourcegroups/" + GROUP + "/")), writes.toString());
         JsonNode drain = JSON.readTree(cluster.send(HttpRequest.newBuilder(
                 cluster.host().uri("/api/drain/" + vm.computerName())).GET()).body());
         assertEquals("removed", drain.path("state").asText(), drain.toString());

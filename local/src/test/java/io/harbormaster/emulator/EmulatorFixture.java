@@ -116,6 +116,12 @@ public final class EmulatorFixture implements AutoCloseable {
         return scaleSet(arm.endpoint(), FAST_POLICY, credential());
     }
 
+    /** The adapter on scale set {@code name} of resource group {@code group} (a Flexible pool's own, say). */
+    public AzureScaleSet scaleSetIn(String group, String name) {
+        return AzureScaleSet.connect(new ScaleSetSettings(SUBSCRIPTION, group, name, AzureCloud.PUBLIC), arm.endpoint(),
+                credential(), sdkHttpClient(FAST_POLICY), FAST_POLICY);
+    }
+
     public AzureScaleSet scaleSet(URI endpoint, ArmCallPolicy policy, TokenCredential credential) {
         return AzureScaleSet.connect(TARGET, endpoint, credential, sdkHttpClient(policy), policy);
     }

@@ -45,16 +45,18 @@ class EmulatorSettingsTest {
         Map<String, String> values = settings();
         values.put("HARBORMASTER_POOLS", "[{\"name\":\"general\",\"scaleSet\":\"hm-general\",\"min\":1,\"max\":2},"
                 + "{\"name\":\"gpu\",\"scaleSet\":\"hm-gpu\",\"max\":2,\"priority\":\"Spot\"},"
-                + "{\"name\":\"flex\",\"scaleSet\":\"hm-flex\",\"max\":2,\"mode\":\"Flexible\"}]");
+                + "{\"name\":\"flex\",\"scaleSet\":\"hm-flex\",\"max\":2,\"mode\":\"Flexible\",\"resourceGroup\":\"rg-flex\"}]");
 
         EmulatorSettings emulator = EmulatorSettings.from(new AppSettings(values));
 
         assertEquals(List.of(new EmulatorSettings.ScaleSetPlan("hm-general", "itabcde", 1, "Regular"),
                 new EmulatorSettings.ScaleSetPlan("hm-gpu", "itabcde1", 0, "Spot"),
-                new EmulatorSettings.ScaleSetPlan("hm-flex", "itabcde2", 0, "Regular", "Flexible")), emulator.pools());
+                new EmulatorSettings.ScaleSetPlan("hm-flex", "itabcde2", 0, "Regular", "Flexible", "rg-flex")), emulator.pools());
         assertEquals("hm-general", emulator.scaleSetName());
         assertTrue(emulator.scaleSetId("hm-gpu").endsWith("/resourceGroups/rg/providers/Microsoft.Compute/"
                 + "virtualMachineScaleSets/hm-gpu"));
+        assertTrue(emulator.scaleSetId("hm-flex").endsWith("/resourceGroups/rg-flex/providers/Microsoft.Compute/"
+                + "virtualMachineScaleSets/hm-flex"), "a Flexible pool's scale set is in its own group");
     }
 
     @Test

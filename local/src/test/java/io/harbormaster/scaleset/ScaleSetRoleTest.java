@@ -147,14 +147,22 @@ class ScaleSetRoleTest {
             rule("GET", "(?i)/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\\.Authorization/locks",
                     "Microsoft.Authorization/locks/read"));
 
-    /** With a Flexible pool, what the adapter calls is in the scale-set operator's role or the Flexible VM operator's. */
+    private static final String FLEXIBLE_GROUP = "hm-flex-rg";
+    private static final Pattern GROUP_OF = Pattern.compile("(?i)/subscriptions/[^/]+/resourceGroups/([^/]+)/.*");
+
+    /**
+     * A Flexible pool in a group of its own, as infra/cluster.json puts it: every call the adapter makes is either in
+     * that group, where the Flexible VM operator (with the scale-set actions) is assigned, or the operation status at
+     * the subscription; none reaches the cluster's group, where the managers are and no role can touch a VM.
+     */
     @Test
-    void aFlexibleScaleSetsCallsAreInTheTemplatesRolesForIt() throws IOException {
+    void aFlexibleScaleSetsCallsStayInItsGroupAndAreInTheRoleAssignedThere() throws IOException {
         Set<String> called = new TreeSet<>();
         List<String> unmapped = new ArrayList<>();
+        List<String> outside = new ArrayList<>();
         try (EmulatorFixture emulator = new EmulatorFixture().withAgents(EmulatorFixture.agents(3)
-                .withOrchestrationMode(io.harbormaster.emulator.cloud.ScaleSetSpec.FLEXIBLE))) {
-            ScaleSet scaleSet = emulator.scaleSet();
+                .withOrchestrationMode(io.harbormaster.emulator.cloud.ScaleSetSpec.FLEXIBLE).withResourceGroup(FLEXIBLE_GROUP))) {
+            ScaleSet scaleSet = emulator.scaleSetIn(FLEXIBLE_GROUP, EmulatorFixture.SCALE_SET);
             ScaleSetModel model = scaleSet.describe();
             List<ScaleSetInstance> instances = scaleSet.instances();
             scaleSet.setCapacity(model.capacity() + 1, model.etag());
@@ -162,23 +170,31 @@ class ScaleSetRoleTest {
             scaleSet.protectFromScaleIn(instances.get(0).instanceId(), false);
             scaleSet.deleteInstances(List.of(instances.get(1).instanceId()));
             scaleSet.beginDeallocate(List.of(instances.get(2).instanceId()));
+            scaleSet.beginStart(List.of(instances.get(2).instanceId()));
             scaleSet.beginDeleteInstances(List.of(instances.get(0).instanceId()));
             List<ActionRule> rules = new ArrayList<>(RULES);
             rules.addAll(FLEXIBLE_RULES);
             for (ArmCall call : emulator.arm.requests()) {
                 rules.stream().filter(r -> r.matches(call)).findFirst()
                         .ifPresentOrElse(r -> called.add(r.action()), () -> unmapped.add(call.method() + " " + call.path()));
+                java.util.regex.Matcher group = GROUP_OF.matcher(call.path());
+                if (group.matches() && !group.group(1).equalsIgnoreCase(FLEXIBLE_GROUP)) {
+                    outside.add(call.method() + " " + call.path());
+                }
             }
         }
         assertEquals(List.of(), unmapped, "ARM requests without a known action");
+        assertEquals(List.of(), outside, "calls outside the Flexible pool's group");
         JsonNode variables = JSON.readTree(Files.readString(Path.of("infra/cluster.json"))).path("variables");
         Set<String> granted = new TreeSet<>();
-        for (String role : List.of("scaleSetOperatorActions", "operationStatusActions", "flexibleVmOperatorActions")) {
+        // What the Flexible access deployment assigns on the group (concat of these two), and the subscription's role.
+        for (String role : List.of("scaleSetOperatorActions", "flexibleVmOperatorActions", "operationStatusActions")) {
             variables.path(role).forEach(a -> granted.add(a.asText()));
         }
         Set<String> missing = new TreeSet<>(called);
         missing.removeAll(granted);
-        assertEquals(Set.of(), missing, "actions the Flexible adapter needs that no role of infra/cluster.json grants");
-        assertTrue(called.contains("Microsoft.Authorization/locks/read"), called.toString());
+        assertEquals(Set.of(), missing, "actions the Flexible adapter needs that the Flexible group's role does not grant");
+        assertTrue(called.containsAll(Set.of("Microsoft.Authorization/locks/read", "Microsoft.Compute/virtualMachines/deallocate/action",
+                "Microsoft.Compute/virtualMachines/start/action")), called.toString());
     }
 }

@@ -31,6 +31,11 @@ final class ArmJson {
         this.resourceGroup = resourceGroup;
     }
 
+    /** The resource group whose ids this writes. */
+    String resourceGroup() {
+        return resourceGroup;
+    }
+
     static String time(Instant instant) {
         return ARM_TIME.format(instant);
     }

@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -40,9 +41,10 @@ public final class ArmServer implements AutoCloseable {
     private final EmulatedCloud cloud;
     private final TokenBook tokens;
     private final ArmFaults faults;
-    private final ComputeRoutes routes;
-    private final LockRoutes locks;
     private final ImageRoutes images;
+    // By lower-case resource group: each group's routes see its own resources and write ids in it.
+    private final Map<String, ComputeRoutes> routes = new ConcurrentHashMap<>();
+    private final Map<String, LockRoutes> locks = new ConcurrentHashMap<>();
     private final List<ArmCall> calls = new CopyOnWriteArrayList<>();
 
     public ArmServer(HttpsConfigurator tls, InetSocketAddress bind, EmulatedCloud cloud, TokenBook tokens, ArmFaults faults)
@@ -50,8 +52,6 @@ public final class ArmServer implements AutoCloseable {
         this.cloud = cloud;
         this.tokens = tokens;
         this.faults = faults;
-        this.routes = new ComputeRoutes(cloud, faults);
-        this.locks = new LockRoutes(cloud, new ArmJson(cloud.settings().subscriptionId(), cloud.settings().resourceGroup()));
         this.images = new ImageRoutes(cloud);
         this.listener = HttpListener.https(bind, tls, "emulated-arm", 4, this::handle);
     }
@@ -141,7 +141,14 @@ public final class ArmServer implements AutoCloseable {
         return dispatch(request, segments);
     }
 
-    /** Routes by the fixed prefix; subscription and resource group must be the cloud's own, compared case-insensitively. */
+    private ComputeRoutes computeRoutes(String group) {
+        return routes.computeIfAbsent(group.toLowerCase(Locale.ROOT), any -> new ComputeRoutes(cloud, faults, group));
+    }
+
+    /**
+     * Routes by the fixed prefix; the subscription must be the cloud's, the resource group the cloud's or one of its
+     * scale sets' (compared case-insensitively).
+     */
     private ArmResponse dispatch(ArmRequest request, List<String> s) {
         if (s.size() < 2 || !is(s.get(0), "subscriptions")) {
             return ComputeRoutes.notImplemented(request);
@@ -152,24 +159,25 @@ public final class ArmServer implements AutoCloseable {
         // /subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/operations/{id}
         if (s.size() == 8 && is(s.get(2), "providers") && is(s.get(3), "microsoft.compute") && is(s.get(4), "locations")
                 && is(s.get(6), "operations") && request.method().equals("GET")) {
-            return routes.operationStatus(request, s.get(5), s.get(7));
+            return computeRoutes(cloud.settings().resourceGroup()).operationStatus(request, s.get(5), s.get(7));
         }
         if (ImageRoutes.matches(request, s)) {
             return images.versions(request, s);
         }
         if (s.size() >= 7 && is(s.get(2), "resourcegroups") && is(s.get(4), "providers") && is(s.get(5), "microsoft.compute")) {
-            if (!s.get(3).equalsIgnoreCase(cloud.settings().resourceGroup())) {
+            if (!cloud.resourceGroups().contains(s.get(3).toLowerCase(Locale.ROOT))) {
                 return ArmResponse.error(404, "ResourceGroupNotFound", "Resource group '" + s.get(3) + "' could not be found.");
             }
-            return routes.route(request, s.subList(6, s.size()));
+            return computeRoutes(s.get(3)).route(request, s.subList(6, s.size()));
         }
         // /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Authorization/locks
         if (s.size() == 7 && is(s.get(2), "resourcegroups") && is(s.get(4), "providers")
                 && is(s.get(5), "microsoft.authorization") && is(s.get(6), "locks")) {
-            if (!s.get(3).equalsIgnoreCase(cloud.settings().resourceGroup())) {
+            if (!cloud.resourceGroups().contains(s.get(3).toLowerCase(Locale.ROOT))) {
                 return ArmResponse.error(404, "ResourceGroupNotFound", "Resource group '" + s.get(3) + "' could not be found.");
             }
-            return locks.list(request);
+            return locks.computeIfAbsent(s.get(3).toLowerCase(Locale.ROOT), group -> new LockRoutes(cloud,
+                    new ArmJson(cloud.settings().subscriptionId(), s.get(3)))).list(request);
         }
         return ComputeRoutes.notImplemented(request);
     }

@@ -27,10 +27,11 @@ final class ComputeRoutes {
     private final ArmJson json;
     private final FlexibleRoutes virtualMachines;
 
-    ComputeRoutes(EmulatedCloud cloud, ArmFaults faults) {
+    /** The routes of one resource group: its scale sets and VMs only, with ids in that group. */
+    ComputeRoutes(EmulatedCloud cloud, ArmFaults faults, String resourceGroup) {
         this.cloud = cloud;
         this.faults = faults;
-        this.json = new ArmJson(cloud.settings().subscriptionId(), cloud.settings().resourceGroup());
+        this.json = new ArmJson(cloud.settings().subscriptionId(), resourceGroup);
         this.virtualMachines = new FlexibleRoutes(cloud, faults, json, this);
     }
 
@@ -47,6 +48,7 @@ final class ComputeRoutes {
     }
 
     private ArmResponse scaleSet(ArmRequest request, String name, List<String> rest) {
+        snapshot(name);
         String method = request.method();
         if (rest.isEmpty()) {
             return switch (method) {
@@ -208,10 +210,15 @@ final class ComputeRoutes {
         return status.ended() ? response : response.header("Retry-After", retryAfter);
     }
 
+    /** The scale set, if it is in this group: one of another group is not found here, as in ARM. */
     private ScaleSetSnapshot snapshot(String name) {
-        return cloud.scaleSet(name).orElseThrow(() -> new CloudException(404, "ResourceNotFound",
-                "The Resource 'Microsoft.Compute/virtualMachineScaleSets/" + name + "' under resource group '"
-                        + cloud.settings().resourceGroup() + "' was not found."));
+        return cloud.scaleSet(name).filter(any -> inThisGroup(name)).orElseThrow(() -> new CloudException(404,
+                "ResourceNotFound", "The Resource 'Microsoft.Compute/virtualMachineScaleSets/" + name
+                        + "' under resource group '" + json.resourceGroup() + "' was not found."));
+    }
+
+    boolean inThisGroup(String scaleSetName) {
+        return cloud.resourceGroupOf(scaleSetName).filter(json.resourceGroup()::equalsIgnoreCase).isPresent();
     }
 
     String location(String scaleSet) {

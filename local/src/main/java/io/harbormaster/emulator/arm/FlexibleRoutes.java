@@ -49,6 +49,11 @@ final class FlexibleRoutes {
             return locks.onVm(request, name, rest.subList(2, rest.size()));
         }
         boolean expand = "instanceView".equalsIgnoreCase(request.query().get("$expand"));
+        // A VM of another group is not found here, as in ARM: the managers are in the cloud's, a Flexible VM in its scale set's.
+        if (cloud.vmResourceGroup(name).filter(json.resourceGroup()::equalsIgnoreCase).isEmpty()) {
+            throw new CloudException(404, "ResourceNotFound", "The Resource 'Microsoft.Compute/virtualMachines/" + name
+                    + "' under resource group '" + json.resourceGroup() + "' was not found.");
+        }
         Optional<StandaloneVm> standalone = cloud.standaloneVm(name);
         if (standalone.isPresent()) {
             StandaloneVm vm = standalone.get();
@@ -66,7 +71,7 @@ final class FlexibleRoutes {
         }
         String scaleSet = cloud.flexibleScaleSetOf(name).orElseThrow(() -> new CloudException(404, "ResourceNotFound",
                 "The Resource 'Microsoft.Compute/virtualMachines/" + name + "' under resource group '"
-                        + cloud.settings().resourceGroup() + "' was not found."));
+                        + json.resourceGroup() + "' was not found."));
         if (rest.size() == 1) {
             return switch (method) {
                 case "GET" -> ArmResponse.of(200, json.flexibleVm(cloud.instance(scaleSet, name), expand));
@@ -121,7 +126,7 @@ final class FlexibleRoutes {
                 return page(request, List.of(), false, filter);
             }
             scaleSet = id.substring(prefix.length());
-            if (cloud.scaleSet(scaleSet).isEmpty()) {
+            if (cloud.scaleSet(scaleSet).isEmpty() || !compute.inThisGroup(scaleSet)) {
                 return page(request, List.of(), false, filter);
             }
         } else if (expand) {
@@ -129,11 +134,13 @@ final class FlexibleRoutes {
                     + "needs a $filter.", "$expand");
         }
         List<ObjectNode> vms = new ArrayList<>();
-        if (scaleSet == null) {
+        if (scaleSet == null && cloud.settings().resourceGroup().equalsIgnoreCase(json.resourceGroup())) {
             cloud.standaloneVms().forEach(vm -> vms.add(json.standaloneVm(vm)));
         }
         for (InstanceSnapshot vm : cloud.flexibleVms(scaleSet)) {
-            vms.add(json.flexibleVm(vm, expand));
+            if (compute.inThisGroup(vm.scaleSetName())) {
+                vms.add(json.flexibleVm(vm, expand));
+            }
         }
         return page(request, vms, expand, filter);
     }

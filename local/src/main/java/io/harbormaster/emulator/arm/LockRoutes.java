@@ -37,6 +37,10 @@ final class LockRoutes {
             return ComputeRoutes.notImplemented(request);
         }
         String lockName = rest.get(2);
+        if (cloud.vmResourceGroup(vmName).filter(json.resourceGroup()::equalsIgnoreCase).isEmpty()) {
+            throw new CloudException(404, "ResourceNotFound", "The Resource 'Microsoft.Compute/virtualMachines/" + vmName
+                    + "' under resource group '" + json.resourceGroup() + "' was not found.");
+        }
         return switch (request.method()) {
             case "PUT" -> {
                 JsonNode properties = request.body().path("properties");
@@ -54,14 +58,16 @@ final class LockRoutes {
         };
     }
 
-    /** ManagementLocks_ListAtResourceGroupLevel: every lock of the resource group, one page. */
+    /** ManagementLocks_ListAtResourceGroupLevel: every lock of this resource group's VMs, one page. */
     ArmResponse list(ArmRequest request) {
         if (!request.method().equals("GET")) {
             return ComputeRoutes.notImplemented(request);
         }
         ObjectNode body = ArmJson.JSON.createObjectNode();
         ArrayNode value = body.putArray("value");
-        cloud.locks().forEach(lock -> value.add(lock(lock)));
+        cloud.locks().stream()
+                .filter(lock -> cloud.vmResourceGroup(lock.vmName()).filter(json.resourceGroup()::equalsIgnoreCase).isPresent())
+                .forEach(lock -> value.add(lock(lock)));
         return ArmResponse.of(200, body);
     }
 

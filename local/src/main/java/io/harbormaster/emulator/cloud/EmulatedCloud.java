@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -125,6 +127,31 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
             }
         }
         return vms;
+    }
+
+    /** The resource group scale set {@code name} is in, if it exists: its own, else the cloud's. */
+    public synchronized Optional<String> resourceGroupOf(String name) {
+        return Optional.ofNullable(scaleSets.get(name.toLowerCase(Locale.ROOT))).map(this::groupOf);
+    }
+
+    /** The resource group of a standalone VM (the cloud's) or of a Flexible VM (its scale set's), if it exists. */
+    public synchronized Optional<String> vmResourceGroup(String vmName) {
+        if (standaloneVm(vmName).isPresent()) {
+            return Optional.of(settings.resourceGroup());
+        }
+        return flexibleScaleSetOf(vmName).flatMap(this::resourceGroupOf);
+    }
+
+    /** Every resource group that exists here, lower-cased: the cloud's and those of its scale sets. */
+    public synchronized Set<String> resourceGroups() {
+        Set<String> groups = new TreeSet<>();
+        groups.add(settings.resourceGroup().toLowerCase(Locale.ROOT));
+        scaleSets.values().forEach(scaleSet -> groups.add(groupOf(scaleSet).toLowerCase(Locale.ROOT)));
+        return groups;
+    }
+
+    private String groupOf(ScaleSetState scaleSet) {
+        return scaleSet.resourceGroup == null ? settings.resourceGroup() : scaleSet.resourceGroup;
     }
 
     /** The Flexible scale set a standard VM of that name belongs to. */
@@ -251,7 +278,8 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
             throw new CloudException(400, "InvalidParameter", "The value of parameter instanceIds is invalid.", "instanceIds");
         }
         List<Instance> victims = targets.active(scaleSet, instanceIds, false);
-        locks.requireDeletable(victims.stream().map(instance -> instance.name).toList(), settings);
+        locks.requireDeletable(victims.stream().map(instance -> instance.name).toList(), settings.subscriptionId(),
+                groupOf(require(scaleSetName)));
         scaleSet.provisioningState = "Updating";
         return operations.start(plans.delete(scaleSet, victims, null));
     }
@@ -377,8 +405,10 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
         for (String name : names) {
             if (machines.address(name).filter(caller::equals).isPresent()) {
                 synchronized (this) {
-                    Optional<VmMetadata> found = instanceNamed(name).map(i -> new ImdsView(settings)
-                            .of(scaleSets.get(name.substring(0, name.lastIndexOf('_')).toLowerCase(Locale.ROOT)), i));
+                    Optional<VmMetadata> found = instanceNamed(name).map(i -> {
+                        ScaleSetState scaleSet = scaleSets.get(name.substring(0, name.lastIndexOf('_')).toLowerCase(Locale.ROOT));
+                        return new ImdsView(settings).of(scaleSet, groupOf(scaleSet), i);
+                    });
                     if (found.isPresent()) {
                         return found;
                     }

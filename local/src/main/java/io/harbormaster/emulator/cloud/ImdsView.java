@@ -5,13 +5,14 @@ import java.util.Map;
 
 /** How IMDS describes a VM of the emulated cloud (Learn: "Azure Instance Metadata Service", compute fields). */
 record ImdsView(CloudSettings settings) {
-    VmMetadata of(ScaleSetState scaleSet, Instance instance) {
-        // A Flexible scale set's VM is a standard VM (Learn "Orchestration modes"): its own resource id.
-        String group = "/subscriptions/" + settings.subscriptionId() + "/resourceGroups/" + settings.resourceGroup();
+    /** An instance of {@code scaleSet}, which is in {@code resourceGroup}. */
+    VmMetadata of(ScaleSetState scaleSet, String resourceGroup, Instance instance) {
+        // A Flexible scale set's VM is a standard VM (Learn "Orchestration modes"): its own resource id, in its group.
+        String group = "/subscriptions/" + settings.subscriptionId() + "/resourceGroups/" + resourceGroup;
         String resourceId = instance.flexible ? group + "/providers/Microsoft.Compute/virtualMachines/" + instance.name
                 : group + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + scaleSet.name + "/virtualMachines/" + instance.id;
         return new VmMetadata(instance.name, instance.computerName, instance.vmId, settings.subscriptionId(),
-                settings.resourceGroup(), scaleSet.location, scaleSet.name, resourceId, instance.skuName, instance.zone,
+                resourceGroup, scaleSet.location, scaleSet.name, resourceId, instance.skuName, instance.zone,
                 scaleSet.priority, scaleSet.evictionPolicy == null ? "" : scaleSet.evictionPolicy, Map.of());
     }
 

@@ -49,10 +49,10 @@ public final class ResourceLocks {
      * public reports of az and PowerShell output: "The scope '...' cannot perform delete operation because following
      * scope(s) are locked: '...'. Please remove the lock and try again.").
      */
-    void requireDeletable(List<String> vmNames, CloudSettings settings) {
+    void requireDeletable(List<String> vmNames, String subscriptionId, String resourceGroup) {
         for (String vmName : vmNames) {
             if (!byVm.getOrDefault(key(vmName), Map.of()).isEmpty()) {
-                String scope = "/subscriptions/" + settings.subscriptionId() + "/resourceGroups/" + settings.resourceGroup()
+                String scope = "/subscriptions/" + subscriptionId + "/resourceGroups/" + resourceGroup
                         + "/providers/Microsoft.Compute/virtualMachines/" + vmName;
                 throw new CloudException(409, "ScopeLocked", "The scope '" + scope + "' cannot perform delete operation "
                         + "because following scope(s) are locked: '" + scope + "'. Please remove the lock and try again.");

@@ -6,7 +6,8 @@ import java.util.Objects;
 /**
  * A scale set to create in the emulated cloud. {@code customData} is base64, as in the REST shape;
  * {@code priority} is "Regular" or "Spot", {@code evictionPolicy} "Deallocate" or "Delete" (Spot only);
- * {@code orchestrationMode} "Uniform" (the default) or "Flexible".
+ * {@code orchestrationMode} "Uniform" (the default) or "Flexible"; {@code resourceGroup} the group it is in, null for
+ * the cloud's own (a Flexible pool's is a group of its own, as infra/cluster.json's flexibleResourceGroup).
  */
 public record ScaleSetSpec(
         String name,
@@ -20,7 +21,8 @@ public record ScaleSetSpec(
         String customData,
         ImageReference imageReference,
         TerminateNotification terminateNotification,
-        String orchestrationMode) {
+        String orchestrationMode,
+        String resourceGroup) {
 
     public static final String UNIFORM = "Uniform";
     public static final String FLEXIBLE = "Flexible";
@@ -30,7 +32,21 @@ public record ScaleSetSpec(
             String evictionPolicy, String computerNamePrefix, String customData, ImageReference imageReference,
             TerminateNotification terminateNotification) {
         this(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix, customData,
-                imageReference, terminateNotification, UNIFORM);
+                imageReference, terminateNotification, UNIFORM, null);
+    }
+
+    /** A scale set in the cloud's own resource group. */
+    public ScaleSetSpec(String name, String location, String skuName, long capacity, List<String> zones, String priority,
+            String evictionPolicy, String computerNamePrefix, String customData, ImageReference imageReference,
+            TerminateNotification terminateNotification, String orchestrationMode) {
+        this(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix, customData,
+                imageReference, terminateNotification, orchestrationMode, null);
+    }
+
+    /** The same scale set in resource group {@code group} (null: the cloud's own). */
+    public ScaleSetSpec withResourceGroup(String group) {
+        return new ScaleSetSpec(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix,
+                customData, imageReference, terminateNotification, orchestrationMode, group);
     }
 
     public ScaleSetSpec {
@@ -63,7 +79,7 @@ public record ScaleSetSpec(
 
     public ScaleSetSpec withOrchestrationMode(String mode) {
         return new ScaleSetSpec(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix,
-                customData, imageReference, terminateNotification, mode);
+                customData, imageReference, terminateNotification, mode, resourceGroup);
     }
 
     /** A Regular scale set without zones, custom data or terminate notification. */
@@ -74,21 +90,21 @@ public record ScaleSetSpec(
 
     public ScaleSetSpec withCustomData(String base64) {
         return new ScaleSetSpec(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix,
-                base64, imageReference, terminateNotification, orchestrationMode);
+                base64, imageReference, terminateNotification, orchestrationMode, resourceGroup);
     }
 
     public ScaleSetSpec withTerminateNotification(TerminateNotification notification) {
         return new ScaleSetSpec(name, location, skuName, capacity, zones, priority, evictionPolicy, computerNamePrefix,
-                customData, imageReference, notification, orchestrationMode);
+                customData, imageReference, notification, orchestrationMode, resourceGroup);
     }
 
     public ScaleSetSpec withSpot(String policy) {
         return new ScaleSetSpec(name, location, skuName, capacity, zones, "Spot", policy, computerNamePrefix,
-                customData, imageReference, terminateNotification, orchestrationMode);
+                customData, imageReference, terminateNotification, orchestrationMode, resourceGroup);
     }
 
     public ScaleSetSpec withZones(List<String> newZones) {
         return new ScaleSetSpec(name, location, skuName, capacity, newZones, priority, evictionPolicy,
-                computerNamePrefix, customData, imageReference, terminateNotification, orchestrationMode);
+                computerNamePrefix, customData, imageReference, terminateNotification, orchestrationMode, resourceGroup);
     }
 }

@@ -17,6 +17,8 @@ final class ScaleSetState {
     final String computerNamePrefix;
     final TerminateNotification terminateNotification;
     final String orchestrationMode;
+    /** The group it is in; null for the cloud's own. */
+    final String resourceGroup;
     final String uniqueId = UUID.randomUUID().toString();
     final Instant timeCreated;
     final TreeMap<Long, Instance> instances = new TreeMap<>();
@@ -42,6 +44,7 @@ final class ScaleSetState {
         this.computerNamePrefix = spec.computerNamePrefix();
         this.terminateNotification = spec.terminateNotification();
         this.orchestrationMode = spec.orchestrationMode();
+        this.resourceGroup = spec.resourceGroup();
         this.skuName = spec.skuName();
         this.customData = spec.customData();
         this.image = spec.imageReference();
