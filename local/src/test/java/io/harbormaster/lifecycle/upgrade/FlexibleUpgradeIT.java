@@ -74,8 +74,9 @@ class FlexibleUpgradeIT {
                 && !list.get(0).name().equals(old.name()), Duration.ofSeconds(20));
         assertEquals("Standard_D4s_v5", after.get(0).skuName());
         assertNotEquals(old.computerName(), after.get(0).computerName());
+        service.awaitRunning(2, Duration.ofSeconds(30));
         assertEquals(List.of(after.get(0).computerName(), after.get(0).computerName()),
-                service.awaitRunning(2, Duration.ofSeconds(30)).stream().map(TestService.Task::nodeHostname).toList());
+                service.runningTasks().stream().map(TestService.Task::nodeHostname).toList(), "no task lost");
         HttpResponse<String> again = UpgradeCalls.post(cluster, "{\"action\":\"start\"}");
         assertEquals(200, again.statusCode(), again.body());
         assertEquals("done", JSON.readTree(again.body()).path("state").asText(), "the new VM is on the model: "
