@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -83,5 +84,48 @@ class FlexibleUpgradeIT {
                 + again.body());
         System.out.printf("FlexibleUpgradeIT: cluster and VM ready %d ms, upgrade %d ms%n",
                 (ready - t0) / 1_000_000, (System.nanoTime() - ready) / 1_000_000);
+    }
+
+    /**
+     * At the pool's maximum (2 VMs, 2 replicas): no room to surge, so each VM's node is drained with delete first
+     * (its task moves to the other VM) and one VM is added back, then the next. The capacity check may add it first
+     * (the pool is below its minimum once the VM is gone); either way the pool ends with two VMs on the new size and
+     * both tasks running. By hand (tag long): a second cluster start and two replacements do not fit CI's budget.
+     */
+    @Test
+    @Tag("long")
+    void atTheMaximumEachVmIsDrainedWithDeleteFirstAndOneAddedBack() throws Exception {
+        long t0 = System.nanoTime();
+        UpgradeCalls.forgetUpgrade();
+        EmulatedCluster.forgetCapacityHistory();
+        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", "[{\"name\":\"flex\",\"scaleSet\":\"" + SCALE_SET
+                + "\",\"min\":2,\"max\":2,\"step\":2,\"labels\":{\"flex\":\"true\"},\"mode\":\"Flexible\"}]"), Map.of());
+        List<InstanceSnapshot> before = cluster.await("the pool's two Flexible VMs", this::vms, list -> list.size() == 2,
+                Duration.ofSeconds(40));
+        for (InstanceSnapshot vm : before) {
+            cluster.await("its node labelled", () -> cluster.nodeLabels(vm.computerName()),
+                    found -> "flex".equals(found.get("io.harbormaster.pool")), Duration.ofSeconds(60));
+        }
+        service = TestService.create(cluster.manager(), cluster.prefix() + "-flexup", 2, "--reserve-memory", "64m",
+                "--constraint", "node.labels.flex==true");
+        service.awaitRunning(2, Duration.ofSeconds(30));
+        long ready = System.nanoTime();
+
+        cluster.emulator().cloud().update(SCALE_SET, new ScaleSetChange(null, "Standard_D4s_v5", null, null), null);
+        HttpResponse<String> started = UpgradeCalls.post(cluster, "{\"action\":\"start\"}");
+        assertEquals(202, started.statusCode(), started.body());
+        JsonNode done = cluster.await("the upgrade done", () -> UpgradeCalls.status(cluster),
+                status -> !status.path("state").asText().equals("running"), Duration.ofSeconds(150));
+        assertEquals("done", done.path("state").asText(), done.toString());
+        for (JsonNode entry : done.path("instances")) {
+            assertEquals("replace", entry.path("method").asText(), entry.toString());
+            assertTrue(entry.path("outcome").asText().startsWith("drained, deleted"), entry.toString());
+        }
+        List<InstanceSnapshot> after = cluster.await("two VMs on the new size", this::vms, list -> list.size() == 2
+                && list.stream().allMatch(vm -> vm.skuName().equals("Standard_D4s_v5")), Duration.ofSeconds(30));
+        assertTrue(after.stream().noneMatch(vm -> before.stream().anyMatch(old -> old.name().equals(vm.name()))));
+        service.awaitRunning(2, Duration.ofSeconds(60));
+        System.out.printf("FlexibleUpgradeIT at the maximum: cluster and VMs ready %d ms, upgrade %d ms, outcomes: %s%n",
+                (ready - t0) / 1_000_000, (System.nanoTime() - ready) / 1_000_000, done.path("instances"));
     }
 }
