@@ -75,6 +75,9 @@ public final class AzureScaleSet implements ScaleSet {
     // enough; its id is the Flexible VM list's filter.
     private volatile OrchestrationMode mode;
     private volatile String scaleSetId;
+    // The model's size and image as the last describe() read them: a Flexible VM is compared with them, and the
+    // checks and upgrade passes describe before they list, so the listing costs ARM no read of its own.
+    private volatile FlexibleModelMatch.Look model;
 
     private AzureScaleSet(ComputeManager manager, ScaleSetSettings target, ArmCallPolicy policy) {
         ComputeManagementClient compute = manager.serviceClient();
@@ -198,6 +201,9 @@ public final class AzureScaleSet implements ScaleSet {
         this.scaleSetId = scaleSet.id();
         this.mode = mode;
         Sku sku = Objects.requireNonNullElseGet(scaleSet.sku(), Sku::new);
+        var profile = scaleSet.virtualMachineProfile();
+        this.model = new FlexibleModelMatch.Look(sku.name(), profile == null || profile.storageProfile() == null ? null
+                : FlexibleVms.image(profile.storageProfile().imageReference()), null);
         // The etag property is recent in the API; the ETag header carries the same value in older answers.
         String etag = Optional.ofNullable(scaleSet.etag())
                 .orElseGet(() -> response.getHeaders().getValue(HttpHeaderName.ETAG));
@@ -214,7 +220,8 @@ public final class AzureScaleSet implements ScaleSet {
     @Override
     public List<ScaleSetInstance> instances() {
         if (mode() == OrchestrationMode.FLEXIBLE) {
-            return call("list the VMs of Flexible scale set " + name, () -> flexible.instances(scaleSetId));
+            FlexibleModelMatch.Look read = model;
+            return call("list the VMs of Flexible scale set " + name, () -> flexible.instances(scaleSetId, read));
         }
         // Power states live in the instance view, which ARM only includes in a list when asked to expand it.
         return call("list instances of scale set " + name,

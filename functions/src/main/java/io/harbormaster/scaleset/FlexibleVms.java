@@ -43,14 +43,15 @@ final class FlexibleVms {
 
     /**
      * Two calls and their pages: the resource group's VMs filtered by the scale set, with instance views (power state,
-     * zone, image), and the resource group's locks; a VM under any lock counts as protected from scale-in.
+     * zone, image), and the resource group's locks; a VM under any lock counts as protected from scale-in. A VM is
+     * behind the model ({@code latestModelApplied} false) when its size or image differs from {@code model}'s.
      */
-    List<ScaleSetInstance> instances(String scaleSetId) {
+    List<ScaleSetInstance> instances(String scaleSetId, FlexibleModelMatch.Look model) {
         List<VirtualMachineInner> listed = list(scaleSetId, true);
         Set<String> locked = lockedVms();
         List<ScaleSetInstance> instances = new ArrayList<>();
         for (VirtualMachineInner vm : listed) {
-            instances.add(instance(vm, locked.contains(vm.name().toLowerCase(Locale.ROOT))));
+            instances.add(instance(vm, locked.contains(vm.name().toLowerCase(Locale.ROOT)), model));
         }
         return instances;
     }
@@ -119,7 +120,7 @@ final class FlexibleVms {
         return locked;
     }
 
-    private static ScaleSetInstance instance(VirtualMachineInner vm, boolean locked) {
+    private static ScaleSetInstance instance(VirtualMachineInner vm, boolean locked, FlexibleModelMatch.Look model) {
         var view = vm.instanceView();
         String computerName = vm.osProfile() != null ? vm.osProfile().computerName() : null;
         if (computerName == null && view != null) {
@@ -134,10 +135,28 @@ final class FlexibleVms {
                 vm.timeCreated() == null ? null : vm.timeCreated().toInstant(),
                 locked,
                 vm.vmId(),
-                // A standard VM has no latestModelApplied: nothing is known to be behind the scale set's model.
-                true,
+                // A standard VM has no latestModelApplied: its size and image are compared with the model's instead.
+                FlexibleModelMatch.onModel(look(vm), model),
                 image == null ? null : image.exactVersion() != null ? image.exactVersion() : image.version(),
                 vm.zones() == null || vm.zones().isEmpty() ? null : vm.zones().get(0));
+    }
+
+    /** What {@link FlexibleModelMatch} compares of a VM: its size and image reference. */
+    static FlexibleModelMatch.Look look(VirtualMachineInner vm) {
+        String size = vm.hardwareProfile() == null || vm.hardwareProfile().vmSize() == null ? null
+                : vm.hardwareProfile().vmSize().toString();
+        var image = vm.storageProfile() == null ? null : vm.storageProfile().imageReference();
+        return new FlexibleModelMatch.Look(size, image(image), image == null ? null : image.exactVersion());
+    }
+
+    /** The image reference as compared; a gallery image's id is its {@code id} or its shared or community id. */
+    static FlexibleModelMatch.Image image(com.azure.resourcemanager.compute.models.ImageReference image) {
+        if (image == null) {
+            return null;
+        }
+        String id = image.id() != null ? image.id()
+                : image.sharedGalleryImageId() != null ? image.sharedGalleryImageId() : image.communityGalleryImageId();
+        return new FlexibleModelMatch.Image(image.publisher(), image.offer(), image.sku(), image.version(), id);
     }
 
     /** @throws IllegalArgumentException for a text that is no VM name, before anything is sent */

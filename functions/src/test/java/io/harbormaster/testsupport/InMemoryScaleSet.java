@@ -48,6 +48,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     private boolean upgradesSucceed = true;
     private String reimageVersion;
     private final Map<Long, ScaleSetInstance.PowerState> heldPower = new TreeMap<>();
+    private boolean flexible;
 
     public InMemoryScaleSet(String name, Clock clock) {
         this.name = name;
@@ -55,6 +56,15 @@ public final class InMemoryScaleSet implements ScaleSet {
     }
 
     // --- arranging ---------------------------------------------------------------------------------------------
+
+    /**
+     * Flexible orchestration from now on: describe says so, manualUpgrade and reimage are refused with a final error
+     * as the adapter refuses them, and a new VM is built from the current model (on it, running the image reimages
+     * would install).
+     */
+    public synchronized void flexible() {
+        flexible = true;
+    }
 
     /** Adds a running instance with this computer name; the capacity grows with it, and so the ETag changes. */
     public synchronized ScaleSetInstance addInstance(String computerName) {
@@ -168,7 +178,8 @@ public final class InMemoryScaleSet implements ScaleSet {
     public synchronized ScaleSetModel describe() {
         record("describe");
         return new ScaleSetModel("/subscriptions/sub/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/"
-                + name, name, capacity, "Standard_D2s_v5", ScaleSetModel.OrchestrationMode.UNIFORM, provisioningState, etag());
+                + name, name, capacity, "Standard_D2s_v5", flexible ? ScaleSetModel.OrchestrationMode.FLEXIBLE
+                : ScaleSetModel.OrchestrationMode.UNIFORM, provisioningState, etag());
     }
 
     @Override
@@ -350,6 +361,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     @Override
     public synchronized void beginManualUpgrade(String instanceId) {
         record("beginManualUpgrade", instanceId);
+        refuseOnFlexible("manualUpgrade");
         ScaleSetInstance old = requireInstance(instanceId);
         if (upgradesSucceed) {
             instances.put(parse(instanceId), old.withModel(true, old.imageVersion()));
@@ -359,6 +371,7 @@ public final class InMemoryScaleSet implements ScaleSet {
     @Override
     public synchronized void beginReimage(String instanceId) {
         record("beginReimage", instanceId);
+        refuseOnFlexible("reimage");
         ScaleSetInstance old = requireInstance(instanceId);
         if (upgradesSucceed && reimageVersion != null) {
             instances.put(parse(instanceId), old.withModel(old.latestModelApplied(), reimageVersion));
@@ -375,10 +388,20 @@ public final class InMemoryScaleSet implements ScaleSet {
         reimageVersion = version;
     }
 
+    private void refuseOnFlexible(String operation) {
+        if (flexible) {
+            throw new ScaleSetException("Scale set " + name + " uses Flexible orchestration, which has no " + operation,
+                    false, null);
+        }
+    }
+
     private ScaleSetInstance newInstance(String computerName) {
         long id = nextInstanceId++;
         ScaleSetInstance instance = new ScaleSetInstance(String.valueOf(id), computerName,
                 ScaleSetInstance.PowerState.RUNNING, "Succeeded", clock.instant(), false, vmIdOf(name, id));
+        if (flexible && reimageVersion != null) {
+            instance = instance.withModel(true, reimageVersion);
+        }
         instances.put(id, instance);
         return instance;
     }

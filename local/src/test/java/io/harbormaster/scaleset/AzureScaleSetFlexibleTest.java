@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.harbormaster.emulator.EmulatorFixture;
 import io.harbormaster.emulator.arm.ArmCall;
+import io.harbormaster.emulator.cloud.ImageReference;
 import io.harbormaster.emulator.cloud.InstanceSnapshot;
+import io.harbormaster.emulator.cloud.ScaleSetChange;
 import io.harbormaster.emulator.cloud.ScaleSetSpec;
 import io.harbormaster.scaleset.ScaleSetInstance.PowerState;
 import io.harbormaster.scaleset.ScaleSetModel.OrchestrationMode;
@@ -197,5 +199,25 @@ class AzureScaleSetFlexibleTest {
                 throw new AssertionError(e);
             }
         }
+    }
+
+    @Test
+    void aVmIsBehindOnceTheModelsSizeOrImageDiffersButNotForCustomDataWhichAVmReadDoesNotShow() {
+        scaleSet.describe();
+        assertTrue(scaleSet.instances().stream().allMatch(ScaleSetInstance::latestModelApplied), "on the model at first");
+
+        emulator.cloud.update(EmulatorFixture.SCALE_SET, new ScaleSetChange(null, null, "I2Nsb3VkLWNvbmZpZw==", null), "*");
+        scaleSet.describe();
+        assertTrue(scaleSet.instances().stream().allMatch(ScaleSetInstance::latestModelApplied),
+                "custom data cannot be compared");
+
+        emulator.cloud.update(EmulatorFixture.SCALE_SET, new ScaleSetChange(null, "Standard_D4s_v5", null, null), "*");
+        scaleSet.describe();
+        assertTrue(scaleSet.instances().stream().noneMatch(ScaleSetInstance::latestModelApplied), "a new size");
+
+        emulator.cloud.update(EmulatorFixture.SCALE_SET, new ScaleSetChange(null, EmulatorFixture.SKU,
+                null, new ImageReference("Canonical", "ubuntu-24_04-lts", "server-arm64", "latest")), "*");
+        scaleSet.describe();
+        assertTrue(scaleSet.instances().stream().noneMatch(ScaleSetInstance::latestModelApplied), "a new image");
     }
 }

@@ -105,6 +105,9 @@ public final class UpgradeControl {
                 return new Result(Optional.of(stored.get().status()), false);
             }
             Optional<String> newestImage = newest.get();
+            // Read first: a Flexible VM is compared with the model as the adapter last read it (it has no
+            // latestModelApplied), so a start right after a model change must see that change.
+            scaleSet.describe();
             List<UpgradeEntry> entries = behind(scaleSet.instances(), newestImage);
             if (entries.isEmpty()) {
                 return new Result(stored.map(UpgradeStore.Stored::status), false);

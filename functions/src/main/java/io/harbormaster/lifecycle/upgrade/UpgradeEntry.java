@@ -8,7 +8,8 @@ import java.util.Set;
  * One instance of a rolling upgrade.
  *
  * @param method          how it is brought up to date: {@code manualUpgrade} (the model changed) or {@code reimage} (a
- *                        newer image under a model that says latest)
+ *                        newer image under a model that says latest); {@code replace} once a pass started it in a
+ *                        Flexible pool
  * @param phaseSince      when it entered its phase: the rejoin timeout counts from it
  * @param oldNodeId       the swarm node it had when its upgrade started, or null when it had none
  * @param surgeTarget     the capacity a surge asked for, or 0
@@ -37,6 +38,8 @@ public record UpgradeEntry(
 
     public static final String MANUAL_UPGRADE = "manualUpgrade";
     public static final String REIMAGE = "reimage";
+    /** A Flexible pool's VM: replaced by a new VM of the current model, as Flexible has no manualUpgrade. */
+    public static final String REPLACE = "replace";
 
     public UpgradeEntry {
         Objects.requireNonNull(instanceId, "instanceId");
@@ -89,5 +92,16 @@ public record UpgradeEntry(
     /** Surged: its old instance is drained and deleted rather than upgraded. */
     public boolean surged() {
         return surgeTarget > 0;
+    }
+
+    /** Replaced rather than upgraded (a Flexible VM): its old instance is drained and deleted, surged or not. */
+    public boolean replaced() {
+        return REPLACE.equals(method);
+    }
+
+    /** The same entry, to be brought up to date by {@code how}. */
+    UpgradeEntry withMethod(String how) {
+        return new UpgradeEntry(instanceId, computerName, how, phase, phaseSince, oldNodeId, surgeTarget, instancesBefore,
+                replacementId, replacementName, drainRequestId, outcome, oldNodeWentDown);
     }
 }

@@ -23,6 +23,13 @@ public enum UpgradePhase {
      * node is being made active again (intent on record before the write).
      */
     REACTIVATING,
+    /**
+     * A Flexible VM drained and deleted first, as the pool had no room to surge: the capacity is being raised by one
+     * for its replacement (intent on record before the write).
+     */
+    REFILL_REQUESTED,
+    /** That replacement exists; waiting until its node is Ready. */
+    REFILLING,
     /** Upgraded and back, or replaced; or found up to date or gone. */
     DONE;
 

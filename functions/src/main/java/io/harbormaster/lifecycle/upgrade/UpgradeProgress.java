@@ -4,6 +4,7 @@ import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,7 +17,8 @@ import java.util.TreeSet;
  * to take. Active instances move first, in their order; pending ones start while fewer than the batch size are active.
  * Each instance: surge a replacement when the scale set is below its maximum (then drain and delete the old one once the
  * replacement's node is Ready), otherwise drain its node, upgrade it, and wait until its node rejoins and is Ready:
- * a new node of its name, or its old node back (a restart on the old disk), which is made active again.
+ * a new node of its name, or its old node back (a restart on the old disk), which is made active again. A Flexible
+ * pool's VM is never upgraded in place: it is replaced (see {@link FlexibleReplacement}).
  */
 public final class UpgradeProgress {
     private UpgradeProgress() {
@@ -98,7 +100,9 @@ public final class UpgradeProgress {
                     return waiting(status.withEntry(entry.done("up to date already", now)), pacing);
                 }
                 Optional<Node> node = snapshot.liveNode(entry.computerName());
-                UpgradeEntry started = new UpgradeEntry(entry.instanceId(), entry.computerName(), method.get(),
+                boolean flexible = snapshot.scaleSet().orchestrationMode() == ScaleSetModel.OrchestrationMode.FLEXIBLE;
+                UpgradeEntry started = new UpgradeEntry(entry.instanceId(), entry.computerName(),
+                        flexible ? UpgradeEntry.REPLACE : method.get(),
                         entry.phase(), entry.phaseSince(), node.map(Node::id).orElse(null), 0, Set.of(), null, null,
                         null, null, false);
                 long capacity = snapshot.scaleSet().capacity();
@@ -109,26 +113,21 @@ public final class UpgradeProgress {
                     return new Decision(status.withEntry(surge),
                             new UpgradeAction.SetCapacity(capacity + 1, snapshot.scaleSet().etag()));
                 }
+                if (flexible) {
+                    return FlexibleReplacement.drainFirst(status, started, node, now);
+                }
                 if (node.isPresent()) {
                     return drain(status, started.in(UpgradePhase.DRAIN_REQUESTED, now), false);
                 }
                 // No node to drain (it never joined, or is down): nothing runs there.
                 return upgrade(status, started.in(UpgradePhase.UPGRADE_REQUESTED, now));
             }
-            case SURGE_REQUESTED: {
-                Optional<ScaleSetInstance> replacement = snapshot.instances().stream()
-                        .filter(listed -> !entry.instancesBefore().contains(listed.instanceId()))
-                        .findFirst();
-                if (replacement.isPresent()) {
-                    return waiting(status.withEntry(entry.withReplacement(replacement.get().instanceId(),
-                            replacement.get().computerName()).in(UpgradePhase.SURGING, now)), pacing);
-                }
-                if (snapshot.scaleSet().capacity() < entry.surgeTarget()) {
-                    return new Decision(status, new UpgradeAction.SetCapacity(entry.surgeTarget(),
-                            snapshot.scaleSet().etag()));
-                }
-                return timedOut(status, entry, now, pacing, "no replacement instance appeared for " + name);
-            }
+            case SURGE_REQUESTED:
+                return awaitReplacement(status, entry, snapshot, pacing, now, UpgradePhase.SURGING);
+            case REFILL_REQUESTED:
+                return awaitReplacement(status, entry, snapshot, pacing, now, UpgradePhase.REFILLING);
+            case REFILLING:
+                return FlexibleReplacement.refilling(status, entry, snapshot, pacing, now);
             case SURGING: {
                 if (snapshot.instance(entry.replacementId()).isEmpty()) {
                     return pause(status, "the replacement instance " + entry.replacementId() + " of " + name
@@ -142,10 +141,13 @@ public final class UpgradeProgress {
                         + entry.replacementName() + ") of " + name + " did not join the swarm");
             }
             case DRAIN_REQUESTED:
-                return drain(status, entry, entry.surged());
+                return drain(status, entry, entry.surged() || entry.replaced());
             case DRAINING: {
                 Optional<DrainStatus> drain = snapshot.drain(entry.drainRequestId());
-                if (entry.surged()) {
+                if (entry.surged() || entry.replaced()) {
+                    if (instance.isEmpty() && !entry.surged()) {
+                        return FlexibleReplacement.refill(status, entry, snapshot, pacing, now);
+                    }
                     if (instance.isEmpty()) {
                         return waiting(status.withEntry(entry.done("replaced by instance " + entry.replacementId()
                                 + " (" + entry.replacementName() + ")", now)), pacing);
@@ -227,7 +229,23 @@ public final class UpgradeProgress {
                 + " drained by someone else: make it active, or drain it by hand)" : ""));
     }
 
-    private static Decision drain(UpgradeStatus status, UpgradeEntry entry, boolean deleteInstance) {
+    /** Capacity raised for a replacement: the new instance is the one not listed before; then {@code next}. */
+    private static Decision awaitReplacement(UpgradeStatus status, UpgradeEntry entry, UpgradeSnapshot snapshot,
+            Pacing pacing, Instant now, UpgradePhase next) {
+        Optional<ScaleSetInstance> replacement = snapshot.instances().stream()
+                .filter(listed -> !entry.instancesBefore().contains(listed.instanceId()))
+                .findFirst();
+        if (replacement.isPresent()) {
+            return waiting(status.withEntry(entry.withReplacement(replacement.get().instanceId(),
+                    replacement.get().computerName()).in(next, now)), pacing);
+        }
+        if (snapshot.scaleSet().capacity() < entry.surgeTarget()) {
+            return new Decision(status, new UpgradeAction.SetCapacity(entry.surgeTarget(), snapshot.scaleSet().etag()));
+        }
+        return timedOut(status, entry, now, pacing, "no replacement instance appeared for " + describe(entry));
+    }
+
+    static Decision drain(UpgradeStatus status, UpgradeEntry entry, boolean deleteInstance) {
         return new Decision(status.withEntry(entry),
                 new UpgradeAction.SubmitDrain(entry.instanceId(), entry.computerName(), deleteInstance));
     }
@@ -236,16 +254,16 @@ public final class UpgradeProgress {
         return new Decision(status.withEntry(entry), new UpgradeAction.Upgrade(entry.instanceId(), entry.method()));
     }
 
-    private static Decision waiting(UpgradeStatus status, Pacing pacing) {
+    static Decision waiting(UpgradeStatus status, Pacing pacing) {
         return new Decision(status, new UpgradeAction.Wait(pacing.checkInterval()));
     }
 
-    private static Decision pause(UpgradeStatus status, String why) {
+    static Decision pause(UpgradeStatus status, String why) {
         return new Decision(status.paused(why), new UpgradeAction.Stop());
     }
 
     /** Waits until the phase's timeout, then pauses saying what did not happen in time. */
-    private static Decision timedOut(UpgradeStatus status, UpgradeEntry entry, Instant now, Pacing pacing, String what) {
+    static Decision timedOut(UpgradeStatus status, UpgradeEntry entry, Instant now, Pacing pacing, String what) {
         Instant since = entry.phaseSince() != null ? entry.phaseSince() : now;
         if (now.isBefore(since.plus(pacing.rejoinTimeout()))) {
             return waiting(status, pacing);
@@ -259,7 +277,7 @@ public final class UpgradeProgress {
         return drain.state().wireName() + (drain.failure() != null ? ": " + drain.failure() : "");
     }
 
-    private static String describe(UpgradeEntry entry) {
+    static String describe(UpgradeEntry entry) {
         return "instance " + entry.instanceId() + " (" + entry.computerName() + ")";
     }
 
