@@ -380,7 +380,7 @@ public final class ControlPlane {
             return ImageCatalog.NONE;
         }
         ScaleSetSettings target = settings.optional(PoolSettings.POOLS).isEmpty() ? ScaleSetSettings.from(settings)
-                : ScaleSetSettings.forScaleSet(settings, pools.pools().get(0).scaleSetName());
+                : ScaleSetSettings.forScaleSet(settings, pools.pools().get(0).scaleSetName(), pools.pools().get(0).resourceGroup());
         return new OnFirstUse<ImageCatalog>("AzureImageCatalog " + target.resourceGroup() + "/" + target.scaleSetName(),
                 () -> AzureImageCatalog.connect(target)).as(ImageCatalog.class);
     }
