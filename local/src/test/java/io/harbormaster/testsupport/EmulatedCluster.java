@@ -128,6 +128,7 @@ public final class EmulatedCluster implements AutoCloseable {
         if (!hostValues.get("HARBORMASTER_DOCKER_HOSTS").equals(LocalServices.dockerHost())) {
             manager = DockerCli.forHost(hostValues.get("HARBORMASTER_DOCKER_HOSTS").split(",")[0].strip());
         }
+        releaseCapacityLease();
         startHost();
     }
 
@@ -163,6 +164,24 @@ public final class EmulatedCluster implements AutoCloseable {
             capacity.listBlobs().stream().map(blob -> blob.getName())
                     .filter(name -> name.equals("history.json") || name.startsWith("history-"))
                     .forEach(name -> capacity.getBlobClient(name).deleteIfExists());
+        }
+    }
+
+    /**
+     * Breaks the capacity checks' lease in the suite's shared storage account, if a host of an earlier test left it
+     * held (killed or closed mid-check): it would skip this cluster's checks for up to its 60 s, and a check that one
+     * event asked for would not come again.
+     */
+    public static void releaseCapacityLease() {
+        BlobContainerClient capacity = new BlobServiceClientBuilder().connectionString(LocalServices.storageConnectionString())
+                .buildClient().getBlobContainerClient(BlobCapacityState.CONTAINER);
+        var lease = capacity.getBlobClient("lease");
+        if (capacity.exists() && lease.exists()
+                && lease.getProperties().getLeaseState() == com.azure.storage.blob.models.LeaseStateType.LEASED) {
+            // A break period of 0: the lease ends now, not at its term.
+            new com.azure.storage.blob.specialized.BlobLeaseClientBuilder().blobClient(lease).buildClient()
+                    .breakLeaseWithResponse(new com.azure.storage.blob.options.BlobBreakLeaseOptions()
+                            .setBreakPeriod(Duration.ZERO), null, com.azure.core.util.Context.NONE);
         }
     }
 
