@@ -27,7 +27,7 @@ class FlexibleIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SCALE_SET = "hm-flex";
     // A group of its own, as infra/cluster.json's flexibleResourceGroup: the app's rights there never reach a manager.
-    private static final String GROUP = "hm-flex-rg";
+    private static final String GROUP = EmulatedCluster.FLEXIBLE_GROUP;
 
     private EmulatedCluster cluster;
     private TestService service;
@@ -46,9 +46,7 @@ class FlexibleIT {
     void aFlexiblePoolScalesOutJoinsLabelledAndScalesInByBatchDeleteOfThatVm() throws Exception {
         long t0 = System.nanoTime();
         EmulatedCluster.forgetCapacityHistory();
-        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", "[{\"name\":\"flex\",\"scaleSet\":\"" + SCALE_SET
-                + "\",\"min\":0,\"max\":1,\"step\":1,\"labels\":{\"flex\":\"true\"},\"mode\":\"Flexible\",\"resourceGroup\":\""
-                + GROUP + "\"}]"), Map.of(
+        cluster = EmulatedCluster.start(EmulatedCluster.flexiblePool(SCALE_SET, 0, 1, 1), Map.of(
                 "HARBORMASTER_CAPACITY_SCHEDULE", "*/2 * * * * *",
                 "HARBORMASTER_CAPACITY_UNNEEDED_TIME", "1s",
                 "HARBORMASTER_CAPACITY_SCALE_IN_DELAY_AFTER_SCALE_OUT", "1s"));

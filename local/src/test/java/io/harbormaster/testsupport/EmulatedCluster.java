@@ -167,6 +167,19 @@ public final class EmulatedCluster implements AutoCloseable {
         }
     }
 
+    /** The resource group the emulated-cluster tests give a Flexible pool: one of its own, as a Flexible pool needs. */
+    public static final String FLEXIBLE_GROUP = "hm-flex-rg";
+
+    /**
+     * Emulator settings for one Flexible pool {@code flex} of {@code scaleSet}, labelled {@code flex=true}, in
+     * {@link #FLEXIBLE_GROUP}: one place writes the pool, its mode and its group for every Flexible test.
+     */
+    public static Map<String, String> flexiblePool(String scaleSet, int min, int max, int step) {
+        return Map.of("HARBORMASTER_POOLS", "[{\"name\":\"flex\",\"scaleSet\":\"" + scaleSet + "\",\"min\":" + min
+                + ",\"max\":" + max + ",\"step\":" + step + ",\"labels\":{\"flex\":\"true\"},\"mode\":\"Flexible\","
+                + "\"resourceGroup\":\"" + FLEXIBLE_GROUP + "\"}]");
+    }
+
     /**
      * Breaks the capacity checks' lease in the suite's shared storage account, if a host of an earlier test left it
      * held (killed or closed mid-check): it would skip this cluster's checks for up to its 60 s, and a check that one

@@ -46,8 +46,7 @@ class FlexibleUpgradeIT {
         long t0 = System.nanoTime();
         UpgradeCalls.forgetUpgrade();
         EmulatedCluster.forgetCapacityHistory();
-        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", "[{\"name\":\"flex\",\"scaleSet\":\"" + SCALE_SET
-                + "\",\"min\":1,\"max\":2,\"step\":1,\"labels\":{\"flex\":\"true\"},\"mode\":\"Flexible\",\"resourceGroup\":\"hm-flex-rg\"}]"), Map.of());
+        cluster = EmulatedCluster.start(EmulatedCluster.flexiblePool(SCALE_SET, 1, 2, 1), Map.of());
         InstanceSnapshot old = cluster.await("the pool's Flexible VM", this::vms, list -> list.size() == 1,
                 Duration.ofSeconds(30)).get(0);
         cluster.await("its node labelled", () -> cluster.nodeLabels(old.computerName()),
@@ -98,8 +97,7 @@ class FlexibleUpgradeIT {
         long t0 = System.nanoTime();
         UpgradeCalls.forgetUpgrade();
         EmulatedCluster.forgetCapacityHistory();
-        cluster = EmulatedCluster.start(Map.of("HARBORMASTER_POOLS", "[{\"name\":\"flex\",\"scaleSet\":\"" + SCALE_SET
-                + "\",\"min\":2,\"max\":2,\"step\":2,\"labels\":{\"flex\":\"true\"},\"mode\":\"Flexible\",\"resourceGroup\":\"hm-flex-rg\"}]"), Map.of());
+        cluster = EmulatedCluster.start(EmulatedCluster.flexiblePool(SCALE_SET, 2, 2, 2), Map.of());
         List<InstanceSnapshot> before = cluster.await("the pool's two Flexible VMs", this::vms, list -> list.size() == 2,
                 Duration.ofSeconds(40));
         for (InstanceSnapshot vm : before) {
