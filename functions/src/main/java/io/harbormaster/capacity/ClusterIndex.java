@@ -27,6 +27,8 @@ final class ClusterIndex {
     private final Map<String, DrainStatus> drainByRequest = new LinkedHashMap<>();
     private final Map<String, DrainStatus> unfinishedDrainByHostname = new HashMap<>();
     private final Map<String, DrainStatus> latestDrainByHostname = new HashMap<>();
+    /** Per hostname, the node a new drain of that name addresses: the live, newest one. */
+    private final Map<String, Node> newestByHostname = new HashMap<>();
 
     ClusterIndex(CapacitySnapshot snapshot) {
         this(snapshot, FleetIndex.of(snapshot));
@@ -61,6 +63,7 @@ final class ClusterIndex {
         Map<String, List<Node>> nodesByName = new HashMap<>();
         for (Node node : snapshot.nodes()) {
             nodesByName.computeIfAbsent(key(node.hostname()), name -> new ArrayList<>()).add(node);
+            newestByHostname.merge(key(node.hostname()), node, (a, b) -> rank(a, b) >= 0 ? a : b);
         }
         for (ScaleSetInstance instance : snapshot.instances()) {
             if (instance.computerName() == null) {
@@ -151,6 +154,15 @@ final class ClusterIndex {
 
     Node nodeOf(ScaleSetInstance instance) {
         return nodeByInstance.get(instance.instanceId());
+    }
+
+    /**
+     * The node that took this node's hostname since (a VM re-created or restarted without its swarm state), live and
+     * newer; null when this node is that hostname's live, newest one. A drain of the hostname now addresses that node.
+     */
+    Node successorOf(Node node) {
+        Node newest = newestByHostname.get(key(node.hostname()));
+        return newest == null || newest.id().equals(node.id()) || rank(newest, node) <= 0 ? null : newest;
     }
 
     DrainStatus drain(String requestId) {

@@ -30,7 +30,14 @@ final class ResumeDrainRule {
             }
             DrainStatus status = index.drain(requestId);
             String name = node.hostname();
-            if (status == null) {
+            Node successor = index.successorOf(node);
+            if (status == null && successor != null) {
+                // The drain status is kept per hostname: a drain of the newer node replaced this one's. Resuming it
+                // would replace that drain in turn (the two would supersede each other, check after check). Once this
+                // node is down, the down-node rule removes it.
+                out.note("drains of re-created nodes", "node " + name + " (" + node.id() + ") carries the label of drain "
+                        + requestId + ", but node " + successor.id() + " has taken its name since: not resumed");
+            } else if (status == null) {
                 if (node.availability() == Node.Availability.DRAIN) {
                     resumed.add(requestId);
                     out.act(new CapacityAction.ResumeDrain(name, node.id(), requestId, "node " + name

@@ -8,6 +8,7 @@ import io.harbormaster.drain.DrainProgress;
 import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainState;
 import io.harbormaster.swarm.Node;
+import io.harbormaster.swarm.SwarmRole;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -70,5 +71,38 @@ class ResumeDrainRuleTest {
         assertEquals(List.of(), decision.actions());
         assertEquals(List.of("drain req-a of a failed (gave up); the node stays drained until capacity is needed, when it is"
                 + " reactivated"), PlanningFixture.lines(decision.notes()));
+    }
+
+    /**
+     * A VM re-created under its name (an upgrade's reimage) leaves its old node behind, set to drain by the old drain,
+     * whose status a drain of the new node has replaced. Resuming the old drain would replace the new node's drain in
+     * turn (RollingUpgradeIT, CI: the upgrade's drain was "not on record").
+     */
+    @Test
+    void theOldNodeOfARecreatedVmDoesNotResumeItsDrainOverTheNewNodesDrain() {
+        PlanningFixture cluster = new PlanningFixture();
+        for (Node.State oldState : List.of(Node.State.DOWN, Node.State.READY)) {
+            cluster.nodes.clear();
+            cluster.drains.clear();
+            cluster.instances.clear();
+            cluster.nodes.add(new Node("id-old", 1, "a", SwarmRole.WORKER, Node.Availability.DRAIN, oldState,
+                    Map.of(DrainProgress.REQUEST_LABEL, "req-old"), PlanningFixture.AGENT, minutesAgo(90)));
+            labelled(cluster, "a", Node.Availability.DRAIN, "req-new"); // id-a, created after id-old
+            cluster.drain("a", "req-new", DrainReason.MANUAL, DrainState.DRAINING, false, minutesAgo(0));
+            RuleDecision<CapacityAction.ResumeDrain> decision = ResumeDrainRule.decide(cluster.context());
+            assertEquals(List.of(), decision.actions(), oldState.name());
+            assertEquals(List.of("node a (id-old) carries the label of drain req-old, but node id-a has taken its name"
+                    + " since: not resumed"), PlanningFixture.lines(decision.notes()), oldState.name());
+        }
+    }
+
+    @Test
+    void aNewerNodeThatIsDownDoesNotStopTheLiveNodesDrainFromBeingResumed() {
+        PlanningFixture cluster = new PlanningFixture();
+        labelled(cluster, "a", Node.Availability.DRAIN, "req-lost"); // id-a, an hour old
+        cluster.nodes.add(new Node("id-newer", 1, "a", SwarmRole.WORKER, Node.Availability.ACTIVE, Node.State.DOWN,
+                Map.of(), PlanningFixture.AGENT, minutesAgo(5)));
+        RuleDecision<CapacityAction.ResumeDrain> decision = ResumeDrainRule.decide(cluster.context());
+        assertEquals(List.of("req-lost"), decision.actions().stream().map(CapacityAction.ResumeDrain::requestId).toList());
     }
 }

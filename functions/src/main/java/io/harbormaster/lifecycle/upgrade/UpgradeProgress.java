@@ -161,7 +161,11 @@ public final class UpgradeProgress {
                 }
                 if (drain.isEmpty()) {
                     return pause(status, "the drain " + entry.drainRequestId() + " of " + name + " is not on record"
-                            + " (superseded by another drain of its node)");
+                            + snapshot.latestDrainNamed(entry.computerName())
+                                    .map(other -> " (superseded by drain " + other.request().requestId() + ", "
+                                            + other.request().reason().wireName() + ", of node " + other.request().nodeId()
+                                            + ")")
+                                    .orElse(" (no drain of its name is stored)"));
                 }
                 if (drain.get().drainedAt() != null) {
                     return upgrade(status, entry.in(UpgradePhase.UPGRADE_REQUESTED, now));

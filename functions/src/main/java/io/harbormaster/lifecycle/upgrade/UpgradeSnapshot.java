@@ -5,6 +5,7 @@ import io.harbormaster.scaleset.ImageVersions;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.swarm.Node;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -43,11 +44,14 @@ public record UpgradeSnapshot(
         return instances.stream().filter(instance -> instance.instanceId().equals(instanceId)).findFirst();
     }
 
-    /** The node carrying this hostname that is not down, the one a drain would address. */
+    /**
+     * The node carrying this hostname that is not down, the one a drain would address; the newest when there are two
+     * (a VM that booted a new disk rejoins under a new id before the swarm marks its old node down).
+     */
     Optional<Node> liveNode(String hostname) {
         return hostname == null ? Optional.empty() : nodes.stream()
                 .filter(node -> node.hostname().equalsIgnoreCase(hostname) && node.state() != Node.State.DOWN)
-                .findFirst();
+                .max(Comparator.comparing(Node::createdAt));
     }
 
     /** A Ready, active node of this hostname other than {@code oldNodeId}: the VM's node after its new disk booted. */
@@ -66,6 +70,12 @@ public record UpgradeSnapshot(
         return oldNodeId == null ? Optional.empty() : nodes.stream()
                 .filter(node -> node.id().equals(oldNodeId) && node.state() == Node.State.READY)
                 .findFirst();
+    }
+
+    /** The stored drain of this hostname, whichever request it is. */
+    Optional<DrainStatus> latestDrainNamed(String hostname) {
+        return hostname == null ? Optional.empty() : drains.stream()
+                .filter(drain -> drain.request().hostname().equalsIgnoreCase(hostname)).findFirst();
     }
 
     Optional<DrainStatus> drain(String requestId) {

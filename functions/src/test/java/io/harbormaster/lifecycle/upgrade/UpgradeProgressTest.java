@@ -94,6 +94,22 @@ class UpgradeProgressTest {
         assertEquals(NOW, entry.phaseSince());
     }
 
+    /**
+     * Just after an earlier upgrade, the VM's old node can still be listed, not yet down, beside the node its new disk
+     * joined as: the drain goes to the newer one (RollingUpgradeIT's second case in CI).
+     */
+    @Test
+    void theDrainGoesToTheNewestLiveNodeOfTheName() {
+        instance("0", "agent000000", false);
+        node("id-old", "agent000000", Node.State.READY, Node.Availability.DRAIN); // created a day ago
+        nodes.add(new Node("id-new", 1, "agent000000", SwarmRole.WORKER, Node.Availability.ACTIVE, Node.State.READY,
+                Map.of(), new Resources(2_000_000_000L, 8L << 30), NOW.minusSeconds(20)));
+        UpgradeProgress.Decision decision = next(status(UpgradeEntry.pending("0", "agent000000", "manualUpgrade")));
+
+        assertInstanceOf(UpgradeAction.SubmitDrain.class, decision.action());
+        assertEquals("id-new", decision.status().entries().get(0).oldNodeId());
+    }
+
     @Test
     void belowTheMaximumAReplacementIsSurgedFirst() {
         instance("0", "agent000000", false);
@@ -162,6 +178,20 @@ class UpgradeProgressTest {
         UpgradeEntry draining = in(UpgradeEntry.pending("0", "agent000000", "manualUpgrade").withDrain("d1"),
                 UpgradePhase.DRAINING, NOW.minusSeconds(10));
         assertEquals(new UpgradeAction.Wait(Duration.ofSeconds(2)), next(status(draining)).action());
+    }
+
+    @Test
+    void aDrainReplacedByAnotherPausesTheUpgradeNamingTheOther() {
+        instance("0", "agent000000", false);
+        drain("d2", "agent000000", DrainState.DRAINING, false, null, false);
+        UpgradeEntry draining = in(UpgradeEntry.pending("0", "agent000000", "manualUpgrade").withDrain("d1"),
+                UpgradePhase.DRAINING, NOW.minusSeconds(10));
+        UpgradeProgress.Decision decision = next(status(draining));
+        assertInstanceOf(UpgradeAction.Stop.class, decision.action());
+        assertEquals("the drain d1 of instance 0 (agent000000) is not on record (superseded by drain d2, manual, of node"
+                + " id-agent000000)", decision.status().pausedBecause());
+        drains.clear();
+        assertTrue(next(status(draining)).status().pausedBecause().endsWith("(no drain of its name is stored)"));
     }
 
     @Test
