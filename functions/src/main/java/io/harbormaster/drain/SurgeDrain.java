@@ -34,13 +34,14 @@ final class SurgeDrain {
         List<SurgeEntry> entries = new ArrayList<>();
         onNode.forEach((serviceId, count) -> find(services, serviceId)
                 .filter(Service::surgeOnDrain)
-                .ifPresent(service -> entries.add(new SurgeEntry(service.id(), service.name(), service.replicas(), count,
+                .ifPresent(service -> entries.add(new SurgeEntry(service.id(), service.name(), service.ownReplicas(), count,
                         SurgeEntry.Phase.PLANNED))));
         return entries;
     }
 
     /**
-     * Scales each planned service up to its recorded original plus the node's replicas. A service already there was
+     * Scales each planned service up to its recorded original plus the node's replicas (the original is the owner's
+     * count, {@link Service#ownReplicas()}, without a rebalance move's extra replica). A service already there was
      * scaled by an earlier delivery that did not get to record it; one at any other count was changed by someone
      * else, and is left alone.
      */
@@ -55,7 +56,9 @@ final class SurgeDrain {
                 current = current.withSurgePhase(entry.serviceId(), SurgeEntry.Phase.RESTORED);
             } else if (service.get().replicas() == entry.surgedReplicas()) {
                 current = current.withSurgePhase(entry.serviceId(), SurgeEntry.Phase.SURGED);
-            } else if (service.get().replicas() == entry.originalReplicas()) {
+            } else if (service.get().ownReplicas() == entry.originalReplicas()) {
+                // At its original, or one above it by a rebalance move under way: that move stands aside once it sees
+                // the surge's count, and the restore comes back to the owner's count.
                 return new Step(current, new DrainAction.ScaleService(service.get(), entry.surgedReplicas()));
             } else {
                 current = current.withSurgePhase(entry.serviceId(), SurgeEntry.Phase.LEFT_ALONE);

@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 public record MoveIntent(long originalReplicas, Instant since) {
     /** The replica count to go back to. */
-    public static final String REPLICAS_LABEL = "io.harbormaster.rebalance.replicas";
+    public static final String REPLICAS_LABEL = Service.MOVE_REPLICAS_LABEL;
     /** When the move started (ISO-8601), for its timeout. */
     public static final String SINCE_LABEL = "io.harbormaster.rebalance.since";
     /** {@code io.harbormaster.rebalance=disabled} keeps a service out of the rebalance. */

@@ -17,6 +17,11 @@ public record Service(String id, String name, Mode mode, long replicas, Resource
     /** The service label that opts a service into surge drains: {@code io.harbormaster.drain=surge}. */
     public static final String DRAIN_LABEL = "io.harbormaster.drain";
     public static final String SURGE = "surge";
+    /**
+     * The rebalance's record of a move under way ({@code lifecycle.MoveIntent}): the replica count before the move
+     * added its one extra replica.
+     */
+    public static final String MOVE_REPLICAS_LABEL = "io.harbormaster.rebalance.replicas";
 
     public Service {
         constraints = List.copyOf(constraints);
@@ -48,5 +53,23 @@ public record Service(String id, String name, Mode mode, long replicas, Resource
      */
     public boolean surgeOnDrain() {
         return mode == Mode.REPLICATED && replicas > 0 && SURGE.equals(labels.get(DRAIN_LABEL));
+    }
+
+    /**
+     * The replica count the service's owner set: while a rebalance move is under way the service runs one replica more
+     * and records the count before it, which is the count a surge drain must come back to (RollingUpgradeIT: a drain
+     * that began mid-move took the move's 9 as the owner's 8, and the service kept 9).
+     */
+    public long ownReplicas() {
+        String before = labels.get(MOVE_REPLICAS_LABEL);
+        if (before == null) {
+            return replicas;
+        }
+        try {
+            long original = Long.parseLong(before.trim());
+            return original >= 1 && replicas == original + 1 ? original : replicas;
+        } catch (NumberFormatException e) {
+            return replicas;
+        }
     }
 }

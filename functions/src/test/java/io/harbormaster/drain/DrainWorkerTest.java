@@ -815,6 +815,31 @@ class DrainWorkerTest {
         assertEquals(DrainState.DRAINED, status("worker-1").state());
     }
 
+    /**
+     * A drain that begins while a rebalance move runs the service one replica above its owner's count (the move's
+     * label records 4): the surge starts from 4 and comes back to 4, not to the move's 5 (RollingUpgradeIT: the
+     * service kept 9 of its 8 replicas).
+     */
+    @Test
+    void aSurgeThatBeginsDuringARebalanceMoveComesBackToTheOwnersCount() {
+        arrangeSurgeService();
+        Service web = swarm.service(SURGE_SERVICE);
+        swarm.addService(new Service(SURGE_SERVICE, "web", Service.Mode.REPLICATED, 5, Resources.NONE, List.of(), 8,
+                Map.of(Service.DRAIN_LABEL, Service.SURGE, Service.MOVE_REPLICAS_LABEL, "4")));
+        swarm.addTask(SURGE_SERVICE, "id-worker-2", "running"); // the move's extra replica
+        requests.submit("worker-1", DrainOrder.manual());
+        deliverNext();
+        assertEquals(List.of(new SurgeEntry(SURGE_SERVICE, "web", 4, 2, SurgeEntry.Phase.PLANNED)), status("worker-1").surge());
+        deliverNext();
+        assertEquals(List.of(SURGE_SERVICE + "=6"), swarm.replicaChanges(), "surged from the owner's 4 by the node's 2");
+        startSurgeReplicas("running");
+        deliverNext();
+        swarm.moveTasks("id-worker-1", "id-worker-2", "running");
+        deliverNext();
+        assertEquals(List.of(SURGE_SERVICE + "=6", SURGE_SERVICE + "=4"), swarm.replicaChanges());
+        assertEquals(4, swarm.service(SURGE_SERVICE).replicas(), "back to the owner's count, not " + web.replicas() + "+1");
+    }
+
     @Test
     void aReplicaCountChangedBySomeoneElseDuringTheSurgeIsLeftAsTheyChoseIt() {
         arrangeSurgeService();

@@ -118,12 +118,22 @@ public final class LocalHostProcess implements AutoCloseable {
         return output.toString();
     }
 
+    /**
+     * Collects the host's output; with HM_IT_HOST_LOG (a file) set, also appends it there, to read a passing run's
+     * host log after the test (a failure prints it anyway).
+     */
     private void drain() {
         byte[] buffer = new byte[8192];
-        try (InputStream in = process.getInputStream()) {
+        String copyTo = System.getenv("HM_IT_HOST_LOG");
+        try (InputStream in = process.getInputStream();
+                java.io.OutputStream copy = copyTo == null || copyTo.isBlank() ? java.io.OutputStream.nullOutputStream()
+                        : java.nio.file.Files.newOutputStream(Path.of(copyTo), java.nio.file.StandardOpenOption.CREATE,
+                                java.nio.file.StandardOpenOption.APPEND)) {
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 output.append(new String(buffer, 0, read, StandardCharsets.UTF_8));
+                copy.write(buffer, 0, read);
+                copy.flush();
             }
         } catch (IOException ended) {
             // the process is gone
