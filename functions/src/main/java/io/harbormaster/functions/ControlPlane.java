@@ -71,7 +71,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import java.util.logging.Logger;
 
 /**
@@ -253,13 +252,11 @@ public final class ControlPlane {
         // its surge raises that scale set's own capacity.
         Optional<ScaleSet> upgradeScaleSet = poolScaleSets.values().stream().findFirst();
         int upgradeMaxAgents = pools.pools().isEmpty() ? capacity.policy().maxAgents() : pools.pools().get(0).maxAgents();
-        // "Its share of tasks is back": while the rebalance still has moves to make (or one under way), every worker
-        // counts as not back yet, so the upgrade goes on only once the spread is even again.
-        Supplier<Set<String>> sharesNotBack = () -> check.filter(any -> rebalance.enabled())
+        // "Its share of tasks is back": while the rebalance still has moves to make (or one under way), or has not yet
+        // seen a rejoined node, that worker counts as not back, so the upgrade goes on only once the spread is even.
+        Function<List<Node>, Set<String>> sharesNotBack = live -> check.filter(any -> rebalance.enabled())
                 .map(CapacityCheck::sharedSnapshot)
-                .filter(snapshot -> !RebalancePlanner.settled(snapshot))
-                .map(snapshot -> snapshot.nodes().stream().filter(node -> !node.isManager()).map(Node::id)
-                        .collect(Collectors.toSet()))
+                .map(snapshot -> RebalancePlanner.sharesNotBack(snapshot, live))
                 .orElse(Set.of());
         // The newest image under a latest model, of the same scale set: read at an upgrade's start only.
         ImageCatalog upgradeImages = upgradeImageCatalog(settings, pools);

@@ -6,8 +6,10 @@ import io.harbormaster.swarm.Service;
 import io.harbormaster.swarm.Task;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The rebalance as a pure decision: a snapshot in, moves out. Moves under way are ended first (finished, undone or
@@ -100,6 +102,24 @@ public final class RebalancePlanner {
         RebalancePlan plan = plan(view, unlimited, null);
         return plan.underWay() == 0 && plan.wanted() == 0
                 && plan.moves().stream().noneMatch(move -> move instanceof RebalanceMove.Finish);
+    }
+
+    /**
+     * The upgrade's "its share of tasks is back" for the nodes a pass just read: every worker while the rebalance still
+     * has moves to make or one under way; else the workers the rebalance's snapshot does not hold yet (a node that
+     * rejoined after it was taken: its share is not judged, so it is not back).
+     */
+    public static Set<String> sharesNotBack(CapacitySnapshot snapshot, List<Node> live) {
+        Set<String> seen = new HashSet<>();
+        snapshot.nodes().forEach(node -> seen.add(node.id()));
+        boolean settled = settled(snapshot);
+        Set<String> notBack = new HashSet<>();
+        for (Node node : live) {
+            if (!node.isManager() && (!settled || !seen.contains(node.id()))) {
+                notBack.add(node.id());
+            }
+        }
+        return notBack;
     }
 
     private static String hold(RebalanceView view, RebalanceSettings settings, String hold) {

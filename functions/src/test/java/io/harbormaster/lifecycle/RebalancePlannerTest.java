@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Service;
+import io.harbormaster.swarm.SwarmRole;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RebalancePlannerTest {
@@ -112,6 +115,25 @@ class RebalancePlannerTest {
         cluster.task(web, c, "starting");
         cluster.relabel(web, new MoveIntent(8, RebalanceFixture.NOW).labelsOn(web), 9);
         assertFalse(RebalancePlanner.settled(cluster.snapshot()));
+    }
+
+    @Test
+    void aNodeTheRebalanceHasNotSeenYetHasNotGotItsShareBack() {
+        Service web = cluster.service("web", 8);
+        for (Node node : List.of(a, b, c, d)) {
+            cluster.running(web, node, 2);
+        }
+        Node rejoined = new Node("id-rejoined", 1, "e", SwarmRole.WORKER, Node.Availability.ACTIVE, Node.State.READY,
+                Map.of(), RebalanceFixture.AGENT, RebalanceFixture.NOW);
+        List<Node> live = new ArrayList<>(cluster.nodes);
+        live.add(rejoined);
+        assertEquals(Set.of("id-rejoined"), RebalancePlanner.sharesNotBack(cluster.snapshot(), live),
+                "settled, but taken before the node rejoined");
+        assertEquals(Set.of(), RebalancePlanner.sharesNotBack(cluster.snapshot(), cluster.nodes));
+        cluster.task(web, c, "starting");
+        cluster.relabel(web, new MoveIntent(8, RebalanceFixture.NOW).labelsOn(web), 9);
+        assertEquals(Set.of(a.id(), b.id(), c.id(), d.id(), "id-rejoined"),
+                RebalancePlanner.sharesNotBack(cluster.snapshot(), live), "a move under way: no worker is back");
     }
 
     /** The whole scenario of the test, with swarm's rules played by hand: 4+4 on two nodes, two empty ones join. */

@@ -25,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -48,16 +48,17 @@ public final class UpgradeWorker {
     private final UpgradeQueue queue;
     private final UpgradeProgress.Pacing pacing;
     private final int maxAgents;
-    private final Supplier<Set<String>> sharesNotBack;
+    private final Function<List<Node>, Set<String>> sharesNotBack;
     private final Clock clock;
     private final AuditTrail audit;
 
     /**
-     * @param sharesNotBack the rebalance's answer: ids of rejoined nodes whose share of tasks is not back yet (the
-     *                      upgrade waits for them before it goes on); {@code Set::of} while no rebalance is wired in
+     * @param sharesNotBack the rebalance's answer, given the nodes a pass read: ids of rejoined nodes whose share of
+     *                      tasks is not back yet (the upgrade waits for them before it goes on); {@code nodes ->
+     *                      Set.of()} while no rebalance is wired in
      */
     public UpgradeWorker(Swarm swarm, ScaleSet scaleSet, DrainRequests drains, UpgradeStore store, UpgradeQueue queue,
-            UpgradeProgress.Pacing pacing, int maxAgents, Supplier<Set<String>> sharesNotBack, Clock clock,
+            UpgradeProgress.Pacing pacing, int maxAgents, Function<List<Node>, Set<String>> sharesNotBack, Clock clock,
             AuditTrail audit) {
         this.swarm = swarm;
         this.scaleSet = scaleSet;
@@ -178,8 +179,9 @@ public final class UpgradeWorker {
             }
         }
         // The newest image was read once, at the start: a pass lists no image versions.
-        return new UpgradeSnapshot(scaleSet.describe(), scaleSet.instances(), swarm.nodes(), entryDrains,
-                Optional.ofNullable(status.imageVersion()), sharesNotBack.get(), maxAgents);
+        List<Node> nodes = swarm.nodes();
+        return new UpgradeSnapshot(scaleSet.describe(), scaleSet.instances(), nodes, entryDrains,
+                Optional.ofNullable(status.imageVersion()), sharesNotBack.apply(nodes), maxAgents);
     }
 
     /** Takes the action; returns the status with its outcome (the same status when there is none to record). */

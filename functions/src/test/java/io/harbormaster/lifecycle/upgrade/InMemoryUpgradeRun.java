@@ -57,7 +57,7 @@ abstract class InMemoryUpgradeRun {
 
     UpgradeWorker upgradeWorker(int maxAgents) {
         return new UpgradeWorker(swarm, scaleSet, drains, store, queue,
-                new UpgradeProgress.Pacing(1, Duration.ofMinutes(5), CHECK), maxAgents, Set::of, clock, audit);
+                new UpgradeProgress.Pacing(1, Duration.ofMinutes(5), CHECK), maxAgents, nodes -> Set.of(), clock, audit);
     }
 
     void agents(int count) {
