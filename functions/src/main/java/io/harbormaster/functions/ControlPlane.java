@@ -258,12 +258,13 @@ public final class ControlPlane {
                 .map(CapacityCheck::sharedSnapshot)
                 .map(snapshot -> RebalancePlanner.sharesNotBack(snapshot, live))
                 .orElse(Set.of());
-        // The newest image under a latest model, of the same scale set: read at an upgrade's start only.
+        // The newest image under a latest model, of the same scale set: read at an upgrade's start only; the versions
+        // a gallery image's instances run, at its start and passes.
         ImageCatalog upgradeImages = upgradeImageCatalog(settings, pools);
         Optional<RollingUpgrade> upgrade = upgradeScaleSet.map(set -> new RollingUpgrade(
                 new UpgradeControl(set, upgradeImages, upgradeStore.as(UpgradeStore.class),
                         upgradeQueue.as(UpgradeQueue.class), clock, audit),
-                new UpgradeWorker(swarm, set, drains, upgradeStore.as(UpgradeStore.class),
+                new UpgradeWorker(swarm, set, upgradeImages, drains, upgradeStore.as(UpgradeStore.class),
                         upgradeQueue.as(UpgradeQueue.class), new UpgradeProgress.Pacing(upgradeSettings.batchSize(),
                                 upgradeSettings.rejoinTimeout(), drain.checkInterval()),
                         upgradeMaxAgents, sharesNotBack, clock, audit),

@@ -29,8 +29,8 @@ public final class FlexibleModelMatch {
     }
 
     /**
-     * True when nothing that can be seen differs: the same size, the same image (a model that says {@code latest}
-     * matches any version here; the newest published version is the upgrade's own check, through
+     * True when nothing that can be seen differs: the same size, the same image (a model that says {@code latest},
+     * or names a gallery image definition, matches any version here; the newest published version is the upgrade's own check, through
      * {@link ImageCatalog}). What the model leaves out is not compared.
      */
     public static boolean onModel(Look vm, Look model) {
@@ -46,7 +46,11 @@ public final class FlexibleModelMatch {
             return false;
         }
         if (wanted.id() != null) {
-            return same(wanted.id(), has.id());
+            // A gallery image under latest matches any version of its definition, as a marketplace image under
+            // latest does: whether the VM runs the newest is the upgrade's own check (its OS disk's version).
+            return GalleryImage.parse(wanted.id()).filter(GalleryImage::latest)
+                    .map(gallery -> gallery.sameDefinition(has.id()))
+                    .orElse(same(wanted.id(), has.id()));
         }
         if (!same(wanted.publisher(), has.publisher()) || !same(wanted.offer(), has.offer())
                 || !same(wanted.sku(), has.sku())) {

@@ -49,6 +49,20 @@ class FlexibleModelMatchTest {
     }
 
     @Test
+    void aGalleryDefinitionUnderLatestMatchesAnyVersionOfItsOwn() {
+        String definition = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/agent";
+        for (String modelId : new String[] {definition, definition + "/versions/latest"}) {
+            Look model = new Look("Standard_D2s_v5", new Image(null, null, null, null, modelId), null);
+            for (String vmId : new String[] {definition, definition + "/versions/latest", definition + "/versions/1.0.0"}) {
+                assertTrue(FlexibleModelMatch.onModel(new Look("Standard_D2s_v5",
+                        new Image(null, null, null, null, vmId.toUpperCase()), null), model), modelId + " ~ " + vmId);
+            }
+            assertFalse(FlexibleModelMatch.onModel(new Look("Standard_D2s_v5",
+                    new Image(null, null, null, null, definition.replace("/agent", "/other")), null), model));
+        }
+    }
+
+    @Test
     void aVmWithoutAnImageReferenceIsBehindAModelThatNamesOne() {
         assertFalse(FlexibleModelMatch.onModel(new Look("Standard_D2s_v5", null, null), MODEL));
     }

@@ -39,8 +39,9 @@ final class ControlServer implements AutoCloseable {
         ROUTES.put("POST /faults/slow-operations?seconds=S", "every operation takes S seconds longer");
         ROUTES.put("POST /faults/hold-boot?vm=NAME", "the VM's next boot hangs (its node never joins) until it is restarted");
         ROUTES.put("POST /faults/clear", "no more injected faults");
-        ROUTES.put("POST /images/publish?version=V[&scaleSet=NAME]",
-                "publish a newer version of the scale set's model image (what 'latest' means for new disks)");
+        ROUTES.put("POST /images/publish?version=V[&scaleSet=NAME][&excludeFromLatest=true]",
+                "publish a newer version of the scale set's model image (what 'latest' means for new disks); for a"
+                        + " gallery image, excludeFromLatest publishes it (or marks an existing one) so latest skips it");
         ROUTES.put("POST /events/cancel?vm=NAME", "Azure cancels the not yet started events listing that VM");
         ROUTES.put("POST /maintenance?vm=NAME&type=Reboot|Redeploy|Freeze&noticeSeconds=S",
                 "a maintenance event for that VM, as Azure would schedule one");
@@ -108,8 +109,10 @@ final class ControlServer implements AutoCloseable {
                     }
                     case "POST /images/publish" -> {
                         String scaleSet = query.getOrDefault("scaleSet", scaleSetName);
-                        cloud.publishImageVersion(scaleSet, required(query, "version"));
-                        yield Map.of("published", required(query, "version"), "scaleSet", scaleSet);
+                        boolean excluded = "true".equalsIgnoreCase(query.get("excludeFromLatest"));
+                        cloud.publishImageVersion(scaleSet, required(query, "version"), excluded);
+                        yield Map.of("published", required(query, "version"), "scaleSet", scaleSet,
+                                "excludeFromLatest", excluded);
                     }
                     case "POST /faults/clear" -> {
                         arm.faults().clear();

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -51,7 +52,7 @@ public final class UpgradeControl {
     private record Recent(Instant at, Optional<UpgradeStatus> status) {
     }
 
-    private record NewestImage(Instant at, Optional<String> version) {
+    private record NewestImage(Instant at, Optional<String> version, Map<String, String> running) {
     }
 
     /** Without an image catalog: only model changes are upgrades. */
@@ -92,13 +93,15 @@ public final class UpgradeControl {
      * Starts an upgrade of every instance that is behind the model, or (when the model says {@code latest}) runs an
      * older image than the newest published, unless one is under way (running or paused: that one is answered,
      * unchanged). With no instance behind, nothing is stored or queued and the result is empty. The newest image is
-     * read here, once per start, and stored with the upgrade.
+     * read here, once per start, and stored with the upgrade. An instance whose image version nobody knows (a gallery
+     * image whose disk ARM does not list, not reimaged by the last upgrade) counts as behind on this, the operator's
+     * start: reimaging it is the only way to know it runs the newest.
      */
     public Result start(String by) {
-        return start(by, this::readNewestImage);
+        return start(by, this::readNewestImage, true);
     }
 
-    private Result start(String by, Supplier<Optional<String>> newest) {
+    private Result start(String by, Supplier<Optional<String>> newest, boolean unknownBehind) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<UpgradeStore.Stored> stored = store.read();
             if (stored.isPresent() && !stored.get().status().finished()) {
@@ -108,7 +111,12 @@ public final class UpgradeControl {
             // Read first: a Flexible VM is compared with the model as the adapter last read it (it has no
             // latestModelApplied), so a start right after a model change must see that change.
             scaleSet.describe();
-            List<UpgradeEntry> entries = behind(scaleSet.instances(), newestImage);
+            List<ScaleSetInstance> instances = scaleSet.instances();
+            Optional<Map<String, String>> disks = newestImage.isPresent() && unknownVersions(instances)
+                    ? images.runningVersions() : Optional.empty();
+            instances = RunningImages.resolve(instances, disks.orElse(Map.of()),
+                    stored.map(last -> RunningImages.recorded(last.status())).orElse(Map.of()));
+            List<UpgradeEntry> entries = behind(instances, newestImage, unknownBehind && disks.isPresent());
             if (entries.isEmpty()) {
                 return new Result(stored.map(UpgradeStore.Stored::status), false);
             }
@@ -126,6 +134,14 @@ public final class UpgradeControl {
             return new Result(Optional.of(started), true);
         }
         throw new IllegalStateException("the upgrade status kept changing; try again");
+    }
+
+    /**
+     * Whether some instance's listing gave no image version: only then are the running versions read (two ARM reads),
+     * so a marketplace image's upgrade, whose instances report {@code exactVersion}, pays nothing for them.
+     */
+    static boolean unknownVersions(List<ScaleSetInstance> instances) {
+        return instances.stream().anyMatch(instance -> instance.imageVersion() == null);
     }
 
     /** Pauses the running upgrade after its current step; a paused one is answered unchanged. */
@@ -171,37 +187,48 @@ public final class UpgradeControl {
 
     /**
      * For HARBORMASTER_UPGRADE_AUTOMATIC: starts an upgrade when {@code instances} (a capacity check's listing) has one
-     * behind the model, or older than the newest image (read at most once per {@link #NEWEST_IMAGE_MAX_AGE} by this
-     * process), and none is under way. A paused upgrade stays paused: the operator paused it, or it waits for a host
-     * to be fixed.
+     * behind the model, or older than the newest image (the newest and the instances' running versions read at most
+     * once per {@link #NEWEST_IMAGE_MAX_AGE} by this process), and none is under way. An instance whose image version
+     * is unknown is not behind here: an automatic start would otherwise reimage it again at every new version. A
+     * paused upgrade stays paused: the operator paused it, or it waits for a host to be fixed.
      */
     public Optional<UpgradeStatus> startIfBehind(List<ScaleSetInstance> instances) {
-        Optional<String> newest = recentNewestImage();
-        if (behind(instances, newest).isEmpty()) {
+        NewestImage newest = recentNewestImage(instances);
+        List<ScaleSetInstance> resolved = RunningImages.resolve(instances, newest.running(), Map.of());
+        if (behind(resolved, newest.version(), false).isEmpty()) {
             return Optional.empty();
         }
-        Result result = start("automatic (" + UpgradeSettings.AUTOMATIC + ")", () -> newest);
+        Result result = start("automatic (" + UpgradeSettings.AUTOMATIC + ")", newest::version, false);
         return result.changed() ? result.status() : Optional.empty();
     }
 
+    /** An operator's start reads the newest afresh; the running versions it reads are its own (not cached). */
     private Optional<String> readNewestImage() {
         Optional<String> version = images.newestUnderLatest();
-        newestImage = new NewestImage(clock.instant(), version);
+        newestImage = new NewestImage(clock.instant(), version, Map.of());
         return version;
     }
 
-    /** The newest image as read at most an hour ago; a failed read counts as none this time and is tried next time. */
-    private Optional<String> recentNewestImage() {
+    /**
+     * The newest image and the running versions as read at most an hour ago; a failed read counts as none this time
+     * and is tried next time.
+     */
+    private NewestImage recentNewestImage(List<ScaleSetInstance> instances) {
         NewestImage seen = newestImage;
         if (seen != null && clock.instant().isBefore(seen.at().plus(NEWEST_IMAGE_MAX_AGE))) {
-            return seen.version();
+            return seen;
         }
         try {
-            return readNewestImage();
+            Optional<String> version = images.newestUnderLatest();
+            Map<String, String> running = version.isPresent() && unknownVersions(instances)
+                    ? images.runningVersions().orElse(Map.of()) : Map.of();
+            NewestImage read = new NewestImage(clock.instant(), version, running);
+            newestImage = read;
+            return read;
         } catch (ScaleSetException e) {
             // The capacity check that called must not fail for it: model changes are still seen.
             LOG.warning("reading the newest image version failed: " + e.getMessage() + "; the next check tries again");
-            return seen == null ? Optional.empty() : seen.version();
+            return seen == null ? new NewestImage(clock.instant(), Optional.empty(), Map.of()) : seen;
         }
     }
 
@@ -228,15 +255,17 @@ public final class UpgradeControl {
     }
 
     /**
-     * The instances behind the scale set's model or older than {@code newestImage}, zone by zone (zones go one at a
+     * The instances behind the scale set's model or older than {@code newestImage} (or of an unknown version, when
+     * {@code unknownBehind}), zone by zone (zones go one at a
      * time), each in instance id order.
      */
-    private static List<UpgradeEntry> behind(List<ScaleSetInstance> instances, Optional<String> newestImage) {
+    private static List<UpgradeEntry> behind(List<ScaleSetInstance> instances, Optional<String> newestImage,
+            boolean unknownBehind) {
         List<UpgradeEntry> entries = new ArrayList<>();
         instances.stream()
                 .sorted(java.util.Comparator.comparing((ScaleSetInstance instance) -> instance.zone() == null ? "" : instance.zone())
                         .thenComparing(ScaleSetInstance::instanceId, UpgradeControl::byInstanceId))
-                .forEach(instance -> UpgradeSnapshot.upgradeMethod(instance, newestImage).ifPresent(method ->
+                .forEach(instance -> UpgradeSnapshot.upgradeMethod(instance, newestImage, unknownBehind).ifPresent(method ->
                         entries.add(UpgradeEntry.pending(instance.instanceId(), instance.computerName(), method))));
         return entries;
     }

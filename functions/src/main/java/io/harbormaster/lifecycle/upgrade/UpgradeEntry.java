@@ -38,6 +38,8 @@ public record UpgradeEntry(
 
     public static final String MANUAL_UPGRADE = "manualUpgrade";
     public static final String REIMAGE = "reimage";
+    /** How a done entry's outcome starts when its upgrade was sent and its node came back. */
+    static final String UPGRADED = "upgraded (";
     /** A Flexible pool's VM: replaced by a new VM of the current model, as Flexible has no manualUpgrade. */
     public static final String REPLACE = "replace";
 

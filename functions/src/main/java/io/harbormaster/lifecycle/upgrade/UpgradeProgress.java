@@ -223,7 +223,7 @@ public final class UpgradeProgress {
         Optional<Node> ready = back.isPresent() ? back
                 : same.filter(node -> node.availability() == Node.Availability.ACTIVE);
         if (ready.isPresent() && current && !snapshot.sharesNotBack().contains(ready.get().id())) {
-            return waiting(status.withEntry(entry.done("upgraded (" + entry.method() + "); node "
+            return waiting(status.withEntry(entry.done(UpgradeEntry.UPGRADED + entry.method() + "); node "
                     + ready.get().id() + (ready.get().id().equals(entry.oldNodeId()) ? " is back and" : "")
                     + " is Ready", now)), pacing);
         }

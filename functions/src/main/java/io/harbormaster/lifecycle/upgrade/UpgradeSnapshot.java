@@ -21,6 +21,9 @@ import java.util.Set;
  *                           answer; empty while no rebalance is wired in)
  * @param maxAgents          the most agents the scale set may hold (HARBORMASTER_CAPACITY_MAX_AGENTS): a surge
  *                           only below it
+ * @param unknownImageBehind ids of the instances whose image version, when unknown (a gallery image whose disk ARM
+ *                           does not list, and that no upgrade recorded), counts as older than
+ *                           {@code newestImageVersion}: the entries an operator's start chose and not yet upgraded
  */
 public record UpgradeSnapshot(
         ScaleSetModel scaleSet,
@@ -29,7 +32,14 @@ public record UpgradeSnapshot(
         List<DrainStatus> drains,
         Optional<String> newestImageVersion,
         Set<String> sharesNotBack,
-        int maxAgents) {
+        int maxAgents,
+        Set<String> unknownImageBehind) {
+
+    /** A snapshot where an unknown image version is not compared. */
+    public UpgradeSnapshot(ScaleSetModel scaleSet, List<ScaleSetInstance> instances, List<Node> nodes,
+            List<DrainStatus> drains, Optional<String> newestImageVersion, Set<String> sharesNotBack, int maxAgents) {
+        this(scaleSet, instances, nodes, drains, newestImageVersion, sharesNotBack, maxAgents, Set.of());
+    }
 
     public UpgradeSnapshot {
         Objects.requireNonNull(scaleSet, "scaleSet");
@@ -38,6 +48,7 @@ public record UpgradeSnapshot(
         drains = List.copyOf(drains);
         Objects.requireNonNull(newestImageVersion, "newestImageVersion");
         sharesNotBack = Set.copyOf(sharesNotBack);
+        unknownImageBehind = Set.copyOf(unknownImageBehind);
     }
 
     Optional<ScaleSetInstance> instance(String instanceId) {
@@ -85,19 +96,26 @@ public record UpgradeSnapshot(
 
     /** How the instance is to be brought up to date, or empty when it is. */
     Optional<String> upgradeMethod(ScaleSetInstance instance) {
-        return upgradeMethod(instance, newestImageVersion);
+        return upgradeMethod(instance, newestImageVersion, unknownImageBehind.contains(instance.instanceId()));
+    }
+
+    /** As {@link #upgradeMethod(ScaleSetInstance, Optional, boolean)}, an unknown image version not compared. */
+    static Optional<String> upgradeMethod(ScaleSetInstance instance, Optional<String> newestImageVersion) {
+        return upgradeMethod(instance, newestImageVersion, false);
     }
 
     /**
      * How an instance is brought up to date: manualUpgrade when it is behind the model, reimage when it runs an older
-     * image than {@code newestImageVersion} (given only where the model says latest); empty when it is up to date.
+     * image than {@code newestImageVersion} (given only where the model says latest), or runs one not known and
+     * {@code unknownBehind} says to count that as older; empty when it is up to date.
      */
-    static Optional<String> upgradeMethod(ScaleSetInstance instance, Optional<String> newestImageVersion) {
+    static Optional<String> upgradeMethod(ScaleSetInstance instance, Optional<String> newestImageVersion,
+            boolean unknownBehind) {
         if (!instance.latestModelApplied()) {
             return Optional.of(UpgradeEntry.MANUAL_UPGRADE);
         }
-        if (newestImageVersion.isPresent() && instance.imageVersion() != null
-                && ImageVersions.older(instance.imageVersion(), newestImageVersion.get())) {
+        if (newestImageVersion.isPresent() && (instance.imageVersion() == null ? unknownBehind
+                : ImageVersions.older(instance.imageVersion(), newestImageVersion.get()))) {
             return Optional.of(UpgradeEntry.REIMAGE);
         }
         return Optional.empty();

@@ -9,9 +9,12 @@ import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRejectedException;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.scaleset.ImageCatalog;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetConflictException;
 import io.harbormaster.scaleset.ScaleSetException;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.storage.DelayedQueue;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Swarm;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.logging.Logger;
 
@@ -43,6 +47,7 @@ public final class UpgradeWorker {
 
     private final Swarm swarm;
     private final ScaleSet scaleSet;
+    private final ImageCatalog images;
     private final DrainRequests drains;
     private final UpgradeStore store;
     private final UpgradeQueue queue;
@@ -60,8 +65,19 @@ public final class UpgradeWorker {
     public UpgradeWorker(Swarm swarm, ScaleSet scaleSet, DrainRequests drains, UpgradeStore store, UpgradeQueue queue,
             UpgradeProgress.Pacing pacing, int maxAgents, Function<List<Node>, Set<String>> sharesNotBack, Clock clock,
             AuditTrail audit) {
+        this(swarm, scaleSet, ImageCatalog.NONE, drains, store, queue, pacing, maxAgents, sharesNotBack, clock, audit);
+    }
+
+    /**
+     * @param images where a pass reads the image version each instance runs when the listing gives none (a gallery
+     *               image under latest), only while the upgrade has a newest image to compare with
+     */
+    public UpgradeWorker(Swarm swarm, ScaleSet scaleSet, ImageCatalog images, DrainRequests drains, UpgradeStore store,
+            UpgradeQueue queue, UpgradeProgress.Pacing pacing, int maxAgents,
+            Function<List<Node>, Set<String>> sharesNotBack, Clock clock, AuditTrail audit) {
         this.swarm = swarm;
         this.scaleSet = scaleSet;
+        this.images = images;
         this.drains = drains;
         this.store = store;
         this.queue = queue;
@@ -178,10 +194,24 @@ public final class UpgradeWorker {
                 drains.status(entry.computerName()).ifPresent(entryDrains::add);
             }
         }
-        // The newest image was read once, at the start: a pass lists no image versions.
+        // The newest image was read once, at the start: a pass lists no image versions. It reads the running ones
+        // (a disk list) only when the listing lacks some, as under a gallery image.
+        ScaleSetModel model = scaleSet.describe();
+        List<ScaleSetInstance> instances = scaleSet.instances();
+        Optional<String> newest = Optional.ofNullable(status.imageVersion());
+        Optional<Map<String, String>> disks = newest.isPresent() && UpgradeControl.unknownVersions(instances)
+                ? images.runningVersions() : Optional.empty();
+        // An unknown version counts as behind for the entries not yet started: the start chose them. Once sent, a
+        // reimage is on record (RunningImages.recorded), and a manualUpgrade's instance is left as it stands.
+        Set<String> notStarted = new TreeSet<>();
+        if (disks.isPresent()) {
+            status.entries().stream().filter(entry -> entry.phase() == UpgradePhase.PENDING)
+                    .forEach(entry -> notStarted.add(entry.instanceId()));
+        }
         List<Node> nodes = swarm.nodes();
-        return new UpgradeSnapshot(scaleSet.describe(), scaleSet.instances(), nodes, entryDrains,
-                Optional.ofNullable(status.imageVersion()), sharesNotBack.apply(nodes), maxAgents);
+        return new UpgradeSnapshot(model, RunningImages.resolve(instances, disks.orElse(Map.of()),
+                RunningImages.recorded(status)), nodes, entryDrains, newest, sharesNotBack.apply(nodes), maxAgents,
+                notStarted);
     }
 
     /** Takes the action; returns the status with its outcome (the same status when there is none to record). */

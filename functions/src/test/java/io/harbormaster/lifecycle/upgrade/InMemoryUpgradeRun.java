@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.harbormaster.config.DrainSettings;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainWorker;
+import io.harbormaster.scaleset.ImageCatalog;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.SwarmRole;
@@ -47,6 +48,8 @@ abstract class InMemoryUpgradeRun {
     final DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN, Optional.of(scaleSet),
             clock, audit);
     final UpgradeControl control = new UpgradeControl(scaleSet, store, queue, clock, audit);
+    /** What the upgrade worker reads running image versions from; none unless a test sets one. */
+    ImageCatalog images = ImageCatalog.NONE;
     /** Whether an upgraded or surged VM boots and joins; false is a host that does not come back. */
     boolean hostsWork = true;
     final Set<String> upgradesSeen = new HashSet<>();
@@ -56,7 +59,7 @@ abstract class InMemoryUpgradeRun {
     }
 
     UpgradeWorker upgradeWorker(int maxAgents) {
-        return new UpgradeWorker(swarm, scaleSet, drains, store, queue,
+        return new UpgradeWorker(swarm, scaleSet, images, drains, store, queue,
                 new UpgradeProgress.Pacing(1, Duration.ofMinutes(5), CHECK), maxAgents, nodes -> Set.of(), clock, audit);
     }
 

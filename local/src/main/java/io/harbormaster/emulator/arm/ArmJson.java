@@ -126,8 +126,11 @@ final class ArmJson {
         ObjectNode storage = p.putObject("storageProfile");
         ObjectNode imageReference = storage.putObject("imageReference");
         image(imageReference, i.image());
-        // Read-only: the version the disk was made from, which differs from version only under latest (SPEC ImageReference).
-        imageReference.put("exactVersion", i.exactVersion());
+        // Read-only: the version the disk was made from, which differs from version only under latest (SPEC
+        // ImageReference), "of platform image or marketplace image": a gallery image's VM has none.
+        if (!i.image().fromGallery()) {
+            imageReference.put("exactVersion", i.exactVersion());
+        }
         ObjectNode os = p.putObject("osProfile");
         os.put("computerName", i.computerName());
         os.put("adminUsername", "azureuser");
@@ -186,7 +189,9 @@ final class ArmJson {
         p.putObject("virtualMachineScaleSet").put("id", scaleSetId(i.scaleSetName()));
         ObjectNode imageReference = p.putObject("storageProfile").putObject("imageReference");
         image(imageReference, i.image());
-        imageReference.put("exactVersion", i.image().version());
+        if (!i.image().fromGallery()) {
+            imageReference.put("exactVersion", i.image().version());
+        }
         ObjectNode os = p.putObject("osProfile");
         os.put("computerName", i.computerName());
         os.put("adminUsername", "azureuser");
@@ -265,6 +270,10 @@ final class ArmJson {
     }
 
     private static void image(ObjectNode node, ImageReference image) {
+        if (image.fromGallery()) {
+            node.put("id", image.id());
+            return;
+        }
         node.put("publisher", image.publisher());
         node.put("offer", image.offer());
         node.put("sku", image.sku());

@@ -42,6 +42,7 @@ public final class ArmServer implements AutoCloseable {
     private final TokenBook tokens;
     private final ArmFaults faults;
     private final ImageRoutes images;
+    private final GalleryRoutes galleries;
     // By lower-case resource group: each group's routes see its own resources and write ids in it.
     private final Map<String, ComputeRoutes> routes = new ConcurrentHashMap<>();
     private final Map<String, LockRoutes> locks = new ConcurrentHashMap<>();
@@ -53,6 +54,7 @@ public final class ArmServer implements AutoCloseable {
         this.tokens = tokens;
         this.faults = faults;
         this.images = new ImageRoutes(cloud);
+        this.galleries = new GalleryRoutes(cloud);
         this.listener = HttpListener.https(bind, tls, "emulated-arm", 4, this::handle);
     }
 
@@ -125,8 +127,11 @@ public final class ArmServer implements AutoCloseable {
                     "The api-version query parameter (?api-version=) is required for all requests.");
         }
         List<String> segments = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toList();
-        // Locks are Microsoft.Authorization's, at the version the SDK sends for them; the rest is Microsoft.Compute's.
-        String supported = LockRoutes.handles(segments) ? LockRoutes.API_VERSION : ComputeRoutes.API_VERSION;
+        // Locks are Microsoft.Authorization's, at the version the SDK sends for them; the rest is Microsoft.Compute's,
+        // whose disks and galleries the SDK reads at their own resource providers' versions (DiskRP, GalleryRP).
+        String supported = LockRoutes.handles(segments) ? LockRoutes.API_VERSION
+                : GalleryRoutes.handles(segments) ? GalleryRoutes.API_VERSION
+                : DiskRoutes.handles(segments) ? DiskRoutes.API_VERSION : ComputeRoutes.API_VERSION;
         if (!apiVersion.equals(supported)) {
             // Learn (common deployment errors): the wording for an api-version a resource type does not support.
             return ArmResponse.error(400, "NoRegisteredProviderFound", "No registered resource provider found for "
@@ -163,6 +168,9 @@ public final class ArmServer implements AutoCloseable {
         }
         if (ImageRoutes.matches(request, s)) {
             return images.versions(request, s);
+        }
+        if (GalleryRoutes.matches(s)) {
+            return galleries.versions(request, s);
         }
         if (s.size() >= 7 && is(s.get(2), "resourcegroups") && is(s.get(4), "providers") && is(s.get(5), "microsoft.compute")) {
             if (!cloud.resourceGroups().contains(s.get(3).toLowerCase(Locale.ROOT))) {

@@ -26,6 +26,7 @@ final class ComputeRoutes {
     private final ArmFaults faults;
     private final ArmJson json;
     private final FlexibleRoutes virtualMachines;
+    private final DiskRoutes disks;
 
     /** The routes of one resource group: its scale sets and VMs only, with ids in that group. */
     ComputeRoutes(EmulatedCloud cloud, ArmFaults faults, String resourceGroup) {
@@ -33,6 +34,7 @@ final class ComputeRoutes {
         this.faults = faults;
         this.json = new ArmJson(cloud.settings().subscriptionId(), resourceGroup);
         this.virtualMachines = new FlexibleRoutes(cloud, faults, json, this);
+        this.disks = new DiskRoutes(cloud, json, resourceGroup);
     }
 
     /** {@code segments} follow ".../providers/Microsoft.Compute/"; names keep their case, keywords are compared lower-cased. */
@@ -44,7 +46,19 @@ final class ComputeRoutes {
         if (kind.equals("virtualmachines")) {
             return virtualMachines.route(request, segments.subList(1, segments.size()));
         }
+        if (kind.equals("disks") && segments.size() == 1) {
+            return disks.list(request);
+        }
         return notImplemented(request);
+    }
+
+    /** SPEC ImageReference: a gallery image by {@code id}, else a marketplace image by its four names. */
+    private static ImageReference imageReference(JsonNode image) {
+        if (image.path("id").isTextual()) {
+            return ImageReference.ofGallery(image.path("id").asText());
+        }
+        return new ImageReference(image.path("publisher").asText(null), image.path("offer").asText(null),
+                image.path("sku").asText(null), image.path("version").asText(null));
     }
 
     private ArmResponse scaleSet(ArmRequest request, String name, List<String> rest) {
@@ -134,8 +148,7 @@ final class ComputeRoutes {
                 capacity.isIntegralNumber() ? capacity.asLong() : null,
                 body.path("sku").path("name").isTextual() ? body.path("sku").path("name").asText() : null,
                 customData.isTextual() ? customData.asText() : null,
-                image.isObject() ? new ImageReference(image.path("publisher").asText(null), image.path("offer").asText(null),
-                        image.path("sku").asText(null), image.path("version").asText(null)) : null);
+                image.isObject() ? imageReference(image) : null);
         CloudOperation operation = cloud.update(name, change, request.header("If-Match"));
         ScaleSetSnapshot s = snapshot(name);
         // 200 with the body, never 202: the spec and the SDK allow only 200 for VirtualMachineScaleSets_Update.

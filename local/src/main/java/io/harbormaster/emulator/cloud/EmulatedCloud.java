@@ -213,7 +213,55 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
      * {@code latestModelApplied} stays true; a reimage or a new instance under a model that says latest takes it.
      */
     public synchronized void publishImageVersion(String scaleSetName, String version) {
-        images.publish(require(scaleSetName).image, version);
+        publishImageVersion(scaleSetName, version, false);
+    }
+
+    /**
+     * As {@link #publishImageVersion(String, String)}; for a gallery image, {@code excludeFromLatest} publishes (or
+     * marks an existing version) so that {@code latest} skips it. A marketplace image has no such flag.
+     */
+    public synchronized void publishImageVersion(String scaleSetName, String version, boolean excludeFromLatest) {
+        ImageReference image = require(scaleSetName).image;
+        if (image.fromGallery()) {
+            images.publishToGallery(image, version, excludeFromLatest, clock.instant());
+        } else if (excludeFromLatest) {
+            throw new IllegalArgumentException("excludeFromLatest is a gallery image version's; scale set " + scaleSetName
+                    + " uses a marketplace image");
+        } else {
+            images.publish(image, version);
+        }
+    }
+
+    /**
+     * GalleryImageVersions_ListByGalleryImage: the versions of the gallery image definition {@code definitionId} in
+     * the order they were published, or empty for a definition no scale set has named (ARM's 404).
+     */
+    public synchronized Optional<List<GalleryImageVersion>> galleryImageVersions(String definitionId) {
+        return images.galleryVersions(definitionId);
+    }
+
+    /**
+     * The region a gallery image's versions are replicated to here: that of a scale set naming the definition (the
+     * emulator is one region; its scale sets give its name).
+     */
+    public synchronized String galleryRegion(String definitionId) {
+        String definition = PublishedImages.definition(definitionId);
+        return scaleSets.values().stream()
+                .filter(scaleSet -> scaleSet.image.fromGallery()
+                        && PublishedImages.definition(scaleSet.image.id()).equals(definition))
+                .map(scaleSet -> scaleSet.location).findFirst()
+                .orElse(scaleSets.values().stream().map(scaleSet -> scaleSet.location).findFirst().orElse("westeurope"));
+    }
+
+    /**
+     * Disks_ListByResourceGroup: the OS disks of the Flexible scale sets' VMs in resource group {@code group} (each a
+     * standard VM's managed disk). A Uniform scale set's instance disks are not listed: no Learn page or spec says
+     * they are, and public reports say ARM neither lists nor gets them (cloudquery/cloudquery#9348).
+     */
+    public synchronized List<InstanceSnapshot> osDisks(String group) {
+        return flexibleVms(null).stream()
+                .filter(vm -> resourceGroupOf(vm.scaleSetName()).orElse("").equalsIgnoreCase(group))
+                .toList();
     }
 
     public Optional<OperationStatus> operation(String id) {
@@ -254,6 +302,12 @@ public final class EmulatedCloud implements ImdsBackend, AutoCloseable {
             scaleSet.customData = change.customData();
         }
         if (change.imageReference() != null) {
+            try {
+                images.ensure(change.imageReference());
+            } catch (IllegalArgumentException e) {
+                // The emulator's wording: it models gallery images by id, no managed images.
+                throw new CloudException(400, "InvalidParameter", e.getMessage(), "imageReference.id");
+            }
             scaleSet.image = change.imageReference();
         }
         if (change.changesModel()) {

@@ -1,0 +1,49 @@
+package io.harbormaster.lifecycle.upgrade;
+
+import io.harbormaster.scaleset.ScaleSetInstance;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The image version each instance runs when its listing gave none (a gallery image: no {@code exactVersion}): first
+ * what its OS disk says ({@link io.harbormaster.scaleset.ImageCatalog#runningVersions()}), else what the upgrade
+ * recorded of it: an instance the upgrade reimaged towards version V runs V or newer (a reimage takes the newest
+ * under latest at that time). Where neither knows, the version stays unknown.
+ */
+final class RunningImages {
+    private RunningImages() {
+    }
+
+    /** {@code instances}, each without an image version given one from {@code disks}, else from {@code recorded}. */
+    static List<ScaleSetInstance> resolve(List<ScaleSetInstance> instances, Map<String, String> disks,
+            Map<String, String> recorded) {
+        return instances.stream().map(instance -> {
+            if (instance.imageVersion() != null) {
+                return instance;
+            }
+            String version = disks.getOrDefault(instance.instanceId(), recorded.get(instance.instanceId()));
+            return version == null ? instance : instance.withModel(instance.latestModelApplied(), version);
+        }).toList();
+    }
+
+    /**
+     * What {@code status} records: its instances reimaged towards its image version, by instance id; those whose
+     * reimage is sent and that are rejoining count already (the rejoin waits for them to be current).
+     */
+    static Map<String, String> recorded(UpgradeStatus status) {
+        Map<String, String> recorded = new TreeMap<>();
+        if (status.imageVersion() == null) {
+            return recorded;
+        }
+        for (UpgradeEntry entry : status.entries()) {
+            boolean sent = entry.phase() == UpgradePhase.REJOINING || entry.phase() == UpgradePhase.REACTIVATING
+                    || (entry.phase() == UpgradePhase.DONE && entry.outcome() != null
+                    && entry.outcome().startsWith(UpgradeEntry.UPGRADED));
+            if (sent && UpgradeEntry.REIMAGE.equals(entry.method())) {
+                recorded.put(entry.instanceId(), status.imageVersion());
+            }
+        }
+        return recorded;
+    }
+}
