@@ -9,9 +9,12 @@ import io.harbormaster.drain.DrainReason;
 import io.harbormaster.drain.DrainRejectedException;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainStatus;
+import io.harbormaster.scaleset.ImageCatalog;
 import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetConflictException;
 import io.harbormaster.scaleset.ScaleSetException;
+import io.harbormaster.scaleset.ScaleSetInstance;
+import io.harbormaster.scaleset.ScaleSetModel;
 import io.harbormaster.storage.DelayedQueue;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.Swarm;
@@ -42,30 +45,37 @@ public final class UpgradeWorker {
     public enum Outcome { CHECK_SCHEDULED, STOPPED, STALE, UNKNOWN_UPGRADE }
 
     private final Swarm swarm;
-    private final ScaleSet scaleSet;
+    private final List<UpgradePool> pools;
     private final DrainRequests drains;
     private final UpgradeStore store;
     private final UpgradeQueue queue;
     private final UpgradeProgress.Pacing pacing;
-    private final int maxAgents;
     private final Supplier<Set<String>> sharesNotBack;
     private final Clock clock;
     private final AuditTrail audit;
 
-    /**
-     * @param sharesNotBack the rebalance's answer: ids of rejoined nodes whose share of tasks is not back yet (the
-     *                      upgrade waits for them before it goes on); {@code Set::of} while no rebalance is wired in
-     */
+    /** The single scale set's pool, of at most {@code maxAgents}. */
     public UpgradeWorker(Swarm swarm, ScaleSet scaleSet, DrainRequests drains, UpgradeStore store, UpgradeQueue queue,
             UpgradeProgress.Pacing pacing, int maxAgents, Supplier<Set<String>> sharesNotBack, Clock clock,
             AuditTrail audit) {
+        this(swarm, List.of(UpgradePool.single(scaleSet, ImageCatalog.NONE, maxAgents)), drains, store, queue, pacing,
+                sharesNotBack, clock, audit);
+    }
+
+    /**
+     * @param pools         every pool: a pass reads and acts on the scale set of the pool under way only
+     * @param sharesNotBack the rebalance's answer: ids of rejoined nodes whose share of tasks is not back yet (the
+     *                      upgrade waits for them before it goes on); {@code Set::of} while no rebalance is wired in
+     */
+    public UpgradeWorker(Swarm swarm, List<UpgradePool> pools, DrainRequests drains, UpgradeStore store,
+            UpgradeQueue queue, UpgradeProgress.Pacing pacing, Supplier<Set<String>> sharesNotBack, Clock clock,
+            AuditTrail audit) {
         this.swarm = swarm;
-        this.scaleSet = scaleSet;
+        this.pools = List.copyOf(pools);
         this.drains = drains;
         this.store = store;
         this.queue = queue;
         this.pacing = pacing;
-        this.maxAgents = maxAgents;
         this.sharesNotBack = sharesNotBack;
         this.clock = clock;
         this.audit = audit;
@@ -92,9 +102,18 @@ public final class UpgradeWorker {
         UpgradeStatus current = status;
         for (int i = 0; i < MAX_ACTIONS_PER_PASS; i++) {
             Instant now = clock.instant();
+            String poolName = current.currentPool();
+            Optional<UpgradePool> pool = pools.stream().filter(p -> p.name().equals(poolName)).findFirst();
+            if (pool.isEmpty()) {
+                // HARBORMASTER_POOLS changed under the upgrade: its scale set is not known any more.
+                UpgradeStatus paused = current.paused("pool '" + poolName + "' is no longer in "
+                        + "HARBORMASTER_POOLS (the pools are " + String.join(", ", pools.stream().map(UpgradePool::name)
+                        .toList()) + "); start a new upgrade").claimed(step, messageId, now);
+                return write(current, paused, etag) == null ? Outcome.STALE : Outcome.STOPPED;
+            }
             UpgradeProgress.Decision decision;
             try {
-                decision = UpgradeProgress.next(current, snapshot(current), pacing, now);
+                decision = UpgradeProgress.next(current, snapshot(current, pool.get()), pacing, now);
             } catch (SwarmUnavailableException | ScaleSetException e) {
                 return retryLater(current, etag, step, messageId, "reading the cluster: " + e.getMessage());
             }
@@ -115,7 +134,7 @@ public final class UpgradeWorker {
             }
             UpgradeStatus after;
             try {
-                after = act(current, action);
+                after = act(current, action, pool.get());
             } catch (SwarmUnavailableException e) {
                 return retryLater(current, etag, step, messageId, "swarm: " + e.getMessage());
             } catch (ScaleSetConflictException e) {
@@ -170,7 +189,7 @@ public final class UpgradeWorker {
         }
     }
 
-    private UpgradeSnapshot snapshot(UpgradeStatus status) {
+    private UpgradeSnapshot snapshot(UpgradeStatus status, UpgradePool pool) {
         List<DrainStatus> entryDrains = new ArrayList<>();
         for (UpgradeEntry entry : status.entries()) {
             if (entry.drainRequestId() != null && entry.phase() == UpgradePhase.DRAINING) {
@@ -178,15 +197,23 @@ public final class UpgradeWorker {
             }
         }
         // The newest image was read once, at the start: a pass lists no image versions.
-        return new UpgradeSnapshot(scaleSet.describe(), scaleSet.instances(), swarm.nodes(), entryDrains,
-                Optional.ofNullable(status.imageVersion()), sharesNotBack.get(), maxAgents);
+        ScaleSetModel model = pool.scaleSet().describe();
+        List<ScaleSetInstance> instances = pool.scaleSet().instances().stream()
+                .map(instance -> instance.withInstanceId(pool.qualify(instance.instanceId()))).toList();
+        return new UpgradeSnapshot(pool.name(), model, instances, swarm.nodes(), entryDrains,
+                Optional.ofNullable(status.imageVersion(pool.name())), sharesNotBack.get(), pool.maxAgents());
     }
 
-    /** Takes the action; returns the status with its outcome (the same status when there is none to record). */
-    private UpgradeStatus act(UpgradeStatus status, UpgradeAction action) {
+    /**
+     * Takes the action on {@code pool}'s own scale set (its capacity, an instance by its bare id) or through the drains
+     * (which record the upgrade's id, the one the drain worker resolves to that scale set); returns the status with
+     * its outcome (the same status when there is none to record).
+     */
+    private UpgradeStatus act(UpgradeStatus status, UpgradeAction action, UpgradePool pool) {
         if (action instanceof UpgradeAction.SetCapacity set) {
-            scaleSet.beginSetCapacity(set.capacity(), set.etag());
-            LOG.info("upgrade " + status.upgradeId() + ": capacity raised to " + set.capacity() + " for a replacement");
+            pool.scaleSet().beginSetCapacity(set.capacity(), set.etag());
+            LOG.info("upgrade " + status.upgradeId() + ": capacity of pool " + pool.name() + " raised to " + set.capacity()
+                    + " for a replacement");
             return status;
         }
         if (action instanceof UpgradeAction.SubmitDrain drain) {
@@ -204,9 +231,9 @@ public final class UpgradeWorker {
         if (action instanceof UpgradeAction.Upgrade upgrade) {
             UpgradeEntry entry = UpgradeProgress.find(status, upgrade.instanceId());
             if (UpgradeEntry.REIMAGE.equals(upgrade.method())) {
-                scaleSet.beginReimage(upgrade.instanceId());
+                pool.scaleSet().beginReimage(pool.bare(upgrade.instanceId()));
             } else {
-                scaleSet.beginManualUpgrade(upgrade.instanceId());
+                pool.scaleSet().beginManualUpgrade(pool.bare(upgrade.instanceId()));
             }
             LOG.info("upgrade " + status.upgradeId() + ": " + upgrade.method() + " of instance " + upgrade.instanceId()
                     + " (" + entry.computerName() + ") started");
