@@ -86,7 +86,7 @@ public class UpgradeFunction {
                 List<String> known = control.map(UpgradeControl::poolNames).orElse(List.of());
                 // Without a scale set there is no pool to check against: that is the 409 below.
                 if (!named.isTextual() || control.isPresent() && !known.contains(named.asText())) {
-                    return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "unknown_pool",
+                    return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_pool",
                             (named.isTextual() ? "no pool " + HttpReplies.quote(named.asText()) : "pool must be a string")
                             + ": the pools are " + known.stream().map(HttpReplies::quote).collect(Collectors.joining(", ")));
                 }
@@ -109,7 +109,7 @@ public class UpgradeFunction {
             HttpStatus status = action.equals("start") && result.changed() ? HttpStatus.ACCEPTED : HttpStatus.OK;
             return reply(request, status, result.status(), result.changed());
         } catch (UpgradeControl.UnknownPool e) {
-            return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "unknown_pool", e.getMessage());
+            return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_pool", e.getMessage());
         } catch (UpgradeControl.NotApplicable e) {
             return HttpReplies.error(request, HttpStatus.CONFLICT, "no_upgrade", e.getMessage());
         } catch (RuntimeException e) {
