@@ -256,14 +256,14 @@
         + esc(i.phase) + '</td><td>' + (i.phaseSince ? esc(ago(i.phaseSince, now)) : '—') + '</td><td>'
         + esc(i.outcome || '') + '</td></tr>';
     });
-    var pools = (upgrade.pools || []).map(function (p) {
+    var upgradePools = (upgrade.pools || []).map(function (p) {
       return (p.name === upgrade.pool && upgrade.state !== 'done' ? '<strong>' + esc(p.name) + '</strong>' : esc(p.name))
         + ' ' + esc(p.done) + '/' + esc(p.total);
     });
     write('upgrade', upgrade.state === 'none' ? '<p class="empty">No rolling upgrade.</p>'
       : '<p>' + (upgrade.state === 'paused' ? '<strong class="warn">paused</strong>' + (upgrade.pausedBecause
         ? ': ' + esc(upgrade.pausedBecause) : '') : esc(upgrade.state)) + ', ' + esc(upgrade.done) + ' of '
-        + esc(upgrade.total) + ' done' + (pools.length ? '; pools ' + pools.join(', ') : '') + '</p>'
+        + esc(upgrade.total) + ' done' + (upgradePools.length ? '; pools ' + upgradePools.join(', ') : '') + '</p>'
         + (steps.length ? '<table><thead><tr><th>instance</th><th>pool</th><th>how</th>'
         + '<th>phase</th><th>since</th><th>outcome</th></tr></thead><tbody>' + steps.join('') + '</tbody></table>' : ''));
 
