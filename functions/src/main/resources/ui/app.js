@@ -248,17 +248,23 @@
       + '<th>deadline used</th></tr></thead><tbody>' + drains.join('') + '</tbody></table>'
       : '<p class="empty">No drain in flight.</p>');
 
-    // The rolling upgrade, instance by instance.
+    // The rolling upgrade, pool after pool, instance by instance.
     var upgrade = data.upgrade || { state: 'none' };
     var steps = (upgrade.instances || []).map(function (i) {
       return '<tr data-key="upgrade-' + esc(i.instanceId) + '"><th scope="row">' + esc(i.computerName || i.instanceId)
-        + '</th><td>' + esc(i.method) + (i.surged ? ', surged' : '') + '</td><td>' + esc(i.phase) + '</td><td>'
-        + (i.phaseSince ? esc(ago(i.phaseSince, now)) : '—') + '</td><td>' + esc(i.outcome || '') + '</td></tr>';
+        + '</th><td>' + esc(i.pool || '') + '</td><td>' + esc(i.method) + (i.surged ? ', surged' : '') + '</td><td>'
+        + esc(i.phase) + '</td><td>' + (i.phaseSince ? esc(ago(i.phaseSince, now)) : '—') + '</td><td>'
+        + esc(i.outcome || '') + '</td></tr>';
+    });
+    var upgradePools = (upgrade.pools || []).map(function (p) {
+      return (p.name === upgrade.pool && upgrade.state !== 'done' ? '<strong>' + esc(p.name) + '</strong>' : esc(p.name))
+        + ' ' + esc(p.done) + '/' + esc(p.total);
     });
     write('upgrade', upgrade.state === 'none' ? '<p class="empty">No rolling upgrade.</p>'
       : '<p>' + (upgrade.state === 'paused' ? '<strong class="warn">paused</strong>' + (upgrade.pausedBecause
         ? ': ' + esc(upgrade.pausedBecause) : '') : esc(upgrade.state)) + ', ' + esc(upgrade.done) + ' of '
-        + esc(upgrade.total) + ' done</p>' + (steps.length ? '<table><thead><tr><th>instance</th><th>how</th>'
+        + esc(upgrade.total) + ' done' + (upgradePools.length ? '; pools ' + upgradePools.join(', ') : '') + '</p>'
+        + (steps.length ? '<table><thead><tr><th>instance</th><th>pool</th><th>how</th>'
         + '<th>phase</th><th>since</th><th>outcome</th></tr></thead><tbody>' + steps.join('') + '</tbody></table>' : ''));
 
     // Pending tasks and why: swarm's own message.

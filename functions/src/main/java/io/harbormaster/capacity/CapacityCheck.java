@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,7 +78,7 @@ public final class CapacityCheck {
     /** Each pool's part of a check, in the order of {@link #pools}. */
     private final List<PoolExecution> executions = new ArrayList<>();
     /** The first pool's instances as the last check listed them, for the rolling upgrade's automatic start. */
-    private volatile List<ScaleSetInstance> lastListedInstances = List.of();
+    private volatile Map<String, List<ScaleSetInstance>> lastListedInstances = Map.of();
 
     /** How old the status route's shared snapshot may be: the 2 s refresh for a page that polls. */
     public static final Duration STATUS_SNAPSHOT_MAX_AGE = Duration.ofSeconds(2);
@@ -195,7 +196,9 @@ public final class CapacityCheck {
             histories.put(port.pool().name(), read.history());
         }
         FleetSnapshot fleet = snapshot();
-        lastListedInstances = fleet.pools().get(0).instances();
+        Map<String, List<ScaleSetInstance>> listed = new LinkedHashMap<>();
+        fleet.pools().forEach(reading -> listed.put(reading.pool().name(), reading.instances()));
+        lastListedInstances = listed;
         metrics.observe(CapacityFigures.of(whole(fleet), pools.stream().mapToLong(port -> port.pool().maxAgents()).sum()));
         Instant now = clock.instant();
         List<FleetPlanner.PoolPlan> plans = FleetPlanner.plan(fleet, policy, histories, now);
@@ -311,8 +314,11 @@ public final class CapacityCheck {
         return whole(statusSnapshot.get());
     }
 
-    /** The first pool's instances as the last check that ran listed them; empty before the first. */
-    public List<ScaleSetInstance> lastListedInstances() {
+    /**
+     * Each pool's instances (bare ids, as its own scale set lists them) by pool name, as the last check that ran
+     * listed them; empty before the first.
+     */
+    public Map<String, List<ScaleSetInstance>> lastListedInstances() {
         return lastListedInstances;
     }
 

@@ -1,5 +1,6 @@
 package io.harbormaster.config;
 
+import java.util.Objects;
 import java.util.regex.Pattern;
 
 /** Which VM scale set holds the agents: its subscription, resource group and name, and the Resource Manager that has it. */
@@ -28,18 +29,21 @@ public record ScaleSetSettings(String subscriptionId, String resourceGroup, Stri
     }
 
     /**
-     * The subscription, resource group and cloud of the settings, with the scale set {@code scaleSetName}, which
-     * {@value #POOLS} names (a pool's).
+     * The subscription, cloud and cluster resource group ({@value #RESOURCE_GROUP}) of the settings, with the scale set
+     * {@code scaleSetName}, which {@value #POOLS} names (a pool without a resource group of its own).
      */
-    public static ScaleSetSettings forScaleSet(AppSettings settings, String scaleSetName) {
+    public static ScaleSetSettings inClusterGroup(AppSettings settings, String scaleSetName) {
         return build(settings, scaleSetName);
     }
 
-    /** As {@link #forScaleSet(AppSettings, String)}, in {@code resourceGroup} (a pool's own, already validated) if not null. */
-    public static ScaleSetSettings forScaleSet(AppSettings settings, String scaleSetName, String resourceGroup) {
+    /**
+     * As {@link #inClusterGroup(AppSettings, String)}, but in {@code resourceGroup}: a pool's own group, already
+     * validated (the cluster's group is still validated, as the app's other resources live there).
+     */
+    public static ScaleSetSettings inGroup(AppSettings settings, String scaleSetName, String resourceGroup) {
         ScaleSetSettings inCluster = build(settings, scaleSetName);
-        return resourceGroup == null ? inCluster
-                : new ScaleSetSettings(inCluster.subscriptionId(), resourceGroup, inCluster.scaleSetName(), inCluster.cloud());
+        return new ScaleSetSettings(inCluster.subscriptionId(), Objects.requireNonNull(resourceGroup, "resourceGroup"),
+                inCluster.scaleSetName(), inCluster.cloud());
     }
 
     private static ScaleSetSettings build(AppSettings settings, String scaleSetName) {

@@ -33,6 +33,7 @@ import io.harbormaster.lifecycle.RebalancePlanner;
 import io.harbormaster.lifecycle.upgrade.BlobUpgradeStore;
 import io.harbormaster.lifecycle.upgrade.StorageUpgradeQueue;
 import io.harbormaster.lifecycle.upgrade.UpgradeControl;
+import io.harbormaster.lifecycle.upgrade.UpgradePool;
 import io.harbormaster.lifecycle.upgrade.UpgradeProgress;
 import io.harbormaster.lifecycle.upgrade.UpgradeQueue;
 import io.harbormaster.lifecycle.upgrade.UpgradeSettings;
@@ -169,7 +170,9 @@ public final class ControlPlane {
         RebalanceSettings rebalance = RebalanceSettings.from(settings);
         UpgradeSettings upgradeSettings = UpgradeSettings.from(settings);
         Optional<Instant> clientCertificateNotAfter = docker.tls().map(TlsMaterial::clientCertificateNotAfter);
-        Map<String, ScaleSet> poolScaleSets = scaleSets(settings, pools);
+        Map<String, PoolArm> poolArms = poolArms(settings, pools);
+        Map<String, ScaleSet> poolScaleSets = new LinkedHashMap<>();
+        poolArms.forEach((name, arm) -> poolScaleSets.put(name, arm.scaleSet()));
         // Drains and attestation find an instance in any pool's scale set.
         Optional<ScaleSet> scaleSet = poolScaleSets.size() <= 1 ? poolScaleSets.values().stream().findFirst()
                 : Optional.of(new PoolScaleSets(poolScaleSets));
@@ -244,30 +247,36 @@ public final class ControlPlane {
         Optional<EventDrivenChecks> eventChecks = check.map(any -> new EventDrivenChecks(delay -> checks.get()
                 .sendMessageWithResponse("{}", delay, null, Duration.ofSeconds(10), com.azure.core.util.Context.NONE),
                 Duration.ofSeconds(1), clock));
+        // A status stored before pools covered the first pool, which keeps bare instance ids.
+        String firstPool = pools.pools().isEmpty() ? Pool.DEFAULT_NAME : pools.pools().get(0).name();
         OnFirstUse<UpgradeStore> upgradeStore = new OnFirstUse<>(BlobUpgradeStore.CONTAINER,
-                () -> BlobUpgradeStore.connect(storageClients).ensureContainer());
+                () -> BlobUpgradeStore.connect(storageClients, firstPool).ensureContainer());
         OnFirstUse<UpgradeQueue> upgradeQueue = new OnFirstUse<>(UpgradeQueue.NAME,
                 () -> StorageUpgradeQueue.connect(storageClients).ensureQueue());
-        // The upgrade covers the first pool's scale set (the single scale set without pools): its ids are bare, and
-        // its surge raises that scale set's own capacity.
-        Optional<ScaleSet> upgradeScaleSet = poolScaleSets.values().stream().findFirst();
-        int upgradeMaxAgents = pools.pools().isEmpty() ? capacity.policy().maxAgents() : pools.pools().get(0).maxAgents();
+        // Every pool, in the settings' order: each with its own scale set, image catalog (both from the one settings
+        // object per pool) and maximum; instance ids as the drains resolve them (bare in the first pool). The catalog
+        // also gives the versions a gallery image's instances run, at an upgrade's start and passes.
+        List<UpgradePool> upgradePools = new ArrayList<>();
+        for (Pool pool : pools.pools()) {
+            PoolArm arm = poolArms.get(pool.name());
+            if (arm != null) {
+                upgradePools.add(new UpgradePool(pool.name(), arm.scaleSet(), arm.images(), pool.maxAgents(),
+                        pool.name().equals(firstPool)));
+            }
+        }
         // "Its share of tasks is back": while the rebalance still has moves to make (or one under way), or has not yet
         // seen a rejoined node, that worker counts as not back, so the upgrade goes on only once the spread is even.
         Function<List<Node>, Set<String>> sharesNotBack = live -> check.filter(any -> rebalance.enabled())
                 .map(CapacityCheck::sharedSnapshot)
                 .map(snapshot -> RebalancePlanner.sharesNotBack(snapshot, live))
                 .orElse(Set.of());
-        // The newest image under a latest model, of the same scale set: read at an upgrade's start only; the versions
-        // a gallery image's instances run, at its start and passes.
-        ImageCatalog upgradeImages = upgradeImageCatalog(settings, pools);
-        Optional<RollingUpgrade> upgrade = upgradeScaleSet.map(set -> new RollingUpgrade(
-                new UpgradeControl(set, upgradeImages, upgradeStore.as(UpgradeStore.class),
+        Optional<RollingUpgrade> upgrade = upgradePools.isEmpty() ? Optional.empty() : Optional.of(new RollingUpgrade(
+                new UpgradeControl(upgradePools, upgradeStore.as(UpgradeStore.class),
                         upgradeQueue.as(UpgradeQueue.class), clock, audit),
-                new UpgradeWorker(swarm, set, upgradeImages, drains, upgradeStore.as(UpgradeStore.class),
+                new UpgradeWorker(swarm, upgradePools, drains, upgradeStore.as(UpgradeStore.class),
                         upgradeQueue.as(UpgradeQueue.class), new UpgradeProgress.Pacing(upgradeSettings.batchSize(),
                                 upgradeSettings.rejoinTimeout(), drain.checkInterval()),
-                        upgradeMaxAgents, sharesNotBack, clock, audit),
+                        sharesNotBack, clock, audit),
                 upgradeSettings));
         JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock, audit);
         LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
@@ -329,6 +338,10 @@ public final class ControlPlane {
         return all;
     }
 
+    /** A pool's ARM ports, both built from the one validated {@link ScaleSetSettings} of its scale set. */
+    record PoolArm(ScaleSet scaleSet, ImageCatalog images) {
+    }
+
     /**
      * The Azure scale set when {@code HARBORMASTER_SCALE_SET_NAME} is set (in Azure, or the local emulator that
      * {@code HARBORMASTER_AZURE_CLOUD} names), else none: joins and drains still work without one, only deleteInstance
@@ -339,48 +352,45 @@ public final class ControlPlane {
             LOG.info("Scale set: none (deleteInstance is refused)");
             return Optional.empty();
         }
-        ScaleSetSettings validated = ScaleSetSettings.from(settings);
-        // The resource manager SDK's client is built by the first call (a drain, a capacity check), not at startup.
-        ScaleSet scaleSet = new OnFirstUse<ScaleSet>("AzureScaleSet " + validated.resourceGroup() + "/"
-                + validated.scaleSetName(), () -> AzureScaleSet.connect(validated)).as(ScaleSet.class);
-        LOG.info(() -> "Scale set: " + scaleSet);
-        return Optional.of(scaleSet);
+        PoolArm arm = arm(ScaleSetSettings.from(settings), "");
+        LOG.info(() -> "Scale set: " + arm.scaleSet());
+        return Optional.of(arm.scaleSet());
     }
 
     /**
-     * Each pool's Azure scale set by pool name, in the order of the pools; none without a scale set. The single scale
-     * set's settings make one, as {@link #scaleSet(AppSettings)}; each pool of {@code HARBORMASTER_POOLS} its own, in
-     * the subscription of the settings and the pool's resource group (the cluster's unless it names its own). Built on
-     * their first call.
+     * Each pool's scale set and image catalog by pool name, in the order of the pools; none without a scale set. The
+     * single scale set's settings make one; each pool of {@code HARBORMASTER_POOLS} its own, in the subscription of
+     * the settings and the pool's resource group (the cluster's unless it names its own). Built on their first call.
      */
-    static Map<String, ScaleSet> scaleSets(AppSettings settings, PoolSettings pools) {
-        Map<String, ScaleSet> byPool = new LinkedHashMap<>();
+    static Map<String, PoolArm> poolArms(AppSettings settings, PoolSettings pools) {
+        Map<String, PoolArm> byPool = new LinkedHashMap<>();
         if (settings.optional(PoolSettings.POOLS).isEmpty()) {
-            scaleSet(settings).ifPresent(set -> byPool.put(pools.pools().get(0).name(), set));
+            if (settings.optional(ScaleSetSettings.SCALE_SET_NAME).isEmpty()) {
+                LOG.info("Scale set: none (deleteInstance is refused)");
+                return byPool;
+            }
+            PoolArm arm = arm(ScaleSetSettings.from(settings), "");
+            LOG.info(() -> "Scale set: " + arm.scaleSet());
+            byPool.put(pools.pools().get(0).name(), arm);
             return byPool;
         }
         for (Pool pool : pools.pools()) {
-            ScaleSetSettings validated = ScaleSetSettings.forScaleSet(settings, pool.scaleSetName(), pool.resourceGroup());
-            byPool.put(pool.name(), new OnFirstUse<ScaleSet>("AzureScaleSet " + validated.resourceGroup() + "/"
-                    + validated.scaleSetName() + " (pool " + pool.name() + ")", () -> AzureScaleSet.connect(validated))
-                    .as(ScaleSet.class));
+            ScaleSetSettings target = pool.resourceGroup() == null
+                    ? ScaleSetSettings.inClusterGroup(settings, pool.scaleSetName())
+                    : ScaleSetSettings.inGroup(settings, pool.scaleSetName(), pool.resourceGroup());
+            byPool.put(pool.name(), arm(target, " (pool " + pool.name() + ")"));
         }
         LOG.info(() -> "Scale sets: " + byPool);
         return byPool;
     }
 
-    /**
-     * The image catalog of the scale set the upgrade covers (the first pool's, or the single one); none without a
-     * scale set. Built, and anything sent, on the first call.
-     */
-    static ImageCatalog upgradeImageCatalog(AppSettings settings, PoolSettings pools) {
-        if (settings.optional(ScaleSetSettings.SCALE_SET_NAME).isEmpty() && settings.optional(PoolSettings.POOLS).isEmpty()) {
-            return ImageCatalog.NONE;
-        }
-        ScaleSetSettings target = settings.optional(PoolSettings.POOLS).isEmpty() ? ScaleSetSettings.from(settings)
-                : ScaleSetSettings.forScaleSet(settings, pools.pools().get(0).scaleSetName(), pools.pools().get(0).resourceGroup());
-        return new OnFirstUse<ImageCatalog>("AzureImageCatalog " + target.resourceGroup() + "/" + target.scaleSetName(),
-                () -> AzureImageCatalog.connect(target)).as(ImageCatalog.class);
+    /** The scale set and image catalog of {@code target}, each built (and anything sent) on its first call. */
+    private static PoolArm arm(ScaleSetSettings target, String label) {
+        String where = target.resourceGroup() + "/" + target.scaleSetName() + label;
+        return new PoolArm(
+                new OnFirstUse<ScaleSet>("AzureScaleSet " + where, () -> AzureScaleSet.connect(target)).as(ScaleSet.class),
+                new OnFirstUse<ImageCatalog>("AzureImageCatalog " + where, () -> AzureImageCatalog.connect(target))
+                        .as(ImageCatalog.class));
     }
 
     public Swarm swarm() {

@@ -16,17 +16,21 @@ import io.harbormaster.lifecycle.upgrade.UpgradeControl;
 import io.harbormaster.lifecycle.upgrade.UpgradeStatus;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * POST /api/upgrade {@code {"action":"start"|"pause"|"resume"}} and GET /api/upgrade: the operator's handle on the
- * rolling upgrade of the agents. Master key only.
+ * POST /api/upgrade {@code {"action":"start"|"pause"|"resume"}} (a start may name a {@code "pool"}; without one it
+ * covers every pool that is behind) and GET /api/upgrade: the operator's handle on the rolling upgrade of the agents.
+ * Master key only.
  */
 public class UpgradeFunction {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> ACTIONS = Set.of("start", "pause", "resume");
+    private static final Set<String> FIELDS = Set.of("action", "pool");
 
     private final Optional<UpgradeControl> control;
 
@@ -48,6 +52,7 @@ public class UpgradeFunction {
             return HttpReplies.methodNotAllowed(request, "GET, POST");
         }
         String action = null;
+        Optional<String> pool = Optional.empty();
         if (method == HttpMethod.POST) {
             JsonNode body;
             try {
@@ -61,9 +66,9 @@ public class UpgradeFunction {
             }
             for (var names = body.fieldNames(); names.hasNext(); ) {
                 String name = names.next();
-                if (!name.equals("action")) {
+                if (!FIELDS.contains(name)) {
                     return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body",
-                            "unknown field " + HttpReplies.quote(name) + ": expected only \"action\"");
+                            "unknown field " + HttpReplies.quote(name) + ": expected only \"action\" and \"pool\"");
                 }
             }
             JsonNode value = body.get("action");
@@ -72,6 +77,21 @@ public class UpgradeFunction {
                         "action must be \"start\", \"pause\" or \"resume\"");
             }
             action = value.asText();
+            if (body.has("pool")) {
+                if (!action.equals("start")) {
+                    return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_body",
+                            "\"pool\" goes with \"start\" only: " + action + " applies to the upgrade under way");
+                }
+                JsonNode named = body.get("pool");
+                List<String> known = control.map(UpgradeControl::poolNames).orElse(List.of());
+                // Without a scale set there is no pool to check against: that is the 409 below.
+                if (!named.isTextual() || control.isPresent() && !known.contains(named.asText())) {
+                    return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_pool",
+                            (named.isTextual() ? "no pool " + HttpReplies.quote(named.asText()) : "pool must be a string")
+                            + ": the pools are " + known.stream().map(HttpReplies::quote).collect(Collectors.joining(", ")));
+                }
+                pool = Optional.of(named.asText());
+            }
         }
         if (control.isEmpty()) {
             return HttpReplies.error(request, HttpStatus.CONFLICT, "no_scale_set",
@@ -82,12 +102,14 @@ public class UpgradeFunction {
                 return reply(request, HttpStatus.OK, control.get().status(), false);
             }
             UpgradeControl.Result result = switch (action) {
-                case "start" -> control.get().start("the operator");
+                case "start" -> control.get().start("the operator", pool);
                 case "pause" -> control.get().pause("the operator");
                 default -> control.get().resume("the operator");
             };
             HttpStatus status = action.equals("start") && result.changed() ? HttpStatus.ACCEPTED : HttpStatus.OK;
             return reply(request, status, result.status(), result.changed());
+        } catch (UpgradeControl.UnknownPool e) {
+            return HttpReplies.error(request, HttpStatus.BAD_REQUEST, "invalid_pool", e.getMessage());
         } catch (UpgradeControl.NotApplicable e) {
             return HttpReplies.error(request, HttpStatus.CONFLICT, "no_upgrade", e.getMessage());
         } catch (RuntimeException e) {

@@ -66,7 +66,7 @@ public record TrustSettings(
         // The subscription, group and cloud are what attestation needs; the pools' scale sets come with the port.
         ScaleSetSettings scaleSet = settings.optional(ScaleSetSettings.SCALE_SET_NAME).isPresent()
                 ? ScaleSetSettings.from(settings)
-                : ScaleSetSettings.forScaleSet(settings, "pools");
+                : ScaleSetSettings.inClusterGroup(settings, "pools");
         Duration longestDrain = settings.duration(DRAIN_MAX_DEADLINE, Duration.ofMinutes(30), Duration.ofMinutes(1),
                 Duration.ofHours(24));
         Duration defaultDrain = DrainSettings.from(settings).defaultTimeout();

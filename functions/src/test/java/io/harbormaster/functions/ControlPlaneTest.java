@@ -37,6 +37,27 @@ class ControlPlaneTest {
     }
 
     @Test
+    void eachPoolsScaleSetAndImageCatalogComeFromOneSettingsObjectInThePoolsResourceGroup() {
+        Map<String, String> settings = new HashMap<>(SCALE_SET);
+        settings.remove(ScaleSetSettings.SCALE_SET_NAME);
+        settings.put(ScaleSetSettings.POOLS, "[{\"name\":\"general\",\"scaleSet\":\"hm-general\",\"min\":0,\"max\":2},"
+                + "{\"name\":\"flex\",\"scaleSet\":\"hm-flex\",\"min\":0,\"max\":2,\"mode\":\"Flexible\","
+                + "\"resourceGroup\":\"hm-flex-rg\"}]");
+        AppSettings app = new AppSettings(settings);
+        Map<String, ControlPlane.PoolArm> arms = ControlPlane.poolArms(app,
+                io.harbormaster.capacity.PoolSettings.from(app, io.harbormaster.capacity.CapacityPolicy.DEFAULTS));
+
+        assertEquals(java.util.List.of("general", "flex"), java.util.List.copyOf(arms.keySet()));
+        assertTrue(arms.get("general").scaleSet().toString().contains("harbormaster-cluster-rg/hm-general"),
+                arms.get("general").scaleSet().toString());
+        assertTrue(arms.get("general").images().toString().contains("AzureImageCatalog harbormaster-cluster-rg/hm-general"),
+                arms.get("general").images().toString());
+        assertTrue(arms.get("flex").scaleSet().toString().contains("hm-flex-rg/hm-flex"), arms.get("flex").toString());
+        assertTrue(arms.get("flex").images().toString().contains("AzureImageCatalog hm-flex-rg/hm-flex"),
+                arms.get("flex").images().toString());
+    }
+
+    @Test
     void anEmulatorUrlWithoutTheIdentityEndpointStopsTheAppNamingIt() {
         Map<String, String> settings = new java.util.HashMap<>(SCALE_SET);
         settings.put(AzureCloud.SETTING, "https://127.0.0.1:7443/");

@@ -86,7 +86,7 @@ public record EmulatorSettings(
         List<Pool> appPools = settings.optional(ScaleSetSettings.POOLS).isEmpty() ? List.of()
                 : PoolSettings.from(settings, CapacityPolicy.DEFAULTS).pools();
         ScaleSetSettings target = appPools.isEmpty() ? ScaleSetSettings.from(withoutCloud(settings))
-                : ScaleSetSettings.forScaleSet(withoutCloud(settings), appPools.get(0).scaleSetName());
+                : ScaleSetSettings.inClusterGroup(withoutCloud(settings), appPools.get(0).scaleSetName());
         String priority = settings.optional(PRIORITY, "Regular");
         if (!List.of("Regular", "Spot").contains(priority)) {
             throw new InvalidSettingException(PRIORITY, "is '" + priority + "': expected Regular or Spot");

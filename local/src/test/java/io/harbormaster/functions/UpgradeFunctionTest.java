@@ -9,6 +9,8 @@ import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpResponseMessage;
 import io.harbormaster.audit.AuditTrail;
 import io.harbormaster.lifecycle.upgrade.UpgradeControl;
+import io.harbormaster.lifecycle.upgrade.UpgradePool;
+import io.harbormaster.scaleset.ImageCatalog;
 import io.harbormaster.local.LocalExecutionContext;
 import io.harbormaster.local.LocalHttpRequest;
 import io.harbormaster.testsupport.InMemoryScaleSet;
@@ -17,6 +19,7 @@ import io.harbormaster.testsupport.InMemoryUpgradeStore;
 import io.harbormaster.testsupport.MutableClock;
 import java.net.URI;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -79,6 +82,45 @@ class UpgradeFunctionTest {
         assertEquals(200, resumed.getStatusCode());
         assertEquals("running", body(resumed).path("state").asText());
         assertEquals("running", body(call(HttpMethod.GET, null)).path("state").asText());
+    }
+
+    @Test
+    void aStartNamesAPoolAndAnUnknownOrNonStringPoolIsA400NamingThePoolsThatChangesNothing() throws Exception {
+        InMemoryScaleSet gpu = new InMemoryScaleSet("gpu", clock);
+        scaleSet.addInstance("agent000000");
+        gpu.addInstance("gpu000000");
+        scaleSet.changeModel();
+        gpu.changeModel();
+        UpgradeFunction pools = new UpgradeFunction(Optional.of(new UpgradeControl(List.of(
+                new UpgradePool("agents", scaleSet, ImageCatalog.NONE, 2, true),
+                new UpgradePool("gpu", gpu, ImageCatalog.NONE, 2, false)), store, queue, clock, AuditTrail.NONE)));
+        for (String bad : new String[] {"{\"action\":\"start\",\"pool\":\"cpu\"}", "{\"action\":\"start\",\"pool\":3}",
+                "{\"action\":\"start\",\"pool\":null}", "{\"action\":\"pause\",\"pool\":\"gpu\"}"}) {
+            HttpResponseMessage response = pools.run(request(bad), LocalExecutionContext.newInvocation("upgrade", null, null));
+            assertEquals(400, response.getStatusCode(), bad);
+            JsonNode error = body(response);
+            assertTrue(error.path("error").asText().startsWith("invalid_"), bad);
+            if (!bad.contains("pause")) {
+                assertEquals("invalid_pool", error.path("error").asText(), bad);
+                assertTrue(error.path("message").asText().endsWith("the pools are 'agents', 'gpu'"), error.toString());
+            }
+        }
+        assertTrue(store.read().isEmpty(), "nothing stored");
+        assertTrue(queue.waiting().isEmpty(), "nothing queued");
+        assertEquals(0, gpu.calls().size() + scaleSet.calls().size(), "nothing read");
+
+        HttpResponseMessage started = pools.run(request("{\"action\":\"start\",\"pool\":\"gpu\"}"),
+                LocalExecutionContext.newInvocation("upgrade", null, null));
+        assertEquals(202, started.getStatusCode());
+        assertEquals("gpu", body(started).path("pool").asText());
+        assertEquals(1, body(started).path("total").asInt(), "the gpu pool only");
+        assertEquals("gpu:0", body(started).path("instances").path(0).path("instanceId").asText());
+        assertEquals("gpu", body(started).path("instances").path(0).path("pool").asText());
+    }
+
+    private static LocalHttpRequest<Optional<String>> request(String body) {
+        return new LocalHttpRequest<>(URI.create("http://localhost/api/upgrade"), HttpMethod.POST, Map.of(), Map.of(),
+                Optional.of(body));
     }
 
     @Test

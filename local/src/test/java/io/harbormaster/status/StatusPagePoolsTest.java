@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The status page's per-pool view in Debian's headless chromium, fed a pooled status (the fields
  * {@code ClusterReport} writes, which {@code CapacityCheckPoolsTest} checks): a pools table, each agent's pool on its
- * column, and the filter narrowed to one pool by "pool:NAME" or by a click on the pool's name.
+ * column, the filter narrowed to one pool by "pool:NAME" or by a click on the pool's name, and the rolling upgrade's
+ * pools.
  */
 class StatusPagePoolsTest {
     private static final String DATA = """
@@ -36,7 +37,13 @@ class StatusPagePoolsTest {
                {"id":"x1","hostname":"gpu-1","role":"worker","availability":"active","state":"ready","pool":"gpu",
                 "tasks":0,"reserved":{"nanoCpus":0,"memoryBytes":0},"capacity":{"nanoCpus":4000000000,"memoryBytes":8589934592}}],
              "instances":[],"pendingTasks":[],"drainsInFlight":[],"evictions":[],"recentDecisions":[],
-             "operationsUnderWay":[],"services":[],"tasksByNode":{}}
+             "operationsUnderWay":[],"services":[],"tasksByNode":{},
+             "upgrade":{"state":"running","pool":"gpu","done":1,"total":2,
+                        "pools":[{"name":"general","done":1,"total":1},{"name":"gpu","done":0,"total":1}],
+                        "instances":[{"pool":"general","instanceId":"0","computerName":"general-1","method":"manualUpgrade",
+                                      "phase":"done","surged":false},
+                                     {"pool":"gpu","instanceId":"gpu:0","computerName":"gpu-1","method":"manualUpgrade",
+                                      "phase":"draining","surged":true}]}}
             """;
 
     @SuppressWarnings("unchecked")
@@ -63,6 +70,11 @@ class StatusPagePoolsTest {
             assertTrue(rows.get(1).startsWith("gpu hm-gpu spot") && rows.get(1).endsWith("deallocate gpu=true"), rows.get(1));
             assertEquals("pool gpu", page.textContent("#nodes .node[data-hostname='gpu-1'] .badge.pool"));
             assertEquals(0, page.locator("#nodes .node[data-hostname='manager-1'] .badge.pool").count());
+
+            // The rolling upgrade names the pool under way, each pool's progress and each instance's pool.
+            String upgrade = page.textContent("#upgrade");
+            assertTrue(upgrade.contains("running, 1 of 2 done; pools general 1/1, gpu 0/1"), upgrade);
+            assertEquals("gpu", page.textContent("#upgrade tr[data-key='upgrade-gpu:0'] td"));
 
             page.fill("#filter", "pool:general");
             page.waitForFunction("() => document.querySelectorAll('#nodes .node').length === 2");

@@ -45,9 +45,14 @@ public final class UpgradeCalls {
 
     /** A new model: the same agent cloud-config with one more comment line, so every instance is behind it. */
     public static void changeModel(EmulatedCluster cluster) throws Exception {
+        changeModel(cluster, cluster.emulator().settings().scaleSetName());
+    }
+
+    /** As {@link #changeModel(EmulatedCluster)}, for the scale set {@code scaleSetName} (a pool's). */
+    public static void changeModel(EmulatedCluster cluster, String scaleSetName) throws Exception {
         String config = new String(Base64.getDecoder().decode(cluster.emulator().customData()), StandardCharsets.UTF_8)
                 + "\n# model " + System.nanoTime() + "\n";
-        cluster.emulator().cloud().update(cluster.emulator().settings().scaleSetName(), new ScaleSetChange(null, null,
+        cluster.emulator().cloud().update(scaleSetName, new ScaleSetChange(null, null,
                 Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8)), null), null);
     }
 }

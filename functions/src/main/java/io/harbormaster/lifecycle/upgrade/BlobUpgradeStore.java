@@ -2,6 +2,7 @@ package io.harbormaster.lifecycle.upgrade;
 
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
+import io.harbormaster.capacity.Pool;
 import io.harbormaster.storage.StorageClients;
 import io.harbormaster.storage.VersionedBlobs;
 import java.util.Optional;
@@ -12,14 +13,21 @@ public final class BlobUpgradeStore implements UpgradeStore {
     static final String BLOB = "upgrade.json";
 
     private final VersionedBlobs blobs;
+    private final String firstPool;
 
     BlobUpgradeStore(VersionedBlobs blobs) {
-        this.blobs = blobs;
+        this(blobs, Pool.DEFAULT_NAME);
     }
 
-    public static BlobUpgradeStore connect(StorageClients storage) {
+    BlobUpgradeStore(VersionedBlobs blobs, String firstPool) {
+        this.blobs = blobs;
+        this.firstPool = firstPool;
+    }
+
+    /** @param firstPool the first pool's name: a status stored before pools covered that pool */
+    public static BlobUpgradeStore connect(StorageClients storage, String firstPool) {
         return new BlobUpgradeStore(new VersionedBlobs(storage.container(CONTAINER,
-                new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null))));
+                new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3, 10, 200L, 2000L, null))), firstPool);
     }
 
     /** Creates the container when missing; called on the store's first use. */
@@ -30,7 +38,7 @@ public final class BlobUpgradeStore implements UpgradeStore {
 
     @Override
     public Optional<Stored> read() {
-        return blobs.read(BLOB).map(versioned -> new Stored(UpgradeCodec.status(versioned.text()), versioned.etag()));
+        return blobs.read(BLOB).map(versioned -> new Stored(UpgradeCodec.status(versioned.text(), firstPool), versioned.etag()));
     }
 
     @Override

@@ -28,20 +28,25 @@ final class RunningImages {
     }
 
     /**
-     * What {@code status} records: its instances reimaged towards its image version, by instance id; those whose
+     * What {@code status} records of {@code pool}: its instances reimaged towards the pool's image version, by the
+     * recorded (pool-qualified) instance id; those whose
      * reimage is sent and that are rejoining count already (the rejoin waits for them to be current).
      */
-    static Map<String, String> recorded(UpgradeStatus status) {
+    static Map<String, String> recorded(UpgradeStatus status, String pool) {
         Map<String, String> recorded = new TreeMap<>();
-        if (status.imageVersion() == null) {
+        String version = status.imageVersion(pool);
+        if (version == null) {
             return recorded;
         }
         for (UpgradeEntry entry : status.entries()) {
+            if (!entry.pool().equals(pool)) {
+                continue;
+            }
             boolean sent = entry.phase() == UpgradePhase.REJOINING || entry.phase() == UpgradePhase.REACTIVATING
                     || (entry.phase() == UpgradePhase.DONE && entry.outcome() != null
                     && entry.outcome().startsWith(UpgradeEntry.UPGRADED));
             if (sent && UpgradeEntry.REIMAGE.equals(entry.method())) {
-                recorded.put(entry.instanceId(), status.imageVersion());
+                recorded.put(entry.instanceId(), version);
             }
         }
         return recorded;

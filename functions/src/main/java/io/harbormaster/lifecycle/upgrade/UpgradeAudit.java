@@ -17,7 +17,9 @@ final class UpgradeAudit {
                     : before == null ? "started by " + after.startedBy() : "resumed";
             audit.record(AuditEvent.of(now, AuditKind.UPGRADE, "upgrade " + after.upgradeId(), why,
                     "upgradeId", after.upgradeId(), "from", before == null ? null : before.state().wireName(),
-                    "to", after.state().wireName(), "total", Integer.toString(after.entries().size()),
+                    "to", after.state().wireName(), "pools", String.join(",", after.pools().stream()
+                            .map(UpgradeStatus.PoolTarget::name).toList()),
+                    "total", Integer.toString(after.entries().size()),
                     "done", Long.toString(after.count(UpgradePhase.DONE))));
         }
         if (before == null) {
@@ -30,7 +32,8 @@ final class UpgradeAudit {
                 audit.record(AuditEvent.of(now, AuditKind.UPGRADE, entry.computerName() != null ? entry.computerName()
                         : "instance " + entry.instanceId(),
                         entry.phase() == UpgradePhase.DONE && entry.outcome() != null ? entry.outcome() : entry.method(),
-                        "upgradeId", after.upgradeId(), "instanceId", entry.instanceId(), "from", old.phase().wireName(),
+                        "upgradeId", after.upgradeId(), "pool", entry.pool(), "instanceId", entry.instanceId(),
+                        "from", old.phase().wireName(),
                         "to", entry.phase().wireName(), "drainRequestId", entry.drainRequestId(),
                         "replacementId", entry.replacementId()));
             }

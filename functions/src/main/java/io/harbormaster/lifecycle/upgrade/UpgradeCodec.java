@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.harbormaster.capacity.Pool;
 import io.harbormaster.storage.StoredJson;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,11 +53,13 @@ public final class UpgradeCodec {
                 .put("pausedBecause", status.pausedBecause())
                 .put("lastError", status.lastError())
                 .put("step", status.step())
-                .put("claimedBy", status.claimedBy())
-                .put("imageVersion", status.imageVersion());
+                .put("claimedBy", status.claimedBy());
+        ArrayNode pools = node.putArray("pools");
+        status.pools().forEach(pool -> pools.addObject().put("name", pool.name()).put("imageVersion", pool.imageVersion()));
         ArrayNode entries = node.putArray("entries");
         for (UpgradeEntry entry : status.entries()) {
             ObjectNode e = entries.addObject()
+                    .put("pool", entry.pool())
                     .put("instanceId", entry.instanceId())
                     .put("computerName", entry.computerName())
                     .put("method", entry.method())
@@ -75,10 +78,26 @@ public final class UpgradeCodec {
         return node.toString();
     }
 
-    /** @throws IllegalArgumentException when the text is not a stored upgrade status */
+    /** A status stored by this version, or by one before pools (read as the single scale set's pool). */
     public static UpgradeStatus status(String text) {
+        return status(text, Pool.DEFAULT_NAME);
+    }
+
+    /**
+     * @param firstPool the pool a status stored before pools covered: it names no pool, and its bare instance ids are
+     *                  the first pool's, as they still are
+     * @throws IllegalArgumentException when the text is not a stored upgrade status
+     */
+    public static UpgradeStatus status(String text, String firstPool) {
         JsonNode node = parse(text, "upgrade status");
         try {
+            List<UpgradeStatus.PoolTarget> pools = new ArrayList<>();
+            for (JsonNode pool : node.path("pools")) {
+                pools.add(new UpgradeStatus.PoolTarget(pool.path("name").asText(), optional(pool, "imageVersion")));
+            }
+            if (pools.isEmpty()) {
+                pools.add(new UpgradeStatus.PoolTarget(firstPool, optional(node, "imageVersion")));
+            }
             List<UpgradeEntry> entries = new ArrayList<>();
             for (JsonNode e : node.path("entries")) {
                 Set<String> before = new TreeSet<>();
@@ -87,13 +106,14 @@ public final class UpgradeCodec {
                         e.path("method").asText(), UpgradePhase.parse(e.path("phase").asText()),
                         instant(e, "phaseSince"), optional(e, "oldNodeId"), e.path("surgeTarget").asLong(0), before,
                         optional(e, "replacementId"), optional(e, "replacementName"), optional(e, "drainRequestId"),
-                        optional(e, "outcome"), e.path("oldNodeWentDown").asBoolean(false)));
+                        optional(e, "outcome"), e.path("oldNodeWentDown").asBoolean(false),
+                        e.hasNonNull("pool") ? e.get("pool").asText() : firstPool));
             }
             return new UpgradeStatus(node.path("upgradeId").asText(),
                     UpgradeStatus.State.valueOf(node.path("state").asText().toUpperCase(java.util.Locale.ROOT)),
                     optional(node, "startedBy"), instant(node, "startedAt"), instant(node, "updatedAt"),
                     optional(node, "pausedBecause"), optional(node, "lastError"), node.path("step").asLong(0),
-                    optional(node, "claimedBy"), entries, optional(node, "imageVersion"));
+                    optional(node, "claimedBy"), entries, pools);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("unreadable upgrade status: " + e.getClass().getSimpleName(), e);
         }
@@ -109,12 +129,26 @@ public final class UpgradeCodec {
         view.put("updatedAt", text(status.updatedAt()));
         view.put("pausedBecause", status.pausedBecause());
         view.put("lastError", status.lastError());
+        // The pool under way (the last one once done) and its newest image; each pool's below.
+        view.put("pool", status.currentPool());
         view.put("imageVersion", status.imageVersion());
         view.put("done", status.count(UpgradePhase.DONE));
         view.put("total", status.entries().size());
+        List<Map<String, Object>> pools = new ArrayList<>();
+        for (UpgradeStatus.PoolTarget target : status.pools()) {
+            Map<String, Object> pool = new LinkedHashMap<>();
+            pool.put("name", target.name());
+            pool.put("imageVersion", target.imageVersion());
+            pool.put("done", status.entries().stream()
+                    .filter(entry -> entry.pool().equals(target.name()) && entry.phase() == UpgradePhase.DONE).count());
+            pool.put("total", status.entries().stream().filter(entry -> entry.pool().equals(target.name())).count());
+            pools.add(pool);
+        }
+        view.put("pools", pools);
         List<Map<String, Object>> instances = new ArrayList<>();
         for (UpgradeEntry entry : status.entries()) {
             Map<String, Object> one = new LinkedHashMap<>();
+            one.put("pool", entry.pool());
             one.put("instanceId", entry.instanceId());
             one.put("computerName", entry.computerName());
             one.put("method", entry.method());

@@ -9,11 +9,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
-import java.util.function.Supplier;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.logging.Logger;
 
 /**
@@ -40,14 +43,20 @@ public final class UpgradeControl {
         }
     }
 
-    private final ScaleSet scaleSet;
-    private final ImageCatalog images;
+    /** A start that names a pool the settings do not have; nothing is read or changed. */
+    public static final class UnknownPool extends RuntimeException {
+        public UnknownPool(String message) {
+            super(message);
+        }
+    }
+
+    private final List<UpgradePool> pools;
     private final UpgradeStore store;
     private final UpgradeQueue queue;
     private final Clock clock;
     private final AuditTrail audit;
     private volatile Recent recent;
-    private volatile NewestImage newestImage;
+    private final Map<String, NewestImage> newestImages = new ConcurrentHashMap<>();
 
     private record Recent(Instant at, Optional<UpgradeStatus> status) {
     }
@@ -60,15 +69,28 @@ public final class UpgradeControl {
         this(scaleSet, ImageCatalog.NONE, store, queue, clock, audit);
     }
 
-    /** @param images where the newest image version under a {@code latest} model is read, at each start */
+    /** The single scale set's pool; {@code images} is where the newest image under a {@code latest} model is read. */
     public UpgradeControl(ScaleSet scaleSet, ImageCatalog images, UpgradeStore store, UpgradeQueue queue, Clock clock,
             AuditTrail audit) {
-        this.scaleSet = scaleSet;
-        this.images = images;
+        this(List.of(UpgradePool.single(scaleSet, images, Integer.MAX_VALUE)), store, queue, clock, audit);
+    }
+
+    /** @param pools every pool, in the settings' order: the order in which an upgrade of all of them goes */
+    public UpgradeControl(List<UpgradePool> pools, UpgradeStore store, UpgradeQueue queue, Clock clock,
+            AuditTrail audit) {
+        if (pools.isEmpty()) {
+            throw new IllegalArgumentException("no pool to upgrade");
+        }
+        this.pools = List.copyOf(pools);
         this.store = store;
         this.queue = queue;
         this.clock = clock;
         this.audit = audit;
+    }
+
+    /** The pools' names, in the order an upgrade of all of them goes. */
+    public List<String> poolNames() {
+        return pools.stream().map(UpgradePool::name).toList();
     }
 
     public Optional<UpgradeStatus> status() {
@@ -90,39 +112,65 @@ public final class UpgradeControl {
     }
 
     /**
-     * Starts an upgrade of every instance that is behind the model, or (when the model says {@code latest}) runs an
-     * older image than the newest published, unless one is under way (running or paused: that one is answered,
-     * unchanged). With no instance behind, nothing is stored or queued and the result is empty. The newest image is
-     * read here, once per start, and stored with the upgrade. An instance whose image version nobody knows (a gallery
-     * image whose disk ARM does not list, not reimaged by the last upgrade) counts as behind on this, the operator's
-     * start: reimaging it is the only way to know it runs the newest.
+     * Starts an upgrade of every pool that has instances behind, as {@link #start(String, Optional)} without a pool.
      */
     public Result start(String by) {
-        return start(by, this::readNewestImage, true);
+        return start(by, Optional.empty());
     }
 
-    private Result start(String by, Supplier<Optional<String>> newest, boolean unknownBehind) {
+    /**
+     * Starts an upgrade of the instances of {@code pool} (without one: of every pool, one pool after another in the
+     * settings' order) that are behind their scale set's model, or (when that model says {@code latest}) run an older
+     * image than the newest published, unless one is under way (running or paused: that one is answered, unchanged).
+     * With no instance behind, nothing is stored or queued and the result is the last upgrade, unchanged. The newest
+     * image of each pool is read here, once per start, and stored with the upgrade. An instance whose image version
+     * nobody knows (a gallery image whose disk ARM does not list, not reimaged by the last upgrade) counts as behind on
+     * this, the operator's start: reimaging it is the only way to know it runs the newest.
+     *
+     * @throws UnknownPool when {@code pool} is not one of {@link #poolNames()}; nothing is read
+     */
+    public Result start(String by, Optional<String> pool) {
+        List<UpgradePool> targets = pool.isEmpty() ? pools : List.of(pool(pool.get()));
+        return start(by, targets, this::readNewestImage, true);
+    }
+
+    private UpgradePool pool(String name) {
+        return pools.stream().filter(candidate -> candidate.name().equals(name)).findFirst()
+                .orElseThrow(() -> new UnknownPool("no pool '" + name + "': the pools are " + String.join(", ", poolNames())));
+    }
+
+    private Result start(String by, List<UpgradePool> targets, Function<UpgradePool, Optional<String>> newest,
+            boolean unknownBehind) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Optional<UpgradeStore.Stored> stored = store.read();
             if (stored.isPresent() && !stored.get().status().finished()) {
                 return new Result(Optional.of(stored.get().status()), false);
             }
-            Optional<String> newestImage = newest.get();
-            // Read first: a Flexible VM is compared with the model as the adapter last read it (it has no
-            // latestModelApplied), so a start right after a model change must see that change.
-            scaleSet.describe();
-            List<ScaleSetInstance> instances = scaleSet.instances();
-            Optional<Map<String, String>> disks = newestImage.isPresent() && unknownVersions(instances)
-                    ? images.runningVersions() : Optional.empty();
-            instances = RunningImages.resolve(instances, disks.orElse(Map.of()),
-                    stored.map(last -> RunningImages.recorded(last.status())).orElse(Map.of()));
-            List<UpgradeEntry> entries = behind(instances, newestImage, unknownBehind && disks.isPresent());
+            List<UpgradeEntry> entries = new ArrayList<>();
+            List<UpgradeStatus.PoolTarget> covered = new ArrayList<>();
+            for (UpgradePool target : targets) {
+                Optional<String> newestImage = newest.apply(target);
+                // Read first: a Flexible VM is compared with the model as the adapter last read it (it has no
+                // latestModelApplied), so a start right after a model change must see that change.
+                target.scaleSet().describe();
+                List<ScaleSetInstance> instances = target.scaleSet().instances();
+                Optional<Map<String, String>> disks = newestImage.isPresent() && unknownVersions(instances)
+                        ? target.images().runningVersions() : Optional.empty();
+                Map<String, String> recorded = new TreeMap<>();
+                stored.ifPresent(last -> RunningImages.recorded(last.status(), target.name())
+                        .forEach((id, version) -> recorded.put(target.bare(id), version)));
+                instances = RunningImages.resolve(instances, disks.orElse(Map.of()), recorded);
+                List<UpgradeEntry> behind = behind(target, instances, newestImage, unknownBehind && disks.isPresent());
+                if (!behind.isEmpty()) {
+                    entries.addAll(behind);
+                    covered.add(new UpgradeStatus.PoolTarget(target.name(), newestImage.orElse(null)));
+                }
+            }
             if (entries.isEmpty()) {
                 return new Result(stored.map(UpgradeStore.Stored::status), false);
             }
             Instant now = clock.instant();
-            UpgradeStatus started = UpgradeStatus.started(UUID.randomUUID().toString(), by, now, entries,
-                    newestImage.orElse(null));
+            UpgradeStatus started = UpgradeStatus.started(UUID.randomUUID().toString(), by, now, entries, covered);
             Optional<String> written = stored.isPresent() ? store.replace(started, stored.get().etag()) : store.create(started);
             if (written.isEmpty()) {
                 continue;
@@ -130,7 +178,7 @@ public final class UpgradeControl {
             UpgradeAudit.record(audit, null, started, now);
             queue.send(new UpgradeCodec.Message(started.upgradeId(), started.step()), Duration.ZERO);
             LOG.info("upgrade " + started.upgradeId() + " started by " + by + ": " + entries.size() + " instances behind"
-                    + " the model" + newestImage.map(version -> " or image version " + version).orElse(""));
+                    + " the model or image, pools " + covered);
             return new Result(Optional.of(started), true);
         }
         throw new IllegalStateException("the upgrade status kept changing; try again");
@@ -185,49 +233,64 @@ public final class UpgradeControl {
         throw new IllegalStateException("the upgrade status kept changing; try again");
     }
 
-    /**
-     * For HARBORMASTER_UPGRADE_AUTOMATIC: starts an upgrade when {@code instances} (a capacity check's listing) has one
-     * behind the model, or older than the newest image (the newest and the instances' running versions read at most
-     * once per {@link #NEWEST_IMAGE_MAX_AGE} by this process), and none is under way. An instance whose image version
-     * is unknown is not behind here: an automatic start would otherwise reimage it again at every new version. A
-     * paused upgrade stays paused: the operator paused it, or it waits for a host to be fixed.
-     */
+    /** As {@link #startIfBehind(Map)} for the single scale set's pool (the first pool). */
     public Optional<UpgradeStatus> startIfBehind(List<ScaleSetInstance> instances) {
-        NewestImage newest = recentNewestImage(instances);
-        List<ScaleSetInstance> resolved = RunningImages.resolve(instances, newest.running(), Map.of());
-        if (behind(resolved, newest.version(), false).isEmpty()) {
+        return startIfBehind(Map.of(pools.get(0).name(), instances));
+    }
+
+    /**
+     * For HARBORMASTER_UPGRADE_AUTOMATIC: starts an upgrade of every pool that is behind when {@code listed} (a
+     * capacity check's listing, by pool name) has an instance behind its pool's model, or older than the newest image
+     * of that pool (the newest and the instances' running versions read at most once per {@link #NEWEST_IMAGE_MAX_AGE}
+     * per pool by this process), and none is under way. An instance whose image version is unknown is not behind here:
+     * an automatic start would otherwise reimage it again at every new version. A paused upgrade stays paused: the
+     * operator paused it, or it waits for a host to be fixed.
+     */
+    public Optional<UpgradeStatus> startIfBehind(Map<String, List<ScaleSetInstance>> listed) {
+        boolean anyBehind = false;
+        for (UpgradePool pool : pools) {
+            List<ScaleSetInstance> instances = listed.getOrDefault(pool.name(), List.of());
+            NewestImage newest = recentNewestImage(pool, instances);
+            if (!behind(pool, RunningImages.resolve(instances, newest.running(), Map.of()), newest.version(), false)
+                    .isEmpty()) {
+                anyBehind = true;
+            }
+        }
+        if (!anyBehind) {
             return Optional.empty();
         }
-        Result result = start("automatic (" + UpgradeSettings.AUTOMATIC + ")", newest::version, false);
+        Result result = start("automatic (" + UpgradeSettings.AUTOMATIC + ")", pools,
+                pool -> recentNewestImage(pool, List.of()).version(), false);
         return result.changed() ? result.status() : Optional.empty();
     }
 
     /** An operator's start reads the newest afresh; the running versions it reads are its own (not cached). */
-    private Optional<String> readNewestImage() {
-        Optional<String> version = images.newestUnderLatest();
-        newestImage = new NewestImage(clock.instant(), version, Map.of());
+    private Optional<String> readNewestImage(UpgradePool pool) {
+        Optional<String> version = pool.images().newestUnderLatest();
+        newestImages.put(pool.name(), new NewestImage(clock.instant(), version, Map.of()));
         return version;
     }
 
     /**
-     * The newest image and the running versions as read at most an hour ago; a failed read counts as none this time
-     * and is tried next time.
+     * The pool's newest image and its instances' running versions as read at most an hour ago; a failed read counts as
+     * none this time and is tried next time.
      */
-    private NewestImage recentNewestImage(List<ScaleSetInstance> instances) {
-        NewestImage seen = newestImage;
+    private NewestImage recentNewestImage(UpgradePool pool, List<ScaleSetInstance> instances) {
+        NewestImage seen = newestImages.get(pool.name());
         if (seen != null && clock.instant().isBefore(seen.at().plus(NEWEST_IMAGE_MAX_AGE))) {
             return seen;
         }
         try {
-            Optional<String> version = images.newestUnderLatest();
+            Optional<String> version = pool.images().newestUnderLatest();
             Map<String, String> running = version.isPresent() && unknownVersions(instances)
-                    ? images.runningVersions().orElse(Map.of()) : Map.of();
+                    ? pool.images().runningVersions().orElse(Map.of()) : Map.of();
             NewestImage read = new NewestImage(clock.instant(), version, running);
-            newestImage = read;
+            newestImages.put(pool.name(), read);
             return read;
         } catch (ScaleSetException e) {
             // The capacity check that called must not fail for it: model changes are still seen.
-            LOG.warning("reading the newest image version failed: " + e.getMessage() + "; the next check tries again");
+            LOG.warning("reading the newest image version of pool " + pool.name() + " failed: " + e.getMessage()
+                    + "; the next check tries again");
             return seen == null ? new NewestImage(clock.instant(), Optional.empty(), Map.of()) : seen;
         }
     }
@@ -255,18 +318,19 @@ public final class UpgradeControl {
     }
 
     /**
-     * The instances behind the scale set's model or older than {@code newestImage} (or of an unknown version, when
-     * {@code unknownBehind}), zone by zone (zones go one at a
-     * time), each in instance id order.
+     * The instances of {@code pool} (as its own scale set lists them) behind its model or older than
+     * {@code newestImage} (or of an unknown version, when {@code unknownBehind}), zone by zone (zones go one at a
+     * time), each in instance id order, with the ids the upgrade records.
      */
-    private static List<UpgradeEntry> behind(List<ScaleSetInstance> instances, Optional<String> newestImage,
-            boolean unknownBehind) {
+    private static List<UpgradeEntry> behind(UpgradePool pool, List<ScaleSetInstance> instances,
+            Optional<String> newestImage, boolean unknownBehind) {
         List<UpgradeEntry> entries = new ArrayList<>();
         instances.stream()
-                .sorted(java.util.Comparator.comparing((ScaleSetInstance instance) -> instance.zone() == null ? "" : instance.zone())
+                .sorted(Comparator.comparing((ScaleSetInstance instance) -> instance.zone() == null ? "" : instance.zone())
                         .thenComparing(ScaleSetInstance::instanceId, UpgradeControl::byInstanceId))
                 .forEach(instance -> UpgradeSnapshot.upgradeMethod(instance, newestImage, unknownBehind).ifPresent(method ->
-                        entries.add(UpgradeEntry.pending(instance.instanceId(), instance.computerName(), method))));
+                        entries.add(UpgradeEntry.pending(pool.name(), pool.qualify(instance.instanceId()),
+                                instance.computerName(), method))));
         return entries;
     }
 }

@@ -18,7 +18,8 @@ import java.util.TreeSet;
  * Each instance: surge a replacement when the scale set is below its maximum (then drain and delete the old one once the
  * replacement's node is Ready), otherwise drain its node, upgrade it, and wait until its node rejoins and is Ready:
  * a new node of its name, or its old node back (a restart on the old disk), which is made active again. A Flexible
- * pool's VM is never upgraded in place: it is replaced (see {@link FlexibleReplacement}).
+ * pool's VM is never upgraded in place: it is replaced (see {@link FlexibleReplacement}). Pools go one after another:
+ * only the entries of the snapshot's pool move, and the upgrade is done once every pool's are.
  */
 public final class UpgradeProgress {
     private UpgradeProgress() {
@@ -42,9 +43,10 @@ public final class UpgradeProgress {
             return new Decision(status, new UpgradeAction.Stop());
         }
         UpgradeStatus current = status;
+        // Pools go one after another: only the snapshot's pool (the one under way) moves.
         // Active entries first: one that needs an action gets it; the others move on as far as they can.
         for (UpgradeEntry entry : status.entries()) {
-            if (!entry.phase().active()) {
+            if (!entry.phase().active() || !entry.pool().equals(snapshot.pool())) {
                 continue;
             }
             Decision decision = step(current, entry, snapshot, pacing, now);
@@ -58,7 +60,8 @@ public final class UpgradeProgress {
         Optional<String> zoneUnderWay = current.entries().stream().filter(entry -> entry.phase().active()).findFirst()
                 .map(entry -> zone(entry, snapshot));
         for (UpgradeEntry entry : current.entries()) {
-            if (entry.phase() != UpgradePhase.PENDING || active >= pacing.batchSize()) {
+            if (entry.phase() != UpgradePhase.PENDING || active >= pacing.batchSize()
+                    || !entry.pool().equals(snapshot.pool())) {
                 continue;
             }
             if (zoneUnderWay.isPresent() && !zoneUnderWay.get().equals(zone(entry, snapshot))) {
@@ -104,7 +107,7 @@ public final class UpgradeProgress {
                 UpgradeEntry started = new UpgradeEntry(entry.instanceId(), entry.computerName(),
                         flexible ? UpgradeEntry.REPLACE : method.get(),
                         entry.phase(), entry.phaseSince(), node.map(Node::id).orElse(null), 0, Set.of(), null, null,
-                        null, null, false);
+                        null, null, false, entry.pool());
                 long capacity = snapshot.scaleSet().capacity();
                 if (node.isPresent() && capacity < snapshot.maxAgents()) {
                     Set<String> before = new TreeSet<>();

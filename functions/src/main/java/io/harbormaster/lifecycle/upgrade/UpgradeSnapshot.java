@@ -1,5 +1,6 @@
 package io.harbormaster.lifecycle.upgrade;
 
+import io.harbormaster.capacity.Pool;
 import io.harbormaster.drain.DrainStatus;
 import io.harbormaster.scaleset.ImageVersions;
 import io.harbormaster.scaleset.ScaleSetInstance;
@@ -12,20 +13,22 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * What one upgrade pass read before deciding.
+ * What one upgrade pass read before deciding: the pool under way, its scale set and instances, and the swarm.
  *
+ * @param pool               the pool read; its instances are listed with the ids the upgrade records
  * @param drains             the stored drain statuses of the entries' nodes (the latest of each hostname)
  * @param newestImageVersion the newest published version of the model's image when the model says {@code latest},
  *                           else empty (then only {@code latestModelApplied} tells an instance is behind)
  * @param sharesNotBack      ids of rejoined nodes that have not yet got their share of tasks back (the rebalance's
  *                           answer; empty while no rebalance is wired in)
- * @param maxAgents          the most agents the scale set may hold (HARBORMASTER_CAPACITY_MAX_AGENTS): a surge
- *                           only below it
+ * @param maxAgents          the most agents the pool's scale set may hold (its {@code max}, or
+ *                           HARBORMASTER_CAPACITY_MAX_AGENTS): a surge only below it
  * @param unknownImageBehind ids of the instances whose image version, when unknown (a gallery image whose disk ARM
  *                           does not list, and that no upgrade recorded), counts as older than
  *                           {@code newestImageVersion}: the entries an operator's start chose and not yet upgraded
  */
 public record UpgradeSnapshot(
+        String pool,
         ScaleSetModel scaleSet,
         List<ScaleSetInstance> instances,
         List<Node> nodes,
@@ -35,13 +38,21 @@ public record UpgradeSnapshot(
         int maxAgents,
         Set<String> unknownImageBehind) {
 
-    /** A snapshot where an unknown image version is not compared. */
+    /** A snapshot of the single scale set's pool, where an unknown image version is not compared. */
     public UpgradeSnapshot(ScaleSetModel scaleSet, List<ScaleSetInstance> instances, List<Node> nodes,
             List<DrainStatus> drains, Optional<String> newestImageVersion, Set<String> sharesNotBack, int maxAgents) {
-        this(scaleSet, instances, nodes, drains, newestImageVersion, sharesNotBack, maxAgents, Set.of());
+        this(Pool.DEFAULT_NAME, scaleSet, instances, nodes, drains, newestImageVersion, sharesNotBack, maxAgents,
+                Set.of());
+    }
+
+    /** A snapshot of one pool, where an unknown image version is not compared. */
+    public UpgradeSnapshot(String pool, ScaleSetModel scaleSet, List<ScaleSetInstance> instances, List<Node> nodes,
+            List<DrainStatus> drains, Optional<String> newestImageVersion, Set<String> sharesNotBack, int maxAgents) {
+        this(pool, scaleSet, instances, nodes, drains, newestImageVersion, sharesNotBack, maxAgents, Set.of());
     }
 
     public UpgradeSnapshot {
+        Objects.requireNonNull(pool, "pool");
         Objects.requireNonNull(scaleSet, "scaleSet");
         instances = List.copyOf(instances);
         nodes = List.copyOf(nodes);

@@ -1,5 +1,6 @@
 package io.harbormaster.lifecycle.upgrade;
 
+import io.harbormaster.capacity.Pool;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +14,10 @@ import java.util.function.UnaryOperator;
  *
  * @param pausedBecause why it is paused (the operator, or a node that did not rejoin), or null
  * @param lastError     the last failure a pass retries after, or null
- * @param imageVersion  the newest published image version when the start found the model saying {@code latest}
- *                      (instances running an older one are reimaged), or null: read once at the start, so a pass
- *                      costs ARM no image listing
+ * @param pools         the pools it covers, in the order they are upgraded (one after another), each with the newest
+ *                      published image version of its model when the start found that model saying {@code latest}
+ *                      (instances running an older one are reimaged): read once at the start, so a pass costs ARM no
+ *                      image listing
  */
 public record UpgradeStatus(
         String upgradeId,
@@ -28,7 +30,18 @@ public record UpgradeStatus(
         long step,
         String claimedBy,
         List<UpgradeEntry> entries,
-        String imageVersion) {
+        List<PoolTarget> pools) {
+
+    /**
+     * A pool the upgrade covers.
+     *
+     * @param imageVersion the newest image version under its model's {@code latest} at the start, or null
+     */
+    public record PoolTarget(String name, String imageVersion) {
+        public PoolTarget {
+            Objects.requireNonNull(name, "name");
+        }
+    }
 
     /** The upgrade as a whole. */
     public enum State {
@@ -43,16 +56,39 @@ public record UpgradeStatus(
         Objects.requireNonNull(upgradeId, "upgradeId");
         Objects.requireNonNull(state, "state");
         entries = List.copyOf(entries);
+        pools = List.copyOf(pools);
     }
 
+    /** Started in the single scale set's pool, for model changes only. */
     public static UpgradeStatus started(String upgradeId, String by, Instant now, List<UpgradeEntry> entries) {
-        return started(upgradeId, by, now, entries, null);
+        return started(upgradeId, by, now, entries,
+                List.of(new PoolTarget(Pool.DEFAULT_NAME, null)));
     }
 
-    /** Started towards {@code imageVersion}, the newest image under a {@code latest} model (null: none). */
+    /** Started over {@code pools}, whose instances {@code entries} lists pool by pool in the same order. */
     public static UpgradeStatus started(String upgradeId, String by, Instant now, List<UpgradeEntry> entries,
-            String imageVersion) {
-        return new UpgradeStatus(upgradeId, State.RUNNING, by, now, now, null, null, 0, null, entries, imageVersion);
+            List<PoolTarget> pools) {
+        return new UpgradeStatus(upgradeId, State.RUNNING, by, now, now, null, null, 0, null, entries, pools);
+    }
+
+    /**
+     * The pool under way: the pool of the first entry not done (entries are upgraded pool after pool), else the last
+     * pool.
+     */
+    public String currentPool() {
+        return entries.stream().filter(entry -> entry.phase() != UpgradePhase.DONE).findFirst().map(UpgradeEntry::pool)
+                .orElse(pools.isEmpty() ? Pool.DEFAULT_NAME : pools.get(pools.size() - 1).name());
+    }
+
+    /** The newest image version under {@code pool}'s {@code latest} model as the start read it, or null. */
+    public String imageVersion(String pool) {
+        return pools.stream().filter(target -> target.name().equals(pool)).findFirst().map(PoolTarget::imageVersion)
+                .orElse(null);
+    }
+
+    /** The newest image version of the pool under way, or null. */
+    public String imageVersion() {
+        return imageVersion(currentPool());
     }
 
     public boolean finished() {
@@ -61,7 +97,7 @@ public record UpgradeStatus(
 
     UpgradeStatus withEntries(List<UpgradeEntry> next) {
         return new UpgradeStatus(upgradeId, state, startedBy, startedAt, updatedAt, pausedBecause, lastError, step,
-                claimedBy, next, imageVersion);
+                claimedBy, next, pools);
     }
 
     UpgradeStatus withEntry(UpgradeEntry changed) {
@@ -76,23 +112,23 @@ public record UpgradeStatus(
 
     public UpgradeStatus paused(String why) {
         return new UpgradeStatus(upgradeId, State.PAUSED, startedBy, startedAt, updatedAt, why, lastError, step,
-                claimedBy, entries, imageVersion);
+                claimedBy, entries, pools);
     }
 
     UpgradeStatus inState(State next) {
         return new UpgradeStatus(upgradeId, next, startedBy, startedAt, updatedAt, next == State.PAUSED ? pausedBecause : null,
-                lastError, step, claimedBy, entries, imageVersion);
+                lastError, step, claimedBy, entries, pools);
     }
 
     UpgradeStatus withLastError(String error) {
         return new UpgradeStatus(upgradeId, state, startedBy, startedAt, updatedAt, pausedBecause, error, step, claimedBy,
-                entries, imageVersion);
+                entries, pools);
     }
 
     /** The status as the pass that claimed {@code newStep} with message {@code messageId} records it. */
     public UpgradeStatus claimed(long newStep, String messageId, Instant now) {
         return new UpgradeStatus(upgradeId, state, startedBy, startedAt, now, pausedBecause, lastError, newStep, messageId,
-                entries, imageVersion);
+                entries, pools);
     }
 
     /**
@@ -101,7 +137,7 @@ public record UpgradeStatus(
      */
     public UpgradeStatus resumed(Instant now) {
         return new UpgradeStatus(upgradeId, State.RUNNING, startedBy, startedAt, now, null, null, step + 1, null,
-                entries.stream().map(entry -> entry.phase().active() ? entry.in(entry.phase(), now) : entry).toList(), imageVersion);
+                entries.stream().map(entry -> entry.phase().active() ? entry.in(entry.phase(), now) : entry).toList(), pools);
     }
 
     public long count(UpgradePhase phase) {

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.logging.Logger;
@@ -46,18 +47,18 @@ public final class UpgradeWorker {
     public enum Outcome { CHECK_SCHEDULED, STOPPED, STALE, UNKNOWN_UPGRADE }
 
     private final Swarm swarm;
-    private final ScaleSet scaleSet;
-    private final ImageCatalog images;
+    private final List<UpgradePool> pools;
     private final DrainRequests drains;
     private final UpgradeStore store;
     private final UpgradeQueue queue;
     private final UpgradeProgress.Pacing pacing;
-    private final int maxAgents;
     private final Function<List<Node>, Set<String>> sharesNotBack;
     private final Clock clock;
     private final AuditTrail audit;
 
     /**
+     * The single scale set's pool, of at most {@code maxAgents}.
+     *
      * @param sharesNotBack the rebalance's answer, given the nodes a pass read: ids of rejoined nodes whose share of
      *                      tasks is not back yet (the upgrade waits for them before it goes on); {@code nodes ->
      *                      Set.of()} while no rebalance is wired in
@@ -69,20 +70,29 @@ public final class UpgradeWorker {
     }
 
     /**
-     * @param images where a pass reads the image version each instance runs when the listing gives none (a gallery
-     *               image under latest), only while the upgrade has a newest image to compare with
+     * As above, with {@code images}: where a pass reads the image version each instance runs when the listing gives
+     * none (a gallery image under latest), only while the upgrade has a newest image to compare with.
      */
     public UpgradeWorker(Swarm swarm, ScaleSet scaleSet, ImageCatalog images, DrainRequests drains, UpgradeStore store,
             UpgradeQueue queue, UpgradeProgress.Pacing pacing, int maxAgents,
             Function<List<Node>, Set<String>> sharesNotBack, Clock clock, AuditTrail audit) {
+        this(swarm, List.of(UpgradePool.single(scaleSet, images, maxAgents)), drains, store, queue, pacing,
+                sharesNotBack, clock, audit);
+    }
+
+    /**
+     * @param pools         every pool: a pass reads and acts on the scale set of the pool under way only
+     * @param sharesNotBack as above
+     */
+    public UpgradeWorker(Swarm swarm, List<UpgradePool> pools, DrainRequests drains, UpgradeStore store,
+            UpgradeQueue queue, UpgradeProgress.Pacing pacing, Function<List<Node>, Set<String>> sharesNotBack,
+            Clock clock, AuditTrail audit) {
         this.swarm = swarm;
-        this.scaleSet = scaleSet;
-        this.images = images;
+        this.pools = List.copyOf(pools);
         this.drains = drains;
         this.store = store;
         this.queue = queue;
         this.pacing = pacing;
-        this.maxAgents = maxAgents;
         this.sharesNotBack = sharesNotBack;
         this.clock = clock;
         this.audit = audit;
@@ -109,9 +119,18 @@ public final class UpgradeWorker {
         UpgradeStatus current = status;
         for (int i = 0; i < MAX_ACTIONS_PER_PASS; i++) {
             Instant now = clock.instant();
+            String poolName = current.currentPool();
+            Optional<UpgradePool> pool = pools.stream().filter(p -> p.name().equals(poolName)).findFirst();
+            if (pool.isEmpty()) {
+                // HARBORMASTER_POOLS changed under the upgrade: its scale set is not known any more.
+                UpgradeStatus paused = current.paused("pool '" + poolName + "' is no longer in "
+                        + "HARBORMASTER_POOLS (the pools are " + String.join(", ", pools.stream().map(UpgradePool::name)
+                        .toList()) + "); start a new upgrade").claimed(step, messageId, now);
+                return write(current, paused, etag) == null ? Outcome.STALE : Outcome.STOPPED;
+            }
             UpgradeProgress.Decision decision;
             try {
-                decision = UpgradeProgress.next(current, snapshot(current), pacing, now);
+                decision = UpgradeProgress.next(current, snapshot(current, pool.get()), pacing, now);
             } catch (SwarmUnavailableException | ScaleSetException e) {
                 return retryLater(current, etag, step, messageId, "reading the cluster: " + e.getMessage());
             }
@@ -132,7 +151,7 @@ public final class UpgradeWorker {
             }
             UpgradeStatus after;
             try {
-                after = act(current, action);
+                after = act(current, action, pool.get());
             } catch (SwarmUnavailableException e) {
                 return retryLater(current, etag, step, messageId, "swarm: " + e.getMessage());
             } catch (ScaleSetConflictException e) {
@@ -187,7 +206,7 @@ public final class UpgradeWorker {
         }
     }
 
-    private UpgradeSnapshot snapshot(UpgradeStatus status) {
+    private UpgradeSnapshot snapshot(UpgradeStatus status, UpgradePool pool) {
         List<DrainStatus> entryDrains = new ArrayList<>();
         for (UpgradeEntry entry : status.entries()) {
             if (entry.drainRequestId() != null && entry.phase() == UpgradePhase.DRAINING) {
@@ -195,30 +214,40 @@ public final class UpgradeWorker {
             }
         }
         // The newest image was read once, at the start: a pass lists no image versions. It reads the running ones
-        // (a disk list) only when the listing lacks some, as under a gallery image.
-        ScaleSetModel model = scaleSet.describe();
-        List<ScaleSetInstance> instances = scaleSet.instances();
-        Optional<String> newest = Optional.ofNullable(status.imageVersion());
-        Optional<Map<String, String>> disks = newest.isPresent() && UpgradeControl.unknownVersions(instances)
-                ? images.runningVersions() : Optional.empty();
+        // (a disk list) only when the listing lacks some, as under a gallery image. Ids are the recorded ones
+        // (qualified by the pool) from here on.
+        ScaleSetModel model = pool.scaleSet().describe();
+        List<ScaleSetInstance> listed = pool.scaleSet().instances();
+        Optional<String> newest = Optional.ofNullable(status.imageVersion(pool.name()));
+        Optional<Map<String, String>> read = newest.isPresent() && UpgradeControl.unknownVersions(listed)
+                ? pool.images().runningVersions() : Optional.empty();
+        Map<String, String> disks = new TreeMap<>();
+        read.ifPresent(byId -> byId.forEach((id, version) -> disks.put(pool.qualify(id), version)));
         // An unknown version counts as behind for the entries not yet started: the start chose them. Once sent, a
         // reimage is on record (RunningImages.recorded), and a manualUpgrade's instance is left as it stands.
         Set<String> notStarted = new TreeSet<>();
-        if (disks.isPresent()) {
-            status.entries().stream().filter(entry -> entry.phase() == UpgradePhase.PENDING)
-                    .forEach(entry -> notStarted.add(entry.instanceId()));
+        if (read.isPresent()) {
+            status.entries().stream().filter(entry -> entry.phase() == UpgradePhase.PENDING
+                    && entry.pool().equals(pool.name())).forEach(entry -> notStarted.add(entry.instanceId()));
         }
+        List<ScaleSetInstance> instances = RunningImages.resolve(listed.stream()
+                .map(instance -> instance.withInstanceId(pool.qualify(instance.instanceId()))).toList(), disks,
+                RunningImages.recorded(status, pool.name()));
         List<Node> nodes = swarm.nodes();
-        return new UpgradeSnapshot(model, RunningImages.resolve(instances, disks.orElse(Map.of()),
-                RunningImages.recorded(status)), nodes, entryDrains, newest, sharesNotBack.apply(nodes), maxAgents,
-                notStarted);
+        return new UpgradeSnapshot(pool.name(), model, instances, nodes, entryDrains, newest,
+                sharesNotBack.apply(nodes), pool.maxAgents(), notStarted);
     }
 
-    /** Takes the action; returns the status with its outcome (the same status when there is none to record). */
-    private UpgradeStatus act(UpgradeStatus status, UpgradeAction action) {
+    /**
+     * Takes the action on {@code pool}'s own scale set (its capacity, an instance by its bare id) or through the drains
+     * (which record the upgrade's id, the one the drain worker resolves to that scale set); returns the status with
+     * its outcome (the same status when there is none to record).
+     */
+    private UpgradeStatus act(UpgradeStatus status, UpgradeAction action, UpgradePool pool) {
         if (action instanceof UpgradeAction.SetCapacity set) {
-            scaleSet.beginSetCapacity(set.capacity(), set.etag());
-            LOG.info("upgrade " + status.upgradeId() + ": capacity raised to " + set.capacity() + " for a replacement");
+            pool.scaleSet().beginSetCapacity(set.capacity(), set.etag());
+            LOG.info("upgrade " + status.upgradeId() + ": capacity of pool " + pool.name() + " raised to " + set.capacity()
+                    + " for a replacement");
             return status;
         }
         if (action instanceof UpgradeAction.SubmitDrain drain) {
@@ -236,9 +265,9 @@ public final class UpgradeWorker {
         if (action instanceof UpgradeAction.Upgrade upgrade) {
             UpgradeEntry entry = UpgradeProgress.find(status, upgrade.instanceId());
             if (UpgradeEntry.REIMAGE.equals(upgrade.method())) {
-                scaleSet.beginReimage(upgrade.instanceId());
+                pool.scaleSet().beginReimage(pool.bare(upgrade.instanceId()));
             } else {
-                scaleSet.beginManualUpgrade(upgrade.instanceId());
+                pool.scaleSet().beginManualUpgrade(pool.bare(upgrade.instanceId()));
             }
             LOG.info("upgrade " + status.upgradeId() + ": " + upgrade.method() + " of instance " + upgrade.instanceId()
                     + " (" + entry.computerName() + ") started");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.harbormaster.capacity.Pool;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.testsupport.InMemoryImageCatalog;
 import java.time.Duration;
@@ -93,10 +94,12 @@ class GalleryImageUpgradeTest extends InMemoryUpgradeRun {
                 UpgradeEntry.pending("0", "a", UpgradeEntry.REIMAGE).in(UpgradePhase.REJOINING, T0),
                 UpgradeEntry.pending("1", "b", UpgradeEntry.REIMAGE).in(UpgradePhase.UPGRADE_REQUESTED, T0),
                 UpgradeEntry.pending("2", "c", UpgradeEntry.MANUAL_UPGRADE).in(UpgradePhase.REJOINING, T0),
-                UpgradeEntry.pending("3", "d", UpgradeEntry.REIMAGE).done("up to date already", T0)), "2.0.0");
-        assertEquals(Map.of("0", "2.0.0"), RunningImages.recorded(status),
+                UpgradeEntry.pending("3", "d", UpgradeEntry.REIMAGE).done("up to date already", T0)),
+                List.of(new UpgradeStatus.PoolTarget(Pool.DEFAULT_NAME, "2.0.0")));
+        assertEquals(Map.of("0", "2.0.0"), RunningImages.recorded(status, Pool.DEFAULT_NAME),
                 "a reimage sent counts; one only intended, a manualUpgrade, or one found current does not");
-        assertEquals(Set.of(), RunningImages.recorded(UpgradeStatus.started("u", "op", T0, status.entries(), null))
-                .keySet());
+        assertEquals(Set.of(), RunningImages.recorded(UpgradeStatus.started("u", "op", T0, status.entries()),
+                Pool.DEFAULT_NAME).keySet());
+        assertEquals(Map.of(), RunningImages.recorded(status, "gpu"), "another pool's record is its own");
     }
 }

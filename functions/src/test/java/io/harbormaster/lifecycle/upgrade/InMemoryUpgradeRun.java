@@ -9,6 +9,7 @@ import io.harbormaster.config.DrainSettings;
 import io.harbormaster.drain.DrainRequests;
 import io.harbormaster.drain.DrainWorker;
 import io.harbormaster.scaleset.ImageCatalog;
+import io.harbormaster.scaleset.ScaleSet;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
 import io.harbormaster.swarm.SwarmRole;
@@ -39,13 +40,17 @@ abstract class InMemoryUpgradeRun {
 
     final MutableClock clock = new MutableClock(T0);
     final InMemorySwarm swarm = new InMemorySwarm(clock);
+    /** The first pool's scale set (the single scale set's pool, "agents"). */
     final InMemoryScaleSet scaleSet = new InMemoryScaleSet("agents", clock);
+    /** A second pool's scale set, "gpu": empty unless a test gives it agents; its instance ids start at 0 too. */
+    final InMemoryScaleSet gpu = new InMemoryScaleSet("gpu", clock);
     final InMemoryDrainStatusStore drainStatuses = new InMemoryDrainStatusStore();
     final InMemoryDrainQueue drainQueue = new InMemoryDrainQueue(clock);
     final InMemoryUpgradeStore store = new InMemoryUpgradeStore();
     final InMemoryUpgradeQueue queue = new InMemoryUpgradeQueue(clock);
     final InMemoryAuditTrail audit = new InMemoryAuditTrail();
-    final DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN, Optional.of(scaleSet),
+    private final ScaleSet drainPort = drainPort();
+    final DrainRequests drains = new DrainRequests(swarm, drainStatuses, drainQueue, DRAIN, Optional.of(drainPort),
             clock, audit);
     final UpgradeControl control = new UpgradeControl(scaleSet, store, queue, clock, audit);
     /** What the upgrade worker reads running image versions from; none unless a test sets one. */
@@ -54,8 +59,17 @@ abstract class InMemoryUpgradeRun {
     boolean hostsWork = true;
     final Set<String> upgradesSeen = new HashSet<>();
 
+    /**
+     * The scale set drains find and delete instances through: the single one here; with pools, every pool's behind
+     * one port, as ControlPlane builds it. Called while fields are set up: it may use only the fields above.
+     */
+    ScaleSet drainPort() {
+        return scaleSet;
+    }
+
     DrainWorker drainWorker(int maxAgents) {
-        return new DrainWorker(swarm, drainStatuses, drainQueue, Optional.of(scaleSet), DRAIN, clock, maxAgents, audit);
+        return new DrainWorker(swarm, drainStatuses, drainQueue, Optional.of(drainPort), DRAIN, clock,
+                maxAgents, audit);
     }
 
     UpgradeWorker upgradeWorker(int maxAgents) {
@@ -97,12 +111,17 @@ abstract class InMemoryUpgradeRun {
         }
     }
 
-    /** The VMs: an upgraded one goes down and comes back as a new node of its name; a surged one joins. */
+    /** The VMs of both pools: an upgraded one goes down and comes back as a new node of its name; a surged one joins. */
     void vms() {
+        vms(scaleSet);
+        vms(gpu);
+    }
+
+    private void vms(InMemoryScaleSet scaleSet) {
         for (InMemoryScaleSet.Call call : scaleSet.calls()) {
             boolean upgrade = call.method().equals("beginManualUpgrade") || call.method().equals("beginReimage");
             String id = upgrade ? (String) call.arguments().get(0) : null;
-            if (id != null && upgradesSeen.add(id)) {
+            if (id != null && upgradesSeen.add(scaleSet + "/" + id)) {
                 String name = scaleSet.instances().stream().filter(i -> i.instanceId().equals(id)).findFirst()
                         .orElseThrow().computerName();
                 swarm.nodes().stream().filter(node -> node.hostname().equals(name))
