@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,6 +81,19 @@ class SystemdUnitTest {
         assertEquals(List.of(new SystemdUnit.Command(List.of("/usr/local/sbin/harbormaster-docker-config"), false)),
                 docker.execStartPre());
         assertTrue(docker.execStart().isEmpty(), "the drop-in leaves dockerd's own command alone");
+    }
+
+    @Test
+    void theManagersDockerDropInRunsNothingBeforeDockerd() throws IOException {
+        // The managers' drop-in replaces ExecStart (a TCP listener), which the machines do not apply; it must still read.
+        String master = Files.readString(Path.of(CloudConfigTest.agentCloudConfigPath()).resolveSibling("master.yml"))
+                .replaceAll("__HARBORMASTER_[A-Z0-9_]+_B64__", "QUJD"); // its TLS files are base64 placeholders
+        String dropIn = CloudConfig.parse(master).writeFiles().stream()
+                .filter(file -> file.path().startsWith("/etc/systemd/system/docker.service.d/"))
+                .map(file -> new String(file.content(), StandardCharsets.UTF_8)).findFirst().orElseThrow();
+        SystemdUnit docker = SystemdUnit.parse("docker.service", dropIn);
+        assertEquals(List.of(), docker.execStartPre());
+        assertEquals("/usr/bin/dockerd", docker.execStart().orElseThrow().argv().get(0));
     }
 
     @Test
