@@ -56,6 +56,29 @@ fi
 # Swarm names the node after the hostname, and drain requests address nodes by that name.
 printf '%s\n' "$node_hostname" >/proc/sys/kernel/hostname
 
+# docker.service's ExecStartPre commands (its drop-ins on the machine's disk; one a line, "-" first when a failure is
+# ignored), run here because this dockerd is no systemd unit: as systemd runs them before every start of dockerd, and
+# a failure leaves dockerd unstarted. An agent's harbormaster-docker-config writes its pool's generic resources into
+# /etc/docker/daemon.json this way. Their stdin is not the list.
+if [[ -n ${HM_NODE_START_PRE:-} ]]; then
+    while IFS= read -r pre; do
+        [[ -n $pre ]] || continue
+        ignore=false
+        if [[ $pre == -* ]]; then
+            ignore=true
+            pre=${pre#-}
+        fi
+        read -r -a argv <<<"$pre"
+        if ! "${argv[@]}" </dev/null; then
+            if ! $ignore; then
+                echo "node-init.sh: docker.service's ExecStartPre ${argv[*]} failed: dockerd not started" >&2
+                exit 1
+            fi
+        fi
+    done <<<"$HM_NODE_START_PRE"
+fi
+unset HM_NODE_START_PRE
+
 # Without it a swarm node tries to pull a tagged image from a registry that cannot be reached,
 # even though the image is present locally.
 export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1

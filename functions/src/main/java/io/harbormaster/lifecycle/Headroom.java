@@ -8,7 +8,10 @@ import java.util.Map;
 
 /**
  * What each node has left to reserve: its resources less the reservations of the tasks placed on it that may still
- * hold a container. A move's extra task must fit on its target, or swarm would place it elsewhere or leave it pending.
+ * hold a container, generic resources ({@code gpu}) included. A move's extra task must fit on its target, or swarm
+ * would place it elsewhere or leave it pending: swarm's ResourceFilter (moby/swarmkit
+ * {@code manager/scheduler/filter.go}) passes a node only with the CPU, the memory and, through
+ * {@code genericresource.HasEnough}, every generic kind the task reserves still free.
  */
 final class Headroom {
     private final Map<String, Resources> free;
@@ -24,9 +27,7 @@ final class Headroom {
         }
         for (Task task : view.tasks()) {
             if (task.nodeId() != null && task.live() && free.containsKey(task.nodeId())) {
-                Resources left = free.get(task.nodeId());
-                free.put(task.nodeId(), new Resources(left.nanoCpus() - task.reservations().nanoCpus(),
-                        left.memoryBytes() - task.reservations().memoryBytes()));
+                free.put(task.nodeId(), free.get(task.nodeId()).minus(task.reservations()));
             }
         }
         return new Headroom(free);
@@ -34,7 +35,6 @@ final class Headroom {
 
     /** Whether one more task reserving {@code need} fits on the node. */
     boolean fits(Node node, Resources need) {
-        Resources left = free.getOrDefault(node.id(), Resources.NONE);
-        return need.nanoCpus() <= left.nanoCpus() && need.memoryBytes() <= left.memoryBytes();
+        return free.getOrDefault(node.id(), Resources.NONE).holds(need);
     }
 }

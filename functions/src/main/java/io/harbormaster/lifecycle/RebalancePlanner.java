@@ -138,7 +138,8 @@ public final class RebalancePlanner {
         return null;
     }
 
+    /** A generic resource (a gpu) counts: the task waits for a node that has one free, as for CPU or memory. */
     private static boolean reserves(Task task) {
-        return task.reservations().nanoCpus() > 0 || task.reservations().memoryBytes() > 0;
+        return !task.reservations().none();
     }
 }

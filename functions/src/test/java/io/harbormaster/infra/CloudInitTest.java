@@ -33,7 +33,7 @@ class CloudInitTest {
     static final List<String> AGENT_SCRIPTS = List.of(
             "/usr/local/bin/harbormaster-node-call", "/usr/local/bin/harbormaster-join",
             "/usr/local/bin/harbormaster-terminate-watcher", "/usr/local/bin/harbormaster-drain-on-shutdown",
-            "/usr/local/sbin/harbormaster-imds-guard");
+            "/usr/local/sbin/harbormaster-imds-guard", "/usr/local/sbin/harbormaster-docker-config");
     static final List<String> MASTER_SCRIPTS = List.of(
             "/usr/local/bin/harbormaster-node-call", "/usr/local/bin/harbormaster-join",
             "/usr/local/bin/harbormaster-manager-bootstrap", "/usr/local/sbin/harbormaster-imds-guard");
@@ -108,8 +108,12 @@ class CloudInitTest {
             assertTrue(file != null && file.content().contains(exec + "\n"), unit + ".service runs " + exec);
             assertTrue(agent.contains(unit + ".service,") || agent.contains(unit + ".service]"), "runcmd enables " + unit);
         });
+        CloudInitFiles.Entry dropIn = files.get("/etc/systemd/system/docker.service.d/harbormaster-generic-resources.conf");
+        assertTrue(dropIn != null && dropIn.content().contains("[Service]\nExecStartPre=/usr/local/sbin/harbormaster-docker-config\n"),
+                "dockerd's every start first writes the pool's generic resources into daemon.json");
         String env = files.get("/etc/harbormaster/agent.env").content();
-        for (String setting : List.of("HARBORMASTER_FUNCTION_URL=", "HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n")) {
+        for (String setting : List.of("HARBORMASTER_FUNCTION_URL=", "HARBORMASTER_IMDS_URL=__HARBORMASTER_IMDS_URL__\n",
+                "HARBORMASTER_GENERIC_RESOURCES_B64=__HARBORMASTER_GENERIC_RESOURCES_B64__\n")) {
             assertTrue(env.contains(setting), "agent.env sets " + setting);
         }
     }
@@ -227,6 +231,9 @@ class CloudInitTest {
         values.put("__HARBORMASTER_MANAGER_ADDRESS__", "10.0.0.5");
         values.put("__HARBORMASTER_FUNCTION_URL__", "https://harbormaster-functions.azurewebsites.net");
         values.put("__HARBORMASTER_IMDS_URL__", "http://169.254.169.254");
+        // base64(string(pool.genericResources)), as cluster.json writes a pool's {"gpu":1}
+        values.put("__HARBORMASTER_GENERIC_RESOURCES_B64__", Base64.getEncoder().encodeToString(
+                "{\"gpu\":1}".getBytes(StandardCharsets.UTF_8)));
         String pem = "-----BEGIN CERTIFICATE-----\n" + "A".repeat(64).concat("\n").repeat(30) + "-----END CERTIFICATE-----\n";
         String b64 = Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.UTF_8));
         values.put("__HARBORMASTER_DOCKER_TLS_CA_PEM_B64__", b64);

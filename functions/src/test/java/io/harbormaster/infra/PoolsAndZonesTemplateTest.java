@@ -68,6 +68,21 @@ class PoolsAndZonesTemplateTest {
     }
 
     @Test
+    void eachPoolsAgentsAdvertiseItsGenericResourcesThroughTheirCustomData() {
+        String fill = "'__HARBORMASTER_GENERIC_RESOURCES_B64__', base64(string(" + POOL + ".genericResources)))";
+        JsonNode scaleSet = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node();
+        String uniform = scaleSet.path("properties").path("virtualMachineProfile").path("osProfile").path("customData").asText();
+        assertTrue(uniform.contains(fill), "base64 of the pool's JSON object: no value can break out of the cloud-config: " + uniform);
+        JsonNode flexible = cluster.resources.stream().filter(r -> "flexiblePools".equals(r.copyName())).findFirst()
+                .orElseThrow(() -> new AssertionError("no flexiblePools deployment")).node();
+        assertEquals(uniform, flexible.path("properties").path("parameters").path("customData").path("value").asText(),
+                "a Flexible pool's agents boot from the same custom data");
+        assertEquals(0, cluster.root.path("variables").path("poolDefaults").path("genericResources").size(),
+                "none unless the pool declares them");
+        assertTrue(cluster.root.path("variables").path("poolDefaults").path("genericResources").isObject());
+    }
+
+    @Test
     void agentsSpanTheZonesBalancedAndManagersTakeOneZoneEachOrShareAnAvailabilitySet() {
         JsonNode scaleSet = cluster.resource("Microsoft.Compute/virtualMachineScaleSets").node();
         assertEquals("[if(empty(parameters('zones')), null(), parameters('zones'))]", scaleSet.path("zones").asText());

@@ -65,4 +65,37 @@ class MoveRuleTest {
         cluster.running(cluster.service("other", 2), b, 2);
         assertEquals("c", judge(web).start().to());
     }
+
+    @Test
+    void aTaskReservingAGpuMovesOnlyToANodeWithAGpuFree() {
+        RebalanceFixture gpus = new RebalanceFixture();
+        // "a-cpu" is the scheduler's pick on CPU and memory alone: fewest tasks, first by name.
+        Node cpu = gpus.worker("a-cpu");
+        Node big = gpus.worker("big", Map.of("gpu", 3L));
+        Node spare = gpus.worker("spare", Map.of("gpu", 1L));
+        Node taken = gpus.worker("b-taken", Map.of("gpu", 1L));
+        Service train = gpus.service("train", 3, new Resources(0, 0, Map.of("gpu", 1L)), List.of(), Map.of(), List.of());
+        gpus.running(train, big, 3);
+        Service other = gpus.service("other", 1, new Resources(0, 0, Map.of("gpu", 1L)), List.of(), Map.of(), List.of());
+        gpus.running(other, taken, 1);
+
+        MoveRule.Verdict verdict = MoveRule.judge(train, ServiceSpread.of(List.of(cpu, big, spare, taken),
+                gpus.view().tasksOf(train.id())), Headroom.of(gpus.view()), gpus.tasks, RebalanceFixture.NOW);
+        assertEquals("big", verdict.start().from());
+        assertEquals("spare", verdict.start().to(), "the one node with a gpu free");
+    }
+
+    @Test
+    void withNoGpuFreeOnTheLighterNodesThereIsNoMove() {
+        RebalanceFixture gpus = new RebalanceFixture();
+        Node cpu = gpus.worker("a-cpu");
+        Node big = gpus.worker("big", Map.of("gpu", 2L));
+        Service train = gpus.service("train", 2, new Resources(0, 0, Map.of("gpu", 1L)), List.of(), Map.of(), List.of());
+        gpus.running(train, big, 2);
+
+        MoveRule.Verdict verdict = MoveRule.judge(train, ServiceSpread.of(List.of(cpu, big),
+                gpus.view().tasksOf(train.id())), Headroom.of(gpus.view()), gpus.tasks, RebalanceFixture.NOW);
+        assertNull(verdict.start());
+        assertEquals("train is uneven (a-cpu=0 big=2) but its lighter nodes lack room for its reservation", verdict.note());
+    }
 }

@@ -32,6 +32,14 @@ final class RebalanceFixture {
         return node(name, SwarmRole.WORKER, Node.Availability.ACTIVE, Node.State.READY, Map.of());
     }
 
+    /** A ready active worker of 2 CPUs advertising these generic resources ({@code gpu} to 1). */
+    Node worker(String name, Map<String, Long> generic) {
+        Node node = new Node("id-" + name, 1, name, SwarmRole.WORKER, Node.Availability.ACTIVE, Node.State.READY, Map.of(),
+                AGENT.withGeneric(generic), NOW.minusSeconds(3600));
+        nodes.add(node);
+        return node;
+    }
+
     Node node(String name, SwarmRole role, Node.Availability availability, Node.State state, Map<String, String> labels) {
         Node node = new Node("id-" + name, 1, name, role, availability, state, labels, AGENT, NOW.minusSeconds(3600));
         nodes.add(node);

@@ -96,6 +96,17 @@ class RebalancePlannerTest {
     }
 
     @Test
+    void aTaskWaitingForAGpuHoldsNewMovesAsOneWaitingForCpuDoes() {
+        crowded("web");
+        Service train = cluster.service("train", 1, new io.harbormaster.swarm.Resources(0, 0, Map.of("gpu", 1L)), List.of(),
+                Map.of(), List.of());
+        cluster.task(train, null, "pending");
+        RebalancePlan plan = RebalancePlanner.plan(cluster.view(), TWO, null);
+        assertEquals(List.of(), plan.moves(), "the move's extra task could take the node a scale-out brings for it");
+        assertEquals(List.of("no new move: 1 task(s) with reservations wait for a node: capacity comes first"), plan.notes());
+    }
+
+    @Test
     void anEvenClusterIsSettledAndAnUnreadableRecordIsDropped() {
         Service web = cluster.service("web", 8);
         for (Node node : List.of(a, b, c, d)) {

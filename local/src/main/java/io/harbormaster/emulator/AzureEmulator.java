@@ -1,5 +1,6 @@
 package io.harbormaster.emulator;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpsConfigurator;
 import io.harbormaster.config.AppSettings;
 import io.harbormaster.config.AzureCloud;
@@ -40,6 +41,7 @@ import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.TreeMap;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -57,6 +59,7 @@ import java.util.logging.Logger;
  */
 public final class AzureEmulator implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(AzureEmulator.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final java.util.regex.Pattern PLACEHOLDER = java.util.regex.Pattern.compile("__HARBORMASTER_[A-Z0-9_]+__");
 
     private final EmulatorSettings settings;
@@ -121,12 +124,11 @@ public final class AzureEmulator implements AutoCloseable {
         // The swarm manager runs on this machine's bridge address, as manager VM master0 does on its subnet.
         cloud.addStandaloneVm(new StandaloneVm(settings.managerName(), UUID.randomUUID().toString(),
                 settings.managerName(), settings.bridgeAddress(), settings.location(), settings.sku(), ""));
-        // One scale set, or one per pool; every pool's agents boot from the same cloud-config.
-        String customData = customData();
+        // One scale set, or one per pool; every pool's agents boot from the same cloud-config, with its generic resources.
         for (EmulatorSettings.ScaleSetPlan plan : settings.pools()) {
             ScaleSetSpec spec = ScaleSetSpec.regular(plan.scaleSetName(), settings.location(), settings.sku(),
                     plan.initialCapacity(), plan.computerNamePrefix())
-                    .withCustomData(customData)
+                    .withCustomData(customData(plan))
                     .withZones(settings.zones())
                     .withTerminateNotification(new TerminateNotification(true, settings.terminateNotice()))
                     .withOrchestrationMode(plan.orchestrationMode())
@@ -143,13 +145,22 @@ public final class AzureEmulator implements AutoCloseable {
     }
 
     /**
-     * The agents' cloud-config, base64 as the scale set's custom data carries it, with the placeholders filled as
-     * infra/cluster.json fills them in Azure. Public so that a model change can start from the scale set's first model.
+     * The first scale set's custom data: the agents' cloud-config, base64 as the scale set's custom data carries it,
+     * with the placeholders filled as infra/cluster.json fills them in Azure. Public so that a model change can start
+     * from the scale set's first model.
      */
     public String customData() throws IOException {
+        return customData(settings.pools().get(0));
+    }
+
+    /** The custom data of the plan's scale set: as {@link #customData()}, with that pool's generic resources. */
+    private String customData(EmulatorSettings.ScaleSetPlan plan) throws IOException {
         String config = Files.readString(settings.cloudConfig())
                 .replace("__HARBORMASTER_FUNCTION_URL__", settings.functionUrl().toString().replaceAll("/$", ""))
-                .replace("__HARBORMASTER_IMDS_URL__", imds.url().toString().replaceAll("/$", ""));
+                .replace("__HARBORMASTER_IMDS_URL__", imds.url().toString().replaceAll("/$", ""))
+                // base64(string(pool.genericResources)), as the template writes it; {} for none
+                .replace("__HARBORMASTER_GENERIC_RESOURCES_B64__", Base64.getEncoder().encodeToString(
+                        JSON.writeValueAsBytes(new TreeMap<>(plan.genericResources()))));
         unfilledPlaceholder(config).ifPresent(placeholder -> {
             throw new InvalidSettingException(EmulatorSettings.CLOUD_CONFIG,
                     "has a placeholder the emulator does not fill: " + placeholder);

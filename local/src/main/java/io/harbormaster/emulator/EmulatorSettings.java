@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -52,14 +53,25 @@ public record EmulatorSettings(
     /**
      * One scale set the emulator creates: its name, its instances' computer name prefix, its capacity at start, its
      * priority, its orchestration mode ("Uniform" or "Flexible") and its resource group (null: the app's
-     * {@code HARBORMASTER_RESOURCE_GROUP}; a Flexible pool's own). Every pool's agents boot from the same cloud-config.
+     * {@code HARBORMASTER_RESOURCE_GROUP}; a Flexible pool's own). Every pool's agents boot from the same cloud-config,
+     * filled with the pool's {@code genericResources} as infra/cluster.json fills it.
      */
     public record ScaleSetPlan(String scaleSetName, String computerNamePrefix, int initialCapacity, String priority,
-            String orchestrationMode, String resourceGroup) {
+            String orchestrationMode, String resourceGroup, Map<String, Long> genericResources) {
+
+        public ScaleSetPlan {
+            genericResources = Map.copyOf(genericResources);
+        }
 
         /** A Uniform scale set in the app's resource group. */
         public ScaleSetPlan(String scaleSetName, String computerNamePrefix, int initialCapacity, String priority) {
             this(scaleSetName, computerNamePrefix, initialCapacity, priority, "Uniform", null);
+        }
+
+        /** A scale set whose agents advertise no generic resource. */
+        public ScaleSetPlan(String scaleSetName, String computerNamePrefix, int initialCapacity, String priority,
+                String orchestrationMode, String resourceGroup) {
+            this(scaleSetName, computerNamePrefix, initialCapacity, priority, orchestrationMode, resourceGroup, Map.of());
         }
     }
 
@@ -153,7 +165,8 @@ public record EmulatorSettings(
             String poolPrefix = i == 0 ? prefix : prefix.substring(0, Math.min(prefix.length(), 8)) + i;
             plans.add(new ScaleSetPlan(pool.scaleSetName(), poolPrefix, pool.minAgents(),
                     pool.priority() == Pool.Priority.SPOT ? "Spot" : "Regular",
-                    pool.mode() == ScaleSetModel.OrchestrationMode.FLEXIBLE ? "Flexible" : "Uniform", pool.resourceGroup()));
+                    pool.mode() == ScaleSetModel.OrchestrationMode.FLEXIBLE ? "Flexible" : "Uniform", pool.resourceGroup(),
+                    pool.genericResources()));
         }
         return plans;
     }

@@ -127,6 +127,27 @@ class PoolsIT {
     }
 
     @Test
+    void aServiceReservingAGpuScalesTheGpuPoolWhoseNewAgentAdvertisesItAndRunsThere() throws Exception {
+        // Both pools empty; the gpu pool's agents advertise gpu=1 because their own boot writes it into daemon.json
+        // (harbormaster-docker-config, from the pool's genericResources in the custom data): no label, no constraint.
+        startCluster("[{\"name\":\"general\",\"scaleSet\":\"hm-general\",\"min\":0,\"max\":2,\"step\":1},"
+                + "{\"name\":\"gpu\",\"scaleSet\":\"hm-gpu\",\"min\":0,\"max\":2,\"step\":1,"
+                + "\"genericResources\":{\"gpu\":1}}]");
+        service = TestService.create(cluster.manager(), cluster.prefix() + "-infer", 1, "--generic-resource", "gpu=1");
+
+        List<TestService.Task> running = service.awaitRunning(1, Duration.ofSeconds(90));
+        String gpu = cluster.prefix() + "1000000";
+        assertEquals(List.of(gpu), running.stream().filter(TestService.Task::running).map(TestService.Task::nodeHostname)
+                .toList(), "swarm placed it on the only node with a gpu");
+        String advertised = cluster.manager().run("node", "inspect", gpu, "--format",
+                "{{json .Description.Resources.GenericResources}}").strip();
+        assertEquals("[{\"DiscreteResourceSpec\":{\"Kind\":\"gpu\",\"Value\":1}}]", advertised);
+        JsonNode pools = status().path("pools");
+        assertEquals(0, pools.path(0).path("capacity").asInt(), "no general agent: it has no gpu to offer: " + pools);
+        assertEquals(1, pools.path(1).path("capacity").asInt(), pools.toString());
+    }
+
+    @Test
     void pendingWorkFallsBackToTheRegularPoolWhenTheSpotPoolCannotAllocate() throws Exception {
         // The Spot pool comes first by order; both start empty.
         startCluster("[{\"name\":\"spot\",\"scaleSet\":\"hm-spot\",\"min\":0,"

@@ -44,13 +44,13 @@ class EmulatorSettingsTest {
     void eachPoolGetsAScaleSetAtItsMinimumWithAPrefixOfItsOwn() throws Exception {
         Map<String, String> values = settings();
         values.put("HARBORMASTER_POOLS", "[{\"name\":\"general\",\"scaleSet\":\"hm-general\",\"min\":1,\"max\":2},"
-                + "{\"name\":\"gpu\",\"scaleSet\":\"hm-gpu\",\"max\":2,\"priority\":\"Spot\"},"
+                + "{\"name\":\"gpu\",\"scaleSet\":\"hm-gpu\",\"max\":2,\"priority\":\"Spot\",\"genericResources\":{\"gpu\":2}},"
                 + "{\"name\":\"flex\",\"scaleSet\":\"hm-flex\",\"max\":2,\"mode\":\"Flexible\",\"resourceGroup\":\"rg-flex\"}]");
 
         EmulatorSettings emulator = EmulatorSettings.from(new AppSettings(values));
 
         assertEquals(List.of(new EmulatorSettings.ScaleSetPlan("hm-general", "itabcde", 1, "Regular"),
-                new EmulatorSettings.ScaleSetPlan("hm-gpu", "itabcde1", 0, "Spot"),
+                new EmulatorSettings.ScaleSetPlan("hm-gpu", "itabcde1", 0, "Spot", "Uniform", null, Map.of("gpu", 2L)),
                 new EmulatorSettings.ScaleSetPlan("hm-flex", "itabcde2", 0, "Regular", "Flexible", "rg-flex")), emulator.pools());
         assertEquals("hm-general", emulator.scaleSetName());
         assertTrue(emulator.scaleSetId("hm-gpu").endsWith("/resourceGroups/rg/providers/Microsoft.Compute/"

@@ -56,6 +56,8 @@ final class WorkerCloudConfig {
         String base = functionUrl.toString().replaceAll("/+$", "");
         text = text.substring(0, url.start()) + indent + "HARBORMASTER_FUNCTION_URL=" + base + text.substring(url.end());
         text = text.replace("__HARBORMASTER_IMDS_URL__", IMDS_URL);
+        // base64 of {}: a plain worker advertises no generic resource, as a pool without genericResources
+        text = text.replace("__HARBORMASTER_GENERIC_RESOURCES_B64__", "e30=");
         Matcher unknown = PLACEHOLDER.matcher(text);
         if (unknown.find()) {
             throw new IllegalStateException(agentYml + " has a placeholder this harness does not fill in: " + unknown.group());

@@ -58,7 +58,7 @@ public final class DockerdMachines implements InstanceMachines {
             RunCommands commands = firstBoot ? firstBootFiles(disk, spec) : new RunCommands(disk.enabledUnits(), List.of());
             List<SystemdUnit> bootUnits = bootUnits(disk, commands);
             String address = network.ensure(disk);
-            long pid = daemon.start(disk, spec.computerName(), disk.value("netns").orElseThrow());
+            long pid = daemon.start(disk, spec.computerName(), disk.value("netns").orElseThrow(), dockerStartPre(disk));
             long tDockerd = System.nanoTime();
             if (firstBoot) {
                 importImage(disk);
@@ -219,6 +219,16 @@ public final class DockerdMachines implements InstanceMachines {
             units.add(SystemdUnit.parse(name, text));
         }
         return BootOrder.sort(units);
+    }
+
+    /**
+     * docker.service's ExecStartPre commands from the drop-ins on the disk, in order. The node's dockerd is not a unit
+     * here, so node-init.sh runs them before it, as systemd would before every start of docker.service: an agent's
+     * daemon.json (its pool's generic resources) is then written by the same command as on a VM.
+     */
+    private static List<SystemdUnit.Command> dockerStartPre(MachineDisk disk) {
+        // Read one after the other as systemd reads them, each under its own section header.
+        return SystemdUnit.parse("docker.service", String.join("\n", disk.dropIns("docker.service"))).execStartPre();
     }
 
     /** The test image, as every node of this machine has it (no registry is reachable); the disk keeps it. */

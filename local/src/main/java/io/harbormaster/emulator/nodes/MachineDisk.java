@@ -105,6 +105,21 @@ record MachineDisk(Path dir) {
         return Files.isRegularFile(file) ? Optional.of(text(file)) : Optional.empty();
     }
 
+    /** The texts of the drop-ins cloud-init wrote for {@code unit} ({@code /etc/systemd/system/UNIT.d/*.conf}), by name. */
+    List<String> dropIns(String unit) {
+        Path folder = rootfs().resolve("etc/systemd/system").resolve(unit + ".d");
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+            // systemd reads a unit's drop-ins in the lexicographic order of their names.
+            return files.filter(file -> file.getFileName().toString().endsWith(".conf")).filter(Files::isRegularFile)
+                    .sorted().map(MachineDisk::text).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + folder, e);
+        }
+    }
+
     /** Records the enabled units and marks cloud-init's first boot as done. */
     void markInitialized(List<String> enabledUnits) {
         writeText("enabled-units", String.join("\n", enabledUnits) + "\n");

@@ -28,8 +28,11 @@ final class NodeDaemon {
         this.settings = settings;
     }
 
-    /** Starts the node's dockerd and returns its host pid once it answers on its socket. */
-    long start(MachineDisk disk, String hostname, String netns) {
+    /**
+     * Starts the node's dockerd, after {@code startPre} (docker.service's ExecStartPre commands, run in the node by
+     * node-init.sh; a failure leaves dockerd unstarted), and returns its host pid once it answers on its socket.
+     */
+    long start(MachineDisk disk, String hostname, String netns, List<SystemdUnit.Command> startPre) {
         List<String> command = new ArrayList<>(List.of("setsid", "nsenter", "--net=/run/netns/" + netns,
                 "unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "--uts",
                 "bash", settings.scripts().resolve("node-init.sh").toString(), hostname, disk.etcDocker().toString(),
@@ -42,7 +45,11 @@ final class NodeDaemon {
         env.clear();
         env.putAll(Map.of("PATH", PATH, "HOME", "/root", "LANG", "C.UTF-8",
                 // node-init.sh mounts the machine's own files (write_files) over the node's view of /.
-                "HM_NODE_FILES", disk.rootfs().toString()));
+                "HM_NODE_FILES", disk.rootfs().toString(),
+                // One command a line, "-" first when its failure is ignored; no quotes or $ (SystemdUnit refuses them).
+                "HM_NODE_START_PRE", startPre.stream()
+                        .map(pre -> (pre.ignoreFailure() ? "-" : "") + String.join(" ", pre.argv()))
+                        .collect(java.util.stream.Collectors.joining("\n"))));
         try {
             Files.deleteIfExists(disk.socket());
             Files.createDirectories(disk.socket().getParent());

@@ -6,9 +6,15 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
-/** What the harness reads of a systemd service unit: ordering, type, commands, restart and stop limits. */
-public record SystemdUnit(String name, List<String> after, Type type, Optional<Command> execStart,
-                          Optional<Command> execStop, boolean restartAlways, Duration restartSec, Duration timeoutStop) {
+/**
+ * What the harness reads of a systemd service unit (or of a drop-in for one): ordering, type, commands, restart and
+ * stop limits.
+ *
+ * @param execStartPre the ExecStartPre commands in order, each run to its end before ExecStart (systemd.service(5))
+ */
+public record SystemdUnit(String name, List<String> after, Type type, List<Command> execStartPre,
+                          Optional<Command> execStart, Optional<Command> execStop, boolean restartAlways,
+                          Duration restartSec, Duration timeoutStop) {
 
     /** {@code Type=}: a simple unit runs in the background; a oneshot unit is waited for. */
     public enum Type { SIMPLE, ONESHOT }
@@ -24,12 +30,14 @@ public record SystemdUnit(String name, List<String> after, Type type, Optional<C
 
     public SystemdUnit {
         after = List.copyOf(after);
+        execStartPre = List.copyOf(execStartPre);
     }
 
     /** Parses the text of unit {@code name} (e.g. {@code harbormaster-join.service}). */
     public static SystemdUnit parse(String name, String text) {
         List<String> after = new ArrayList<>();
         Type type = Type.SIMPLE;
+        List<Command> startPre = new ArrayList<>();
         Command start = null;
         Command stop = null;
         boolean always = false;
@@ -58,7 +66,15 @@ public record SystemdUnit(String name, List<String> after, Type type, Optional<C
                     case "simple", "exec" -> Type.SIMPLE;
                     default -> throw new IllegalArgumentException(name + ": Type=" + value + " is not supported");
                 };
-                case "[Service]ExecStart" -> start = command(name, value);
+                // An empty assignment resets the list, as a drop-in that replaces ExecStart writes it (systemd.service(5)).
+                case "[Service]ExecStartPre" -> {
+                    if (value.isEmpty()) {
+                        startPre.clear();
+                    } else {
+                        startPre.add(command(name, value));
+                    }
+                }
+                case "[Service]ExecStart" -> start = value.isEmpty() ? null : command(name, value);
                 case "[Service]ExecStop" -> stop = command(name, value);
                 case "[Service]Restart" -> always = value.equals("always");
                 case "[Service]RestartSec" -> restartSec = seconds(name, value);
@@ -68,7 +84,7 @@ public record SystemdUnit(String name, List<String> after, Type type, Optional<C
                 }
             }
         }
-        return new SystemdUnit(name, after, type, Optional.ofNullable(start), Optional.ofNullable(stop),
+        return new SystemdUnit(name, after, type, startPre, Optional.ofNullable(start), Optional.ofNullable(stop),
                 always, restartSec, timeoutStop);
     }
 

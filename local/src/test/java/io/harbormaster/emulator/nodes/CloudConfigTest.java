@@ -18,10 +18,15 @@ import org.junit.jupiter.api.Test;
 class CloudConfigTest {
     /** cloud-init/agent.yml of this checkout, found from the working directory upwards. */
     static String agentCloudConfig() throws IOException {
+        return Files.readString(Path.of(agentCloudConfigPath()), StandardCharsets.UTF_8);
+    }
+
+    /** cloud-init/agent.yml of this checkout, found above the working directory. */
+    static String agentCloudConfigPath() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             Path file = dir.resolve("cloud-init/agent.yml");
             if (Files.isRegularFile(file)) {
-                return Files.readString(file, StandardCharsets.UTF_8);
+                return file.toString();
             }
         }
         throw new IllegalStateException("no cloud-init/agent.yml above " + Path.of("").toAbsolutePath());

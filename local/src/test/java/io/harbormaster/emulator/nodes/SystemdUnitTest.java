@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,14 +72,55 @@ class SystemdUnitTest {
         assertThrows(IllegalArgumentException.class, () -> SystemdUnit.parse("f", "[Service]\nType=forking\n"));
     }
 
+    @Test
+    void theAgentsDockerDropInWritesDaemonJsonBeforeEveryStartOfDockerd() throws IOException {
+        String dropIn = CloudConfig.parse(CloudConfigTest.agentCloudConfig()).writeFiles().stream()
+                .filter(file -> file.path().equals("/etc/systemd/system/docker.service.d/harbormaster-generic-resources.conf"))
+                .map(file -> new String(file.content(), StandardCharsets.UTF_8)).findFirst().orElseThrow();
+        SystemdUnit docker = SystemdUnit.parse("docker.service", dropIn);
+        assertEquals(List.of(new SystemdUnit.Command(List.of("/usr/local/sbin/harbormaster-docker-config"), false)),
+                docker.execStartPre());
+        assertTrue(docker.execStart().isEmpty(), "the drop-in leaves dockerd's own command alone");
+    }
+
+    @Test
+    void theManagersDockerDropInRunsNothingBeforeDockerd() throws IOException {
+        // The managers' drop-in replaces ExecStart (a TCP listener), which the machines do not apply; it must still read.
+        String master = Files.readString(Path.of(CloudConfigTest.agentCloudConfigPath()).resolveSibling("master.yml"))
+                .replaceAll("__HARBORMASTER_[A-Z0-9_]+_B64__", "QUJD"); // its TLS files are base64 placeholders
+        String dropIn = CloudConfig.parse(master).writeFiles().stream()
+                .filter(file -> file.path().startsWith("/etc/systemd/system/docker.service.d/"))
+                .map(file -> new String(file.content(), StandardCharsets.UTF_8)).findFirst().orElseThrow();
+        SystemdUnit docker = SystemdUnit.parse("docker.service", dropIn);
+        assertEquals(List.of(), docker.execStartPre());
+        assertEquals("/usr/bin/dockerd", docker.execStart().orElseThrow().argv().get(0));
+    }
+
+    @Test
+    void anEmptyAssignmentResetsAnExecList() {
+        SystemdUnit unit = SystemdUnit.parse("docker.service", """
+                [Service]
+                ExecStartPre=/bin/first
+                ExecStartPre=-/bin/second x
+                ExecStart=/usr/bin/dockerd
+                [Service]
+                ExecStartPre=
+                ExecStartPre=-/bin/third
+                ExecStart=
+                ExecStart=/usr/bin/dockerd -H fd://
+                """);
+        assertEquals(List.of(new SystemdUnit.Command(List.of("/bin/third"), true)), unit.execStartPre());
+        assertEquals(List.of("/usr/bin/dockerd", "-H", "fd://"), unit.execStart().orElseThrow().argv());
+    }
+
     private static SystemdUnit unit(String name, String... after) {
-        return new SystemdUnit(name, List.of(after), SystemdUnit.Type.ONESHOT, Optional.empty(), Optional.empty(),
+        return new SystemdUnit(name, List.of(after), SystemdUnit.Type.ONESHOT, List.of(), Optional.empty(), Optional.empty(),
                 false, Duration.ZERO, Duration.ZERO);
     }
 
     private static List<SystemdUnit> agentUnits() throws IOException {
         return CloudConfig.parse(CloudConfigTest.agentCloudConfig()).writeFiles().stream()
-                .filter(file -> file.path().startsWith("/etc/systemd/system/"))
+                .filter(file -> file.path().startsWith("/etc/systemd/system/") && !file.path().contains(".d/"))
                 .map(file -> SystemdUnit.parse(file.path().substring("/etc/systemd/system/".length()),
                         new String(file.content(), StandardCharsets.UTF_8)))
                 .toList();
