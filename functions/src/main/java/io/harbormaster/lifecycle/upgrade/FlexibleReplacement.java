@@ -3,6 +3,7 @@ package io.harbormaster.lifecycle.upgrade;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import io.harbormaster.swarm.Node;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,6 +40,17 @@ final class FlexibleReplacement {
             UpgradeProgress.Pacing pacing, Instant now) {
         long capacity = snapshot.scaleSet().capacity();
         if (capacity >= snapshot.maxAgents()) {
+            // Someone raised the capacity meanwhile: the capacity check brings a pool below its minimum back up at
+            // once after the delete (FlexibleUpgradeIT). A VM made since the drain began is built from the current
+            // model: it is the replacement to wait for, before the next VM goes.
+            Optional<ScaleSetInstance> madeSince = entry.phaseSince() == null ? Optional.empty()
+                    : snapshot.instances().stream()
+                            .filter(listed -> listed.createdAt() != null && !listed.createdAt().isBefore(entry.phaseSince()))
+                            .max(Comparator.comparing(ScaleSetInstance::createdAt));
+            if (madeSince.isPresent()) {
+                return UpgradeProgress.waiting(status.withEntry(entry.withReplacement(madeSince.get().instanceId(),
+                        madeSince.get().computerName()).in(UpgradePhase.REFILLING, now)), pacing);
+            }
             return UpgradeProgress.waiting(status.withEntry(entry.done("drained and deleted; the pool is at its maximum"
                     + " without a replacement", now)), pacing);
         }

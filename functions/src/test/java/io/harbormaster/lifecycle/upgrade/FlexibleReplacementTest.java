@@ -132,6 +132,28 @@ class FlexibleReplacementTest {
         assertTrue(only(decision).outcome().contains("at its maximum"), only(decision).outcome());
     }
 
+    /**
+     * The capacity check raised the pool back to its minimum right after the delete (FlexibleUpgradeIT): the VM it made,
+     * since the drain began, is the replacement waited for; the next VM does not go before it is Ready.
+     */
+    @Test
+    void atTheMaximumAfterTheDeleteAVmMadeSinceTheDrainIsTheReplacementWaitedFor() {
+        capacity = 1;
+        vm("flex_c", "flex000002", true); // a day old: not it
+        instances.add(new ScaleSetInstance("flex_d", "flex000003", ScaleSetInstance.PowerState.RUNNING, "Creating",
+                NOW.minusSeconds(3), false, "vm-flex_d", true, "1.0.0"));
+        maxAgents = 1;
+        UpgradeEntry draining = UpgradeEntry.pending("flex_a", "flex000000", UpgradeEntry.REPLACE)
+                .withDrain("d1").in(UpgradePhase.DRAINING, NOW.minusSeconds(20));
+
+        UpgradeEntry refilling = only(next(draining));
+        assertEquals(UpgradePhase.REFILLING, refilling.phase());
+        assertEquals("flex_d", refilling.replacementId());
+        assertInstanceOf(UpgradeAction.Wait.class, next(refilling).action(), "no node yet");
+        node("n-d", "flex000003");
+        assertTrue(only(next(refilling)).outcome().startsWith("drained, deleted and replaced by instance flex_d"));
+    }
+
     @Test
     void aVmWithoutANodePausesTheUpgradeAsItsReplacementGoesThroughTheDrain() {
         vm("flex_a", "flex000000", false);
