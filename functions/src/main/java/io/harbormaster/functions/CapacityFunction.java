@@ -21,26 +21,31 @@ public class CapacityFunction {
     private final Optional<AuditRetention> auditRetention;
     private final Optional<EventDrivenChecks> followUps;
     private final Optional<UpgradeControl> automaticUpgrade;
+    private final Optional<Runnable> upgradeBackstop;
 
     public CapacityFunction() {
         this(ControlPlane.instance().capacityCheck(), Optional.of(ControlPlane.instance().auditRetention()),
-                ControlPlane.instance().eventDrivenChecks(), ControlPlane.instance().automaticUpgrade());
+                ControlPlane.instance().eventDrivenChecks(), ControlPlane.instance().automaticUpgrade(),
+                ControlPlane.instance().upgradeBackstop());
     }
 
     CapacityFunction(Optional<CapacityCheck> check) {
-        this(check, Optional.empty(), Optional.empty(), Optional.empty());
+        this(check, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /**
      * @param followUps where a check whose rebalance move is under way asks for the next one
      * @param automaticUpgrade starts a rolling upgrade when the check listed instances behind the model, if set so
+     * @param upgradeBackstop  queues a running upgrade's step again when its chain of messages was lost
      */
     CapacityFunction(Optional<CapacityCheck> check, Optional<AuditRetention> auditRetention,
-            Optional<EventDrivenChecks> followUps, Optional<UpgradeControl> automaticUpgrade) {
+            Optional<EventDrivenChecks> followUps, Optional<UpgradeControl> automaticUpgrade,
+            Optional<Runnable> upgradeBackstop) {
         this.check = check;
         this.auditRetention = auditRetention;
         this.followUps = followUps;
         this.automaticUpgrade = automaticUpgrade;
+        this.upgradeBackstop = upgradeBackstop;
     }
 
     @FunctionName("capacity")
@@ -52,6 +57,12 @@ public class CapacityFunction {
         } finally {
             // On the timer only: at most hourly, and the on-demand checks stay short.
             auditRetention.ifPresent(AuditRetention::pruneIfDue);
+            try {
+                upgradeBackstop.ifPresent(Runnable::run);
+            } catch (RuntimeException e) {
+                // One blob read and at most one message; the next timer tries again.
+                context.getLogger().warning("rolling upgrade backstop: " + e.getClass().getSimpleName());
+            }
         }
     }
 

@@ -113,7 +113,9 @@ public final class ControlPlane {
     private final Optional<RollingUpgrade> upgrade;
 
     /** The rolling upgrade's parts; present with a scale set. */
-    record RollingUpgrade(UpgradeControl control, UpgradeWorker worker, UpgradeSettings settings) {
+    /** @param stalledAfter how long a running upgrade may go without a pass before its step is queued again */
+    record RollingUpgrade(UpgradeControl control, UpgradeWorker worker, UpgradeSettings settings,
+            Duration stalledAfter) {
     }
 
     private ControlPlane(Swarm swarm, JoinTicketCache joinTickets, DrainRequests drainRequests, DrainWorker drainWorker,
@@ -277,7 +279,7 @@ public final class ControlPlane {
                         upgradeQueue.as(UpgradeQueue.class), new UpgradeProgress.Pacing(upgradeSettings.batchSize(),
                                 upgradeSettings.rejoinTimeout(), drain.checkInterval()),
                         sharesNotBack, clock, audit),
-                upgradeSettings));
+                upgradeSettings, UpgradeControl.stalledAfter(drain.checkInterval())));
         JoinTokenRotation rotation = new JoinTokenRotation(swarm, tickets, joinTokens.rotationInterval(), clock, audit);
         LOG.info(() -> "Join tokens: " + rotation + "; Docker client certificate: "
                 + clientCertificateNotAfter.map(at -> "valid until " + at).orElse("none (no TLS)"));
@@ -444,6 +446,14 @@ public final class ControlPlane {
     /** The rolling upgrade's passes; none without a scale set. */
     public Optional<UpgradeWorker> upgradeWorker() {
         return upgrade.map(RollingUpgrade::worker);
+    }
+
+    /**
+     * The rolling upgrade's backstop, run by the capacity timer: a running upgrade with no pass for 3 drain check
+     * intervals, and at least 2 minutes, gets its step queued again ({@link UpgradeControl#requeueIfStalled}).
+     */
+    public Optional<Runnable> upgradeBackstop() {
+        return upgrade.map(parts -> () -> parts.control().requeueIfStalled(parts.stalledAfter()));
     }
 
     /** The upgrade's control when HARBORMASTER_UPGRADE_AUTOMATIC is on: the capacity timer starts it on a model change. */

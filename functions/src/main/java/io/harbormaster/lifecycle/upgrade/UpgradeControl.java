@@ -192,6 +192,38 @@ public final class UpgradeControl {
         return instances.stream().anyMatch(instance -> instance.imageVersion() == null);
     }
 
+    /**
+     * How long a running upgrade may go without a pass before {@link #requeueIfStalled} acts: 3 pass intervals (the
+     * drain check interval), and at least 2 minutes, so a pass that retries later (2 intervals) is never taken for lost.
+     */
+    public static Duration stalledAfter(Duration checkInterval) {
+        Duration three = checkInterval.multipliedBy(3);
+        return three.compareTo(Duration.ofMinutes(2)) > 0 ? three : Duration.ofMinutes(2);
+    }
+
+    /**
+     * The backstop for a lost chain of messages, as the capacity check's resumption of a stalled drain is for drains:
+     * every pass of a running upgrade records itself (its {@code updatedAt}) before it sends the next message, so a
+     * running upgrade whose status has not moved for {@code stalledAfter} has no message on its way that will ever
+     * run. Its current step is queued again (what {@code resume} does on a running upgrade); should the old message
+     * turn up after all, the step check drops whichever of the two comes second. Returns the status requeued, if any.
+     */
+    public Optional<UpgradeStatus> requeueIfStalled(Duration stalledAfter) {
+        Optional<UpgradeStore.Stored> stored = store.read();
+        if (stored.isEmpty() || stored.get().status().state() != UpgradeStatus.State.RUNNING) {
+            return Optional.empty();
+        }
+        UpgradeStatus status = stored.get().status();
+        Instant last = status.updatedAt() == null ? status.startedAt() : status.updatedAt();
+        if (clock.instant().isBefore(last.plus(stalledAfter))) {
+            return Optional.empty();
+        }
+        queue.send(new UpgradeCodec.Message(status.upgradeId(), status.step()), Duration.ZERO);
+        LOG.warning("upgrade " + status.upgradeId() + ": no pass since " + last + " (over " + stalledAfter.toSeconds()
+                + " s): its step " + status.step() + " is queued again");
+        return Optional.of(status);
+    }
+
     /** Pauses the running upgrade after its current step; a paused one is answered unchanged. */
     public Result pause(String by) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {

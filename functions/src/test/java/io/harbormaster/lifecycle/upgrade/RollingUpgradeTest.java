@@ -144,6 +144,33 @@ class RollingUpgradeTest extends InMemoryUpgradeRun {
         assertTrue(control.startIfBehind(scaleSet.instances()).isEmpty(), "one is under way");
     }
 
+    /**
+     * A pass's message lost (the queue took it and nothing ran it): the capacity timer's backstop queues the step again
+     * once the status has not moved for the stall timeout, not before, and the upgrade completes.
+     */
+    @Test
+    void aLostChainOfMessagesIsQueuedAgainByTheBackstopAndTheUpgradeCompletes() {
+        agents(2);
+        scaleSet.changeModel();
+        control.start("test");
+        run(2, Duration.ofSeconds(3));
+        assertEquals(UpgradeStatus.State.RUNNING, stored().state());
+        while (queue.takeNextDue().isPresent() || !queue.waiting().isEmpty()) {
+            clock.advance(Duration.ofSeconds(1)); // every message of the chain is lost
+        }
+        Duration stalledAfter = UpgradeControl.stalledAfter(CHECK);
+        assertTrue(control.requeueIfStalled(stalledAfter).isEmpty(), "moved recently: nothing is queued");
+        assertTrue(queue.waiting().isEmpty());
+        clock.advance(stalledAfter);
+        assertTrue(control.requeueIfStalled(stalledAfter).isPresent());
+        assertEquals(1, queue.waiting().size());
+
+        run(2, Duration.ofMinutes(5));
+        assertEquals(UpgradeStatus.State.DONE, stored().state());
+        assertTrue(scaleSet.instances().stream().allMatch(ScaleSetInstance::latestModelApplied));
+        assertTrue(control.requeueIfStalled(stalledAfter).isEmpty(), "a finished upgrade is left alone");
+    }
+
     @Test
     void aDuplicateMessageActsOnce() {
         agents(2);
