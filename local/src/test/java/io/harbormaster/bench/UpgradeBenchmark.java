@@ -161,6 +161,16 @@ public final class UpgradeBenchmark {
             System.out.printf("  nodes' boot (VM operation -> Ready)     %7d ms%n", bootMillis);
             System.out.printf("  control plane's share beyond the boots  %7d ms (%d ms per agent)%n", total - bootMillis,
                     (total - bootMillis) / Math.max(1, vmOperation.size()));
+            // The service's own count once the surges and moves that outlive "done" have ended: the owner's 8, or a
+            // replica leaked by a surge or a move.
+            String replicas = "";
+            for (int i = 0; i < 60 && !replicas.equals(Integer.toString(REPLICAS)); i++) {
+                replicas = cluster.manager().run("service", "inspect", "--format",
+                        "{{.Spec.Mode.Replicated.Replicas}}", web.name()).trim();
+                pause(1000);
+            }
+            System.out.printf("  service's replica count after it      %9s (the owner's: %d)%n", replicas, REPLICAS);
+            web.close();
         }
     }
 
