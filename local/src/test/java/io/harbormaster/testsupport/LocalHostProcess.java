@@ -110,6 +110,11 @@ public final class LocalHostProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** Whether the host's process still runs: a test that shares one host across cases replaces a dead one. */
+    public boolean alive() {
+        return process.isAlive();
+    }
+
     public URI uri(String pathAndQuery) {
         return URI.create("http://127.0.0.1:" + port + pathAndQuery);
     }
