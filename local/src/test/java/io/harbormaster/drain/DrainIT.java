@@ -44,8 +44,8 @@ import org.junit.jupiter.api.TestInstance;
  * The whole drain path on a real multi-node swarm and Azurite: the drain function, the queue, the worker in the
  * embedded local host, and worker nodes that joined through the join function.
  *
- * <p>One host and one set of workers serve every case, booted once (a boot of fresh workers per case was most of
- * this class's time): two bystanders take the replicas, and each case drains a node of its own that no other case
+ * <p>One host and one set of workers serve every case, booted once (fresh workers and a host for each case cost
+ * 4-16 s a case, more under load): two bystanders take the replicas, and each case drains a node of its own that no other case
  * touches, so a drain's status, the node's removal and its tasks stay the case's own. A case's services see only its
  * three nodes ({@link #CASE_LABEL}); after each case its services go, the bystanders are active again, the link is
  * mended and a dead host replaced, so one case's failure does not carry into the next.
@@ -63,7 +63,7 @@ class DrainIT {
     /** The node label that puts a case's services on its own target and the two bystanders, and nowhere else. */
     private static final String CASE_LABEL = "hm.drain-case";
     private static final int BYSTANDERS = 2;
-    /** One target per case that runs in CI; a further case (the long ones) boots a node of its own. */
+    /** One target per case that runs in CI; a further case (the one tagged long) boots a node of its own. */
     private static final int TARGETS = 5;
 
     private SeverableLink managerLink;
