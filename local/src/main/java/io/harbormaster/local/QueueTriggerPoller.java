@@ -49,6 +49,8 @@ public final class QueueTriggerPoller implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private int inFlight;
     private volatile boolean running;
+    /** Whether the poller is in a call to the queue (creating it, or receiving), holding no message yet. */
+    private volatile boolean callingQueue;
     private volatile boolean poisonQueueCreated;
     private Thread poller;
 
@@ -142,7 +144,16 @@ public final class QueueTriggerPoller implements AutoCloseable {
         signal();
         try {
             if (poller != null) {
-                poller.join(grace.toMillis());
+                long deadline = System.nanoTime() + grace.toNanos();
+                while (poller.isAlive() && System.nanoTime() < deadline) {
+                    // A storage call under way when the JVM shuts down was seen never to return (the host's close
+                    // then took the grace once per queue function): the poller holds no message there, so it is
+                    // interrupted rather than waited for. Messages such a call took reappear after their visibility.
+                    if (callingQueue) {
+                        poller.interrupt();
+                    }
+                    poller.join(20);
+                }
                 if (poller.isAlive()) {
                     poller.interrupt();
                 }
@@ -163,14 +174,20 @@ public final class QueueTriggerPoller implements AutoCloseable {
         boolean queueExists = false;
         while (running) {
             try {
-                if (!queueExists) {
-                    queue.createIfNotExists();
-                    queueExists = true;
-                }
                 if (!awaitCapacity()) {
                     return;
                 }
-                List<QueueMessage> batch = queue.receive(settings.batchSize(), processingVisibility);
+                List<QueueMessage> batch;
+                callingQueue = true;
+                try {
+                    if (!queueExists) {
+                        queue.createIfNotExists();
+                        queueExists = true;
+                    }
+                    batch = queue.receive(settings.batchSize(), processingVisibility);
+                } finally {
+                    callingQueue = false;
+                }
                 errorBackoff.reset();
                 if (batch.isEmpty()) {
                     pause(idleBackoff.next());

@@ -23,20 +23,34 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * The whole drain path on a real multi-node swarm and Azurite: the drain function, the queue, the worker in the
  * embedded local host, and worker nodes that joined through the join function.
+ *
+ * <p>One host and one set of workers serve every case, booted once (fresh workers and a host for each case cost
+ * 4-16 s a case, more under load): two bystanders take the replicas, and each case drains a node of its own that no other case
+ * touches, so a drain's status, the node's removal and its tasks stay the case's own. A case's services see only its
+ * three nodes ({@link #CASE_LABEL}); after each case its services go, the bystanders are active again, the link is
+ * mended and a dead host replaced, so one case's failure does not carry into the next.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DrainIT {
     private static final String KEY = "drain-it-key-0123456789abcdef";
     /** The operator's key: drain (and join, which the workers still call with it) are ADMIN-level routes. */
@@ -46,22 +60,85 @@ class DrainIT {
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
     /** A failed delivery comes back after this, not host.json's 5 s: the poison message's five take 5 s, not 25. */
     private static final String RETRY_AFTER = "00:00:01";
+    /** The node label that puts a case's services on its own target and the two bystanders, and nowhere else. */
+    private static final String CASE_LABEL = "hm.drain-case";
+    private static final int BYSTANDERS = 2;
+    /** One target per case that runs in CI; a further case (the one tagged long) boots a node of its own. */
+    private static final int TARGETS = 5;
 
     private SeverableLink managerLink;
     private LocalHostProcess host;
     private SwarmWorkers workers;
-    private TestService service;
+    /** Nodes booted for cases beyond {@link #TARGETS}. */
+    private final List<SwarmWorkers> extraWorkers = new ArrayList<>();
+    private final Deque<SwarmWorkers.Node> unusedTargets = new ArrayDeque<>();
+    /** What hosts killed by a case printed: checked for secrets with the running host's output. */
+    private final StringBuilder killedHostsOutput = new StringBuilder();
     private final DockerCli manager = DockerCli.forLocalManager();
+    private int caseNumber;
+    /** The host at the case's start, and how much it had printed by then: the case's own log lines follow. */
+    private LocalHostProcess caseHost;
+    private int caseOutputStart;
+    private TestService service;
 
-    @BeforeEach
+    @BeforeAll
     void startHostAndWorkers() throws Exception {
         // The worker reaches the manager through a cable the outage test can cut: mutual TLS through a relay.
         URI tls = URI.create(LocalServices.dockerTlsEndpoint());
         managerLink = SeverableLink.to(tls.getHost(), tls.getPort());
         // The workers join with the harness's token, not through the host: they boot while the host's JVM starts.
         host = launchHost();
-        workers = SwarmWorkers.start(3, host);
+        workers = SwarmWorkers.start(BYSTANDERS + TARGETS, host);
         host.awaitReady(Duration.ofSeconds(60));
+        unusedTargets.addAll(workers.nodes().subList(BYSTANDERS, BYSTANDERS + TARGETS));
+    }
+
+    @BeforeEach
+    void markCaseStart() {
+        caseNumber++;
+        caseHost = host;
+        caseOutputStart = host.output().length();
+    }
+
+    /**
+     * A node no other case drained, labelled with the bystanders for this case's services; booted now when the
+     * class's own are used up.
+     */
+    private SwarmWorkers.Node freshTarget() {
+        if (unusedTargets.isEmpty()) {
+            SwarmWorkers more = SwarmWorkers.start(1, host);
+            extraWorkers.add(more);
+            for (SwarmWorkers.Node node : more.nodes()) {
+                // The class's own label too: the case's services are placed on the class's workers only.
+                manager.run("node", "update", "--label-add", SwarmWorkers.LABEL_KEY + "=" + workers.prefix(), node.nodeId());
+            }
+            unusedTargets.addAll(more.nodes());
+        }
+        SwarmWorkers.Node target = unusedTargets.removeFirst();
+        for (SwarmWorkers.Node node : caseNodes(target)) {
+            manager.run("node", "update", "--label-add", CASE_LABEL + "=" + caseNumber, node.nodeId());
+        }
+        return target;
+    }
+
+    /** The case's three nodes: its target and the bystanders. */
+    private List<SwarmWorkers.Node> caseNodes(SwarmWorkers.Node target) {
+        List<SwarmWorkers.Node> nodes = new ArrayList<>(workers.nodes().subList(0, BYSTANDERS));
+        nodes.add(target);
+        return nodes;
+    }
+
+    /** A service of this case's nodes only (its target and the bystanders), removed after the case. */
+    private TestService caseService(String suffix, int replicas, String... options) {
+        List<String> all = new ArrayList<>(List.of("--constraint", "node.labels." + CASE_LABEL + "==" + caseNumber));
+        all.addAll(Arrays.asList(options));
+        service = TestService.onWorkers(workers, suffix + "-" + caseNumber, replicas, all.toArray(String[]::new));
+        return service;
+    }
+
+    /** What the host printed since the case started, across a restart within the case. */
+    private String caseOutput() {
+        return host == caseHost ? host.output().substring(caseOutputStart) : host.output();
     }
 
     /** The repository's host.json with only the queues' visibilityTimeout (the wait after a failed delivery) shortened. */
@@ -100,21 +177,47 @@ class DrainIT {
                 "AzureWebJobsStorage", LocalServices.storageConnectionString()));
     }
 
+    /** Leaves the shared parts as the next case expects them, whatever state this case stopped in. */
     @AfterEach
-    void cleanUp() throws Exception {
+    void resetSharedParts() throws Exception {
         try {
             if (service != null) {
-                service.close();
+                TestService ended = service;
+                service = null;
+                ended.close();
             }
-            if (workers != null) {
-                workers.close();
+        } finally {
+            managerLink.mend();
+            for (SwarmWorkers.Node bystander : workers.nodes().subList(0, BYSTANDERS)) {
+                manager.run("node", "update", "--availability", "active", bystander.nodeId());
+            }
+            if (host != caseHost && caseHost != null) {
+                killedHostsOutput.append(caseHost.output());
+            }
+            if (!host.alive()) {
+                killedHostsOutput.append(host.output());
+                host = startHost();
+            }
+            assertNoSecrets(killedHostsOutput + host.output());
+        }
+    }
+
+    @AfterAll
+    void cleanUp() throws Exception {
+        try {
+            try {
+                for (SwarmWorkers more : extraWorkers) {
+                    more.close();
+                }
+            } finally {
+                if (workers != null) {
+                    workers.close();
+                }
             }
         } finally {
             if (host != null) {
                 host.close();
-                assertFalse(host.output().contains(KEY), "the function key reached the logs");
-                assertFalse(host.output().contains(MASTER_KEY), "the master key reached the logs");
-                assertFalse(host.output().contains("SWMTKN-"), "a join token reached the logs");
+                assertNoSecrets(killedHostsOutput + host.output());
             }
             if (managerLink != null) {
                 managerLink.close();
@@ -122,17 +225,23 @@ class DrainIT {
         }
     }
 
-    /** Puts 4 of 6 replicas on {@code target} and one on each other worker. */
+    private static void assertNoSecrets(String output) {
+        assertFalse(output.contains(KEY), "the function key reached the logs");
+        assertFalse(output.contains(MASTER_KEY), "the master key reached the logs");
+        assertFalse(output.contains("SWMTKN-"), "a join token reached the logs");
+    }
+
+    /** Puts 4 of 6 replicas on {@code target} and one on each bystander. */
     private TestService fourOfSixOn(SwarmWorkers.Node target, String... options) throws Exception {
-        for (SwarmWorkers.Node other : workers.nodes()) {
+        List<SwarmWorkers.Node> caseNodes = caseNodes(target);
+        for (SwarmWorkers.Node other : caseNodes) {
             if (!other.equals(target)) {
                 manager.run("node", "update", "--availability", "pause", other.nodeId());
             }
         }
-        TestService created = TestService.onWorkers(workers, "web", 4, options);
-        service = created;
+        TestService created = caseService("web", 4, options);
         created.awaitRunning(4, Duration.ofSeconds(60));
-        for (SwarmWorkers.Node other : workers.nodes()) {
+        for (SwarmWorkers.Node other : caseNodes) {
             if (!other.equals(target)) {
                 manager.run("node", "update", "--availability", "active", other.nodeId());
             }
@@ -200,7 +309,7 @@ class DrainIT {
 
     @Test
     void aWorkerWithFourOfSixReplicasIsDrainedEveryReplicaRunsElsewhereAndTheNodeIsRemoved() throws Exception {
-        SwarmWorkers.Node target = workers.node(1);
+        SwarmWorkers.Node target = freshTarget();
         TestService web = fourOfSixOn(target);
 
         AtomicInteger fewestRunning = new AtomicInteger(Integer.MAX_VALUE);
@@ -248,7 +357,7 @@ class DrainIT {
 
     @Test
     void aSurgeServiceNeverRunsBelowItsReplicasWhileItsNodeLeavesAndGetsItsCountBack() throws Exception {
-        SwarmWorkers.Node target = workers.node(3);
+        SwarmWorkers.Node target = freshTarget();
         TestService web = fourOfSixOn(target, "--label", "io.harbormaster.drain=surge");
         String specBefore = manager.run("service", "inspect", web.name(), "--format",
                 "{{json .Spec.TaskTemplate}} {{json .Spec.Labels}} {{json .Spec.UpdateConfig}}");
@@ -266,7 +375,13 @@ class DrainIT {
             assertEquals(202, accepted.statusCode(), accepted.body());
 
             JsonNode drained = awaitStatus(target.hostname(), "removed", state("removed"), DRAIN_TIMEOUT);
-            JsonNode surge = drained.path("surge").path(0);
+            // Ours by name: a service another test left on the shared manager may have had tasks on the node too.
+            JsonNode surge = JSON.createObjectNode();
+            for (JsonNode entry : drained.path("surge")) {
+                if (entry.path("service").asText().equals(web.name())) {
+                    surge = entry;
+                }
+            }
             assertEquals(6, surge.path("originalReplicas").asInt(), drained.toString());
             assertEquals(4, surge.path("added").asInt(), drained.toString());
             assertEquals("restored", surge.path("phase").asText(), drained.toString());
@@ -290,7 +405,7 @@ class DrainIT {
     @Tag("long")
     @Test
     void theSameRequestDeliveredThreeTimesHasTheOutcomeOfOne() throws Exception {
-        SwarmWorkers.Node target = workers.node(2);
+        SwarmWorkers.Node target = freshTarget();
         fourOfSixOn(target);
         HttpResponse<String> first = post(target.hostname(), null);
         assertEquals(202, first.statusCode(), first.body());
@@ -315,21 +430,21 @@ class DrainIT {
         JsonNode removed = awaitStatus(target.hostname(), "removed", state("removed"), DRAIN_TIMEOUT);
         assertEquals(requestId, removed.path("requestId").asText());
         assertFalse(nodeListed(target.nodeId()));
-        String logs = host.output();
+        String logs = caseOutput();
         assertEquals(1, count(logs, "drain " + requestId + " of " + target.hostname() + " ("), "one request recorded:\n" + tail(logs));
         assertEquals(1, count(logs, ": removed (finished)"), "removed once:\n" + tail(logs));
     }
 
     @Test
     void aWorkerProcessKilledMidDrainIsResumedByTheNextOne() throws Exception {
-        SwarmWorkers.Node target = workers.node(3);
+        SwarmWorkers.Node target = freshTarget();
         // Tasks whose stop signal the shell ignores take their 6 s grace period to stop: the drain is surely
         // under way when the worker process is killed.
         fourOfSixOn(target, "--stop-signal", "SIGWINCH", "--stop-grace-period", "6s");
         assertEquals(202, post(target.hostname(), null).statusCode());
         awaitStatus(target.hostname(), "draining", state("draining"), DRAIN_TIMEOUT);
         host.kill();
-        String firstLogs = host.output();
+        String firstLogs = caseOutput();
 
         host = startHost();
         awaitStatus(target.hostname(), "drained", state("drained"), DRAIN_TIMEOUT);
@@ -342,7 +457,7 @@ class DrainIT {
 
     @Test
     void aDrainOutlivesAnOutageOfTheManagersApi() throws Exception {
-        SwarmWorkers.Node target = workers.node(1);
+        SwarmWorkers.Node target = freshTarget();
         fourOfSixOn(target);
         assertEquals(202, post(target.hostname(), null).statusCode());
         awaitStatus(target.hostname(), "under way", state("draining", "drained"), DRAIN_TIMEOUT);
@@ -369,10 +484,9 @@ class DrainIT {
 
     @Test
     void aPoisonMessageEndsInThePoisonQueueAndTheStatusShowsFailed() throws Exception {
-        SwarmWorkers.Node target = workers.node(2);
+        SwarmWorkers.Node target = freshTarget();
         // Tasks pinned to the node have nowhere else to go, so the drain stays under way while the poison works.
-        TestService pinned = TestService.onWorkers(workers, "pinned", 1, "--constraint", "node.hostname==" + target.hostname());
-        service = pinned;
+        TestService pinned = caseService("pinned", 1, "--constraint", "node.hostname==" + target.hostname());
         pinned.awaitRunning(1, Duration.ofSeconds(60));
         HttpResponse<String> accepted = post(target.hostname(), null);
         assertEquals(202, accepted.statusCode(), accepted.body());
@@ -388,7 +502,7 @@ class DrainIT {
         assertEquals(requestId, failed.path("requestId").asText());
         assertTrue(failed.path("failure").asText().contains("every delivery"), failed.toString());
         assertTrue(failed.path("finished").asBoolean());
-        String logs = host.output();
+        String logs = caseOutput();
         assertTrue(logs.contains(DrainQueue.POISON_NAME), "nothing moved to the poison queue:\n" + tail(logs));
         assertTrue(logs.contains("unsupported drain message version 99"), tail(logs));
     }

@@ -103,6 +103,62 @@ class QueueTriggerPollerTest {
         }
     }
 
+    /** A queue whose receive never comes back until its thread is interrupted, as a storage call did at shutdown. */
+    private static final class HangingQueue implements TriggerQueue {
+        final java.util.concurrent.CountDownLatch receiving = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch interrupted = new java.util.concurrent.CountDownLatch(1);
+
+        @Override
+        public String name() {
+            return "unit-hanging";
+        }
+
+        @Override
+        public void createIfNotExists() {
+        }
+
+        @Override
+        public void delete(QueueMessage message) {
+        }
+
+        @Override
+        public void release(QueueMessage message, Duration visibility) {
+        }
+
+        @Override
+        public void send(String text) {
+        }
+
+        @Override
+        public List<QueueMessage> receive(int max, Duration visibility) {
+            receiving.countDown();
+            try {
+                new java.util.concurrent.CountDownLatch(1).await();
+                throw new AssertionError("unreachable");
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+                throw new IllegalStateException("receive interrupted", e);
+            }
+        }
+    }
+
+    @Test
+    void closeInterruptsAReceiveThatNeverReturnsInsteadOfWaitingOutTheGrace() throws Exception {
+        HangingQueue hanging = new HangingQueue();
+        poller = new QueueTriggerPoller(sampleFunction(), hanging, poison,
+                new QueueSettings(16, 8, Duration.ofMillis(200), Duration.ZERO, 5, NONE));
+        poller.start();
+        assertTrue(hanging.receiving.await(5, java.util.concurrent.TimeUnit.SECONDS), "the poller never received");
+
+        long started = System.nanoTime();
+        poller.close(Duration.ofSeconds(5));
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        poller = null;
+        assertTrue(hanging.interrupted.await(1, java.util.concurrent.TimeUnit.SECONDS), "the receive was not interrupted");
+        // The grace is for messages in progress; there were none, so close waits for nothing like it.
+        assertTrue(tookMillis < 2_000, "close took " + tookMillis + " ms");
+    }
+
     @Test
     void aGoodMessageIsProcessedOnceAndDeleted() throws Exception {
         String message = unique("ok");

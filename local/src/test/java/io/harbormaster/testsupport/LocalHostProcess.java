@@ -21,6 +21,9 @@ import java.util.concurrent.TimeUnit;
  * captured so that tests can check what reaches the logs.
  */
 public final class LocalHostProcess implements AutoCloseable {
+    /** The JVM option every test's host starts with. */
+    static final String QUICK_COMPILER_ONLY = "-XX:TieredStopAtLevel=1";
+
     private final Process process;
     private final int port;
     private final StringBuffer output = new StringBuffer();
@@ -52,6 +55,9 @@ public final class LocalHostProcess implements AutoCloseable {
             List<String> jvmOptions) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The quick compiler only: on CI's 2 cores, C2's compile threads held a fresh host's start up to 10-15 s
+        // (against 2-3 s) while other JVMs ran; a test's host does too little work to gain from C2's code.
+        command.add(QUICK_COMPILER_ONLY);
         command.addAll(jvmOptions);
         if (jvmOptions.stream().noneMatch(option -> option.startsWith("-Djavax.net.ssl.trustStore="))) {
             // The host trusts what this JVM was told to trust: the local services' CA, for Azurite over https.
@@ -108,6 +114,11 @@ public final class LocalHostProcess implements AutoCloseable {
         }
         reader.join(5_000);
         return process.exitValue();
+    }
+
+    /** Whether the host's process still runs: a test that shares one host across cases replaces a dead one. */
+    public boolean alive() {
+        return process.isAlive();
     }
 
     public URI uri(String pathAndQuery) {
