@@ -6,6 +6,7 @@ import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A move under way, recorded on the service itself: its replica count before the move and when the move started, as
@@ -26,14 +27,8 @@ public record MoveIntent(long originalReplicas, Instant since) {
      * ours; a start time that does not parse counts as long ago, so the move is finished at once.
      */
     public static Optional<MoveIntent> of(Service service) {
-        String replicas = service.labels().get(REPLICAS_LABEL);
-        if (replicas == null) {
-            return Optional.empty();
-        }
-        long original;
-        try {
-            original = Long.parseLong(replicas.trim());
-        } catch (NumberFormatException e) {
+        OptionalLong original = service.replicasBeforeMove();
+        if (original.isEmpty()) {
             return Optional.empty();
         }
         Instant since;
@@ -42,7 +37,7 @@ public record MoveIntent(long originalReplicas, Instant since) {
         } catch (DateTimeParseException e) {
             since = Instant.EPOCH;
         }
-        return original < 1 ? Optional.empty() : Optional.of(new MoveIntent(original, since));
+        return Optional.of(new MoveIntent(original.getAsLong(), since));
     }
 
     /** Whether the service carries any of our move labels, parsable or not. */

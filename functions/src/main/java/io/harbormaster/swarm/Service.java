@@ -2,6 +2,7 @@ package io.harbormaster.swarm;
 
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * One swarm service, reduced to what capacity planning and draining need: how its tasks are spread, what each
@@ -61,15 +62,24 @@ public record Service(String id, String name, Mode mode, long replicas, Resource
      * that began mid-move took the move's 9 as the owner's 8, and the service kept 9).
      */
     public long ownReplicas() {
+        OptionalLong before = replicasBeforeMove();
+        return before.isPresent() && replicas == before.getAsLong() + 1 ? before.getAsLong() : replicas;
+    }
+
+    /**
+     * The replica count a rebalance move recorded before its extra replica ({@link #MOVE_REPLICAS_LABEL}), or empty
+     * when none is recorded or the label is not a count of at least 1 (then it is no move of ours).
+     */
+    public OptionalLong replicasBeforeMove() {
         String before = labels.get(MOVE_REPLICAS_LABEL);
         if (before == null) {
-            return replicas;
+            return OptionalLong.empty();
         }
         try {
             long original = Long.parseLong(before.trim());
-            return original >= 1 && replicas == original + 1 ? original : replicas;
+            return original >= 1 ? OptionalLong.of(original) : OptionalLong.empty();
         } catch (NumberFormatException e) {
-            return replicas;
+            return OptionalLong.empty();
         }
     }
 }
