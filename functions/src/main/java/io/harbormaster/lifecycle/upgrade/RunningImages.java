@@ -3,6 +3,7 @@ package io.harbormaster.lifecycle.upgrade;
 import io.harbormaster.scaleset.ScaleSetInstance;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -13,6 +14,18 @@ import java.util.TreeMap;
  */
 final class RunningImages {
     private RunningImages() {
+    }
+
+    /**
+     * The versions {@code pool}'s instances run by their OS disks, by the id its own scale set knows; read only when
+     * the upgrade has a newest image to compare with and some instance's listing gave no version (two ARM reads), so a
+     * marketplace image's upgrade, whose instances report {@code exactVersion}, pays nothing for them. Empty when not
+     * read, or when the model is no gallery image under latest.
+     */
+    static Optional<Map<String, String>> read(UpgradePool pool, List<ScaleSetInstance> listed,
+            Optional<String> newest) {
+        boolean unknown = listed.stream().anyMatch(instance -> instance.imageVersion() == null);
+        return newest.isPresent() && unknown ? pool.images().runningVersions() : Optional.empty();
     }
 
     /** {@code instances}, each without an image version given one from {@code disks}, else from {@code recorded}. */

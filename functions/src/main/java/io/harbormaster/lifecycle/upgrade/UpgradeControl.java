@@ -154,8 +154,7 @@ public final class UpgradeControl {
                 // latestModelApplied), so a start right after a model change must see that change.
                 target.scaleSet().describe();
                 List<ScaleSetInstance> instances = target.scaleSet().instances();
-                Optional<Map<String, String>> disks = newestImage.isPresent() && unknownVersions(instances)
-                        ? target.images().runningVersions() : Optional.empty();
+                Optional<Map<String, String>> disks = RunningImages.read(target, instances, newestImage);
                 Map<String, String> recorded = new TreeMap<>();
                 stored.ifPresent(last -> RunningImages.recorded(last.status(), target.name())
                         .forEach((id, version) -> recorded.put(target.bare(id), version)));
@@ -182,14 +181,6 @@ public final class UpgradeControl {
             return new Result(Optional.of(started), true);
         }
         throw new IllegalStateException("the upgrade status kept changing; try again");
-    }
-
-    /**
-     * Whether some instance's listing gave no image version: only then are the running versions read (two ARM reads),
-     * so a marketplace image's upgrade, whose instances report {@code exactVersion}, pays nothing for them.
-     */
-    static boolean unknownVersions(List<ScaleSetInstance> instances) {
-        return instances.stream().anyMatch(instance -> instance.imageVersion() == null);
     }
 
     /**
@@ -314,8 +305,7 @@ public final class UpgradeControl {
         }
         try {
             Optional<String> version = pool.images().newestUnderLatest();
-            Map<String, String> running = version.isPresent() && unknownVersions(instances)
-                    ? pool.images().runningVersions().orElse(Map.of()) : Map.of();
+            Map<String, String> running = RunningImages.read(pool, instances, version).orElse(Map.of());
             NewestImage read = new NewestImage(clock.instant(), version, running);
             newestImages.put(pool.name(), read);
             return read;

@@ -219,8 +219,7 @@ public final class UpgradeWorker {
         ScaleSetModel model = pool.scaleSet().describe();
         List<ScaleSetInstance> listed = pool.scaleSet().instances();
         Optional<String> newest = Optional.ofNullable(status.imageVersion(pool.name()));
-        Optional<Map<String, String>> read = newest.isPresent() && UpgradeControl.unknownVersions(listed)
-                ? pool.images().runningVersions() : Optional.empty();
+        Optional<Map<String, String>> read = RunningImages.read(pool, listed, newest);
         Map<String, String> disks = new TreeMap<>();
         read.ifPresent(byId -> byId.forEach((id, version) -> disks.put(pool.qualify(id), version)));
         // An unknown version counts as behind for the entries not yet started: the start chose them. Once sent, a
