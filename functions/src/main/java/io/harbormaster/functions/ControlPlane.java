@@ -112,8 +112,11 @@ public final class ControlPlane {
     private final Optional<EventDrivenChecks> eventDrivenChecks;
     private final Optional<RollingUpgrade> upgrade;
 
-    /** The rolling upgrade's parts; present with a scale set. */
-    /** @param stalledAfter how long a running upgrade may go without a pass before its step is queued again */
+    /**
+     * The rolling upgrade's parts; present with a scale set.
+     *
+     * @param stalledAfter how long a running upgrade may go without a pass before its step is queued again
+     */
     record RollingUpgrade(UpgradeControl control, UpgradeWorker worker, UpgradeSettings settings,
             Duration stalledAfter) {
     }
@@ -350,13 +353,18 @@ public final class ControlPlane {
      * is refused. Its settings are validated now; its client is built, and anything sent, on the first call.
      */
     static Optional<ScaleSet> scaleSet(AppSettings settings) {
+        return singleArm(settings).map(PoolArm::scaleSet);
+    }
+
+    /** The single scale set's ports, as {@link #scaleSet(AppSettings)} describes; none without its name. */
+    private static Optional<PoolArm> singleArm(AppSettings settings) {
         if (settings.optional(ScaleSetSettings.SCALE_SET_NAME).isEmpty()) {
             LOG.info("Scale set: none (deleteInstance is refused)");
             return Optional.empty();
         }
         PoolArm arm = arm(ScaleSetSettings.from(settings), "");
         LOG.info(() -> "Scale set: " + arm.scaleSet());
-        return Optional.of(arm.scaleSet());
+        return Optional.of(arm);
     }
 
     /**
@@ -367,13 +375,7 @@ public final class ControlPlane {
     static Map<String, PoolArm> poolArms(AppSettings settings, PoolSettings pools) {
         Map<String, PoolArm> byPool = new LinkedHashMap<>();
         if (settings.optional(PoolSettings.POOLS).isEmpty()) {
-            if (settings.optional(ScaleSetSettings.SCALE_SET_NAME).isEmpty()) {
-                LOG.info("Scale set: none (deleteInstance is refused)");
-                return byPool;
-            }
-            PoolArm arm = arm(ScaleSetSettings.from(settings), "");
-            LOG.info(() -> "Scale set: " + arm.scaleSet());
-            byPool.put(pools.pools().get(0).name(), arm);
+            singleArm(settings).ifPresent(arm -> byPool.put(pools.pools().get(0).name(), arm));
             return byPool;
         }
         for (Pool pool : pools.pools()) {
